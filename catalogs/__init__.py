@@ -1,0 +1,1 @@
+"""Catalogs: CKAN publishing with ckanapi, DCAT and schema.org descriptions of datasets."""

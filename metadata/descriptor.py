@@ -1,0 +1,265 @@
+"""Dataset descriptors: one folder per dataset, validated when loaded.
+
+A steward publishes a new dataset of a known kind by editing YAML, so every mistake
+must come back as one line naming the file, the key and its line number —
+``metadata/procurement/dataset.yml:7: unknown key 'licnese'`` — never a traceback.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from .licences import Licence, get_licence, registry
+
+DATASET_FILE = "dataset.yml"
+
+
+class DescriptorError(ValueError):
+    """A descriptor file is missing, unreadable or invalid; the message names file and key."""
+
+
+@dataclass
+class Descriptor:
+    """Everything about one published dataset, loaded from ``metadata/<name>/``."""
+
+    name: str
+    folder: Path
+    data: dict[str, Any]
+    licence: Licence
+    schemas: dict[str, dict] = field(default_factory=dict)
+    privacy: dict[str, Any] = field(default_factory=dict)
+    expectations: dict[str, Any] = field(default_factory=dict)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """A top-level key of ``dataset.yml``."""
+        return self.data.get(key, default)
+
+    def text(self, key: str, lang: str = "id") -> str:
+        """A translatable text in ``lang``, falling back to any language given."""
+        return localized(self.data.get(key), lang)
+
+    @property
+    def pipeline(self) -> str:
+        """Id of the registered pipeline (domain) that builds this dataset."""
+        return self.data["pipeline"]
+
+    @property
+    def tables(self) -> dict[str, dict]:
+        """Per-table presentation settings (facets, FTS columns, titles)."""
+        return self.data.get("tables") or {}
+
+    @property
+    def fingerprint(self) -> str:
+        """A hash of every descriptor file: a changed descriptor means a changed publication."""
+        digest = hashlib.sha256()
+        for path in sorted(self.folder.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                digest.update(path.relative_to(self.folder).as_posix().encode())
+                digest.update(path.read_bytes())
+        return digest.hexdigest()
+
+
+def localized(value: Any, lang: str = "id") -> str:
+    """Pick ``lang`` from a ``{id: ..., en: ...}`` text, or return a plain string as is."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    return value.get(lang) or next(iter(value.values()), "")
+
+
+def metadata_root() -> Path:
+    """The folder holding the bundled descriptors (``metadata/`` in a checkout)."""
+    return Path(str(resources.files("terbuka.metadata")))
+
+
+def list_datasets(root: Path | None = None) -> list[str]:
+    """Names of the datasets described under ``root`` (default: the bundled ones)."""
+    root = root or metadata_root()
+    return sorted(p.parent.name for p in root.glob(f"*/{DATASET_FILE}"))
+
+
+def resolve(name_or_path: str | Path) -> Path:
+    """The descriptor folder for a dataset name or a path to a folder."""
+    path = Path(name_or_path)
+    if path.is_dir() and (path / DATASET_FILE).exists():
+        return path
+    if path.name == DATASET_FILE and path.exists():
+        return path.parent
+    candidate = metadata_root() / str(name_or_path)
+    if (
+        re.fullmatch(r"[a-z0-9][a-z0-9-]*", str(name_or_path))
+        and (candidate / DATASET_FILE).exists()
+    ):
+        return candidate
+    known = ", ".join(list_datasets()) or "none"
+    raise DescriptorError(
+        f"{name_or_path}: no such dataset (a name in metadata/ — {known} — "
+        f"or a folder containing {DATASET_FILE})"
+    )
+
+
+def load_descriptor(name_or_path: str | Path) -> Descriptor:
+    """Load and validate a descriptor by dataset name or folder path."""
+    folder = resolve(name_or_path)
+    path = folder / DATASET_FILE
+    data, lines = load_yaml(path)
+    if not isinstance(data, dict):
+        raise DescriptorError(
+            f"{display(path)}: expected a mapping of keys, got {type(data).__name__}"
+        )
+    validate(data, descriptor_schema(), path, lines)
+    if data["name"] != folder.name and folder.parent == metadata_root():
+        raise DescriptorError(
+            f"{display(path)}:{lines.get(('name',), 1)}: key 'name' is {data['name']!r} "
+            f"but the folder is {folder.name!r}"
+        )
+    spdx = data["license"]
+    try:
+        licence = get_licence(spdx)
+    except KeyError:
+        raise DescriptorError(
+            f"{display(path)}:{lines.get(('license',), 1)}: key 'license': {spdx!r} is not a "
+            f"known SPDX licence id (known: {', '.join(sorted(registry()))})"
+        ) from None
+    return Descriptor(
+        name=data["name"],
+        folder=folder,
+        data=data,
+        licence=licence,
+        schemas=load_schemas(folder),
+        privacy=load_optional_yaml(folder / "privacy.yml"),
+        expectations=load_optional_yaml(folder / "expectations.yml"),
+    )
+
+
+def load_schemas(folder: Path) -> dict[str, dict]:
+    """Frictionless Table Schemas in ``schema/<table>.json``, checked with frictionless."""
+    from frictionless import FrictionlessException, Schema
+
+    schemas = {}
+    for path in sorted((folder / "schema").glob("*.json")):
+        try:
+            descriptor = json.loads(path.read_text("utf-8"))
+            Schema.from_descriptor(descriptor)
+        except json.JSONDecodeError as error:
+            raise DescriptorError(
+                f"{display(path)}:{error.lineno}: not valid JSON: {error.msg}"
+            ) from None
+        except FrictionlessException as error:
+            raise DescriptorError(
+                f"{display(path)}: invalid Table Schema: {error.error.note}"
+            ) from None
+        schemas[path.stem] = descriptor
+    return schemas
+
+
+def load_optional_yaml(path: Path) -> dict[str, Any]:
+    """A YAML mapping, or ``{}`` when the file does not exist."""
+    if not path.exists():
+        return {}
+    data, _ = load_yaml(path)
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise DescriptorError(f"{display(path)}: expected a mapping of keys")
+    return data
+
+
+def load_yaml(path: Path) -> tuple[Any, dict[tuple, int]]:
+    """Parse YAML and remember the line of every key, for error messages."""
+    try:
+        text = path.read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise DescriptorError(f"{display(path)}: cannot read: {error}") from None
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f":{mark.line + 1}" if mark else ""
+        problem = getattr(error, "problem", None) or str(error)
+        raise DescriptorError(f"{display(path)}{where}: invalid YAML: {problem}") from None
+    lines: dict[tuple, int] = {}
+    if node is not None:
+        _collect_lines(node, (), lines)
+    return data, lines
+
+
+def _collect_lines(node: yaml.Node, path: tuple, lines: dict[tuple, int]) -> None:
+    lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            child = (*path, key.value)
+            lines[child] = key.start_mark.line + 1
+            _collect_lines(value, child, lines)
+            lines[child] = key.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for index, value in enumerate(node.value):
+            _collect_lines(value, (*path, index), lines)
+
+
+@cache
+def descriptor_schema() -> dict:
+    """The JSON Schema that ``dataset.yml`` files must satisfy."""
+    text = resources.files("terbuka.metadata").joinpath("descriptor-schema.yml").read_text("utf-8")
+    return yaml.safe_load(text)
+
+
+def validate(data: Any, schema: dict, path: Path, lines: dict[tuple, int]) -> None:
+    """Raise ``DescriptorError`` for the first problem, phrased for a steward."""
+    validator = jsonschema.Draft7Validator(schema)
+    errors = sorted(
+        validator.iter_errors(data),
+        key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))),
+    )
+    if not errors:
+        return
+    raise DescriptorError(explain(errors[0], path, lines))
+
+
+def explain(error: jsonschema.ValidationError, path: Path, lines: dict[tuple, int]) -> str:
+    """One line for a schema error: file, line, key and what is wrong."""
+    where = tuple(error.absolute_path)
+    if error.validator == "additionalProperties":
+        allowed = set(error.schema.get("properties", {}))
+        patterns = list(error.schema.get("patternProperties", {}))
+        unknown = [
+            key
+            for key in error.instance
+            if key not in allowed and not any(re.search(p, key) for p in patterns)
+        ]
+        key_path = (*where, unknown[0]) if unknown else where
+        return f"{display(path)}:{lines.get(key_path, 1)}: unknown key {dotted(key_path)!r}"
+    if error.validator == "required":
+        missing = re.search(r"'([^']+)' is a required property", error.message)
+        key = missing.group(1) if missing else error.message
+        return (
+            f"{display(path)}:{lines.get(where, 1)}: missing required key {dotted((*where, key))!r}"
+        )
+    if error.validator == "oneOf" and error.schema.get("description"):
+        return f"{display(path)}:{lines.get(where, 1)}: key {dotted(where)!r}: {error.schema['description']}"
+    return f"{display(path)}:{lines.get(where, 1)}: key {dotted(where)!r}: {error.message}"
+
+
+def dotted(key_path: tuple) -> str:
+    """``('tables', 'awards', 'facets')`` → ``tables.awards.facets``."""
+    return ".".join(str(part) for part in key_path) or "(top level)"
+
+
+def display(path: Path) -> str:
+    """A path as short as it can be while still naming the file unambiguously."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)

@@ -1,0 +1,46 @@
+"""The licence registry: SPDX ids we accept, mapped to names, URLs and CKAN licence ids.
+
+Descriptors name a licence by its SPDX id only; everything a publisher needs
+(Datasette's ``license_url``, CKAN's ``license_id``, the Data Package ``licenses``
+entry, DCAT's ``dct:license``) is derived from this one table so they never disagree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+import yaml
+
+
+@dataclass(frozen=True)
+class Licence:
+    """One licence: its SPDX id, human title, canonical URL and CKAN id."""
+
+    spdx: str
+    title: str
+    url: str
+    ckan: str
+    open: bool
+
+    def as_datapackage(self) -> dict:
+        """The entry for a Data Package's ``licenses`` list."""
+        return {"name": self.spdx, "path": self.url, "title": self.title}
+
+
+@cache
+def registry() -> dict[str, Licence]:
+    """Every known licence by SPDX id."""
+    text = resources.files("terbuka.metadata").joinpath("licences.yml").read_text("utf-8")
+    return {spdx: Licence(spdx=spdx, **entry) for spdx, entry in yaml.safe_load(text).items()}
+
+
+def get_licence(spdx: str) -> Licence:
+    """The licence for an SPDX id; ``KeyError`` for an id we do not know."""
+    return registry()[spdx]
+
+
+def by_ckan_id(ckan_id: str) -> list[Licence]:
+    """Licences that map to a CKAN licence id (several SPDX versions share one)."""
+    return [lic for lic in registry().values() if lic.ckan == ckan_id]

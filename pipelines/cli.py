@@ -1,0 +1,186 @@
+"""The ``terbuka`` command line.
+
+Exit codes are the same for every command: 0 published (or unchanged), 1 a gate stopped
+publication (the publication is unchanged), 2 bad input or usage — with one line that
+names the file, and the row and column where known.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .errors import EXIT_BAD_INPUT, EXIT_OK
+
+DEFAULT_SITE = "terbuka-site"
+
+
+def _terminate(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+def out_option(default: str | None = None) -> Callable:
+    """``--out DIR``: the published folder."""
+    return click.option(
+        "--out",
+        "out_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=default,
+        required=default is None,
+        help="The published folder (Datasette configuration directory).",
+    )
+
+
+def json_option(func: Callable) -> Callable:
+    """``--json``: exactly one JSON document on stdout; logs stay on stderr."""
+    return click.option(
+        "--json", "as_json", is_flag=True, help="Print the run record as JSON on stdout."
+    )(func)
+
+
+def port_options(func: Callable) -> Callable:
+    """``--port`` and ``--host`` for commands that serve."""
+    func = click.option(
+        "--host", default="127.0.0.1", show_default=True, help="Interface to listen on."
+    )(func)
+    return click.option(
+        "--port", "-p", default=8001, show_default=True, type=int, help="Port to serve on."
+    )(func)
+
+
+class Group(click.Group):
+    """Lists commands in definition order; known errors become one line and exit 2."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:  # noqa: D102
+        return list(self.commands)
+
+    def invoke(self, ctx: click.Context) -> Any:  # noqa: D102
+        from terbuka.metadata import DescriptorError
+
+        from .errors import TerbukaError
+
+        try:
+            return super().invoke(ctx)
+        except (TerbukaError, DescriptorError) as error:
+            click.echo(f"Error: {error}", err=True)
+            sys.exit(getattr(error, "exit_code", EXIT_BAD_INPUT))
+
+
+@click.group(cls=Group)
+@click.version_option(package_name="terbuka")
+def cli() -> None:
+    """terbuka: publish procurement, budget and service data as open datasets.
+
+    Pipelines pull the source data, Presidio strips personal data, Frictionless and
+    Great Expectations check quality, and the result is published as licensed datasets
+    through Datasette and CKAN.
+    """
+    signal.signal(signal.SIGTERM, _terminate)
+
+
+@cli.command()
+@click.argument("dataset")
+@click.option(
+    "--source", "sources", multiple=True, help="A file, a folder or an http(s) URL; repeatable."
+)
+@out_option()
+@json_option
+@click.option("--dry-run", is_flag=True, help="Do everything but publish; show what would change.")
+@click.option(
+    "--force", is_flag=True, help="Rebuild even when nothing changed since the last publication."
+)
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary on stderr.")
+def run(
+    dataset: str,
+    sources: tuple[str, ...],
+    out_dir: Path,
+    as_json: bool,
+    dry_run: bool,
+    force: bool,
+    quiet: bool,
+) -> None:
+    """Run DATASET's pipeline on the sources and publish it into --out.
+
+    DATASET is a descriptor name in metadata/ (procurement, ...) or a path to a
+    descriptor folder. Each run replaces the dataset's previous publication atomically;
+    a failed or stopped run leaves it untouched.
+    """
+    from .runner import exit_code, run_dataset
+    from .summary import print_summary
+
+    record = run_dataset(
+        dataset, list(sources), out_dir, dry_run=dry_run, force=force, show_progress=not quiet
+    )
+    if as_json:
+        click.echo(json.dumps(record, ensure_ascii=False, indent=2))
+    if not quiet:
+        print_summary(record)
+    sys.exit(exit_code(record))
+
+
+@cli.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@port_options
+def serve(directory: Path, port: int, host: str) -> None:
+    """Serve everything published in DIRECTORY with Datasette."""
+    from terbuka.publish.serve import serve_directory
+
+    _fail_unless_published(directory)
+    serve_directory(directory, host=host, port=port)
+
+
+@cli.command()
+@out_option(DEFAULT_SITE)
+@port_options
+@click.option("--no-serve", is_flag=True, help="Generate and publish, then exit.")
+@click.option("--seed", default=2024, show_default=True, help="Seed of the synthetic data.")
+@json_option
+def demo(out_dir: Path, port: int, host: str, no_serve: bool, seed: int, as_json: bool) -> None:
+    """Generate sample sources, run every pipeline on them, and serve the result."""
+    from terbuka.metadata import list_datasets, load_descriptor
+
+    from . import plugins
+    from .runner import exit_code, run_dataset
+    from .state import private_dir, state_dir
+    from .summary import print_summary
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    sources_root = private_dir(state_dir(out_dir) / "demo-sources")
+    records, worst = [], EXIT_OK
+    for name in list_datasets():
+        descriptor = load_descriptor(name)
+        pipeline = plugins.pipelines().get(descriptor.pipeline)
+        if pipeline is None or not hasattr(pipeline, "demo_sources"):
+            continue
+        paths, planted = pipeline.demo_sources(sources_root / name, seed)
+        (sources_root / name / "planted.json").write_text(json.dumps(planted.as_json(), indent=1))
+        record = run_dataset(
+            name, [str(p) for p in paths], out_dir, force=True, show_progress=not as_json
+        )
+        records.append(record)
+        if not as_json:
+            print_summary(record)
+        worst = max(worst, exit_code(record))
+    if as_json:
+        click.echo(json.dumps(records, ensure_ascii=False, indent=2))
+    if worst != EXIT_OK or no_serve:
+        sys.exit(worst)
+    from terbuka.publish.serve import serve_directory
+
+    click.echo(f"Serving {out_dir} on http://{host}:{port}/ (Ctrl-C to stop)", err=True)
+    serve_directory(out_dir, host=host, port=port)
+
+
+def _fail_unless_published(directory: Path) -> None:
+    if not directory.is_dir() or not any(directory.glob("*.db")):
+        click.echo(
+            f"Error: {directory}: nothing published here (no .db files); run `terbuka run` first",
+            err=True,
+        )
+        sys.exit(EXIT_BAD_INPUT)

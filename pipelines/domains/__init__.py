@@ -1,0 +1,1 @@
+"""Per-domain transforms: procurement (OCDS), and later budget and service KPIs."""

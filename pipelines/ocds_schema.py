@@ -1,0 +1,124 @@
+"""Validate releases against the OCDS release schema, fetched once and cached.
+
+No PyPI package ships the schema, so its location is configurable (the descriptor's
+``ocds.schema`` or ``TERBUKA_OCDS_SCHEMA``: a path or URL) and a fetched copy is cached
+under ``~/.cache/terbuka``. Schema errors are reported, never fatal; when no schema can
+be had, validation is skipped and the run says so.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import urllib.request
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+SCHEMA_ENV = "TERBUKA_OCDS_SCHEMA"
+MAX_ERRORS = 5
+
+
+def cache_dir() -> Path:
+    """Where fetched schemas are kept (``$XDG_CACHE_HOME/terbuka/ocds``)."""
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "terbuka" / "ocds"
+
+
+def schema_location(configured: str | None) -> str | None:
+    """The environment variable wins over the descriptor."""
+    return os.environ.get(SCHEMA_ENV) or configured
+
+
+def load_schema(location: str | None) -> tuple[dict | None, str]:
+    """The release schema and where it came from, or ``(None, reason)``.
+
+    The schema's own ``id`` is removed: it is a URL, and reference resolvers (jsonref
+    in ocdsmerge, fastjsonschema) would otherwise fetch ``#/definitions`` from the web.
+    """
+    schema, origin = _load_schema(location)
+    if schema is not None:
+        schema = {k: v for k, v in schema.items() if k not in ("id", "$id")}
+    return schema, origin
+
+
+@cache
+def _load_schema(location: str | None) -> tuple[dict | None, str]:
+    if not location:
+        return None, "no OCDS schema location configured"
+    if not location.startswith(("http://", "https://")):
+        path = Path(location)
+        if path.is_dir():
+            path = path / "release-schema.json"
+        try:
+            return json.loads(path.read_text("utf-8")), str(path)
+        except (OSError, ValueError) as error:
+            return None, f"cannot read OCDS schema {path}: {error}"
+    cached = cache_dir() / (hashlib.sha256(location.encode()).hexdigest()[:16] + ".json")
+    if cached.exists():
+        try:
+            return json.loads(cached.read_text("utf-8")), f"{location} (cached)"
+        except ValueError:
+            cached.unlink(missing_ok=True)
+    try:
+        request = urllib.request.Request(location, headers={"User-Agent": "terbuka"})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            body = response.read()
+        schema = json.loads(body)
+    except (OSError, ValueError) as error:
+        return None, f"cannot fetch OCDS schema {location}: {error}"
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    tmp = cached.with_suffix(".tmp")
+    tmp.write_bytes(body)
+    tmp.replace(cached)
+    return schema, location
+
+
+class ReleaseValidator:
+    """A compiled validator for the fast path, the reference validator for messages."""
+
+    def __init__(self, schema: dict):
+        import fastjsonschema
+
+        self.schema = schema
+        self._fast = fastjsonschema.compile(schema, use_formats=True)
+        self._full: Any = None
+
+    def errors(self, release: dict) -> list[str]:
+        """Up to ``MAX_ERRORS`` messages, each prefixed by the JSON path; ``[]`` if valid."""
+        import fastjsonschema
+
+        try:
+            self._fast(release)
+            return []
+        except fastjsonschema.JsonSchemaException:
+            pass
+        if self._full is None:
+            import jsonschema
+
+            self._full = jsonschema.Draft4Validator(
+                self.schema, format_checker=jsonschema.Draft4Validator.FORMAT_CHECKER
+            )
+        messages = []
+        for error in self._full.iter_errors(release):
+            path = "/".join(str(p) for p in error.absolute_path) or "(release)"
+            messages.append(f"{path}: {_message(error)}")
+            if len(messages) >= MAX_ERRORS:
+                break
+        return messages or ["invalid against the release schema"]
+
+
+def _message(error: Any) -> str:
+    if error.validator in ("type", "format", "enum", "required", "minProperties", "minItems"):
+        return error.message[:200]
+    return f"fails '{error.validator}'"[:200]
+
+
+@cache
+def validator_for(location: str | None) -> tuple[ReleaseValidator | None, str]:
+    """One validator per process and schema location (compiling takes a moment)."""
+    schema, origin = load_schema(location)
+    if schema is None:
+        return None, origin
+    return ReleaseValidator(schema), origin

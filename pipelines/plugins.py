@@ -1,0 +1,58 @@
+"""The plugin manager: built-in units and installed plugins, looked up by stable id."""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+import pluggy
+
+from . import hookspecs
+
+DEFAULT_PLUGINS = ("terbuka.pipelines.default_plugins",)
+
+pm = pluggy.PluginManager("terbuka")
+pm.add_hookspecs(hookspecs)
+pm.load_setuptools_entrypoints("terbuka")
+for _name in DEFAULT_PLUGINS:
+    pm.register(importlib.import_module(_name), _name)
+
+
+def _collect(hook_results: list[list[Any]]) -> dict[str, Any]:
+    units: dict[str, Any] = {}
+    for result in hook_results:
+        for unit in result or []:
+            if unit.id in units and units[unit.id] is not unit:
+                raise ValueError(f"two plugins register the id {unit.id!r}")
+            units[unit.id] = unit
+    return units
+
+
+def readers() -> dict[str, Any]:
+    """Source reader classes by id, in registration order (most specific first)."""
+    return _collect(pm.hook.register_readers())
+
+
+def pipelines() -> dict[str, Any]:
+    """Pipeline (domain) classes by id."""
+    return _collect(pm.hook.register_pipelines())
+
+
+def publishers() -> dict[str, Any]:
+    """Publisher classes by id."""
+    return _collect(pm.hook.register_publishers())
+
+
+def checks() -> dict[str, Any]:
+    """Quality check classes by id."""
+    return _collect(pm.hook.register_checks())
+
+
+def red_flags() -> dict[str, Any]:
+    """Red-flag indicator classes by id."""
+    return _collect(pm.hook.register_red_flags())
+
+
+def recognizers() -> list[Any]:
+    """Extra recognizer classes contributed by plugins."""
+    return [r for result in pm.hook.register_recognizers() for r in (result or [])]

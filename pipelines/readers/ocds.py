@@ -1,0 +1,213 @@
+"""The OCDS JSON reader: every shape found in the wild, streamed.
+
+Release packages, record packages, bare releases and records, arrays of either,
+JSON Lines and concatenated JSON, optionally gzip- or zip-compressed. A package's
+``releases``/``records`` array is streamed item by item with ijson, so a file of millions
+of releases is read in flat memory.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import ijson
+
+from ..errors import InputError
+from . import Member
+
+PEEK_BYTES = 1 << 20
+PACKAGE_KEYS = {"uri", "publisher", "publishedDate", "version", "extensions", "license",
+                "publicationPolicy", "packages", "links"}  # fmt: skip
+
+
+@dataclass
+class OcdsItem:
+    """One thing read: a release or a record (``kind``), where it was, and its package."""
+
+    kind: str  # "release" | "record" | "invalid"
+    data: Any
+    position: int
+    package: dict[str, Any] | None = None
+    problem: str = ""
+
+
+class OcdsJsonReader:
+    """OCDS releases and records in JSON, JSON Lines or concatenated JSON."""
+
+    id = "ocds-json"
+    title = "OCDS JSON (packages, releases, records, JSON Lines)"
+
+    @staticmethod
+    def sniff(member: Member) -> float:
+        """Confident for JSON that mentions OCDS keys; a weak guess for other JSON."""
+        head = member.head.lstrip(b"\xef\xbb\xbf \t\r\n")
+        if head[:1] not in (b"{", b"["):
+            return 0.0
+        if any(key in head for key in (b'"ocid"', b'"releases"', b'"records"')):
+            return 0.9
+        return 0.3 if member.suffix in (".json", ".jsonl", ".ndjson", "") else 0.1
+
+    @staticmethod
+    def read(member: Member) -> Iterator[OcdsItem]:
+        """Stream every release and record in the member, in file order."""
+        shape, keys = _shape(member)
+        stream = skip_bom(member.open())
+        try:
+            if shape == "array":
+                values = ijson.items(stream, "item", use_float=True)
+                yield from _classify_all(values)
+            elif shape == "many":
+                values = ijson.items(stream, "", multiple_values=True, use_float=True)
+                yield from _classify_all(values)
+            elif shape == "release-package":
+                package = {"shape": "release package"}
+                for position, item in enumerate(
+                    ijson.items(stream, "releases.item", use_float=True)
+                ):
+                    yield _as_release(item, position, package)
+            elif shape == "record-package":
+                package = {"shape": "record package"}
+                for position, item in enumerate(
+                    ijson.items(stream, "records.item", use_float=True)
+                ):
+                    yield _as_record(item, position, package)
+            else:
+                text = stream.read()
+                value = json.loads(text.decode("utf-8-sig"))
+                yield from _classify_all(iter([value]))
+        except (ijson.JSONError, ijson.IncompleteJSONError, json.JSONDecodeError) as error:
+            raise InputError(member.name, f"invalid or truncated JSON: {_short(error)}") from None
+        except UnicodeDecodeError as error:
+            raise InputError(member.name, f"not UTF-8 text: {error.reason}") from None
+        except (OSError, EOFError) as error:
+            raise InputError(member.name, f"cannot read: {error}") from None
+        finally:
+            stream.close()
+
+
+def skip_bom(stream):
+    """Position a binary stream after a UTF-8 byte-order mark, if it starts with one."""
+    if stream.peek(3)[:3] == b"\xef\xbb\xbf":
+        stream.read(3)
+    return stream
+
+
+def _short(error: Exception) -> str:
+    return str(error).splitlines()[0][:160] if str(error) else type(error).__name__
+
+
+def _shape(member: Member) -> tuple[str, set[str]]:
+    """Look at the first megabyte to decide how to stream the rest."""
+    with member.open() as stream:
+        head = stream.read(PEEK_BYTES)
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if text[:1] == b"[":
+        return "array", set()
+    if text[:1] != b"{":
+        raise InputError(member.name, "not JSON: does not start with '{' or '['")
+    completed, top_keys, depth = 0, set(), 0
+    events = ijson.parse(io.BytesIO(text), multiple_values=True)
+    try:
+        for _prefix, event, value in events:
+            if event in ("start_map", "start_array"):
+                depth += 1
+            elif event in ("end_map", "end_array"):
+                depth -= 1
+                if depth == 0:
+                    completed += 1
+                    if completed > 1:
+                        return "many", top_keys
+            elif event == "map_key" and depth == 1 and completed == 0:
+                top_keys.add(value)
+    except ijson.IncompleteJSONError:
+        if len(head) < PEEK_BYTES:
+            raise InputError(
+                member.name, "invalid or truncated JSON (ends before it closes)"
+            ) from None
+    except ijson.JSONError as error:
+        if completed >= 1:
+            return "many", top_keys
+        if len(head) >= PEEK_BYTES:
+            pass
+        else:
+            raise InputError(member.name, f"invalid JSON: {_short(error)}") from None
+    if completed >= 1:
+        return ("many" if completed > 1 else "one"), top_keys
+    # A single value larger than the peek: stream its array if it is a package.
+    if "records" in top_keys:
+        return "record-package", top_keys
+    if "releases" in top_keys and not top_keys & {"ocid", "compiledRelease", "versionedRelease"}:
+        return "release-package", top_keys
+    return "one", top_keys
+
+
+def _classify_all(values: Iterator[Any]) -> Iterator[OcdsItem]:
+    position = 0
+    for value in values:
+        for item in classify(value, position):
+            yield item
+            position += 1
+
+
+def classify(value: Any, position: int = 0) -> Iterator[OcdsItem]:
+    """Unpack one top-level JSON value into the releases and records it holds."""
+    if not isinstance(value, dict):
+        yield OcdsItem(
+            "invalid", value, position, problem=f"a {type(value).__name__}, not an object"
+        )
+        return
+    records, releases = value.get("records"), value.get("releases")
+    if isinstance(records, list) and "ocid" not in value:
+        package = _package_meta(value, "record package")
+        for offset, record in enumerate(records):
+            yield _as_record(record, position + offset, package)
+        return
+    if isinstance(releases, list) and "ocid" not in value and not _is_record(value):
+        package = _package_meta(value, "release package")
+        for offset, release in enumerate(releases):
+            yield _as_release(release, position + offset, package)
+        return
+    if _is_record(value):
+        yield _as_record(value, position, None)
+        return
+    if "ocid" in value or {"id", "date"} <= set(value) or "tender" in value:
+        yield _as_release(value, position, None)
+        return
+    keys = ", ".join(sorted(value)[:5])
+    yield OcdsItem(
+        "invalid", value, position, problem=f"not an OCDS release, record or package (keys: {keys})"
+    )
+
+
+def _is_record(value: dict) -> bool:
+    return (
+        "compiledRelease" in value
+        or "versionedRelease" in value
+        or ("ocid" in value and isinstance(value.get("releases"), list))
+    )
+
+
+def _package_meta(value: dict, shape: str) -> dict[str, Any]:
+    meta = {k: value[k] for k in PACKAGE_KEYS & set(value) if k not in ("packages", "links")}
+    meta["shape"] = shape
+    return meta
+
+
+def _as_release(value: Any, position: int, package: dict | None) -> OcdsItem:
+    if not isinstance(value, dict):
+        return OcdsItem(
+            "invalid", value, position, package, f"a {type(value).__name__}, not a release"
+        )
+    return OcdsItem("release", value, position, package)
+
+
+def _as_record(value: Any, position: int, package: dict | None) -> OcdsItem:
+    if not isinstance(value, dict):
+        return OcdsItem(
+            "invalid", value, position, package, f"a {type(value).__name__}, not a record"
+        )
+    return OcdsItem("record", value, position, package)

@@ -1,0 +1,477 @@
+"""The runner: extract → transform → privacy → quality → package → publish → record.
+
+Stages are plain functions over batches; the runner chains them, shows progress, and
+writes the run record whatever happens. All work happens in a private staging database
+and a build folder; the published files change only in the final swap, after every gate
+has passed, so a failed or stopped run leaves the previous publication byte-for-byte
+intact.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+import sqlite3
+import traceback
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+from terbuka.metadata import Descriptor, DescriptorError, load_descriptor
+from terbuka.privacy import PrivacyError, Redactor, TextScanner, load_policy
+from terbuka.publish import changes, database, datapackage, site, swap
+
+from . import plugins
+from .batch import Batch
+from .errors import EXIT_BAD_INPUT, EXIT_OK, EXIT_STOPPED, GateStopped, InputError, UsageError
+from .progress import Progress
+from .quality import check_batch, validators_for
+from .readers import Input, hash_file, iter_paths
+from .state import hash_key, private_dir, state_dir
+
+VERSIONED_PACKAGES = (
+    "terbuka", "datasette", "sqlite-utils", "frictionless", "presidio-analyzer",
+    "presidio-anonymizer", "great-expectations", "ocdsmerge", "ckanapi",
+)  # fmt: skip
+STAGES = ("extract", "transform", "privacy", "quality", "package", "publish", "record")
+
+
+@dataclass
+class Run:
+    """Everything one run knows; handed to stage hooks and written as the run record."""
+
+    descriptor: Descriptor
+    out_dir: Path
+    state: Path
+    run_id: str
+    dry_run: bool = False
+    inputs: list[Input] = field(default_factory=list)
+    record: dict[str, Any] = field(default_factory=dict)
+    build: Path | None = None
+    staging_path: Path | None = None
+    quality: Counter = field(default_factory=Counter)
+    privacy: Counter = field(default_factory=Counter)
+    counts: Counter = field(default_factory=Counter)
+    notes: Counter = field(default_factory=Counter)
+    reasons: list[str] = field(default_factory=list)
+
+
+def new_run_id() -> str:
+    """Sortable and unique: UTC time plus a random suffix."""
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
+
+
+def now() -> str:
+    """The current time, ISO 8601 in UTC."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def versions() -> dict[str, str]:
+    """Versions of terbuka and the stack, for reproducibility."""
+    found = {"python": platform.python_version(), "sqlite": sqlite3.sqlite_version}
+    for name in VERSIONED_PACKAGES:
+        try:
+            found[name] = version(name)
+        except PackageNotFoundError:
+            pass
+    return found
+
+
+def exit_code(record: dict[str, Any]) -> int:
+    """The process exit code for a run record."""
+    status = record.get("status")
+    if status in ("published", "unchanged"):
+        return EXIT_OK
+    if status == "stopped":
+        return EXIT_STOPPED
+    return record.get("exit_code", EXIT_BAD_INPUT)
+
+
+def run_dataset(
+    dataset: str | Path,
+    sources: list[str],
+    out_dir: Path,
+    *,
+    dry_run: bool = False,
+    force: bool = False,
+    show_progress: bool = True,
+) -> dict[str, Any]:
+    """Run one dataset's pipeline end to end and return its run record (never raises)."""
+    started = now()
+    record: dict[str, Any] = {
+        "run_id": new_run_id(),
+        "dataset": str(dataset),
+        "status": "failed",
+        "started": started,
+        "dry_run": dry_run,
+        "out": str(out_dir),
+        "versions": versions(),
+    }
+    run: Run | None = None
+    try:
+        descriptor = load_descriptor(dataset)
+        record["dataset"] = descriptor.name
+        out_dir.mkdir(parents=True, exist_ok=True)
+        run = Run(descriptor, out_dir, state_dir(out_dir), record["run_id"], dry_run, record=record)
+        with Progress(enabled=show_progress) as progress:
+            _execute(run, sources, progress, force)
+    except (InputError, UsageError, DescriptorError) as error:
+        record.update(status="failed", error=str(error), exit_code=EXIT_BAD_INPUT)
+    except (GateStopped, PrivacyError) as error:
+        record.update(status="stopped", error=str(error), exit_code=EXIT_STOPPED)
+    except KeyboardInterrupt:
+        record.update(
+            status="stopped",
+            error="the run was interrupted before it published",
+            exit_code=EXIT_STOPPED,
+        )
+    except Exception as error:  # a bug: one line for the user, the traceback kept for us
+        log = _write_traceback(out_dir, record["run_id"])
+        record.update(
+            status="failed",
+            error=f"internal error: {type(error).__name__}: {error} (traceback in {log})",
+            exit_code=EXIT_STOPPED,
+        )
+    finally:
+        if run is not None:
+            _cleanup(run)
+    record["finished"] = now()
+    _write_record(out_dir, record)
+    return record
+
+
+def _execute(run: Run, sources: list[str], progress: Progress, force: bool) -> None:
+    descriptor, record = run.descriptor, run.record
+    pipeline = plugins.pipelines().get(descriptor.pipeline)
+    if pipeline is None:
+        raise UsageError(
+            f"{descriptor.folder}/dataset.yml: unknown pipeline {descriptor.pipeline!r}"
+        )
+    pipeline = pipeline(descriptor)
+    policy = load_policy(descriptor.privacy, descriptor.folder / "privacy.yml")
+
+    _stage(run, "extract", progress)
+    run.inputs = resolve_inputs(sources, run)
+    record["inputs"] = [i.as_record() for i in run.inputs]
+    fingerprint = _fingerprint(run)
+    record["fingerprint"] = fingerprint
+    previous = _published_record(run.out_dir, descriptor.name)
+    if not force and previous and previous.get("fingerprint") == fingerprint:
+        counted = {i["sha256"]: i for i in previous.get("inputs", [])}
+        for item in run.inputs:
+            item.records = counted.get(item.sha256, {}).get("records", 0)
+        record["inputs"] = [i.as_record() for i in run.inputs]
+        record.update(status="unchanged", tables=previous.get("tables", {}), changes={})
+        record["previous_run_id"] = previous.get("run_id")
+        return
+    staging_dir = private_dir(run.state / "staging")
+    run.staging_path = staging_dir / f"{descriptor.name}-{run.run_id}.db"
+    staging = database.open_database(run.staging_path)
+    with progress.task("extract", total=None) as advance:
+        rejects = pipeline.extract(run.inputs, staging, advance)
+    record["inputs"] = [i.as_record() for i in run.inputs]
+
+    schemas = {t: descriptor.schemas[t] for t in pipeline.tables if t in descriptor.schemas}
+    missing = [t for t in pipeline.tables if t not in descriptor.schemas]
+    if missing:
+        raise UsageError(f"{descriptor.folder}/schema: no Table Schema for {', '.join(missing)}")
+    published = {t: _published_schema(s, t, policy) for t, s in schemas.items()}
+    validators = validators_for(published)
+    key, key_origin = hash_key(run.state)
+    record["hash_key"] = key_origin
+    redactor = Redactor(policy, TextScanner(), key)
+
+    run.build = swap.build_dir(run.out_dir, run.run_id)
+    db_path = run.build / f"{descriptor.name}.db"
+    db = database.open_database(db_path)
+    database.create_tables(db, published)
+    writer = database.Writer(db, published)
+
+    # transform, privacy and quality stream batch by batch, in that order.
+    for name in ("transform", "privacy", "quality"):
+        _stage(run, name, progress)
+    _consume(run, writer, _privacy_and_quality(run, rejects, redactor, validators))
+    total = pipeline.count_units(staging)
+    with progress.task("transform · privacy · quality", total=total) as advance:
+        for groups in pipeline.batches(staging, run.inputs):
+            batch = pipeline.transform(groups)
+            batch = _privacy_and_quality(run, batch, redactor, validators)
+            _consume(run, writer, batch)
+            advance(sum(len(g[1]) for g in groups))
+    for batch in getattr(pipeline, "derive", lambda db: iter(()))(db):
+        _consume(run, writer, _privacy_and_quality(run, batch, redactor, validators))
+    staging.close()
+
+    _stage(run, "package", progress)
+    record["tables"] = {
+        table: {
+            "rows": writer.rows[table],
+            "quarantined": run.counts[f"quarantined:{table}"],
+            "duplicates": run.counts[f"duplicates:{table}"],
+        }
+        for table in published
+    }
+    record["privacy"] = _privacy_totals(run.privacy)
+    record["privacy_detail"] = [
+        {"table": t, "column": c, "entity": e, "operator": o, "count": n}
+        for (t, c, e, o), n in sorted(run.privacy.items())
+    ]
+    record["notes"] = dict(run.notes)
+    record["quality"] = _quality_summary(run)
+    _gate(run, pipeline, record)
+    old_db = run.out_dir / f"{descriptor.name}.db"
+    with progress.task("package", total=None):
+        database.finish(
+            db,
+            descriptor.tables,
+            {t: [f["name"] for f in s["fields"]] for t, s in published.items()},
+        )
+        record["changes"] = changes.diff(
+            db,
+            old_db if old_db.exists() else None,
+            {t: s.get("primaryKey", []) for t, s in published.items()},
+        )
+        record["status"] = "published"
+        _write_runs_table(db, old_db, record)
+        folder = run.build / descriptor.name
+        folder.mkdir()
+        package_path = datapackage.write_package(db, folder, descriptor, published)
+        db.close()
+        errors = datapackage.validate_package(package_path)
+    record["quality"]["package_valid"] = not errors
+    record["quality"]["checks"] += 1
+    if errors:
+        record["quality"]["failed"] += 1
+        record["quality"]["package_errors"] = errors
+        raise GateStopped(f"the data package does not validate: {errors[0]}")
+    (folder / site.FRAGMENT).write_text(
+        json.dumps(
+            site.database_metadata(descriptor, published, record), indent=2, ensure_ascii=False
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    _stage(run, "publish", progress)
+    if run.dry_run:
+        record["published"] = {}
+        return
+    record["published"] = {
+        "datasette": str(run.out_dir / f"{descriptor.name}.db"),
+        "datapackage": str(folder.relative_to(run.build) / "datapackage.json"),
+    }
+    site.write_json(folder / swap.RUN_FILE, {**record, "finished": now()})
+    swap.swap_in(run.build, run.out_dir, descriptor.name)
+    run.build = None
+    _stage(run, "record", progress)
+
+
+def _stage(run: Run, name: str, progress: Progress) -> None:
+    progress.stage(name)
+    plugins.pm.hook.before_stage(stage=name, run=run)
+
+
+def resolve_inputs(sources: list[str], run: Run) -> list[Input]:
+    """Files, folders (every file below) and URLs (fetched into private state) to read."""
+    if not sources:
+        raise UsageError("no --source given (a file, a folder or an http(s) URL)")
+    inputs = []
+    for source in sources:
+        if source.startswith(("http://", "https://")):
+            from .fetch import fetch_to_state
+
+            path = fetch_to_state(source, run.state)
+            inputs.append(Input(path=path, display=source))
+            continue
+        path = Path(source)
+        if not path.exists():
+            raise InputError(source, "no such file or folder")
+        found = list(iter_paths(path))
+        if path.is_dir() and not found:
+            raise InputError(source, "the folder contains no files")
+        inputs.extend(Input(path=p, display=str(p)) for p in found)
+    for item in inputs:
+        item.sha256, item.size = hash_file(item.path)
+    return inputs
+
+
+def _fingerprint(run: Run) -> str:
+    """Inputs, descriptor and software: when none changed, the publication would not either."""
+    digest = hashlib.sha256()
+    for item in sorted(run.inputs, key=lambda i: i.sha256):
+        digest.update(item.sha256.encode())
+    digest.update(run.descriptor.fingerprint.encode())
+    digest.update(run.record["versions"].get("terbuka", "").encode())
+    return digest.hexdigest()
+
+
+def _published_record(out_dir: Path, dataset: str) -> dict[str, Any] | None:
+    path = out_dir / dataset / swap.RUN_FILE
+    if not (path.exists() and (out_dir / f"{dataset}.db").exists()):
+        return None
+    try:
+        return json.loads(path.read_text("utf-8"))
+    except ValueError:
+        return None
+
+
+def _published_schema(schema: dict, table: str, policy: Any) -> dict:
+    keep = set(policy.published_columns(table, [f["name"] for f in schema["fields"]]))
+    published = {**schema, "fields": [f for f in schema["fields"] if f["name"] in keep]}
+    if any(k not in keep for k in schema.get("primaryKey", [])):
+        raise UsageError(f"privacy.yml drops a primary-key column of {table}")
+    return published
+
+
+def _privacy_and_quality(run: Run, batch: Batch, redactor: Redactor, validators: dict) -> Batch:
+    """The privacy stage, then the quality stage, on one batch."""
+    for table, rows in batch.tables.items():
+        redactor.rows(table, rows)
+    for entry in batch.quarantine:
+        if entry["row"]:
+            redactor.rows(entry["table"], [entry["row"]])
+        entry["value"] = _scan(redactor, "_quarantine", "value", entry["value"])
+        entry["reason"] = _scan(redactor, "_quarantine", "reason", entry["reason"])
+    for note in batch.notes:
+        note["value"] = _scan(redactor, "_quality_notes", "value", note["value"])
+        note["message"] = _scan(redactor, "_quality_notes", "message", note["message"])
+    batch.privacy.update(redactor.report)
+    redactor.report.clear()
+    return check_batch(batch, validators)
+
+
+def _scan(redactor: Redactor, table: str, column: str, value: Any) -> Any:
+    return redactor.text(table, column, value) if isinstance(value, str) and value else value
+
+
+def _consume(run: Run, writer: database.Writer, batch: Batch) -> None:
+    """Write a finished batch: published rows, quarantine, notes, counters."""
+    for table, rows in batch.tables.items():
+        for row, reason in writer.insert(table, rows):
+            validator_key = "/".join(str(row.get(k)) for k in writer.db[table].pks)
+            batch.reject(table, validator_key, "duplicate-key", reason, row=row)
+    writer.system("_quarantine", [_quarantine_row(run, q) for q in batch.quarantine])
+    writer.system(
+        "_quality_notes",
+        [
+            {**n, "run_id": run.run_id, "table_name": n["table"], "column_name": n["column"]}
+            for n in batch.notes
+        ],
+    )
+    run.counts.update(batch.counts)
+    run.privacy.update(batch.privacy)
+    run.notes.update(n["check_id"] for n in batch.notes)
+    for entry in batch.quarantine:
+        run.quality[entry["check_id"]] += 1
+
+
+def _quarantine_row(run: Run, entry: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "run_id": run.run_id,
+        "table_name": entry["table"],
+        "row_key": entry["row_key"],
+        "check_id": entry["check_id"],
+        "column_name": entry["column"],
+        "value": entry["value"],
+        "reason": entry["reason"],
+        "row": json.dumps(entry["row"], ensure_ascii=False, sort_keys=True, default=str)
+        if entry["row"]
+        else None,
+        "source": entry.get("source"),
+        "position": entry.get("position"),
+    }
+
+
+def _privacy_totals(report: Counter) -> dict[str, int]:
+    totals: Counter = Counter()
+    for (_, _, entity, _), count in report.items():
+        totals[entity] += count
+    return dict(sorted(totals.items()))
+
+
+def _quality_summary(run: Run) -> dict[str, Any]:
+    failed = {check: count for check, count in run.quality.items()}
+    return {
+        "checks": len(run.record.get("tables", {})) + len(failed),
+        "failed": len(failed),
+        "quarantined_by_check": dict(sorted(failed.items())),
+        "notes_by_check": dict(sorted(run.notes.items())),
+    }
+
+
+def _gate(run: Run, pipeline: Any, record: dict[str, Any]) -> None:
+    """Baseline gate: something must be publishable from what was read."""
+    primary = pipeline.primary_table
+    read = sum(i.records for i in run.inputs)
+    if read and record["tables"].get(primary, {}).get("rows", 0) == 0:
+        raise GateStopped(
+            f"none of the {read} records read could be published to {primary} "
+            f"({record['tables'][primary]['quarantined']} quarantined); see _quarantine in the dry-run output"
+        )
+
+
+def _write_runs_table(db: Any, old_db: Path, record: dict[str, Any]) -> None:
+    """``_runs`` keeps the history of runs: the previous database's rows plus this one."""
+    if old_db.exists():
+        try:
+            old = sqlite3.connect(f"file:{old_db}?mode=ro", uri=True)
+            rows = old.execute("select * from _runs").fetchall()
+            columns = [d[0] for d in old.execute("select * from _runs limit 0").description]
+            old.close()
+            db["_runs"].insert_all([dict(zip(columns, r, strict=True)) for r in rows], alter=False)
+        except sqlite3.Error:
+            pass
+    db["_runs"].insert(
+        {
+            "run_id": record["run_id"],
+            "dataset": record["dataset"],
+            "status": record["status"],
+            "started": record["started"],
+            "finished": now(),
+            "inputs": len(record.get("inputs", [])),
+            "rows": sum(t["rows"] for t in record.get("tables", {}).values()),
+            "quarantined": sum(t["quarantined"] for t in record.get("tables", {}).values()),
+            "record": json.dumps(record, ensure_ascii=False, sort_keys=True),
+        }
+    )
+    db.conn.commit()
+
+
+def _cleanup(run: Run) -> None:
+    if run.build is not None:
+        swap.discard_build(run.build)
+    if run.staging_path is not None:
+        run.staging_path.unlink(missing_ok=True)
+
+
+def _write_record(out_dir: Path, record: dict[str, Any]) -> None:
+    """Every run, whatever its status, leaves its record in ``DIR/.runs/<dataset>/``."""
+    try:
+        folder = out_dir / ".runs" / record["dataset"].replace("/", "_")
+        folder.mkdir(parents=True, exist_ok=True)
+        site.write_json(folder / f"{record['run_id']}.json", record)
+    except OSError:
+        pass
+
+
+def _write_traceback(out_dir: Path, run_id: str) -> str:
+    try:
+        folder = out_dir / ".runs"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{run_id}.traceback.txt"
+        path.write_text(traceback.format_exc(), encoding="utf-8")
+        return str(path)
+    except OSError:
+        return "(not written)"
+
+
+def iter_records(out_dir: Path, dataset: str) -> Iterator[dict[str, Any]]:
+    """Run records of a dataset, oldest first."""
+    folder = out_dir / ".runs" / dataset
+    for path in sorted(folder.glob("*.json")) if folder.exists() else []:
+        yield json.loads(path.read_text("utf-8"))

@@ -1,0 +1,51 @@
+"""A one-screen summary of a run record, on stderr, for the steward at the terminal."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.table import Table
+
+from .progress import console
+
+STATUS_STYLE = {"published": "green", "unchanged": "cyan", "stopped": "yellow", "failed": "red"}
+
+
+def print_summary(record: dict[str, Any]) -> None:
+    """What was read, published, quarantined and removed — or why nothing was."""
+    status = record.get("status", "failed")
+    label = f"[{STATUS_STYLE.get(status, 'white')}]{status}[/]"
+    if record.get("dry_run"):
+        label = f"dry run — would be {label}"
+    console.print(f"[bold]{record.get('dataset')}[/] {label}  run {record.get('run_id')}")
+    if record.get("error"):
+        console.print(f"Error: {record['error']}", markup=False, highlight=False)
+    inputs = record.get("inputs") or []
+    if inputs:
+        read = sum(i.get("records", 0) for i in inputs)
+        console.print(f"  read {read} records from {len(inputs)} input(s)")
+    tables = record.get("tables") or {}
+    if tables and status != "unchanged":
+        changes = record.get("changes") or {}
+        grid = Table(box=None, padding=(0, 1), show_edge=False)
+        grid.add_column("table", no_wrap=True)
+        for heading in ("rows", "quarantined", "duplicates", "added", "changed", "removed"):
+            grid.add_column(heading, justify="right", no_wrap=True)
+        for name, counts in tables.items():
+            change = changes.get(name, {})
+            grid.add_row(
+                name, str(counts.get("rows", 0)), str(counts.get("quarantined", 0)), str(counts.get("duplicates", 0)),
+                str(change.get("added", "")), str(change.get("changed", "")), str(change.get("removed", "")),
+            )  # fmt: skip
+        console.print(grid)
+    privacy = record.get("privacy") or {}
+    if privacy:
+        removed = ", ".join(f"{entity} {count}" for entity, count in privacy.items())
+        console.print(f"  personal data removed: {removed}")
+    quality = record.get("quality") or {}
+    if quality:
+        console.print(
+            f"  quality: {quality.get('checks', 0)} checks, {quality.get('failed', 0)} failed"
+        )
+    if record.get("published"):
+        console.print(f"  published: {record['published'].get('datasette')}")

@@ -1,0 +1,23 @@
+"""Privacy: no personal data reaches a published table.
+
+Presidio (offline) with Indonesian recognizers finds personal data in free text; column
+policies from ``privacy.yml`` drop, hash, mask or scan structured columns. Any failure
+raises ``PrivacyError`` and the run publishes nothing (fail closed).
+"""
+
+from .analyzer import PrivacyError, build_analyzer, build_anonymizer
+from .policy import ColumnPolicy, PrivacyPolicy, Redactor, hash_value, load_policy, mask_value
+from .scanner import TextScanner
+
+__all__ = [
+    "ColumnPolicy",
+    "PrivacyError",
+    "PrivacyPolicy",
+    "Redactor",
+    "TextScanner",
+    "build_analyzer",
+    "build_anonymizer",
+    "hash_value",
+    "load_policy",
+    "mask_value",
+]

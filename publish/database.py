@@ -1,0 +1,165 @@
+"""Build the published SQLite database with sqlite-utils.
+
+Tables are created from their Table Schemas (column order, types, primary and foreign
+keys) before any row arrives, so an empty table still has the right shape. After the
+rows: indexes on facet columns (a faceted request on a million rows goes from a second to
+tens of milliseconds), full-text search on text columns, and ``ANALYZE``.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+SQLITE_TYPES = {
+    "string": str,
+    "integer": int,
+    "number": float,
+    "boolean": int,
+    "datetime": str,
+    "date": str,
+    "time": str,
+    "year": int,
+    "object": str,
+    "array": str,
+    "any": str,
+}
+INSERT_BATCH = 1000
+
+QUARANTINE_COLUMNS = {
+    "run_id": str, "table_name": str, "row_key": str, "check_id": str, "column_name": str,
+    "value": str, "reason": str, "row": str, "source": str, "position": int,
+}  # fmt: skip
+NOTES_COLUMNS = {
+    "run_id": str, "table_name": str, "row_key": str, "check_id": str, "column_name": str,
+    "value": str, "message": str, "severity": str,
+}  # fmt: skip
+PRIVACY_COLUMNS = {
+    "run_id": str,
+    "table_name": str,
+    "column_name": str,
+    "entity": str,
+    "operator": str,
+    "count": int,
+}
+RUNS_COLUMNS = {
+    "run_id": str, "dataset": str, "status": str, "started": str, "finished": str,
+    "inputs": int, "rows": int, "quarantined": int, "record": str,
+}  # fmt: skip
+SYSTEM_TABLES = {
+    "_quarantine": QUARANTINE_COLUMNS,
+    "_quality_notes": NOTES_COLUMNS,
+    "_privacy": PRIVACY_COLUMNS,
+    "_runs": RUNS_COLUMNS,
+}
+
+
+def open_database(path: Path) -> sqlite_utils.Database:
+    """A database tuned for a one-off bulk build (no journal to fsync)."""
+    db = sqlite_utils.Database(path)
+    db.execute("pragma journal_mode = off")
+    db.execute("pragma synchronous = off")
+    db.execute("pragma temp_store = memory")
+    db.execute("pragma cache_size = -65536")
+    return db
+
+
+def create_tables(db: sqlite_utils.Database, schemas: dict[str, dict]) -> None:
+    """Create every table from its (published) Table Schema, plus the system tables."""
+    for table, schema in schemas.items():
+        columns = {
+            f["name"]: SQLITE_TYPES.get(f.get("type", "string"), str) for f in schema["fields"]
+        }
+        foreign_keys = []
+        for fk in schema.get("foreignKeys", []):
+            fields = fk["fields"]
+            reference = fk["reference"]
+            if isinstance(fields, str) and reference.get("resource") in db.table_names():
+                foreign_keys.append((fields, reference["resource"], reference["fields"]))
+        db[table].create(
+            columns,
+            pk=schema.get("primaryKey") or None,
+            foreign_keys=foreign_keys or None,
+            if_not_exists=True,
+        )
+    for table, columns in SYSTEM_TABLES.items():
+        db[table].create(columns, if_not_exists=True)
+
+
+class Writer:
+    """Inserts rows batch by batch; a duplicate key sends just that row back to quarantine."""
+
+    def __init__(self, db: sqlite_utils.Database, schemas: dict[str, dict]):
+        self.db = db
+        self.columns = {t: [f["name"] for f in s["fields"]] for t, s in schemas.items()}
+        self.rows = dict.fromkeys(schemas, 0)
+
+    def insert(self, table: str, rows: list[dict[str, Any]]) -> list[tuple[dict[str, Any], str]]:
+        """Insert rows; return ``(row, reason)`` for those rejected by a key constraint."""
+        if not rows:
+            return []
+        columns = self.columns[table]
+        prepared = [{c: _cell(row.get(c)) for c in columns} for row in rows]
+        try:
+            with self.db.conn:
+                self.db[table].insert_all(prepared, batch_size=INSERT_BATCH)
+            self.rows[table] += len(prepared)
+            return []
+        except sqlite3.IntegrityError:
+            pass
+        rejected = []
+        placeholders = ", ".join("?" for _ in columns)
+        sql = f"insert into [{table}] ({', '.join(f'[{c}]' for c in columns)}) values ({placeholders})"
+        with self.db.conn:
+            for row, values in zip(rows, prepared, strict=True):
+                try:
+                    self.db.conn.execute(sql, [values[c] for c in columns])
+                    self.rows[table] += 1
+                except sqlite3.IntegrityError as error:
+                    rejected.append((row, str(error)))
+        return rejected
+
+    def system(self, table: str, rows: list[dict[str, Any]]) -> None:
+        """Append rows to a system table (``_quarantine``, ``_quality_notes``, ...)."""
+        if rows:
+            columns = SYSTEM_TABLES[table]
+            with self.db.conn:
+                self.db[table].insert_all(
+                    ({c: _cell(r.get(c)) for c in columns} for r in rows), batch_size=INSERT_BATCH
+                )
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    if isinstance(value, bool):
+        return int(value)
+    return value
+
+
+def finish(
+    db: sqlite_utils.Database, tables: dict[str, dict], columns: dict[str, list[str]]
+) -> None:
+    """Indexes for facets and sorting, full-text search, statistics for the planner."""
+    for table, settings in tables.items():
+        if table not in db.table_names():
+            continue
+        present = set(columns.get(table) or db[table].columns_dict)
+        for column in [
+            *settings.get("facets", []),
+            settings.get("sort_desc"),
+            settings.get("sort"),
+        ]:
+            if column and column in present:
+                db[table].create_index([column], if_not_exists=True)
+        fts = [c for c in settings.get("fts", []) if c in present]
+        if fts:
+            db[table].enable_fts(fts, create_triggers=False, replace=True)
+    for table, index in (("_quarantine", "table_name"), ("_quality_notes", "check_id")):
+        db[table].create_index([index], if_not_exists=True)
+    db.execute("analyze")
+    db.conn.commit()

@@ -1,0 +1,136 @@
+"""Write the Frictionless Data Package: ``datapackage.json`` and one CSV per table.
+
+The package is the exchange format: it must validate with Frictionless' own validator,
+not only with ours, so the runner validates it with ``frictionless`` before publishing.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+from terbuka.metadata import Descriptor
+
+from .database import SYSTEM_TABLES
+
+SYSTEM_SCHEMA_TYPES = {str: "string", int: "integer"}
+SYSTEM_DESCRIPTIONS = {
+    "_quarantine": "Rows that were not published, with the check that rejected them and why.",
+    "_quality_notes": "Problems found in rows that were still published (e.g. an unreadable date set to null).",
+    "_privacy": "How many personal-data values were removed, per table, column, entity type and operator.",
+    "_runs": "Every run that built this dataset: inputs, counts, checks and software versions.",
+}
+
+
+def system_schema(table: str) -> dict[str, Any]:
+    """The Table Schema of a system table."""
+    return {
+        "fields": [
+            {"name": name, "type": SYSTEM_SCHEMA_TYPES[kind]}
+            for name, kind in SYSTEM_TABLES[table].items()
+        ]
+    }
+
+
+def write_csv(db: sqlite_utils.Database, table: str, columns: list[str], path: Path) -> int:
+    """Stream a table to CSV (UTF-8, a header row, Unix line ends); returns the row count."""
+    count = 0
+    quoted = ", ".join(f"[{c}]" for c in columns)
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(columns)
+        for row in db.execute(f"select {quoted} from [{table}] order by rowid"):
+            writer.writerow(["" if v is None else v for v in row])
+            count += 1
+    return count
+
+
+def write_package(
+    db: sqlite_utils.Database,
+    folder: Path,
+    descriptor: Descriptor,
+    schemas: dict[str, dict],
+    extra: dict[str, Any] | None = None,
+) -> Path:
+    """Write ``folder/datapackage.json`` and ``folder/data/*.csv``; return the JSON's path."""
+    data = folder / "data"
+    data.mkdir(parents=True, exist_ok=True)
+    resources = []
+    for table, schema in {**schemas, **{t: system_schema(t) for t in SYSTEM_TABLES}}.items():
+        columns = [f["name"] for f in schema["fields"]]
+        write_csv(db, table, columns, data / f"{table}.csv")
+        settings = descriptor.tables.get(table, {})
+        resource = {
+            "name": table,
+            "path": f"data/{table}.csv",
+            "profile": "tabular-data-resource",
+            "format": "csv",
+            "mediatype": "text/csv",
+            "encoding": "utf-8",
+            "title": descriptor_text(settings.get("title")) or table,
+            "description": descriptor_text(settings.get("description"))
+            or SYSTEM_DESCRIPTIONS.get(table, ""),
+            "schema": _resource_schema(schema),
+        }
+        resources.append(resource)
+    source = descriptor.get("source") or {}
+    package = {
+        "profile": "tabular-data-package",
+        "name": descriptor.name,
+        "title": descriptor.text("title", "en") or descriptor.name,
+        "description": descriptor.text("description", "en"),
+        "version": descriptor.get("version", "1.0"),
+        "licenses": [descriptor.licence.as_datapackage()],
+        "sources": [{"title": descriptor_text(source.get("title")) or "source", **({"path": source["url"]} if source.get("url") else {})}] if source else [],
+        "contributors": [
+            {"title": descriptor.get("publisher")["name"], "role": "publisher",
+             **({"path": descriptor.get("publisher")["url"]} if descriptor.get("publisher").get("url") else {})}
+        ],
+        "keywords": descriptor.get("keywords", []),
+        "resources": resources,
+    }  # fmt: skip
+    if extra:
+        package.update(extra)
+    path = folder / "datapackage.json"
+    path.write_text(json.dumps(package, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path
+
+
+def descriptor_text(value: Any) -> str:
+    """English text of a descriptor value (the Data Package is read worldwide)."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    return value.get("en") or next(iter(value.values()), "")
+
+
+def _resource_schema(schema: dict[str, Any]) -> dict[str, Any]:
+    """A copy of a Table Schema whose empty strings read as nulls (our CSVs write null as '')."""
+    copy = json.loads(json.dumps(schema))
+    copy["missingValues"] = [""]
+    return copy
+
+
+def validate_package(path: Path) -> list[str]:
+    """Validate with Frictionless; one line per error (at most 20), ``[]`` when valid."""
+    from frictionless import Package, system
+
+    with system.use_context(trusted=True):
+        report = Package(str(path)).validate()
+    if report.valid:
+        return []
+    messages = []
+    for task in report.tasks:
+        for error in task.errors:
+            row = getattr(error, "row_number", None)
+            where = f"{task.name}" + (f", row {row}" if row else "")
+            messages.append(f"{where}: {error.message}")
+            if len(messages) >= 20:
+                return messages
+    for error in report.errors:
+        messages.append(error.message)
+    return messages[:20]

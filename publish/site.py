@@ -1,0 +1,123 @@
+"""The Datasette site: metadata for each database, settings, and the published folder's layout.
+
+The published folder is a Datasette *configuration directory*: ``datasette serve DIR``
+(or ``terbuka serve DIR``) finds every ``*.db``, ``metadata.json`` and ``settings.json``.
+Each dataset owns ``DIR/<dataset>.db`` and ``DIR/<dataset>/`` (data package, Datasette
+metadata fragment, run record); ``metadata.json`` is rebuilt from the fragments.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from terbuka.metadata import Descriptor, localized
+
+from .database import SYSTEM_TABLES
+from .datapackage import SYSTEM_DESCRIPTIONS
+
+FRAGMENT = "datasette.json"
+SETTINGS = {
+    # Suggested facets scan every column of a big table on each request: off.
+    "suggest_facets": False,
+    # Facet columns are indexed, so 1 s is generous; a facet that still times out is
+    # listed by Datasette under "These facets timed out" rather than dropped silently.
+    "facet_time_limit_ms": 1000,
+    "sql_time_limit_ms": 3000,
+    "default_page_size": 50,
+    "max_returned_rows": 1000,
+    "allow_download": True,
+    "default_cache_ttl": 300,
+}
+SITE = {
+    "title": "Data terbuka",
+    "description_html": (
+        "Open procurement, budget and public-service data, licensed, privacy-checked and "
+        "quality-checked. / Data terbuka pengadaan, anggaran dan kinerja layanan publik."
+    ),
+}
+
+
+def database_metadata(
+    descriptor: Descriptor, schemas: dict[str, dict], run: dict[str, Any], lang: str = "id"
+) -> dict[str, Any]:
+    """Datasette metadata for one dataset's database."""
+    source = descriptor.get("source") or {}
+    publisher = descriptor.get("publisher") or {}
+    # Datasette's table pages inherit licence and source from the site, not from the
+    # database, so every table carries them itself.
+    provenance = {
+        "license": descriptor.licence.spdx,
+        "license_url": descriptor.licence.url,
+        "source": localized(source.get("title"), lang) or publisher.get("name", ""),
+        "source_url": source.get("url") or publisher.get("url", ""),
+        "about": publisher.get("name", ""),
+        "about_url": publisher.get("url", ""),
+    }
+    tables: dict[str, Any] = {}
+    for table, schema in schemas.items():
+        settings = descriptor.tables.get(table, {})
+        entry: dict[str, Any] = {
+            **provenance,
+            "title": localized(settings.get("title"), lang) or table,
+            "description": localized(settings.get("description"), lang) or "",
+            "columns": {f["name"]: f.get("description", "") for f in schema["fields"]},
+        }
+        for key in ("sort_desc", "sort", "label_column", "hidden"):
+            if settings.get(key) is not None:
+                entry[key] = settings[key]
+        if settings.get("facets"):
+            entry["facets"] = list(settings["facets"])
+        tables[table] = entry
+    for table in SYSTEM_TABLES:
+        tables[table] = {**provenance, "description": SYSTEM_DESCRIPTIONS[table]}
+    queries = {}
+    for name, query in (descriptor.get("queries") or {}).items():
+        queries[name] = {
+            "sql": query["sql"],
+            "title": localized(query.get("title"), lang) or name,
+            "description": localized(query.get("description"), lang),
+        }
+        if query.get("hide_sql"):
+            queries[name]["hide_sql"] = True
+    return {
+        "title": descriptor.text("title", lang),
+        "description": descriptor.text("description", lang),
+        **provenance,
+        "tables": tables,
+        "queries": queries,
+        "plugins": {
+            "terbuka": {
+                "dataset": descriptor.name,
+                "run_id": run.get("run_id"),
+                "published": run.get("finished"),
+                "update_frequency": descriptor.get("update_frequency"),
+                "publisher": publisher,
+                "license_title": descriptor.licence.title,
+                "titles": {k: descriptor.text("title", k) for k in ("id", "en")},
+                "descriptions": {k: descriptor.text("description", k) for k in ("id", "en")},
+            }
+        },
+    }
+
+
+def write_json(path: Path, data: Any) -> None:
+    """Write JSON atomically: a reader sees the old file or the new one, never half."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def write_site(out_dir: Path) -> None:
+    """Rebuild ``metadata.json`` from every published dataset, and ``settings.json``."""
+    databases = {}
+    for db_path in sorted(out_dir.glob("*.db")):
+        fragment = out_dir / db_path.stem / FRAGMENT
+        if fragment.exists():
+            databases[db_path.stem] = json.loads(fragment.read_text("utf-8"))
+    write_json(out_dir / "metadata.json", {**SITE, "databases": databases})
+    settings_path = out_dir / "settings.json"
+    if not settings_path.exists():
+        write_json(settings_path, SETTINGS)

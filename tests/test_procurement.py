@@ -1,0 +1,329 @@
+import json
+import sqlite3
+
+import pytest
+from conftest import run_cli, tree_digest
+from terbuka.pipelines import plugins
+from terbuka.pipelines.runner import STAGES, run_dataset
+
+REQUIRED_RECORD_KEYS = {
+    "dataset",
+    "status",
+    "inputs",
+    "tables",
+    "privacy",
+    "quality",
+    "changes",
+    "versions",
+    "run_id",
+}
+
+
+def query(db_path, sql, *params):
+    with sqlite3.connect(db_path) as conn:
+        return conn.execute(sql, params).fetchall()
+
+
+def test_demo_run_record(published_demo):
+    out, record = published_demo
+    assert REQUIRED_RECORD_KEYS <= set(record)
+    assert record["status"] == "published"
+    assert {i["path"].rsplit("/", 1)[-1] for i in record["inputs"]} == {
+        "ocds-releases.json",
+        "spse-tender.csv",
+    }
+    for item in record["inputs"]:
+        assert len(item["sha256"]) == 64 and item["records"] > 0
+    assert set(record["tables"]) == {
+        "releases",
+        "compiled_releases",
+        "tenders",
+        "parties",
+        "awards",
+        "award_suppliers",
+        "contracts",
+        "items",
+    }
+    assert record["privacy"]["EMAIL_ADDRESS"] > 0 and record["privacy"]["PHONE_NUMBER"] > 0
+    assert record["quality"]["checks"] >= record["quality"]["failed"]
+    assert record["versions"]["terbuka"]
+    assert all(c["removed"] == 0 for c in record["changes"].values())
+
+
+def test_every_release_read_is_accounted_for(published_demo):
+    out, record = published_demo
+    read = sum(i["records"] for i in record["inputs"])
+    releases = record["tables"]["releases"]
+    assert releases["rows"] + releases["quarantined"] + releases["duplicates"] == read
+    assert releases["duplicates"] == 1, "the generator plants one exact duplicate"
+    conflicts = query(
+        out / "procurement.db",
+        "select count(*) from _quarantine where check_id = 'release-conflict'",
+    )[0][0]
+    assert conflicts == 2, "a conflicting pair is quarantined with both kept"
+    assert query(out / "procurement.db", "select count(*) from releases")[0][0] == releases["rows"]
+
+
+def test_one_compiled_release_per_ocid(published_demo):
+    out, _ = published_demo
+    db = out / "procurement.db"
+    ocids = query(db, "select count(distinct ocid) from releases")[0][0]
+    assert query(db, "select count(*) from compiled_releases")[0][0] == ocids
+    multi = query(
+        db,
+        "select ocid, release_count, release from compiled_releases where release_count > 1 limit 1",
+    )[0]
+    compiled = json.loads(multi[2])
+    assert "compiled" in compiled["tag"]
+    assert compiled["ocid"] == multi[0]
+
+
+def test_amounts_are_numbers_and_dates_iso(published_demo):
+    out, _ = published_demo
+    db = out / "procurement.db"
+    rows = query(
+        db,
+        "select value_amount, value_currency, tender_period_start from tenders where value_amount is not null limit 50",
+    )
+    assert rows and all(isinstance(r[0], int | float) and r[1] == "IDR" for r in rows)
+    assert all(r[2] is None or (len(r[2]) == 20 and r[2].endswith("Z")) for r in rows)
+    spse = query(
+        db,
+        "select budget_amount from tenders where ocid like 'ocds-terbuka-9%' and budget_amount is not null",
+    )
+    assert spse and all(r[0] >= 100_000_000 for r in spse), (
+        "1.250.000,00-style amounts became rupiah"
+    )
+
+
+def test_impossible_dates_become_null_with_a_note(published_demo):
+    out, _ = published_demo
+    notes = query(
+        out / "procurement.db",
+        "select table_name, column_name, message from _quality_notes where check_id = 'invalid-date'",
+    )
+    assert notes
+    assert all("impossible date" in n[2] for n in notes)
+
+
+def test_no_planted_personal_value_is_published(published_demo, demo_sources):
+    out, _ = published_demo
+    _, planted = demo_sources
+    published = ""
+    for path in out.rglob("*"):
+        if path.is_file():
+            published += path.read_bytes().decode("utf-8", "replace")
+    leaked = sorted(v for v in planted.all() if v in published)
+    assert planted.all(), "the generator planted personal data"
+    assert leaked == []
+
+
+def test_contact_columns_are_dropped(published_demo):
+    out, record = published_demo
+    columns = [r[1] for r in query(out / "procurement.db", "pragma table_info(parties)")]
+    assert "contact_email" not in columns and "name" in columns
+    package = json.loads((out / "procurement" / "datapackage.json").read_text())
+    parties = next(r for r in package["resources"] if r["name"] == "parties")
+    assert "contact_email" not in [f["name"] for f in parties["schema"]["fields"]]
+    assert any(
+        d["column"] == "contact_email" and d["operator"] == "drop" for d in record["privacy_detail"]
+    )
+
+
+def test_company_names_survive(published_demo):
+    out, _ = published_demo
+    names = [
+        r[0] for r in query(out / "procurement.db", "select supplier_name from award_suppliers")
+    ]
+    assert names and all(n.startswith(("CV ", "PT ")) for n in names)
+
+
+def test_rerun_with_same_inputs_is_unchanged(published_demo, demo_sources, tmp_path):
+    out, first = published_demo
+    before = tree_digest(out)
+    paths, _ = demo_sources
+    sources = [a for p in paths for a in ("--source", str(p))]
+    result = run_cli("run", "procurement", *sources, "--out", str(out), "--json", "--quiet")
+    assert result.returncode == 0, result.stderr
+    record = json.loads(result.stdout)
+    assert record["status"] == "unchanged"
+    assert [i["records"] for i in record["inputs"]] == [i["records"] for i in first["inputs"]]
+    assert tree_digest(out) == before
+
+
+def test_dry_run_publishes_nothing(demo_sources, tmp_path):
+    paths, _ = demo_sources
+    out = tmp_path / "site"
+    record = run_dataset(
+        "procurement", [str(p) for p in paths], out, dry_run=True, show_progress=False
+    )
+    assert record["dry_run"] is True and record["status"] == "published"
+    assert record["tables"]["releases"]["rows"] > 0 and record["privacy"]
+    assert not (out / "procurement.db").exists()
+    assert not [p for p in out.iterdir() if not p.name.startswith(".runs")]
+
+
+class StopAt:
+    def __init__(self, stage):
+        self.stage = stage
+
+    @plugins.hookspecs.hookimpl
+    def before_stage(self, stage, run):
+        if stage == self.stage:
+            raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize("stage", [s for s in STAGES if s != "record"])
+def test_a_run_stopped_at_any_stage_leaves_the_publication_intact(demo_sources, tmp_path, stage):
+    paths, _ = demo_sources
+    out = tmp_path / "site"
+    first = run_dataset("procurement", [str(paths[0])], out, show_progress=False)
+    assert first["status"] == "published"
+    before = tree_digest(out)
+    stopper = StopAt(stage)
+    plugins.pm.register(stopper)
+    try:
+        record = run_dataset("procurement", [str(p) for p in paths], out, show_progress=False)
+    finally:
+        plugins.pm.unregister(stopper)
+    assert record["status"] == "stopped"
+    assert tree_digest(out) == before
+    assert not list(out.glob(".build-*"))
+    written = json.loads((out / ".runs" / "procurement" / f"{record['run_id']}.json").read_text())
+    assert written["status"] == "stopped"
+
+
+def test_a_killed_run_leaves_the_publication_intact(demo_sources, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    paths, _ = demo_sources
+    out = tmp_path / "site"
+    assert (
+        run_dataset("procurement", [str(paths[0])], out, show_progress=False)["status"]
+        == "published"
+    )
+    before = tree_digest(out)
+    command = [
+        str(Path(sys.executable).with_name("terbuka")),
+        "run",
+        "procurement",
+        "--out",
+        str(out),
+        "--quiet",
+        "--force",
+    ]
+    for p in paths:
+        command += ["--source", str(p)]
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=os.environ.copy()
+    )
+    deadline = time.time() + 60
+    while time.time() < deadline and not list(out.glob(".build-*")):
+        time.sleep(0.05)
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=60)
+    if process.returncode == 0:
+        pytest.skip("the run finished before it could be stopped")
+    assert process.returncode == 1, stderr
+    assert tree_digest(out) == before
+
+
+def test_changes_against_the_previous_publication(demo_sources, tmp_path):
+    paths, _ = demo_sources
+    out = tmp_path / "site"
+    run_dataset("procurement", [str(paths[0])], out, show_progress=False)
+    record = run_dataset("procurement", [str(p) for p in paths], out, show_progress=False)
+    assert record["changes"]["tenders"]["added"] > 0
+    assert record["changes"]["tenders"]["removed"] == 0
+    back = run_dataset("procurement", [str(paths[0])], out, show_progress=False)
+    assert back["changes"]["tenders"]["removed"] == record["changes"]["tenders"]["added"]
+    runs = query(out / "procurement.db", "select status from _runs")
+    assert len(runs) == 3
+
+
+@pytest.mark.parametrize(
+    "content, name, fragment",
+    [
+        (b"", "empty.json", "empty (0 bytes)"),
+        (
+            b'{"releases": [{"ocid": "ocds-1", "id": "1", "date": "2024-01-01T00:00:00Z"}, {"oc',
+            "truncated.json",
+            "truncated",
+        ),
+        (bytes(range(256)) * 40, "junk.dat", "not a recognised format"),
+        (b"x,y,z\n1,2,3\n", "other.csv", "match no layout"),
+    ],
+)
+def test_unreadable_sources_exit_2_with_one_line(tmp_path, content, name, fragment):
+    source = tmp_path / name
+    source.write_bytes(content)
+    result = run_cli(
+        "run", "procurement", "--source", str(source), "--out", str(tmp_path / "site"), "--json"
+    )
+    assert result.returncode == 2
+    record = json.loads(result.stdout)
+    assert (
+        record["status"] == "failed"
+        and fragment in record["error"]
+        and str(source) in record["error"]
+    )
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "site" / "procurement.db").exists()
+
+
+def test_usage_errors_exit_2(tmp_path):
+    result = run_cli("run", "no-such-dataset", "--source", "x", "--out", str(tmp_path))
+    assert (
+        result.returncode == 2
+        and "no such dataset" in result.stderr
+        and "Traceback" not in result.stderr
+    )
+    missing = run_cli(
+        "run",
+        "procurement",
+        "--source",
+        str(tmp_path / "nope.json"),
+        "--out",
+        str(tmp_path),
+        "--json",
+    )
+    assert missing.returncode == 2 and "no such file" in json.loads(missing.stdout)["error"]
+
+
+def test_spse_rows_map_to_the_same_tables(published_demo):
+    out, record = published_demo
+    csv_input = next(i for i in record["inputs"] if i["path"].endswith(".csv"))
+    assert (
+        csv_input["layout"] == "spse-tender"
+        and csv_input["encoding"] == "cp1252"
+        and csv_input["delimiter"] == ";"
+    )
+    assert "nip_ppk" in csv_input["unmapped_columns"], (
+        "the PPK's NIP is never mapped, so never published"
+    )
+    db = out / "procurement.db"
+    awarded = query(db, "select count(*) from awards where ocid like 'ocds-terbuka-9%'")[0][0]
+    assert awarded > 0
+    buyers = query(
+        db, "select roles from parties where ocid like 'ocds-terbuka-9%' and roles like '%buyer%'"
+    )
+    assert buyers
+
+
+@pytest.mark.parametrize("pipeline_id", list(plugins.pipelines()))
+def test_every_registered_pipeline_declares_its_tables(pipeline_id):
+    from terbuka.metadata import list_datasets, load_descriptor
+
+    pipeline = plugins.pipelines()[pipeline_id]
+    assert pipeline.id == pipeline_id
+    users = [
+        load_descriptor(n) for n in list_datasets() if load_descriptor(n).pipeline == pipeline_id
+    ]
+    assert users, f"no bundled descriptor uses the {pipeline_id} pipeline"
+    for descriptor in users:
+        assert set(pipeline.tables) <= set(descriptor.schemas)
