@@ -137,3 +137,86 @@ def datasette_url(published_demo):
 def get_json(url: str):
     with urllib.request.urlopen(url, timeout=30) as response:
         return json.loads(response.read())
+
+
+class Ckan:
+    """A running CKAN: its URL, a sysadmin token (a secret: never print it), and its state folder."""
+
+    def __init__(self, url: str, token: str, base: Path | None, env: dict[str, str]):
+        self.url = url
+        self.token = token
+        self.base = base
+        self.env = env
+
+    def client(self):
+        import ckanapi
+
+        return ckanapi.RemoteCKAN(self.url, apikey=self.token)
+
+    def stop(self) -> None:
+        """Stop the web server only (PostgreSQL and Redis keep running), e.g. to test outages."""
+        pidfile = self.base / "run" / "gunicorn.pid" if self.base else None
+        if pidfile and pidfile.exists():
+            import signal
+
+            os.kill(int(pidfile.read_text().strip()), signal.SIGTERM)
+            deadline = time.time() + 30
+            while time.time() < deadline and _reachable(self.url):
+                time.sleep(0.3)
+
+    def start(self) -> None:
+        """Start it again (reuses the installed state: about 15 s)."""
+        if self.base:
+            _setup_ckan(self.env)
+
+
+def _reachable(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url + "/api/3/action/status_show", timeout=3):
+            return True
+    except OSError:
+        return False
+
+
+def _setup_ckan(env: dict[str, str]) -> dict[str, str]:
+    script = SHARED / "ckan" / "setup_ckan.sh"
+    result = subprocess.run(
+        ["bash", str(script)], env=env, capture_output=True, text=True, timeout=1800
+    )
+    if result.returncode != 0:
+        raise RuntimeError(
+            f"setup_ckan.sh failed:\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}"
+        )
+    values = {}
+    for line in (Path(env["CKAN_BASE"]) / "ckan.env").read_text().splitlines():
+        if line.startswith("export "):
+            key, _, value = line[len("export ") :].partition("=")
+            values[key] = value
+    return values
+
+
+@pytest.fixture(scope="session")
+def ckan():
+    """A real CKAN 2.12: the one in CKAN_URL/CKAN_API_TOKEN, or one this session starts and stops.
+
+    Started with ../shared/ckan/setup_ckan.sh (PostgreSQL, Redis, CKAN with DataStore and
+    ckanext-dcat); ports and the state folder follow that script's environment variables
+    (CKAN_PORT, PG_PORT, REDIS_PORT, SOLR_PORT, CKAN_BASE — default /tmp/terbuka-ckan-tests).
+    """
+    if os.environ.get("CKAN_URL") and os.environ.get("CKAN_API_TOKEN"):
+        yield Ckan(
+            os.environ["CKAN_URL"].rstrip("/"), os.environ["CKAN_API_TOKEN"], None, dict(os.environ)
+        )
+        return
+    if not (SHARED / "ckan" / "setup_ckan.sh").exists():
+        pytest.skip(f"no CKAN: set CKAN_URL and CKAN_API_TOKEN, or provide {SHARED / 'ckan'}")
+    env = {**os.environ, "CKAN_BASE": os.environ.get("CKAN_BASE", "/tmp/terbuka-ckan-tests")}
+    values = _setup_ckan(env)
+    instance = Ckan(values["CKAN_URL"], values["CKAN_API_TOKEN"], Path(env["CKAN_BASE"]), env)
+    yield instance
+    subprocess.run(
+        ["bash", str(SHARED / "ckan" / "teardown_ckan.sh")],
+        env=env,
+        capture_output=True,
+        timeout=300,
+    )
