@@ -27,11 +27,11 @@ from terbuka.metadata import Descriptor, DescriptorError, load_descriptor
 from terbuka.privacy import PrivacyError, Redactor, TextScanner, load_policy
 from terbuka.publish import changes, database, datapackage, site, swap
 
-from . import plugins
+from . import plugins, work
 from .batch import Batch
 from .errors import EXIT_BAD_INPUT, EXIT_OK, EXIT_STOPPED, GateStopped, InputError, UsageError
 from .progress import Progress
-from .quality import check_batch, validators_for
+from .quality import validators_for
 from .readers import Input, hash_file, iter_paths
 from .state import hash_key, private_dir, state_dir
 
@@ -40,6 +40,7 @@ VERSIONED_PACKAGES = (
     "presidio-anonymizer", "great-expectations", "ocdsmerge", "ckanapi",
 )  # fmt: skip
 STAGES = ("extract", "transform", "privacy", "quality", "package", "publish", "record")
+BATCH_HINT = 500  # source records per unit, roughly: decides whether a worker pool pays off
 
 
 @dataclass
@@ -51,6 +52,7 @@ class Run:
     state: Path
     run_id: str
     dry_run: bool = False
+    workers: int | None = None
     inputs: list[Input] = field(default_factory=list)
     record: dict[str, Any] = field(default_factory=dict)
     build: Path | None = None
@@ -101,6 +103,7 @@ def run_dataset(
     dry_run: bool = False,
     force: bool = False,
     show_progress: bool = True,
+    workers: int | None = None,
 ) -> dict[str, Any]:
     """Run one dataset's pipeline end to end and return its run record (never raises)."""
     started = now()
@@ -118,7 +121,15 @@ def run_dataset(
         descriptor = load_descriptor(dataset)
         record["dataset"] = descriptor.name
         out_dir.mkdir(parents=True, exist_ok=True)
-        run = Run(descriptor, out_dir, state_dir(out_dir), record["run_id"], dry_run, record=record)
+        run = Run(
+            descriptor,
+            out_dir,
+            state_dir(out_dir),
+            record["run_id"],
+            dry_run,
+            workers,
+            record=record,
+        )
         with Progress(enabled=show_progress) as progress:
             _execute(run, sources, progress, force)
     except (InputError, UsageError, DescriptorError) as error:
@@ -196,16 +207,16 @@ def _execute(run: Run, sources: list[str], progress: Progress, force: bool) -> N
     # transform, privacy and quality stream batch by batch, in that order.
     for name in ("transform", "privacy", "quality"):
         _stage(run, name, progress)
-    _consume(run, writer, _privacy_and_quality(run, rejects, redactor, validators))
+    _consume(run, writer, work.privacy_and_quality(rejects, redactor, validators))
     total = pipeline.count_units(staging)
+    context = work.WorkContext(pipeline, redactor, validators)
+    units = pipeline.batches(staging, run.inputs)
     with progress.task("transform · privacy · quality", total=total) as advance:
-        for groups in pipeline.batches(staging, run.inputs):
-            batch = pipeline.transform(groups)
-            batch = _privacy_and_quality(run, batch, redactor, validators)
+        for unit, batch in work.run_units(context, units, total // BATCH_HINT, run.workers):
             _consume(run, writer, batch)
-            advance(sum(len(g[1]) for g in groups))
+            advance(pipeline.unit_size(unit) if hasattr(pipeline, "unit_size") else 1)
     for batch in getattr(pipeline, "derive", lambda db: iter(()))(db):
-        _consume(run, writer, _privacy_and_quality(run, batch, redactor, validators))
+        _consume(run, writer, work.privacy_and_quality(batch, redactor, validators))
     staging.close()
 
     _stage(run, "package", progress)
@@ -326,27 +337,6 @@ def _published_schema(schema: dict, table: str, policy: Any) -> dict:
     if any(k not in keep for k in schema.get("primaryKey", [])):
         raise UsageError(f"privacy.yml drops a primary-key column of {table}")
     return published
-
-
-def _privacy_and_quality(run: Run, batch: Batch, redactor: Redactor, validators: dict) -> Batch:
-    """The privacy stage, then the quality stage, on one batch."""
-    for table, rows in batch.tables.items():
-        redactor.rows(table, rows)
-    for entry in batch.quarantine:
-        if entry["row"]:
-            redactor.rows(entry["table"], [entry["row"]])
-        entry["value"] = _scan(redactor, "_quarantine", "value", entry["value"])
-        entry["reason"] = _scan(redactor, "_quarantine", "reason", entry["reason"])
-    for note in batch.notes:
-        note["value"] = _scan(redactor, "_quality_notes", "value", note["value"])
-        note["message"] = _scan(redactor, "_quality_notes", "message", note["message"])
-    batch.privacy.update(redactor.report)
-    redactor.report.clear()
-    return check_batch(batch, validators)
-
-
-def _scan(redactor: Redactor, table: str, column: str, value: Any) -> Any:
-    return redactor.text(table, column, value) if isinstance(value, str) and value else value
 
 
 def _consume(run: Run, writer: database.Writer, batch: Batch) -> None:

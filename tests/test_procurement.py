@@ -327,3 +327,30 @@ def test_every_registered_pipeline_declares_its_tables(pipeline_id):
     assert users, f"no bundled descriptor uses the {pipeline_id} pipeline"
     for descriptor in users:
         assert set(pipeline.tables) <= set(descriptor.schemas)
+
+
+def test_worker_processes_do_not_change_the_output(tmp_path):
+    import hashlib
+
+    from terbuka.pipelines.demo import generate_procurement
+
+    paths, _ = generate_procurement(tmp_path / "src", seed=11, processes=700)
+    digests = []
+    for workers in (1, 2):
+        out = tmp_path / f"site-{workers}"
+        record = run_dataset(
+            "procurement", [str(p) for p in paths], out, show_progress=False, workers=workers
+        )
+        assert record["status"] == "published"
+        data = out / "procurement" / "data"
+        digests.append(
+            {
+                p.name: hashlib.sha256(
+                    p.read_text().replace(record["run_id"], "RUN").encode()
+                ).hexdigest()
+                for p in data.glob("*.csv")
+                if p.name != "_runs.csv"
+            }
+        )
+        digests[-1]["privacy"] = json.dumps(record["privacy"], sort_keys=True)
+    assert digests[0] == digests[1]

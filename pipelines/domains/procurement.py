@@ -341,6 +341,11 @@ class ProcurementPipeline:
         if batch:
             yield batch
 
+    @staticmethod
+    def unit_size(groups: list[tuple[str, list[dict]]]) -> int:
+        """Releases in a unit (the progress bar counts releases)."""
+        return sum(len(releases) for _, releases in groups)
+
     # --- transform -----------------------------------------------------------------
 
     def transform(self, groups: list[tuple[str, list[dict]]]) -> Batch:

@@ -1,0 +1,106 @@
+"""The per-batch work — transform → privacy → quality — in this process or a pool.
+
+Each unit (a few hundred source records) is independent, so the same plain function runs
+in-process for small inputs and in forked worker processes for large ones; results come
+back in input order, so a run's output does not depend on how many workers it had.
+Workers inherit the already-built context (Presidio analyzer, schema validators) by fork
+instead of rebuilding it.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from .batch import Batch
+from .quality import TableValidator, check_batch
+
+POOL_MIN_UNITS = 3
+
+
+@dataclass
+class WorkContext:
+    """What every batch needs: the pipeline, the redactor and the table validators."""
+
+    pipeline: Any
+    redactor: Any
+    validators: dict[str, TableValidator]
+
+
+_CONTEXT: WorkContext | None = None
+
+
+def privacy_and_quality(
+    batch: Batch, redactor: Any, validators: dict[str, TableValidator]
+) -> Batch:
+    """The privacy stage, then the quality stage, on one batch.
+
+    Quarantined rows and quality notes are published too, so they are redacted like any
+    table: a rejected row must not leak what its table would have hidden.
+    """
+    for table, rows in batch.tables.items():
+        redactor.rows(table, rows)
+    for entry in batch.quarantine:
+        if entry["row"]:
+            redactor.rows(entry["table"], [entry["row"]])
+        entry["value"] = _scan(redactor, "_quarantine", "value", entry["value"])
+        entry["reason"] = _scan(redactor, "_quarantine", "reason", entry["reason"])
+    for note in batch.notes:
+        note["value"] = _scan(redactor, "_quality_notes", "value", note["value"])
+        note["message"] = _scan(redactor, "_quality_notes", "message", note["message"])
+    batch.privacy.update(redactor.report)
+    redactor.report.clear()
+    return check_batch(batch, validators)
+
+
+def _scan(redactor: Any, table: str, column: str, value: Any) -> Any:
+    return redactor.text(table, column, value) if isinstance(value, str) and value else value
+
+
+def process(unit: Any) -> Batch:
+    """Transform one unit and pass it through privacy and quality."""
+    assert _CONTEXT is not None, "work context not set"
+    batch = _CONTEXT.pipeline.transform(unit)
+    return privacy_and_quality(batch, _CONTEXT.redactor, _CONTEXT.validators)
+
+
+def default_workers() -> int:
+    """One worker per core, up to four (the main process also writes SQLite)."""
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def run_units(
+    context: WorkContext, units: Iterable[Any], total: int, workers: int | None = None
+) -> Iterator[tuple[Any, Batch]]:
+    """``(unit, batch)`` for every unit, in order; a process pool when it pays off.
+
+    At most two units per worker are in flight, so memory stays flat however many
+    units the staging area holds (``Pool.imap`` would read them all ahead).
+    """
+    global _CONTEXT
+    _CONTEXT = context
+    workers = default_workers() if workers is None else workers
+    forkable = "fork" in multiprocessing.get_all_start_methods()
+    if workers <= 1 or total < POOL_MIN_UNITS or not forkable:
+        for unit in units:
+            yield unit, process(unit)
+        return
+    pool = multiprocessing.get_context("fork").Pool(processes=workers)
+    try:
+        in_flight: deque = deque()
+        for unit in units:
+            in_flight.append((unit, pool.apply_async(process, (unit,))))
+            if len(in_flight) >= 2 * workers:
+                done, result = in_flight.popleft()
+                yield done, result.get()
+        while in_flight:
+            done, result = in_flight.popleft()
+            yield done, result.get()
+        pool.close()
+    finally:
+        pool.terminate()
+        pool.join()
