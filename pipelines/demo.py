@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import json
 import random
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -69,10 +70,12 @@ class Planted:
     """Personal values planted in the demo sources, by kind; none may be published."""
 
     values: dict[str, set[str]] = field(default_factory=dict)
+    track: bool = True
 
     def add(self, kind: str, value: str) -> str:
-        """Remember a planted value and return it."""
-        self.values.setdefault(kind, set()).add(value)
+        """Remember a planted value (unless tracking is off, for huge benchmarks) and return it."""
+        if self.track:
+            self.values.setdefault(kind, set()).add(value)
         return value
 
     def all(self) -> set[str]:
@@ -87,9 +90,9 @@ class Planted:
 class Generator:
     """Makes people, companies, tenders and their personal data from one seed."""
 
-    def __init__(self, seed: int = 2024):
+    def __init__(self, seed: int = 2024, track: bool = True):
         self.rng = random.Random(seed)
-        self.planted = Planted()
+        self.planted = Planted(track=track)
 
     def person(self) -> str:
         """A full name (two or three parts)."""
@@ -159,32 +162,64 @@ class Generator:
         return self.rng.choice(templates).format(h=honorific, n=name, p=phone)
 
 
+PACKAGE_META = {
+    "uri": "https://example.go.id/ocds/releases.json",
+    "version": "1.1",
+    "publishedDate": "2024-12-31T10:00:00+07:00",
+    "publisher": {"name": "Pemerintah Kota Contoh"},
+    "license": "https://creativecommons.org/licenses/by/4.0/",
+}
+
+
 def generate_procurement(
     folder: Path, seed: int = 2024, processes: int = 240
 ) -> tuple[list[Path], Planted]:
     """Write ``ocds-releases.json`` and ``spse-tender.csv`` into ``folder``."""
     folder.mkdir(parents=True, exist_ok=True)
     gen = Generator(seed)
-    releases = _ocds_releases(gen, processes)
-    package = {
-        "uri": "https://example.go.id/ocds/releases.json",
-        "version": "1.1",
-        "publishedDate": "2024-12-31T10:00:00+07:00",
-        "publisher": {"name": "Pemerintah Kota Contoh"},
-        "license": "https://creativecommons.org/licenses/by/4.0/",
-        "releases": releases,
-    }
     ocds_path = folder / "ocds-releases.json"
-    ocds_path.write_text(json.dumps(package, indent=1, ensure_ascii=False), encoding="utf-8")
+    write_release_package(ocds_path, iter_ocds_releases(gen, processes))
     csv_path = folder / "spse-tender.csv"
     _spse_csv(gen, csv_path, max(20, processes // 3))
     return [ocds_path, csv_path], gen.planted
 
 
-def _ocds_releases(gen: Generator, processes: int) -> list[dict]:
+def write_release_package(path: Path, releases: Iterable[dict]) -> int:
+    """Stream releases into a release package file, one release per line; returns the count."""
+    count = 0
+    head = json.dumps({**PACKAGE_META, "releases": []}, ensure_ascii=False)[:-2]
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(head + "\n")
+        for release in releases:
+            handle.write((",\n" if count else "") + json.dumps(release, ensure_ascii=False))
+            count += 1
+        handle.write("\n]}\n")
+    return count
+
+
+def iter_ocds_releases(gen: Generator, processes: int) -> Iterator[dict]:
+    """Releases for ``processes`` contracting processes, streamed (any size, flat memory)."""
     rng = gen.rng
     suppliers = [(f"SUP-{i:04d}", gen.company()) for i in range(1, 41)]
-    releases = []
+    early: list[dict] = []
+    for release in _process_releases(gen, rng, suppliers, processes):
+        if len(early) < 8:
+            early.append(json.loads(json.dumps(release)))
+        yield release
+    # Quirks stewards meet: an exact duplicate and a conflicting re-release.
+    yield early[3]
+    conflicting = early[7]
+    conflicting["tender"] = {
+        **conflicting.get("tender", {}),
+        "title": "Judul yang diubah tanpa rilis baru",
+    }
+    yield conflicting
+
+
+def _process_releases(
+    gen: Generator, rng: random.Random, suppliers: list, processes: int
+) -> Iterator[dict]:
+    releases: list[dict] = []
     for index in range(1, processes + 1):
         ocid = f"ocds-terbuka-demo-{2024000 + index}"
         buyer_code, buyer_name = rng.choice(BUYERS)
@@ -331,15 +366,8 @@ def _ocds_releases(gen: Generator, processes: int) -> list[dict]:
                         "contracts": [contract],
                     }
                 )
-    # Quirks stewards meet: an exact duplicate and a conflicting re-release.
-    releases.append(json.loads(json.dumps(releases[3])))
-    conflicting = json.loads(json.dumps(releases[7]))
-    conflicting["tender"] = {
-        **conflicting.get("tender", {}),
-        "title": "Judul yang diubah tanpa rilis baru",
-    }
-    releases.append(conflicting)
-    return releases
+        yield from releases
+        releases.clear()
 
 
 def _spse_csv(gen: Generator, path: Path, rows: int) -> None:

@@ -254,7 +254,7 @@ def _execute(run: Run, sources: list[str], progress: Progress, force: bool) -> N
         folder.mkdir()
         package_path = datapackage.write_package(db, folder, descriptor, published)
         db.close()
-        errors = datapackage.validate_package(package_path)
+        errors = datapackage.validate_package(package_path, run.workers or work.default_workers())
     record["quality"]["package_valid"] = not errors
     record["quality"]["checks"] += 1
     if errors:

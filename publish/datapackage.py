@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import csv
 import json
+import multiprocessing
 from pathlib import Path
 from typing import Any
 
 import sqlite_utils
+
 from terbuka.metadata import Descriptor
 
 from .database import SYSTEM_TABLES
@@ -115,22 +117,32 @@ def _resource_schema(schema: dict[str, Any]) -> dict[str, Any]:
     return copy
 
 
-def validate_package(path: Path) -> list[str]:
-    """Validate with Frictionless; one line per error (at most 20), ``[]`` when valid."""
+def validate_package(path: Path, workers: int = 1) -> list[str]:
+    """Validate with Frictionless; one line per error (at most 20), ``[]`` when valid.
+
+    Frictionless' own ``parallel=True`` is refused for packages with foreign keys, so with
+    ``workers > 1`` each resource is validated (foreign keys included) in a forked process.
+    """
+    from frictionless import Package
+
+    names = [r.name for r in Package(str(path)).resources]
+    if workers > 1 and len(names) > 1 and "fork" in multiprocessing.get_all_start_methods():
+        with multiprocessing.get_context("fork").Pool(min(workers, len(names))) as pool:
+            results = pool.starmap(_validate_resource, [(str(path), name) for name in names])
+    else:
+        results = [_validate_resource(str(path), name) for name in names]
+    return [message for messages in results for message in messages][:20]
+
+
+def _validate_resource(path: str, name: str) -> list[str]:
     from frictionless import Package, system
 
     with system.use_context(trusted=True):
-        report = Package(str(path)).validate()
-    if report.valid:
-        return []
+        report = Package(path).validate(name=name)
     messages = []
     for task in report.tasks:
         for error in task.errors:
             row = getattr(error, "row_number", None)
-            where = f"{task.name}" + (f", row {row}" if row else "")
-            messages.append(f"{where}: {error.message}")
-            if len(messages) >= 20:
-                return messages
-    for error in report.errors:
-        messages.append(error.message)
+            messages.append(f"{task.name}" + (f", row {row}" if row else "") + f": {error.message}")
+    messages.extend(error.message for error in report.errors)
     return messages[:20]

@@ -1,6 +1,7 @@
 import shutil
 
 import pytest
+
 from terbuka.metadata import DescriptorError, list_datasets, load_descriptor, registry
 
 

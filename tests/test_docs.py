@@ -5,6 +5,7 @@ from pathlib import Path
 
 import click
 import pytest
+
 from terbuka.metadata.descriptor import descriptor_schema
 from terbuka.pipelines.cli import cli
 

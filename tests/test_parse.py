@@ -1,4 +1,5 @@
 import pytest
+
 from terbuka.pipelines.parse import parse_datetime, parse_number
 
 

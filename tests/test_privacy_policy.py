@@ -1,4 +1,5 @@
 import pytest
+
 from terbuka.metadata import DescriptorError
 from terbuka.privacy import PrivacyError, Redactor, hash_value, load_policy
 

@@ -3,6 +3,7 @@ import sqlite3
 
 import pytest
 from conftest import run_cli, tree_digest
+
 from terbuka.pipelines import plugins
 from terbuka.pipelines.runner import STAGES, run_dataset
 

@@ -4,6 +4,7 @@ import json
 import zipfile
 
 import pytest
+
 from terbuka.pipelines import plugins
 from terbuka.pipelines.errors import InputError
 from terbuka.pipelines.readers import detect, members

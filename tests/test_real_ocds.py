@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 from conftest import SHARED_DATA
+
 from terbuka.pipelines.errors import InputError
 from terbuka.pipelines.readers import detect, members
 from terbuka.pipelines.runner import run_dataset

@@ -1,6 +1,7 @@
 """Table-driven recognizer tests: positives and negatives for each registered recognizer."""
 
 import pytest
+
 from terbuka.privacy import TextScanner
 from terbuka.privacy.recognizers import RECOGNIZERS
 

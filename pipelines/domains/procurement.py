@@ -25,10 +25,13 @@ from .ocds_flatten import Flattener, text
 
 BATCH_RELEASES = 500
 STAGE_BATCH = 2000
+# Parents first: foreign keys point at tables that already exist. ``tenders`` (one row per
+# ocid, no JSON) is the parent of the other tables: light for Frictionless' lookups and
+# labelled by its title in Datasette.
 TABLES = [
+    "tenders",
     "compiled_releases",
     "releases",
-    "tenders",
     "parties",
     "awards",
     "award_suppliers",
