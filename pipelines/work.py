@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -68,6 +69,16 @@ def process(unit: Any) -> Batch:
     return privacy_and_quality(batch, _CONTEXT.redactor, _CONTEXT.validators)
 
 
+def quiet_worker() -> None:
+    """Workers die quietly on terminate; Ctrl-C is the parent's to handle.
+
+    A forked worker inherits the CLI's SIGTERM handler (which raises KeyboardInterrupt
+    for a clean stop of the run) and would print a traceback when the pool is terminated.
+    """
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def default_workers() -> int:
     """One worker per core, up to four (the main process also writes SQLite)."""
     return max(1, min(4, os.cpu_count() or 1))
@@ -89,7 +100,7 @@ def run_units(
         for unit in units:
             yield unit, process(unit)
         return
-    pool = multiprocessing.get_context("fork").Pool(processes=workers)
+    pool = multiprocessing.get_context("fork").Pool(processes=workers, initializer=quiet_worker)
     try:
         in_flight: deque = deque()
         for unit in units:

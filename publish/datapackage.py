@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import json
 import multiprocessing
+import signal
 from pathlib import Path
 from typing import Any
 
@@ -127,11 +128,24 @@ def validate_package(path: Path, workers: int = 1) -> list[str]:
 
     names = [r.name for r in Package(str(path)).resources]
     if workers > 1 and len(names) > 1 and "fork" in multiprocessing.get_all_start_methods():
-        with multiprocessing.get_context("fork").Pool(min(workers, len(names))) as pool:
+        pool = multiprocessing.get_context("fork").Pool(
+            min(workers, len(names)), initializer=_quiet_worker
+        )
+        try:
             results = pool.starmap(_validate_resource, [(str(path), name) for name in names])
+            pool.close()
+        finally:
+            pool.terminate()
+            pool.join()
     else:
         results = [_validate_resource(str(path), name) for name in names]
     return [message for messages in results for message in messages][:20]
+
+
+def _quiet_worker() -> None:
+    """Terminated workers exit without a traceback; Ctrl-C is the parent's to handle."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _validate_resource(path: str, name: str) -> list[str]:

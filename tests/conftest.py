@@ -83,6 +83,7 @@ def published_demo(tmp_path_factory, demo_sources):
         "run", "procurement", *sources, "--out", str(out), "--json", "--quiet", env=env
     )
     assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr, result.stderr
     record = json.loads(result.stdout)
     return out, record
 

@@ -104,6 +104,13 @@ class ProcurementPipeline:
                 if progress:
                     progress(len(pending))
         self._mark_duplicates(staging, inputs, rejects)
+        from ..ocds_schema import schema_location, validator_for
+
+        validator, origin = validator_for(schema_location(self.schema_location))
+        if validator is None:
+            rejects.note(
+                "releases", "", "ocds-schema-unavailable", f"releases were not validated: {origin}"
+            )
         return rejects
 
     def _ocds_items(
