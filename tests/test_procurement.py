@@ -355,3 +355,99 @@ def test_worker_processes_do_not_change_the_output(tmp_path):
         )
         digests[-1]["privacy"] = json.dumps(record["privacy"], sort_keys=True)
     assert digests[0] == digests[1]
+
+
+def test_json_lines_with_a_broken_line_is_published_and_accounted_for(tmp_path):
+    lines = []
+    for year in (2022, 2023, 2024):
+        for i in range(4):
+            release = {"ocid": f"ocds-kota-{year}-{i}", "id": f"{year}-{i}-1", "date": f"{year}-03-01T00:00:00+07:00",
+                       "tag": ["tender"], "tender": {"id": f"T{i}", "title": f"Paket {year} nomor {i}"}}  # fmt: skip
+            lines.append(json.dumps(release))
+    lines[5] = lines[5][:50]
+    source = tmp_path / "kota-2022-2024.jsonl"
+    source.write_text("\n".join(lines) + "\n")
+    record = run_dataset("procurement", [str(source)], tmp_path / "site", show_progress=False)
+    assert record["status"] == "published"
+    releases = record["tables"]["releases"]
+    assert record["inputs"][0]["records"] == 12
+    assert (releases["rows"], releases["quarantined"], releases["duplicates"]) == (11, 1, 0)
+    reason = query(
+        tmp_path / "site" / "procurement.db",
+        "select reason from _quarantine where check_id = 'not-a-release'",
+    )
+    assert len(reason) == 1 and reason[0][0].startswith("line 6: invalid JSON")
+
+
+def test_an_spse_excel_export_maps_like_the_csv(tmp_path):
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["Daftar tender 2024"])
+    sheet.append(
+        [
+            "kd_tender",
+            "nama_paket",
+            "nama_satker",
+            "kd_satker",
+            "hps",
+            "pagu",
+            "tgl_pengumuman_tender",
+            "nama_penyedia",
+            "kd_penyedia",
+            "nilai_negosiasi",
+            "nip_ppk",
+        ]
+    )
+    sheet.append(
+        [
+            9100001,
+            "Pembangunan Jembatan Desa",
+            "Dinas PU",
+            "1.03.01",
+            1250000000,
+            "1.300.000.000,00",
+            "2024-03-12 09:00:00",
+            "CV Maju Jaya",
+            "P1",
+            1200000000,
+            "198803122010011001",
+        ]
+    )
+    sheet.append(
+        [
+            9100002,
+            "Pengadaan Laptop",
+            "Dinas Pendidikan",
+            "1.01.01",
+            300000000,
+            320000000,
+            "12 Maret 2024",
+            None,
+            None,
+            None,
+            "198803122010011002",
+        ]
+    )
+    path = tmp_path / "tender.xlsx"
+    workbook.save(path)
+    record = run_dataset("procurement", [str(path)], tmp_path / "site", show_progress=False)
+    assert record["status"] == "published", record.get("error")
+    assert (
+        record["inputs"][0]["reader"] == "xlsx" and record["inputs"][0]["layout"] == "spse-tender"
+    )
+    db = tmp_path / "site" / "procurement.db"
+    rows = query(
+        db,
+        "select ocid, value_amount, budget_amount, tender_period_start from tenders order by ocid",
+    )
+    assert rows == [
+        ("ocds-terbuka-9100001", 1250000000, 1300000000, "2024-03-12T02:00:00Z"),
+        ("ocds-terbuka-9100002", 300000000, 320000000, "2024-03-12T00:00:00Z"),
+    ]
+    assert query(db, "select supplier_name from award_suppliers") == [("CV Maju Jaya",)]
+    everything = "".join(
+        p.read_text() for p in (tmp_path / "site" / "procurement" / "data").glob("*.csv")
+    )
+    assert "198803122010011001" not in everything

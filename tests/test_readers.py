@@ -225,3 +225,16 @@ def test_every_registered_reader_recognises_its_format(tmp_path, reader_id):
     else:
         path.write_bytes(sample)
     assert detect(members(path)[0]).id == reader_id
+
+
+def test_a_broken_json_lines_line_is_reported_not_fatal(tmp_path):
+    from terbuka.pipelines.readers.ocds import OcdsJsonReader
+
+    path = tmp_path / "city.jsonl"
+    lines = [json.dumps({**RELEASE, "id": str(i)}) for i in range(5)]
+    lines[2] = lines[2][:40]  # a line cut short
+    path.write_text("\n".join(lines) + "\n")
+    member = members(path)[0]
+    items = list(OcdsJsonReader.read(member))
+    assert [i.kind for i in items] == ["release", "release", "invalid", "release", "release"]
+    assert items[2].problem.startswith("line 3: invalid JSON")

@@ -60,6 +60,8 @@ class OcdsJsonReader:
             if shape == "array":
                 values = ijson.items(stream, "item", use_float=True)
                 yield from _classify_all(values)
+            elif shape == "lines":
+                yield from _json_lines(stream)
             elif shape == "many":
                 values = ijson.items(stream, "", multiple_values=True, use_float=True)
                 yield from _classify_all(values)
@@ -120,7 +122,7 @@ def _shape(member: Member) -> tuple[str, set[str]]:
                 if depth == 0:
                     completed += 1
                     if completed > 1:
-                        return "many", top_keys
+                        return ("lines" if _looks_like_json_lines(text) else "many"), top_keys
             elif event == "map_key" and depth == 1 and completed == 0:
                 top_keys.add(value)
     except ijson.IncompleteJSONError:
@@ -130,19 +132,50 @@ def _shape(member: Member) -> tuple[str, set[str]]:
             ) from None
     except ijson.JSONError as error:
         if completed >= 1:
-            return "many", top_keys
+            return ("lines" if _looks_like_json_lines(text) else "many"), top_keys
         if len(head) >= PEEK_BYTES:
             pass
         else:
             raise InputError(member.name, f"invalid JSON: {_short(error)}") from None
     if completed >= 1:
-        return ("many" if completed > 1 else "one"), top_keys
+        if completed > 1:
+            return ("lines" if _looks_like_json_lines(text) else "many"), top_keys
+        return "one", top_keys
     # A single value larger than the peek: stream its array if it is a package.
     if "records" in top_keys:
         return "record-package", top_keys
     if "releases" in top_keys and not top_keys & {"ocid", "compiledRelease", "versionedRelease"}:
         return "release-package", top_keys
     return "one", top_keys
+
+
+def _looks_like_json_lines(text: bytes) -> bool:
+    """One complete JSON value on each of the first lines: JSON Lines, not pretty-printed JSON."""
+    lines = [line for line in text.split(b"\n")[:-1] if line.strip()][:5]
+    if len(lines) < 2:
+        return False
+    try:
+        return all(isinstance(json.loads(line), dict | list) for line in lines[:2])
+    except ValueError:
+        return False
+
+
+def _json_lines(stream: Any) -> Iterator[OcdsItem]:
+    """JSON Lines read line by line: a broken line is reported with its number, not fatal."""
+    position = 0
+    for number, line in enumerate(stream, start=1):
+        if not line.strip():
+            continue
+        try:
+            value = json.loads(line)
+        except ValueError as error:
+            problem = f"line {number}: invalid JSON ({_short(error)})"
+            yield OcdsItem("invalid", None, position, problem=problem)
+            position += 1
+            continue
+        for item in classify(value, position):
+            yield item
+            position += 1
 
 
 def _classify_all(values: Iterator[Any]) -> Iterator[OcdsItem]:
