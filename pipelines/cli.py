@@ -26,14 +26,15 @@ def _terminate(signum: int, frame: Any) -> None:
 
 
 def out_option(default: str | None = None) -> Callable:
-    """``--out DIR``: the published folder."""
+    """``--out DIR``: the published folder (required unless a default is given)."""
+    # click 8.2+ does not enforce `required` when `default=None` is passed explicitly.
+    extra: dict[str, Any] = {"default": default} if default is not None else {"required": True}
     return click.option(
         "--out",
         "out_dir",
         type=click.Path(file_okay=False, path_type=Path),
-        default=default,
-        required=default is None,
         help="The published folder (Datasette configuration directory).",
+        **extra,
     )
 
 
@@ -67,6 +68,19 @@ class Group(click.Group):
 
         try:
             return super().invoke(ctx)
+        except click.UsageError as error:
+            if "--json" in sys.argv[1:]:
+                # The --json contract holds even when the command line itself is wrong.
+                click.echo(
+                    json.dumps(
+                        {
+                            "status": "failed",
+                            "error": error.format_message(),
+                            "exit_code": EXIT_BAD_INPUT,
+                        }
+                    )
+                )
+            raise
         except (TerbukaError, DescriptorError) as error:
             click.echo(f"Error: {error}", err=True)
             sys.exit(getattr(error, "exit_code", EXIT_BAD_INPUT))

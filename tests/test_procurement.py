@@ -451,3 +451,18 @@ def test_an_spse_excel_export_maps_like_the_csv(tmp_path):
         p.read_text() for p in (tmp_path / "site" / "procurement" / "data").glob("*.csv")
     )
     assert "198803122010011001" not in everything
+
+
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (["--source", "x"], "Missing option '--out'"),
+        (["--source", "x", "--out", "o", "--jsn"], "No such option"),
+    ],
+)
+def test_command_line_errors_still_give_one_json_record(args, fragment):
+    result = run_cli("run", "procurement", "--json", *args)
+    assert result.returncode == 2
+    record = json.loads(result.stdout)
+    assert record["status"] == "failed" and fragment in record["error"]
+    assert "Traceback" not in result.stderr
