@@ -466,3 +466,37 @@ def test_command_line_errors_still_give_one_json_record(args, fragment):
     record = json.loads(result.stdout)
     assert record["status"] == "failed" and fragment in record["error"]
     assert "Traceback" not in result.stderr
+
+
+def test_numeric_ids_and_odd_values_are_published_as_text(tmp_path):
+    releases = [
+        {
+            "ocid": 12345,
+            "id": 1,
+            "date": "2024-01-01",
+            "tag": "tender",
+            "tender": {"id": 7, "value": {"amount": "1,250,000.50", "currency": "idr"}},
+        },
+        {
+            "ocid": 12345,
+            "id": 2,
+            "date": "2024-02-01",
+            "tag": ["award"],
+            "awards": [{"id": 3, "value": {"amount": 10, "currency": ""}}],
+        },
+    ]
+    source = tmp_path / "odd.json"
+    source.write_text(json.dumps({"releases": releases}))
+    record = run_dataset("procurement", [str(source)], tmp_path / "site", show_progress=False)
+    assert record["status"] == "published", record.get("error")
+    assert record["tables"]["releases"] == {"rows": 2, "quarantined": 0, "duplicates": 0}
+    db = tmp_path / "site" / "procurement.db"
+    assert query(db, "select ocid, tender_id, value_amount, value_currency from tenders") == [
+        ("12345", "7", 1250000.5, "IDR")
+    ]
+    assert query(db, "select award_id, value_amount, value_currency from awards") == [
+        ("3", 10, None)
+    ]
+    assert query(db, "select count(*) from _quality_notes where check_id = 'invalid-currency'") == [
+        (1,)
+    ]

@@ -82,7 +82,7 @@ class Flattener:
 
     def release_row(self, release: dict, meta: dict[str, Any]) -> dict[str, Any]:
         """The ``releases`` row: one per release read."""
-        ocid, release_id = release.get("ocid"), text(release.get("id"))
+        ocid, release_id = text(release.get("ocid")), text(release.get("id"))
         key = f"{ocid}/{release_id}"
         return {
             "ocid": ocid,

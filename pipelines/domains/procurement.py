@@ -377,6 +377,7 @@ class ProcurementPipeline:
                         batch.note("releases", key, "ocds-schema", message, severity="info")
                 batch.add("releases", flat.release_row(release, entry))
             compiled = self._compile(ocid, releases, staged, merger, batch)
+            compiled["ocid"] = ocid  # the staged, textual ocid (some publishers use numbers)
             flat.compiled(compiled, len(releases), compiled)
         return batch
 
