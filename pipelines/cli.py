@@ -99,7 +99,7 @@ def cli() -> None:
 
 
 @cli.command()
-@click.argument("dataset")
+@click.argument("dataset", required=False)
 @click.option(
     "--source", "sources", multiple=True, help="A file, a folder or an http(s) URL; repeatable."
 )
@@ -110,24 +110,31 @@ def cli() -> None:
     "--force", is_flag=True, help="Rebuild even when nothing changed since the last publication."
 )
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary on stderr.")
+@click.option("--all", "run_all", is_flag=True, help="Every dataset that declares sources.")
+@click.option("--due", is_flag=True, help="Every dataset due by its update_frequency (for cron).")
 def run(
-    dataset: str,
+    dataset: str | None,
     sources: tuple[str, ...],
     out_dir: Path,
     as_json: bool,
     dry_run: bool,
     force: bool,
     quiet: bool,
+    run_all: bool = False,
+    due: bool = False,
 ) -> None:
     """Run DATASET's pipeline on the sources and publish it into --out.
 
     DATASET is a descriptor name in metadata/ (procurement, ...) or a path to a
-    descriptor folder. Each run replaces the dataset's previous publication atomically;
+    descriptor folder. Without --source, the sources declared in its dataset.yml are
+    pulled (only what changed is fetched). --all or --due run many datasets. Each run replaces the dataset's previous publication atomically;
     a failed or stopped run leaves it untouched.
     """
     from .runner import exit_code, run_dataset
     from .summary import print_summary
 
+    if run_all or due or not dataset:
+        _run_many(dataset, sources, out_dir, as_json, dry_run, force, quiet, run_all, due)
     record = run_dataset(
         dataset, list(sources), out_dir, dry_run=dry_run, force=force, show_progress=not quiet
     )
@@ -198,3 +205,129 @@ def _fail_unless_published(directory: Path) -> None:
             err=True,
         )
         sys.exit(EXIT_BAD_INPUT)
+
+
+def _run_many(
+    dataset: str | None,
+    sources: tuple[str, ...],
+    out_dir: Path,
+    as_json: bool,
+    dry_run: bool,
+    force: bool,
+    quiet: bool,
+    run_all: bool,
+    due: bool,
+) -> None:
+    """``run --all`` / ``run --due``: each dataset from its declared sources; one summary line."""
+    from .errors import UsageError
+    from .runner import exit_code, run_dataset
+    from .schedule import due_datasets
+    from .summary import print_summary
+
+    if not (run_all or due):
+        raise UsageError("give a DATASET, or --all or --due")
+    if run_all and due:
+        raise UsageError("give either --all or --due, not both")
+    if dataset or sources:
+        raise UsageError(
+            "--all and --due use each dataset's declared sources: no DATASET or --source"
+        )
+    which = "--due" if due else "--all"
+    entries = due_datasets(out_dir)
+    chosen = [
+        e
+        for e in entries
+        if e.get("error") or (e["due"] if due else e.get("reason") != "declares no sources")
+    ]
+    records, failures, worst = [], [], EXIT_OK
+    for entry in chosen:
+        if entry.get("error"):
+            failures.append(f"{entry['dataset']}: {entry['error']}")
+            worst = max(worst, EXIT_BAD_INPUT)
+            continue
+        record = run_dataset(
+            entry["path"], [], out_dir, dry_run=dry_run, force=force,
+            show_progress=not (quiet or as_json),
+        )  # fmt: skip
+        records.append(record)
+        if not (quiet or as_json):
+            print_summary(record)
+        code = exit_code(record)
+        worst = max(worst, code)
+        if code != EXIT_OK:
+            failures.append(f"{record['dataset']}: {record['status']}: {record.get('error', '')}")
+    if as_json:
+        click.echo(json.dumps(records, ensure_ascii=False, indent=2))
+    counts: dict[str, int] = {}
+    for record in records:
+        counts[record["status"]] = counts.get(record["status"], 0) + 1
+    done = ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "nothing to do"
+    if failures:
+        click.echo(
+            f"terbuka run {which}: {len(failures)} of {len(chosen)} dataset(s) failed — "
+            + "; ".join(f.replace("\n", " ") for f in failures),
+            err=True,
+        )
+    elif not quiet:
+        click.echo(f"terbuka run {which}: {len(chosen)} dataset(s): {done}", err=True)
+    sys.exit(worst)
+
+
+@cli.command()
+@click.argument("dataset")
+@out_option(DEFAULT_SITE)
+@json_option
+@click.option("--full", is_flag=True, help="Ignore watermarks: fetch every page again.")
+def pull(dataset: str, out_dir: Path, as_json: bool, full: bool) -> None:
+    """Fetch DATASET's declared sources into the private archive; show what changed.
+
+    Nothing is published: `terbuka run DATASET --out DIR` reads what was pulled (and pulls
+    again first, which costs a few conditional requests when nothing changed).
+    """
+    from terbuka.metadata import load_descriptor
+
+    from .pull import pull_dataset
+    from .state import state_dir
+
+    descriptor = load_descriptor(dataset)
+    result = pull_dataset(descriptor, state_dir(out_dir), full=full)
+    report = {"dataset": descriptor.name, **result.report}
+    if as_json:
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
+        return
+    for source in report["sources"]:
+        state = "changed" if source["changed"] else "unchanged"
+        detail = (
+            f"{source['requests']} request(s), {source['not_modified']} not modified, "
+            f"{source['downloaded_bytes']:,} bytes; {source['payloads']} payload(s), "
+            f"{source['new_payloads']} new, {source['removed_payloads']} gone"
+        )
+        click.echo(f"{descriptor.name} · {source['id']} ({source['kind']}): {state} — {detail}")
+        for note in source["notes"]:
+            click.echo(f"  note: {note}")
+    click.echo(
+        f"{descriptor.name}: {'changed' if report['changed'] else 'unchanged'} since the last pull"
+    )
+
+
+@cli.command("due")
+@out_option()
+@json_option
+def due_command(out_dir: Path, as_json: bool) -> None:
+    """List which datasets are due now by their update_frequency (what `run --due` runs)."""
+    from .schedule import due_datasets
+
+    entries = due_datasets(out_dir)
+    if as_json:
+        click.echo(json.dumps(entries, ensure_ascii=False, indent=2))
+        return
+    for entry in entries:
+        if entry.get("error"):
+            click.echo(f"{entry['dataset']}: broken descriptor — {entry['error']}")
+            continue
+        mark = "due" if entry["due"] else "not due"
+        last = entry["last_success"] or "never"
+        click.echo(
+            f"{entry['dataset']}: {mark} ({entry['reason']}; last success {last}; "
+            f"update_frequency {entry['update_frequency'] or '-'})"
+        )

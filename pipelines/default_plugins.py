@@ -6,10 +6,11 @@ from .hookspecs import hookimpl
 @hookimpl
 def register_readers():
     """The built-in source readers."""
+    from .readers.jsonrows import JsonRowsReader
     from .readers.ocds import OcdsJsonReader
     from .readers.tabular import CsvReader, XlsxReader
 
-    return [OcdsJsonReader, XlsxReader, CsvReader]
+    return [OcdsJsonReader, XlsxReader, CsvReader, JsonRowsReader]
 
 
 @hookimpl
@@ -18,3 +19,15 @@ def register_pipelines():
     from .domains.procurement import ProcurementPipeline
 
     return [ProcurementPipeline]
+
+
+@hookimpl
+def register_sources():
+    """The built-in source kinds a descriptor's ``sources`` can name."""
+    from .sources.ckan import CkanSource
+    from .sources.folder import FolderSource
+    from .sources.http import HttpSource
+    from .sources.ocds_api import OcdsApiSource
+    from .sources.paged_api import PagedApiSource
+
+    return [HttpSource, OcdsApiSource, PagedApiSource, CkanSource, FolderSource]

@@ -45,3 +45,8 @@ def register_publishers():
 @hookspec
 def before_stage(stage, run):
     """Called before each stage of a run, with the stage name and the run context."""
+
+
+@hookspec
+def register_sources():
+    """Return source classes (each with ``id``, ``requires``, ``accepts`` and ``pull``)."""

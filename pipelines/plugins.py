@@ -56,3 +56,8 @@ def red_flags() -> dict[str, Any]:
 def recognizers() -> list[Any]:
     """Extra recognizer classes contributed by plugins."""
     return [r for result in pm.hook.register_recognizers() for r in (result or [])]
+
+
+def sources() -> dict[str, Any]:
+    """Source kinds (what a descriptor's ``sources`` entries pull from) by id."""
+    return _collect(pm.hook.register_sources())

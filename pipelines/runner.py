@@ -290,14 +290,16 @@ def _stage(run: Run, name: str, progress: Progress) -> None:
 def resolve_inputs(sources: list[str], run: Run) -> list[Input]:
     """Files, folders (every file below) and URLs (fetched into private state) to read."""
     if not sources:
-        raise UsageError("no --source given (a file, a folder or an http(s) URL)")
+        from .pull import declared_inputs
+
+        return declared_inputs(run)  # the descriptor's `sources`, pulled and archived
     inputs = []
     for source in sources:
         if source.startswith(("http://", "https://")):
-            from .fetch import fetch_to_state
+            from .fetch import fetch_to_state, redact_url
 
             path = fetch_to_state(source, run.state)
-            inputs.append(Input(path=path, display=source))
+            inputs.append(Input(path=path, display=redact_url(source)))
             continue
         path = Path(source)
         if not path.exists():

@@ -50,7 +50,7 @@ class ProcurementPipeline:
 
     id = "procurement"
     title = "Procurement (OCDS)"
-    readers = ["ocds-json", "csv", "xlsx"]
+    readers = ["ocds-json", "csv", "xlsx", "json-rows"]
     tables = TABLES
     primary_table = "releases"
 

@@ -1,0 +1,101 @@
+"""The JSON rows reader: an array of flat objects, as data APIs return them.
+
+``[{"kd_tender": 1, "nama_paket": "…"}, …]`` or ``{"data": [ … ], "meta": …}`` is a table
+whose columns are the objects' keys; it goes through the descriptor's layouts like a
+CSV export. Values keep their JSON types (numbers stay numbers).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from ..errors import InputError
+from . import Member
+from .ocds import skip_bom
+from .tabular import Layout, TabularRow
+
+ROW_KEYS = ("data", "results", "result", "items", "rows", "records", "hits")
+OCDS_MARKERS = (b'"ocid"', b'"releases"', b'"records"')
+HEADER_ROWS = 100  # rows looked at to collect the column names
+
+
+def find_rows(data: Any, path: str | None = None) -> list | None:
+    """The list of row objects in a response: at ``path`` (``data.items``) or found by shape."""
+    if path:
+        node = data
+        for part in path.split("."):
+            node = node.get(part) if isinstance(node, dict) else None
+        return node if isinstance(node, list) else None
+    if isinstance(data, list):
+        return data if all(isinstance(r, dict) for r in data[:HEADER_ROWS]) else None
+    if not isinstance(data, dict):
+        return None
+    candidates = [data.get(k) for k in ROW_KEYS] + list(data.values())
+    candidates += [v.get(k) for v in data.values() if isinstance(v, dict) for k in ROW_KEYS]
+    for value in candidates:
+        if isinstance(value, list) and all(isinstance(r, dict) for r in value[:HEADER_ROWS]):
+            return value
+    return None
+
+
+def flat(row: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Nested objects become dotted columns; lists become JSON text."""
+    values: dict[str, Any] = {}
+    for key, value in row.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            values.update(flat(value, f"{name}."))
+        elif isinstance(value, list):
+            values[name] = json.dumps(value, ensure_ascii=False)
+        else:
+            values[name] = value
+    return values
+
+
+class JsonRowsReader:
+    """JSON arrays of flat objects (API responses, exports)."""
+
+    id = "json-rows"
+    title = "JSON rows (an array of objects)"
+
+    @staticmethod
+    def sniff(member: Member) -> float:
+        """JSON that does not look like OCDS."""
+        head = member.head.lstrip(b"\xef\xbb\xbf \t\r\n")
+        if head[:1] not in (b"{", b"["):
+            return 0.0
+        if any(marker in head for marker in OCDS_MARKERS):
+            return 0.0
+        return 0.6
+
+    @staticmethod
+    def read(
+        member: Member, options: dict[str, Any] | None = None, layout: Layout | None = None
+    ) -> Iterator[TabularRow]:
+        """Rows as dicts keyed by column; the columns are the keys of the first rows."""
+        options = options or {}
+        layout = layout if layout is not None else Layout()
+        stream = skip_bom(member.open())
+        try:
+            data = json.loads(stream.read().decode("utf-8"))
+        except UnicodeDecodeError as error:
+            raise InputError(member.name, f"not UTF-8 text: {error.reason}") from None
+        except ValueError as error:
+            raise InputError(member.name, f"invalid or truncated JSON: {error}") from None
+        finally:
+            stream.close()
+        rows = find_rows(data, options.get("results"))
+        if rows is None:
+            raise InputError(member.name, "no array of objects found (expected JSON rows)")
+        columns: dict[str, None] = {}
+        for row in rows[:HEADER_ROWS]:
+            columns.update(dict.fromkeys(flat(row)))
+        layout.encoding, layout.header_row, layout.columns = "utf-8", 0, list(columns)
+        for number, row in enumerate(rows, 1):
+            if not isinstance(row, dict):
+                yield TabularRow(number, {}, f"item {number} is not an object")
+                continue
+            values = flat(row)
+            yield TabularRow(number, {c: values.get(c) for c in {**columns, **values}})

@@ -1,0 +1,110 @@
+"""When a dataset is due, and running many datasets at once (cron, systemd timers).
+
+``update_frequency`` is read as a calendar period in the dataset's time zone: a
+``daily`` dataset is due when today has no successful run yet, a ``monthly`` one when
+this month has none. Calendar periods, not elapsed hours, so a cron job that runs at
+02:00 every day never skips a day because yesterday's run finished at 02:00:05.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from terbuka.metadata import Descriptor, DescriptorError, list_datasets, load_descriptor
+
+from .runner import iter_records
+
+METADATA_PATH_ENV = "TERBUKA_METADATA_PATH"
+SUCCESS = ("published", "unchanged")
+
+
+def period(frequency: str | None, when: datetime) -> str | None:
+    """The calendar period ``when`` falls in; ``None`` when the frequency has none."""
+    if frequency == "daily":
+        return when.strftime("%Y-%m-%d")
+    if frequency == "weekly":
+        year, week, _ = when.isocalendar()
+        return f"{year}-W{week:02d}"
+    if frequency == "monthly":
+        return when.strftime("%Y-%m")
+    if frequency == "quarterly":
+        return f"{when.year}-Q{(when.month - 1) // 3 + 1}"
+    if frequency == "biannual":
+        return f"{when.year}-H{(when.month - 1) // 6 + 1}"
+    if frequency == "annual":
+        return str(when.year)
+    return None
+
+
+def known_datasets() -> list[str]:
+    """Bundled datasets plus descriptor folders under ``$TERBUKA_METADATA_PATH`` (``:``-separated)."""
+    names: list[str] = list(list_datasets())
+    for root in filter(None, os.environ.get(METADATA_PATH_ENV, "").split(os.pathsep)):
+        names += [str(Path(root) / name) for name in list_datasets(Path(root))]
+    return names
+
+
+def last_success(out_dir: Path, dataset: str) -> datetime | None:
+    """When the dataset last published or was confirmed unchanged (dry runs excluded)."""
+    latest = None
+    for record in iter_records(out_dir, dataset):
+        if record.get("status") in SUCCESS and not record.get("dry_run"):
+            stamp = record.get("finished") or record.get("started")
+            if stamp:
+                latest = datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    return latest
+
+
+def due_status(
+    descriptor: Descriptor, out_dir: Path, now: datetime | None = None
+) -> dict[str, Any]:
+    """Whether ``descriptor`` is due in ``out_dir`` now, and why."""
+    now = now or datetime.now(UTC)
+    frequency = descriptor.get("update_frequency")
+    entry: dict[str, Any] = {
+        "dataset": descriptor.name,
+        "path": str(descriptor.folder),
+        "update_frequency": frequency,
+        "last_success": None,
+        "due": False,
+    }
+    if not descriptor.get("sources"):
+        entry["reason"] = "declares no sources"
+        return entry
+    last = last_success(out_dir, descriptor.name)
+    if last:
+        entry["last_success"] = last.strftime("%Y-%m-%dT%H:%M:%SZ")
+    zone = _zone(descriptor.get("timezone"))
+    if last is None:
+        entry.update(due=True, reason="never run successfully")
+    elif frequency == "continuous":
+        entry.update(due=True, reason="continuous")
+    elif frequency in (None, "irregular"):
+        entry["reason"] = f"{frequency or 'no update_frequency'}: run it by hand"
+    elif period(frequency, now.astimezone(zone)) != period(frequency, last.astimezone(zone)):
+        entry.update(due=True, reason=f"{frequency}: no successful run this period")
+    else:
+        entry["reason"] = f"{frequency}: already ran this period"
+    return entry
+
+
+def due_datasets(out_dir: Path, now: datetime | None = None) -> list[dict[str, Any]]:
+    """The due status of every known dataset."""
+    found = []
+    for name in known_datasets():
+        try:
+            found.append(due_status(load_descriptor(name), out_dir, now))
+        except DescriptorError as error:
+            found.append({"dataset": name, "due": False, "error": str(error)})
+    return found
+
+
+def _zone(name: str | None) -> Any:
+    try:
+        return ZoneInfo(name) if name else UTC
+    except (ZoneInfoNotFoundError, ValueError):
+        return UTC
