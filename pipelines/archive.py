@@ -15,7 +15,6 @@ import hashlib
 import json
 import os
 import re
-import shutil
 import sqlite3
 import threading
 import uuid
@@ -203,8 +202,3 @@ class Archive:
         keys = ("sha256", "url", "fetched_at", "status", "bytes", "dataset", "source")
         for row in rows:
             yield dict(zip(keys, row, strict=True))
-
-    def clear_tmp(self) -> None:
-        """Remove partial downloads left by an interrupted run."""
-        shutil.rmtree(self.tmp, ignore_errors=True)
-        private_dir(self.tmp)

@@ -24,6 +24,12 @@ def print_summary(record: dict[str, Any]) -> None:
     if inputs:
         read = sum(i.get("records", 0) for i in inputs)
         console.print(f"  read {read} records from {len(inputs)} input(s)")
+    pull = record.get("pull")
+    if pull:
+        console.print(
+            f"  pulled: {pull['requests']} request(s), {pull['downloaded_bytes']:,} bytes downloaded, "
+            f"sources {'changed' if pull['changed'] else 'unchanged'} since the last pull"
+        )
     tables = record.get("tables") or {}
     if tables and status != "unchanged":
         changes = record.get("changes") or {}

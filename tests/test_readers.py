@@ -207,6 +207,7 @@ SNIFF_SAMPLES = {
     "ocds-json": b'{"releases": [{"ocid": "x"}]}',
     "csv": b"a;b;c\n1;2;3\n",
     "xlsx": None,
+    "json-rows": b'{"data": [{"kd_tender": 1, "nama_paket": "x"}], "meta": {}}',
 }
 
 

@@ -1,0 +1,184 @@
+"""What an unchanged or incremental run costs, against a full one.
+
+Serves a paginated OCDS release API on loopback (``links.next``, ``?since=``), declares it
+as a dataset's source, and times, in one process:
+
+1. a full run (pull every page, extract, transform, privacy, quality, publish);
+2. an unchanged run (one conditional request; the fingerprint matches: nothing else runs);
+3. an incremental run after 1 % new releases (only the new pages are fetched; the
+   publication is rebuilt complete from kept + new pages).
+
+Usage: .venv/bin/python bench/incremental.py [--processes 1000] [--page-size 100]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+import threading
+import time
+from datetime import datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class Api:
+    """Release packages of ``page_size`` releases, oldest first, with links.next and since."""
+
+    def __init__(self, releases: list[dict], page_size: int):
+        self.releases = releases
+        self.page_size = page_size
+        self.requests = 0
+        api = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):  # noqa: N802
+                api.requests += 1
+                query = {k: v[0] for k, v in parse_qs(urlsplit(self.path).query).items()}
+                body = json.dumps(api.page(query)).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_port}/releases"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def page(self, query: dict) -> dict:
+        since = query.get("since")
+        chosen = [r for r in self.releases if not since or r["_utc"] >= since]
+        number = int(query.get("page", "1"))
+        start = (number - 1) * self.page_size
+        package = {
+            "uri": self.url,
+            "version": "1.1",
+            "publishedDate": datetime.utcnow().isoformat() + "Z",
+            "releases": [
+                {k: v for k, v in r.items() if k != "_utc"}
+                for r in chosen[start : start + self.page_size]
+            ],
+            "links": {},
+        }
+        if start + self.page_size < len(chosen):
+            extra = f"&since={since}" if since else ""
+            package["links"]["next"] = f"{self.url}?page={number + 1}{extra}"
+        return package
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--processes", type=int, default=1000, help="contracting processes")
+    parser.add_argument("--page-size", type=int, default=100)
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="terbuka-bench-incremental-"))
+    os.environ["TERBUKA_STATE_DIR"] = str(work / "state")
+    schema = (
+        ROOT.parent
+        / "shared"
+        / "data"
+        / "procurement"
+        / "ocds-schema-1.1.5"
+        / "release-schema.json"
+    )
+    if schema.exists():
+        os.environ.setdefault("TERBUKA_OCDS_SCHEMA", str(schema))
+    from terbuka.pipelines.demo import generate_procurement
+    from terbuka.pipelines.parse import parse_datetime
+    from terbuka.pipelines.runner import run_dataset
+
+    paths, _ = generate_procurement(work / "generated", seed=3, processes=args.processes)
+    releases = json.loads(paths[0].read_text("utf-8"))["releases"]
+    for release in releases:
+        release["_utc"] = parse_datetime(release["date"], "UTC")[0]
+    releases.sort(key=lambda r: r["_utc"])
+    api = Api(releases, args.page_size)
+
+    folder = work / "bench"
+    shutil.copytree(ROOT / "metadata" / "procurement", folder)
+    data = yaml.safe_load((folder / "dataset.yml").read_text("utf-8"))
+    data.update(
+        name="bench",
+        sources=[{"id": "api", "kind": "ocds-api", "url": api.url, "since_param": "since"}],
+    )
+    (folder / "dataset.yml").write_text(yaml.safe_dump(data, allow_unicode=True))
+    out = work / "site"
+
+    def timed(label: str) -> tuple[float, dict]:
+        before = api.requests
+        started = time.perf_counter()
+        record = run_dataset(folder, [], out, show_progress=False)
+        elapsed = time.perf_counter() - started
+        rows = record.get("tables", {}).get("releases", {}).get("rows")
+        print(
+            f"{label:<34} {elapsed:8.3f} s  status={record['status']:<10} "
+            f"requests={api.requests - before:<4} "
+            f"downloaded={record.get('pull', {}).get('downloaded_bytes', 0):>10,} B  releases={rows}"
+        )
+        if record["status"] not in ("published", "unchanged"):
+            sys.exit(f"run failed: {record.get('error')}")
+        return elapsed, record
+
+    print(
+        f"{len(releases)} releases, {-(-len(releases) // args.page_size)} pages of {args.page_size}"
+    )
+    full, _ = timed("full run (first pull)")
+    unchanged, _ = timed("unchanged run")
+    latest = datetime.fromisoformat(releases[-1]["_utc"])
+    fresh = []
+    for index, release in enumerate(releases[: max(1, len(releases) // 100)]):
+        copy = json.loads(json.dumps(release))
+        copy["ocid"] += f"-new{index}"
+        copy["id"] += f"-new{index}"
+        copy["_utc"] = copy["date"] = (latest + timedelta(hours=index + 1)).strftime(
+            "%Y-%m-%dT%H:%M:%SZ"
+        )
+        fresh.append(copy)
+    api.releases = releases + fresh
+    incremental, _ = timed(f"incremental run (+{len(fresh)} releases)")
+    print(f"unchanged / full:   {100 * unchanged / full:6.2f} %  (target < 5 %)")
+    print(f"incremental / full: {100 * incremental / full:6.2f} %")
+    # The same unchanged run as cron starts it: a fresh process, imports included.
+    import subprocess
+
+    command = [
+        str(Path(sys.executable).with_name("terbuka")),
+        "run",
+        str(folder),
+        "--out",
+        str(out),
+        "--quiet",
+    ]
+    started = time.perf_counter()
+    result = subprocess.run(command, capture_output=True, text=True)
+    elapsed = time.perf_counter() - started
+    print(
+        f"unchanged run as a new process (terbuka run … --quiet): {elapsed:.3f} s, exit {result.returncode}"
+    )
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-c", "import terbuka.pipelines.runner"], check=True)
+    print(
+        f"  of which importing the runner:                        {time.perf_counter() - started:.3f} s"
+    )
+    api.httpd.shutdown()
+    shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
