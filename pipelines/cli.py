@@ -224,14 +224,19 @@ def _run_many(
     from .schedule import due_datasets
     from .summary import print_summary
 
-    if not (run_all or due):
-        raise UsageError("give a DATASET, or --all or --due")
-    if run_all and due:
-        raise UsageError("give either --all or --due, not both")
-    if dataset or sources:
-        raise UsageError(
-            "--all and --due use each dataset's declared sources: no DATASET or --source"
-        )
+    problem = (
+        "give a DATASET, or --all or --due"
+        if not (run_all or due)
+        else "give either --all or --due, not both"
+        if run_all and due
+        else "--all and --due use each dataset's declared sources: no DATASET or --source"
+        if dataset or sources
+        else None
+    )
+    if problem and as_json:  # the --json contract holds for usage errors too
+        click.echo(json.dumps({"status": "failed", "error": problem, "exit_code": EXIT_BAD_INPUT}))
+    if problem:
+        raise UsageError(problem)
     which = "--due" if due else "--all"
     entries = due_datasets(out_dir)
     chosen = [
@@ -284,14 +289,21 @@ def pull(dataset: str, out_dir: Path, as_json: bool, full: bool) -> None:
     Nothing is published: `terbuka run DATASET --out DIR` reads what was pulled (and pulls
     again first, which costs a few conditional requests when nothing changed).
     """
-    from terbuka.metadata import load_descriptor
+    from terbuka.metadata import DescriptorError, load_descriptor
 
+    from .errors import TerbukaError
     from .pull import pull_dataset
     from .state import state_dir
 
-    descriptor = load_descriptor(dataset)
-    result = pull_dataset(descriptor, state_dir(out_dir), full=full)
-    report = {"dataset": descriptor.name, **result.report}
+    try:
+        descriptor = load_descriptor(dataset)
+        result = pull_dataset(descriptor, state_dir(out_dir), full=full)
+    except (TerbukaError, DescriptorError) as error:
+        if as_json:  # one JSON document on stdout, whatever happens
+            failed = {"dataset": dataset, "status": "failed", "error": str(error)}
+            click.echo(json.dumps(failed, ensure_ascii=False))
+        raise
+    report = {"dataset": descriptor.name, "status": "pulled", **result.report}
     if as_json:
         click.echo(json.dumps(report, ensure_ascii=False, indent=2))
         return

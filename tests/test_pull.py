@@ -19,6 +19,7 @@ from pullkit import (
     descriptor_with_sources,
     later_releases,
 )
+
 from terbuka.metadata import DescriptorError, load_descriptor
 from terbuka.pipelines.archive import Archive
 from terbuka.pipelines.pull import source_specs
@@ -41,6 +42,7 @@ def server():
 def invoke(*args: str, env: dict | None = None):
     """The real CLI, in-process (a subprocess costs seconds of imports per call)."""
     from click.testing import CliRunner
+
     from terbuka.pipelines.cli import cli
 
     return CliRunner(env=env, catch_exceptions=False).invoke(cli, list(args))
@@ -364,6 +366,23 @@ def test_run_all(tmp_path, server, releases):
     assert "terbuka run --all: 2 dataset(s): 2 published" in result.stderr
     bad = invoke("run", "procurement", "--all", "--out", str(out), env=env)
     assert bad.exit_code == 2 and "no DATASET or --source" in bad.stderr
+    bad = invoke("run", "--all", "--due", "--out", str(out), "--json", env=env)
+    assert (
+        bad.exit_code == 2
+        and json.loads(bad.stdout)["error"] == "give either --all or --due, not both"
+    )
+
+
+def test_pull_json_reports_a_failing_source_as_one_document(tmp_path, server):
+    server.routes["/gone.json"] = lambda hit: Reply(410, b"gone")
+    folder = descriptor_with_sources(tmp_path, [{"kind": "http", "url": server.url("/gone.json")}])
+    result = invoke("pull", str(folder), "--out", str(tmp_path / "site"), "--json")
+    assert result.exit_code == 2
+    assert json.loads(result.stdout) == {
+        "dataset": str(folder), "status": "failed",
+        "error": f"{server.url('/gone.json')}: HTTP 410 Gone",
+    }  # fmt: skip
+    assert result.stderr.strip() == f"Error: {server.url('/gone.json')}: HTTP 410 Gone"
 
 
 @pytest.mark.parametrize(

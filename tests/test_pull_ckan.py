@@ -11,6 +11,7 @@ import sqlite3
 import uuid
 
 from pullkit import LoopbackServer, OcdsApi, demo_releases, descriptor_with_sources, later_releases
+
 from terbuka.pipelines.archive import Archive
 from terbuka.pipelines.demo import generate_procurement
 from terbuka.pipelines.runner import run_dataset

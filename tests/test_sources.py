@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from pullkit import LoopbackServer, OcdsApi, Reply, demo_releases, descriptor_with_sources
+
 from terbuka.metadata import load_descriptor
 from terbuka.metadata.descriptor import descriptor_schema
 from terbuka.pipelines import plugins

@@ -9,6 +9,7 @@ import threading
 
 import pytest
 from pullkit import LoopbackServer, Reply
+
 from terbuka.pipelines.archive import Archive
 from terbuka.pipelines.errors import InputError
 from terbuka.pipelines.fetch import Credentials, Fetcher, redact_url, retry_after

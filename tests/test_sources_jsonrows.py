@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from terbuka.pipelines.errors import InputError
 from terbuka.pipelines.readers import detect, members
 from terbuka.pipelines.readers.jsonrows import find_rows
