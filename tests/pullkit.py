@@ -93,6 +93,7 @@ class LoopbackServer:
 
         self.httpd = ThreadingHTTPServer((host, self.port), Handler)
         self.httpd.daemon_threads = True
+        self.httpd.handle_error = lambda request, address: None  # a client hanging up is fine
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
     def __enter__(self) -> LoopbackServer:

@@ -62,3 +62,17 @@ def test_truncated_json_is_a_clear_error(tmp_path):
     member = members(path)[0]
     with pytest.raises(InputError, match=r"cut.json: invalid or truncated JSON"):
         list(detect(member, ["json-rows"]).read(member, {}, Layout()))
+
+
+def test_other_json_is_left_to_the_ocds_reader(tmp_path):
+    # Real publishers put kilobytes of metadata before the first OCDS key (CDMX, Paraguay).
+    path = tmp_path / "versioned"
+    head = {
+        "publisher": {"name": "CDMX"},
+        "versionedRelease": {"planning": {"documents": [{"a": 1}]}},
+    }
+    path.write_text(json.dumps(head))
+    assert detect(members(path)[0]).id == "ocds-json"
+    nested = {"language": "es", "packageInfo": {}, "tender": {"items": [{"description": "x"}]}}
+    path.write_text(json.dumps(nested))
+    assert detect(members(path)[0]).id == "ocds-json"

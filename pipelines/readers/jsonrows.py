@@ -7,7 +7,9 @@ CSV export. Values keep their JSON types (numbers stay numbers).
 
 from __future__ import annotations
 
+import io
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,6 +21,25 @@ from .tabular import Layout, TabularRow
 ROW_KEYS = ("data", "results", "result", "items", "rows", "records", "hits")
 OCDS_MARKERS = (b'"ocid"', b'"releases"', b'"records"')
 HEADER_ROWS = 100  # rows looked at to collect the column names
+ARRAY_OF_OBJECTS = re.compile(rb"\[\s*(\{|\])")
+
+
+def _rows_at_top(head: bytes) -> bool:
+    """Whether a top-level key such as ``data`` holds an array of objects (``tender.items`` does not count)."""
+    import ijson
+
+    pending = None
+    try:
+        for prefix, event, _ in ijson.parse(io.BytesIO(head)):
+            if pending:
+                if (prefix, event) in ((f"{pending}.item", "start_map"), (pending, "end_array")):
+                    return True
+                pending = None
+            if prefix in ROW_KEYS and prefix != "records" and event == "start_array":
+                pending = prefix
+    except (ijson.JSONError, ijson.IncompleteJSONError):
+        pass
+    return False
 
 
 def find_rows(data: Any, path: str | None = None) -> list | None:
@@ -62,13 +83,16 @@ class JsonRowsReader:
 
     @staticmethod
     def sniff(member: Member) -> float:
-        """JSON that does not look like OCDS."""
+        """An array of objects, or rows under ``data``/``results``/…, that is not OCDS.
+
+        Any other JSON is left to the OCDS reader, which reports what it cannot use.
+        """
         head = member.head.lstrip(b"\xef\xbb\xbf \t\r\n")
-        if head[:1] not in (b"{", b"["):
-            return 0.0
         if any(marker in head for marker in OCDS_MARKERS):
             return 0.0
-        return 0.6
+        if ARRAY_OF_OBJECTS.match(head) or _rows_at_top(head):
+            return 0.6
+        return 0.0
 
     @staticmethod
     def read(
