@@ -112,6 +112,7 @@ def cli() -> None:
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary on stderr.")
 @click.option("--all", "run_all", is_flag=True, help="Every dataset that declares sources.")
 @click.option("--due", is_flag=True, help="Every dataset due by its update_frequency (for cron).")
+@click.option("--ckan", "ckan_url", metavar="URL", help="Then publish to this CKAN (see publish).")
 def run(
     dataset: str | None,
     sources: tuple[str, ...],
@@ -122,6 +123,7 @@ def run(
     quiet: bool,
     run_all: bool = False,
     due: bool = False,
+    ckan_url: str | None = None,
 ) -> None:
     """Run DATASET's pipeline on the sources and publish it into --out.
 
@@ -134,15 +136,20 @@ def run(
     from .summary import print_summary
 
     if run_all or due or not dataset:
-        _run_many(dataset, sources, out_dir, as_json, dry_run, force, quiet, run_all, due)
+        _run_many(dataset, sources, out_dir, as_json, dry_run, force, quiet, run_all, due, ckan_url)
     record = run_dataset(
         dataset, list(sources), out_dir, dry_run=dry_run, force=force, show_progress=not quiet
     )
+    code = exit_code(record)
+    if ckan_url and code == EXIT_OK and not dry_run:
+        record["catalogs"], code = _publish_to_ckan(
+            out_dir, [record["dataset"]], ckan_url, quiet=quiet
+        )
     if as_json:
         click.echo(json.dumps(record, ensure_ascii=False, indent=2))
     if not quiet:
         print_summary(record)
-    sys.exit(exit_code(record))
+    sys.exit(code)
 
 
 @cli.command()
@@ -217,6 +224,7 @@ def _run_many(
     quiet: bool,
     run_all: bool,
     due: bool,
+    ckan_url: str | None = None,
 ) -> None:
     """``run --all`` / ``run --due``: each dataset from its declared sources; one summary line."""
     from .errors import UsageError
@@ -258,9 +266,16 @@ def _run_many(
         if not (quiet or as_json):
             print_summary(record)
         code = exit_code(record)
+        if ckan_url and code == EXIT_OK and not dry_run:
+            record["catalogs"], code = _publish_to_ckan(
+                out_dir, [record["dataset"]], ckan_url, quiet=quiet or as_json
+            )
         worst = max(worst, code)
         if code != EXIT_OK:
-            failures.append(f"{record['dataset']}: {record['status']}: {record.get('error', '')}")
+            error = record.get("error") or "; ".join(
+                c.get("error", "") for c in record.get("catalogs", [])
+            )
+            failures.append(f"{record['dataset']}: {record['status']}: {error}")
     if as_json:
         click.echo(json.dumps(records, ensure_ascii=False, indent=2))
     counts: dict[str, int] = {}
@@ -343,3 +358,125 @@ def due_command(out_dir: Path, as_json: bool) -> None:
             f"{entry['dataset']}: {mark} ({entry['reason']}; last success {last}; "
             f"update_frequency {entry['update_frequency'] or '-'})"
         )
+
+
+@cli.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("datasets", nargs=-1)
+@click.option(
+    "--ckan",
+    "ckan_url",
+    required=True,
+    metavar="URL",
+    help="Address of the CKAN to publish to; the API token is read from CKAN_API_TOKEN.",
+)
+@click.option(
+    "--site-url",
+    metavar="URL",
+    help="Public address of the Datasette site, for links (default: $TERBUKA_SITE_URL).",
+)
+@click.option(
+    "--org",
+    "organization",
+    metavar="NAME",
+    help="CKAN organisation name (default: made from the publisher's name; created if missing).",
+)
+@click.option(
+    "--name-prefix", default="", help="Prefix for CKAN dataset names, e.g. 'kota-contoh-'."
+)
+@click.option(
+    "--retries",
+    default=4,
+    show_default=True,
+    type=click.IntRange(0, 10),
+    help="Retries (with back-off) on time-outs, refused connections and 5xx answers.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON on stdout.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress lines on stderr.")
+def publish(
+    directory: Path,
+    datasets: tuple[str, ...],
+    ckan_url: str,
+    site_url: str | None,
+    organization: str | None,
+    name_prefix: str,
+    retries: int,
+    as_json: bool,
+    quiet: bool,
+) -> None:
+    """Publish datasets from DIRECTORY to a CKAN catalog (every dataset by default).
+
+    Creates the organisation and the dataset when missing, uploads the CSVs, the data
+    package, the SQLite file (and for procurement an OCDS record package), and links the
+    Datasette pages. Publishing the same run again changes nothing in CKAN.
+    """
+    _fail_unless_published(directory)
+    results, code = _publish_to_ckan(
+        directory,
+        list(datasets),
+        ckan_url,
+        site=site_url,
+        organization=organization,
+        name_prefix=name_prefix,
+        retries=retries,
+        quiet=quiet,
+    )
+    if as_json:
+        click.echo(json.dumps(results, ensure_ascii=False, indent=2))
+    sys.exit(code)
+
+
+def _publish_to_ckan(
+    directory: Path,
+    names: list[str],
+    ckan_url: str,
+    *,
+    site: str | None = None,
+    organization: str | None = None,
+    name_prefix: str = "",
+    retries: int = 4,
+    quiet: bool = False,
+) -> tuple[list[dict[str, Any]], int]:
+    """Publish to CKAN with the registered ``ckan`` publisher; one line per dataset."""
+    from terbuka.catalogs import mapping, runs
+    from terbuka.catalogs.client import TOKEN_VARIABLE, connect, token_from_environment
+    from terbuka.catalogs.published import CatalogError, list_published
+
+    from . import plugins
+
+    def log(message: str) -> None:
+        if not quiet:
+            click.echo(f"  {message}", err=True)
+
+    try:
+        base = mapping.site_url(site)
+        if not base:
+            raise CatalogError(
+                f"no public address for the Datasette site: set {mapping.SITE_URL_VARIABLE} "
+                "or --site-url (CKAN links to its table pages and API)",
+                exit_code=EXIT_BAD_INPUT,
+            )
+        if not token_from_environment():
+            raise CatalogError(
+                f"set {TOKEN_VARIABLE} to a CKAN API token (it is never read from options "
+                "or files)",
+                exit_code=EXIT_BAD_INPUT,
+            )
+        client = connect(ckan_url, retries=retries)
+    except CatalogError as error:
+        click.echo(f"Error: {error}", err=True)
+        return [], error.exit_code
+    publisher = plugins.publishers()["ckan"](
+        client, base, organization=organization, name_prefix=name_prefix, log=log
+    )
+    results = runs.publish_datasets(directory, names or list_published(directory), publisher)
+    for result in results:
+        if result["status"] == "failed":
+            click.echo(f"Error: {result['dataset']}: {result['error']}", err=True)
+        elif not quiet:
+            click.echo(
+                f"{result['dataset']}: {result['status']} {result['url']} "
+                f"({result['resources']} resources, {result['writes']} changes)",
+                err=True,
+            )
+    return results, runs.exit_code(results)

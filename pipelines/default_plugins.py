@@ -31,3 +31,11 @@ def register_sources():
     from .sources.paged_api import PagedApiSource
 
     return [HttpSource, OcdsApiSource, PagedApiSource, CkanSource, FolderSource]
+
+
+@hookimpl
+def register_publishers():
+    """The built-in publishers: where a finished run can be published besides Datasette."""
+    from terbuka.catalogs.ckan import CkanPublisher
+
+    return [CkanPublisher]

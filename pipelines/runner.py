@@ -276,6 +276,9 @@ def _execute(run: Run, sources: list[str], progress: Progress, force: bool) -> N
         "datasette": str(run.out_dir / f"{descriptor.name}.db"),
         "datapackage": str(folder.relative_to(run.build) / "datapackage.json"),
     }
+    from terbuka.catalogs import write_catalog_files
+
+    write_catalog_files(descriptor, record, folder)
     site.write_json(folder / swap.RUN_FILE, {**record, "finished": now()})
     swap.swap_in(run.build, run.out_dir, descriptor.name)
     run.build = None

@@ -1,0 +1,271 @@
+"""Publish a dataset to CKAN: organisation, package and resources, idempotently.
+
+Publishing the same run twice changes nothing in CKAN: every field is compared before
+writing (CKAN bumps ``metadata_modified`` on any update), and files are uploaded only when
+their SHA-256 — kept on the resource as ``terbuka_sha256`` — changed.
+
+Order matters when CKAN fails half-way. A new package is created as a *draft* (not
+listed, not searchable); resources are uploaded before the metadata that announces them;
+the package becomes active, with the new run id, only at the end. A failure leaves either
+an invisible draft or the previous run's metadata over partly replaced files — never a
+dataset that claims a run it does not fully hold — and the next publish completes it,
+because it compares with what CKAN holds rather than with what it meant to do.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from collections.abc import Callable
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+from ckanapi.errors import NotFound, ValidationError
+
+from .client import error_message
+from .mapping import MARKER, ResourceSpec, organization_fields, package_fields, resource_specs
+from .published import CatalogError, Published
+
+COMPARED_PACKAGE_FIELDS = (
+    "title", "notes", "license_id", "url", "version", "maintainer", "maintainer_email",
+)  # fmt: skip
+
+
+def sha256(path: Path) -> str:
+    """SHA-256 of a file, streamed."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class CkanPublisher:
+    """Publishes datasets to one CKAN through any client with ckanapi's ``call_action``."""
+
+    id = "ckan"
+    title = "CKAN catalog (Action API via ckanapi)"
+
+    def __init__(
+        self,
+        client: Any,
+        site_url: str,
+        *,
+        organization: str | None = None,
+        name_prefix: str = "",
+        log: Callable[[str], None] | None = None,
+    ):
+        self.client = client
+        self.site_url = site_url.rstrip("/")
+        self.organization = organization
+        self.name_prefix = name_prefix
+        self.log = log or (lambda message: None)
+        self.writes: list[str] = []
+
+    @property
+    def target(self) -> str:
+        """Where this publisher publishes (the CKAN's address)."""
+        return getattr(self.client, "address", "ckan")
+
+    def call(self, action: str, data: dict[str, Any], files: dict | None = None) -> Any:
+        """One Action API call; writes are counted so a no-op publish can prove it was one."""
+        if not action.endswith(("_show", "_list", "_search")):
+            self.writes.append(action)
+        return self.client.call_action(action, data, files=files)
+
+    def publish(self, published: Published) -> dict[str, Any]:
+        """Create or update the package of ``published``; return what was done."""
+        self.writes = []
+        fields = package_fields(published, self.name_prefix)
+        name = fields["name"]
+        try:
+            organization = self.ensure_organization(published)
+            package = self.current_package(name)
+            created = package is None
+            if created:
+                self.log(f"{name}: creating the dataset (draft until its files are uploaded)")
+                package = self.call(
+                    "package_create",
+                    {**fields, "owner_org": organization["id"], "state": "draft"},
+                )
+            with tempfile.TemporaryDirectory(prefix="terbuka-ckan-") as scratch:
+                specs = resource_specs(published, self.site_url)
+                package = self.sync_resources(package, specs, Path(scratch))
+            self.sync_metadata(package, fields, organization)
+        except ValidationError as error:
+            raise CatalogError(
+                f"CKAN at {self.target} rejected dataset {name!r}: {error_message(error)}",
+                exit_code=2,
+            ) from None
+        except NotFound as error:
+            raise CatalogError(
+                f"CKAN at {self.target}: {error_message(error)} while publishing {name!r} "
+                "(changed by someone else meanwhile?); publish again to complete it",
+                exit_code=1,
+            ) from None
+        status = "created" if created else ("updated" if self.writes else "unchanged")
+        return {
+            "dataset": published.name,
+            "status": status,
+            "package": name,
+            "url": f"{self.target}/dataset/{name}",
+            "organization": organization["name"],
+            "run_id": published.run.get("run_id"),
+            "writes": len(self.writes),
+            "resources": len(specs),
+        }
+
+    def ensure_organization(self, published: Published) -> dict[str, Any]:
+        """The publisher's organisation, created when missing."""
+        wanted = organization_fields(published, self.organization)
+        try:
+            return self.call("organization_show", {"id": wanted["name"]})
+        except NotFound:
+            pass
+        self.log(f"creating organisation {wanted['name']!r} ({wanted['title']})")
+        try:
+            return self.call("organization_create", wanted)
+        except ValidationError as error:
+            try:  # created meanwhile (a retried request that had reached CKAN)?
+                return self.call("organization_show", {"id": wanted["name"]})
+            except NotFound:
+                raise CatalogError(
+                    f"CKAN at {self.target} rejected organisation {wanted['name']!r}: "
+                    f"{error_message(error)}",
+                    exit_code=2,
+                ) from None
+
+    def current_package(self, name: str) -> dict[str, Any] | None:
+        """The package as CKAN holds it now, or None; refuses packages terbuka does not own."""
+        try:
+            package = self.call("package_show", {"id": name})
+        except NotFound:
+            return None
+        keys = {extra["key"] for extra in package.get("extras", [])}
+        if MARKER not in keys:
+            raise CatalogError(
+                f"CKAN at {self.target} already has a dataset {name!r} that terbuka did not "
+                f"publish; rename it there or publish with --name-prefix",
+                exit_code=2,
+            )
+        return package
+
+    def sync_resources(
+        self, package: dict[str, Any], specs: list[ResourceSpec], scratch: Path
+    ) -> dict[str, Any]:
+        """Create, replace or delete resources until they match ``specs``; then order them."""
+        existing: dict[str, dict[str, Any]] = {}
+        for resource in package.get("resources", []):
+            key = resource.get("terbuka_key")
+            if not key:
+                continue  # added by hand in CKAN: left alone
+            if key in existing:  # a duplicate left by a create whose answer was lost
+                self.call("resource_delete", {"id": resource["id"]})
+                continue
+            existing[key] = resource
+        ids = []
+        for spec in specs:
+            ids.append(self.sync_resource(package["id"], spec, existing.get(spec.key), scratch))
+        wanted = {spec.key for spec in specs}
+        for key, resource in existing.items():
+            if key not in wanted:
+                self.log(f"{package['name']}: removing resource {resource.get('name')!r}")
+                self.call("resource_delete", {"id": resource["id"]})
+        package = self.call("package_show", {"id": package["id"]}) if self.writes else package
+        current = [r["id"] for r in package.get("resources", [])]
+        order = ids + [rid for rid in current if rid not in ids]
+        if current != order:
+            self.call("package_resource_reorder", {"id": package["id"], "order": order})
+            package = self.call("package_show", {"id": package["id"]})
+        return package
+
+    def sync_resource(
+        self,
+        package_id: str,
+        spec: ResourceSpec,
+        resource: dict[str, Any] | None,
+        scratch: Path,
+    ) -> str:
+        """Bring one resource up to date; returns its id."""
+        fields = spec.fields()
+        path = None
+        if spec.is_file:
+            path = spec.path
+            if spec.generate is not None:
+                path = scratch / (spec.filename or spec.key)
+                spec.generate(path)
+            if path is None or not path.exists():
+                raise CatalogError(f"{path}: missing from the publication", exit_code=2)
+            fields["terbuka_sha256"] = sha256(path)
+        if resource is not None and same_resource(resource, fields, spec):
+            return resource["id"]
+        upload = spec.is_file and (
+            resource is None or resource.get("terbuka_sha256") != fields["terbuka_sha256"]
+        )
+        label = spec.filename or spec.name
+        with ExitStack() as stack:
+            files = None
+            if upload:
+                handle = stack.enter_context(open(path, "rb"))
+                files = {"upload": (spec.filename or path.name, handle)}
+                self.log(f"uploading {label} ({path.stat().st_size:,} bytes)")
+            if resource is None:
+                if not upload:
+                    self.log(f"adding {label}")
+                result = self.call("resource_create", {"package_id": package_id, **fields}, files)
+            elif upload:
+                result = self.call(
+                    "resource_update",
+                    {"id": resource["id"], "package_id": package_id, **fields},
+                    files,
+                )
+            else:
+                self.log(f"updating {label}")
+                if spec.is_file:  # the uploaded file stays: only its description changed
+                    fields.pop("url", None)
+                result = self.call("resource_patch", {"id": resource["id"], **fields})
+        return result["id"]
+
+    def sync_metadata(
+        self, package: dict[str, Any], fields: dict[str, Any], organization: dict[str, Any]
+    ) -> None:
+        """Announce the run last: title, notes, licence, tags, extras, state — if changed."""
+        wanted = {**fields, "owner_org": organization["id"], "state": "active", "private": False}
+        if same_metadata(package, wanted):
+            return
+        self.log(f"{fields['name']}: updating the dataset's metadata")
+        self.call("package_patch", {"id": package["id"], **wanted})
+
+
+def same_resource(resource: dict[str, Any], fields: dict[str, str], spec: ResourceSpec) -> bool:
+    """Whether CKAN's resource already says what ``fields`` say (CKAN normalises formats)."""
+    for key, value in fields.items():
+        have = resource.get(key)
+        if key == "format":
+            if (have or "").casefold() != value.casefold():
+                return False
+        elif key == "mimetype" and spec.is_file:
+            continue  # CKAN sets the mimetype of uploads itself
+        elif (have or "") != (value or ""):
+            return False
+    if spec.is_file and resource.get("url_type") != "upload":
+        return False
+    return True
+
+
+def same_metadata(package: dict[str, Any], wanted: dict[str, Any]) -> bool:
+    """Whether a package already carries ``wanted`` metadata (nothing to write)."""
+    for key in COMPARED_PACKAGE_FIELDS:
+        if (package.get(key) or "") != (wanted.get(key) or ""):
+            return False
+    if package.get("owner_org") != wanted["owner_org"] or package.get("state") != "active":
+        return False
+    if bool(package.get("private")) != bool(wanted["private"]):
+        return False
+    if sorted(t["name"] for t in package.get("tags", [])) != sorted(
+        t["name"] for t in wanted["tags"]
+    ):
+        return False
+    have = {e["key"]: e["value"] for e in package.get("extras", [])}
+    return have == {e["key"]: e["value"] for e in wanted["extras"]}
