@@ -281,6 +281,8 @@ def resource_specs(published: Published, site: str) -> list[ResourceSpec]:
             url=f"{site}/{db}.json",
         )
     )
+    for spec in specs:  # DCAT-AP wants the licence on every distribution (ckanext-dcat reads it)
+        spec.extra["license"] = published.licence.url
     return specs
 
 

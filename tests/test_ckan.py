@@ -1,0 +1,495 @@
+"""Publishing to a real CKAN 2.12 (fixture ``ckan``): create, update, no-op, outages, DCAT.
+
+Every test publishes under its own dataset-name prefix and organisation, so tests never
+see each other's packages, and a CKAN kept between sessions still starts each test empty.
+"""
+
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import ckanapi
+import pytest
+import rdflib
+import requests
+from ckanapi.errors import NotAuthorized, NotFound
+from conftest import free_port, run_cli
+from terbuka.catalogs import mapping, ocds
+from terbuka.catalogs.client import connect
+from terbuka.catalogs.published import load_published
+from terbuka.pipelines import plugins
+
+SITE = "https://data.example.go.id"
+CC_BY = "https://creativecommons.org/licenses/by/4.0/"
+DCAT = rdflib.Namespace("http://www.w3.org/ns/dcat#")
+DCTERMS = rdflib.Namespace("http://purl.org/dc/terms/")
+RDF = rdflib.Namespace("http://www.w3.org/1999/02/22-rdf-syntax-ns#")
+
+
+def unique() -> str:
+    return uuid.uuid4().hex[:8]
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def extras(package: dict) -> dict:
+    return {e["key"]: e["value"] for e in package["extras"]}
+
+
+def copy_site(source: Path, target: Path) -> Path:
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns(".catalogs"))
+    return target
+
+
+@pytest.fixture
+def site_a(published_demo, tmp_path):
+    """A copy of the published demo (run A)."""
+    out, _ = published_demo
+    return copy_site(out, tmp_path / "site-a")
+
+
+@pytest.fixture(scope="module")
+def site_b(published_demo, demo_sources, tmp_path_factory):
+    """The demo site after a second run (B) that read only the OCDS JSON: changed tables."""
+    out, _ = published_demo
+    site = copy_site(out, tmp_path_factory.mktemp("site-b") / "site")
+    paths, _ = demo_sources
+    ocds_json = [p for p in paths if p.suffix == ".json"]
+    result = run_cli(
+        "run", "procurement", *[a for p in ocds_json for a in ("--source", str(p))],
+        "--out", str(site), "--force", "--quiet",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    return site
+
+
+def publish(ckan, site: Path, *args: str, prefix: str, org: str, site_url: str = SITE):
+    return run_cli(
+        "publish", str(site), *args, "--ckan", ckan.url, "--name-prefix", prefix,
+        "--org", org, "--site-url", site_url, "--json",
+        env={"CKAN_API_TOKEN": ckan.token},
+    )  # fmt: skip
+
+
+def expected_hashes(site: Path, site_url: str = SITE) -> dict[str, str]:
+    """terbuka_key → sha256 of every file a publication uploads."""
+    published = load_published(site, "procurement")
+    hashes = {}
+    for spec in mapping.resource_specs(published, site_url):
+        if not spec.is_file:
+            continue
+        if spec.generate is not None:
+            path = site / ".." / f"generated-{spec.key}.json"
+            ocds.record_package_writer(published, site_url)(path)
+            hashes[spec.key] = sha256(path)
+            path.unlink()
+        else:
+            hashes[spec.key] = sha256(spec.path)
+    return hashes
+
+
+def test_create_then_republish_changes_nothing(ckan, site_a, published_demo):
+    _, record = published_demo
+    prefix, org = f"t{unique()}-", f"org-{unique()}"
+    result = publish(ckan, site_a, prefix=prefix, org=org)
+    assert result.returncode == 0, result.stderr
+    [outcome] = json.loads(result.stdout)
+    assert outcome["status"] == "created" and outcome["package"] == f"{prefix}procurement"
+    assert ckan.token not in result.stderr + result.stdout
+
+    reader = ckanapi.RemoteCKAN(ckan.url)  # a separate, anonymous client
+    package = reader.action.package_show(id=f"{prefix}procurement")
+    assert package["state"] == "active" and not package["private"]
+    assert package["license_id"] == "cc-by" and package["license_title"]
+    assert package["isopen"] is True
+    assert package["organization"]["name"] == org
+    assert package["organization"]["title"] == "Pemerintah Kota Contoh"
+    assert package["title"] == "Pengadaan barang/jasa pemerintah"
+    assert extras(package)["terbuka_run_id"] == record["run_id"]
+    assert "NIK" in extras(package)["privacy_summary"]
+    published = load_published(site_a, "procurement")
+    specs = mapping.resource_specs(published, SITE)
+    assert [r["terbuka_key"] for r in package["resources"]] == [s.key for s in specs]
+    hashes = expected_hashes(site_a)
+    by_key = {r["terbuka_key"]: r for r in package["resources"]}
+    for key, digest in hashes.items():
+        assert by_key[key]["url_type"] == "upload" and by_key[key]["terbuka_sha256"] == digest
+    for key in ("table:tenders", "datapackage", "sqlite", "ocds-records"):
+        download = requests.get(by_key[key]["url"], timeout=60)
+        assert download.status_code == 200
+        assert hashlib.sha256(download.content).hexdigest() == hashes[key], key
+    assert by_key["datasette:tenders"]["url"] == f"{SITE}/procurement/tenders"
+
+    again = publish(ckan, site_a, prefix=prefix, org=org)
+    assert again.returncode == 0, again.stderr
+    [outcome] = json.loads(again.stdout)
+    assert outcome["status"] == "unchanged" and outcome["writes"] == 0
+    after = reader.action.package_show(id=f"{prefix}procurement")
+    assert after["metadata_modified"] == package["metadata_modified"]
+    assert [r["metadata_modified"] for r in after["resources"]] == [
+        r["metadata_modified"] for r in package["resources"]
+    ]
+
+
+def test_ckanext_dcat_serves_the_published_dataset(ckan, site_a):
+    prefix, org = f"t{unique()}-", f"org-{unique()}"
+    assert publish(ckan, site_a, prefix=prefix, org=org).returncode == 0
+    name = f"{prefix}procurement"
+    for suffix, fmt in (("jsonld", "json-ld"), ("rdf", "xml"), ("ttl", "turtle")):
+        response = requests.get(f"{ckan.url}/dataset/{name}.{suffix}", timeout=60)
+        assert response.status_code == 200, (suffix, response.text[:200])
+        graph = rdflib.Graph().parse(data=response.content, format=fmt)
+        dataset = next(graph.subjects(RDF.type, DCAT.Dataset))
+        assert str(graph.value(dataset, DCTERMS.title)) == "Pengadaan barang/jasa pemerintah"
+        assert "OCDS" in {str(k) for k in graph.objects(dataset, DCAT.keyword)}
+        assert str(graph.value(dataset, DCTERMS.accrualPeriodicity)).endswith("/MONTHLY")
+        distributions = list(graph.objects(dataset, DCAT.distribution))
+        assert len(distributions) == 24
+        for distribution in distributions:  # DCAT-AP puts the licence on each distribution
+            assert graph.value(distribution, DCTERMS.license) == rdflib.URIRef(CC_BY), suffix
+
+
+def test_update_uploads_only_changed_files_and_announces_the_new_run(ckan, site_a, site_b):
+    prefix, org = f"t{unique()}-", f"org-{unique()}"
+    assert publish(ckan, site_a, prefix=prefix, org=org).returncode == 0
+    reader = ckanapi.RemoteCKAN(ckan.url)
+    before = reader.action.package_show(id=f"{prefix}procurement")
+    result = publish(ckan, site_b, prefix=prefix, org=org)
+    assert result.returncode == 0, result.stderr
+    [outcome] = json.loads(result.stdout)
+    assert outcome["status"] == "updated"
+    after = reader.action.package_show(id=f"{prefix}procurement")
+    run_b = json.loads((site_b / "procurement" / "run.json").read_text())["run_id"]
+    assert extras(after)["terbuka_run_id"] == run_b != extras(before)["terbuka_run_id"]
+    old = {r["terbuka_key"]: r for r in before["resources"]}
+    new = {r["terbuka_key"]: r for r in after["resources"]}
+    assert set(old) == set(new) and {r["id"] for r in old.values()} == {
+        r["id"] for r in new.values()
+    }
+    hashes_a, hashes_b = expected_hashes(site_a), expected_hashes(site_b)
+    changed = {k for k in hashes_b if hashes_a[k] != hashes_b[k]}
+    assert {"table:tenders", "sqlite"} <= changed
+    for key, digest in hashes_b.items():
+        assert new[key]["terbuka_sha256"] == digest
+        if key in changed:
+            assert new[key]["last_modified"] != old[key]["last_modified"], key
+            body = requests.get(new[key]["url"], timeout=60).content
+            assert hashlib.sha256(body).hexdigest() == digest
+        else:
+            assert new[key]["last_modified"] == old[key]["last_modified"], f"{key} re-uploaded"
+    uploads = result.stderr.count("uploading ")
+    assert uploads == len(changed)
+
+
+def test_ckan_going_away_mid_publish_fails_cleanly_and_the_next_run_completes(ckan, site_a, site_b):
+    if ckan.base is None:
+        pytest.skip("this CKAN (CKAN_URL) is not ours to stop")
+    prefix, org = f"t{unique()}-", f"org-{unique()}"
+    assert publish(ckan, site_a, prefix=prefix, org=org).returncode == 0
+    run_a = json.loads((site_a / "procurement" / "run.json").read_text())["run_id"]
+    command = [
+        str(Path(sys.executable).with_name("terbuka")), "publish", str(site_b),
+        "--ckan", ckan.url, "--name-prefix", prefix, "--org", org, "--site-url", SITE,
+        "--retries", "2",
+    ]  # fmt: skip
+    process = subprocess.Popen(
+        command,
+        env={**__import__("os").environ, "CKAN_API_TOKEN": ckan.token},
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+    )
+    lines, stopped = [], False
+    try:
+        for line in process.stderr:
+            lines.append(line)
+            if not stopped and sum("uploading " in seen for seen in lines) == 2:
+                ckan.stop()  # CKAN goes away while the second file is on its way
+                stopped = True
+        process.wait(timeout=120)
+    finally:
+        if process.poll() is None:
+            process.kill()
+        ckan.start()
+    assert stopped, "".join(lines)
+    assert process.returncode == 1, "".join(lines)
+    errors = [line for line in lines if line.startswith("Error:")]
+    assert len(errors) == 1 and "did not answer" in errors[0], "".join(lines)
+    assert "Traceback" not in "".join(lines) and ckan.token not in "".join(lines)
+    recorded = json.loads((site_b / ".catalogs" / "procurement.json").read_text())
+    assert recorded[ckan.url]["status"] == "failed"
+
+    reader = ckanapi.RemoteCKAN(ckan.url)
+    halfway = reader.action.package_show(id=f"{prefix}procurement")
+    assert extras(halfway)["terbuka_run_id"] == run_a, "the metadata does not announce run B yet"
+
+    result = publish(ckan, site_b, prefix=prefix, org=org)
+    assert result.returncode == 0, result.stderr
+    [outcome] = json.loads(result.stdout)
+    assert outcome["status"] == "updated"
+    done = reader.action.package_show(id=f"{prefix}procurement")
+    run_b = json.loads((site_b / "procurement" / "run.json").read_text())["run_id"]
+    assert extras(done)["terbuka_run_id"] == run_b
+    keys = [r["terbuka_key"] for r in done["resources"]]
+    assert len(keys) == len(set(keys)) == 24
+    by_key = {r["terbuka_key"]: r for r in done["resources"]}
+    for key, digest in expected_hashes(site_b).items():
+        assert by_key[key]["terbuka_sha256"] == digest, key
+    [outcome] = json.loads(publish(ckan, site_b, prefix=prefix, org=org).stdout)
+    assert outcome["status"] == "unchanged"
+
+
+class Proxy(BaseHTTPRequestHandler):
+    """A loopback reverse proxy in front of the real CKAN that can lose its upstream (502)."""
+
+    upstream = ""
+    forward = 0  # requests still forwarded; then 502 like nginx with CKAN gone
+    protocol_version = "HTTP/1.1"
+
+    def _relay(self):
+        length = int(self.headers.get("content-length", 0))
+        body = self.rfile.read(length) if length else None
+        if type(self).forward <= 0:
+            self.send_response(502)
+            self.send_header("content-length", "0")
+            self.end_headers()
+            return
+        type(self).forward -= 1
+        headers = {
+            k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")
+        }
+        answer = requests.request(
+            self.command, self.upstream + self.path, data=body, headers=headers, timeout=120,
+            allow_redirects=False,
+        )  # fmt: skip
+        self.send_response(answer.status_code)
+        for key, value in answer.headers.items():
+            if key.lower() not in (
+                "content-length",
+                "content-encoding",
+                "transfer-encoding",
+                "connection",
+            ):
+                self.send_header(key, value)
+        self.send_header("content-length", str(len(answer.content)))
+        self.end_headers()
+        self.wfile.write(answer.content)
+
+    do_GET = do_POST = _relay  # noqa: N815
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def proxy(ckan):
+    Proxy.upstream, Proxy.forward = ckan.url, 10**6
+    server = ThreadingHTTPServer(("127.0.0.1", free_port()), Proxy)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+def test_interrupted_first_publication_stays_an_invisible_draft(ckan, site_a, proxy):
+    prefix, org = f"t{unique()}-", f"org-{unique()}"
+    Proxy.forward = 8  # organisation, package and a few files; then CKAN is gone
+    result = run_cli(
+        "publish", str(site_a), "--ckan", proxy, "--name-prefix", prefix, "--org", org,
+        "--site-url", SITE, "--retries", "1",
+        env={"CKAN_API_TOKEN": ckan.token},
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert "HTTP 502" in result.stderr and "Traceback" not in result.stderr
+    name = f"{prefix}procurement"
+    admin = ckan.client()
+    draft = admin.action.package_show(id=name)
+    assert draft["state"] == "draft" and 0 < len(draft["resources"]) < 24
+    anonymous = ckanapi.RemoteCKAN(ckan.url)
+    with pytest.raises((NotAuthorized, NotFound)):
+        anonymous.action.package_show(id=name)
+    assert name not in [
+        p["name"] for p in anonymous.action.package_search(q=name, rows=100)["results"]
+    ]
+
+    Proxy.forward = 10**6  # CKAN is back
+    result = run_cli(
+        "publish", str(site_a), "--ckan", proxy, "--name-prefix", prefix, "--org", org,
+        "--site-url", SITE, "--json", env={"CKAN_API_TOKEN": ckan.token},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    package = anonymous.action.package_show(id=name)
+    assert package["state"] == "active"
+    keys = [r["terbuka_key"] for r in package["resources"]]
+    assert len(keys) == len(set(keys)) == 24
+    uploaded = {r["terbuka_key"] for r in draft["resources"]}
+    assert result.stderr.count("uploading ") == len(expected_hashes(site_a)) - len(uploaded)
+
+
+def test_embedded_api_answers_the_same_package_show_as_ckan(
+    ckan, published_demo, datasette_url, tmp_path
+):
+    out, _ = published_demo
+    site = copy_site(out, tmp_path / "site")
+    embedded = ckanapi.RemoteCKAN(datasette_url)
+    site_url = embedded.action.status_show()["site_url"]
+    prefix, org = f"t{unique()}-", "pemerintah-kota-contoh"
+    assert publish(ckan, site, prefix=prefix, org=org, site_url=site_url).returncode == 0
+    real = ckanapi.RemoteCKAN(ckan.url).action.package_show(id=f"{prefix}procurement")
+    mine = embedded.action.package_show(id="procurement")
+    assert set(real) == set(mine)
+    assert set(real["organization"]) == set(mine["organization"])
+    assert [set(r) for r in real["resources"]] == [set(r) for r in mine["resources"]]
+    assert [set(t) for t in real["tags"]] == [set(t) for t in mine["tags"]]
+    for key in (
+        "title", "notes", "license_id", "isopen", "maintainer", "maintainer_email", "url",
+        "version", "state", "type", "private", "num_resources", "num_tags",
+    ):  # fmt: skip
+        assert real[key] == mine[key], key
+    assert real["name"] == prefix + mine["name"]
+    assert real["license_title"] and mine["license_title"]  # each from its own licence register
+    assert sorted(t["name"] for t in real["tags"]) == sorted(t["name"] for t in mine["tags"])
+    assert extras(real) == extras(mine)
+    for field in ("name", "title"):
+        assert real["organization"][field] == mine["organization"][field]
+
+    def resource_facts(package):
+        return [
+            (r["terbuka_key"], r["name"], r["description"], r["format"].lower(),
+             r.get("terbuka_sha256"), r["size"], r["url_type"], r["position"])
+            for r in package["resources"]
+        ]  # fmt: skip
+
+    assert resource_facts(real) == resource_facts(mine)
+    links = [(r["terbuka_key"], r["url"]) for r in real["resources"] if r["url_type"] != "upload"]
+    assert links == [
+        (r["terbuka_key"], r["url"]) for r in mine["resources"] if r["url_type"] != "upload"
+    ]
+
+
+def test_ckanext_dcat_reads_the_embedded_catalog(ckan, datasette_url):
+    python = ckan.base / "venv" / "bin" / "python" if ckan.base else None
+    if python is None or not python.exists():
+        pytest.skip("needs the CKAN venv that setup_ckan.sh installs (ckanext-dcat)")
+    with urllib.request.urlopen(f"{datasette_url}/catalog.ttl", timeout=60) as response:
+        turtle = response.read()
+    script = (
+        "import json, sys\n"
+        "from ckanext.dcat.processors import RDFParser\n"
+        "parser = RDFParser()\n"
+        "parser.parse(sys.stdin.read(), _format='turtle')\n"
+        "print(json.dumps(list(parser.datasets())))\n"
+    )
+    result = subprocess.run(
+        [str(python), "-c", script],
+        input=turtle.decode(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    [dataset] = json.loads(result.stdout.strip().splitlines()[-1])
+    assert dataset["title"] in ("Public procurement", "Pengadaan barang/jasa pemerintah")
+    assert {t["name"] for t in dataset["tags"]} >= {"OCDS", "pengadaan"}
+    assert len(dataset["resources"]) == 24
+    harvested = {e["key"]: e["value"] for e in dataset["extras"]}
+    assert harvested["publisher_name"] == "Pemerintah Kota Contoh"
+    assert all(
+        r["license"] == "https://creativecommons.org/licenses/by/4.0/" for r in dataset["resources"]
+    )
+
+
+@pytest.mark.parametrize("publisher_id", sorted(plugins.publishers()))
+def test_every_registered_publisher_publishes_idempotently(ckan, site_a, publisher_id):
+    publisher_class = plugins.publishers()[publisher_id]
+    client = connect(ckan.url, ckan.token)
+    prefix, org = f"t{unique()}-", f"org-{unique()}"
+    published = load_published(site_a, "procurement")
+    publisher = publisher_class(client, SITE, organization=org, name_prefix=prefix)
+    assert publisher.publish(published)["status"] == "created"
+    second = publisher.publish(published)
+    assert second["status"] == "unchanged" and second["writes"] == 0
+    assert publisher.writes == []
+
+
+def test_refused_token_and_rejected_fields_are_one_line_errors(ckan, site_a):
+    prefix = f"t{unique()}-"
+    bad = "not-a-real-token-" + unique()
+    result = run_cli(
+        "publish", str(site_a), "--ckan", ckan.url, "--name-prefix", prefix, "--site-url", SITE,
+        env={"CKAN_API_TOKEN": bad},
+    )  # fmt: skip
+    assert result.returncode == 2
+    errors = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1 and "refused" in errors[0] and "CKAN_API_TOKEN" in errors[0]
+    assert bad not in result.stderr
+    result = publish(ckan, site_a, prefix=prefix, org="x")  # CKAN wants two characters or more
+    assert result.returncode == 2
+    errors = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
+    assert errors == [
+        f"Error: procurement: CKAN at {ckan.url} rejected organisation 'x': "
+        "name: Must be at least 2 characters long"
+    ]
+
+
+def test_run_with_ckan_publishes_after_a_successful_run(ckan, demo_sources, tmp_path):
+    paths, _ = demo_sources
+    out = tmp_path / "site"
+    sources = [a for p in paths for a in ("--source", str(p))]
+    result = run_cli(
+        "run", "procurement", *sources, "--out", str(out), "--json", "--quiet", "--ckan", ckan.url,
+        env={"CKAN_API_TOKEN": ckan.token, "TERBUKA_SITE_URL": SITE},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    record = json.loads(result.stdout)
+    [outcome] = record["catalogs"]
+    assert outcome["status"] in ("created", "updated") and outcome["package"] == "procurement"
+    package = ckanapi.RemoteCKAN(ckan.url).action.package_show(id="procurement")
+    assert extras(package)["terbuka_run_id"] == record["run_id"]
+    assert package["organization"]["name"] == "pemerintah-kota-contoh"
+
+
+def test_acceptance_every_demo_dataset_from_an_empty_catalog(ckan, tmp_path):
+    out = tmp_path / "demo"
+    result = run_cli("demo", "--out", str(out), "--no-serve", "--json")
+    assert result.returncode == 0, result.stderr[-2000:]
+    datasets = [r["dataset"] for r in json.loads(result.stdout)]
+    assert datasets
+    prefix = f"t{unique()}-"
+    reader = ckanapi.RemoteCKAN(ckan.url)
+    for name in datasets:
+        with pytest.raises(NotFound):
+            reader.action.package_show(id=prefix + name)
+    started = time.monotonic()
+    result = run_cli(
+        "publish", str(out), "--ckan", ckan.url, "--name-prefix", prefix, "--site-url", SITE,
+        "--json", env={"CKAN_API_TOKEN": ckan.token},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    print(f"published {len(datasets)} datasets in {time.monotonic() - started:.1f} s")
+    outcomes = json.loads(result.stdout)
+    assert [o["status"] for o in outcomes] == ["created"] * len(datasets)
+    first = {}
+    for name in datasets:
+        package = reader.action.package_show(id=prefix + name)
+        published = load_published(out, name)
+        assert package["license_id"] == published.licence.ckan and package["license_title"]
+        assert package["organization"]["title"] == published.publisher["name"]
+        assert len(package["resources"]) == len(mapping.resource_specs(published, SITE))
+        first[name] = package["metadata_modified"]
+    result = run_cli(
+        "publish", str(out), "--ckan", ckan.url, "--name-prefix", prefix, "--site-url", SITE,
+        "--json", env={"CKAN_API_TOKEN": ckan.token},
+    )  # fmt: skip
+    assert [o["status"] for o in json.loads(result.stdout)] == ["unchanged"] * len(datasets)
+    for name in datasets:
+        assert reader.action.package_show(id=prefix + name)["metadata_modified"] == first[name]
