@@ -21,6 +21,7 @@ from typing import Any
 
 from ckanapi.common import ActionShortcut
 from ckanapi.errors import NotAuthorized, NotFound, SearchQueryError, ValidationError
+
 from terbuka.metadata import registry
 
 from .mapping import (

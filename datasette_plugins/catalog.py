@@ -11,6 +11,7 @@ The public address in links is ``$TERBUKA_SITE_URL``, or the address the request
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 from typing import Any
@@ -121,6 +122,7 @@ async def _request_data(request: Any) -> dict[str, Any]:
 async def action_view(datasette: Any, request: Any) -> Response:
     """``/api/3/action/<action>``: CKAN's envelope, status codes and error types."""
     from ckanapi.errors import NotAuthorized, NotFound, SearchQueryError, ValidationError
+
     from terbuka.catalogs.embedded import UnknownAction
 
     action = request.url_vars["action"]
@@ -133,7 +135,8 @@ async def action_view(datasette: Any, request: Any) -> Response:
 
     try:
         data = await _request_data(request)
-        result = catalog.call_action(action, data)
+        # Hashing a large file the first time takes a while: not on the event loop.
+        result = await asyncio.to_thread(catalog.call_action, action, data)
     except ValueError as problem:
         return error(400, "Bad request", f"Bad request - JSON Error: {problem}")
     except UnknownAction:

@@ -410,7 +410,6 @@ def publish(
     package, the SQLite file (and for procurement an OCDS record package), and links the
     Datasette pages. Publishing the same run again changes nothing in CKAN.
     """
-    _fail_unless_published(directory)
     results, code = _publish_to_ckan(
         directory,
         list(datasets),
@@ -463,13 +462,21 @@ def _publish_to_ckan(
                 exit_code=EXIT_BAD_INPUT,
             )
         client = connect(ckan_url, retries=retries)
+        names = names or list_published(directory)
+        if not names:
+            raise CatalogError(
+                f"{directory}: nothing published here; run `terbuka run` first",
+                exit_code=EXIT_BAD_INPUT,
+            )
     except CatalogError as error:
         click.echo(f"Error: {error}", err=True)
-        return [], error.exit_code
+        return [{"status": "failed", "error": str(error), "exit_code": error.exit_code}], (
+            error.exit_code
+        )
     publisher = plugins.publishers()["ckan"](
         client, base, organization=organization, name_prefix=name_prefix, log=log
     )
-    results = runs.publish_datasets(directory, names or list_published(directory), publisher)
+    results = runs.publish_datasets(directory, names, publisher)
     for result in results:
         if result["status"] == "failed":
             click.echo(f"Error: {result['dataset']}: {result['error']}", err=True)

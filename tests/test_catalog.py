@@ -17,6 +17,7 @@ import rdflib
 from ckanapi.errors import NotAuthorized, NotFound, SearchQueryError, ValidationError
 from conftest import OCDS_SCHEMA, free_port, run_cli
 from rdflib.compare import isomorphic
+
 from terbuka.catalogs import dcat, mapping, ocds
 from terbuka.catalogs.client import CatalogError, CkanClient
 from terbuka.catalogs.embedded import EmbeddedCKAN, UnknownAction

@@ -22,6 +22,7 @@ import rdflib
 import requests
 from ckanapi.errors import NotAuthorized, NotFound
 from conftest import free_port, run_cli
+
 from terbuka.catalogs import mapping, ocds
 from terbuka.catalogs.client import connect
 from terbuka.catalogs.published import load_published
