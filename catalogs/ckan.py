@@ -160,10 +160,7 @@ class CkanPublisher:
             key = resource.get("terbuka_key")
             if not key:
                 continue  # added by hand in CKAN: left alone
-            if key in existing:  # a duplicate left by a create whose answer was lost
-                self.call("resource_delete", {"id": resource["id"]})
-                continue
-            existing[key] = resource
+            existing.setdefault(key, resource)  # twins are removed below
         ids = []
         for spec in specs:
             ids.append(self.sync_resource(package["id"], spec, existing.get(spec.key), scratch))
@@ -173,6 +170,15 @@ class CkanPublisher:
                 self.log(f"{package['name']}: removing resource {resource.get('name')!r}")
                 self.call("resource_delete", {"id": resource["id"]})
         package = self.call("package_show", {"id": package["id"]}) if self.writes else package
+        twins = [
+            r["id"]
+            for r in package.get("resources", [])
+            if r.get("terbuka_key") in wanted and r["id"] not in ids
+        ]
+        for twin in twins:  # a create retried after its answer was lost: CKAN made it twice
+            self.call("resource_delete", {"id": twin})
+        if twins:
+            package = self.call("package_show", {"id": package["id"]})
         current = [r["id"] for r in package.get("resources", [])]
         order = ids + [rid for rid in current if rid not in ids]
         if current != order:

@@ -422,6 +422,28 @@ def test_every_registered_publisher_publishes_idempotently(ckan, site_a, publish
     assert publisher.writes == []
 
 
+def test_a_resource_created_twice_is_removed_on_the_next_publish(ckan, site_a):
+    prefix, org = f"t{unique()}-", f"org-{unique()}"
+    assert publish(ckan, site_a, prefix=prefix, org=org).returncode == 0
+    admin = ckan.client()
+    package = admin.action.package_show(id=f"{prefix}procurement")
+    original = next(r for r in package["resources"] if r["terbuka_key"] == "datasette-api")
+    twin = {k: original[k] for k in ("name", "description", "format", "url", "terbuka_key")}
+    admin.action.resource_create(package_id=package["id"], **twin)
+    admin.action.resource_create(package_id=package["id"], name="Added by hand", url=SITE)
+    result = publish(ckan, site_a, prefix=prefix, org=org)
+    assert result.returncode == 0, result.stderr
+    after = admin.action.package_show(id=f"{prefix}procurement")
+    keys = [r.get("terbuka_key") for r in after["resources"]]
+    assert keys.count("datasette-api") == 1 and original["id"] in [
+        r["id"] for r in after["resources"]
+    ]
+    assert after["resources"][-1]["name"] == "Added by hand", "resources added by hand are kept"
+    assert (
+        json.loads(publish(ckan, site_a, prefix=prefix, org=org).stdout)[0]["status"] == "unchanged"
+    )
+
+
 def test_refused_token_and_rejected_fields_are_one_line_errors(ckan, site_a):
     prefix = f"t{unique()}-"
     bad = "not-a-real-token-" + unique()
