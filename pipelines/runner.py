@@ -32,7 +32,7 @@ from .batch import Batch
 from .errors import EXIT_BAD_INPUT, EXIT_OK, EXIT_STOPPED, GateStopped, InputError, UsageError
 from .progress import Progress
 from .quality import validators_for
-from .readers import Input, hash_file, iter_paths
+from .readers import Input, hash_file, iter_paths, public_source
 from .state import hash_key, private_dir, state_dir
 
 VERSIONED_PACKAGES = (
@@ -279,7 +279,7 @@ def _execute(run: Run, sources: list[str], progress: Progress, force: bool) -> N
     from terbuka.catalogs import write_catalog_files
 
     write_catalog_files(descriptor, record, folder)
-    site.write_json(folder / swap.RUN_FILE, {**record, "finished": now()})
+    site.write_json(folder / swap.RUN_FILE, public_record({**record, "finished": now()}))
     swap.swap_in(run.build, run.out_dir, descriptor.name)
     run.build = None
     _stage(run, "record", progress)
@@ -366,10 +366,14 @@ def _consume(run: Run, writer: database.Writer, batch: Batch) -> None:
 
 
 def _quarantine_row(run: Run, entry: dict[str, Any]) -> dict[str, Any]:
+    source = entry.get("source")
+    row_key = entry["row_key"]
+    if source and row_key and source in row_key:
+        row_key = row_key.replace(source, public_source(source))
     return {
         "run_id": run.run_id,
         "table_name": entry["table"],
-        "row_key": entry["row_key"],
+        "row_key": row_key,
         "check_id": entry["check_id"],
         "column_name": entry["column"],
         "value": entry["value"],
@@ -377,7 +381,7 @@ def _quarantine_row(run: Run, entry: dict[str, Any]) -> dict[str, Any]:
         "row": json.dumps(entry["row"], ensure_ascii=False, sort_keys=True, default=str)
         if entry["row"]
         else None,
-        "source": entry.get("source"),
+        "source": public_source(source),
         "position": entry.get("position"),
     }
 
@@ -410,6 +414,20 @@ def _gate(run: Run, pipeline: Any, record: dict[str, Any]) -> None:
         )
 
 
+def public_record(record: dict[str, Any]) -> dict[str, Any]:
+    """The run record as published (``_runs``, ``run.json``): no local paths."""
+    public = dict(record)
+    public.pop("out", None)
+    public["inputs"] = [
+        {**i, "path": public_source(i.get("path"))} for i in record.get("inputs", [])
+    ]
+    if public.get("published"):
+        public["published"] = {
+            k: Path(v).name if k == "datasette" else v for k, v in public["published"].items()
+        }
+    return public
+
+
 def _write_runs_table(db: Any, old_db: Path, record: dict[str, Any]) -> None:
     """``_runs`` keeps the history of runs: the previous database's rows plus this one."""
     if old_db.exists():
@@ -431,7 +449,7 @@ def _write_runs_table(db: Any, old_db: Path, record: dict[str, Any]) -> None:
             "inputs": len(record.get("inputs", [])),
             "rows": sum(t["rows"] for t in record.get("tables", {}).values()),
             "quarantined": sum(t["quarantined"] for t in record.get("tables", {}).values()),
-            "record": json.dumps(record, ensure_ascii=False, sort_keys=True),
+            "record": json.dumps(public_record(record), ensure_ascii=False, sort_keys=True),
         }
     )
     db.conn.commit()

@@ -500,3 +500,26 @@ def test_numeric_ids_and_odd_values_are_published_as_text(tmp_path):
     assert query(db, "select count(*) from _quality_notes where check_id = 'invalid-currency'") == [
         (1,)
     ]
+
+
+def test_local_paths_are_not_published(published_demo, demo_sources):
+    out, record = published_demo
+    paths, _ = demo_sources
+    folder = str(paths[0].parent)
+    assert any(folder in i["path"] for i in record["inputs"]), (
+        "the steward's own record keeps full paths"
+    )
+    for path in out.rglob("*"):
+        if path.is_file() and not any(part.startswith(".") for part in path.relative_to(out).parts):
+            assert folder not in path.read_bytes().decode("utf-8", "replace"), path
+    sources = {r[0] for r in query(out / "procurement.db", "select distinct source from releases")}
+    assert sources == {"ocds-releases.json", "spse-tender.csv"}
+
+
+def test_compiled_release_dates_match_the_tables(published_demo):
+    out, _ = published_demo
+    rows = query(out / "procurement.db", "select release from compiled_releases")
+    text = "".join(r[0] for r in rows)
+    assert "-0001-11-30" not in text
+    first = json.loads(rows[0][0])
+    assert first["date"].endswith("Z") and len(first["date"]) == 20

@@ -335,6 +335,45 @@ class Flattener:
         )
 
 
+def is_date_key(key: str) -> bool:
+    """OCDS names its date fields ``date``, ``…Date`` or ``date…`` (dateSigned, startDate)."""
+    return key == "date" or key.endswith("Date") or (key.startswith("date") and key[4:5].isupper())
+
+
+def normalise_dates(node: Any, flat: Flattener, ocid: str, path: str = "") -> None:
+    """Dates in the compiled release as the tables have them: ISO 8601 UTC, or gone.
+
+    An impossible date (``-0001-11-30``) is removed rather than published in the OCDS
+    JSON while its table column says null; a quality note records where it was.
+    """
+    if isinstance(node, list):
+        for item in node:
+            normalise_dates(item, flat, ocid, path)
+        return
+    if not isinstance(node, dict):
+        return
+    for key in list(node):
+        value = node[key]
+        where = f"{path}.{key}" if path else key
+        if isinstance(value, str) and is_date_key(key):
+            parsed, problem = parse_datetime(value, flat.timezone)
+            if parsed is None:
+                del node[key]
+                if problem:
+                    flat.batch.note(
+                        "compiled_releases",
+                        ocid,
+                        "invalid-date",
+                        problem,
+                        f"release:{where}",
+                        value,
+                    )
+            else:
+                node[key] = parsed
+        elif isinstance(value, dict | list):
+            normalise_dates(value, flat, ocid, where)
+
+
 def text(value: Any) -> str | None:
     """A string value, or ``None``; numbers become strings, objects are not text."""
     if value is None or isinstance(value, dict | list):

@@ -17,11 +17,11 @@ from typing import Any
 
 from ..batch import Batch
 from ..errors import InputError
-from ..readers import Input, detect, members
+from ..readers import Input, detect, members, public_source
 from ..readers.ocds import OcdsItem
 from ..readers.tabular import Layout
 from .layouts import LayoutError, RowMapper, match_layout, normalise_header
-from .ocds_flatten import Flattener, text
+from .ocds_flatten import Flattener, normalise_dates, text
 
 BATCH_RELEASES = 500
 STAGE_BATCH = 2000
@@ -341,7 +341,7 @@ class ProcurementPipeline:
                 {
                     "data": data,
                     "kind": kind,
-                    "source": source.display,
+                    "source": public_source(source.display),
                     "source_sha256": source.sha256,
                     "sha256": sha,
                 }
@@ -378,6 +378,7 @@ class ProcurementPipeline:
                 batch.add("releases", flat.release_row(release, entry))
             compiled = self._compile(ocid, releases, staged, merger, batch)
             compiled["ocid"] = ocid  # the staged, textual ocid (some publishers use numbers)
+            normalise_dates(compiled, flat, ocid)
             flat.compiled(compiled, len(releases), compiled)
         return batch
 

@@ -73,6 +73,18 @@ class Input:
         return record
 
 
+def public_source(name: str | None) -> str | None:
+    """How a source is named in published data: a URL as is, a local file by its name only.
+
+    A steward's local path (``/home/budi/exports/…``) says nothing to readers and may
+    itself name a person, so it stays in the private run record only.
+    """
+    if not name or name.startswith(("http://", "https://")):
+        return name
+    path, bang, member = name.partition("!")
+    return Path(path).name + bang + member
+
+
 def hash_file(path: Path) -> tuple[str, int]:
     """SHA-256 and size of a file, read in chunks."""
     digest = hashlib.sha256()
