@@ -8,17 +8,20 @@ def register_readers():
     """The built-in source readers."""
     from .readers.jsonrows import JsonRowsReader
     from .readers.ocds import OcdsJsonReader
+    from .readers.records import JsonRecordsReader
     from .readers.tabular import CsvReader, XlsxReader
 
-    return [OcdsJsonReader, XlsxReader, CsvReader, JsonRowsReader]
+    return [OcdsJsonReader, XlsxReader, CsvReader, JsonRowsReader, JsonRecordsReader]
 
 
 @hookimpl
 def register_pipelines():
     """The built-in pipelines (one per kind of dataset)."""
+    from .domains.budget import BudgetPipeline
     from .domains.procurement import ProcurementPipeline
+    from .domains.service_kpi import ServiceKpiPipeline
 
-    return [ProcurementPipeline]
+    return [ProcurementPipeline, BudgetPipeline, ServiceKpiPipeline]
 
 
 @hookimpl
@@ -39,3 +42,11 @@ def register_publishers():
     from terbuka.catalogs.ckan import CkanPublisher
 
     return [CkanPublisher]
+
+
+@hookimpl
+def register_checks():
+    """The built-in quality checks that pipelines run on their own rows."""
+    from .domains.budget_checks import CHECKS
+
+    return list(CHECKS)

@@ -252,7 +252,8 @@ def _execute(run: Run, sources: list[str], progress: Progress, force: bool) -> N
         _write_runs_table(db, old_db, record)
         folder = run.build / descriptor.name
         folder.mkdir()
-        package_path = datapackage.write_package(db, folder, descriptor, published)
+        extra = pipeline.package_extra(published) if hasattr(pipeline, "package_extra") else None
+        package_path = datapackage.write_package(db, folder, descriptor, published, extra)
         db.close()
         errors = datapackage.validate_package(package_path, run.workers or work.default_workers())
     record["quality"]["package_valid"] = not errors

@@ -1,0 +1,229 @@
+"""Budget amounts and the checks that show where a budget disagrees with itself.
+
+Amounts are exact: ``"4.372,86 M"`` is 4,372,860,000,000 rupiah, and the source's
+precision (here Rp 10 juta, one unit of the last digit) is kept beside it, because a
+sum of rounded figures may differ from the rounded total by up to half a unit per term.
+The checks are small registered units with stable ids; each turns one budget's lines
+into quality notes (published in ``_quality_notes``), never into rejections: the source's
+own figures are published as they are, with the disagreement shown.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from ..parse import UNIT_SUFFIXES, parse_number
+
+_SUFFIX = re.compile(r"^(?P<body>.*?)\s*(?P<unit>[A-Za-z]+)\.?$")
+
+
+def amount(
+    value: Any, default_unit: str | None = None, decimal: str | None = None
+) -> tuple[int | float | None, float | None, str | None]:
+    """``(amount, precision, problem)`` for a cell such as ``"4.372,86 M"`` or ``8660.40``.
+
+    A unit suffix (rb, jt, M, T) multiplies; without one, ``default_unit`` does (DJPK
+    writes plain numbers in miliar). ``precision`` is one unit of the last digit given.
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None, None, None
+    multiplier = Decimal(1)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        text = repr(value) if isinstance(value, float) else str(value)
+        body, unit = text, default_unit
+        decimal = "."
+    else:
+        text = str(value).strip()
+        match = _SUFFIX.match(text)
+        unit = default_unit
+        body = text
+        if match and match.group("unit").lower() in UNIT_SUFFIXES:
+            body, unit = match.group("body"), match.group("unit")
+            decimal = decimal or ","
+    if unit:
+        factor = UNIT_SUFFIXES.get(unit.lower())
+        if factor is None:
+            return None, None, f"unknown unit {unit!r}"
+        multiplier = Decimal(int(factor))
+    number, problem = parse_number(body, decimal)
+    if problem or number is None:
+        return None, None, problem or f"not a number: {text[:40]!r}"
+    try:
+        exact = Decimal(repr(number) if isinstance(number, float) else number)
+    except InvalidOperation:
+        return None, None, f"not a number: {text[:40]!r}"
+    decimals = _decimals(body, decimal)
+    scaled = exact * multiplier
+    precision = float(multiplier / (Decimal(10) ** decimals))
+    if scaled == scaled.to_integral_value():
+        return int(scaled), precision, None
+    return float(scaled), precision, None
+
+
+def _decimals(body: str, decimal: str | None) -> int:
+    """Digits after the decimal separator as written (``"1.250,5"`` → 1)."""
+    body = body.strip()
+    separators = [s for s in ".," if s in body]
+    if not separators:
+        return 0
+    if decimal is None:
+        decimal = max(separators, key=body.rfind)
+        if body.count(decimal) > 1 or (
+            len(separators) == 1 and len(body.rsplit(decimal, 1)[1]) == 3
+        ):
+            return 0
+    if decimal not in body:
+        return 0
+    return len(body.rsplit(decimal, 1)[1].strip())
+
+
+def absorption(planned: Any, realised: Any) -> float | None:
+    """Realised as a percentage of planned, two decimals; ``None`` when nothing was planned."""
+    if planned in (None, 0) or realised is None:
+        return None
+    return round(float(Decimal(str(realised)) * 100 / Decimal(str(planned))), 2)
+
+
+def tolerance(lines: list[dict[str, Any]]) -> float:
+    """How far a sum of rounded figures may honestly be from a rounded total."""
+    return sum((line.get("precision") or 0) / 2 for line in lines) + 1e-6
+
+
+def _fmt(value: float) -> str:
+    """Indonesian digit grouping: ``1.056.430.000.000``, ``7.507.247,40``."""
+    if float(value).is_integer() or abs(value) >= 1000:
+        return f"{round(value):,}".replace(",", ".")
+    return f"{value:,.2f}".replace(",", "X").replace(".", ",").replace("X", ".")
+
+
+class ChildrenSumCheck:
+    """A parent's planned and realised equal the (signed) sum of its children's."""
+
+    id = "budget-children-sum"
+    title = "Children add up to their parent"
+    table = "budget_lines"
+
+    @staticmethod
+    def run(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Fill ``children_planned``/``children_realised``/``reconciles``; notes where off."""
+        children: dict[str, list[dict]] = {}
+        for line in lines:
+            if line.get("parent_line_id"):
+                children.setdefault(line["parent_line_id"], []).append(line)
+        notes = []
+        for line in lines:
+            kids = children.get(line["line_id"])
+            if not kids:
+                line["children_planned"] = line["children_realised"] = line["reconciles"] = None
+                continue
+            agree = True
+            for measure in ("planned", "realised"):
+                values = [(k.get(measure), k.get("sign") or 1) for k in kids]
+                if all(v is None for v, _ in values):
+                    line[f"children_{measure}"] = None
+                    continue
+                total = sum(v * s for v, s in values if v is not None)
+                total = int(total) if float(total).is_integer() else round(total, 2)
+                line[f"children_{measure}"] = total
+                parent = line.get(measure)
+                if parent is None:
+                    continue
+                allowed = tolerance([line, *kids])
+                if abs(parent - total) > allowed:
+                    agree = False
+                    notes.append(
+                        {
+                            "key": line["line_id"],
+                            "column": measure,
+                            "value": parent,
+                            "message": (
+                                f"{line['region']} {line['fiscal_year']} {line['account_name']!r}: "
+                                f"{measure} {_fmt(parent)} but its {len(kids)} children add up to "
+                                f"{_fmt(total)} (difference {_fmt(parent - total)}; rounding allows "
+                                f"{_fmt(allowed)})"
+                            ),
+                        }
+                    )
+            line["reconciles"] = agree
+        return notes
+
+
+class BalanceCheck:
+    """Surplus/(Defisit) equals revenue minus expenditure, as the source reports them."""
+
+    id = "budget-balance"
+    title = "Surplus/(deficit) = revenue − expenditure"
+    table = "budget_lines"
+
+    @staticmethod
+    def run(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """A note for each measure where the balance line disagrees."""
+        tops = {line["account_name"]: line for line in lines if line.get("level") == 1}
+        balance = next((line for line in lines if line.get("kind") == "balance"), None)
+        revenue, spending = tops.get("Pendapatan Daerah"), tops.get("Belanja Daerah")
+        if not (balance and revenue and spending):
+            return []
+        notes = []
+        for measure in ("planned", "realised"):
+            values = (balance.get(measure), revenue.get(measure), spending.get(measure))
+            if any(v is None for v in values):
+                continue
+            expected = values[1] - values[2]
+            allowed = tolerance([balance, revenue, spending])
+            if abs(values[0] - expected) > allowed:
+                notes.append(
+                    {
+                        "key": balance["line_id"],
+                        "column": measure,
+                        "value": values[0],
+                        "message": (
+                            f"{balance['region']} {balance['fiscal_year']}: surplus/(deficit) {measure} "
+                            f"{_fmt(values[0])} but revenue − expenditure is {_fmt(expected)}"
+                        ),
+                    }
+                )
+        return notes
+
+
+class ReportedAbsorptionCheck:
+    """The source's own percentage agrees with its planned and realised figures."""
+
+    id = "budget-reported-absorption"
+    title = "Reported percentage matches the amounts"
+    table = "budget_lines"
+
+    @staticmethod
+    def run(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """A note where the reported percentage is outside what the rounded amounts allow."""
+        notes = []
+        for line in lines:
+            reported = line.get("reported_absorption_pct")
+            planned, realised = line.get("planned"), line.get("realised")
+            half = (line.get("precision") or 0) / 2
+            if reported is None or planned is None or realised is None or planned <= 2 * half:
+                continue
+            bounds = [
+                100 * (realised + dr) / (planned + dp)
+                for dr in (-half, half)
+                for dp in (-half, half)
+            ]
+            low, high = min(bounds), max(bounds)
+            if not low - 0.01 <= reported <= high + 0.01:
+                computed = absorption(planned, realised)
+                notes.append(
+                    {
+                        "key": line["line_id"],
+                        "column": "reported_absorption_pct",
+                        "value": reported,
+                        "message": (
+                            f"{line['region']} {line['fiscal_year']} {line['account_name']!r}: the source "
+                            f"reports {reported} % but its amounts give {computed} %"
+                        ),
+                    }
+                )
+        return notes
+
+
+CHECKS = [ChildrenSumCheck, BalanceCheck, ReportedAbsorptionCheck]
