@@ -221,3 +221,50 @@ def ckan():
         capture_output=True,
         timeout=300,
     )
+
+
+DEMO_SEED = 7
+
+
+@pytest.fixture(scope="session")
+def demo_site(tmp_path_factory):
+    """``terbuka demo --no-serve``: every bundled dataset published by the real CLI."""
+    out = tmp_path_factory.mktemp("demo-site")
+    env = {"TERBUKA_STATE_DIR": str(tmp_path_factory.mktemp("demo-site-state"))}
+    result = run_cli(
+        "demo", "--no-serve", "--out", str(out), "--seed", str(DEMO_SEED), "--json", env=env
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    records = {r["dataset"]: r for r in json.loads(result.stdout)}
+    return out, records
+
+
+@pytest.fixture(scope="session")
+def demo_site_url(demo_site):
+    """A real Datasette (``terbuka serve``) over the full demo site, reached over HTTP."""
+    out, _ = demo_site
+    port = free_port()
+    command = [
+        str(Path(sys.executable).with_name("terbuka")),
+        "serve",
+        str(out),
+        "--port",
+        str(port),
+    ]
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(url + "/-/versions.json", timeout=2):
+                break
+        except OSError:
+            if server.poll() is not None:
+                raise RuntimeError(server.stdout.read().decode()) from None
+            time.sleep(0.3)
+    else:
+        server.kill()
+        raise RuntimeError("Datasette did not start")
+    yield url
+    server.terminate()
+    server.wait(timeout=10)

@@ -54,7 +54,8 @@ class JsonRecordsReader:
         preview = list(islice(records, PREVIEW_RECORDS))
         columns: dict[str, None] = {}
         for _, record in preview:
-            columns.update(dict.fromkeys(record))
+            if isinstance(record, dict):
+                columns.update(dict.fromkeys(str(k) for k in record))
         layout.columns = list(columns)
         layout.header_row = 0
         for number, record in preview:
