@@ -50,10 +50,7 @@ def amount(
     number, problem = parse_number(body, decimal)
     if problem or number is None:
         return None, None, problem or f"not a number: {text[:40]!r}"
-    try:
-        exact = Decimal(repr(number) if isinstance(number, float) else number)
-    except InvalidOperation:
-        return None, None, f"not a number: {text[:40]!r}"
+    exact = _exact(body, number)
     decimals = _decimals(body, decimal)
     scaled = exact * multiplier
     precision = float(multiplier / (Decimal(10) ** decimals))
@@ -62,9 +59,27 @@ def amount(
     return float(scaled), precision, None
 
 
+def _exact(body: str, number: float | int) -> Decimal:
+    """The written digits as a Decimal, read the way ``parse_number`` read them.
+
+    ``parse_number`` decides which separator is the decimal one; its float may round
+    a long figure, so the digits themselves are taken, never the float.
+    """
+    digits = re.sub(r"[^0-9.,]", "", body)
+    candidates = []
+    for point, group in ((",", "."), (".", ",")):
+        try:
+            candidates.append(Decimal(digits.replace(group, "").replace(point, ".")))
+        except InvalidOperation:
+            continue
+    target = abs(Decimal(repr(number) if isinstance(number, float) else number))
+    best = min(candidates, key=lambda c: abs(c - target), default=target)
+    return -best if number < 0 else best
+
+
 def _decimals(body: str, decimal: str | None) -> int:
     """Digits after the decimal separator as written (``"1.250,5"`` → 1)."""
-    body = body.strip()
+    body = re.sub(r"[^0-9.,]", "", body)
     separators = [s for s in ".," if s in body]
     if not separators:
         return 0
