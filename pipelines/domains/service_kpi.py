@@ -333,29 +333,25 @@ class ServiceKpiPipeline:
     def derive(self, db: Any) -> Iterator[Batch]:
         """KPI tables per agency (and category) and month, and IKM per unit, with suppression."""
         columns = set(db["requests"].columns_dict) if "requests" in db.table_names() else set()
-        needed = {"agency", "category", "month", "state", "timestamp_problem", "resolution_hours",
-                  "closed_at_midnight", "sla_hours", "within_sla"}  # fmt: skip
-        if needed <= columns:
-            records = [
-                dict(zip([d[0] for d in cursor.description], values, strict=True))
-                for cursor in [db.execute(f"select {', '.join(sorted(needed))} from requests")]
-                for values in cursor.fetchall()
-            ]
-            batch = Batch()
-            monthly = [r for r in records if r["month"]]
-            for table, rows in (
-                ("kpi_agency_month", service_stats.kpi_rows(monthly, ["agency", "month"])),
-                (
-                    "kpi_category_month",
-                    service_stats.kpi_rows(monthly, ["agency", "category", "month"]),
-                ),
-                ("kpi_agency", service_stats.kpi_rows(records, ["agency"])),
+        needed = ["agency", "category", "month", "state", "timestamp_problem",
+                  "resolution_hours", "closed_at_midnight", "sla_hours"]  # fmt: skip
+        if set(needed) <= columns:
+            for table, keys, where in (
+                ("kpi_agency_month", ["agency", "month"], "where month is not null"),
+                ("kpi_category_month", ["agency", "category", "month"], "where month is not null"),
+                ("kpi_agency", ["agency"], ""),
             ):
-                suppressed = service_stats.suppress_groups(rows, self.k)
-                batch.counts[f"suppressed:{table}"] += suppressed
+                order = ", ".join(f"coalesce([{k}], '{service_stats.UNSPECIFIED}')" for k in keys)
+                cursor = db.execute(
+                    f"select {', '.join(needed)} from requests {where} order by {order}"
+                )
+                records = (dict(zip(needed, values, strict=True)) for values in cursor)
+                rows = list(service_stats.kpi_rows_sorted(records, keys))
+                batch = Batch()
+                batch.counts[f"suppressed:{table}"] += service_stats.suppress_groups(rows, self.k)
                 for row in rows:
                     batch.add(table, row)
-            yield batch
+                yield batch
         if "ikm_responses" in db.table_names():
             codes = [c.lower() for c in self.elements]
             present = set(db["ikm_responses"].columns_dict)

@@ -21,9 +21,10 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from functools import cache
+from itertools import groupby
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -144,45 +145,47 @@ def kpi_rows(records: Iterable[dict[str, Any]], keys: list[str]) -> list[dict[st
     """One row of KPIs per group of ``keys`` (missing group values read ``(unspecified)``).
 
     Each record needs ``state`` (open/closed), ``timestamp_problem``, ``resolution_hours``,
-    ``closed_at_midnight``, ``sla_hours`` and ``within_sla``.
+    ``closed_at_midnight`` and ``sla_hours``.
     """
     groups: dict[tuple, list[dict]] = defaultdict(list)
     for record in records:
-        groups[tuple(record.get(k) or UNSPECIFIED for k in keys)].append(record)
-    rows = []
-    for key in sorted(groups):
-        members = groups[key]
-        valid = [
-            r["resolution_hours"]
-            for r in members
-            if r["state"] == "closed"
-            and not r["timestamp_problem"]
-            and r["resolution_hours"] is not None
-        ]
-        measured = [
-            r for r in members
-            if r["state"] == "closed" and not r["timestamp_problem"] and r.get("sla_hours") is not None
-        ]  # fmt: skip
-        within = sum(1 for r in measured if r["resolution_hours"] <= r["sla_hours"])
-        row = dict(zip(keys, key, strict=True))
-        row.update(
-            requests=len(members),
-            closed=sum(1 for r in members if r["state"] == "closed"),
-            open=sum(1 for r in members if r["state"] == "open"),
-            invalid_timestamps=sum(1 for r in members if r["timestamp_problem"]),
-            negative_durations=sum(
-                1 for r in members if r["timestamp_problem"] == "negative-duration"
-            ),
-            midnight_closes=sum(1 for r in members if r.get("closed_at_midnight")),
-            median_hours=median(valid),
-            p90_hours=percentile(valid, 0.9),
-            sla_measured=len(measured),
-            within_sla=within,
-            within_sla_pct=round(100 * within / len(measured), 2) if measured else None,
-            suppressed=False,
-        )
-        rows.append(row)
-    return rows
+        groups[group_key(record, keys)].append(record)
+    return [kpi_row(keys, key, groups[key]) for key in sorted(groups)]
+
+
+def kpi_rows_sorted(records: Iterable[dict[str, Any]], keys: list[str]) -> Iterator[dict]:
+    """Like ``kpi_rows`` for records already sorted by their group: one group in memory."""
+    for key, members in groupby(records, key=lambda r: group_key(r, keys)):
+        yield kpi_row(keys, key, list(members))
+
+
+def group_key(record: dict[str, Any], keys: list[str]) -> tuple:
+    """The record's group, with ``(unspecified)`` for a missing value."""
+    return tuple(record.get(k) or UNSPECIFIED for k in keys)
+
+
+def kpi_row(keys: list[str], key: tuple, members: list[dict[str, Any]]) -> dict[str, Any]:
+    """The KPIs of one group of requests, by the rules above."""
+    done = [r for r in members if r["state"] == "closed" and not r["timestamp_problem"]]
+    valid = [r["resolution_hours"] for r in done if r["resolution_hours"] is not None]
+    measured = [r for r in done if r.get("sla_hours") is not None]
+    within = sum(1 for r in measured if r["resolution_hours"] <= r["sla_hours"])
+    row = dict(zip(keys, key, strict=True))
+    row.update(
+        requests=len(members),
+        closed=sum(1 for r in members if r["state"] == "closed"),
+        open=sum(1 for r in members if r["state"] == "open"),
+        invalid_timestamps=sum(1 for r in members if r["timestamp_problem"]),
+        negative_durations=sum(1 for r in members if r["timestamp_problem"] == "negative-duration"),
+        midnight_closes=sum(1 for r in members if r.get("closed_at_midnight")),
+        median_hours=median(valid),
+        p90_hours=percentile(valid, 0.9),
+        sla_measured=len(measured),
+        within_sla=within,
+        within_sla_pct=round(100 * within / len(measured), 2) if measured else None,
+        suppressed=False,
+    )
+    return row
 
 
 def suppress_groups(rows: list[dict[str, Any]], k: int) -> int:
