@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from conftest import run_cli
+
 from terbuka.pipelines.runner import run_dataset
 
 

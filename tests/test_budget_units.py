@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from terbuka.pipelines import plugins
 from terbuka.pipelines.domains import budget_codes, budget_djpk
 from terbuka.pipelines.domains.budget_checks import absorption, amount

@@ -17,6 +17,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+
 from terbuka.pipelines.runner import run_dataset
 
 NYC = "%m/%d/%Y %I:%M:%S %p"

@@ -9,6 +9,7 @@ import numpy
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from terbuka.pipelines.domains import ikm, service_stats
 from terbuka.pipelines.errors import InputError
 from terbuka.pipelines.readers import detect, members
