@@ -242,3 +242,21 @@ def test_financing_is_net_of_payments():
     assert check.run(lines) == [] and lines[0]["children_planned"] == 10**11
     lines[2]["sign"] = 1
     assert len(check.run(lines)) == 1
+
+
+def test_older_groupings_place_accounts_under_the_latest_possible_parent():
+    placed = place(
+        [
+            " Pendapatan Daerah", " Dana Perimbangan", " Dana Alokasi Umum",
+            " Belanja Daerah", " Belanja Tidak Langsung", " Belanja Pegawai", " Belanja Hibah",
+            " Belanja Langsung", " Belanja Pegawai", " Belanja Barang dan Jasa", " Belanja Modal",
+        ]
+    )  # fmt: skip
+    parents = [placed[p.parent].name if p.parent is not None else None for p in placed]
+    assert parents == [
+        None, "Pendapatan Daerah", "Dana Perimbangan",
+        None, "Belanja Daerah", "Belanja Tidak Langsung", "Belanja Tidak Langsung",
+        "Belanja Daerah", "Belanja Langsung", "Belanja Langsung", "Belanja Langsung",
+    ]  # fmt: skip
+    assert [p.level for p in placed] == [1, 2, 3, 1, 2, 3, 3, 2, 3, 3, 3]
+    assert not any(p.problem for p in placed)

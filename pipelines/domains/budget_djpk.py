@@ -15,56 +15,75 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-# (name, level, parent, sign in the parent's total, other spellings)
-# Levels and parents follow DJPK's own grouping, which differs from Permendagri 90 (e.g.
-# transfers between regions sit under "Pendapatan Lainnya"). Financing is net: receipts
-# minus payments. "Surplus/(Defisit)" is a balance line (revenue − expenditure), not an
-# account: it never enters a total.
-DJPK_ACCOUNTS: list[tuple[str, int, str | None, int, tuple[str, ...]]] = [
-    ("Pendapatan Daerah", 1, None, 1, ("Pendapatan",)),
-    ("PAD", 2, "Pendapatan Daerah", 1, ("Pendapatan Asli Daerah",)),
-    ("Pajak Daerah", 3, "PAD", 1, ()),
-    ("Retribusi Daerah", 3, "PAD", 1, ()),
-    ("Hasil Pengelolaan Kekayaan Daerah yang Dipisahkan", 3, "PAD", 1, ()),
-    ("Lain-Lain PAD yang Sah", 3, "PAD", 1, ("Lain-lain Pendapatan Asli Daerah yang Sah",)),
-    ("TKDD", 2, "Pendapatan Daerah", 1, ("Pendapatan Transfer", "Transfer ke Daerah dan Dana Desa")),
-    ("Pendapatan Transfer Pemerintah Pusat", 3, "TKDD", 1, ()),
-    ("Pendapatan Lainnya", 2, "Pendapatan Daerah", 1, ("Lain-lain Pendapatan Daerah yang Sah",)),
-    ("Pendapatan Transfer Antar Daerah", 3, "Pendapatan Lainnya", 1, ()),
-    ("Pendapatan Hibah", 3, "Pendapatan Lainnya", 1, ()),
-    ("Dana Darurat", 3, "Pendapatan Lainnya", 1, ()),
-    ("Lain-lain Pendapatan Sesuai dengan Ketentuan Peraturan Perundang-Undangan", 3, "Pendapatan Lainnya", 1, ()),
-    ("Belanja Daerah", 1, None, 1, ("Belanja",)),
-    ("Belanja Pegawai", 2, "Belanja Daerah", 1, ()),
-    ("Belanja Barang dan Jasa", 2, "Belanja Daerah", 1, ("Belanja Barang Jasa",)),
-    ("Belanja Modal", 2, "Belanja Daerah", 1, ()),
-    ("Belanja Lainnya", 2, "Belanja Daerah", 1, ()),
-    ("Belanja Bunga", 3, "Belanja Lainnya", 1, ()),
-    ("Belanja Subsidi", 3, "Belanja Lainnya", 1, ()),
-    ("Belanja Hibah", 3, "Belanja Lainnya", 1, ()),
-    ("Belanja Bantuan Sosial", 3, "Belanja Lainnya", 1, ()),
-    ("Belanja Tidak Terduga", 3, "Belanja Lainnya", 1, ()),
-    ("Belanja Bagi Hasil", 3, "Belanja Lainnya", 1, ()),
-    ("Belanja Bantuan Keuangan", 3, "Belanja Lainnya", 1, ()),
-    ("Surplus/(Defisit)", 1, None, 1, ("Surplus/Defisit", "Surplus (Defisit)", "Surplus / (Defisit)")),
-    ("Pembiayaan Daerah", 1, None, 1, ("Pembiayaan", "Pembiayaan Netto")),
-    ("Penerimaan Pembiayaan Daerah", 2, "Pembiayaan Daerah", 1, ("Penerimaan Pembiayaan",)),
-    ("Sisa Lebih Perhitungan Anggaran Tahun Sebelumnya", 3, "Penerimaan Pembiayaan Daerah", 1, ("SiLPA",)),
-    ("Pencairan Dana Cadangan", 3, "Penerimaan Pembiayaan Daerah", 1, ()),
-    ("Penjualan Kekayaan Daerah yang Dipisahkan", 3, "Penerimaan Pembiayaan Daerah", 1, ("Hasil Penjualan Kekayaan Daerah yang Dipisahkan",)),
-    ("Penerimaan Pinjaman Daerah", 3, "Penerimaan Pembiayaan Daerah", 1, ()),
-    ("Penerimaan Kembali Pemberian Pinjaman Daerah", 3, "Penerimaan Pembiayaan Daerah", 1, ()),
-    ("Penerimaan Pembiayaan Lainnya Sesuai dengan Ketentuan Peraturan Perundang-Undangan", 3, "Penerimaan Pembiayaan Daerah", 1, ()),
-    ("Penerimaan Pembiayaan Lainnya", 3, "Penerimaan Pembiayaan Daerah", 1, ()),
-    ("Pengeluaran Pembiayaan Daerah", 2, "Pembiayaan Daerah", -1, ("Pengeluaran Pembiayaan",)),
-    ("Pembentukan Dana Cadangan", 3, "Pengeluaran Pembiayaan Daerah", 1, ()),
-    ("Penyertaan Modal Daerah", 3, "Pengeluaran Pembiayaan Daerah", 1, ()),
-    ("Penyertaan Modal", 3, "Pengeluaran Pembiayaan Daerah", 1, ()),
-    ("Pembayaran Cicilan Pokok Utang yang Jatuh Tempo", 3, "Pengeluaran Pembiayaan Daerah", 1, ()),
-    ("Pembayaran Pokok Utang", 3, "Pengeluaran Pembiayaan Daerah", 1, ("Pembayaaran Pokok Utang",)),
-    ("Pemberian Pinjaman Daerah", 3, "Pengeluaran Pembiayaan Daerah", 1, ()),
-    ("Pengeluaran Pembiayaan Lainnya Sesuai dengan Ketentuan Peraturan Perundang-Undangan", 3, "Pengeluaran Pembiayaan Daerah", 1, ()),
-    ("Pengeluaran Pembiayaan Lainnya", 3, "Pengeluaran Pembiayaan Daerah", 1, ()),
+# (name, default level, parents it may sit under, sign in the parent's total, spellings)
+# DJPK's own grouping (which differs from Permendagri 90: transfers between regions sit
+# under "Pendapatan Lainnya"), plus the groupings older and provincial exports use
+# (Belanja Operasi/Transfer, Belanja Tidak Langsung/Langsung, Dana Perimbangan): a line
+# goes under the latest of its possible parents in the file, one level below it. Financing
+# is net: receipts minus payments. "Surplus/(Defisit)" is a balance line
+# (revenue − expenditure), not an account: it never enters a total.
+_REVENUE_TRANSFERS = ("Pendapatan Transfer Pemerintah Pusat", "Dana Perimbangan", "TKDD")
+_OPERATING = ("Belanja Lainnya", "Belanja Operasi", "Belanja Tidak Langsung")
+_TRANSFERS = ("Belanja Lainnya", "Belanja Transfer", "Belanja Tidak Langsung")
+DJPK_ACCOUNTS: list[tuple[str, int, tuple[str, ...], int, tuple[str, ...]]] = [
+    ("Pendapatan Daerah", 1, (), 1, ("Pendapatan",)),
+    ("PAD", 2, ("Pendapatan Daerah",), 1, ("Pendapatan Asli Daerah",)),
+    ("Pajak Daerah", 3, ("PAD",), 1, ()),
+    ("Retribusi Daerah", 3, ("PAD",), 1, ()),
+    ("Hasil Pengelolaan Kekayaan Daerah yang Dipisahkan", 3, ("PAD",), 1, ()),
+    ("Lain-Lain PAD yang Sah", 3, ("PAD",), 1, ("Lain-lain Pendapatan Asli Daerah yang Sah",)),
+    ("TKDD", 2, ("Pendapatan Daerah",), 1, ("Pendapatan Transfer", "Transfer ke Daerah dan Dana Desa")),
+    ("Pendapatan Transfer Pemerintah Pusat", 3, ("TKDD",), 1, ()),
+    ("Dana Perimbangan", 2, ("Pendapatan Daerah",), 1, ()),
+    ("Dana Bagi Hasil", 3, _REVENUE_TRANSFERS, 1, ("Dana Bagi Hasil Pajak dan Bukan Pajak",)),
+    ("Dana Alokasi Umum", 3, _REVENUE_TRANSFERS, 1, ()),
+    ("Dana Alokasi Khusus", 3, _REVENUE_TRANSFERS, 1, ()),
+    ("Dana Alokasi Khusus Fisik", 3, ("Dana Alokasi Khusus", *_REVENUE_TRANSFERS), 1, ()),
+    ("Dana Alokasi Khusus Non Fisik", 3, ("Dana Alokasi Khusus", *_REVENUE_TRANSFERS), 1, ()),
+    ("Dana Insentif Daerah", 3, _REVENUE_TRANSFERS, 1, ("Insentif Fiskal",)),
+    ("Dana Desa", 3, _REVENUE_TRANSFERS, 1, ()),
+    ("Dana Otonomi Khusus", 3, _REVENUE_TRANSFERS, 1, ()),
+    ("Dana Keistimewaan", 3, _REVENUE_TRANSFERS, 1, ()),
+    ("Pendapatan Lainnya", 2, ("Pendapatan Daerah",), 1, ("Lain-lain Pendapatan Daerah yang Sah",)),
+    ("Pendapatan Transfer Antar Daerah", 3, ("Pendapatan Lainnya", "TKDD"), 1, ()),
+    ("Pendapatan Hibah", 3, ("Pendapatan Lainnya",), 1, ()),
+    ("Dana Darurat", 3, ("Pendapatan Lainnya",), 1, ()),
+    ("Lain-lain Pendapatan Sesuai dengan Ketentuan Peraturan Perundang-Undangan", 3, ("Pendapatan Lainnya",), 1, ()),
+    ("Belanja Daerah", 1, (), 1, ("Belanja",)),
+    ("Belanja Operasi", 2, ("Belanja Daerah",), 1, ()),
+    ("Belanja Tidak Langsung", 2, ("Belanja Daerah",), 1, ()),
+    ("Belanja Langsung", 2, ("Belanja Daerah",), 1, ()),
+    ("Belanja Transfer", 2, ("Belanja Daerah",), 1, ()),
+    ("Belanja Pegawai", 2, ("Belanja Operasi", "Belanja Tidak Langsung", "Belanja Langsung", "Belanja Daerah"), 1, ()),
+    ("Belanja Barang dan Jasa", 2, ("Belanja Operasi", "Belanja Langsung", "Belanja Daerah"), 1, ("Belanja Barang Jasa",)),
+    ("Belanja Modal", 2, ("Belanja Langsung", "Belanja Daerah"), 1, ()),
+    ("Belanja Lainnya", 2, ("Belanja Daerah",), 1, ()),
+    ("Belanja Bunga", 3, _OPERATING, 1, ()),
+    ("Belanja Subsidi", 3, _OPERATING, 1, ()),
+    ("Belanja Hibah", 3, _OPERATING, 1, ()),
+    ("Belanja Bantuan Sosial", 3, _OPERATING, 1, ()),
+    ("Belanja Tidak Terduga", 3, ("Belanja Lainnya", "Belanja Tidak Langsung", "Belanja Daerah"), 1, ()),
+    ("Belanja Bagi Hasil", 3, _TRANSFERS, 1, ()),
+    ("Belanja Bantuan Keuangan", 3, _TRANSFERS, 1, ()),
+    ("Surplus/(Defisit)", 1, (), 1, ("Surplus/Defisit", "Surplus (Defisit)", "Surplus / (Defisit)")),
+    ("Pembiayaan Daerah", 1, (), 1, ("Pembiayaan", "Pembiayaan Netto")),
+    ("Penerimaan Pembiayaan Daerah", 2, ("Pembiayaan Daerah",), 1, ("Penerimaan Pembiayaan",)),
+    ("Sisa Lebih Perhitungan Anggaran Tahun Sebelumnya", 3, ("Penerimaan Pembiayaan Daerah",), 1, ("SiLPA",)),
+    ("Pencairan Dana Cadangan", 3, ("Penerimaan Pembiayaan Daerah",), 1, ()),
+    ("Penjualan Kekayaan Daerah yang Dipisahkan", 3, ("Penerimaan Pembiayaan Daerah",), 1, ("Hasil Penjualan Kekayaan Daerah yang Dipisahkan",)),
+    ("Penerimaan Pinjaman Daerah", 3, ("Penerimaan Pembiayaan Daerah",), 1, ()),
+    ("Penerimaan Kembali Pemberian Pinjaman Daerah", 3, ("Penerimaan Pembiayaan Daerah",), 1, ()),
+    ("Penerimaan Pembiayaan Lainnya Sesuai dengan Ketentuan Peraturan Perundang-Undangan", 3, ("Penerimaan Pembiayaan Daerah",), 1, ()),
+    ("Penerimaan Pembiayaan Lainnya", 3, ("Penerimaan Pembiayaan Daerah",), 1, ()),
+    ("Pengeluaran Pembiayaan Daerah", 2, ("Pembiayaan Daerah",), -1, ("Pengeluaran Pembiayaan",)),
+    ("Pembentukan Dana Cadangan", 3, ("Pengeluaran Pembiayaan Daerah",), 1, ()),
+    ("Penyertaan Modal Daerah", 3, ("Pengeluaran Pembiayaan Daerah",), 1, ()),
+    ("Penyertaan Modal", 3, ("Pengeluaran Pembiayaan Daerah",), 1, ()),
+    ("Pembayaran Cicilan Pokok Utang yang Jatuh Tempo", 3, ("Pengeluaran Pembiayaan Daerah",), 1, ()),
+    ("Pembayaran Pokok Utang", 3, ("Pengeluaran Pembiayaan Daerah",), 1, ("Pembayaaran Pokok Utang",)),
+    ("Pemberian Pinjaman Daerah", 3, ("Pengeluaran Pembiayaan Daerah",), 1, ()),
+    ("Pengeluaran Pembiayaan Lainnya Sesuai dengan Ketentuan Peraturan Perundang-Undangan", 3, ("Pengeluaran Pembiayaan Daerah",), 1, ()),
+    ("Pengeluaran Pembiayaan Lainnya", 3, ("Pengeluaran Pembiayaan Daerah",), 1, ()),
 ]  # fmt: skip
 BALANCE = "Surplus/(Defisit)"
 
@@ -103,7 +122,7 @@ class Account:
 
     name: str
     level: int
-    parent: str | None
+    parents: tuple[str, ...]
     sign: int
 
 
@@ -230,18 +249,23 @@ def place_lines(lines: list[SourceLine]) -> list[Placed]:
             if (
                 previous is not None
                 and previous.name == name
-                and previous.level == account.level
-                and previous.parent is not None
+                and previous.kind == "account"
+                and previous.level >= 2
             ):
-                level, parent = account.level + 1, len(placed) - 1
+                level, parent = previous.level + 1, len(placed) - 1
+            elif not account.parents:
+                level, parent = 1, None
             else:
-                level = account.level
-                parent = None
-                if account.parent:
-                    parent = _latest(placed, below=level, name=account.parent)
-                    if parent is None:
-                        parent = _latest(placed, below=level, exact=True)
-                        problem = f"parent account {account.parent!r} not found in the file"
+                parent = _latest_of(placed, account.parents)
+                if parent is None:
+                    level = account.level
+                    parent = _latest(placed, below=level, exact=True)
+                    problem = (
+                        f"parent account {' or '.join(repr(p) for p in account.parents)} "
+                        "not found in the file"
+                    )
+                else:
+                    level = placed[parent].level + 1
         else:
             if previous is None or previous.kind == "balance":
                 level, parent = 1, None
@@ -255,16 +279,24 @@ def place_lines(lines: list[SourceLine]) -> list[Placed]:
     return placed
 
 
-def _latest(
-    placed: list[Placed], below: int, name: str | None = None, exact: bool = False
-) -> int | None:
-    """The latest account line above ``below`` (one level up if ``exact``), by name if given."""
+def _latest(placed: list[Placed], below: int, exact: bool = False) -> int | None:
+    """The latest account line above level ``below`` (exactly one level up if ``exact``)."""
     for index in range(len(placed) - 1, -1, -1):
         item = placed[index]
         if item.kind != "account" or item.level >= below:
             continue
         if exact and item.level != below - 1:
             continue
-        if name is None or item.name == name:
+        return index
+    return None
+
+
+def _latest_of(placed: list[Placed], names: tuple[str, ...]) -> int | None:
+    """The latest line named one of ``names``, within the current top-level section."""
+    for index in range(len(placed) - 1, -1, -1):
+        item = placed[index]
+        if item.kind == "account" and item.name in names:
             return index
+        if item.level == 1:
+            return None
     return None
