@@ -260,3 +260,8 @@ def test_older_groupings_place_accounts_under_the_latest_possible_parent():
     ]  # fmt: skip
     assert [p.level for p in placed] == [1, 2, 3, 1, 2, 3, 3, 2, 3, 3, 3]
     assert not any(p.problem for p in placed)
+
+
+def test_djpk_plain_numbers_use_a_decimal_point_and_suffixed_ones_a_comma():
+    assert amount("1.250", "M", ".", ",")[0] == 1_250_000_000  # 1,25 miliar, not 1.250 miliar
+    assert amount("1.250,50 M", "M", ".", ",")[0] == 1_250_500_000_000

@@ -242,7 +242,7 @@ class BudgetPipeline:
                 "indent": len(raw_name) - len(raw_name.lstrip(" ")),
                 "planned": _raw(values.get("anggaran")), "realised": _raw(values.get("realisasi")),
                 "reported": _raw(values.get("persentase")), "currency": self.currency,
-                "unit": self.djpk_unit, "decimal": None,
+                "unit": self.djpk_unit, "decimal": "djpk",
             }  # fmt: skip
 
     def _item_lines(self, source, name, spec, first, rows, rejects) -> Iterator[dict]:
@@ -440,12 +440,10 @@ def budget_lines(staged: list[dict], batch: Batch) -> list[dict]:
     lines = []
     for entry in staged:
         line = {k: v for k, v in entry.items() if not k.startswith("_")}
-        planned, p_precision, p_problem = amount(
-            entry["_planned"], entry["_unit"], entry["_decimal"]
-        )
-        realised, r_precision, r_problem = amount(
-            entry["_realised"], entry["_unit"], entry["_decimal"]
-        )
+        # DJPK writes plain numbers 8660.40 but numbers with a unit "8.660,40 M"
+        separators = (".", ",") if entry["_decimal"] == "djpk" else (entry["_decimal"], None)
+        planned, p_precision, p_problem = amount(entry["_planned"], entry["_unit"], *separators)
+        realised, r_precision, r_problem = amount(entry["_realised"], entry["_unit"], *separators)
         for column, problem, raw in (
             ("planned", p_problem, entry["_planned"]),
             ("realised", r_problem, entry["_realised"]),

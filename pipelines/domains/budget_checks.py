@@ -20,12 +20,17 @@ _SUFFIX = re.compile(r"^(?P<body>.*?)\s*(?P<unit>[A-Za-z]+)\.?$")
 
 
 def amount(
-    value: Any, default_unit: str | None = None, decimal: str | None = None
+    value: Any,
+    default_unit: str | None = None,
+    decimal: str | None = None,
+    suffix_decimal: str | None = None,
 ) -> tuple[int | float | None, float | None, str | None]:
     """``(amount, precision, problem)`` for a cell such as ``"4.372,86 M"`` or ``8660.40``.
 
     A unit suffix (rb, jt, M, T) multiplies; without one, ``default_unit`` does (DJPK
-    writes plain numbers in miliar). ``precision`` is one unit of the last digit given.
+    writes plain numbers in miliar). ``decimal`` is the decimal separator of plain numbers
+    and ``suffix_decimal`` that of numbers with a unit (DJPK: ``8660.40`` but
+    ``"8.660,40 M"``). ``precision`` is one unit of the last digit given.
     """
     if value is None or (isinstance(value, str) and not value.strip()):
         return None, None, None
@@ -41,7 +46,7 @@ def amount(
         body = text
         if match and match.group("unit").lower() in UNIT_SUFFIXES:
             body, unit = match.group("body"), match.group("unit")
-            decimal = decimal or ","
+            decimal = suffix_decimal or decimal or ","
     if unit:
         factor = UNIT_SUFFIXES.get(unit.lower())
         if factor is None:
