@@ -27,6 +27,8 @@ from terbuka.pipelines.domains.budget_checks import absorption, amount
         ("Prov_Jawa_Timur", "Provinsi Jawa Timur", "Provinsi"),
         ("Kota_Malang_2023", "Kota Malang", "Kota"),
         ("APBD_Tulungagung_2022", "Kabupaten Tulungagung", "Kabupaten"),
+        ("Pemerintah Kota Malang", "Kota Malang", "Kota"),
+        ("Pemkab Sidoarjo", "Kabupaten Sidoarjo", "Kabupaten"),
     ],
 )
 def test_region_from_file_stem(stem, region, kind):

@@ -81,3 +81,24 @@ def test_every_record_has_a_place(tmp_path):
         ("2024-02", None, 1),
         ("2024-03", None, 1),
     ]
+
+
+def test_a_survey_on_its_own_is_published(tmp_path):
+    text = (
+        "No Responden,Tanggal Survei,Unit Layanan,"
+        + ",".join(f"U{i}" for i in range(1, 10))
+        + ",Saran\n"
+    )
+    text += "".join(
+        f"R{i},0{1 + i % 9}/06/2024,Loket A,"
+        + ",".join(str(1 + (i + j) % 4) for j in range(9))
+        + ",-\n"
+        for i in range(6)
+    )
+    record = run(tmp_path, ("skm.csv", text))
+    assert record["status"] == "published", record.get("error")
+    assert (
+        record["tables"]["ikm_responses"]["rows"] == 6 and record["tables"]["requests"]["rows"] == 0
+    )
+    unit = rows(tmp_path / "out" / "service-kpi.db", "select * from ikm_units")[0]
+    assert unit["respondents"] == 6 and unit["ikm"] is not None and unit["period"] == "2024"

@@ -112,6 +112,9 @@ _PREFIXES = {
     "prov": "Provinsi",
     "prov.": "Provinsi",
     "provinsi": "Provinsi",
+    "pemkot": "Kota",
+    "pemkab": "Kabupaten",
+    "pemprov": "Provinsi",
 }
 _YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20\d\d|21\d\d)(?!\d)")
 
@@ -166,7 +169,8 @@ def region_from_stem(stem: str) -> tuple[str, str | None]:
     name (``Surabaya``, ``Batu``): then it is the Kota.
     """
     text = _YEAR.sub(" ", stem.replace("_", " ").replace("-", " "))
-    words = [w for w in text.split() if w.casefold() not in {"apbd", "realisasi", "djpk"}]
+    noise = {"apbd", "realisasi", "djpk", "pemerintah", "pemda"}
+    words = [w for w in text.split() if w.casefold() not in noise]
     if not words:
         return "", None
     kind = _PREFIXES.get(words[0].casefold())

@@ -91,6 +91,9 @@ class ServiceKpiPipeline:
                 if progress:
                     progress(len(pending))
         self._supersede(staging, rejects)
+        kinds = {kind for (kind,) in staging.execute("select distinct kind from records")}
+        if kinds == {"survey"}:
+            self.primary_table = "ikm_responses"  # a survey on its own is a publication too
         return rejects
 
     def _read(self, source: Input, rejects: Batch) -> Iterator[dict]:
