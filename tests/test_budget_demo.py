@@ -89,3 +89,13 @@ def test_budget_canned_questions_over_http(demo_site_url):
     }
     table = get_json(f"{demo_site_url}/budget/budget_lines.json?_shape=objects&level=1&_size=5")
     assert table["rows"] and all(r["level"] == 1 for r in table["rows"])
+
+
+def test_budget_and_service_pages_render(demo_site_url):
+    import urllib.request
+
+    for path in ("/budget/budget_lines", "/budget/budget_accounts", "/service-kpi/requests",
+                 "/service-kpi/kpi_agency_month", "/service-kpi/ikm_units"):  # fmt: skip
+        with urllib.request.urlopen(demo_site_url + path, timeout=30) as response:
+            assert response.status == 200
+            assert "<table" in response.read().decode()
