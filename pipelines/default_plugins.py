@@ -8,10 +8,9 @@ def register_readers():
     """The built-in source readers."""
     from .readers.jsonrows import JsonRowsReader
     from .readers.ocds import OcdsJsonReader
-    from .readers.records import JsonRecordsReader
     from .readers.tabular import CsvReader, XlsxReader
 
-    return [OcdsJsonReader, XlsxReader, CsvReader, JsonRowsReader, JsonRecordsReader]
+    return [OcdsJsonReader, XlsxReader, CsvReader, JsonRowsReader]
 
 
 @hookimpl

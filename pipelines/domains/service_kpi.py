@@ -43,7 +43,7 @@ class ServiceKpiPipeline:
 
     id = "service-kpi"
     title = "Public-service performance"
-    readers = ["csv", "xlsx", "json-records"]
+    readers = ["csv", "xlsx", "json-rows"]
     tables = TABLES
     primary_table = "requests"
 
@@ -127,7 +127,10 @@ class ServiceKpiPipeline:
                         if normalise_header(c) not in set(mapping.values())
                     ),
                     "missing_columns": sorted(
-                        f for f, column in mapping.items() if column is None and f in spec["fields"]
+                        f
+                        for f, column in mapping.items()
+                        if f in spec["fields"]
+                        and column not in {normalise_header(c) for c in layout.columns}
                     ),
                 }
             )
@@ -171,9 +174,9 @@ class ServiceKpiPipeline:
         for field in fields:
             wanted = spec["fields"].get(field)
             options = [wanted] if isinstance(wanted, str) else list(wanted or [])
-            mapping[field] = next(
-                (normalise_header(o) for o in options if normalise_header(o) in present), None
-            )
+            names = [normalise_header(o) for o in options]
+            # An API may leave a key out of every early record: the first name then stands.
+            mapping[field] = next((n for n in names if n in present), names[0] if names else None)
         return mapping
 
     def _supersede(self, staging: Any, rejects: Batch) -> None:
