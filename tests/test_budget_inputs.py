@@ -125,3 +125,20 @@ def test_leaf_only_line_items_roll_up_under_named_accounts(tmp_path):
     quarantined = rows(db, "select check_id, position from _quarantine")
     assert quarantined == [{"check_id": "bad-account-code", "position": 4}]
     assert record["inputs"][0]["layout"] == "permendagri-90"
+
+
+def test_plain_whole_rupiah_are_not_read_as_miliar(tmp_path):
+    text = (
+        HEADER + " Belanja Daerah,300000000000,150000000000.50,50\n Belanja Modal,1.000.000,0,0\n"
+    )
+    write(tmp_path / "src" / "2024" / "Kota_Contoh.csv", text)
+    record = run_dataset("budget", [str(tmp_path / "src")], tmp_path / "out", show_progress=False)
+    lines = rows(
+        tmp_path / "out" / "budget.db",
+        "select planned, realised from budget_lines order by line_id",
+    )
+    assert lines == [
+        {"planned": 300_000_000_000, "realised": 150_000_000_000.5},
+        {"planned": 1_000_000, "realised": 0},
+    ]
+    assert record["inputs"][0]["plain_numbers_in"] == "rupiah"

@@ -65,7 +65,7 @@ class BudgetPipeline:
         self.currency = config.get("currency") or "IDR"
         self.region = config.get("region")
         self.fiscal_year = config.get("fiscal_year")
-        self.djpk_unit = config.get("djpk_unit", "M")
+        self.djpk_unit = config.get("djpk_unit")  # None: decided per file (see _plain_unit)
         self.files = config.get("files") or {}
         self.layouts = config.get("layouts") or {}
         self.fdp_measures = config.get("fdp_measures") or {}
@@ -212,7 +212,10 @@ class BudgetPipeline:
         budget_id = f"{slug(region)}-{year}-djpk"
         earlier = seen.get((budget_id, "djpk"))
         seen.setdefault((budget_id, "djpk"), name)
-        for row in _chain(first, rows):
+        rows = list(_chain(first, rows))  # one region-year: a few dozen lines
+        unit = self.djpk_unit or _plain_unit(rows)
+        source.extra["plain_numbers_in"] = {"M": "miliar", None: "rupiah"}.get(unit, unit)
+        for row in rows:
             source.records += 1
             if earlier:
                 rejects.reject(
@@ -242,7 +245,7 @@ class BudgetPipeline:
                 "indent": len(raw_name) - len(raw_name.lstrip(" ")),
                 "planned": _raw(values.get("anggaran")), "realised": _raw(values.get("realisasi")),
                 "reported": _raw(values.get("persentase")), "currency": self.currency,
-                "unit": self.djpk_unit, "decimal": "djpk",
+                "unit": unit, "decimal": "djpk",
             }  # fmt: skip
 
     def _item_lines(self, source, name, spec, first, rows, rejects) -> Iterator[dict]:
@@ -681,6 +684,23 @@ def fiscal_model(currency: str) -> dict[str, Any]:
             },
         },
     }  # fmt: skip
+
+
+def _plain_unit(rows: list[Any]) -> str | None:
+    """The unit of a DJPK file's plain numbers: miliar, unless they are plainly rupiah.
+
+    The portal writes plain numbers in miliar (a regency's whole budget is a few thousand);
+    a figure of ten million or more can only be whole rupiah.
+    """
+    for row in rows:
+        values = {normalise_header(k): v for k, v in row.values.items()}
+        for column in ("anggaran", "realisasi"):
+            number, _, problem = amount(values.get(column), None, ".", ",")
+            text = str(values.get(column) or "").strip()
+            if number is not None and not problem and not text[-1:].isalpha():
+                if abs(number) >= 10_000_000:
+                    return None
+    return "M"
 
 
 def _field(values: dict[str, Any], fields: dict[str, str], field: str) -> Any:
