@@ -249,3 +249,13 @@ def test_other_layouts_of_the_same_system_give_the_same_kpis(nyc, tmp_path, shap
     assert rows(out / "service-kpi.db", statistics) == rows(db, statistics)
     requests = rows(out / "service-kpi.db", "select count(*) as n from requests")[0]["n"]
     assert requests == 1000
+
+
+def test_suppression_is_reported_without_naming_the_groups(nyc):
+    _, db, record = nyc
+    notes = rows(db, "select * from _quality_notes where check_id = 'small-group-suppressed'")
+    by_table = {n["table_name"]: n["message"] for n in notes}
+    assert by_table["kpi_agency"].startswith("4 groups with fewer than 5")
+    suppressed = rows(db, "select count(*) as n from kpi_agency_month where suppressed = 1")[0]["n"]
+    assert by_table["kpi_agency_month"].startswith(f"{suppressed} groups")
+    assert record["quality"]["notes_by_check"]["small-group-suppressed"] == 3

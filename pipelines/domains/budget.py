@@ -115,7 +115,7 @@ class BudgetPipeline:
                 if progress:
                     progress(len(pending))
         staging.conn.commit()
-        self._place(staging, rejects)
+        self._place(staging)
         return rejects
 
     def _package_members(self, inputs: list[Input]) -> dict[Path, Path]:
@@ -344,7 +344,7 @@ class BudgetPipeline:
 
     # --- placing lines in their hierarchy -------------------------------------------
 
-    def _place(self, staging: Any, rejects: Batch) -> None:
+    def _place(self, staging: Any) -> None:
         """Give each staged line its level, parent and account; collect the account tree."""
         staging["budgets"].create({"budget_id": str, "lines": int, "data": str}, pk="budget_id")
         accounts: dict[str, dict] = {}

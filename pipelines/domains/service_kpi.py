@@ -354,7 +354,7 @@ class ServiceKpiPipeline:
                 records = (dict(zip(needed, values, strict=True)) for values in cursor)
                 rows = list(service_stats.kpi_rows_sorted(records, keys))
                 batch = Batch()
-                batch.counts[f"suppressed:{table}"] += service_stats.suppress_groups(rows, self.k)
+                _suppressed(batch, table, service_stats.suppress_groups(rows, self.k), self.k)
                 for row in rows:
                     batch.add(table, row)
                 yield batch
@@ -367,17 +367,25 @@ class ServiceKpiPipeline:
                 responses = [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
                 units, elements = ikm.ikm_tables(responses, self.elements)
                 batch = Batch()
-                batch.counts["suppressed:ikm_units"] += ikm.suppress(
-                    units, self.k, ["elements_answered", "ikm", "category", "performance"]
-                )
-                batch.counts["suppressed:ikm_elements"] += ikm.suppress(
-                    elements, self.k, ["nrr", "converted", "category", "performance"]
-                )
+                stats = ["elements_answered", "ikm", "category", "performance"]
+                _suppressed(batch, "ikm_units", ikm.suppress(units, self.k, stats), self.k)
+                stats = ["nrr", "converted", "category", "performance"]
+                _suppressed(batch, "ikm_elements", ikm.suppress(elements, self.k, stats), self.k)
                 for row in units:
                     batch.add("ikm_units", row)
                 for row in elements:
                     batch.add("ikm_elements", row)
                 yield batch
+
+
+def _suppressed(batch: Batch, table: str, count: int, k: int) -> None:
+    """Tell the steward how many groups were too small to publish (never which)."""
+    if count:
+        batch.note(
+            table, "*", "small-group-suppressed",
+            f"{count} group{'s' if count > 1 else ''} with fewer than {k} members suppressed",
+            severity="info",
+        )  # fmt: skip
 
 
 def _table(kind: str) -> str:
