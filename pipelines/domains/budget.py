@@ -30,7 +30,7 @@ from typing import Any
 
 from ..batch import Batch
 from ..errors import InputError
-from ..readers import Input, detect, members
+from ..readers import Input, detect, members, public_source
 from ..readers.tabular import Layout
 from . import budget_codes, budget_djpk, budget_fdp
 from .budget_checks import CHECKS, absorption, amount
@@ -220,7 +220,7 @@ class BudgetPipeline:
             if earlier:
                 rejects.reject(
                     "budget_lines", f"{budget_id}#{name}:{row.number}", "duplicate-budget",
-                    f"{region} {year} was already read from {earlier}",
+                    f"{region} {year} was already read from {public_source(earlier)}",
                     row=_plain(row.values), source=name, position=row.number,
                 )  # fmt: skip
                 continue
@@ -241,7 +241,8 @@ class BudgetPipeline:
                 continue
             yield {
                 "budget_id": budget_id, "format": "djpk", "region": region, "region_type": kind,
-                "fiscal_year": year, "source": name, "row": row.number, "name": raw_name,
+                "fiscal_year": year, "source": public_source(name), "row": row.number,
+                "name": raw_name,
                 "indent": len(raw_name) - len(raw_name.lstrip(" ")),
                 "planned": _raw(values.get("anggaran")), "realised": _raw(values.get("realisasi")),
                 "reported": _raw(values.get("persentase")), "currency": self.currency,
@@ -294,7 +295,8 @@ class BudgetPipeline:
                 "budget_id": f"{slug(region)}-{year}-rekening", "format": "rekening",
                 "region": region, "region_type": kind, "fiscal_year": year,
                 "admin_unit": _cell(get("admin_unit")), "activity": _cell(get("activity")),
-                "source": name, "row": row.number, "name": _cell(get("account_name")) or "",
+                "source": public_source(name), "row": row.number,
+                "name": _cell(get("account_name")) or "",
                 "indent": 0, "code": code, "planned": _raw(get("planned")),
                 "realised": _raw(get("realised")), "reported": _raw(get("absorption_pct")),
                 "currency": self.currency, "unit": spec.get("unit"), "decimal": spec.get("decimal"),
@@ -333,7 +335,8 @@ class BudgetPipeline:
                     "budget_id": f"{slug(package.name)}-{year}-fdp", "format": "fdp",
                     "region": region, "region_type": kind, "fiscal_year": int(year),
                     "admin_unit": row.admin_unit, "activity": row.activity,
-                    "source": f"{source.display}!{row.resource}", "row": row.number,
+                    "source": public_source(f"{source.display}!{row.resource}"),
+                    "row": row.number,
                     "name": label or (codes[-1] if codes else ""), "indent": 0,
                     "code": "/".join(codes) if codes else None,
                     "labels": json.dumps(row.account, ensure_ascii=False),

@@ -21,7 +21,7 @@ from typing import Any
 
 from ..batch import Batch
 from ..errors import InputError
-from ..readers import Input, detect, members
+from ..readers import Input, detect, members, public_source
 from ..readers.tabular import Layout
 from . import ikm, service_stats
 from .layouts import match_layout, normalise_header
@@ -161,7 +161,7 @@ class ServiceKpiPipeline:
                 text = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
                 yield {
                     "kind": kind, "record_id": record_id, "layout": layout_id,
-                    "source": member.name, "row": row.number,
+                    "source": public_source(member.name), "row": row.number,
                     "sha256": hashlib.sha256(text.encode()).hexdigest(), "data": text,
                     "disposition": "ok",
                 }  # fmt: skip
