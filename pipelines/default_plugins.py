@@ -49,3 +49,18 @@ def register_checks():
     from .domains.budget_checks import CHECKS
 
     return list(CHECKS)
+
+
+@hookimpl
+def register_red_flags():
+    """The built-in procurement red flags (Cardinal's where it defines them, else TBK-…)."""
+    from .red_flags.cardinal import ShortSubmissionPeriod, SingleBidReceived
+    from .red_flags.tbk import AwardAboveEstimate, DirectAboveLimit, SupplierConcentration
+
+    return [
+        ShortSubmissionPeriod,
+        SingleBidReceived,
+        AwardAboveEstimate,
+        SupplierConcentration,
+        DirectAboveLimit,
+    ]

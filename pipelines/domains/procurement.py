@@ -37,6 +37,8 @@ TABLES = [
     "award_suppliers",
     "contracts",
     "items",
+    "red_flag_indicators",
+    "red_flags",
 ]
 
 
@@ -61,6 +63,7 @@ class ProcurementPipeline:
         self.ocid_prefix = ocds.get("ocid_prefix") or "ocds-terbuka"
         self.timezone = descriptor.get("timezone")
         self.layouts = descriptor.get("layouts") or {}
+        self.red_flags = _red_flags(descriptor)  # checked now: a typo fails before any work
 
     @staticmethod
     def demo_sources(folder: Any, seed: int = 2024) -> tuple[list[Any], Any]:
@@ -308,6 +311,14 @@ class ProcurementPipeline:
         )
         staging.conn.commit()
 
+    # --- derive --------------------------------------------------------------------
+
+    def derive(self, build_db: Any) -> Iterator[Batch]:
+        """Red-flag indicators, computed from the published tables (``red_flags/``)."""
+        from ..red_flags import derive_red_flags
+
+        yield from derive_red_flags(build_db, self.red_flags)
+
     # --- batches -------------------------------------------------------------------
 
     def count_units(self, staging: Any) -> int:
@@ -409,6 +420,12 @@ class ProcurementPipeline:
             )  # fmt: skip
             latest = max(mergeable, key=lambda r: r.get("date") or "")
             return {**latest, "tag": ["compiled"]}
+
+
+def _red_flags(descriptor: Any) -> list[Any]:
+    from ..red_flags import enabled_indicators
+
+    return enabled_indicators(descriptor)
 
 
 _MERGERS: dict[str | None, Any] = {}

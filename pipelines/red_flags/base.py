@@ -1,0 +1,79 @@
+"""What every red-flag indicator shares: its identity, its settings, and a few helpers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from typing import Any, ClassVar, NamedTuple
+
+from ..errors import UsageError
+
+# Cardinal excludes cancelled contracting processes from every indicator; so do we.
+NOT_CANCELLED = "coalesce(t.status, '') != 'cancelled'"
+
+
+class RedFlagError(UsageError):
+    """A descriptor switches on an unknown indicator or gives it a wrong setting."""
+
+
+class Flag(NamedTuple):
+    """One flagged contracting process.
+
+    ``value`` is the indicator's output as its methodology defines it (Cardinal's
+    indicators output 1.0 for a raised flag); ``measure`` is the number the rule compared
+    with ``threshold`` (days, tenderers, a ratio, a share), so a reader can check it.
+    """
+
+    ocid: str
+    value: float
+    measure: float | None
+    threshold: float | None
+    detail: str
+
+
+class RedFlag:
+    """Base class: subclasses set the class attributes and implement ``evaluate``."""
+
+    id: ClassVar[str] = ""
+    origin: ClassVar[str] = "terbuka"  # or "cardinal"
+    title: ClassVar[dict[str, str]] = {}
+    definition: ClassVar[dict[str, str]] = {}
+    # How one flag reads, with {measure} and {threshold} filled in.
+    explain: ClassVar[dict[str, str]] = {}
+    methodology_url: ClassVar[str] = ""
+    defaults: ClassVar[dict[str, Any]] = {}
+
+    def __init__(self, settings: dict[str, Any] | None = None):
+        self.settings = self.check_settings(settings or {})
+
+    @classmethod
+    def check_settings(cls, given: dict[str, Any]) -> dict[str, Any]:
+        """Defaults overridden by ``given``; an unknown key is an error, not a silent no-op."""
+        if not isinstance(given, dict):
+            raise RedFlagError(f"red_flags.{cls.id}: expected a mapping of settings")
+        unknown = sorted(set(given) - set(cls.defaults))
+        if unknown:
+            known = ", ".join(sorted(cls.defaults)) or "none"
+            raise RedFlagError(
+                f"red_flags.{cls.id}: unknown setting {unknown[0]!r} (known: {known})"
+            )
+        return {**cls.defaults, **given}
+
+    def evaluate(self, db: Any) -> Iterator[Flag]:
+        """Flags for the published tables in ``db`` (a sqlite-utils Database)."""
+        raise NotImplementedError
+
+
+def parse_instant(value: str | None) -> datetime | None:
+    """A published ISO 8601 date-time (always UTC, ``…Z``) as an aware datetime."""
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def whole_days(start: datetime, end: datetime) -> int:
+    """Whole days in ``end - start``, truncated toward zero like chrono's ``num_days``."""
+    return int((end - start) / timedelta(days=1))
