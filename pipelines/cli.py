@@ -487,3 +487,52 @@ def _publish_to_ckan(
                 err=True,
             )
     return results, runs.exit_code(results)
+
+
+@cli.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--handled",
+    "handled",
+    multiple=True,
+    type=int,
+    help="Mark the report with this id as handled; repeatable.",
+)
+@click.option("--all", "show_all", is_flag=True, help="List handled reports too.")
+@json_option
+def feedback(directory: Path, handled: tuple[int, ...], show_all: bool, as_json: bool) -> None:
+    """List readers' problem reports for the data published in DIRECTORY.
+
+    Reports come from the "report a problem with this data" form on the site and are
+    kept in DIRECTORY/.feedback/feedback.db, apart from the published data. Messages
+    are shown as plain text: control characters a reader typed never reach your
+    terminal.
+    """
+    from terbuka.datasette_plugins import feedback_store
+
+    if not directory.is_dir():
+        click.echo(f"Error: {directory}: no such folder", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    if handled:
+        missing = feedback_store.mark_handled(directory, list(handled))
+        if missing:
+            click.echo(
+                f"Error: {directory}: no report with id {', '.join(map(str, missing))}", err=True
+            )
+            sys.exit(EXIT_BAD_INPUT)
+        click.echo(f"Marked {len(handled)} report(s) handled.", err=True)
+    reports = feedback_store.reports(directory, include_handled=show_all)
+    if as_json:
+        click.echo(json.dumps(reports, ensure_ascii=False, indent=2))
+        return
+    if not reports:
+        click.echo("No open reports." if not show_all else "No reports.", err=True)
+        return
+    for report in reports:
+        where = "/".join(p for p in (report["dataset"], report["table_name"]) if p)
+        click.echo(
+            f"#{report['id']}  {report['created']}  {where}  [{report['status']}]  "
+            f"{feedback_store.clean(report['page'] or '')}"
+        )
+        for line in feedback_store.clean(report["message"]).splitlines():
+            click.echo(f"    {line}")

@@ -9,5 +9,6 @@ def serve_directory(directory: Path, host: str = "127.0.0.1", port: int = 8001) 
     """Run ``datasette serve DIRECTORY`` in this process until interrupted."""
     from datasette.cli import cli as datasette_cli
 
-    args = ["serve", str(directory), "--host", host, "--port", str(port)]
+    # --cors: the JSON API is for everyone's web pages too (Access-Control-Allow-Origin: *).
+    args = ["serve", str(directory), "--host", host, "--port", str(port), "--cors"]
     datasette_cli.main(args=args, prog_name="datasette", standalone_mode=True)

@@ -98,9 +98,30 @@ def database_metadata(
                 "license_title": descriptor.licence.title,
                 "titles": {k: descriptor.text("title", k) for k in ("id", "en")},
                 "descriptions": {k: descriptor.text("description", k) for k in ("id", "en")},
+                # For terbuka's Datasette plugins: both languages, charts, the feedback form.
+                "source": {"title": _both(source.get("title")), "url": source.get("url")},
+                "keywords": descriptor.get("keywords") or [],
+                "spatial": descriptor.get("spatial"),
+                "temporal": descriptor.get("temporal"),
+                "version": descriptor.get("version"),
+                "tables": {
+                    t: {"title": _both(v.get("title")), "description": _both(v.get("description"))}
+                    for t, v in descriptor.tables.items()
+                },
+                "queries": {
+                    q: {"title": _both(v.get("title")), "description": _both(v.get("description"))}
+                    for q, v in (descriptor.get("queries") or {}).items()
+                },
+                "charts": descriptor.get("charts") or {},
+                "feedback": descriptor.get("feedback", True),
             }
         },
     }
+
+
+def _both(text: Any) -> dict[str, str]:
+    """A descriptor text in Indonesian and English (either falls back to the other)."""
+    return {lang: localized(text, lang) for lang in ("id", "en")}
 
 
 def write_json(path: Path, data: Any) -> None:

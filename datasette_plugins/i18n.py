@@ -1,0 +1,290 @@
+"""Bahasa Indonesia and English for every label terbuka adds to Datasette.
+
+The reader picks the language with ``?_lang=id`` or ``?_lang=en`` (remembered in a
+cookie); otherwise the browser's ``Accept-Language`` decides, and Indonesian is the
+default. Descriptor texts carry both languages already; labels live in ``LABELS``.
+Datasette's own interface stays English: it has no translations of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from http.cookies import SimpleCookie
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+from datasette import hookimpl
+
+LANGUAGES = ("id", "en")
+DEFAULT = "id"
+COOKIE = "terbuka_lang"
+PARAM = "_lang"
+
+LABELS: dict[str, dict[str, str]] = {
+    "language": {"id": "Bahasa", "en": "Language"},
+    "about_data": {"id": "Tentang data ini", "en": "About this data"},
+    "licence": {"id": "Lisensi", "en": "Licence"},
+    "publisher": {"id": "Penerbit", "en": "Publisher"},
+    "source": {"id": "Sumber", "en": "Source"},
+    "updated": {"id": "Diperbarui", "en": "Last updated"},
+    "frequency": {"id": "Frekuensi pembaruan", "en": "Update frequency"},
+    "overdue": {"id": "terlambat diperbarui", "en": "update overdue"},
+    "quality": {"id": "Kualitas", "en": "Quality"},
+    "quality_score": {"id": "Skor kualitas", "en": "Quality score"},
+    "checks_passed": {
+        "id": "{passed} dari {total} pemeriksaan lolos",
+        "en": "{passed} of {total} checks passed",
+    },
+    "quarantined": {"id": "{count} baris dikarantina", "en": "{count} rows quarantined"},
+    "quality_report": {"id": "laporan kualitas", "en": "quality report"},
+    "quality_notes": {"id": "catatan kualitas", "en": "quality notes"},
+    "privacy": {"id": "Privasi", "en": "Privacy"},
+    "privacy_none": {
+        "id": "Tidak ada data pribadi yang ditemukan atau dihapus.",
+        "en": "No personal data was found or removed.",
+    },
+    "privacy_removed": {
+        "id": "Dihapus sebelum dipublikasikan:",
+        "en": "Removed before publication:",
+    },
+    "privacy_this_table": {"id": "Di tabel ini", "en": "In this table"},
+    "privacy_summary": {
+        "id": "{count} nilai data pribadi dihapus atau diganti",
+        "en": "{count} personal values removed or replaced",
+    },
+    "privacy_detail": {"id": "Rincian privasi", "en": "Privacy details"},
+    "op_replace": {"id": "diganti dalam teks", "en": "replaced in text"},
+    "op_keep": {"id": "dipertahankan", "en": "kept"},
+    "PERSONAL_DATA": {"id": "data pribadi lain", "en": "other personal data"},
+    "values": {"id": "nilai", "en": "values"},
+    "columns": {"id": "Kolom", "en": "Columns"},
+    "cite": {"id": "Cara mengutip", "en": "How to cite"},
+    "api": {"id": "API", "en": "API"},
+    "api_intro": {"id": "Data tabel ini sebagai JSON:", "en": "This table's data as JSON:"},
+    "questions": {"id": "Pertanyaan siap pakai", "en": "Ready-made questions"},
+    "charts": {"id": "Grafik", "en": "Charts"},
+    "chart_data": {"id": "Data grafik", "en": "Chart data"},
+    "chart_empty": {"id": "Belum ada data untuk grafik ini.", "en": "No data for this chart yet."},
+    "red_flags": {"id": "Tanda bahaya", "en": "Red flags"},
+    "red_flags_none": {
+        "id": "Tidak ada tanda bahaya untuk proses ini.",
+        "en": "No red flags for this process.",
+    },
+    "methodology": {"id": "metodologi", "en": "methodology"},
+    "permalink": {"id": "Tautan tetap", "en": "Permalink"},
+    "version": {"id": "Versi (run)", "en": "Version (run)"},
+    "report_problem": {
+        "id": "Laporkan masalah pada data ini",
+        "en": "Report a problem with this data",
+    },
+    "report_intro": {
+        "id": "Ceritakan apa yang salah. Jangan tulis data pribadi (nama, NIK, nomor telepon, e-mail).",
+        "en": "Tell us what is wrong. Do not write personal data (names, NIK, phone numbers, e-mail).",
+    },
+    "message": {"id": "Pesan", "en": "Message"},
+    "send": {"id": "Kirim laporan", "en": "Send report"},
+    "thanks": {
+        "id": "Terima kasih. Laporan Anda sudah kami terima:",
+        "en": "Thank you. We received your report:",
+    },
+    "back": {"id": "Kembali ke data", "en": "Back to the data"},
+    "feedback_too_long": {
+        "id": "Pesan terlalu panjang (maksimal {max} karakter).",
+        "en": "The message is too long (at most {max} characters).",
+    },
+    "feedback_empty": {"id": "Pesan tidak boleh kosong.", "en": "The message must not be empty."},
+    "feedback_rate": {
+        "id": "Terlalu banyak laporan; coba lagi nanti.",
+        "en": "Too many reports; please try again later.",
+    },
+    "feedback_unknown": {
+        "id": "Dataset atau tabel tidak dikenal.",
+        "en": "Unknown dataset or table.",
+    },
+    "daily": {"id": "harian", "en": "daily"},
+    "weekly": {"id": "mingguan", "en": "weekly"},
+    "monthly": {"id": "bulanan", "en": "monthly"},
+    "quarterly": {"id": "triwulanan", "en": "quarterly"},
+    "biannual": {"id": "semesteran", "en": "twice a year"},
+    "annual": {"id": "tahunan", "en": "yearly"},
+    "continuous": {"id": "berkelanjutan", "en": "continuous"},
+    "irregular": {"id": "tidak tetap", "en": "irregular"},
+    "op_drop": {"id": "kolom dihapus", "en": "column removed"},
+    "op_redact": {"id": "dikosongkan", "en": "emptied"},
+    "op_mask": {"id": "disamarkan", "en": "masked"},
+    "op_hash": {"id": "diganti pseudonim", "en": "pseudonymised"},
+    "op_scan": {"id": "diganti dalam teks", "en": "replaced in text"},
+    "op_generalise": {"id": "digeneralisasi", "en": "generalised"},
+    "op_suppress": {"id": "disembunyikan", "en": "suppressed"},
+    "EMAIL_ADDRESS": {"id": "alamat e-mail", "en": "e-mail addresses"},
+    "PHONE_NUMBER": {"id": "nomor telepon", "en": "phone numbers"},
+    "PERSON": {"id": "nama orang", "en": "names of people"},
+    "ID_NIK": {"id": "NIK", "en": "NIKs (national id numbers)"},
+    "NIK": {"id": "NIK", "en": "NIKs (national id numbers)"},
+    "ID_KK": {"id": "nomor KK", "en": "family card (KK) numbers"},
+    "ID_NPWP": {"id": "NPWP", "en": "tax ids (NPWP)"},
+    "NPWP": {"id": "NPWP", "en": "tax ids (NPWP)"},
+    "ID_NIP": {"id": "NIP", "en": "civil-servant ids (NIP)"},
+    "BANK_ACCOUNT": {"id": "nomor rekening", "en": "bank account numbers"},
+    "ID_BANK_ACCOUNT": {"id": "nomor rekening", "en": "bank account numbers"},
+    "LOCATION": {"id": "alamat", "en": "addresses"},
+    "ADDRESS": {"id": "alamat", "en": "addresses"},
+    "STREET_ADDRESS": {"id": "alamat", "en": "addresses"},
+    "red_flag_link": {"id": "Lihat tanda bahaya proses ini", "en": "See this process's red flags"},
+}
+
+
+def language_from_scope(scope: dict[str, Any]) -> str:
+    """``?_lang=`` first, then the cookie, then ``Accept-Language``, then Indonesian."""
+    query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
+    if query.get(PARAM) in LANGUAGES:
+        return query[PARAM]
+    headers = {
+        k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])
+    }
+    cookie = SimpleCookie()
+    try:
+        cookie.load(headers.get("cookie", ""))
+    except Exception:  # a malformed cookie header is the client's problem, not a 500
+        cookie = SimpleCookie()
+    if COOKIE in cookie and cookie[COOKIE].value in LANGUAGES:
+        return cookie[COOKIE].value
+    return _accept_language(headers.get("accept-language", ""))
+
+
+def _accept_language(header: str) -> str:
+    ranked = []
+    for position, part in enumerate(header.split(",")):
+        tag, _, params = part.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        primary = tag.strip().lower().split("-")[0]
+        primary = "id" if primary == "in" else primary  # "in" is the old code for Indonesian
+        if primary in LANGUAGES and quality > 0:
+            ranked.append((-quality, position, primary))
+    return min(ranked)[2] if ranked else DEFAULT
+
+
+def language(request: Any) -> str:
+    """The language of this request (see ``language_from_scope``)."""
+    return language_from_scope(request.scope) if request is not None else DEFAULT
+
+
+def translate(key: str, lang: str, **values: Any) -> str:
+    """A label in ``lang`` (unknown keys come back as themselves, so nothing breaks)."""
+    text = LABELS.get(key, {}).get(lang) or LABELS.get(key, {}).get(DEFAULT) or key
+    return text.format(**values) if values else text
+
+
+def translator(lang: str) -> Callable[..., str]:
+    """``tr("licence")`` in templates."""
+    return lambda key, **values: translate(key, lang, **values)
+
+
+def pick(text: Any, lang: str) -> str:
+    """A ``{id: …, en: …}`` text (or a plain string) in ``lang``, falling back to the other."""
+    if isinstance(text, dict):
+        return text.get(lang) or next((v for v in text.values() if v), "")
+    return text or ""
+
+
+def switch_links(request: Any, current: str) -> list[dict[str, Any]]:
+    """Links to this same page in each language."""
+    query = [
+        (k, v)
+        for k, v in parse_qsl(request.scope.get("query_string", b"").decode("latin-1"), True)
+        if k != PARAM
+    ]
+    return [
+        {
+            "lang": lang,
+            "label": {"id": "Bahasa Indonesia", "en": "English"}[lang],
+            "href": request.path + "?" + urlencode([*query, (PARAM, lang)]),
+            "current": lang == current,
+        }
+        for lang in LANGUAGES
+    ]
+
+
+@hookimpl
+def extra_template_vars(request):
+    """``terbuka_lang``, ``tr`` and the language switch for every page."""
+    lang = language(request)
+    return {
+        "terbuka_lang": lang,
+        "tr": translator(lang),
+        "terbuka_languages": switch_links(request, lang) if request is not None else [],
+    }
+
+
+@hookimpl
+def asgi_wrapper(datasette):
+    """Remember ``?_lang=`` in a cookie; mark HTML pages with their language."""
+
+    def wrap(app):
+        async def with_language(scope, receive, send):
+            if scope.get("type") != "http":
+                await app(scope, receive, send)
+                return
+            lang = language_from_scope(scope)
+            query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
+            remember = query.get(PARAM) in LANGUAGES
+            pending: dict[str, Any] = {}
+
+            async def send_with_language(message):
+                if message["type"] == "http.response.start":
+                    headers = list(message.get("headers", []))
+                    if remember:
+                        headers.append(
+                            [
+                                b"set-cookie",
+                                f"{COOKIE}={lang}; Path=/; Max-Age=31536000; SameSite=Lax".encode(),
+                            ]
+                        )
+                    content_type = _header(headers, b"content-type")
+                    if content_type.startswith(b"text/html"):
+                        headers.append([b"content-language", lang.encode()])
+                        headers.append([b"vary", b"Cookie, Accept-Language"])
+                        pending["start"] = {**message, "headers": headers}
+                        return
+                    await send({**message, "headers": headers})
+                    return
+                if message["type"] == "http.response.body" and "start" in pending:
+                    start = pending.pop("start")
+                    body = message.get("body", b"")
+                    tagged = body.replace(b"<html>", f'<html lang="{lang}">'.encode(), 1)
+                    start["headers"] = _fix_length(start["headers"], len(tagged) - len(body))
+                    await send(start)
+                    await send({**message, "body": tagged})
+                    return
+                await send(message)
+
+            await app(scope, receive, send_with_language)
+            if "start" in pending:  # a page that ended without a body
+                await send(pending.pop("start"))
+
+        return with_language
+
+    return wrap
+
+
+def _header(headers: list, name: bytes) -> bytes:
+    for key, value in headers:
+        if key.lower() == name:
+            return value.lower()
+    return b""
+
+
+def _fix_length(headers: list, delta: int) -> list:
+    if not delta:
+        return headers
+    fixed = []
+    for key, value in headers:
+        if key.lower() == b"content-length":
+            value = str(int(value) + delta).encode()
+        fixed.append([key, value])
+    return fixed

@@ -1,0 +1,121 @@
+"""schema.org ``Dataset`` JSON-LD on database and table pages, for Google Dataset Search.
+
+Built only from what the publish stage wrote: the Datasette metadata and the
+``plugins.terbuka`` block. Each table page describes the table as a Dataset that is
+part of the database's Dataset, with CSV and JSON downloads and its columns.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from datasette import hookimpl
+
+from . import i18n, publication
+from .panel import page_kind, safe_json
+
+
+@hookimpl
+def extra_template_vars(template, database, table, request, datasette):
+    """``terbuka_jsonld`` (a ready ``<script>`` body) and ``terbuka_canonical``."""
+    kind = page_kind(template)
+    cfg = publication.config(datasette, database)
+    if kind not in ("database", "table") or cfg is None or request is None:
+        return {}
+    document = dataset_document(datasette, request, database, table, cfg)
+    return {
+        "terbuka_jsonld": safe_json(json.dumps(document, ensure_ascii=False, indent=1)),
+        "terbuka_canonical": document["url"],
+    }
+
+
+def dataset_document(
+    datasette: Any, request: Any, database: str, table: str | None, cfg: dict
+) -> dict[str, Any]:
+    """The schema.org Dataset for a database, or for one of its tables."""
+    lang = i18n.language(request)
+    metadata = datasette.metadata(database=database) or {}
+    publisher = cfg.get("publisher") or {}
+    organisation = {"@type": "Organization", "name": publisher.get("name") or metadata.get("about")}
+    if publisher.get("url"):
+        organisation["url"] = publisher["url"]
+    database_url = datasette.absolute_url(request, datasette.urls.database(database))
+    title = i18n.pick(cfg.get("titles"), lang) or metadata.get("title") or database
+    description = i18n.pick(cfg.get("descriptions"), lang) or metadata.get("description") or title
+    document: dict[str, Any] = {
+        "@context": "https://schema.org/",
+        "@type": "Dataset",
+        "@id": database_url,
+        "url": database_url,
+        "name": title,
+        "description": description,
+        "inLanguage": ["id", "en"],
+        "isAccessibleForFree": True,
+        "license": metadata.get("license_url") or metadata.get("license"),
+        "creator": organisation,
+        "publisher": organisation,
+        "keywords": cfg.get("keywords") or [],
+        "dateModified": cfg.get("published"),
+        "version": cfg.get("run_id"),
+    }
+    source = cfg.get("source") or {}
+    if source.get("url"):
+        document["isBasedOn"] = source["url"]
+    if cfg.get("spatial"):
+        document["spatialCoverage"] = cfg["spatial"]
+    temporal = cfg.get("temporal") or {}
+    if temporal.get("start") or temporal.get("end"):
+        document["temporalCoverage"] = f"{temporal.get('start', '..')}/{temporal.get('end', '..')}"
+    if table:
+        table_cfg = (cfg.get("tables") or {}).get(table) or {}
+        table_meta = (metadata.get("tables") or {}).get(table) or {}
+        table_url = datasette.absolute_url(request, datasette.urls.table(database, table))
+        table_title = i18n.pick(table_cfg.get("title"), lang) or table_meta.get("title") or table
+        table_description = i18n.pick(table_cfg.get("description"), lang) or table_meta.get(
+            "description"
+        )
+        document.update(
+            {
+                "@id": table_url,
+                "url": table_url,
+                "name": f"{title}: {table_title}",
+                "description": (f"{table_description} — " if table_description else "")
+                + description,
+                "isPartOf": {"@type": "Dataset", "@id": database_url, "name": title},
+                "variableMeasured": [
+                    {"@type": "PropertyValue", "name": name, "description": text}
+                    for name, text in (table_meta.get("columns") or {}).items()
+                ],
+                "distribution": [
+                    {
+                        "@type": "DataDownload",
+                        "encodingFormat": "text/csv",
+                        "contentUrl": datasette.absolute_url(
+                            request,
+                            datasette.urls.table(database, table, format="csv")
+                            + "?_stream=on&_size=max",
+                        ),
+                    },
+                    {
+                        "@type": "DataDownload",
+                        "encodingFormat": "application/json",
+                        "contentUrl": datasette.absolute_url(
+                            request,
+                            datasette.urls.table(database, table, format="json")
+                            + "?_shape=objects",
+                        ),
+                    },
+                ],
+            }
+        )
+    else:
+        document["hasPart"] = [
+            {
+                "@type": "Dataset",
+                "@id": datasette.absolute_url(request, datasette.urls.table(database, name)),
+                "name": i18n.pick(settings.get("title"), lang) or name,
+            }
+            for name, settings in (cfg.get("tables") or {}).items()
+        ]
+    return {k: v for k, v in document.items() if v not in (None, [], "")}

@@ -1,0 +1,312 @@
+"""The dataset panel: trust facts on every database, table, row and query page.
+
+Licence with its link, publisher, source, when it was last updated and how often it
+should be, the quality score or checks passed (with the quality report), what personal
+data was removed and how, column descriptions, how to cite, API examples in curl and
+Python, and the dataset's ready-made questions — in the reader's language. It reads only
+what the publish stage wrote (``publication.py``) and replaces Datasette's one-line
+licence/source block through the ``_description_source_license.html`` template.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+from datasette import hookimpl
+from datasette.utils.asgi import Response
+from markupsafe import Markup
+
+from . import i18n, publication
+
+PAGES = {
+    "database.html": "database",
+    "table.html": "table",
+    "row.html": "row",
+    "query.html": "query",
+}
+PERIOD_DAYS = {
+    "daily": 1,
+    "weekly": 7,
+    "monthly": 31,
+    "quarterly": 92,
+    "biannual": 183,
+    "annual": 366,
+}
+TRANSIENT_ARGS = {i18n.PARAM, "_next", "csrftoken"}
+
+
+def page_kind(template: str | None) -> str | None:
+    """Which of terbuka's panels a Datasette template gets (None: no panel)."""
+    return PAGES.get(template or "")
+
+
+@hookimpl
+def extra_css_urls(datasette):
+    """One small stylesheet; no scripts, so pages stay light on slow connections."""
+    return [datasette.urls.static_plugins("terbuka", "terbuka.css")]
+
+
+@hookimpl
+def extra_template_vars(template, database, table, request, datasette):
+    """``terbuka_panel`` for pages of a terbuka dataset (absent elsewhere)."""
+    kind = page_kind(template)
+    cfg = publication.config(datasette, database)
+    if kind is None or cfg is None or request is None:
+        return {}
+
+    async def inner():
+        return {"terbuka_panel": await build_panel(datasette, request, database, table, kind, cfg)}
+
+    return inner
+
+
+async def build_panel(
+    datasette: Any, request: Any, database: str, table: str | None, kind: str, cfg: dict
+) -> dict[str, Any]:
+    """Everything the panel template shows, already in the reader's language."""
+    lang = i18n.language(request)
+    tr = i18n.translator(lang)
+    facts = await publication.facts(datasette, database)
+    record = facts["record"]
+    query_name = _canned_query(datasette, request, database, kind)
+    metadata = datasette.metadata(database=database) or {}
+    tables_cfg = cfg.get("tables") or {}
+    table_meta = (metadata.get("tables") or {}).get(table or "", {}) if table else {}
+    published = record.get("finished") or cfg.get("published") or record.get("started")
+    frequency = cfg.get("update_frequency")
+    permalink = datasette.absolute_url(request, _permalink_path(request))
+    site_url = datasette.absolute_url(request, datasette.urls.instance())
+    panel: dict[str, Any] = {
+        "kind": kind,
+        "dataset": cfg["dataset"],
+        "database": database,
+        "table": table,
+        "title": i18n.pick(cfg.get("titles"), lang) or metadata.get("title") or database,
+        "description": i18n.pick(cfg.get("descriptions"), lang) or metadata.get("description"),
+        "licence": {
+            "id": metadata.get("license"),
+            "title": cfg.get("license_title") or metadata.get("license"),
+            "url": metadata.get("license_url"),
+        },
+        "publisher": cfg.get("publisher") or {},
+        "source": {
+            "title": i18n.pick((cfg.get("source") or {}).get("title"), lang)
+            or metadata.get("source"),
+            "url": (cfg.get("source") or {}).get("url") or metadata.get("source_url"),
+        },
+        "updated": _day(published),
+        "updated_iso": published,
+        "frequency": tr(frequency) if frequency else None,
+        "overdue": _overdue(published, frequency),
+        "run_id": cfg.get("run_id") or record.get("run_id"),
+        "permalink": permalink,
+        "quality": _quality(datasette, facts, database, table, tr),
+        "privacy": _privacy(facts, table, tr),
+        "questions": _questions(datasette, database, table, cfg, lang),
+        "cite": _citation(
+            cfg,
+            metadata,
+            table,
+            i18n.pick((tables_cfg.get(table or "") or {}).get("title"), lang),
+            lang,
+            published,
+            permalink,
+        ),  # fmt: skip
+        "api": _api(datasette, request, database, table, query_name, kind),
+        "site_url": site_url,
+    }
+    if table:
+        settings = tables_cfg.get(table) or {}
+        panel["table_title"] = (
+            i18n.pick(settings.get("title"), lang) or table_meta.get("title") or table
+        )
+        panel["table_description"] = i18n.pick(settings.get("description"), lang) or table_meta.get(
+            "description"
+        )
+        panel["columns"] = list((table_meta.get("columns") or {}).items())
+    if query_name:
+        query_cfg = (cfg.get("queries") or {}).get(query_name) or {}
+        panel["query_title"] = i18n.pick(query_cfg.get("title"), lang) or query_name
+        panel["query_description"] = i18n.pick(query_cfg.get("description"), lang)
+    return panel
+
+
+def _canned_query(datasette: Any, request: Any, database: str, kind: str) -> str | None:
+    if kind != "query":
+        return None
+    name = (request.url_vars or {}).get("table")
+    queries = datasette.metadata("queries", database=database, fallback=False) or {}
+    return name if name in queries else None
+
+
+def _permalink_path(request: Any) -> str:
+    """The page's path and query, without the language or paging noise."""
+    query = request.scope.get("query_string", b"").decode("latin-1")
+    args = [(k, v) for k, v in parse_qsl(query, True) if k not in TRANSIENT_ARGS]
+    return request.path + ("?" + urlencode(args) if args else "")
+
+
+def _day(value: str | None) -> str | None:
+    return value[:16].replace("T", " ") + " UTC" if value else None
+
+
+def _overdue(published: str | None, frequency: str | None) -> bool:
+    """Older than one and a half declared update periods."""
+    if not published or frequency not in PERIOD_DAYS:
+        return False
+    try:
+        when = datetime.fromisoformat(published.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return datetime.now(UTC) - when > timedelta(days=PERIOD_DAYS[frequency] * 1.5)
+
+
+def _quality(datasette: Any, facts: dict, database: str, table: str | None, tr: Any) -> dict:
+    summary = facts["quality"]
+    lines = []
+    if summary.get("score") is not None:
+        lines.append(f"{tr('quality_score')}: {summary['score']:g}/100")
+    if summary.get("total"):
+        lines.append(tr("checks_passed", passed=summary["passed"], total=summary["total"]))
+    quarantined = summary["per_table"].get(table, 0) if table else summary.get("quarantined", 0)
+    if quarantined:
+        lines.append(tr("quarantined", count=f"{quarantined:,}"))
+    if facts.get("quality_report"):
+        link = {"href": report_url(datasette, database), "label": tr("quality_report")}
+    else:
+        link = {
+            "href": datasette.urls.table(database, "_quality_notes"),
+            "label": tr("quality_notes"),
+        }
+    return {"lines": lines, "link": link, "score": summary.get("score")}
+
+
+def _privacy(facts: dict, table: str | None, tr: Any) -> dict:
+    """A one-line summary (total, the largest kinds) and the full list for a details box."""
+
+    def describe(rows: list[dict]) -> list[str]:
+        return [
+            f"{tr(e['entity'])}: {e['count']:,}"
+            + (f" ({', '.join(tr('op_' + o) for o in e['operators'])})" if e["operators"] else "")
+            for e in rows
+        ]
+
+    everything = publication.summarise_privacy(facts["privacy"])
+    here = publication.summarise_privacy(facts["privacy"], table) if table else []
+    return {
+        "total": sum(e["count"] for e in everything),
+        "top": [f"{tr(e['entity'])} {e['count']:,}" for e in everything[:3]],
+        "more": max(0, len(everything) - 3),
+        "dataset": describe(everything),
+        "table": describe(here),
+        "table_total": sum(e["count"] for e in here),
+    }
+
+
+def _questions(datasette: Any, database: str, table: str | None, cfg: dict, lang: str) -> list:
+    queries = datasette.metadata("queries", database=database, fallback=False) or {}
+    texts = cfg.get("queries") or {}
+    found = []
+    for name, query in queries.items():
+        sql = query.get("sql", "") if isinstance(query, dict) else str(query)
+        mentions = table is None or re.search(rf"\b{re.escape(table)}\b", sql)
+        found.append(
+            {
+                "name": name,
+                "title": i18n.pick((texts.get(name) or {}).get("title"), lang)
+                or (query.get("title") if isinstance(query, dict) else None)
+                or name,
+                "description": i18n.pick((texts.get(name) or {}).get("description"), lang),
+                "href": datasette.urls.database(database) + "/" + name,
+                "red_flag": "red_flags" in sql,
+                "here": bool(mentions),
+            }
+        )
+    relevant = [q for q in found if q["here"]]
+    return relevant or found
+
+
+def _citation(
+    cfg: dict, metadata: dict, table: str | None, table_title: str, lang: str,
+    published: str | None, permalink: str,
+) -> str:  # fmt: skip
+    """A dataset citation in the usual author (year). title [dataset]. URL form."""
+    publisher = (cfg.get("publisher") or {}).get("name") or metadata.get("about") or ""
+    year = (published or "")[:4] or "n.d."
+    title = i18n.pick(cfg.get("titles"), lang) or metadata.get("title") or cfg["dataset"]
+    if table:
+        title += f": {table_title or table}"
+    version = cfg.get("run_id") or ""
+    licence = metadata.get("license") or ""
+    accessed = datetime.now(UTC).strftime("%Y-%m-%d")
+    words = {"id": ("versi", "diakses", "Lisensi"), "en": ("version", "accessed", "Licence")}[lang]
+    return (
+        f"{publisher} ({year}). {title} [dataset; {words[0]} {version}]. {permalink} "
+        f"({words[1]} {accessed}). {words[2]} {licence}."
+    )
+
+
+def _api(datasette: Any, request: Any, database: str, table: str | None, query: str | None,
+         kind: str) -> dict[str, str]:  # fmt: skip
+    if kind in ("table", "row") and table:
+        path = datasette.urls.table(database, table, format="json")
+        if kind == "row":
+            path = request.path.rsplit(".", 1)[0] + ".json"
+            curl_url = datasette.absolute_url(request, path + "?_shape=objects")
+        else:
+            curl_url = datasette.absolute_url(request, path + "?_shape=array&_size=100")
+        python_url = datasette.absolute_url(request, path + "?_shape=objects&_size=max")
+    elif query:
+        path = datasette.urls.database(database) + "/" + query + ".json"
+        curl_url = datasette.absolute_url(request, path + "?_shape=array")
+        python_url = datasette.absolute_url(request, path + "?_shape=objects")
+    else:
+        path = datasette.urls.database(database, format="json")
+        curl_url = datasette.absolute_url(
+            request, path + "?sql=select+*+from+sqlite_master&_shape=array"
+        )
+        python_url = datasette.absolute_url(
+            request, path + "?_shape=objects&sql=select+name+from+sqlite_master"
+        )
+    python = (
+        "import json, urllib.request\n\n"
+        f'url = "{python_url}"\n'
+        "while url:\n"
+        "    with urllib.request.urlopen(url) as response:\n"
+        "        page = json.load(response)\n"
+        '    for row in page["rows"]:\n'
+        "        print(row)\n"
+        '    url = page.get("next_url")'
+    )
+    return {"curl": f"curl '{curl_url}'", "python": python, "json_url": curl_url}
+
+
+def report_url(datasette: Any, database: str) -> str:
+    """Where the quality report (``DIR/<dataset>/quality.html``) is served."""
+    return datasette.urls.path(f"/-/terbuka/quality/{database}")
+
+
+@hookimpl
+def register_routes():
+    """The offline HTML quality report written beside each database."""
+    return [(r"^/-/terbuka/quality/(?P<database>[^/]+)$", quality_report)]
+
+
+async def quality_report(datasette, request):
+    """Serve ``DIR/<dataset>/quality.html`` if the quality stage wrote one."""
+    database = request.url_vars["database"]
+    if database not in datasette.databases or publication.config(datasette, database) is None:
+        return Response.text("Not found", status=404)
+    path: Path | None = (await publication.facts(datasette, database))["quality_report"]
+    if path is None:
+        return Response.text("This dataset has no quality report", status=404)
+    return Response.html(path.read_text("utf-8"))
+
+
+def safe_json(text: str) -> Markup:
+    """JSON for a ``<script>`` element: ``</`` cannot close it."""
+    return Markup(text.replace("</", "<\\/"))

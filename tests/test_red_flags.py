@@ -1,0 +1,433 @@
+"""Red flags: every registered indicator on hand-made cases, and recomputed independently
+(Cardinal's rules, from the compiled OCDS releases) on the demo and on real OCDS data."""
+
+import json
+import re
+import sqlite3
+from collections import defaultdict
+from datetime import datetime, timedelta
+
+import pytest
+import sqlite_utils
+from conftest import SHARED_DATA
+from terbuka.metadata import load_descriptor
+from terbuka.pipelines import plugins
+from terbuka.pipelines.errors import UsageError
+from terbuka.pipelines.red_flags import RedFlagError, derive_red_flags, enabled_indicators
+from terbuka.pipelines.runner import run_dataset
+from terbuka.publish.database import create_tables
+
+EXAMPLES = SHARED_DATA / "procurement" / "ocds-real-examples-2018"
+DESCRIPTOR = load_descriptor("procurement")
+
+
+def tender(ocid, **values):
+    return {
+        "ocid": ocid,
+        "status": "active",
+        "procurement_method": "open",
+        "procurement_method_details": "Tender",
+        "value_amount": 100.0,
+        "value_currency": "IDR",
+        "buyer_id": "B1",
+        "buyer_name": "Dinas A",
+        **values,
+    }
+
+
+def award(ocid, award_id, amount, **values):
+    return {
+        "ocid": ocid,
+        "award_id": award_id,
+        "status": "active",
+        "value_amount": amount,
+        "value_currency": "IDR",
+        "suppliers_count": 1,
+        **values,
+    }
+
+
+def supplier(ocid, award_id, supplier_id):
+    return {"ocid": ocid, "award_id": award_id, "position": 0, "supplier_id": supplier_id,
+            "supplier_name": f"PT {supplier_id}"}  # fmt: skip
+
+
+def day(n, hour=0):
+    return (datetime(2024, 3, 1) + timedelta(days=n, hours=hour)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# Per indicator: tables of rows, and which ocids must be flagged (all others must not).
+CASES = {
+    "R003": (
+        {
+            "tenders": [
+                tender("short", tender_period_start=day(0), tender_period_end=day(3)),
+                tender("almost", tender_period_start=day(0), tender_period_end=day(14, 23)),
+                tender("exact", tender_period_start=day(0), tender_period_end=day(15)),
+                tender("long", tender_period_start=day(0), tender_period_end=day(40)),
+                tender("backwards", tender_period_start=day(5), tender_period_end=day(0)),
+                tender(
+                    "cancelled",
+                    status="cancelled",
+                    tender_period_start=day(0),
+                    tender_period_end=day(1),
+                ),
+                tender("no-end", tender_period_start=day(0)),
+                tender(
+                    "quick-ok",
+                    procurement_method_details="Tender Cepat",
+                    tender_period_start=day(0),
+                    tender_period_end=day(6),
+                ),
+            ]
+        },
+        {"procurement_method_details": {"Tender Cepat": 5}},
+        {"short", "almost", "backwards"},
+    ),
+    "R018": (
+        {
+            "tenders": [
+                tender("open-1", number_of_tenderers=1),
+                tender("selective-1", procurement_method="selective", number_of_tenderers=1),
+                tender("direct-1", procurement_method="direct", number_of_tenderers=1),
+                tender("open-2", number_of_tenderers=2),
+                tender("open-0", number_of_tenderers=0),
+                tender("cancelled-1", status="cancelled", number_of_tenderers=1),
+            ]
+        },
+        {},
+        {"open-1", "selective-1"},
+    ),
+    "TBK-AWARD-ABOVE-ESTIMATE": (
+        {
+            "tenders": [
+                tender(o) for o in ("above", "equal", "below", "other-ccy", "pending", "two")
+            ],
+            "awards": [
+                award("above", "a", 101.0),
+                award("equal", "a", 100.0),
+                award("below", "a", 80.0),
+                award("other-ccy", "a", 500.0, value_currency="USD"),
+                award("pending", "a", 150.0, status="pending"),
+                award("two", "a", 90.0),
+                award("two", "b", 120.0),
+            ],
+        },
+        {},
+        {"above", "two"},
+    ),
+    "TBK-SUPPLIER-CONCENTRATION": (
+        {
+            "tenders": [tender(f"b1-{i}") for i in range(10)]
+            + [tender(f"b2-{i}", buyer_id="B2") for i in range(4)],
+            "awards": [award(f"b1-{i}", "a", 100.0 if i < 6 else 10.0) for i in range(10)]
+            + [award(f"b2-{i}", "a", 100.0) for i in range(4)],
+            "award_suppliers": [
+                supplier(f"b1-{i}", "a", "S1" if i < 6 else f"S{i}") for i in range(10)
+            ]
+            + [supplier(f"b2-{i}", "a", "S9") for i in range(4)],
+        },
+        {},
+        {f"b1-{i}" for i in range(6)},  # buyer B2 has too few awards to judge
+    ),
+    "TBK-DIRECT-ABOVE-LIMIT": (
+        {
+            "tenders": [
+                tender("big", procurement_method_details="Pengadaan Langsung", value_amount=250e6),
+                tender(
+                    "limit", procurement_method_details="Pengadaan Langsung", value_amount=200e6
+                ),
+                tender("small", procurement_method_details="Pengadaan Langsung", value_amount=50e6),
+                tender("open-big", value_amount=900e6),
+                tender(
+                    "no-estimate",
+                    procurement_method_details="Pengadaan Langsung",
+                    value_amount=None,
+                ),
+            ],
+            "awards": [award("no-estimate", "a", 300e6)],
+        },
+        {},
+        {"big", "no-estimate"},
+    ),
+}
+
+
+def test_every_registered_indicator_has_cases():
+    assert set(plugins.red_flags()) == set(CASES)
+
+
+def build(tmp_path, tables):
+    db = sqlite_utils.Database(tmp_path / "flags.db")
+    create_tables(db, DESCRIPTOR.schemas)
+    for table, rows in tables.items():
+        db[table].insert_all(rows)
+    return db
+
+
+@pytest.mark.parametrize("flag_id", sorted(plugins.red_flags()))
+def test_indicator_flags_exactly_the_expected_processes(tmp_path, flag_id):
+    tables, settings, expected = CASES[flag_id]
+    indicator = plugins.red_flags()[flag_id](settings)
+    flags = list(indicator.evaluate(build(tmp_path, tables)))
+    assert {f.ocid for f in flags} == expected
+    assert len(flags) == len({f.ocid for f in flags}), "one flag per process and indicator"
+    for flag in flags:
+        assert flag.detail and flag.threshold is not None and flag.measure is not None
+    cls = plugins.red_flags()[flag_id]
+    assert cls.title["id"] and cls.title["en"] and cls.definition["id"] and cls.definition["en"]
+    assert cls.explain["en"].format(measure=1.0, threshold=1.0)
+    if flag_id.startswith("R"):
+        assert cls.origin == "cardinal" and "cardinal-rs" in cls.methodology_url
+    else:
+        assert cls.origin == "terbuka" and flag_id.startswith("TBK-")
+
+
+def test_r003_counts_whole_days_like_chrono():
+    tables, settings, _ = CASES["R003"]
+    from terbuka.pipelines.red_flags.cardinal import ShortSubmissionPeriod
+
+    flags = {f.ocid: f for f in ShortSubmissionPeriod({}).evaluate(build_db_memory(tables))}
+    assert flags["almost"].measure == 14, "14 days 23 hours is 14 whole days"
+    assert flags["backwards"].measure == -5
+    assert "exact" not in flags, "15 days is not shorter than 15"
+
+
+def build_db_memory(tables):
+    db = sqlite_utils.Database(memory=True)
+    create_tables(db, DESCRIPTOR.schemas)
+    for table, rows in tables.items():
+        db[table].insert_all(rows)
+    return db
+
+
+def test_settings_are_checked():
+    from terbuka.pipelines.red_flags.cardinal import ShortSubmissionPeriod
+
+    with pytest.raises(RedFlagError, match="unknown setting 'treshold'"):
+        ShortSubmissionPeriod({"treshold": 3})
+
+
+def test_unknown_indicator_in_descriptor_fails_before_any_work(tmp_path):
+    import shutil
+
+    folder = tmp_path / "procurement"
+    shutil.copytree(DESCRIPTOR.folder, folder)
+    text = (folder / "dataset.yml").read_text()
+    (folder / "dataset.yml").write_text(text.replace("  R018:\n", "  R999:\n", 1))
+    record = run_dataset(str(folder), [str(tmp_path)], tmp_path / "out", show_progress=False)
+    assert record["status"] == "failed" and record["exit_code"] == 2
+    assert "unknown indicator 'R999'" in record["error"] and "dataset.yml" in record["error"]
+    assert "\n" not in record["error"]
+    with pytest.raises(UsageError):
+        enabled_indicators(load_descriptor(folder))
+
+
+def test_derive_publishes_definitions_and_counts(tmp_path):
+    tables, _, expected = CASES["R018"]
+    db = build(tmp_path, tables)
+    indicators = [plugins.red_flags()["R018"]({})]
+    batches = list(derive_red_flags(db, indicators))
+    flags = [r for b in batches for r in b.tables.get("red_flags", [])]
+    summary = [r for b in batches for r in b.tables.get("red_flag_indicators", [])]
+    assert {r["ocid"] for r in flags} == expected
+    assert summary[0]["flag_id"] == "R018" and summary[0]["flagged"] == len(expected)
+    assert json.loads(summary[0]["settings"]) == {"procurement_methods": "open|selective"}
+
+
+# --- independent recomputation, Cardinal's way, from the compiled releases ---------------
+
+RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
+
+
+def cardinal_r003(release, threshold=15, per_details=None):
+    """src/indicators/r003.rs: None where Cardinal cannot judge the process."""
+    tender = release.get("tender")
+    if not isinstance(tender, dict) or tender.get("status") == "cancelled":
+        return None
+    period = tender.get("tenderPeriod")
+    if not isinstance(period, dict):
+        return None
+    start, end = period.get("startDate"), period.get("endDate")
+    if not (isinstance(start, str) and isinstance(end, str)):
+        return None
+    if not (RFC3339.match(start) and RFC3339.match(end)):
+        return None  # chrono's parse_from_rfc3339 fails: Cardinal skips the process
+    delta = datetime.fromisoformat(end.replace("z", "Z")) - datetime.fromisoformat(
+        start.replace("z", "Z")
+    )
+    days = int(delta / timedelta(days=1))
+    details = tender.get("procurementMethodDetails")
+    limit = (per_details or {}).get(details, threshold) if isinstance(details, str) else threshold
+    return days < limit
+
+
+def cardinal_r018(release, methods=("open", "selective")):
+    """src/indicators/r018.rs: numberOfTenderers is a JSON integer equal to 1."""
+    tender = release.get("tender")
+    if not isinstance(tender, dict) or tender.get("status") == "cancelled":
+        return None
+    count = tender.get("numberOfTenderers")
+    if isinstance(count, bool) or not isinstance(count, int):
+        return None  # Cardinal reads only JSON integers; terbuka also parses "1"
+    return count == 1 and tender.get("procurementMethod") in methods
+
+
+def awards_above_estimate(release):
+    tender = release.get("tender") if isinstance(release.get("tender"), dict) else {}
+    if tender.get("status") == "cancelled":
+        return False
+    value = tender.get("value") if isinstance(tender.get("value"), dict) else {}
+    estimate, currency = value.get("amount"), value.get("currency") or None
+    if not isinstance(estimate, int | float) or estimate <= 0:
+        return False
+    for item in release.get("awards") or []:
+        if not isinstance(item, dict) or item.get("status", "active") not in ("active", None):
+            continue
+        money = item.get("value") if isinstance(item.get("value"), dict) else {}
+        amount = money.get("amount")
+        if isinstance(amount, int | float) and (money.get("currency") or None) == currency:
+            if amount > estimate:
+                return True
+    return False
+
+
+def direct_above_limit(release, limit=200_000_000):
+    tender = release.get("tender") if isinstance(release.get("tender"), dict) else {}
+    if (
+        tender.get("status") == "cancelled"
+        or tender.get("procurementMethodDetails") != "Pengadaan Langsung"
+    ):
+        return False
+    value = tender.get("value") if isinstance(tender.get("value"), dict) else {}
+    if isinstance(value.get("amount"), int | float) and value.get("currency") == "IDR":
+        return value["amount"] > limit
+    amounts = [
+        a["value"]["amount"]
+        for a in release.get("awards") or []
+        if isinstance(a, dict)
+        and isinstance(a.get("value"), dict)
+        and a["value"].get("currency") == "IDR"
+        and isinstance(a["value"].get("amount"), int | float)
+        and a.get("status", "active") in ("active", None)
+    ]
+    return bool(amounts) and max(amounts) > limit
+
+
+def supplier_concentration(releases, share=0.5, minimum=10):
+    per_buyer = defaultdict(float)
+    count = defaultdict(int)
+    per_supplier = defaultdict(float)
+    wins = []
+    for release in releases:
+        tender = release.get("tender") if isinstance(release.get("tender"), dict) else {}
+        if tender.get("status") == "cancelled":
+            continue
+        buyer = release.get("buyer") if isinstance(release.get("buyer"), dict) else {}
+        buyer_key = buyer.get("id") or buyer.get("name")
+        for item in release.get("awards") or []:
+            if not isinstance(item, dict) or item.get("status", "active") not in ("active", None):
+                continue
+            suppliers = item.get("suppliers") if isinstance(item.get("suppliers"), list) else []
+            money = item.get("value") if isinstance(item.get("value"), dict) else {}
+            amount = money.get("amount")
+            if (
+                len(suppliers) != 1
+                or not isinstance(amount, int | float)
+                or amount <= 0
+                or not buyer_key
+            ):
+                continue
+            supplier_key = suppliers[0].get("id") or suppliers[0].get("name")
+            if not supplier_key:
+                continue
+            key = (str(buyer_key), money.get("currency") or None)
+            per_buyer[key] += amount
+            count[key] += 1
+            per_supplier[key, str(supplier_key)] += amount
+            wins.append((release["ocid"], key, str(supplier_key)))
+    return {
+        ocid for ocid, key, s in wins
+        if count[key] >= minimum and per_supplier[key, s] / per_buyer[key] >= share
+    }  # fmt: skip
+
+
+def published(db_path):
+    with sqlite3.connect(db_path) as conn:
+        releases = {
+            ocid: json.loads(text)
+            for ocid, text in conn.execute("select ocid, release from compiled_releases")
+        }
+        flags = defaultdict(set)
+        for ocid, flag_id in conn.execute("select ocid, flag_id from red_flags"):
+            flags[flag_id].add(ocid)
+    return releases, flags
+
+
+def check_against_independent(releases, flags):
+    judged = {"R003": 0, "R018": 0}
+    for ocid, release in releases.items():
+        expected = cardinal_r003(release)
+        if expected is not None:
+            judged["R003"] += 1
+            assert (ocid in flags["R003"]) == expected, ("R003", ocid, release.get("tender"))
+        expected = cardinal_r018(release)
+        if expected is not None:
+            judged["R018"] += 1
+            assert (ocid in flags["R018"]) == expected, ("R018", ocid)
+        assert (ocid in flags["TBK-AWARD-ABOVE-ESTIMATE"]) == awards_above_estimate(release), ocid
+        assert (ocid in flags["TBK-DIRECT-ABOVE-LIMIT"]) == direct_above_limit(release), ocid
+    assert flags["TBK-SUPPLIER-CONCENTRATION"] == supplier_concentration(releases.values())
+    return judged
+
+
+def test_demo_flags_match_an_independent_computation(published_demo):
+    out, _ = published_demo
+    releases, flags = published(out / "procurement.db")
+    judged = check_against_independent(releases, flags)
+    assert judged["R003"] > 100 and judged["R018"] > 50
+    assert flags["R003"] and flags["R018"] and flags["TBK-AWARD-ABOVE-ESTIMATE"]
+    assert flags["TBK-DIRECT-ABOVE-LIMIT"]
+
+
+@pytest.fixture(scope="module")
+def real_site(ocds_examples, tmp_path_factory):
+    files = [str(p) for p in sorted(ocds_examples.rglob("*.json")) if p.stat().st_size > 0]
+    out = tmp_path_factory.mktemp("real-flags")
+    record = run_dataset("procurement", files, out, show_progress=False)
+    assert record["status"] == "published", record.get("error")
+    return out
+
+
+def test_real_ocds_flags_match_cardinals_rules(real_site):
+    releases, flags = published(real_site / "procurement.db")
+    judged = check_against_independent(releases, flags)
+    assert judged["R003"] >= 50 and judged["R018"] >= 10
+    assert flags["R003"] and flags["R018"], "real publishers do have short periods and single bids"
+
+
+def test_r003_also_judges_dates_cardinal_skips(tmp_path):
+    """Date-only dates: Cardinal cannot parse them and skips; terbuka judges the normalised ones."""
+
+    def release(ocid, start, end):
+        return {
+            "ocid": ocid, "id": f"{ocid}-1", "date": "2024-03-01T00:00:00Z", "tag": ["tender"],
+            "initiationType": "tender",
+            "tender": {"id": "t", "status": "active", "procurementMethod": "open",
+                       "tenderPeriod": {"startDate": start, "endDate": end}},
+        }  # fmt: skip
+
+    releases = [
+        release("ocds-x-date-only", "2024-03-01", "2024-03-04"),
+        release("ocds-x-rfc3339", "2024-03-01T08:00:00+07:00", "2024-03-04T08:00:00+07:00"),
+    ]
+    source = tmp_path / "releases.json"
+    source.write_text(
+        json.dumps({"uri": "x", "publishedDate": "2024-03-05T00:00:00Z", "releases": releases})
+    )
+    record = run_dataset("procurement", [str(source)], tmp_path / "out", show_progress=False)
+    assert record["status"] == "published", record.get("error")
+    published_releases, flags = published(tmp_path / "out" / "procurement.db")
+    assert cardinal_r003(published_releases["ocds-x-date-only"]) is None
+    assert cardinal_r003(published_releases["ocds-x-rfc3339"]) is True
+    assert flags["R003"] == {"ocds-x-date-only", "ocds-x-rfc3339"}
