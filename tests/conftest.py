@@ -268,3 +268,34 @@ def demo_site_url(demo_site):
     yield url
     server.terminate()
     server.wait(timeout=10)
+
+
+class ServedSite:
+    """A real ``terbuka serve`` over a published folder, for tests that need their own."""
+
+    def __init__(self, folder: Path, port: int | None = None):
+        self.folder = folder
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        command = [str(Path(sys.executable).with_name("terbuka")), "serve", str(folder)]
+        self.server = subprocess.Popen(
+            [*command, "--port", str(self.port)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        )
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                with urllib.request.urlopen(self.url + "/-/versions.json", timeout=2):
+                    return
+            except OSError:
+                if self.server.poll() is not None:
+                    raise RuntimeError(self.server.stdout.read().decode()) from None
+                time.sleep(0.3)
+        self.stop()
+        raise RuntimeError("Datasette did not start")
+
+    def stop(self) -> None:
+        self.server.terminate()
+        try:
+            self.server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.server.kill()
