@@ -53,7 +53,14 @@ async def facts(datasette: Any, database: str) -> dict[str, Any]:
         return _CACHE[key]
     db = datasette.databases[database]
     tables = set(await db.table_names())
-    record = await _latest_record(db, tables) or _run_file(datasette, database) or {}
+    stored = await _latest_record(db, tables)
+    written = _run_file(datasette, database)
+    # run.json is written last (it knows the package validation); use it when it is
+    # the same run as the database's, otherwise trust the database.
+    if written and (stored is None or written.get("run_id") == stored.get("run_id")):
+        record = {**(stored or {}), **written}
+    else:
+        record = stored or {}
     result = {
         "tables": tables,
         "record": record,

@@ -499,7 +499,7 @@ def _publish_to_ckan(
     help="Mark the report with this id as handled; repeatable.",
 )
 @click.option("--all", "show_all", is_flag=True, help="List handled reports too.")
-@json_option
+@click.option("--json", "as_json", is_flag=True, help="Print the reports as JSON on stdout.")
 def feedback(directory: Path, handled: tuple[int, ...], show_all: bool, as_json: bool) -> None:
     """List readers' problem reports for the data published in DIRECTORY.
 

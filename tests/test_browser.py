@@ -1,0 +1,261 @@
+"""The site as a new reader sees it, in headless Chromium (Debian's), driven by Playwright.
+
+Screenshots go to tests/artifacts/ (ignored by git) so a reviewer can look at what the
+tests saw. axe-core comes from the npm registry (``.ci/install`` puts it in the venv).
+"""
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, ServedSite
+
+CHROMIUM = Path("/usr/bin/chromium")
+AXE = ROOT / ".venv" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+ARTIFACTS = ROOT / "tests" / "artifacts"
+# Debian's Chromium as root in a sandbox-less container, with no background traffic.
+CHROMIUM_ARGS = [
+    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-dev-shm-usage",
+]  # fmt: skip
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 360, "height": 740}
+TRUST_FACTS = {
+    "id": ["Lisensi", "Penerbit", "Sumber", "Diperbarui", "Kualitas", "Privasi"],
+    "en": ["Licence", "Publisher", "Source", "Last updated", "Quality", "Privacy"],
+}
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed (run .ci/install as root)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    with sync_api.sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport=DESKTOP, locale="id-ID")
+    tab = context.new_page()
+    yield tab
+    context.close()
+
+
+def shot(tab, name):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    tab.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=False)
+
+
+def facts_in_view(tab, lang):
+    """Each trust fact's label and value are on screen without scrolling."""
+    height = tab.viewport_size["height"]
+    for label in TRUST_FACTS[lang]:
+        row = tab.locator(".tbk-facts > div", has=tab.locator("dt", has_text=label)).first
+        assert row.is_visible(), label
+        box = row.bounding_box()
+        assert box and box["y"] >= 0 and box["y"] + box["height"] <= height, (label, box, height)
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone-360"])
+def test_panel_shows_licence_source_freshness_quality_privacy_at_first_sight(
+    browser, datasette_url, viewport
+):
+    context = browser.new_context(viewport=viewport, locale="id-ID")
+    tab = context.new_page()
+    for table in ("tenders", "awards", "red_flags"):
+        tab.goto(f"{datasette_url}/procurement/{table}")
+        facts_in_view(tab, "id")
+        licence = tab.locator(".tbk-facts a[rel=license]")
+        assert licence.get_attribute("href") == "https://creativecommons.org/licenses/by/4.0/"
+        assert "pemeriksaan lolos" in tab.locator(".tbk-quality").inner_text()
+        assert "data pribadi" in tab.locator(".tbk-privacy").inner_text()
+        width = tab.evaluate("document.querySelector('.tbk-panel').getBoundingClientRect().right")
+        assert width <= viewport["width"], "the panel fits the screen"
+        overflow = tab.evaluate(
+            "(() => { const p = document.querySelector('.tbk-panel'); return p.scrollWidth - p.clientWidth; })()"
+        )
+        assert overflow <= 1, "nothing in the panel scrolls sideways"
+    shot(tab, f"panel-{viewport['width']}")
+    context.close()
+
+
+def test_a_red_flag_question_answers_in_one_click(page, datasette_url):
+    page.goto(f"{datasette_url}/procurement/tenders")
+    page.get_by_role("link", name="Tender dengan satu penawar").click()
+    page.wait_for_url("**/procurement/single_bidder_tenders")
+    rows = page.locator("table.rows-and-columns tbody tr")
+    assert rows.count() > 0
+    assert "Tender dengan satu penawar" in page.locator(".tbk-panel").inner_text()
+    shot(page, "question-single-bidder")
+    page.goto(f"{datasette_url}/procurement/tenders")
+    page.get_by_role("link", name="Masa penawaran singkat").click()
+    page.wait_for_url("**/procurement/short_tender_periods")
+    assert page.locator("table.rows-and-columns tbody tr").count() > 0
+
+
+def test_language_switch(page, datasette_url):
+    page.goto(f"{datasette_url}/procurement/tenders")
+    assert page.locator("html").get_attribute("lang") == "id"
+    assert page.locator("#tbk-panel-heading").inner_text().startswith("Tentang data ini")
+    page.get_by_role("link", name="English").click()
+    page.wait_for_url("**_lang=en")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.locator("#tbk-panel-heading").inner_text() == "About this data: Public procurement"
+    facts_in_view(page, "en")
+    shot(page, "language-en")
+    page.goto(f"{datasette_url}/procurement/awards")  # no parameter: the cookie remembers
+    assert page.locator("#tbk-panel-heading").inner_text().startswith("About this data")
+    assert page.get_by_role("link", name="Awards above the owner's estimate").count() == 1
+    page.get_by_role("link", name="Bahasa Indonesia").click()
+    assert page.locator("#tbk-panel-heading").inner_text().startswith("Tentang data ini")
+    page.goto(f"{datasette_url}/procurement/awards")
+    assert page.locator("html").get_attribute("lang") == "id"
+
+
+def test_charts_render(page, datasette_url):
+    page.goto(f"{datasette_url}/procurement")
+    charts = page.locator("svg.tbk-svg")
+    assert charts.count() == 3
+    for index in range(3):
+        chart = charts.nth(index)
+        chart.scroll_into_view_if_needed()
+        box = chart.bounding_box()
+        assert box["width"] > 200 and box["height"] > 50
+    bars = page.locator("#chart-supplier_concentration svg rect")
+    assert bars.count() > 0 and bars.first.bounding_box()["width"] > 0
+    assert page.locator("#chart-tenders_per_month svg circle").count() > 5
+    page.locator("#chart-supplier_concentration").scroll_into_view_if_needed()
+    shot(page, "charts-database")
+    page.goto(f"{datasette_url}/procurement/tenders")
+    page.get_by_text("Grafik (1)").click()
+    assert page.locator("#chart-tenders_per_month svg polyline").first.is_visible()
+    shot(page, "charts-tenders")
+
+
+def test_red_flag_badges_lead_to_the_flags(page, datasette_url):
+    page.goto(f"{datasette_url}/procurement/tenders?_sort=ocid")
+    badge = page.locator("a.tbk-flag").first
+    assert badge.is_visible()
+    flag_id = badge.inner_text()
+    badge.click()
+    page.wait_for_url("**/procurement/red_flags?ocid=*")
+    assert flag_id in page.locator("table.rows-and-columns").inner_text()
+
+
+@pytest.fixture(scope="module")
+def own_site(published_demo, tmp_path_factory):
+    out, _ = published_demo
+    folder = tmp_path_factory.mktemp("browser-site") / "site"
+    shutil.copytree(out, folder)
+    served = ServedSite(folder)
+    yield served
+    served.stop()
+
+
+def test_reporting_a_problem(page, own_site):
+    page.goto(f"{own_site.url}/procurement/tenders")
+    page.get_by_text("Laporkan masalah pada data ini").click()
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.get_by_label("Pesan").fill(
+        'Nilai HPS salah <script>alert("x")</script><img src=x onerror=alert(2)>'
+    )
+    page.get_by_role("button", name="Kirim laporan").click()
+    page.wait_for_url("**/-/terbuka/feedback*")
+    receipt = page.locator(".tbk-message").inner_text()
+    assert receipt == 'Nilai HPS salah <script>alert("x")</script><img src=x onerror=alert(2)>'
+    assert dialogs == [] and page.locator(".tbk-message img").count() == 0
+    shot(page, "feedback-receipt")
+    page.get_by_role("link", name="Kembali ke data").click()
+    assert page.url.endswith("/procurement/tenders")
+
+
+def axe(tab, **context):
+    if not AXE.exists():
+        pytest.skip("axe-core is not installed (.ci/install puts it in .venv/axe)")
+    tab.add_script_tag(path=str(AXE))
+    return tab.evaluate(
+        """(context) => axe.run(
+            context.include ? {include: context.include} : document,
+            context.rules ? {resultTypes: ['violations'], runOnly: {type: 'rule', values: context.rules}}
+                          : {resultTypes: ['violations']})""",
+        context,
+    )["violations"]
+
+
+def serious(violations):
+    return [
+        {"id": v["id"], "impact": v["impact"], "targets": [n["target"] for n in v["nodes"]][:5]}
+        for v in violations
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+PAGE_RULES = [
+    "html-has-lang",
+    "html-lang-valid",
+    "document-title",
+    "valid-lang",
+    "duplicate-id-aria",
+]
+
+
+@pytest.mark.parametrize(
+    "path, viewport",
+    [
+        ("/procurement", DESKTOP), ("/procurement", PHONE),
+        ("/procurement/tenders", DESKTOP), ("/procurement/tenders", PHONE),
+        ("/procurement/parties", DESKTOP), ("ROW", PHONE),
+        ("/procurement/short_tender_periods", DESKTOP),
+    ],
+    ids=lambda v: str(v.get("width")) if isinstance(v, dict) else v.strip("/").replace("/", "-"),
+)  # fmt: skip
+def test_no_serious_accessibility_violations_in_what_terbuka_adds(
+    browser, datasette_url, path, viewport
+):
+    context = browser.new_context(viewport=viewport, locale="id-ID")
+    tab = context.new_page()
+    if path == "ROW":
+        flagged = tab.request.get(
+            f"{datasette_url}/procurement/red_flags.json?_shape=array&_size=1"
+        ).json()
+        path = f"/procurement/tenders/{flagged[0]['ocid']}"
+    tab.goto(datasette_url + path)
+    tab.evaluate("document.querySelectorAll('.tbk-panel details').forEach(d => d.open = true)")
+    ours = serious(axe(tab, include=[[".tbk-panel"], [".tbk-lang"]]))
+    assert ours == [], ours
+    page_level = serious(axe(tab, rules=PAGE_RULES))
+    assert page_level == [], page_level
+    context.close()
+
+
+def test_datasettes_own_findings_are_recorded(browser, datasette_url):
+    """A full-page audit, kept as an artefact: what remains is Datasette's own markup."""
+    context = browser.new_context(viewport=DESKTOP, locale="id-ID")
+    tab = context.new_page()
+    tab.goto(f"{datasette_url}/procurement/tenders")
+    findings = serious(axe(tab))
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "axe-tenders-full-page.json").write_text(json.dumps(findings, indent=1))
+    for finding in findings:
+        for target in finding["targets"]:
+            assert not any(t.startswith((".tbk", "#tbk")) for t in target), finding
+    context.close()
+
+
+def test_feedback_receipt_page_is_accessible(browser, own_site):
+    context = browser.new_context(viewport=PHONE, locale="en-GB")
+    tab = context.new_page()
+    tab.goto(f"{own_site.url}/procurement/awards")
+    tab.get_by_text("Report a problem with this data").click()
+    tab.get_by_label("Message").fill("The award date is wrong.")
+    tab.get_by_role("button", name="Send report").click()
+    tab.wait_for_url("**/-/terbuka/feedback*")
+    assert serious(axe(tab)) == []
+    context.close()
