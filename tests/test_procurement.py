@@ -44,6 +44,8 @@ def test_demo_run_record(published_demo):
         "award_suppliers",
         "contracts",
         "items",
+        "red_flag_indicators",
+        "red_flags",
     }
     assert record["privacy"]["EMAIL_ADDRESS"] > 0 and record["privacy"]["PHONE_NUMBER"] > 0
     assert record["quality"]["checks"] >= record["quality"]["failed"]
