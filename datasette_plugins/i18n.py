@@ -8,6 +8,7 @@ Datasette's own interface stays English: it has no translations of its own.
 
 from __future__ import annotations
 
+import string
 from collections.abc import Callable
 from http.cookies import SimpleCookie
 from typing import Any
@@ -178,6 +179,31 @@ def translate(key: str, lang: str, **values: Any) -> str:
     """A label in ``lang`` (unknown keys come back as themselves, so nothing breaks)."""
     text = LABELS.get(key, {}).get(lang) or LABELS.get(key, {}).get(DEFAULT) or key
     return text.format(**values) if values else text
+
+
+def number(value: float | int | None, lang: str, decimals: int | None = None) -> str:
+    """``1.234,5`` in Indonesian, ``1,234.5`` in English; whole numbers without decimals."""
+    if value is None:
+        return "–"
+    if decimals is None:
+        decimals = 0 if float(value).is_integer() else 1
+    return localise_digits(f"{value:,.{decimals}f}", lang)
+
+
+def localise_digits(text: str, lang: str) -> str:
+    """Swap the thousands and decimal separators of an English-formatted number for ``id``."""
+    return text.translate(str.maketrans(",.", ".,")) if lang == "id" else text
+
+
+class NumberFormatter(string.Formatter):
+    """``str.format`` whose numbers follow the language's separators."""
+
+    def __init__(self, lang: str):
+        self.lang = lang
+
+    def format_field(self, value: Any, format_spec: str) -> str:  # noqa: D102
+        text = super().format_field(value, format_spec)
+        return localise_digits(text, self.lang) if isinstance(value, int | float) else text
 
 
 def translator(lang: str) -> Callable[..., str]:

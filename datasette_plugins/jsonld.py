@@ -50,7 +50,7 @@ def dataset_document(
         "url": database_url,
         "name": title,
         "description": description,
-        "inLanguage": ["id", "en"],
+        "inLanguage": cfg.get("language") or ["id", "en"],
         "isAccessibleForFree": True,
         "license": metadata.get("license_url") or metadata.get("license"),
         "creator": organisation,

@@ -104,8 +104,8 @@ async def build_panel(
         "overdue": _overdue(published, frequency),
         "run_id": cfg.get("run_id") or record.get("run_id"),
         "permalink": permalink,
-        "quality": _quality(datasette, facts, database, table, tr),
-        "privacy": _privacy(facts, table, tr),
+        "quality": _quality(datasette, facts, database, table, tr, lang),
+        "privacy": _privacy(facts, table, tr, lang),
         "questions": _questions(datasette, database, table, cfg, lang),
         "cite": _citation(
             cfg,
@@ -165,16 +165,18 @@ def _overdue(published: str | None, frequency: str | None) -> bool:
     return datetime.now(UTC) - when > timedelta(days=PERIOD_DAYS[frequency] * 1.5)
 
 
-def _quality(datasette: Any, facts: dict, database: str, table: str | None, tr: Any) -> dict:
+def _quality(
+    datasette: Any, facts: dict, database: str, table: str | None, tr: Any, lang: str
+) -> dict:
     summary = facts["quality"]
     lines = []
     if summary.get("score") is not None:
-        lines.append(f"{tr('quality_score')}: {summary['score']:g}/100")
+        lines.append(f"{tr('quality_score')}: {i18n.number(summary['score'], lang)}/100")
     if summary.get("total"):
         lines.append(tr("checks_passed", passed=summary["passed"], total=summary["total"]))
     quarantined = summary["per_table"].get(table, 0) if table else summary.get("quarantined", 0)
     if quarantined:
-        lines.append(tr("quarantined", count=f"{quarantined:,}"))
+        lines.append(tr("quarantined", count=i18n.number(quarantined, lang)))
     if facts.get("quality_report"):
         link = {"href": report_url(datasette, database), "label": tr("quality_report")}
     else:
@@ -185,12 +187,12 @@ def _quality(datasette: Any, facts: dict, database: str, table: str | None, tr: 
     return {"lines": lines, "link": link, "score": summary.get("score")}
 
 
-def _privacy(facts: dict, table: str | None, tr: Any) -> dict:
+def _privacy(facts: dict, table: str | None, tr: Any, lang: str) -> dict:
     """A one-line summary (total, the largest kinds) and the full list for a details box."""
 
     def describe(rows: list[dict]) -> list[str]:
         return [
-            f"{tr(e['entity'])}: {e['count']:,}"
+            f"{tr(e['entity'])}: {i18n.number(e['count'], lang)}"
             + (f" ({', '.join(tr('op_' + o) for o in e['operators'])})" if e["operators"] else "")
             for e in rows
         ]
@@ -198,12 +200,12 @@ def _privacy(facts: dict, table: str | None, tr: Any) -> dict:
     everything = publication.summarise_privacy(facts["privacy"])
     here = publication.summarise_privacy(facts["privacy"], table) if table else []
     return {
-        "total": sum(e["count"] for e in everything),
-        "top": [f"{tr(e['entity'])} {e['count']:,}" for e in everything[:3]],
+        "total": i18n.number(sum(e["count"] for e in everything), lang),
+        "top": [f"{tr(e['entity'])} {i18n.number(e['count'], lang)}" for e in everything[:3]],
         "more": max(0, len(everything) - 3),
         "dataset": describe(everything),
         "table": describe(here),
-        "table_total": sum(e["count"] for e in here),
+        "table_total": i18n.number(sum(e["count"] for e in here), lang),
     }
 
 

@@ -50,7 +50,9 @@ def describe(flag: dict, indicator: dict, lang: str) -> dict[str, Any]:
     suffix = "" if lang == "id" else "_en"
     template = indicator.get("explain" + suffix) or ""
     try:
-        explained = template.format(measure=flag["measure"], threshold=flag["threshold"])
+        explained = i18n.NumberFormatter(lang).format(
+            template, measure=flag["measure"], threshold=flag["threshold"]
+        )
     except (KeyError, ValueError, TypeError):
         explained = flag.get("detail") or ""
     return {

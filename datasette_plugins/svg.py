@@ -16,20 +16,14 @@ from typing import Any
 
 from markupsafe import escape
 
+from .i18n import number
+
 WIDTH = 360
 PALETTE = [
     "#1f5fa8", "#b3460f", "#2d7a32", "#7a3593", "#8a6d00", "#b0275a", "#00707a", "#4a4a4a",
 ]  # fmt: skip
 TEXT = "#1a1a1a"
 MUTED = "#595959"
-
-
-def number(value: float | None, lang: str = "id") -> str:
-    """``1.234,5`` in Indonesian, ``1,234.5`` in English; whole numbers without decimals."""
-    if value is None:
-        return "–"
-    text = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
-    return text.replace(",", "X").replace(".", ",").replace("X", ".") if lang == "id" else text
 
 
 def nice_max(value: float) -> float:

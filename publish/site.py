@@ -101,6 +101,7 @@ def database_metadata(
                 # For terbuka's Datasette plugins: both languages, charts, the feedback form.
                 "source": {"title": _both(source.get("title")), "url": source.get("url")},
                 "keywords": descriptor.get("keywords") or [],
+                "language": descriptor.get("language") or [],
                 "spatial": descriptor.get("spatial"),
                 "temporal": descriptor.get("temporal"),
                 "version": descriptor.get("version"),

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 import pytest
 import sqlite_utils
 from conftest import SHARED_DATA
+
 from terbuka.metadata import load_descriptor
 from terbuka.pipelines import plugins
 from terbuka.pipelines.errors import UsageError

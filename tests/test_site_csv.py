@@ -8,6 +8,7 @@ from urllib.parse import quote
 import httpx
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
 from terbuka.datasette_plugins.csv_safety import CsvRewriter, neutralise
 
 

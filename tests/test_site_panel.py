@@ -7,7 +7,14 @@ import xml.etree.ElementTree as ET
 import httpx
 import pytest
 from conftest import get_json
-from terbuka.datasette_plugins.i18n import LABELS, LANGUAGES, language_from_scope
+
+from terbuka.datasette_plugins.i18n import (
+    LABELS,
+    LANGUAGES,
+    NumberFormatter,
+    language_from_scope,
+    number,
+)
 
 LICENCE_URL = "https://creativecommons.org/licenses/by/4.0/"
 
@@ -92,6 +99,15 @@ def test_language_choice(query, cookie, accept, expected):
     assert language_from_scope(scope) == expected
 
 
+def test_numbers_follow_the_language():
+    assert number(1234567.5, "id") == "1.234.567,5" and number(1234567.5, "en") == "1,234,567.5"
+    assert number(-3, "id") == "-3" and number(None, "en") == "–"
+    template = "Nilai {measure:,.0f} melebihi batas {threshold:,.0f}, {ratio:.2f}×"
+    assert NumberFormatter("id").format(template, measure=3.309e9, threshold=2e8, ratio=1.5) == (
+        "Nilai 3.309.000.000 melebihi batas 200.000.000, 1,50×"
+    )
+
+
 def test_every_label_exists_in_both_languages():
     for key, texts in LABELS.items():
         assert set(texts) == set(LANGUAGES) and all(texts.values()), key
@@ -109,6 +125,8 @@ def test_language_switch_is_remembered(datasette_url):
     assert '<html lang="id">' in indonesian.text
     assert "Tentang data ini" in indonesian.text and "Pertanyaan siap pakai" in indonesian.text
     assert "Tender dengan satu penawar" in indonesian.text
+    assert re.search(r"\d{1,3}(\.\d{3})+ nilai data pribadi dihapus atau diganti", indonesian.text)
+    assert re.search(r"\d{1,3}(,\d{3})+ personal values removed or replaced", english.text)
     assert "Single-bidder tenders" in english.text
     assert 'hreflang="en"' in indonesian.text and 'aria-current="true"' in indonesian.text
 

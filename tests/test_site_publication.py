@@ -1,0 +1,115 @@
+"""The panel reads whatever the publish stage wrote — and only that — defensively.
+
+Datasette runs in-process here (``ds.client``) over copies of the published demo that
+other stages may shape differently: a ``_quality`` table with a score, a filled
+``_privacy`` table, an HTML quality report, a missing run history.
+"""
+
+import asyncio
+import json
+import shutil
+import sqlite3
+
+import pytest
+from datasette.app import Datasette
+
+
+@pytest.fixture
+def site(published_demo, tmp_path):
+    out, _ = published_demo
+    folder = tmp_path / "site"
+    shutil.copytree(out, folder, ignore=shutil.ignore_patterns(".*"))
+    return folder
+
+
+def get(folder, *paths):
+    async def fetch():
+        ds = Datasette(
+            [str(folder / "procurement.db")],
+            metadata=json.loads((folder / "metadata.json").read_text()),
+            settings=json.loads((folder / "settings.json").read_text()),
+        )
+        await ds.invoke_startup()
+        return [await ds.client.get(path) for path in paths]
+
+    return asyncio.run(fetch())
+
+
+def test_quality_score_report_and_privacy_table_are_used_when_present(site):
+    run_id = json.loads((site / "procurement" / "run.json").read_text())["run_id"]
+    with sqlite3.connect(site / "procurement.db") as conn:
+        conn.execute(
+            "create table _quality (run_id text, check_id text, passed integer, score real)"
+        )
+        conn.executemany(
+            "insert into _quality values (?, ?, ?, ?)",
+            [
+                ("old-run", "licence", 0, 0.2),
+                (run_id, "licence", 1, 0.87),
+                (run_id, "fresh", 1, 0.87),
+                (run_id, "schema", 0, 0.87),
+            ],
+        )
+        conn.execute("delete from _privacy")
+        conn.executemany(
+            "insert into _privacy (run_id, table_name, column_name, entity, operator, count) values (?, ?, ?, ?, ?, ?)",
+            [
+                (run_id, "tenders", "description", "ID_NIK", "replace", 7),
+                (run_id, "parties", "contact_email", "EMAIL_ADDRESS", "drop", 3),
+                ("old-run", "tenders", "description", "PERSON", "replace", 999),
+            ],
+        )
+    (site / "procurement" / "quality.html").write_text(
+        "<!doctype html><title>Laporan</title><p>Skor 87</p>"
+    )
+    table, report = get(site, "/procurement/tenders?_lang=en", "/-/terbuka/quality/procurement")
+    assert table.status_code == 200
+    assert "Quality score: 87/100" in table.text and "2 of 3 checks passed" in table.text
+    assert 'href="/-/terbuka/quality/procurement">quality report</a>' in table.text
+    assert "10 personal values removed or replaced" in table.text, "only this run's privacy rows"
+    assert "NIKs (national id numbers): 7 (replaced in text)" in table.text
+    assert "999" not in table.text.split('class="tbk-panel"')[1].split("</section>")[0]
+    assert report.status_code == 200 and "Skor 87" in report.text
+
+
+def test_missing_history_and_report_still_give_a_panel(site):
+    with sqlite3.connect(site / "procurement.db") as conn:
+        conn.execute("drop table _runs")
+        conn.execute("drop table _privacy")
+    page, report, json_api = get(
+        site,
+        "/procurement/awards?_lang=en",
+        "/-/terbuka/quality/procurement",
+        "/procurement/awards.json?_size=1",
+    )
+    assert page.status_code == 200 and 'class="tbk-panel"' in page.text
+    assert "checks passed" in page.text, "run.json still has the quality summary"
+    assert "personal values removed" in page.text, "run.json's privacy_detail is used"
+    assert 'href="/procurement/_quality_notes">quality notes</a>' in page.text
+    assert report.status_code == 404 and json_api.status_code == 200
+
+
+def test_a_database_terbuka_did_not_publish_gets_datasettes_own_block(site, tmp_path):
+    other = tmp_path / "other.db"
+    with sqlite3.connect(other) as conn:
+        conn.execute("create table t (a text)")
+
+    async def fetch():
+        ds = Datasette([str(other)], metadata={"license": "ODbL", "source": "somewhere"})
+        await ds.invoke_startup()
+        return await ds.client.get("/other/t")
+
+    page = asyncio.run(fetch())
+    assert page.status_code == 200 and 'class="tbk-panel"' not in page.text
+    assert "Data license:" in page.text and "ODbL" in page.text
+
+
+def test_a_broken_chart_does_not_break_the_page(site):
+    metadata = json.loads((site / "metadata.json").read_text())
+    charts = metadata["databases"]["procurement"]["plugins"]["terbuka"]["charts"]
+    charts["broken"] = {"title": "Broken", "sql": "select nope from nowhere", "x": "a", "y": "b"}
+    (site / "metadata.json").write_text(json.dumps(metadata))
+    page, image = get(site, "/procurement", "/-/terbuka/charts/procurement/broken.svg")
+    assert page.status_code == 200 and "no such table: nowhere" in page.text
+    assert page.text.count('class="tbk-svg"') == 3
+    assert image.status_code == 404
