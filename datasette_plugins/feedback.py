@@ -124,9 +124,11 @@ async def receive_report(datasette, request):
     tr = i18n.translator(lang)
     if request.method != "POST":
         return Response.text("Method not allowed", status=405, headers={"Allow": "POST"})
-    fields = dict(
-        parse_qsl((await request.post_body()).decode("utf-8", "replace"), max_num_fields=20)
-    )
+    try:
+        body = (await request.post_body()).decode("utf-8", "replace")
+        fields = dict(parse_qsl(body, max_num_fields=20))
+    except ValueError:  # more fields than any form of ours has
+        return await _answer(datasette, request, tr("feedback_unknown"), 400)
     dataset = fields.get("dataset", "")
     table = fields.get("table", "") or None
     message = feedback_store.clean(fields.get("message", ""))

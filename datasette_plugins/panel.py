@@ -79,7 +79,6 @@ async def build_panel(
     published = record.get("finished") or cfg.get("published") or record.get("started")
     frequency = cfg.get("update_frequency")
     permalink = datasette.absolute_url(request, _permalink_path(request))
-    site_url = datasette.absolute_url(request, datasette.urls.instance())
     panel: dict[str, Any] = {
         "kind": kind,
         "dataset": cfg["dataset"],
@@ -115,9 +114,8 @@ async def build_panel(
             lang,
             published,
             permalink,
-        ),  # fmt: skip
+        ),
         "api": _api(datasette, request, database, table, query_name, kind),
-        "site_url": site_url,
     }
     if table:
         settings = tables_cfg.get(table) or {}

@@ -99,6 +99,9 @@ def test_bad_reports_are_refused_with_a_reason(site):
     assert report(session, token, "   ").status_code == 400
     assert report(session, token, "hi", dataset="nope").status_code == 400
     assert report(session, token, "hi", table="sqlite_master; drop table x").status_code == 400
+    many = {"csrftoken": token, "dataset": "procurement", "message": "hi"}
+    many.update({f"extra{i}": "x" for i in range(40)})
+    assert session.post(FORM, data=many).status_code == 400
     no_token = session.post(FORM, data={"dataset": "procurement", "message": "hi"})
     assert no_token.status_code == 403, "Datasette's CSRF protection applies"
     robot = report(session, token, "buy now", website="http://spam.example")

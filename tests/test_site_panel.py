@@ -266,3 +266,32 @@ def test_permalinks_are_stable(datasette_url):
     assert f'href="{datasette_url}/procurement/tenders?status=active"' in box, (
         "no _lang in permalinks"
     )
+
+
+def test_the_api_examples_work_as_shown(datasette_url, published_demo):
+    import contextlib
+    import html as html_module
+    import io
+    import shutil
+    import sqlite3
+    import subprocess
+
+    out, _ = published_demo
+    box = panel(page(datasette_url + "/procurement/awards?_lang=en").text)
+    curl, python = [
+        html_module.unescape(c)
+        for c in re.findall(r"<pre[^>]*><code>(.*?)</code></pre>", box, re.S)
+    ]
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        exec(python, {})  # the example as a reader would paste it
+    with sqlite3.connect(out / "procurement.db") as conn:
+        awards = conn.execute("select count(*) from awards").fetchone()[0]
+    assert len(printed.getvalue().splitlines()) == awards, "the loop follows next_url to the end"
+    assert curl.startswith("curl '") and curl.endswith("'")
+    url = curl[len("curl '") : -1]
+    if shutil.which("curl"):
+        result = subprocess.run(["curl", "-s", url], capture_output=True, text=True, timeout=30)
+        assert len(json.loads(result.stdout)) == min(100, awards)
+    else:
+        assert len(httpx.get(url, timeout=30).json()) == min(100, awards)
