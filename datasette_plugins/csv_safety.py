@@ -4,7 +4,9 @@ A text cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return
 as a formula by Excel and LibreOffice; the OWASP advice is to prefix such cells with a
 single quote. Numbers — negative ones included — stay numbers. Datasette has no hook
 for CSV cells, so this is an ASGI wrapper over CSV responses that rewrites them record
-by record as they stream, whatever their size.
+by record as they stream, whatever their size. Files served with a length (the data
+package's CSVs, offered for download by the catalog routes) pass through untouched: their
+bytes are what ``datapackage.json`` and the catalog declare, hash included.
 """
 
 from __future__ import annotations
@@ -96,9 +98,12 @@ def asgi_wrapper(datasette):
                     content_type = next(
                         (v for k, v in headers if k.lower() == b"content-type"), b""
                     ).lower()
-                    if content_type.startswith((b"text/csv", b"text/plain")):
+                    # Datasette streams its CSV exports without a length; a response with
+                    # one is a file (a data package CSV) whose published bytes and hash
+                    # must stay exactly as they are.
+                    sized = any(k.lower() == b"content-length" for k, _ in headers)
+                    if content_type.startswith((b"text/csv", b"text/plain")) and not sized:
                         state["rewriter"] = CsvRewriter()
-                        headers = [[k, v] for k, v in headers if k.lower() != b"content-length"]
                     await send({**message, "headers": headers})
                     return
                 rewriter = state["rewriter"]

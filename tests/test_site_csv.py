@@ -98,3 +98,39 @@ def test_json_is_untouched(datasette_url):
     sql = quote("select '=1+1' as formula")
     data = httpx.get(datasette_url + "/procurement.json?_shape=array&sql=" + sql, timeout=30).json()
     assert data == [{"formula": "=1+1"}]
+
+
+def test_files_served_with_a_length_pass_untouched():
+    """A data package CSV offered for download keeps the bytes its hash was computed on."""
+    import asyncio
+
+    from terbuka.datasette_plugins.csv_safety import asgi_wrapper
+
+    body = b"a,b\r\n=1+1,-5\r\n"
+
+    async def app(scope, receive, send, length=True):
+        headers = [[b"content-type", b"text/csv; charset=utf-8"]]
+        if length:
+            headers.append([b"content-length", str(len(body)).encode()])
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    async def streamed(scope, receive, send):
+        await app(scope, receive, send, length=False)
+
+    async def run(inner):
+        sent = []
+
+        async def send(message):
+            sent.append(message)
+
+        scope = {
+            "type": "http",
+            "path": "/dataset/x/resource/1/download/t.csv",
+            "query_string": b"",
+        }
+        await asgi_wrapper(None)(inner)(scope, None, send)
+        return b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+
+    assert asyncio.run(run(app)) == body
+    assert asyncio.run(run(streamed)) == b"a,b\r\n'=1+1,-5\r\n"
