@@ -36,7 +36,7 @@ LABELS: dict[str, dict[str, str]] = {
         "id": "{passed} dari {total} pemeriksaan lolos",
         "en": "{passed} of {total} checks passed",
     },
-    "quarantined": {"id": "{count} baris dikarantina", "en": "{count} rows quarantined"},
+    "quarantined": {"id": "baris dikarantina: {count}", "en": "quarantined rows: {count}"},
     "quality_report": {"id": "laporan kualitas", "en": "quality report"},
     "quality_notes": {"id": "catatan kualitas", "en": "quality notes"},
     "privacy": {"id": "Privasi", "en": "Privacy"},

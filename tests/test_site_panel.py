@@ -3,6 +3,7 @@
 import json
 import re
 import xml.etree.ElementTree as ET
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -73,7 +74,7 @@ def test_quality_facts_come_from_the_run(datasette_url, published_demo):
     _, record = published_demo
     box = panel(page(datasette_url + "/procurement/releases?_lang=en").text)
     quarantined = record["tables"]["releases"]["quarantined"]
-    assert f"{quarantined} rows quarantined" in box
+    assert f"quarantined rows: {quarantined}" in box
     assert 'href="/procurement/_quality_notes"' in box
 
 
@@ -295,3 +296,30 @@ def test_the_api_examples_work_as_shown(datasette_url, published_demo):
         assert len(json.loads(result.stdout)) == min(100, awards)
     else:
         assert len(httpx.get(url, timeout=30).json()) == min(100, awards)
+
+
+def test_every_bundled_dataset_gets_its_panel_and_charts(demo_site, demo_site_url):
+    from terbuka.metadata import load_descriptor
+
+    _, records = demo_site
+    assert {"procurement", "budget", "service-kpi"} <= set(records)
+    for dataset in records:
+        charts = load_descriptor(dataset).get("charts") or {}
+        assert charts, f"{dataset} declares no charts"
+        html = page(f"{demo_site_url}/{dataset}?_lang=en").text
+        assert "About this data" in panel(html) and "checks passed" in panel(html)
+        assert html.count('class="tbk-svg"') == len(charts), dataset
+        for name, spec in charts.items():
+            svg = httpx.get(f"{demo_site_url}/-/terbuka/charts/{dataset}/{name}.svg", timeout=30)
+            assert svg.status_code == 200, (dataset, name, svg.text[:200])
+            marks = svg.text.count("<rect") + svg.text.count("<circle")
+            rows = get_json(
+                f"{demo_site_url}/{dataset}.json?_shape=array&sql=" + quote(spec["sql"])
+            )
+            drawn = [r for r in rows if r[spec["y"]] is not None][: spec.get("limit", 60)]
+            legend = (
+                len({r[spec["series"]] for r in rows})
+                if spec.get("series") and len({r[spec["series"]] for r in rows}) > 1
+                else 0
+            )
+            assert marks == len(drawn) + legend, (dataset, name)
