@@ -1,28 +1,56 @@
-"""Terbuka's Presidio recognizers, one class per kind of Indonesian personal data.
+"""Terbuka's Presidio recognizers, one class per kind of personal data.
 
 Each class has a stable id (its class name, as Presidio's predefined recognizers do) and
-is exercised by the table-driven tests in ``tests/test_recognizers.py``.
+is exercised by the table-driven tests in ``tests/test_recognizers.py``. ``TRIGGERS``
+maps each entity to a cheap regex the scanner runs first: text that cannot hold the
+entity is never handed to Presidio for it.
 """
 
+from .address import AddressRecognizer
 from .bank import BankAccountRecognizer
-from .nik import NikRecognizer
+from .base import DIGITS
+from .english import (
+    CreditCardNumberRecognizer,
+    EmailAddressRecognizer,
+    IbanCodeRecognizer,
+    IpAddressRecognizer,
+)
+from .nik import KkRecognizer, NikRecognizer
+from .nip import NipRecognizer
 from .npwp import NpwpRecognizer
-from .person import HonorificNameRecognizer
+from .person import GazetteerNameRecognizer, HonorificNameRecognizer
 from .phone import IndonesianPhoneRecognizer
 
 RECOGNIZERS = [
     NikRecognizer,
+    KkRecognizer,
     NpwpRecognizer,
+    NipRecognizer,
     IndonesianPhoneRecognizer,
-    HonorificNameRecognizer,
     BankAccountRecognizer,
+    AddressRecognizer,
+    HonorificNameRecognizer,
+    GazetteerNameRecognizer,
+    EmailAddressRecognizer,
+    IbanCodeRecognizer,
+    CreditCardNumberRecognizer,
+    IpAddressRecognizer,
 ]
 
 __all__ = [
+    "DIGITS",
     "RECOGNIZERS",
+    "AddressRecognizer",
     "BankAccountRecognizer",
+    "CreditCardNumberRecognizer",
+    "EmailAddressRecognizer",
+    "GazetteerNameRecognizer",
     "HonorificNameRecognizer",
+    "IbanCodeRecognizer",
     "IndonesianPhoneRecognizer",
+    "IpAddressRecognizer",
+    "KkRecognizer",
     "NikRecognizer",
+    "NipRecognizer",
     "NpwpRecognizer",
 ]

@@ -1,4 +1,4 @@
-"""Bank account numbers, recognised only next to a cue such as 'rekening' or 'no. rek'."""
+"""Bank account numbers, recognised only next to a cue: 'rekening', 'no. rek', a bank's name."""
 
 from __future__ import annotations
 
@@ -6,14 +6,43 @@ import re
 
 from .base import SpanRecognizer
 
+BANKS = (
+    r"BCA|BRI|BNI|BTN|BSI|BJB|BPD(?:\s+[A-Z][A-Za-z]+)?|Mandiri|CIMB(?:\s+Niaga)?|Danamon|Permata"
+    r"|Muamalat|Mega|OCBC(?:\s+NISP)?|Panin|Maybank|Sinarmas|Bukopin|Jatim|Jateng|DKI|Nagari"
+    r"|Sumut|Kaltim|Kalbar|Sulselbar|Papua|Bank\s+[A-Z][A-Za-z]+(?:\s+[A-Z][A-Za-z]+)?"
+)
+CUES = (
+    r"(?:nomor|no\.?)?\s*rekening|no\.?\s?rek\.?|rek\.|norek|a/c|acct\.?"
+    r"|account(?:\s+(?:number|no\.?))?|bank\s+account"
+)
+
 
 class BankAccountRecognizer(SpanRecognizer):
-    """Digits after rekening / no. rek / norek / account — but not after 'kode rekening'."""
+    """Digits after rekening / no. rek / account / a bank's name — not 'kode rekening'.
+
+    Budget account codes (``5.1.02.01.01.0024``) are written with dots between short
+    groups and are preceded by 'kode rekening' or 'akun'; both are rejected.
+    """
 
     ENTITY = "BANK_ACCOUNT"
     SCORE = 0.8
     REGEX = re.compile(
-        r"(?<!kode )(?<!kode\s)(?:rekening|no\.?\s?rek\.?|norek|nomor rekening|account(?: number| no\.?)?)"
-        r"(?:\s+(?:bank\s+)?[A-Z][A-Za-z]+)?\s*[:.]?\s*(?:no\.?\s*)?(?P<value>\d[\d\s.-]{5,22}\d)(?!\d)",
-        re.IGNORECASE,
+        rf"(?<![A-Za-z])(?:(?i:{CUES})(?:\s+(?i:bank\s+)?(?:{BANKS}))?|(?:{BANKS}))"
+        r"\s*[:.,]?\s*(?i:(?:no\.?|nomor|rek\.?|rekening)\s*[:.]?\s*)?"
+        r"(?P<value>\d[\d\s.-]{5,24}\d)(?![\d]|[.,]\d)",
     )
+    CONTEXT = ["rekening", "rek", "norek", "account", "a/c", "acct", "bank", "bca", "bri", "bni",
+               "btn", "bsi", "mandiri", "atas nama", "a.n."]  # fmt: skip
+    NEGATIVE_CONTEXT = ["kode rekening", "kode", "akun", "kd", "rp", "idr", "sebesar", "nilai"]
+    REJECT_INSIDE_CODES = True
+
+    def accept(self, match: re.Match) -> bool:  # noqa: D102
+        value = match.group("value")
+        digits = sum(ch.isdigit() for ch in value)
+        if not 8 <= digits <= 20:
+            return False
+        # A budget code or an amount: several dots between short groups.
+        if value.count(".") >= 2 and "-" not in value and " " not in value:
+            return False
+        before = match.string[max(0, match.start() - 12) : match.start()].lower()
+        return "kode" not in before and "akun" not in before

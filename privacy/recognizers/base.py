@@ -2,8 +2,10 @@
 
 Without an NLP model there are no lemmas, so Presidio's own context enhancer never
 fires. Each recognizer here therefore looks for its context words itself, in a window
-of text before the match, and lowers its score near words that mark a non-personal
-number (``kode``, ``paket``, ``rekening`` in ``kode rekening``).
+of text before (and just after) the match: the nearest cue wins, so ``NIK`` right before
+a number raises its score while ``kode RUP`` or ``kode rekening`` lowers it. Numbers that
+are only part of a longer code (``5.1.02.01.01.0024``, ``027/SPK/DPU/2024``) are not
+personal data and are rejected outright.
 """
 
 from __future__ import annotations
@@ -13,35 +15,72 @@ from typing import ClassVar
 
 from presidio_analyzer import EntityRecognizer, Pattern, PatternRecognizer, RecognizerResult
 
-WINDOW = 48
+WINDOW = 40
+AFTER = 16
 CONTEXT_BOOST = 0.35
 NEGATIVE_PENALTY = 0.4
+DIGITS = r"\d(?:[\s.()/+-]{0,2}\d){6,}"  # the shared trigger: a run of 7+ digits
+
+_CODE_BEFORE = re.compile(r"\d[./-]$|[A-Za-z]/$")
+_CODE_AFTER = re.compile(r"^(?:[./-]\d|/[A-Za-z])")
 
 
-def _words_re(words: list[str]) -> re.Pattern | None:
+def words_re(words: list[str] | tuple[str, ...]) -> re.Pattern | None:
+    """One case-insensitive regex for a list of cue words, whole words only."""
     if not words:
         return None
     alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
     return re.compile(rf"(?<![0-9A-Za-z])(?:{alternatives})(?![0-9A-Za-z])", re.IGNORECASE)
 
 
+def _last(pattern: re.Pattern | None, text: str) -> int:
+    """End position of the last match of ``pattern`` in ``text`` (-1 if none)."""
+    if pattern is None:
+        return -1
+    end = -1
+    for match in pattern.finditer(text):
+        end = match.end()
+    return end
+
+
+def inside_code(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` is only a piece of a longer dotted or slashed code."""
+    return bool(_CODE_BEFORE.search(text[max(0, start - 2) : start])) or bool(
+        _CODE_AFTER.search(text[end : end + 2])
+    )
+
+
 class ContextMixin:
-    """Adjust scores by context words found just before (or just after) a match."""
+    """Adjust scores by the nearest context word before a match (or a cue just after it)."""
 
     CONTEXT: ClassVar[list[str]] = []
     NEGATIVE_CONTEXT: ClassVar[list[str]] = []
+    REJECT_INSIDE_CODES: ClassVar[bool] = False
+    _positive: ClassVar[re.Pattern | None]
+    _negative: ClassVar[re.Pattern | None]
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls._positive = words_re(cls.CONTEXT)
+        cls._negative = words_re(cls.NEGATIVE_CONTEXT)
 
     def _adjust(self, text: str, results: list[RecognizerResult]) -> list[RecognizerResult]:
-        positive = _words_re(self.CONTEXT)
-        negative = _words_re(self.NEGATIVE_CONTEXT)
+        kept = []
         for result in results:
+            if self.REJECT_INSIDE_CODES and inside_code(text, result.start, result.end):
+                continue
             before = text[max(0, result.start - WINDOW) : result.start]
-            after = text[result.end : result.end + 16]
-            if positive and (positive.search(before) or positive.search(after)):
-                result.score = min(1.0, result.score + CONTEXT_BOOST)
-            if negative and negative.search(before):
+            positive = _last(self._positive, before)
+            negative = _last(self._negative, before)
+            if negative > positive:
                 result.score = max(0.0, result.score - NEGATIVE_PENALTY)
-        return results
+            elif positive >= 0 or (
+                self._positive is not None
+                and self._positive.search(text[result.end : result.end + AFTER])
+            ):
+                result.score = min(1.0, result.score + CONTEXT_BOOST)
+            kept.append(result)
+        return kept
 
 
 class IndonesianPatternRecognizer(ContextMixin, PatternRecognizer):
@@ -49,11 +88,12 @@ class IndonesianPatternRecognizer(ContextMixin, PatternRecognizer):
 
     ENTITY: ClassVar[str] = ""
     PATTERNS: ClassVar[list[Pattern]] = []
+    REJECT_INSIDE_CODES = True
 
     def __init__(self, supported_language: str = "id", **kwargs):
         super().__init__(
             supported_entity=self.ENTITY,
-            patterns=self.PATTERNS,
+            patterns=[Pattern(p.name, p.regex, p.score) for p in self.PATTERNS],
             context=self.CONTEXT,
             supported_language=supported_language,
             name=type(self).__name__,
@@ -63,6 +103,20 @@ class IndonesianPatternRecognizer(ContextMixin, PatternRecognizer):
     def analyze(self, text, entities, nlp_artifacts=None, regex_flags=None):  # noqa: D102
         results = super().analyze(text, entities, nlp_artifacts, regex_flags)
         return self._adjust(text, results)
+
+
+def result(recognizer: EntityRecognizer, entity: str, start: int, end: int, score: float):
+    """A ``RecognizerResult`` that names the recognizer that found it."""
+    return RecognizerResult(
+        entity,
+        start,
+        end,
+        score,
+        recognition_metadata={
+            RecognizerResult.RECOGNIZER_NAME_KEY: recognizer.name,
+            RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: recognizer.id,
+        },
+    )
 
 
 class SpanRecognizer(ContextMixin, EntityRecognizer):
@@ -93,21 +147,10 @@ class SpanRecognizer(ContextMixin, EntityRecognizer):
     def analyze(self, text, entities, nlp_artifacts=None):  # noqa: D102
         if entities and self.ENTITY not in entities:
             return []
-        results = []
+        found = []
         for match in self.REGEX.finditer(text):
             if not self.accept(match):
                 continue
             start, end = match.span("value")
-            results.append(
-                RecognizerResult(
-                    self.ENTITY,
-                    start,
-                    end,
-                    self.SCORE,
-                    recognition_metadata={
-                        RecognizerResult.RECOGNIZER_NAME_KEY: self.name,
-                        RecognizerResult.RECOGNIZER_IDENTIFIER_KEY: self.id,
-                    },
-                )
-            )
-        return self._adjust(text, results)
+            found.append(result(self, self.ENTITY, start, end, self.SCORE))
+        return self._adjust(text, found)

@@ -1,10 +1,20 @@
-"""Person names introduced by an honorific or a role (Bapak, Ibu, Sdr., a.n., pelapor …)."""
+"""Person names: after an honorific or a role, and two name-like words from the gazetteer.
+
+Without an NER model (none can be downloaded here), names are found two ways: a
+capitalised name after Bapak/Ibu/Sdr./a.n./pelapor/nama: and similar cues, and runs of
+two or more capitalised words that the names gazetteer (``privacy/data/*.txt``, curated
+by this project) or Indonesian name endings (-wati, -ningsih, -yanto …) mark as a name.
+Company and place names (``CV Budi Jaya``, ``PT Hasan Putra``, ``Jalan Ahmad Yani``,
+``Taman Bunga Indah``) are rejected by the organisation and place words around them.
+"""
 
 from __future__ import annotations
 
 import re
+from functools import cache
+from importlib import resources
 
-from .base import SpanRecognizer
+from .base import SpanRecognizer, result
 
 # Words after an honorific that make it a title or a place, not a person's name.
 NOT_NAMES = {
@@ -12,9 +22,71 @@ NOT_NAMES = {
     "kepala", "ketua", "rt", "rw", "direktur", "dinas", "negara", "pertiwi", "guru", "dokter",
     "hakim", "jaksa", "kapolres", "kapolda", "sekda", "sekretaris", "pejabat", "ppk", "pokja",
     "kades", "dan", "atau", "yang", "the", "of", "bapak", "ibu", "pimpinan", "panitia",
+    "cv", "pt", "ud", "pd", "toko", "koperasi", "yayasan", "bank", "firma", "perum", "tbk",
+    "dprd", "dpr", "kadis", "kabid", "kasi", "staf", "pengelola", "bendahara", "penyedia",
+    "pemilik", "pemenang", "saudara", "anda", "kami", "kita", "mereka", "rumah", "sakit",
+    "president", "minister", "governor", "mayor", "director", "chairman", "secretary",
 }  # fmt: skip
+ORGANISATION_OR_PLACE = {
+    "cv", "pt", "ud", "pd", "fa", "firma", "toko", "koperasi", "kop", "yayasan", "bank", "tbk",
+    "persero", "perum", "perumda", "bumd", "bumn", "kso", "jl", "jln", "jalan", "gg", "gang",
+    "desa", "dusun", "kelurahan", "kel", "kecamatan", "kec", "kabupaten", "kab", "kota",
+    "provinsi", "kampung", "perumahan", "griya", "graha", "villa", "taman", "pasar", "gedung",
+    "masjid", "musholla", "mushola", "gereja", "pura", "vihara", "klenteng", "sd", "sdn", "smp",
+    "smpn", "sma", "sman", "smk", "smkn", "mi", "mts", "ma", "madrasah", "pondok", "pesantren",
+    "universitas", "institut", "sekolah", "akademi", "politeknik", "rs", "rsud", "rsia",
+    "puskesmas", "klinik", "apotek", "hotel", "wisma", "restoran", "rumah", "warung", "kantor",
+    "dinas", "badan", "lembaga", "stadion", "lapangan", "terminal", "stasiun", "bandara",
+    "pelabuhan", "sungai", "kali", "gunung", "pantai", "pulau", "danau", "bukit", "lingkungan",
+    "blok", "komplek", "kompleks", "asrama", "street", "st", "road", "avenue", "university",
+    "hospital", "company", "inc", "ltd", "corp", "group", "konstruksi", "kontraktor", "teknik",
+    "abadi", "sentosa", "makmur", "sejahtera", "perkasa", "mandiri", "karya", "persada",
+    "nusantara", "cipta", "sarana", "mitra", "utama", "engineering", "consultant", "konsultan",
+    "trading", "tour", "travel", "motor", "farma", "medika", "husada", "sehat", "indonesia",
+    "raya", "baru", "lama", "timur", "barat", "utara", "selatan", "tengah", "pusat", "monumen",
+    "museum", "tugu", "alun", "lapas", "polres", "polsek", "kodim", "koramil", "rsj", "bpjs",
+}  # fmt: skip
+NAME_ENDINGS = re.compile(
+    r"(?:wati|yati|ningsih|ningrum|ningtyas|yanto|yanti|yono|iyah|udin|uddin|ullah|wan|arto"
+    r"|arno|anto|anti|ono|adi|ardi|arni|asih|yadi|yani)$",
+    re.IGNORECASE,
+)
+HONORIFICS = (
+    r"Bapak|Bpk|Ibu|Ibunda|Pak|Bu|Sdr|Sdri|Saudara|Saudari|Tn|Tuan|Ny|Nyonya|Nn|Nona|Mas|Mbak"
+    r"|Kak|Bang|Hj|H|Alm|Almh|Almarhum|Almarhumah|Dr|Drs|Dra|Ir|Prof|Mr|Mrs|Ms|Miss|Sir|Madam"
+)
+# Cues that introduce a name by themselves, and labels that do only with a colon
+# ("Nama Paket: ..." names a package, "Nama: ..." a person).
+ROLES = (
+    r"a\.\s?n\.|a/n|atas nama|pelapor|pengadu|bernama|nama lengkap|nama pelapor|nama pemohon"
+    r"|nama pemilik|nama ibu|nama ayah|nama wali|dilaporkan oleh|diadukan oleh|disampaikan oleh"
+    r"|reported by|full name"
+)
+LABELS = r"nama|name|narahubung|kontak|contact person|pemohon|penerima|pengirim|contact"
+_TOKEN = r"(?:[A-Z][a-z'’]+(?:-[A-Za-z][a-z'’]+)?|[A-Z]{2,}|[A-Z]\.)"
+_NAME = (
+    rf"(?P<value>{_TOKEN}(?:\s+(?:{_TOKEN}|bin|binti|van|de|al))*"
+    r"(?:,?\s+[A-Z][A-Za-z.]{0,6}\.)*)"
+)
 
-_NAME = r"(?P<value>[A-Z][a-zA-Z'’.-]+(?:\s+(?:[A-Z][a-zA-Z'’.-]+|bin|binti|van|de)){0,4})"
+
+@cache
+def gazetteer(name: str) -> frozenset[str]:
+    """Names shipped in ``privacy/data/<name>.txt`` (lower case, comments stripped)."""
+    text = resources.files("terbuka.privacy").joinpath("data", f"{name}.txt").read_text("utf-8")
+    return frozenset(
+        line.strip().lower() for line in text.splitlines() if line.strip() and line[0] != "#"
+    )
+
+
+def given_names() -> frozenset[str]:
+    """Given names of the gazetteer."""
+    return gazetteer("given-names")
+
+
+def family_names() -> frozenset[str]:
+    """Family and second names of the gazetteer."""
+    return gazetteer("family-names")
 
 
 class HonorificNameRecognizer(SpanRecognizer):
@@ -23,11 +95,66 @@ class HonorificNameRecognizer(SpanRecognizer):
     ENTITY = "PERSON"
     SCORE = 0.75
     REGEX = re.compile(
-        r"(?:(?<![A-Za-z])(?:Bapak|Ibu|Pak|Bu|Sdr|Sdri|Saudara|Saudari|Mr|Mrs|Ms|Hj|H|Dr|Drs|Ir)\.?\s+"
-        r"|(?<![A-Za-z])(?i:a\.\s?n\.|atas nama|pelapor|pengadu|nama(?: lengkap| pelapor)?)\s*[:.]?\s*)"
+        rf"(?:(?<![A-Za-z])(?i:{HONORIFICS})\.?\s+(?:(?:H|Hj|Dr|Drs|Dra|Ir|Prof)\.\s*)?"
+        rf"|(?<![A-Za-z])(?:(?i:{ROLES})\s*[:.]?|(?i:{LABELS})\s*:)\s*(?:(?i:{HONORIFICS})\.?\s+)?)"
         + _NAME
     )
 
     def accept(self, match: re.Match) -> bool:  # noqa: D102
-        first = match.group("value").split()[0].strip(".").lower()
-        return first not in NOT_NAMES
+        words = match.group("value").replace(".", " ").split()
+        return bool(words) and words[0].lower() not in NOT_NAMES
+
+
+_RUN = re.compile(rf"{_TOKEN}(?:\s+(?:{_TOKEN}|bin|binti))+")
+_WORD = re.compile(r"[A-Za-z'’]+(?:-[A-Za-z'’]+)?\.?")
+_CUE_BEFORE = re.compile(
+    r"(?i:\b(?:jl|jln|jalan|gg|gang|desa|dusun|kelurahan|kel|kecamatan|kec|kota|kabupaten|kab"
+    r"|cv|pt|ud|toko|perumahan|taman|masjid|gedung|sekolah|universitas|bank|hotel|pasar|komplek"
+    r"|kompleks|rs|rsud)\.?\s*)$"
+)
+
+
+class GazetteerNameRecognizer(SpanRecognizer):
+    """Two or more capitalised name-like words in a row, at least one from the gazetteer."""
+
+    ENTITY = "PERSON"
+    SCORE = 0.6
+    CONTEXT = ["nama", "pelapor", "oleh", "bernama", "warga", "saya", "kepada", "dari", "name"]
+
+    def analyze(self, text, entities, nlp_artifacts=None):  # noqa: D102
+        if entities and self.ENTITY not in entities:
+            return []
+        given, family = given_names(), family_names()
+        found = []
+        for run in _RUN.finditer(text):
+            words = [
+                (m.start() + run.start(), m.group().rstrip("."))
+                for m in _WORD.finditer(run.group())
+            ]
+            if any(w.lower() in ORGANISATION_OR_PLACE for _, w in words):
+                continue
+            if _CUE_BEFORE.search(text[max(0, run.start() - 14) : run.start()]):
+                continue
+            span: list[tuple[int, str]] = []
+            for item in [*words, (0, "")]:
+                word = item[1].lower()
+                if word and (
+                    word in given
+                    or word in family
+                    or word in ("bin", "binti")
+                    or (len(word) >= 5 and NAME_ENDINGS.search(word))
+                ):
+                    span.append(item)
+                    continue
+                found.extend(self._name(span, given, family))
+                span = []
+        return self._adjust(text, found)
+
+    def _name(self, span, given, family):
+        if len(span) < 2:
+            return []
+        known = sum(1 for _, w in span if w.lower() in given or w.lower() in family)
+        if not any(w.lower() in given for _, w in span) and known < 2:
+            return []
+        start, end = span[0][0], span[-1][0] + len(span[-1][1])
+        return [result(self, self.ENTITY, start, end, 0.8 if known >= 2 else self.SCORE)]

@@ -1,0 +1,37 @@
+"""Street addresses: Jl./Jalan/Gg. with a house number, RT/RW, Perum/Blok; English streets.
+
+A street name alone is not personal (``Pembangunan Jalan Ahmad Yani`` is a public
+work); a house number, a block or an RT/RW makes it somebody's address. Only the street
+part is replaced: the kelurahan, kecamatan and city that follow stay readable.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .base import SpanRecognizer
+
+_STREET = r"(?:Jl|Jln|Jalan|Gg|Gang|Lr|Lorong|Komp|Kompleks|Komplek|Perum|Perumahan|Griya|Dusun|Dsn|Kp|Kampung|Asrama)"
+_NAME = r"(?:[A-Z0-9][\w'’.-]*\.?|[a-z]{1,3}\.?)(?:\s+(?:[A-Z0-9][\w'’.-]*|[a-z]{1,3}\.?|gg\.?|no\.?)){0,6}?"
+_NUMBER = r"(?:No|Nomor|Nomer|Nmr|Blok|Blk|Kav|Kavling|Lt|Lantai)\.?\s*[:.]?\s*[A-Z]?\d+[A-Z]?(?:\s?[/-]\s?[A-Z]?\d+[A-Z]?)?"
+_RTRW = r"RT\.?\s*[:.]?\s*\d{1,3}(?:\s*[/,]?\s*RW\.?\s*[:.]?\s*\d{1,3}|\s*/\s*\d{1,3})?"
+_DETAIL = rf"(?:{_NUMBER}|{_RTRW}|Blok\s+[A-Z]{{1,2}}\d*)"
+_ENGLISH = (
+    r"\d{1,6}[A-Za-z]?\s+(?:[A-Z][\w'’.-]*\s+){1,4}"
+    r"(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl"
+    r"|Terrace|Square|Sq|Highway|Hwy|Parkway|Pkwy|Circle|Cir|Trail|Crescent|Close|Row|Alley)\.?"
+    r"(?:,?\s+(?:Apt|Apartment|Suite|Ste|Unit|Flat|#)\.?\s*\w+)?"
+)
+
+
+class AddressRecognizer(SpanRecognizer):
+    """A street with a house number, block or RT/RW; RT/RW after 'alamat'; English streets."""
+
+    ENTITY = "ADDRESS"
+    SCORE = 0.75
+    REGEX = re.compile(
+        rf"(?P<value>(?<![\w])(?i:{_STREET})\.?\s+{_NAME}(?:\s*,?\s*(?i:{_DETAIL}))+"
+        rf"|(?<=alamat )(?i:{_RTRW})|(?<=alamat: )(?i:{_RTRW})|(?<=tinggal di )(?i:{_RTRW})"
+        rf"|(?<=domisili )(?i:{_RTRW})|(?<![\w.,/-]){_ENGLISH})"
+    )
+    CONTEXT = ["alamat", "tinggal", "domisili", "rumah", "address", "lives", "resides"]

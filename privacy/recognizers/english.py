@@ -1,0 +1,81 @@
+"""Presidio's own offline recognizers, with terbuka's context handling where they need it.
+
+Presidio's predefined recognizers work offline (they are patterns and checksums), but
+rely on lemma-based context that a blank pipeline never produces, and some collide with
+Indonesian public-finance numbers: 16-digit package codes pass the Luhn check about one
+time in ten, and dotted budget codes look like IP addresses. These subclasses keep
+Presidio's patterns and validation and add terbuka's context rules.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from presidio_analyzer.predefined_recognizers import (
+    CreditCardRecognizer,
+    EmailRecognizer,
+    IbanRecognizer,
+    IpRecognizer,
+)
+
+from .base import ContextMixin
+
+CODE_CUES = ["kode", "kd", "rup", "paket", "tender", "kode rekening", "akun", "kontrak", "spk",
+             "versi", "version", "nomor surat", "no. surat"]  # fmt: skip
+
+
+class CreditCardNumberRecognizer(ContextMixin, CreditCardRecognizer):
+    """Presidio's Luhn-checked card numbers; 16 bare digits need a card cue to count."""
+
+    CONTEXT = ["card", "kartu", "kredit", "credit", "debit", "visa", "mastercard", "amex", "cc"]
+    NEGATIVE_CONTEXT = CODE_CUES
+    REJECT_INSIDE_CODES = True
+
+    def __init__(self, supported_language: str = "id"):
+        super().__init__(supported_language=supported_language, name=type(self).__name__)
+
+    def analyze(self, text, entities, nlp_artifacts=None, regex_flags=None):  # noqa: D102
+        results = super().analyze(text, entities, nlp_artifacts, regex_flags)
+        for item in results:
+            if text[item.start : item.end].isdigit():  # no separators: maybe a package code
+                item.score = min(item.score, 0.3)
+        return self._adjust(text, results)
+
+
+class IpAddressRecognizer(ContextMixin, IpRecognizer):
+    """Presidio's IPv4/IPv6 recognizer, minus dotted budget and work-unit codes."""
+
+    CONTEXT = ["ip", "ip address", "alamat ip", "host", "server"]
+    NEGATIVE_CONTEXT = CODE_CUES
+    REJECT_INSIDE_CODES = True
+
+    def __init__(self, supported_language: str = "id"):
+        super().__init__(supported_language=supported_language, name=type(self).__name__)
+
+    def analyze(self, text, entities, nlp_artifacts=None, regex_flags=None):  # noqa: D102
+        return self._adjust(text, super().analyze(text, entities, nlp_artifacts, regex_flags))
+
+
+@cache
+def _offline_extract():
+    """Tldextract with its bundled public-suffix snapshot: it never fetches the list."""
+    import tldextract
+
+    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+
+
+class EmailAddressRecognizer(EmailRecognizer):
+    """Presidio's e-mail pattern, validated with an offline public-suffix list."""
+
+    def __init__(self, supported_language: str = "id"):
+        super().__init__(supported_language=supported_language, name=type(self).__name__)
+
+    def validate_result(self, pattern_text: str) -> bool:  # noqa: D102
+        return _offline_extract()(pattern_text).fqdn != ""
+
+
+class IbanCodeRecognizer(IbanRecognizer):
+    """Presidio's IBAN recognizer with its checksum (foreign bank accounts)."""
+
+    def __init__(self, supported_language: str = "id"):
+        super().__init__(supported_language=supported_language, name=type(self).__name__)
