@@ -20,8 +20,31 @@ from typing import Any
 from terbuka.metadata import DescriptorError
 
 from .analyzer import PrivacyError
+from .columns import Detection, detect_column, entity_from_name
+from .generalise import generalise
 
-OPERATORS = ("keep", "drop", "redact", "mask", "hash", "scan")
+OPERATORS = ("keep", "drop", "redact", "replace", "mask", "hash", "generalise", "scan")
+# What a column gets when privacy.yml says nothing about it but its name or values show
+# what it holds: identifiers and contact details are replaced by their entity type,
+# dates of birth, ages and addresses keep only their coarse part.
+SAFE_DEFAULTS = {
+    "NIK": "replace",
+    "KK": "replace",
+    "NIP": "replace",
+    "NPWP": "replace",
+    "PHONE_NUMBER": "replace",
+    "EMAIL_ADDRESS": "replace",
+    "BANK_ACCOUNT": "replace",
+    "IBAN_CODE": "replace",
+    "CREDIT_CARD": "replace",
+    "IP_ADDRESS": "replace",
+    "PERSON": "replace",
+    "ADDRESS": "generalise",
+    "DATE_OF_BIRTH": "generalise",
+    "AGE": "generalise",
+}
+# Never published, whatever a policy says: not for officials either.
+NEVER_PUBLISHED = ("NIK", "KK", "NIP")
 POLICY_KEYS = {
     "default",
     "columns",
@@ -42,6 +65,7 @@ class ColumnPolicy:
     entity: str = ""
     json: str = ""
     keep_last: int = 4
+    official: bool = False
 
 
 @dataclass
@@ -55,14 +79,33 @@ class PrivacyPolicy:
     raw: dict[str, Any] = field(default_factory=dict)
 
     def for_column(self, table: str, column: str) -> ColumnPolicy:
-        """The policy for ``table.column``."""
+        """The policy for ``table.column`` (the file's ``default`` when none is listed)."""
+        return self.listed(table, column) or self.default
+
+    def listed(self, table: str, column: str) -> ColumnPolicy | None:
+        """The policy privacy.yml lists for ``table.column``, if any."""
         name = f"{table}.{column}"
         if name in self.exact:
             return self.exact[name]
         for pattern, policy in self.patterns:
             if fnmatch.fnmatchcase(name, pattern):
                 return policy
-        return self.default
+        return None
+
+    @property
+    def quasi_identifiers(self) -> dict[str, list[str]]:
+        """``{table: [columns]}`` declared for k-anonymity."""
+        return {t: list(c) for t, c in (self.raw.get("quasi_identifiers") or {}).items()}
+
+    @property
+    def k(self) -> int:
+        """The minimum group size for k-anonymity and small cells (default 5)."""
+        return int(self.raw.get("k", 5))
+
+    @property
+    def retention_days(self) -> int:
+        """Days unredacted raw data may stay in private state (default 30)."""
+        return int(self.raw.get("retention_days", 30))
 
     def published_columns(self, table: str, columns: list[str]) -> list[str]:
         """The columns that survive the policy (dropped ones removed), in order."""
@@ -96,12 +139,40 @@ def load_policy(data: dict[str, Any], path: Path | str = "privacy.yml") -> Priva
             "scan": [p.split(".") for p in document.get("scan") or []],
             "keep_keys": set(document.get("keep_keys") or []),
         }
+    for name in data.get("officials") or []:
+        if not isinstance(name, str) or "." not in name:
+            raise DescriptorError(
+                f"{path}: key 'officials': write columns as table.column (or *.column)"
+            )
+        spec = ColumnPolicy("scan", "PERSON", official=True)
+        if any(ch in name for ch in "*?["):
+            policy.patterns.insert(0, (name, spec))
+        else:
+            policy.exact[name] = spec
+    _check_disclosure(data, path)
     for name, spec in [*policy.exact.items(), *policy.patterns]:
         if spec.json and spec.json not in policy.documents:
             raise DescriptorError(
                 f"{path}: key 'columns.{name}': no JSON policy named {spec.json!r}"
             )
     return policy
+
+
+def _check_disclosure(data: dict[str, Any], path: Path | str) -> None:
+    quasi = data.get("quasi_identifiers")
+    if quasi is not None and not (
+        isinstance(quasi, dict)
+        and all(isinstance(c, list) and all(isinstance(x, str) for x in c) for c in quasi.values())
+    ):
+        raise DescriptorError(
+            f"{path}: key 'quasi_identifiers': expected a mapping of table to a list of columns"
+        )
+    for key, low in (("k", 2), ("retention_days", 0)):
+        value = data.get(key)
+        if value is not None and (
+            not isinstance(value, int) or isinstance(value, bool) or value < low
+        ):
+            raise DescriptorError(f"{path}: key {key!r}: expected a whole number of at least {low}")
 
 
 def _spec(value: Any, path: Path | str, key: str) -> ColumnPolicy:
@@ -131,6 +202,11 @@ def hash_value(value: Any, key: bytes) -> str:
     return hmac.new(key, str(value).encode("utf-8"), hashlib.sha256).hexdigest()[:16]
 
 
+def replace_value(entity: str) -> str:
+    """The placeholder a whole replaced cell gets, as in free text: ``<NIK>``."""
+    return f"<{entity or 'PERSONAL_DATA'}>"
+
+
 def mask_value(value: Any, keep_last: int) -> str:
     """All but the last ``keep_last`` characters replaced by ``*``."""
     text = str(value)
@@ -140,13 +216,24 @@ def mask_value(value: Any, keep_last: int) -> str:
 
 
 class Redactor:
-    """Applies a policy to rows; counts what it removed, never records a value."""
+    """Applies a policy to rows; counts what it removed, never records a value.
+
+    Each column's plan is the policy privacy.yml lists for it, else a safe default for
+    what its name and values show it holds (``columns.py``), else the file's
+    ``default``. It is decided per batch from that batch's rows — so a run's output does
+    not depend on how batches are spread over worker processes — unless ``fix`` decided
+    it up front from a sample (``terbuka redact``). A column privacy.yml keeps (or lists
+    under ``officials``) that holds NIK, KK or NIP values stops the run.
+    """
 
     def __init__(self, policy: PrivacyPolicy, scanner: Any, hash_key: bytes):
         self.policy = policy
         self.scanner = scanner
         self.hash_key = hash_key
         self.report: Counter = Counter()
+        self.detections: dict[tuple[str, str], Detection] = {}
+        self._plans: dict[tuple[str, str], ColumnPolicy] = {}
+        self._officials_scanner: Any = None
 
     def rows(self, table: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Redact every row of a table in place; returns the same list."""
@@ -157,7 +244,7 @@ class Redactor:
             if len(row) != len(columns):
                 columns = list(dict.fromkeys(c for r in rows for c in r))
                 break
-        plans = [(column, self.policy.for_column(table, column)) for column in columns]
+        plans = [(column, self.plan(table, column, rows)) for column in columns]
         for column, policy in plans:
             if policy.operator == "keep":
                 continue
@@ -165,31 +252,80 @@ class Redactor:
                 self._apply(table, column, policy, row)
         return rows
 
+    def plan(self, table: str, column: str, rows: list[dict[str, Any]]) -> ColumnPolicy:
+        """The policy applied to ``table.column`` for these rows."""
+        fixed = self._plans.get((table, column))
+        return fixed if fixed is not None else self._decide(table, column, rows)
+
+    def fix(self, table: str, columns: list[str], sample: list[dict[str, Any]]) -> None:
+        """Decide every column's plan once from a sample; later batches keep it."""
+        for column in columns:
+            self._plans[(table, column)] = self._decide(table, column, sample)
+
+    def _decide(self, table: str, column: str, rows: list[dict[str, Any]]) -> ColumnPolicy:
+        listed = self.policy.listed(table, column)
+        if listed is not None and listed.operator not in ("keep", "scan") and not listed.official:
+            return listed
+        detection = self._detect(table, column, rows)
+        if listed is not None:
+            if (listed.operator == "keep" or listed.official) and (
+                detection.entity in NEVER_PUBLISHED
+            ):
+                what = "officials" if listed.official else "keep"
+                raise PrivacyError(
+                    f"{table}.{column}: privacy.yml says {what}, but the column holds "
+                    f"{detection.entity} values ({detection.source}); NIK, KK and NIP are "
+                    "never published"
+                )
+            return listed
+        if detection.entity in SAFE_DEFAULTS and self.policy.default.operator != "keep":
+            return ColumnPolicy(SAFE_DEFAULTS[detection.entity], detection.entity)
+        return self.policy.default
+
+    def _detect(self, table: str, column: str, rows: list[dict[str, Any]]) -> Detection:
+        if not hasattr(self.scanner, "findings"):  # a stand-in scanner: names only
+            detection = Detection(entity_from_name(column), "name")
+        else:
+            detection = detect_column(column, (r.get(column) for r in rows), self.scanner)
+        self.detections[(table, column)] = detection
+        return detection
+
     def _apply(self, table: str, column: str, policy: ColumnPolicy, row: dict[str, Any]) -> None:
         value = row.get(column)
         operator = policy.operator
+        entity = policy.entity or "PERSONAL_DATA"
         if operator == "drop":
             row.pop(column, None)
             if value not in (None, ""):
-                self.report[(table, column, policy.entity or "PERSONAL_DATA", "drop")] += 1
+                self.report[(table, column, entity, "drop")] += 1
             return
         if value in (None, ""):
             return
         try:
             if operator == "scan":
-                if isinstance(value, str):
-                    row[column] = self.text(table, column, value)
+                if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**6:
+                    scanned = self.text(table, column, str(value), policy.official)
+                    if scanned != str(value):
+                        row[column] = scanned
+                elif isinstance(value, str):
+                    row[column] = self.text(table, column, value, policy.official)
             elif operator == "json":
                 row[column] = self.document(table, column, value, policy.json)
             elif operator == "redact":
                 row[column] = None
-                self.report[(table, column, policy.entity or "PERSONAL_DATA", "redact")] += 1
+                self.report[(table, column, entity, "redact")] += 1
+            elif operator == "replace":
+                row[column] = replace_value(policy.entity)
+                self.report[(table, column, entity, "replace")] += 1
             elif operator == "hash":
                 row[column] = hash_value(value, self.hash_key)
-                self.report[(table, column, policy.entity or "PERSONAL_DATA", "hash")] += 1
+                self.report[(table, column, entity, "hash")] += 1
             elif operator == "mask":
                 row[column] = mask_value(value, policy.keep_last)
-                self.report[(table, column, policy.entity or "PERSONAL_DATA", "mask")] += 1
+                self.report[(table, column, entity, "mask")] += 1
+            elif operator == "generalise":
+                row[column] = generalise(value, policy.entity)
+                self.report[(table, column, entity, "generalise")] += 1
         except PrivacyError:
             raise
         except Exception as error:
@@ -197,9 +333,14 @@ class Redactor:
                 f"{table}.{column}: {operator} failed: {type(error).__name__}"
             ) from error
 
-    def text(self, table: str, column: str, value: str) -> str:
-        """Free text with every personal-data span replaced."""
-        redacted, kinds = self.scanner.scan(value)
+    def text(self, table: str, column: str, value: str, official: bool = False) -> str:
+        """Free text with every personal-data span replaced (officials' names kept)."""
+        scanner = self.scanner
+        if official:
+            if self._officials_scanner is None:
+                self._officials_scanner = scanner.without("PERSON")
+            scanner = self._officials_scanner
+        redacted, kinds = scanner.scan(value)
         for kind in kinds:
             self.report[(table, column, kind, "replace")] += 1
         return redacted

@@ -92,7 +92,7 @@ def test_a_privacy_failure_stops_the_run(demo_sources, tmp_path, monkeypatch):
     from terbuka.pipelines.runner import run_dataset
     from terbuka.privacy import scanner
 
-    def broken(self, value):
+    def broken(self, *args):
         raise PrivacyError("personal-data scan failed: test")
 
     monkeypatch.setattr(scanner.TextScanner, "_analyze", broken)

@@ -53,7 +53,8 @@ NAME_ENDINGS = re.compile(
 )
 HONORIFICS = (
     r"Bapak|Bpk|Ibu|Ibunda|Pak|Bu|Sdr|Sdri|Saudara|Saudari|Tn|Tuan|Ny|Nyonya|Nn|Nona|Mas|Mbak"
-    r"|Kak|Bang|Hj|H|Alm|Almh|Almarhum|Almarhumah|Dr|Drs|Dra|Ir|Prof|Mr|Mrs|Ms|Miss|Sir|Madam"
+    r"|Kak|Bang|Hj|H|Alm|Almh|Almarhum|Almarhumah|Dr|Drg|Drs|Dra|Ir|Prof|Tgk|Teuku|Raden|Mr|Mrs"
+    r"|Ms|Miss|Sir|Madam"
 )
 # Cues that introduce a name by themselves, and labels that do only with a colon
 # ("Nama Paket: ..." names a package, "Nama: ..." a person).
@@ -79,6 +80,11 @@ def gazetteer(name: str) -> frozenset[str]:
     )
 
 
+def common_words() -> frozenset[str]:
+    """Capitalised words that are not names (sentence starts, package titles)."""
+    return gazetteer("common-words")
+
+
 def given_names() -> frozenset[str]:
     """Given names of the gazetteer."""
     return gazetteer("given-names")
@@ -95,7 +101,7 @@ class HonorificNameRecognizer(SpanRecognizer):
     ENTITY = "PERSON"
     SCORE = 0.75
     REGEX = re.compile(
-        rf"(?:(?<![A-Za-z])(?i:{HONORIFICS})\.?\s+(?:(?:H|Hj|Dr|Drs|Dra|Ir|Prof)\.\s*)?"
+        rf"(?:(?<![A-Za-z])(?i:{HONORIFICS})\.?\s+(?:(?:H|Hj|Dr|Drg|Drs|Dra|Ir|Prof)\.\s*)?"
         rf"|(?<![A-Za-z])(?:(?i:{ROLES})\s*[:.]?|(?i:{LABELS})\s*:)\s*(?:(?i:{HONORIFICS})\.?\s+)?)"
         + _NAME
     )
@@ -124,7 +130,7 @@ class GazetteerNameRecognizer(SpanRecognizer):
     def analyze(self, text, entities, nlp_artifacts=None):  # noqa: D102
         if entities and self.ENTITY not in entities:
             return []
-        given, family = given_names(), family_names()
+        given, family, common = given_names(), family_names(), common_words()
         found = []
         for run in _RUN.finditer(text):
             words = [
@@ -138,12 +144,7 @@ class GazetteerNameRecognizer(SpanRecognizer):
             span: list[tuple[int, str]] = []
             for item in [*words, (0, "")]:
                 word = item[1].lower()
-                if word and (
-                    word in given
-                    or word in family
-                    or word in ("bin", "binti")
-                    or (len(word) >= 5 and NAME_ENDINGS.search(word))
-                ):
+                if word and word not in common and (len(word) > 1 or word in given):
                     span.append(item)
                     continue
                 found.extend(self._name(span, given, family))
@@ -151,10 +152,17 @@ class GazetteerNameRecognizer(SpanRecognizer):
         return self._adjust(text, found)
 
     def _name(self, span, given, family):
+        """A name: two or more words, one of them a known name, most of them name-like."""
         if len(span) < 2:
             return []
-        known = sum(1 for _, w in span if w.lower() in given or w.lower() in family)
-        if not any(w.lower() in given for _, w in span) and known < 2:
+        lowered = [w.lower() for _, w in span]
+        known = sum(1 for w in lowered if w in given or w in family)
+        if not known:
             return []
+        namelike = known + sum(
+            1
+            for w in lowered
+            if w not in given and w not in family and len(w) >= 5 and NAME_ENDINGS.search(w)
+        )
         start, end = span[0][0], span[-1][0] + len(span[-1][1])
-        return [result(self, self.ENTITY, start, end, 0.8 if known >= 2 else self.SCORE)]
+        return [result(self, self.ENTITY, start, end, 0.8 if namelike >= 2 else self.SCORE)]

@@ -28,12 +28,12 @@ class IndonesianPhoneRecognizer(IndonesianPatternRecognizer):
         ),
         Pattern(
             "landline (+62)",
-            r"(?<![\d.,/])\(?\+62\)?[\s.-]?\d{1,3}[\s.-]\d{3,4}[\s.-]?\d{2,5}" + _END,
+            r"(?<![\d.,/])\(?\+62\)?[\s.-]?\(?\d{1,4}\)?[\s.-]?\d{3,4}[\s.-]?\d{2,5}" + _END,
             0.65,
         ),
         Pattern(
             "landline (separated)",
-            r"(?<![\d.,/])0[2-9]\d{1,2}[\s-]\d{3,4}[\s-]?\d{2,5}" + _END,
+            r"(?<![\d.,/])0\d{2,3}[\s-]\d{3,4}[\s-]?\d{3,5}" + _END,
             0.5,
         ),
         Pattern("landline (bare)", r"(?<![\d.,/])0[2-9]\d{7,10}" + _END, 0.35),

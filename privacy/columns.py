@@ -1,0 +1,164 @@
+"""Which personal data a column holds, from its name and a sample of its values.
+
+Presidio's structured support (presidio-structured) is the model: decide per column,
+then apply one operator to the whole column. It looks at values only and gives one
+entity per column, which is wrong for free text; here the column name counts too
+(``nik``, ``no_hp``, ``nama_pelapor``, ``alamat``), values are checked with the same
+recognizers as free text, and a column whose values are sentences is left to ``scan``.
+
+A column is treated as holding an entity when its name says so (and its values do not
+contradict it), or when at least ``VALUE_SHARE`` of the sampled values *are* that entity
+(one finding covering almost the whole cell), whatever the column is called.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+SAMPLE = 200
+VALUE_SHARE = 0.3
+FULL_CELL = 0.8
+
+# Column-name tokens (names are lower-cased and split on anything not a letter or digit).
+NAME_RULES: list[tuple[str, re.Pattern]] = [
+    ("NIP", re.compile(r"(?:^|_)nip(?:_|$)|nomor_induk_pegawai")),
+    ("KK", re.compile(r"(?:^|_)(?:kk|no_kk|nkk|kartu_keluarga)(?:_|$)")),
+    ("NIK", re.compile(r"(?:^|_)(?:nik|ktp|e_ktp|nomor_induk_kependudukan|national_id)(?:_|$)")),
+    ("NPWP", re.compile(r"npwp|(?:^|_)tax_id(?:_|$)")),
+    ("EMAIL_ADDRESS", re.compile(r"(?:^|_)(?:email|e_mail|surel|mail)(?:_|$)")),
+    (
+        "PHONE_NUMBER",
+        re.compile(
+            r"(?:^|_)(?:telp|telepon|telpon|tlp|phone|hp|handphone|ponsel|wa|whatsapp|fax|faks"
+            r"|mobile|telephone|no_telp|no_hp)(?:_|$)"
+        ),
+    ),
+    (
+        "BANK_ACCOUNT",
+        re.compile(r"(?:^|_)(?:no_rek|norek|rekening|rek|account|iban|bank_account)(?:_|$)"),
+    ),
+    ("DATE_OF_BIRTH", re.compile(r"(?:tgl|tanggal)_lahir|birth|(?:^|_)(?:dob|ttl)(?:_|$)")),
+    ("AGE", re.compile(r"(?:^|_)(?:umur|usia|age)(?:_|$)")),
+    ("ADDRESS", re.compile(r"(?:^|_)(?:alamat|address|domisili|street|jalan)(?:_|$)")),
+    (
+        "PERSON",
+        re.compile(
+            r"(?:^|_)(?:nama|name)_(?:lengkap|pelapor|pemohon|pengadu|ppk|pokja|pemilik|wakil|kontak"
+            r"|pic|petugas|pegawai|pejabat|penerima|pengirim|ibu|ayah|wali|direktur|pengurus)"
+            r"|(?:^|_)(?:nama|name|full_name|first_name|last_name|nama_lengkap|pelapor|pengadu"
+            r"|pemohon|contact_name|contact_person|narahubung|wakil_sah_penyedia|pic)$"
+            r"|(?:^|_)pemilik_rek"
+        ),
+    ),
+]
+# Tokens that make a column public whatever else its name says (an office's address,
+# a budget account code, the name of a bank or a package).
+PUBLIC_TOKENS = re.compile(
+    r"(?:^|_)(?:kode|kd|akun|belanja|anggaran|satker|kantor|instansi|dinas|lpse|klpd|paket"
+    r"|kegiatan|program|barang|bank_name|nama_bank|nama_rek_bank|bank)(?:_|$)"
+)
+FREE_TEXT_LENGTH = 40
+
+
+@dataclass(frozen=True)
+class Detection:
+    """What a column holds: the entity, where that came from, and the share of values."""
+
+    entity: str = ""
+    source: str = ""  # "name", "values", "name+values"; "" when nothing was found
+    share: float = 0.0
+    free_text: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        """For ``terbuka scan --json`` and the privacy report (never a value)."""
+        return {
+            "entity": self.entity,
+            "source": self.source,
+            "share": round(self.share, 3),
+            "free_text": self.free_text,
+        }
+
+
+def normalise(column: str) -> str:
+    """``No. HP (WA)`` → ``no_hp_wa``."""
+    return "_".join(re.findall(r"[a-z0-9]+", column.lower()))
+
+
+def entity_from_name(column: str) -> str:
+    """The entity a column's name announces, or ``""``."""
+    name = normalise(column)
+    for entity, rule in NAME_RULES:
+        if rule.search(name):
+            if entity in ("ADDRESS", "BANK_ACCOUNT", "PERSON") and PUBLIC_TOKENS.search(name):
+                if not (entity == "PERSON" and re.search(r"pemilik_rek", name)):
+                    continue
+            return entity
+    return ""
+
+
+def cell_entity(value: str, scanner: Any) -> str:
+    """The entity a whole cell is, if one finding covers almost all of it."""
+    text = value.strip()
+    if not text:
+        return ""
+    cache = scanner.__dict__.setdefault("_cell_entities", {})
+    if text in cache:
+        return cache[text]
+    found = ""
+    for finding in scanner.findings(text):
+        if (finding.end - finding.start) >= FULL_CELL * len(text):
+            found = finding.entity_type
+            break
+    if len(cache) > 100_000:
+        cache.clear()
+    cache[text] = found
+    return found
+
+
+def detect_column(column: str, values: Iterable[Any], scanner: Any) -> Detection:
+    """Decide what ``column`` holds from its name and up to ``SAMPLE`` of its values."""
+    sample = []
+    for value in values:
+        if value in (None, ""):
+            continue
+        sample.append(str(value))
+        if len(sample) >= SAMPLE:
+            break
+    named = entity_from_name(column)
+    free_text = bool(sample) and (
+        sum(len(v) > FREE_TEXT_LENGTH and v.count(" ") >= 4 for v in sample) > len(sample) / 2
+    )
+    counted = Counter(cell_entity(v, scanner) for v in sample) if sample else Counter()
+    counted.pop("", None)
+    entity, hits = counted.most_common(1)[0] if counted else ("", 0)
+    share = hits / len(sample) if sample else 0.0
+    if named and (not sample or counted.get(named) or not free_text):
+        if named == "PERSON" and sample and _mostly_organisations(sample):
+            named = ""
+        else:
+            both = counted.get(named, 0) / len(sample) if sample else 0.0
+            return Detection(named, "name+values" if both else "name", both, free_text)
+    if entity and share >= VALUE_SHARE and not free_text:
+        return Detection(entity, "values", share, free_text)
+    return Detection("", "", share, free_text)
+
+
+_ORGANISATION = re.compile(
+    r"^(?:CV|PT|UD|PD|Fa|Firma|Toko|Koperasi|Yayasan|Perum|Perumda|KSO)\b\.?|\bTbk\b",
+    re.IGNORECASE,
+)
+
+
+def _mostly_organisations(sample: list[str]) -> bool:
+    return sum(bool(_ORGANISATION.search(v.strip())) for v in sample) > len(sample) / 2
+
+
+def detect_columns(
+    columns: list[str], rows: list[dict[str, Any]], scanner: Any
+) -> dict[str, Detection]:
+    """``detect_column`` for every column of a sample of row dicts."""
+    return {c: detect_column(c, (row.get(c) for row in rows), scanner) for c in columns}
