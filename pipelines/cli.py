@@ -536,3 +536,195 @@ def feedback(directory: Path, handled: tuple[int, ...], show_all: bool, as_json:
         )
         for line in feedback_store.clean(report["message"]).splitlines():
             click.echo(f"    {line}")
+
+
+@cli.command()
+@click.argument("input_path", metavar="INPUT.csv", type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    "output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write the redacted CSV (written only if redaction succeeds).",
+)
+@click.option(
+    "--policy",
+    "policy_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A privacy.yml with csv.<column> policies (default: detect and scan everything).",
+)
+@click.option("--workers", type=int, default=None, help="Worker processes (default: 2).")
+def redact(input_path: Path, output: Path, policy_path: Path | None, workers: int | None) -> None:
+    """Replace personal data in any CSV file, keeping its rows, order and columns.
+
+    Each column is classified from its name and a sample of its values; identifiers and
+    contact details are replaced by their entity type (<NIK>, <PHONE_NUMBER>), free text
+    is scanned and personal data replaced in place. A one-screen summary goes to stderr.
+    """
+    from terbuka.privacy import PrivacyError, Redactor, TextScanner
+    from terbuka.privacy.csvfile import (
+        CsvError,
+        column_summary,
+        policy_from,
+        read_csv,
+        redact_table,
+    )
+
+    from .errors import EXIT_STOPPED, InputError
+    from .state import hash_key, state_dir
+
+    try:
+        table = read_csv(input_path) if input_path.is_file() else None
+        if table is None:
+            raise InputError(str(input_path), "no such file")
+        policy = policy_from(policy_path)
+        key, origin = hash_key(state_dir(output.parent))
+        redactor = Redactor(policy, TextScanner(), key)
+        header, rows = redact_table(table, redactor, workers)
+    except CsvError as error:
+        raise InputError(str(input_path), str(error).split(": ", 1)[-1]) from None
+    except PrivacyError as error:
+        click.echo(f"Error: {input_path}: stopped, nothing written: {error}", err=True)
+        sys.exit(EXIT_STOPPED)
+    from terbuka.privacy.csvfile import write_csv
+
+    write_csv(table, header, rows, output)
+    summary = column_summary(redactor, table.columns)
+    removed = sum(redactor.report.values())
+    click.echo(
+        f"{input_path} → {output}: {len(rows)} rows, {len(header)} of {len(table.columns)} "
+        f"columns, {removed} personal-data values replaced (hash key: {origin})",
+        err=True,
+    )
+    for item in summary:
+        found = ", ".join(f"{e} {n}" for e, n in item["found"].items()) or "-"
+        detected = f"{item['detected']} ({item['source']})" if item["detected"] else "-"
+        click.echo(
+            f"  {item['column'][:28]:<28} {detected:<28} {item['operator']:<10} {found}", err=True
+        )
+
+
+@cli.command()
+@click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
+@json_option
+@click.option(
+    "--policy",
+    "policy_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A privacy.yml to show which operator each column would get.",
+)
+def scan(input_path: Path, as_json: bool, policy_path: Path | None) -> None:
+    """Report what personal data INPUT (a CSV file) holds, per column, without writing data.
+
+    Shows for each column what its name and values say it holds, the operator `redact`
+    would apply, and how many values of each entity type its cells contain. Values are
+    never printed.
+    """
+    from terbuka.privacy import PrivacyError, Redactor, TextScanner
+    from terbuka.privacy.csvfile import CsvError, policy_from, read_csv, scan_table
+
+    from .errors import EXIT_STOPPED, InputError
+
+    try:
+        if not input_path.is_file():
+            raise InputError(str(input_path), "no such file")
+        table = read_csv(input_path)
+        scanner = TextScanner()
+        result = scan_table(table, scanner, Redactor(policy_from(policy_path), scanner, b""))
+    except CsvError as error:
+        raise InputError(str(input_path), str(error).split(": ", 1)[-1]) from None
+    except PrivacyError as error:
+        click.echo(f"Error: {input_path}: scan failed: {error}", err=True)
+        sys.exit(EXIT_STOPPED)
+    if as_json:
+        click.echo(
+            json.dumps(
+                {"file": str(input_path), "rows": len(table.rows), "columns": result},
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return
+    click.echo(f"{input_path}: {len(table.rows)} rows, {len(result)} columns")
+    for item in result:
+        found = ", ".join(f"{e} {n}" for e, n in item["found"].items()) or "-"
+        detected = f"{item['detected']} ({item['source']})" if item["detected"] else "-"
+        click.echo(f"  {item['column'][:28]:<28} {detected:<28} {item['operator']:<10} {found}")
+
+
+@cli.command()
+@click.argument("dataset")
+@out_option()
+@click.option("--rollback", is_flag=True, help="Restore the previous publication instead of none.")
+@click.option("--ckan", "ckan_url", help="Also take the dataset down on this CKAN.")
+@click.option("--ckan-id", help="The dataset's name in CKAN (default: DATASET).")
+@click.option("--purge", is_flag=True, help="Purge the CKAN dataset instead of making it private.")
+@json_option
+def withdraw(
+    dataset: str,
+    out_dir: Path,
+    rollback: bool,
+    ckan_url: str | None,
+    ckan_id: str | None,
+    purge: bool,
+    as_json: bool,
+) -> None:
+    """Take DATASET's publication down after a leak, or roll it back with --rollback.
+
+    The withdrawn database and files leave DIR at once and are kept in the private
+    state folder (owner-only, subject to retention_days). With --ckan, the CKAN
+    dataset is made private (or purged); the token comes from CKAN_API_TOKEN.
+    """
+    from terbuka.catalogs.withdraw import CkanWithdrawError, withdraw_from_ckan
+    from terbuka.publish.withdraw import WithdrawError
+    from terbuka.publish.withdraw import withdraw as withdraw_publication
+
+    from .errors import EXIT_STOPPED, UsageError
+    from .runner import _write_record, new_run_id, now
+    from .state import private_dir, state_dir
+
+    name = Path(dataset).name
+    record: dict[str, Any] = {
+        "run_id": new_run_id(),
+        "dataset": name,
+        "status": "rolled_back" if rollback else "withdrawn",
+        "started": now(),
+        "out": str(out_dir),
+    }
+    try:
+        record["publication"] = withdraw_publication(
+            out_dir, name, private_dir(state_dir(out_dir) / "withdrawn"), rollback
+        )
+    except WithdrawError as error:
+        if not ckan_url:
+            raise UsageError(str(error)) from None
+        record["publication"] = {"error": str(error)}
+    code = EXIT_OK
+    if ckan_url:
+        try:
+            record["ckan"] = withdraw_from_ckan(ckan_url, ckan_id or name, purge)
+        except CkanWithdrawError as error:
+            record["ckan"] = {"error": str(error)}
+            record["error"] = str(error)
+            code = EXIT_STOPPED
+    record["finished"] = now()
+    _write_record(out_dir, record)
+    if as_json:
+        click.echo(json.dumps(record, ensure_ascii=False, indent=2))
+    else:
+        publication = record["publication"]
+        if "withdrawn_run_id" in publication:
+            restored = publication.get("restored_run_id")
+            click.echo(
+                f"{name}: publication {publication['withdrawn_run_id']} withdrawn from {out_dir}"
+                + (f"; restored {restored}" if restored else "")
+                + f" (kept privately in {publication['kept_in']})",
+                err=True,
+            )
+        if "ckan" in record:
+            click.echo(
+                f"{name}: CKAN: {record['ckan'].get('action') or record['ckan'].get('error')}",
+                err=True,
+            )
+        click.echo("Restart any running `terbuka serve` so Datasette drops open handles.", err=True)
+    sys.exit(code)

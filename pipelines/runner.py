@@ -24,7 +24,15 @@ from pathlib import Path
 from typing import Any
 
 from terbuka.metadata import Descriptor, DescriptorError, load_descriptor
-from terbuka.privacy import PrivacyError, Redactor, TextScanner, load_policy
+from terbuka.privacy import (
+    PrivacyError,
+    Redactor,
+    TextScanner,
+    disclosure,
+    load_policy,
+    report,
+    retention,
+)
 from terbuka.publish import changes, database, datapackage, site, swap
 
 from . import plugins, work
@@ -168,6 +176,7 @@ def _execute(run: Run, sources: list[str], progress: Progress, force: bool) -> N
     policy = load_policy(descriptor.privacy, descriptor.folder / "privacy.yml")
 
     _stage(run, "extract", progress)
+    record["retention"] = retention.purge_expired(run.state, policy.retention_days)
     run.inputs = resolve_inputs(sources, run)
     record["inputs"] = [i.as_record() for i in run.inputs]
     fingerprint = _fingerprint(run)
@@ -229,10 +238,9 @@ def _execute(run: Run, sources: list[str], progress: Progress, force: bool) -> N
         for table in published
     }
     record["privacy"] = _privacy_totals(run.privacy)
-    record["privacy_detail"] = [
-        {"table": t, "column": c, "entity": e, "operator": o, "count": n}
-        for (t, c, e, o), n in sorted(run.privacy.items())
-    ]
+    record["privacy_detail"] = report.detail(run.privacy)
+    writer.system("_privacy", report.table_rows(run.run_id, run.privacy))
+    record["disclosure"] = disclosure.apply_k_anonymity(db, policy.quasi_identifiers, policy.k)
     record["notes"] = dict(run.notes)
     record["quality"] = _quality_summary(run)
     _gate(run, pipeline, record)
@@ -254,6 +262,7 @@ def _execute(run: Run, sources: list[str], progress: Progress, force: bool) -> N
         folder.mkdir()
         extra = pipeline.package_extra(published) if hasattr(pipeline, "package_extra") else None
         package_path = datapackage.write_package(db, folder, descriptor, published, extra)
+        report.write_report(folder, record)
         db.close()
         errors = datapackage.validate_package(package_path, run.workers or work.default_workers())
     record["quality"]["package_valid"] = not errors

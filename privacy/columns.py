@@ -49,8 +49,8 @@ NAME_RULES: list[tuple[str, re.Pattern]] = [
         re.compile(
             r"(?:^|_)(?:nama|name)_(?:lengkap|pelapor|pemohon|pengadu|ppk|pokja|pemilik|wakil|kontak"
             r"|pic|petugas|pegawai|pejabat|penerima|pengirim|ibu|ayah|wali|direktur|pengurus)"
-            r"|(?:^|_)(?:nama|name|full_name|first_name|last_name|nama_lengkap|pelapor|pengadu"
-            r"|pemohon|contact_name|contact_person|narahubung|wakil_sah_penyedia|pic)$"
+            r"|^(?:full_name|first_name|last_name|nama_lengkap|pelapor|pengadu|pemohon"
+            r"|contact_name|contact_person|narahubung|wakil_sah_penyedia|pic)$"
             r"|(?:^|_)pemilik_rek"
         ),
     ),
@@ -61,6 +61,9 @@ PUBLIC_TOKENS = re.compile(
     r"(?:^|_)(?:kode|kd|akun|belanja|anggaran|satker|kantor|instansi|dinas|lpse|klpd|paket"
     r"|kegiatan|program|barang|bank_name|nama_bank|nama_rek_bank|bank)(?:_|$)"
 )
+# Generic name columns (``nama``, ``name``, ``buyer_name``) hold organisations as often
+# as people: they count as PERSON only when their values agree.
+WEAK_PERSON = re.compile(r"(?:^|_)(?:nama|name)$")
 FREE_TEXT_LENGTH = 40
 
 
@@ -129,6 +132,12 @@ def detect_column(column: str, values: Iterable[Any], scanner: Any) -> Detection
         if len(sample) >= SAMPLE:
             break
     named = entity_from_name(column)
+    if (
+        not named
+        and WEAK_PERSON.search(normalise(column))
+        and not PUBLIC_TOKENS.search(normalise(column))
+    ):
+        named = "PERSON?"
     free_text = bool(sample) and (
         sum(len(v) > FREE_TEXT_LENGTH and v.count(" ") >= 4 for v in sample) > len(sample) / 2
     )
@@ -136,6 +145,8 @@ def detect_column(column: str, values: Iterable[Any], scanner: Any) -> Detection
     counted.pop("", None)
     entity, hits = counted.most_common(1)[0] if counted else ("", 0)
     share = hits / len(sample) if sample else 0.0
+    if named == "PERSON?":
+        named = "PERSON" if sample and counted.get("PERSON", 0) >= VALUE_SHARE * len(sample) else ""
     if named and (not sample or counted.get(named) or not free_text):
         if named == "PERSON" and sample and _mostly_organisations(sample):
             named = ""

@@ -103,3 +103,56 @@ def suppress_small_cells(
                     if row.get(other) is not None:
                         row[other] = SUPPRESSED
     return suppressed
+
+
+def enforce_k_anonymity_db(db: Any, table: str, quasi_identifiers: list[str], k: int) -> dict:
+    """``enforce_k_anonymity`` on a built SQLite table (a sqlite-utils ``Database``).
+
+    Groups are counted in SQL; only rows of groups smaller than ``k`` are read and
+    updated, so a large table costs one ``GROUP BY``. Returns the report as a dict
+    (smallest group before and after, values suppressed — never a value).
+    """
+    if table not in db.table_names():
+        return {"table": table, "error": "no such table"}
+    present = set(db[table].columns_dict)
+    missing = [c for c in quasi_identifiers if c not in present]
+    if missing:
+        raise ValueError(f"{table}: quasi-identifier columns not published: {', '.join(missing)}")
+    columns = ", ".join(f"[{c}]" for c in quasi_identifiers)
+    rows = [
+        {**dict(zip(quasi_identifiers, r[1:], strict=True)), "rowid": r[0]}
+        for r in db.execute(f"select rowid, {columns} from [{table}]").fetchall()
+    ]
+    report = enforce_k_anonymity(rows, quasi_identifiers, k)
+    before = report.as_dict()
+    changed = [r for r in rows if any(r[c] is SUPPRESSED for c in quasi_identifiers)]
+    assignments = ", ".join(f"[{c}] = ?" for c in quasi_identifiers)
+    with db.conn:
+        db.conn.executemany(
+            f"update [{table}] set {assignments} where rowid = ?",
+            [[r[c] for c in quasi_identifiers] + [r["rowid"]] for r in changed],
+        )
+    after = group_sizes(rows, quasi_identifiers)
+    complete = [n for key, n in after.items() if SUPPRESSED not in key]
+    return {
+        "table": table,
+        **before,
+        "smallest_group_after": min(complete) if complete else 0,
+    }
+
+
+def apply_k_anonymity(db: Any, quasi_identifiers: dict[str, list[str]], k: int) -> list[dict]:
+    """k-anonymity on every table a descriptor declares quasi-identifiers for.
+
+    A declared column that is not published is a descriptor error: disclosure control
+    that silently does nothing must stop the run like any other privacy failure.
+    """
+    from .analyzer import PrivacyError
+
+    reports = []
+    for table, columns in quasi_identifiers.items():
+        try:
+            reports.append(enforce_k_anonymity_db(db, table, columns, k))
+        except ValueError as error:
+            raise PrivacyError(f"k-anonymity: {error}") from error
+    return reports
