@@ -248,9 +248,42 @@ class Redactor:
         for column, policy in plans:
             if policy.operator == "keep":
                 continue
+            if policy.operator == "scan" and hasattr(self.scanner, "scan_many"):
+                self._scan_column(table, column, policy, rows)
+                continue
             for row in rows:
                 self._apply(table, column, policy, row)
         return rows
+
+    def _scan_column(
+        self, table: str, column: str, policy: ColumnPolicy, rows: list[dict[str, Any]]
+    ) -> None:
+        """``scan`` a whole column at once: one Presidio call per batch of distinct texts."""
+        targets = []
+        for row in rows:
+            value = row.get(column)
+            if isinstance(value, str) and value:
+                targets.append((row, value))
+            elif isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**6:
+                targets.append((row, str(value)))
+        if not targets:
+            return
+        scanner = self.scanner
+        if policy.official:
+            if self._officials_scanner is None:
+                self._officials_scanner = scanner.without("PERSON")
+            scanner = self._officials_scanner
+        try:
+            results = scanner.scan_many([value for _, value in targets])
+        except PrivacyError:
+            raise
+        except Exception as error:
+            raise PrivacyError(f"{table}.{column}: scan failed: {type(error).__name__}") from error
+        for (row, value), (redacted, kinds) in zip(targets, results, strict=True):
+            if redacted != value or isinstance(row[column], str):
+                row[column] = redacted
+            for kind in kinds:
+                self.report[(table, column, kind, "replace")] += 1
 
     def plan(self, table: str, column: str, rows: list[dict[str, Any]]) -> ColumnPolicy:
         """The policy applied to ``table.column`` for these rows."""

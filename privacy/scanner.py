@@ -10,14 +10,21 @@ Presidio is then asked only for those entities, so only their recognizers run.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections import Counter, OrderedDict
 from typing import Any
 
 from .analyzer import PrivacyError, build_anonymizer, config, shared_analyzer
 from .recognizers.bank import BANKS, CUES
+from .recognizers.base import GAP
 from .recognizers.person import _RUN, _WORD, HONORIFICS, LABELS, ROLES, family_names, given_names
 
 CACHE_SIZE = 200_000
+# Texts are analysed many at a time, joined by a separator no recognizer can match across
+# and wider than any context window, so one Presidio call serves a whole batch.
+SEPARATOR = GAP
+BATCH_CHARS = 20_000
+_MAYBE = re.compile(r"[0-9A-Z@]")
 _DIGIT_RUN = re.compile(r"\d(?:[\s.()+-]{0,2}\d)*")
 _IP = re.compile(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}|[0-9a-fA-F]{1,4}::?[0-9a-fA-F]{1,4}:")
 _BANK_CUE = re.compile(rf"(?i:{CUES})|{BANKS}")
@@ -107,6 +114,79 @@ class TextScanner:
         if len(self._cache) > CACHE_SIZE:
             self._cache.popitem(last=False)
         return result
+
+    def scan_many(self, values: list[str]) -> list[tuple[str, tuple[str, ...]]]:
+        """``scan`` for many texts, with one Presidio call per batch of new texts."""
+        results: list[tuple[str, tuple[str, ...]] | None] = [None] * len(values)
+        todo: dict[str, list[int]] = {}
+        for index, value in enumerate(values):
+            if not value or not _MAYBE.search(value):
+                results[index] = (value, ())
+                continue
+            cached = self._cache.get(value)
+            if cached is not None:
+                results[index] = cached
+                continue
+            todo.setdefault(value, []).append(index)
+        batch: list[str] = []
+        size = 0
+        for value in [*todo, None]:
+            if value is not None:
+                batch.append(value)
+                size += len(value)
+                if size < BATCH_CHARS:
+                    continue
+            if batch:
+                for text, found in zip(batch, self._analyze_batch(batch), strict=True):
+                    self._remember(text, found)
+                    for index in todo[text]:
+                        results[index] = found
+            batch, size = [], 0
+        return results  # type: ignore[return-value]
+
+    def _remember(self, value: str, result: tuple[str, tuple[str, ...]]) -> None:
+        self._cache[value] = result
+        if len(self._cache) > CACHE_SIZE:
+            self._cache.popitem(last=False)
+
+    def _analyze_batch(self, texts: list[str]) -> list[tuple[str, tuple[str, ...]]]:
+        """Analyse texts joined by ``SEPARATOR``; fall back to one by one if a span crosses."""
+        if len(texts) == 1:
+            return [self._analyze(texts[0], self.entities)]
+        joined = SEPARATOR.join(texts)
+        starts, position = [], 0
+        for text in texts:
+            starts.append(position)
+            position += len(text) + len(SEPARATOR)
+        try:
+            findings = self.analyzer.analyze(
+                text=joined, language=self.language, entities=self.entities
+            )
+            if not findings:
+                return [(text, ()) for text in texts]
+            segment = [bisect_right(starts, f.start) - 1 for f in findings]
+            if any(
+                f.end > starts[i] + len(texts[i]) for f, i in zip(findings, segment, strict=True)
+            ):
+                return [self._analyze(text, self.entities) for text in texts]
+            redacted = self.anonymizer.anonymize(text=joined, analyzer_results=findings)
+        except PrivacyError:
+            raise
+        except Exception as error:
+            raise PrivacyError(
+                f"personal-data scan failed: {type(error).__name__}: {error}"
+            ) from error
+        parts = redacted.text.split(SEPARATOR)
+        if len(parts) != len(texts):
+            return [self._analyze(text, self.entities) for text in texts]
+        out_starts, position = [], 0
+        for part in parts:
+            out_starts.append(position)
+            position += len(part) + len(SEPARATOR)
+        kinds: list[list[str]] = [[] for _ in texts]
+        for item in sorted(redacted.items, key=lambda i: i.start):
+            kinds[bisect_right(out_starts, item.start) - 1].append(item.entity_type)
+        return [(part, tuple(k)) for part, k in zip(parts, kinds, strict=True)]
 
     def findings(self, value: str) -> list[Any]:
         """Presidio's results for a text (spans and scores), for column detection."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from .base import SpanRecognizer
+from .base import SpanRecognizer, first_chars
 
 _STREET = r"(?:Jl|Jln|Jalan|Gg|Gang|Lr|Lorong|Komp|Kompleks|Komplek|Perum|Perumahan|Griya|Dusun|Dsn|Kp|Kampung|Asrama)"
 _NAME = r"(?:[A-Z0-9][\w'’.-]*\.?|[a-z]{1,3}\.?)(?:\s+(?:[A-Z0-9][\w'’.-]*|[a-z]{1,3}\.?|gg\.?|no\.?)){0,6}?"
@@ -29,8 +29,15 @@ class AddressRecognizer(SpanRecognizer):
 
     ENTITY = "ADDRESS"
     SCORE = 0.75
+    # Every address form here starts with a street word, RT, or an English house number.
+    TRIGGER = re.compile(
+        first_chars(_STREET, "rt 0 1 2 3 4 5 6 7 8 9")
+        + rf"(?:\b(?i:{_STREET}|rt)\b|\d+[A-Za-z]?\s+[A-Z])"
+    )
+    BEFORE = 16
+    AFTER = 160
     REGEX = re.compile(
-        rf"(?P<value>(?<![\w])(?i:{_STREET})\.?\s+{_NAME}(?:\s*,?\s*(?i:{_DETAIL}))+"
+        rf"(?P<value>\b(?i:{_STREET})\.?\s+{_NAME}(?:\s*,?\s*(?i:{_DETAIL}))+"
         rf"|(?<=alamat )(?i:{_RTRW})|(?<=alamat: )(?i:{_RTRW})|(?<=tinggal di )(?i:{_RTRW})"
         rf"|(?<=domisili )(?i:{_RTRW})|(?<![\w.,/-]){_ENGLISH})"
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from .base import SpanRecognizer
+from .base import DIGIT_TRIGGER, SpanRecognizer, first_chars
 
 BANKS = (
     r"BCA|BRI|BNI|BTN|BSI|BJB|BPD(?:\s+[A-Z][A-Za-z]+)?|Mandiri|CIMB(?:\s+Niaga)?|Danamon|Permata"
@@ -26,8 +26,10 @@ class BankAccountRecognizer(SpanRecognizer):
 
     ENTITY = "BANK_ACCOUNT"
     SCORE = 0.8
+    TRIGGER = DIGIT_TRIGGER
     REGEX = re.compile(
-        rf"(?<![A-Za-z])(?:(?i:{CUES})(?:\s+(?i:bank\s+)?(?:{BANKS}))?|(?:{BANKS}))"
+        first_chars(CUES, BANKS, "nomor no")
+        + rf"\b(?:(?i:{CUES})(?:\s+(?i:bank\s+)?(?:{BANKS}))?|(?:{BANKS}))"
         r"\s*[:.,]?\s*(?i:(?:no\.?|nomor|rek\.?|rekening)\s*[:.]?\s*)?"
         r"(?P<value>\d[\d\s.-]{5,24}\d)(?![\d]|[.,]\d)",
     )

@@ -9,6 +9,7 @@ Presidio's patterns and validation and add terbuka's context rules.
 
 from __future__ import annotations
 
+import re
 from functools import cache
 
 from presidio_analyzer.predefined_recognizers import (
@@ -18,15 +19,16 @@ from presidio_analyzer.predefined_recognizers import (
     IpRecognizer,
 )
 
-from .base import ContextMixin
+from .base import LONG_NUMBER_TRIGGER, ContextMixin, WindowedMixin
 
 CODE_CUES = ["kode", "kd", "rup", "paket", "tender", "kode rekening", "akun", "kontrak", "spk",
              "versi", "version", "nomor surat", "no. surat"]  # fmt: skip
 
 
-class CreditCardNumberRecognizer(ContextMixin, CreditCardRecognizer):
+class CreditCardNumberRecognizer(WindowedMixin, ContextMixin, CreditCardRecognizer):
     """Presidio's Luhn-checked card numbers; 16 bare digits need a card cue to count."""
 
+    TRIGGER = LONG_NUMBER_TRIGGER
     CONTEXT = ["card", "kartu", "kredit", "credit", "debit", "visa", "mastercard", "amex", "cc"]
     NEGATIVE_CONTEXT = CODE_CUES
     REJECT_INSIDE_CODES = True
@@ -35,16 +37,20 @@ class CreditCardNumberRecognizer(ContextMixin, CreditCardRecognizer):
         super().__init__(supported_language=supported_language, name=type(self).__name__)
 
     def analyze(self, text, entities, nlp_artifacts=None, regex_flags=None):  # noqa: D102
-        results = super().analyze(text, entities, nlp_artifacts, regex_flags)
+        results = self.windowed(
+            text, lambda part: CreditCardRecognizer.analyze(self, part, entities, None, regex_flags)
+        )
         for item in results:
             if text[item.start : item.end].isdigit():  # no separators: maybe a package code
                 item.score = min(item.score, 0.3)
         return self._adjust(text, results)
 
 
-class IpAddressRecognizer(ContextMixin, IpRecognizer):
+class IpAddressRecognizer(WindowedMixin, ContextMixin, IpRecognizer):
     """Presidio's IPv4/IPv6 recognizer, minus dotted budget and work-unit codes."""
 
+    TRIGGER = re.compile(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d|[0-9A-Fa-f]{0,4}::?[0-9A-Fa-f]{1,4}:")
+    BEFORE = 60
     CONTEXT = ["ip", "ip address", "alamat ip", "host", "server"]
     NEGATIVE_CONTEXT = CODE_CUES
     REJECT_INSIDE_CODES = True
@@ -53,7 +59,10 @@ class IpAddressRecognizer(ContextMixin, IpRecognizer):
         super().__init__(supported_language=supported_language, name=type(self).__name__)
 
     def analyze(self, text, entities, nlp_artifacts=None, regex_flags=None):  # noqa: D102
-        return self._adjust(text, super().analyze(text, entities, nlp_artifacts, regex_flags))
+        results = self.windowed(
+            text, lambda part: IpRecognizer.analyze(self, part, entities, None, regex_flags)
+        )
+        return self._adjust(text, results)
 
 
 @cache
@@ -64,14 +73,26 @@ def _offline_extract():
     return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
 
 
-class EmailAddressRecognizer(EmailRecognizer):
-    """Presidio's e-mail pattern, validated with an offline public-suffix list."""
+class EmailAddressRecognizer(WindowedMixin, EmailRecognizer):
+    """Presidio's e-mail pattern, validated with an offline public-suffix list.
+
+    Presidio's e-mail regex is slow on long text; it runs only around each ``@``.
+    """
+
+    TRIGGER = re.compile("@")
+    BEFORE = 80
+    AFTER = 120
 
     def __init__(self, supported_language: str = "id"):
         super().__init__(supported_language=supported_language, name=type(self).__name__)
 
     def validate_result(self, pattern_text: str) -> bool:  # noqa: D102
         return _offline_extract()(pattern_text).fqdn != ""
+
+    def analyze(self, text, entities, nlp_artifacts=None, regex_flags=None):  # noqa: D102
+        return self.windowed(
+            text, lambda part: EmailRecognizer.analyze(self, part, entities, None, regex_flags)
+        )
 
 
 class IbanCodeRecognizer(IbanRecognizer):

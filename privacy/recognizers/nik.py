@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from presidio_analyzer import Pattern
 
-from .base import IndonesianPatternRecognizer
+from .base import LONG_NUMBER_TRIGGER, IndonesianPatternRecognizer
 
 # Province codes (two first digits), including the Papua provinces created in 2022.
 PROVINCES = {
@@ -50,6 +50,7 @@ class NikRecognizer(IndonesianPatternRecognizer):
     """Nomor Induk Kependudukan, validated by its structure (it has no check digit)."""
 
     ENTITY = "NIK"
+    TRIGGER = LONG_NUMBER_TRIGGER
     PATTERNS = [Pattern("NIK (16 digits)", _SIXTEEN, 0.6), Pattern("NIK (grouped)", _GROUPED, 0.55)]
     CONTEXT = NIK_CUES
     NEGATIVE_CONTEXT = [*NOT_PERSONAL, *KK_CUES]
@@ -68,6 +69,7 @@ class KkRecognizer(IndonesianPatternRecognizer):
     """Nomor Kartu Keluarga: same shape as a NIK, so it counts only next to a KK cue."""
 
     ENTITY = "KK"
+    TRIGGER = LONG_NUMBER_TRIGGER
     PATTERNS = [Pattern("KK (16 digits)", _SIXTEEN, 0.3), Pattern("KK (grouped)", _GROUPED, 0.3)]
     CONTEXT = KK_CUES
     NEGATIVE_CONTEXT = [*NOT_PERSONAL, *NIK_CUES]

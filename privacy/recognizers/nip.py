@@ -6,7 +6,7 @@ from datetime import date
 
 from presidio_analyzer import Pattern
 
-from .base import IndonesianPatternRecognizer
+from .base import LONG_NUMBER_TRIGGER, IndonesianPatternRecognizer
 
 
 def valid_nip(digits: str) -> bool:
@@ -32,6 +32,7 @@ class NipRecognizer(IndonesianPatternRecognizer):
     """Nomor Induk Pegawai: ``196508121990031002`` or ``19650812 199003 1 002``."""
 
     ENTITY = "NIP"
+    TRIGGER = LONG_NUMBER_TRIGGER
     PATTERNS = [
         Pattern("NIP (18 digits)", r"(?<![\d.,])\d{18}(?![\d]|[.,]\d)", 0.75),
         Pattern("NIP (grouped)", r"(?<![\d.,])\d{8}[ .]\d{6}[ .]\d[ .]\d{3}(?!\d)", 0.8),

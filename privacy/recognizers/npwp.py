@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from presidio_analyzer import Pattern
 
-from .base import IndonesianPatternRecognizer
+from .base import LONG_NUMBER_TRIGGER, IndonesianPatternRecognizer
 
 
 class NpwpRecognizer(IndonesianPatternRecognizer):
@@ -14,6 +14,7 @@ class NpwpRecognizer(IndonesianPatternRecognizer):
     """
 
     ENTITY = "NPWP"
+    TRIGGER = LONG_NUMBER_TRIGGER
     PATTERNS = [
         Pattern("NPWP (formatted)", r"(?<![\d.])\d{2}\.\d{3}\.\d{3}\.\d[-.]\d{3}\.\d{3}(?![\d])", 0.85),
         Pattern("NPWP (spaced)", r"(?<![\d.])\d{2}[ -]\d{3}[ -]\d{3}[ -]\d[ -]\d{3}[ -]\d{3}(?![\d])", 0.45),

@@ -14,7 +14,7 @@ import re
 from functools import cache
 from importlib import resources
 
-from .base import SpanRecognizer, result
+from .base import SpanRecognizer, first_chars, result
 
 # Words after an honorific that make it a title or a place, not a person's name.
 NOT_NAMES = {
@@ -100,10 +100,11 @@ class HonorificNameRecognizer(SpanRecognizer):
 
     ENTITY = "PERSON"
     SCORE = 0.75
+    TRIGGER = None
     REGEX = re.compile(
-        rf"(?:(?<![A-Za-z])(?i:{HONORIFICS})\.?\s+(?:(?:H|Hj|Dr|Drg|Drs|Dra|Ir|Prof)\.\s*)?"
-        rf"|(?<![A-Za-z])(?:(?i:{ROLES})\s*[:.]?|(?i:{LABELS})\s*:)\s*(?:(?i:{HONORIFICS})\.?\s+)?)"
-        + _NAME
+        first_chars(HONORIFICS, ROLES, LABELS)
+        + rf"(?:\b(?i:{HONORIFICS})\.?\s+(?:(?:H|Hj|Dr|Drg|Drs|Dra|Ir|Prof)\.\s*)?"
+        rf"|\b(?:(?i:{ROLES})\s*[:.]?|(?i:{LABELS})\s*:)\s*(?:(?i:{HONORIFICS})\.?\s+)?)" + _NAME
     )
 
     def accept(self, match: re.Match) -> bool:  # noqa: D102
@@ -125,6 +126,7 @@ class GazetteerNameRecognizer(SpanRecognizer):
 
     ENTITY = "PERSON"
     SCORE = 0.6
+    TRIGGER = None
     CONTEXT = ["nama", "pelapor", "oleh", "bernama", "warga", "saya", "kepada", "dari", "name"]
 
     def analyze(self, text, entities, nlp_artifacts=None):  # noqa: D102
