@@ -277,7 +277,7 @@ def evaluate_table(data, headers: list[str], workers: int) -> dict:
     position = {c: i for i, c in enumerate(kept_columns)}
     leaked, planted_n, tags, true_tags = Counter(), Counter(), Counter(), Counter()
     controls_total = controls_kept = 0
-    for (cells, planted, kept), row in zip(data, out, strict=True):
+    for (_cells, planted, kept), row in zip(data, out, strict=True):
         output = {
             c: str(row[position[rename[c]]] or "") for c in MEANINGFUL if rename[c] in position
         }

@@ -54,14 +54,14 @@ NAME_ENDINGS = re.compile(
 HONORIFICS = (
     r"Bapak|Bpk|Ibu|Ibunda|Pak|Bu|Sdr|Sdri|Saudara|Saudari|Tn|Tuan|Ny|Nyonya|Nn|Nona|Mas|Mbak"
     r"|Kak|Bang|Hj|H|Alm|Almh|Almarhum|Almarhumah|Dr|Drg|Drs|Dra|Ir|Prof|Tgk|Teuku|Raden|Mr|Mrs"
-    r"|Ms|Miss|Sir|Madam"
+    r"|Ms|Miss|Sir|Madam|R\.M|R\.A|R\.Ay|Rr|R"
 )
 # Cues that introduce a name by themselves, and labels that do only with a colon
 # ("Nama Paket: ..." names a package, "Nama: ..." a person).
 ROLES = (
     r"a\.\s?n\.|a/n|atas nama|pelapor|pengadu|bernama|nama lengkap|nama pelapor|nama pemohon"
     r"|nama pemilik|nama ibu|nama ayah|nama wali|dilaporkan oleh|diadukan oleh|disampaikan oleh"
-    r"|reported by|full name"
+    r"|reported by|full name|saya|nama saya|my name is|i am"
 )
 LABELS = r"nama|name|narahubung|kontak|contact person|pemohon|penerima|pengirim|contact"
 _TOKEN = r"(?:[A-Z][a-z'’]+(?:-[A-Za-z][a-z'’]+)?|[A-Z]{2,}|[A-Z]\.)"
@@ -109,7 +109,11 @@ class HonorificNameRecognizer(SpanRecognizer):
 
     def accept(self, match: re.Match) -> bool:  # noqa: D102
         words = match.group("value").replace(".", " ").split()
-        return bool(words) and words[0].lower() not in NOT_NAMES
+        return (
+            bool(words)
+            and words[0].lower() not in NOT_NAMES
+            and words[0].lower() not in common_words()
+        )
 
 
 _RUN = re.compile(rf"{_TOKEN}(?:\s+(?:{_TOKEN}|bin|binti))+")
