@@ -174,7 +174,9 @@ def test_redact_bad_input_is_one_line_and_exit_2(tmp_path):
     policy = tmp_path / "p.yml"
     policy.write_text("columns:\n  csv.nik: shred\n")
     write(tmp_path / "in.csv", ROWS)
-    result = invoke("redact", str(tmp_path / "in.csv"), "--out", str(target), "--policy", str(policy))
+    result = invoke(
+        "redact", str(tmp_path / "in.csv"), "--out", str(target), "--policy", str(policy)
+    )
     assert result.returncode == 2 and "shred" in result.stderr
     assert not target.exists()
 

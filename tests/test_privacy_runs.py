@@ -158,7 +158,10 @@ def test_a_run_applies_k_anonymity_and_publishes_its_privacy_report(
             "select table_name, column_name, entity, operator, count from _privacy"
         )
     }
-    detail = {(d["table"], d["column"], d["entity"], d["operator"]): d["count"] for d in record["privacy_detail"]}
+    detail = {
+        (d["table"], d["column"], d["entity"], d["operator"]): d["count"]
+        for d in record["privacy_detail"]
+    }
     assert published == detail and detail
     report_file = json.loads((out / "procurement" / "privacy.json").read_text())
     assert report_file["run_id"] == record["run_id"] and report_file["hash_key"] in (
