@@ -122,6 +122,22 @@ def cell_entity(value: str, scanner: Any) -> str:
     return found
 
 
+def cell_entities(values: list[str], scanner: Any) -> list[str]:
+    """``cell_entity`` for many values, with one Presidio call per batch when possible."""
+    if not hasattr(scanner, "findings_many"):
+        return [cell_entity(v, scanner) for v in values]
+    texts = [v.strip() for v in values]
+    entities = []
+    for text, found in zip(texts, scanner.findings_many(texts), strict=True):
+        entity = ""
+        for finding in found:
+            if text and (finding.end - finding.start) >= FULL_CELL * len(text):
+                entity = finding.entity_type
+                break
+        entities.append(entity)
+    return entities
+
+
 def detect_column(column: str, values: Iterable[Any], scanner: Any) -> Detection:
     """Decide what ``column`` holds from its name and up to ``SAMPLE`` of its values."""
     sample = []
@@ -141,7 +157,7 @@ def detect_column(column: str, values: Iterable[Any], scanner: Any) -> Detection
     free_text = bool(sample) and (
         sum(len(v) > FREE_TEXT_LENGTH and v.count(" ") >= 4 for v in sample) > len(sample) / 2
     )
-    counted = Counter(cell_entity(v, scanner) for v in sample) if sample else Counter()
+    counted = Counter(cell_entities(sample, scanner)) if sample else Counter()
     counted.pop("", None)
     entity, hits = counted.most_common(1)[0] if counted else ("", 0)
     share = hits / len(sample) if sample else 0.0

@@ -188,6 +188,43 @@ class TextScanner:
             kinds[bisect_right(out_starts, item.start) - 1].append(item.entity_type)
         return [(part, tuple(k)) for part, k in zip(parts, kinds, strict=True)]
 
+    def findings_many(self, values: list[str]) -> list[list[Any]]:
+        """Presidio's results for many texts (one call per batch), in each text's coordinates."""
+        out: list[list[Any]] = [[] for _ in values]
+        batch: list[int] = []
+        size = 0
+        for index in [*range(len(values)), None]:
+            if index is not None:
+                batch.append(index)
+                size += len(values[index])
+                if size < BATCH_CHARS:
+                    continue
+            if not batch:
+                continue
+            texts = [values[i] for i in batch]
+            joined = SEPARATOR.join(texts)
+            starts, position = [], 0
+            for text in texts:
+                starts.append(position)
+                position += len(text) + len(SEPARATOR)
+            try:
+                found = self.analyzer.analyze(
+                    text=joined, language=self.language, entities=self.entities
+                )
+            except PrivacyError:
+                raise
+            except Exception as error:
+                raise PrivacyError(
+                    f"personal-data scan failed: {type(error).__name__}: {error}"
+                ) from error
+            for item in found:
+                segment = bisect_right(starts, item.start) - 1
+                item.start -= starts[segment]
+                item.end -= starts[segment]
+                out[batch[segment]].append(item)
+            batch, size = [], 0
+        return out
+
     def findings(self, value: str) -> list[Any]:
         """Presidio's results for a text (spans and scores), for column detection."""
         wanted = [e for e in candidates(value) if e in self._wanted]

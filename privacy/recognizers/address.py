@@ -16,10 +16,13 @@ _NAME = r"(?:[A-Z0-9][\w'’.-]*\.?|[a-z]{1,3}\.?)(?:\s+(?:[A-Z0-9][\w'’.-]*|[
 _NUMBER = r"(?:No|Nomor|Nomer|Nmr|Blok|Blk|Kav|Kavling|Lt|Lantai)\.?\s*[:.]?\s*[A-Z]?\d+[A-Z]?(?:\s?[/-]\s?[A-Z]?\d+[A-Z]?)?"
 _RTRW = r"RT\.?\s*[:.]?\s*\d{1,3}(?:\s*[/,]?\s*RW\.?\s*[:.]?\s*\d{1,3}|\s*/\s*\d{1,3})?"
 _DETAIL = rf"(?:{_NUMBER}|{_RTRW}|Blok\s+[A-Z]{{1,2}}\d*)"
+_SUFFIXES = (
+    r"Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl"
+    r"|Terrace|Square|Sq|Highway|Hwy|Parkway|Pkwy|Circle|Cir|Trail|Crescent|Close|Row|Alley"
+)
 _ENGLISH = (
     r"\d{1,6}[A-Za-z]?\s+(?:[A-Z][\w'’.-]*\s+){1,4}"
-    r"(?:Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl"
-    r"|Terrace|Square|Sq|Highway|Hwy|Parkway|Pkwy|Circle|Cir|Trail|Crescent|Close|Row|Alley)\.?"
+    rf"(?:{_SUFFIXES})\.?"
     r"(?:,?\s+(?:Apt|Apartment|Suite|Ste|Unit|Flat|#)\.?\s*\w+)?"
 )
 
@@ -29,15 +32,16 @@ class AddressRecognizer(SpanRecognizer):
 
     ENTITY = "ADDRESS"
     SCORE = 0.75
-    # Every address form here starts with a street word, RT, or an English house number.
+    # Every address form here has a street word or RT (Indonesian), or a street suffix
+    # after the house number and name (English).
     TRIGGER = re.compile(
-        first_chars(_STREET, "rt 0 1 2 3 4 5 6 7 8 9")
-        + rf"(?:\b(?i:{_STREET}|rt)\b|\d+[A-Za-z]?\s+[A-Z])"
+        first_chars(_STREET, "rt", _SUFFIXES) + rf"\b(?i:{_STREET}|rt)\b|\b(?:{_SUFFIXES})\b"
     )
-    BEFORE = 16
+    BEFORE = 80
     AFTER = 160
     REGEX = re.compile(
-        rf"(?P<value>\b(?i:{_STREET})\.?\s+{_NAME}(?:\s*,?\s*(?i:{_DETAIL}))+"
+        first_chars(_STREET, "rt 0 1 2 3 4 5 6 7 8 9")
+        + rf"(?P<value>\b(?i:{_STREET})\.?\s+{_NAME}(?:\s*,?\s*(?i:{_DETAIL}))+"
         rf"|(?<=alamat )(?i:{_RTRW})|(?<=alamat: )(?i:{_RTRW})|(?<=tinggal di )(?i:{_RTRW})"
         rf"|(?<=domisili )(?i:{_RTRW})|(?<![\w.,/-]){_ENGLISH})"
     )

@@ -14,6 +14,7 @@ import re
 from bisect import bisect_right
 from typing import ClassVar
 
+import regex
 from presidio_analyzer import EntityRecognizer, Pattern, PatternRecognizer, RecognizerResult
 
 # Joins windows (and the scanner's batches): not whitespace, not a word character, and
@@ -69,7 +70,47 @@ def inside_code(text: str, start: int, end: int) -> bool:
     )
 
 
-def windows(trigger: re.Pattern, text: str, before: int, after: int) -> list[tuple[int, int]]:
+_RUN = re.compile(r"\d[\d\s.()/+-]*")  # finditer resumes after a run: runs are maximal
+
+
+class DigitRuns:
+    """A trigger for runs of at least ``digits`` digits (separators allowed between them).
+
+    Scans each run once (a regex with a repeated class would retry at every digit), and
+    remembers the runs of the last text: every number recognizer asks about the same text.
+    """
+
+    _last: tuple[str, list[tuple[int, int, int]]] = ("", [])
+
+    def __init__(self, digits: int):
+        self.digits = digits
+
+    def finditer(self, text: str):  # noqa: D102 - the part of re.Pattern windows() uses
+        if DigitRuns._last[0] is not text:
+            runs = []
+            for match in _RUN.finditer(text):
+                value = match.group().rstrip(" .()/+-")
+                runs.append(
+                    (match.start(), match.start() + len(value), sum(c.isdigit() for c in value))
+                )
+            DigitRuns._last = (text, runs)
+        return [_Span(s, e) for s, e, n in DigitRuns._last[1] if n >= self.digits]
+
+
+class _Span:
+    __slots__ = ("_start", "_end")
+
+    def __init__(self, start: int, end: int):
+        self._start, self._end = start, end
+
+    def start(self) -> int:  # noqa: D102
+        return self._start
+
+    def end(self) -> int:  # noqa: D102
+        return self._end
+
+
+def windows(trigger, text: str, before: int, after: int) -> list[tuple[int, int]]:
     """Merged ``(start, end)`` windows around every match of ``trigger``."""
     spans: list[tuple[int, int]] = []
     for match in trigger.finditer(text):
@@ -91,7 +132,7 @@ class WindowedMixin:
     results are shifted back. Context rules still see the whole text.
     """
 
-    TRIGGER: ClassVar[re.Pattern | None] = None
+    TRIGGER: ClassVar[re.Pattern | DigitRuns | None] = None
     BEFORE: ClassVar[int] = 100
     AFTER: ClassVar[int] = 40
 
@@ -124,8 +165,8 @@ class WindowedMixin:
         return found
 
 
-DIGIT_TRIGGER = re.compile(DIGITS)
-LONG_NUMBER_TRIGGER = re.compile(r"\d[\d\s.()/+-]{11,}\d")
+DIGIT_TRIGGER = DigitRuns(7)
+LONG_NUMBER_TRIGGER = DigitRuns(13)
 
 
 class ContextMixin:
@@ -170,6 +211,9 @@ class IndonesianPatternRecognizer(WindowedMixin, ContextMixin, PatternRecognizer
     TRIGGER = DIGIT_TRIGGER
 
     def __init__(self, supported_language: str = "id", **kwargs):
+        # Number patterns need no case folding, and the `regex` module is much faster
+        # without it; Presidio's default flags include IGNORECASE.
+        kwargs.setdefault("global_regex_flags", regex.DOTALL | regex.MULTILINE)
         super().__init__(
             supported_entity=self.ENTITY,
             patterns=[Pattern(p.name, p.regex, p.score) for p in self.PATTERNS],

@@ -46,10 +46,26 @@ class CreditCardNumberRecognizer(WindowedMixin, ContextMixin, CreditCardRecogniz
         return self._adjust(text, results)
 
 
+class IpTrigger:
+    """Runs of hex digits, dots and colons that could be an IPv4 or IPv6 address."""
+
+    _RUN = re.compile(r"[0-9A-Fa-f][0-9A-Fa-f:.]{6,}")
+    _V4 = re.compile(
+        r"(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
+    )
+
+    def finditer(self, text: str):  # noqa: D102 - what windows() needs of a pattern
+        return [
+            m
+            for m in self._RUN.finditer(text)
+            if m.group().count(":") >= 3 or self._V4.search(m.group())
+        ]
+
+
 class IpAddressRecognizer(WindowedMixin, ContextMixin, IpRecognizer):
     """Presidio's IPv4/IPv6 recognizer, minus dotted budget and work-unit codes."""
 
-    TRIGGER = re.compile(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d|[0-9A-Fa-f]{0,4}::?[0-9A-Fa-f]{1,4}:")
+    TRIGGER = IpTrigger()
     BEFORE = 60
     CONTEXT = ["ip", "ip address", "alamat ip", "host", "server"]
     NEGATIVE_CONTEXT = CODE_CUES

@@ -11,8 +11,8 @@ PROVINCES = {
     11, 12, 13, 14, 15, 16, 17, 18, 19, 21, 31, 32, 33, 34, 35, 36, 51, 52, 53,
     61, 62, 63, 64, 65, 71, 72, 73, 74, 75, 76, 81, 82, 91, 92, 93, 94, 95, 96, 97,
 }  # fmt: skip
-_SIXTEEN = r"(?<![\d,])\d{16}(?!\d|[.,]\d)"
-_GROUPED = r"(?<![\d.,/-])\d{4}[ .-]\d{4}[ .-]\d{4}[ .-]\d{4}(?!\d)"
+_SIXTEEN = r"(?=\d)(?<![\d,])\d{16}(?!\d|[.,]\d)"
+_GROUPED = r"(?=\d)(?<![\d.,/-])\d{4}[ .-]\d{4}[ .-]\d{4}[ .-]\d{4}(?!\d)"
 NIK_CUES = ["nik", "ktp", "e-ktp", "nomor induk kependudukan", "no. ktp", "identitas", "nomor identitas", "id card"]  # fmt: skip
 KK_CUES = ["kk", "no. kk", "no kk", "nomor kk", "nkk", "kartu keluarga", "family card"]
 NOT_PERSONAL = ["kode", "kd", "rup", "paket", "tender", "id paket", "kode rekening", "kontrak", "spk", "invoice", "faktur", "resi", "tagihan", "pelanggan", "meter", "idpel"]  # fmt: skip
