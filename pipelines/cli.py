@@ -579,7 +579,10 @@ def redact(input_path: Path, output: Path, policy_path: Path | None, workers: in
             raise InputError(str(input_path), "no such file")
         policy = policy_from(policy_path)
         key, origin = hash_key(state_dir(output.parent))
-        redactor = Redactor(policy, TextScanner(), key)
+        from . import plugins
+
+        scanner = TextScanner(extra_recognizers=tuple(plugins.recognizers()))
+        redactor = Redactor(policy, scanner, key)
         header, rows = redact_table(table, redactor, workers)
     except CsvError as error:
         raise InputError(str(input_path), str(error).split(": ", 1)[-1]) from None
@@ -629,7 +632,9 @@ def scan(input_path: Path, as_json: bool, policy_path: Path | None) -> None:
         if not input_path.is_file():
             raise InputError(str(input_path), "no such file")
         table = read_csv(input_path)
-        scanner = TextScanner()
+        from . import plugins
+
+        scanner = TextScanner(extra_recognizers=tuple(plugins.recognizers()))
         result = scan_table(table, scanner, Redactor(policy_from(policy_path), scanner, b""))
     except CsvError as error:
         raise InputError(str(input_path), str(error).split(": ", 1)[-1]) from None

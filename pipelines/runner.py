@@ -205,7 +205,7 @@ def _execute(run: Run, sources: list[str], progress: Progress, force: bool) -> N
     validators = validators_for(published)
     key, key_origin = hash_key(run.state)
     record["hash_key"] = key_origin
-    redactor = Redactor(policy, TextScanner(), key)
+    redactor = Redactor(policy, TextScanner(extra_recognizers=tuple(plugins.recognizers())), key)
 
     run.build = swap.build_dir(run.out_dir, run.run_id)
     db_path = run.build / f"{descriptor.name}.db"

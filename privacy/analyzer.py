@@ -115,9 +115,9 @@ def build_analyzer(extra_recognizers: tuple = ()) -> Any:
 
 
 @cache
-def shared_analyzer() -> Any:
-    """One analyzer per process: building it (and importing Presidio) takes seconds."""
-    return build_analyzer()
+def shared_analyzer(extra_recognizers: tuple = ()) -> Any:
+    """One analyzer per process (and set of plugin recognizers): building it takes seconds."""
+    return build_analyzer(extra_recognizers)
 
 
 def build_anonymizer() -> Any:

@@ -85,11 +85,17 @@ class TextScanner:
         anonymizer: Any = None,
         language: str = "id",
         keep: tuple[str, ...] = (),
+        extra_recognizers: tuple = (),
     ):
-        self.analyzer = analyzer or shared_analyzer()
+        self.analyzer = analyzer or shared_analyzer(tuple(extra_recognizers))
         self.anonymizer = anonymizer or build_anonymizer()
         self.language = language
-        self.entities = [e for e in config()["entities"] if e not in keep]
+        configured = list(config()["entities"])
+        # Entities of plugin recognizers (``register_recognizers``) are looked for too.
+        supported = self.analyzer.get_supported_entities(language=language)
+        self.entities = [
+            e for e in [*configured, *sorted(set(supported) - set(configured))] if e not in keep
+        ]
         self._wanted = set(self.entities)
         self._cache: OrderedDict[str, tuple[str, tuple[str, ...]]] = OrderedDict()
 

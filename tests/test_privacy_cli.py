@@ -213,3 +213,31 @@ def test_scan_reports_per_column_without_values(tmp_path):
     text = invoke("scan", str(source))
     assert text.returncode == 0 and "nama_pelapor" in text.stdout and "PERSON" in text.stdout
     assert not any(v in text.stdout for v in PERSONAL)
+
+
+def test_recognizers_from_plugins_are_used(tmp_path):
+    from presidio_analyzer import Pattern
+    from terbuka.pipelines import plugins
+    from terbuka.pipelines.hookspecs import hookimpl
+    from terbuka.privacy.recognizers.base import IndonesianPatternRecognizer
+
+    class PlateRecognizer(IndonesianPatternRecognizer):
+        ENTITY = "LICENSE_PLATE"
+        PATTERNS = [Pattern("plate", r"\b[A-Z]{1,2} \d{1,4} [A-Z]{1,3}\b", 0.8)]
+        TRIGGER = None
+
+    class Plugin:
+        @hookimpl
+        def register_recognizers(self):
+            return [PlateRecognizer]
+
+    plugin = Plugin()
+    plugins.pm.register(plugin)
+    try:
+        source, target = tmp_path / "in.csv", tmp_path / "out.csv"
+        source.write_text("no,catatan\n1,mobil N 1234 AB parkir di depan\n")
+        result = invoke("redact", str(source), "--out", str(target))
+    finally:
+        plugins.pm.unregister(plugin)
+    assert result.returncode == 0, result.stderr
+    assert read(target)[1] == ["1", "mobil <LICENSE_PLATE> parkir di depan"]
