@@ -14,6 +14,7 @@ import hmac
 import json
 from collections import Counter
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -112,8 +113,27 @@ class PrivacyPolicy:
         return [c for c in columns if self.for_column(table, c).operator != "drop"]
 
 
+def policy_schema() -> dict[str, Any]:
+    """The JSON Schema ``privacy.yml`` files must satisfy (``privacy/policy-schema.yml``)."""
+    import yaml
+
+    text = resources.files("terbuka.privacy").joinpath("policy-schema.yml").read_text("utf-8")
+    return yaml.safe_load(text)
+
+
 def load_policy(data: dict[str, Any], path: Path | str = "privacy.yml") -> PrivacyPolicy:
-    """Validate a ``privacy.yml`` mapping and resolve it into a ``PrivacyPolicy``."""
+    """Validate a ``privacy.yml`` mapping and resolve it into a ``PrivacyPolicy``.
+
+    When ``path`` is a real file it is first checked against ``policy-schema.yml`` the way
+    descriptors are, so a mistake comes back as ``file:line: key …``.
+    """
+    if Path(path).is_file():
+        from terbuka.metadata.descriptor import load_yaml, validate
+
+        parsed, lines = load_yaml(Path(path))
+        validate(parsed if parsed is not None else {}, policy_schema(), Path(path), lines)
+    if not isinstance(data, dict):
+        raise DescriptorError(f"{path}: a privacy policy is a mapping (see docs/privacy.md)")
     unknown = set(data) - POLICY_KEYS
     if unknown:
         raise DescriptorError(f"{path}: unknown key {sorted(unknown)[0]!r}")

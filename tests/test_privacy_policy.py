@@ -101,3 +101,32 @@ def test_a_privacy_failure_stops_the_run(demo_sources, tmp_path, monkeypatch):
     record = run_dataset("procurement", [str(p) for p in paths], out, show_progress=False)
     assert record["status"] == "stopped" and "personal-data scan failed" in record["error"]
     assert not (out / "procurement.db").exists()
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("default: scan\ncolums:\n  t.a: keep\n", ":2: unknown key 'colums'"),
+        ("k: 1\n", ":1: key 'k'"),
+        ("quasi_identifiers:\n  t: region\n", ":2: key 'quasi_identifiers.t'"),
+        ("json:\n  doc:\n    dorp: [a]\n", ":3: unknown key 'json.doc.dorp'"),
+    ],
+)
+def test_policy_files_are_validated_with_line_numbers(tmp_path, text, message):
+    import yaml
+
+    path = tmp_path / "privacy.yml"
+    path.write_text(text)
+    with pytest.raises(DescriptorError, match=message):
+        load_policy(yaml.safe_load(text), path)
+
+
+def test_the_bundled_policy_is_valid():
+    from pathlib import Path
+
+    import yaml
+
+    path = Path(__file__).resolve().parents[1] / "metadata" / "procurement" / "privacy.yml"
+    policy = load_policy(yaml.safe_load(path.read_text()), path)
+    assert policy.for_column("parties", "contact_email").operator == "drop"
+    assert policy.k == 5 and policy.retention_days == 30 and policy.quasi_identifiers == {}
