@@ -25,6 +25,7 @@ FULL_CELL = 0.8
 
 # Column-name tokens (names are lower-cased and split on anything not a letter or digit).
 NAME_RULES: list[tuple[str, re.Pattern]] = [
+    ("PERSON", re.compile(r"(?:^|_)pemilik_rek")),  # the account holder's name
     ("NIP", re.compile(r"(?:^|_)nip(?:_|$)|nomor_induk_pegawai")),
     ("KK", re.compile(r"(?:^|_)(?:kk|no_kk|nkk|kartu_keluarga)(?:_|$)")),
     ("NIK", re.compile(r"(?:^|_)(?:nik|ktp|e_ktp|nomor_induk_kependudukan|national_id)(?:_|$)")),
@@ -59,12 +60,18 @@ NAME_RULES: list[tuple[str, re.Pattern]] = [
 # a budget account code, the name of a bank or a package).
 PUBLIC_TOKENS = re.compile(
     r"(?:^|_)(?:kode|kd|akun|belanja|anggaran|satker|kantor|instansi|dinas|lpse|klpd|paket"
-    r"|kegiatan|program|barang|bank_name|nama_bank|nama_rek_bank|bank)(?:_|$)"
+    r"|kegiatan|program|barang|bank_name|nama_bank|nama_rek_bank|id|tender|rup|kontrak|spk"
+    r"|nomor_paket|nib|npsn)(?:_|$)"
 )
 # Generic name columns (``nama``, ``name``, ``buyer_name``) hold organisations as often
 # as people: they count as PERSON only when their values agree.
 WEAK_PERSON = re.compile(r"(?:^|_)(?:nama|name)$")
 FREE_TEXT_LENGTH = 40
+# Long opaque numbers (12+ digits, or 10+ in dash/space-separated groups) that no
+# recognizer claims, in a column whose name says nothing: package codes and tender ids
+# are shorter, so these are most likely account numbers. Treated as such (fail closed).
+LONG_NUMBER = re.compile(r"^\d{12,20}$|^(?=(?:\D*\d){10,20}\D*$)\d{2,6}(?:[- ]\d{2,8}){1,5}$")
+LONG_NUMBER_SHARE = 0.8
 
 
 @dataclass(frozen=True)
@@ -97,7 +104,7 @@ def entity_from_name(column: str) -> str:
     for entity, rule in NAME_RULES:
         if rule.search(name):
             if entity in ("ADDRESS", "BANK_ACCOUNT", "PERSON") and PUBLIC_TOKENS.search(name):
-                if not (entity == "PERSON" and re.search(r"pemilik_rek", name)):
+                if not (entity == "PERSON" and "pemilik_rek" in name):
                     continue
             return entity
     return ""
@@ -171,6 +178,10 @@ def detect_column(column: str, values: Iterable[Any], scanner: Any) -> Detection
             return Detection(named, "name+values" if both else "name", both, free_text)
     if entity and share >= VALUE_SHARE and not free_text:
         return Detection(entity, "values", share, free_text)
+    if sample and not PUBLIC_TOKENS.search(normalise(column)):
+        numbers = sum(bool(LONG_NUMBER.match(v.strip())) for v in sample) / len(sample)
+        if numbers >= LONG_NUMBER_SHARE:
+            return Detection("BANK_ACCOUNT", "long numbers", numbers, free_text)
     return Detection("", "", share, free_text)
 
 
