@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT, run_cli
-from presidio_analyzer import Pattern
+from presidio_analyzer import Pattern, PatternRecognizer
 from terbuka.privacy import PrivacyError, Redactor, TextScanner, load_policy
 from terbuka.privacy.analyzer import RegexTimeout, build_analyzer
 from terbuka.privacy.recognizers.base import IndonesianPatternRecognizer
@@ -26,10 +26,22 @@ class CatastrophicRecognizer(IndonesianPatternRecognizer):
     TRIGGER = None
 
 
-def test_a_regex_timeout_is_a_failure_not_a_skip(monkeypatch):
+class PresidioCatastrophicRecognizer(PatternRecognizer):
+    """The same, as a plain Presidio recognizer: Presidio logs its timeout and skips it."""
+
+    def __init__(self, supported_language="id"):
+        super().__init__(
+            supported_entity="PHONE_NUMBER",
+            patterns=[Pattern("catastrophic", r"(a|aa)+$", 0.9)],
+            supported_language=supported_language,
+        )
+
+
+@pytest.mark.parametrize("recognizer", [CatastrophicRecognizer, PresidioCatastrophicRecognizer])
+def test_a_regex_timeout_is_a_failure_not_a_skip(monkeypatch, recognizer):
     import presidio_analyzer.pattern_recognizer as pattern_recognizer
 
-    analyzer = build_analyzer(extra_recognizers=(CatastrophicRecognizer,))
+    analyzer = build_analyzer(extra_recognizers=(recognizer,))
     monkeypatch.setattr(pattern_recognizer, "REGEX_TIMEOUT_SECONDS", 0.05)
     text = "a" * 40 + "!"
     with pytest.raises(RegexTimeout, match="timed out"):

@@ -70,6 +70,7 @@ def inside_code(text: str, start: int, end: int) -> bool:
     )
 
 
+_DIGIT_GROUPS = re.compile(r"\d+")
 _RUN = re.compile(r"\d[\d\s.()/+-]*")  # finditer resumes after a run: runs are maximal
 
 
@@ -85,36 +86,27 @@ class DigitRuns:
     def __init__(self, digits: int):
         self.digits = digits
 
-    def finditer(self, text: str):  # noqa: D102 - the part of re.Pattern windows() uses
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """``(start, end)`` of every run with enough digits."""
         if DigitRuns._last[0] is not text:
             runs = []
             for match in _RUN.finditer(text):
-                value = match.group().rstrip(" .()/+-")
-                runs.append(
-                    (match.start(), match.start() + len(value), sum(c.isdigit() for c in value))
-                )
+                value = match.group()
+                digits = len(value) - len(_DIGIT_GROUPS.sub("", value))
+                runs.append((match.start(), match.end(), digits))
             DigitRuns._last = (text, runs)
-        return [_Span(s, e) for s, e, n in DigitRuns._last[1] if n >= self.digits]
-
-
-class _Span:
-    __slots__ = ("_start", "_end")
-
-    def __init__(self, start: int, end: int):
-        self._start, self._end = start, end
-
-    def start(self) -> int:  # noqa: D102
-        return self._start
-
-    def end(self) -> int:  # noqa: D102
-        return self._end
+        return [(s, e) for s, e, n in DigitRuns._last[1] if n >= self.digits]
 
 
 def windows(trigger, text: str, before: int, after: int) -> list[tuple[int, int]]:
     """Merged ``(start, end)`` windows around every match of ``trigger``."""
     spans: list[tuple[int, int]] = []
-    for match in trigger.finditer(text):
-        start, end = max(0, match.start() - before), min(len(text), match.end() + after)
+    if hasattr(trigger, "spans"):
+        found = trigger.spans(text)
+    else:
+        found = [(m.start(), m.end()) for m in trigger.finditer(text)]
+    for match_start, match_end in found:
+        start, end = max(0, match_start - before), min(len(text), match_end + after)
         if spans and start <= spans[-1][1]:
             spans[-1] = (spans[-1][0], max(end, spans[-1][1]))
         else:
@@ -224,13 +216,49 @@ class IndonesianPatternRecognizer(WindowedMixin, ContextMixin, PatternRecognizer
         )
 
     def analyze(self, text, entities, nlp_artifacts=None, regex_flags=None):  # noqa: D102
-        results = self.windowed(
-            text,
-            lambda part: super(IndonesianPatternRecognizer, self).analyze(
-                part, entities, nlp_artifacts, regex_flags
-            ),
-        )
-        return self._adjust(text, results)
+        if entities and self.ENTITY not in entities:
+            return []
+        return self._adjust(text, self.windowed(text, self._patterns))
+
+    def _patterns(self, text: str) -> list[RecognizerResult]:
+        """Presidio's pattern loop without its per-match explanation objects.
+
+        Building an ``AnalysisExplanation`` for every candidate match was the largest
+        single cost of a scan. Scores and validation follow Presidio's loop; a regex that
+        times out raises ``RegexTimeout`` (Presidio would log it and skip the pattern).
+        """
+        from presidio_analyzer import pattern_recognizer
+
+        from ..analyzer import RegexTimeout
+
+        flags = self.global_regex_flags
+        found = []
+        for pattern in self.patterns:
+            if pattern.compiled_regex is None or pattern.compiled_with_flags != flags:
+                pattern.compiled_with_flags = flags
+                pattern.compiled_regex = regex.compile(pattern.regex, flags=flags)
+            try:
+                for match in pattern.compiled_regex.finditer(
+                    text, timeout=pattern_recognizer.REGEX_TIMEOUT_SECONDS
+                ):
+                    start, end = match.span()
+                    if start == end:
+                        continue
+                    matched = text[start:end]
+                    score = pattern.score
+                    valid = self.validate_result(matched)
+                    if valid is not None:
+                        score = 1.0 if valid else 0.0
+                    if self.invalidate_result(matched):
+                        score = 0.0
+                    if score > 0:
+                        found.append(result(self, self.ENTITY, start, end, score))
+            except TimeoutError:
+                raise RegexTimeout(
+                    f"personal-data detection timed out on pattern {pattern.name!r} of "
+                    f"{self.name}; the text was not fully searched"
+                ) from None
+        return EntityRecognizer.remove_duplicates(found)
 
 
 def result(recognizer: EntityRecognizer, entity: str, start: int, end: int, score: float):

@@ -54,9 +54,9 @@ class IpTrigger:
         r"(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
     )
 
-    def finditer(self, text: str):  # noqa: D102 - what windows() needs of a pattern
+    def spans(self, text: str) -> list[tuple[int, int]]:  # noqa: D102 - see windows()
         return [
-            m
+            m.span()
             for m in self._RUN.finditer(text)
             if m.group().count(":") >= 3 or self._V4.search(m.group())
         ]
@@ -83,10 +83,13 @@ class IpAddressRecognizer(WindowedMixin, ContextMixin, IpRecognizer):
 
 @cache
 def _offline_extract():
-    """Tldextract with its bundled public-suffix snapshot: it never fetches the list."""
+    """Tldextract with its bundled public-suffix snapshot: it never fetches the list.
+
+    (With ``cache_dir=None`` tldextract rebuilds its suffix trie on every call: ~0.5 ms.)
+    """
     import tldextract
 
-    return tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+    return tldextract.TLDExtract(suffix_list_urls=())
 
 
 class EmailAddressRecognizer(WindowedMixin, EmailRecognizer):
