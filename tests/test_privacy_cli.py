@@ -101,6 +101,7 @@ class Result:
 def invoke(*args):
     """The CLI in this process (Presidio is built once); one test uses the real script."""
     from click.testing import CliRunner
+
     from terbuka.pipelines.cli import cli
 
     return Result(CliRunner().invoke(cli, list(args)))
@@ -217,6 +218,7 @@ def test_scan_reports_per_column_without_values(tmp_path):
 
 def test_recognizers_from_plugins_are_used(tmp_path):
     from presidio_analyzer import Pattern
+
     from terbuka.pipelines import plugins
     from terbuka.pipelines.hookspecs import hookimpl
     from terbuka.privacy.recognizers.base import IndonesianPatternRecognizer

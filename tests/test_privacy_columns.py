@@ -1,6 +1,7 @@
 """Column detection: from a column's name and a sample of its values."""
 
 import pytest
+
 from terbuka.privacy import TextScanner
 from terbuka.privacy.columns import detect_column, entity_from_name
 from terbuka.privacy.generalise import generalise

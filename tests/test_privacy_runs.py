@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, run_cli
 from presidio_analyzer import Pattern, PatternRecognizer
+
 from terbuka.privacy import PrivacyError, Redactor, TextScanner, load_policy
 from terbuka.privacy.analyzer import RegexTimeout, build_analyzer
 from terbuka.privacy.recognizers.base import IndonesianPatternRecognizer
