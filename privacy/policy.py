@@ -12,6 +12,7 @@ import fnmatch
 import hashlib
 import hmac
 import json
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from importlib import resources
@@ -46,6 +47,7 @@ SAFE_DEFAULTS = {
 }
 # Never published, whatever a policy says: not for officials either.
 NEVER_PUBLISHED = ("NIK", "KK", "NIP")
+_LONG_DIGITS = re.compile(r"\d(?:[ .-]?\d){15}")  # 16+ digits: could be a NIK, KK or NIP
 POLICY_KEYS = {
     "default",
     "columns",
@@ -319,6 +321,10 @@ class Redactor:
         listed = self.policy.listed(table, column)
         if listed is not None and listed.operator not in ("keep", "scan") and not listed.official:
             return listed
+        if listed is not None and listed.operator == "scan" and not listed.official:
+            return listed
+        if listed is not None and not any(_LONG_DIGITS.search(str(r.get(column))) for r in rows):
+            return listed  # kept or officials': no value could be a NIK, KK or NIP
         detection = self._detect(table, column, rows)
         if listed is not None:
             if (listed.operator == "keep" or listed.official) and (
