@@ -707,7 +707,10 @@ def withdraw(
     code = EXIT_OK
     if ckan_url:
         try:
-            record["ckan"] = withdraw_from_ckan(ckan_url, ckan_id or name, purge)
+            from terbuka.catalogs.mapping import slug
+
+            # the name `terbuka publish` gives the dataset (without a --name-prefix)
+            record["ckan"] = withdraw_from_ckan(ckan_url, ckan_id or slug(name), purge)
         except CkanWithdrawError as error:
             record["ckan"] = {"error": str(error)}
             record["error"] = str(error)
