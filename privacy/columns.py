@@ -71,7 +71,8 @@ FREE_TEXT_LENGTH = 40
 # recognizer claims, in a column whose name says nothing: package codes and tender ids
 # are shorter, so these are most likely account numbers. Treated as such (fail closed).
 LONG_NUMBER = re.compile(r"^\d{12,20}$|^(?=(?:\D*\d){10,20}\D*$)\d{2,6}(?:[- ]\d{2,8}){1,5}$")
-LONG_NUMBER_SHARE = 0.8
+NUMBER_ID = re.compile(r"^(?=(?:\D*\d){8,20}\D*$)\d[\d -]*\d$")
+LONG_NUMBER_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -179,8 +180,10 @@ def detect_column(column: str, values: Iterable[Any], scanner: Any) -> Detection
     if entity and share >= VALUE_SHARE and not free_text:
         return Detection(entity, "values", share, free_text)
     if sample and not PUBLIC_TOKENS.search(normalise(column)):
-        numbers = sum(bool(LONG_NUMBER.match(v.strip())) for v in sample) / len(sample)
-        if numbers >= LONG_NUMBER_SHARE:
+        values = [v.strip() for v in sample]
+        numbers = sum(bool(LONG_NUMBER.match(v)) for v in values) / len(values)
+        ids = sum(bool(NUMBER_ID.match(v)) for v in values) / len(values)
+        if numbers >= LONG_NUMBER_SHARE and ids >= 0.9:
             return Detection("BANK_ACCOUNT", "long numbers", numbers, free_text)
     return Detection("", "", share, free_text)
 
