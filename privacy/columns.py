@@ -149,9 +149,11 @@ def cell_entities(values: list[str], scanner: Any) -> list[str]:
 def detect_column(column: str, values: Iterable[Any], scanner: Any) -> Detection:
     """Decide what ``column`` holds from its name and up to ``SAMPLE`` of its values."""
     sample = []
+    numeric = 0  # values typed as numbers: amounts and counts, not account numbers
     for value in values:
         if value in (None, ""):
             continue
+        numeric += isinstance(value, int | float) and not isinstance(value, bool)
         sample.append(str(value))
         if len(sample) >= SAMPLE:
             break
@@ -183,7 +185,14 @@ def detect_column(column: str, values: Iterable[Any], scanner: Any) -> Detection
         values = [v.strip() for v in sample]
         numbers = sum(bool(LONG_NUMBER.match(v)) for v in values) / len(values)
         ids = sum(bool(NUMBER_ID.match(v)) for v in values) / len(values)
-        if numbers >= LONG_NUMBER_SHARE and ids >= 0.9:
+        # Round figures (…000) are amounts: ``1250000000000`` rupiah is not an account.
+        round_figures = sum(v.endswith("000") for v in values) / len(values)
+        if (
+            numbers >= LONG_NUMBER_SHARE
+            and ids >= 0.9
+            and round_figures <= 0.2
+            and numeric <= len(values) / 2
+        ):
             return Detection("BANK_ACCOUNT", "long numbers", numbers, free_text)
     return Detection("", "", share, free_text)
 

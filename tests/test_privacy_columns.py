@@ -61,6 +61,7 @@ CONTROL_VALUES = [
     ["CV Budi Jaya", "PT Hasan Putra", "PD Mulyani Situmorang"],
     ["2024-03-12", "12 Maret 2024", "12/03/2024"],
     ["10023456000", "10023457000", "99912345678"],
+    ["1250000000000", "4372860000000", "99000000000"],
     ["Dinas Kesehatan", "Sekretariat Daerah", "Dinas Pendidikan"],
 ]
 
@@ -74,6 +75,10 @@ def test_unnamed_columns_are_detected_by_their_values(scanner, entity):
 @pytest.mark.parametrize("values", CONTROL_VALUES)
 def test_control_columns_are_not_personal(scanner, values):
     assert detect_column("c07", values * 4, scanner).entity == ""
+
+
+def test_amounts_typed_as_numbers_are_not_accounts(scanner):
+    assert detect_column("c07", [1234567890123, 987654321098765] * 5, scanner).entity == ""
 
 
 def test_free_text_columns_stay_scanned(scanner):
