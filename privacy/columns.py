@@ -40,7 +40,12 @@ NAME_RULES: list[tuple[str, re.Pattern]] = [
     ),
     (
         "BANK_ACCOUNT",
-        re.compile(r"(?:^|_)(?:no_rek|norek|rekening|rek|account|iban|bank_account)(?:_|$)"),
+        # Not "account" or "rekening" alone: in budget data those are budget accounts
+        # (kode/nama rekening, account_name).
+        re.compile(
+            r"(?:^|_)(?:no_rek|norek|no_rekening|nomor_rekening|rek_bank|rekening_bank"
+            r"|bank_account|account_number|account_no|iban)(?:_|$)"
+        ),
     ),
     ("DATE_OF_BIRTH", re.compile(r"(?:tgl|tanggal)_lahir|birth|(?:^|_)(?:dob|ttl)(?:_|$)")),
     ("AGE", re.compile(r"(?:^|_)(?:umur|usia|age)(?:_|$)")),
