@@ -45,10 +45,15 @@ def register_publishers():
 
 @hookimpl
 def register_checks():
-    """The built-in quality checks that pipelines run on their own rows."""
-    from .domains.budget_checks import CHECKS
+    """The built-in quality checks.
 
-    return list(CHECKS)
+    Rules that ``expectations.yml`` can name and the dataset-level flags (the quality
+    gate), and the checks pipelines run on their own rows (budget reconciliation).
+    """
+    from .domains.budget_checks import CHECKS
+    from .quality.checks import FLAGS, RULES
+
+    return [*RULES, *FLAGS, *CHECKS]
 
 
 @hookimpl

@@ -2,14 +2,21 @@
 
 Every parser returns ``(value, problem)``: a value we are sure of, or ``None`` and a short
 reason that becomes a quality note. A value we cannot read is never guessed and never
-crashes the run.
+crashes the run. Where one value alone is ambiguous (``1.250`` is 1250 in Indonesia and
+1.25 in English; ``03/04/2024`` is 3 April or 4 March), the column decides:
+``detect_decimal`` and ``detect_dayfirst`` look at all of a column's values, and
+``column_locales`` does it for a whole table.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timezone
+from decimal import Decimal, InvalidOperation
 from functools import cache
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 MIN_YEAR = 1900
@@ -27,26 +34,66 @@ MONTHS = {
     "aug": 8, "october": 10, "oct": 10, "december": 12, "dec": 12,
 }  # fmt: skip
 
+# Unit suffixes multiply by a power of ten. "M" is miliar (10^9), as Indonesian budget
+# exports write it ("4.372,86 M"), not the English million.
 UNIT_SUFFIXES = {
-    "rb": 1e3, "ribu": 1e3, "k": 1e3,
-    "jt": 1e6, "juta": 1e6,
-    "m": 1e9, "miliar": 1e9, "milyar": 1e9, "mlyr": 1e9, "b": 1e9, "bn": 1e9,
-    "t": 1e12, "triliun": 1e12, "trilyun": 1e12,
+    "rb": 3, "ribu": 3, "k": 3,
+    "jt": 6, "juta": 6,
+    "m": 9, "miliar": 9, "milyar": 9, "mlyr": 9, "mlr": 9, "b": 9, "bn": 9,
+    "t": 12, "triliun": 12, "trilyun": 12, "tn": 12,
 }  # fmt: skip
 
+# Cells that mean "no value" in real exports; they are empty, not unreadable.
+NULL_TOKENS = {"-", "--", "—", "–", "n/a", "na", "#n/a", "null", "none", "nil", "nan", "(null)"}
+
 _NUMBER_RE = re.compile(
-    r"^(?P<sign>[-+−])?(?P<body>[0-9][0-9.,'\u00a0 ]*)(?:\s*(?P<unit>[a-zA-Z]+)\.?)?$"
+    r"^(?P<sign>[-+−])?\s*(?P<body>[0-9][0-9.,'\u00a0\u202f ]*?)\s*(?:(?P<unit>[a-zA-Z]+)\.?)?$"
 )
+_SCIENTIFIC_RE = re.compile(r"^[-+]?\d+(?:[.,]\d+)?[eE][-+]?\d{1,3}$")
+_CURRENCY_PREFIX_RE = re.compile(r"^(?:rp\.?|idr|usd|\$)\s*", re.IGNORECASE)
+_CURRENCY_SUFFIX_RE = re.compile(r"\s*(?:idr|rupiah|rp\.?)$", re.IGNORECASE)
+_TIME = r"(?P<time>\d{1,2}[:.]\d{2}(?:[:.]\d{2}(?:\.\d+)?)?)\s*(?P<ampm>[AaPp]\.?[Mm]\.?)?"
+_TIME_SEP = r"(?:\s+(?:pukul|jam|pkl\.?|at)\s+|[\sT,]+)"
+_ZONE = r"(?:\s*(?P<tz>WIB|WITA|WIT|UTC|GMT|Z))?"
 _TEXT_DATE_RE = re.compile(
-    r"^(?:[a-zA-Z]+,?\s+)?(?P<d>\d{1,2})[\s\-/.]+(?P<m>[a-zA-Z]+)\.?[\s\-/.]+(?P<y>\d{4})"
-    r"(?:[\sT,]+(?P<time>\d{1,2}[:.]\d{2}(?:[:.]\d{2})?))?(?:\s*(?P<tz>WIB|WITA|WIT))?$",
+    rf"^(?:[a-zA-Z]+,?\s+)?(?P<d>\d{{1,2}})[\s\-/.]+(?P<m>[a-zA-Z]+)\.?[\s\-/.,]+(?P<y>\d{{4}}|\d{{2}})"
+    rf"(?:{_TIME_SEP}{_TIME})?{_ZONE}$",
+    re.IGNORECASE,
+)
+_TEXT_MDY_RE = re.compile(
+    rf"^(?:[a-zA-Z]+,?\s+)?(?P<m>[a-zA-Z]+)\.?\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y>\d{{4}})"
+    rf"(?:{_TIME_SEP}{_TIME})?{_ZONE}$",
     re.IGNORECASE,
 )
 _NUMERIC_DATE_RE = re.compile(
-    r"^(?P<a>\d{1,2})[/.\-](?P<b>\d{1,2})[/.\-](?P<y>\d{4})"
-    r"(?:[\sT]+(?P<time>\d{1,2}:\d{2}(?::\d{2})?(?:\.\d+)?)\s*(?P<ampm>[AaPp][Mm])?)?$"
+    rf"^(?P<a>\d{{1,2}})[/.\-](?P<b>\d{{1,2}})[/.\-](?P<y>\d{{4}}|\d{{2}})(?:{_TIME_SEP}{_TIME})?{_ZONE}$",
+    re.IGNORECASE,
 )
-_ID_ZONES = {"WIB": "Asia/Jakarta", "WITA": "Asia/Makassar", "WIT": "Asia/Jayapura"}
+_YMD_RE = re.compile(
+    rf"^(?P<y>\d{{4}})[/.\-](?P<m>\d{{1,2}})[/.\-](?P<d>\d{{1,2}})(?:{_TIME_SEP}{_TIME})?{_ZONE}$",
+    re.IGNORECASE,
+)
+_ZONES = {
+    "WIB": "Asia/Jakarta",
+    "WITA": "Asia/Makassar",
+    "WIT": "Asia/Jayapura",
+    "UTC": "UTC",
+    "GMT": "UTC",
+    "Z": "UTC",
+}
+
+
+def is_null(value: object) -> bool:
+    """``None``, blank, or a token that exports use for "no value" (``-``, ``N/A``, ``null``)."""
+    if value is None:
+        return True
+    if isinstance(value, str):
+        text = value.strip()
+        return not text or text.lower() in NULL_TOKENS
+    return False
+
+
+# --- numbers ---------------------------------------------------------------------------
 
 
 def parse_number(
@@ -54,10 +101,12 @@ def parse_number(
 ) -> tuple[float | int | None, str | None]:
     """Read a number written the Indonesian or the English way.
 
-    ``decimal`` is the decimal separator when known (``","`` for Indonesian exports);
-    otherwise it is inferred: the last of ``.``/``,`` when both occur, a separator that
-    repeats is a thousands separator. Unit suffixes (rb, jt, M/miliar, T/triliun)
-    multiply. ``(1.000)`` is negative, as accountants write it.
+    ``decimal`` is the decimal separator when known (``","`` for Indonesian exports, or
+    what ``detect_decimal`` found for the column); otherwise it is inferred: the last of
+    ``.``/``,`` when both occur, a separator that repeats is a thousands separator.
+    Unit suffixes (rb, jt, M/miliar, T/triliun) multiply exactly (no float drift).
+    ``(1.000)`` and ``1.000-`` are negative, as accountants write them; ``Rp``/``IDR``,
+    a trailing ``,-`` and a ``%`` sign are dropped.
     """
     if value is None or isinstance(value, bool):
         return None, None
@@ -65,56 +114,83 @@ def parse_number(
         if value != value or value in (float("inf"), float("-inf")):
             return None, f"not a finite number: {value!r}"
         return value, None
-    text = str(value).strip()
-    if not text or text in {"-", "—", "–"}:
+    if isinstance(value, Decimal):
+        return (int(value) if value == value.to_integral_value() else float(value)), None
+    text = " ".join(str(value).split())
+    if is_null(text):
         return None, None
+    shown = _shown(value)
     negative = False
     if text.startswith("(") and text.endswith(")"):
         negative, text = True, text[1:-1].strip()
-    text = re.sub(r"^(?:rp\.?|idr)\s*", "", text, flags=re.IGNORECASE).strip()
+    text = _CURRENCY_PREFIX_RE.sub("", text).strip()
+    text = _CURRENCY_SUFFIX_RE.sub("", text).strip()
+    if text.endswith((",-", ".-")):
+        text = text[:-2].strip()
+    elif len(text) > 1 and text.endswith("-") and text[-2].isdigit():
+        negative, text = not negative, text[:-1]
+    if text.endswith("%"):
+        text = text[:-1].strip()
+    if _SCIENTIFIC_RE.match(text):
+        try:
+            number = Decimal(text.replace(",", "."))
+        except InvalidOperation:
+            return None, f"not a number: {shown}"
+        return _finish_number(-number if negative else number, fraction=True)
     match = _NUMBER_RE.match(text)
     if not match:
-        return None, f"not a number: {str(value)[:40]!r}"
+        return None, f"not a number: {shown}"
     if match.group("sign") in ("-", "−"):
         negative = not negative
     unit = (match.group("unit") or "").lower()
-    multiplier = 1.0
+    exponent = 0
     if unit:
         if unit not in UNIT_SUFFIXES:
-            return None, f"unknown unit {unit!r} in {str(value)[:40]!r}"
-        multiplier = UNIT_SUFFIXES[unit]
-    body = re.sub(r"[\u00a0 ']", "", match.group("body"))
-    number = _separators(body, decimal)
-    if number is None:
-        return None, f"ambiguous or malformed number: {str(value)[:40]!r}"
-    result = number * multiplier
+            return None, f"unknown unit {unit!r} in {shown}"
+        exponent = UNIT_SUFFIXES[unit]
+    body = re.sub(r"[\u00a0\u202f ']", "", match.group("body"))
+    normalised = _separators(body, decimal)
+    if normalised is None:
+        return None, f"ambiguous or malformed number: {shown}"
+    number = Decimal(normalised).scaleb(exponent)
     if negative:
-        result = -result
-    if multiplier != 1.0:
-        result = round(result, 2)
-    if isinstance(result, float) and result.is_integer() and "." not in body and "," not in body:
-        return int(result), None
-    return result, None
+        number = -number
+    return _finish_number(number, fraction="." in normalised and not exponent)
 
 
-def _separators(body: str, decimal: str | None) -> float | int | None:
+def _finish_number(number: Decimal, fraction: bool) -> tuple[float | int, None]:
+    if number == number.to_integral_value() and not fraction:
+        return int(number), None
+    return float(number), None
+
+
+def _shown(value: object) -> str:
+    return repr(str(value)[:40])
+
+
+def _separators(body: str, decimal: str | None) -> str | None:
+    """``body`` (digits and separators) as a plain ``1234.5`` string, or ``None``."""
     dots, commas = body.count("."), body.count(",")
     if dots and commas:
         decimal_sep = "." if body.rfind(".") > body.rfind(",") else ","
+        if decimal in (".", ",") and decimal != decimal_sep:
+            return None
         thousands = "," if decimal_sep == "." else "."
         if body.count(decimal_sep) > 1:
             return None
         integer, _, fraction = body.partition(decimal_sep)
-        if not _grouped(integer, thousands):
+        if not fraction.isdigit() or not _grouped(integer, thousands):
             return None
-        return float(integer.replace(thousands, "") + "." + fraction)
+        return integer.replace(thousands, "") + "." + fraction
     sep = "." if dots else "," if commas else ""
     if not sep:
-        return int(body) if body.isdigit() else None
+        return body if body.isdigit() else None
     count = dots or commas
     if count > 1:
-        return int(body.replace(sep, "")) if _grouped(body, sep) else None
+        return body.replace(sep, "") if _grouped(body, sep) else None
     integer, _, fraction = body.partition(sep)
+    if not fraction.isdigit() or (integer and not integer.isdigit()):
+        return None
     if decimal is None:
         # One separator: three digits after it is a thousands group unless told otherwise;
         # `0.25` or `12,5` is a decimal.
@@ -122,13 +198,61 @@ def _separators(body: str, decimal: str | None) -> float | int | None:
     else:
         thousands = sep != decimal
     if thousands:
-        return int(integer + fraction) if _grouped(body, sep) else None
-    return float(f"{integer or '0'}.{fraction}")
+        return integer + fraction if _grouped(body, sep) else None
+    return f"{integer or '0'}.{fraction}"
 
 
 def _grouped(text: str, sep: str) -> bool:
     parts = text.split(sep)
-    return bool(parts[0]) and len(parts[0]) <= 3 and all(len(p) == 3 for p in parts[1:])
+    return (
+        bool(parts[0])
+        and parts[0].isdigit()
+        and len(parts[0]) <= 3
+        and all(len(p) == 3 and p.isdigit() for p in parts[1:])
+    )
+
+
+def decimal_vote(value: object) -> str | None:
+    """What one value says about its column's decimal separator, if anything."""
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    match = _NUMBER_RE.match(_CURRENCY_PREFIX_RE.sub("", text.lstrip("(-−+")).rstrip("%)-").strip())
+    if not match:
+        return None
+    body = re.sub(r"[\u00a0\u202f ']", "", match.group("body"))
+    dots, commas = body.count("."), body.count(",")
+    if dots and commas:
+        return "." if body.rfind(".") > body.rfind(",") else ","
+    if dots > 1:
+        return ","
+    if commas > 1:
+        return "."
+    sep = "." if dots else "," if commas else ""
+    if not sep:
+        return None
+    integer, _, fraction = body.partition(sep)
+    if len(fraction) != 3 or integer in ("", "0"):
+        return sep
+    return None
+
+
+def detect_decimal(values: Iterable[object]) -> str | None:
+    """The decimal separator a column's values agree on (``","`` or ``"."``), or ``None``.
+
+    Only unambiguous values vote (``1.250,00``, ``81.91``, ``1.250.000``); a column whose
+    votes disagree by more than one in ten gives ``None``, and each value is then read
+    on its own.
+    """
+    votes = Counter(v for v in map(decimal_vote, values) if v)
+    if not votes:
+        return None
+    (best, count), *rest = votes.most_common()
+    other = rest[0][1] if rest else 0
+    return best if other * 10 <= count else None
+
+
+# --- dates -----------------------------------------------------------------------------
 
 
 @cache
@@ -142,16 +266,17 @@ def _zone(name: str | None) -> timezone | ZoneInfo:
 
 
 def parse_datetime(
-    value: object, tz: str | None = None, dayfirst: bool = True
+    value: object, tz: str | None = None, dayfirst: bool | None = True
 ) -> tuple[str | None, str | None]:
     """Normalise a date or date-time to ISO 8601 in UTC (``2024-03-12T03:00:00Z``).
 
-    Naive times are read in ``tz`` (the descriptor's timezone); a date without a time
-    stays on its calendar day (midnight UTC) rather than shifting to the previous day.
-    Zero dates, negative years and years outside 1900–2100 are impossible: ``None``
-    with a reason.
+    Naive times are read in ``tz`` (the descriptor's timezone; ``WIB``/``WITA``/``WIT``
+    in the text win); a date without a time stays on its calendar day (midnight UTC)
+    rather than shifting to the previous day. ``dayfirst`` decides ``03/04/2024``
+    (``None``: day first unless the value only makes sense month first). Zero dates,
+    negative years and years outside 1900–2100 are impossible: ``None`` with a reason.
     """
-    if value is None or value == "":
+    if value is None:
         return None, None
     if isinstance(value, datetime):
         return _finish(value, tz, has_time=True)
@@ -159,61 +284,70 @@ def parse_datetime(
         return _finish(datetime.combine(value, time()), None, has_time=False)
     if isinstance(value, int | float) and not isinstance(value, bool):
         return None, f"not a date: {value!r}"
-    text = str(value).strip()
-    if not text:
+    text = " ".join(str(value).split())
+    if is_null(text):
         return None, None
-    if re.match(r"^[-+]|^0{4}", text) or text.startswith(("0000", "-0")):
+    if re.match(r"^[-+]\d|^0{4}", text):
         return None, f"impossible date: {text[:40]!r}"
-    try:
-        parsed = datetime.fromisoformat(text.replace(" ", "T", 1) if "T" not in text else text)
-        return _finish(parsed, tz, has_time=len(text) > 10)
-    except ValueError:
-        pass
+    if re.match(r"^\d{4}-\d{2}-\d{2}", text):
+        try:
+            parsed = datetime.fromisoformat(text.replace(" ", "T", 1) if "T" not in text else text)
+            return _finish(parsed, tz, has_time=len(text) > 10)
+        except ValueError:
+            pass
     match = _NUMERIC_DATE_RE.match(text)
     if match:
-        a, b, year = int(match["a"]), int(match["b"]), int(match["y"])
-        day, month = (a, b) if dayfirst else (b, a)
+        a, b = int(match["a"]), int(match["b"])
+        day, month = (b, a) if dayfirst is False else (a, b)
         if month > 12 and day <= 12:
             day, month = month, day
-        parsed_time, problem = _time(match["time"], match["ampm"])
-        if problem:
-            return None, f"{problem}: {text[:40]!r}"
-        return _build(year, month, day, parsed_time, tz, text)
-    match = _TEXT_DATE_RE.match(text)
+        return _build(_year(match["y"]), month, day, match, tz, text)
+    match = _YMD_RE.match(text)
+    if match:
+        return _build(int(match["y"]), int(match["m"]), int(match["d"]), match, tz, text)
+    match = _TEXT_DATE_RE.match(text) or _TEXT_MDY_RE.match(text)
     if match:
         month = MONTHS.get(match["m"].lower().rstrip("."))
         if month is None:
             return None, f"unknown month {match['m']!r} in {text[:40]!r}"
-        parsed_time, problem = _time(match["time"], None)
-        if problem:
-            return None, f"{problem}: {text[:40]!r}"
-        zone = _ID_ZONES.get((match["tz"] or "").upper(), tz)
-        return _build(int(match["y"]), month, int(match["d"]), parsed_time, zone, text)
+        return _build(_year(match["y"]), month, int(match["d"]), match, tz, text)
     return None, f"not a date: {text[:40]!r}"
+
+
+def _year(text: str) -> int:
+    """Two-digit years as POSIX ``%y`` reads them: 69–99 → 1900s, 00–68 → 2000s."""
+    year = int(text)
+    if len(text) == 2:
+        year += 1900 if year >= 69 else 2000
+    return year
 
 
 def _time(text: str | None, ampm: str | None) -> tuple[time | None, str | None]:
     if not text:
         return None, None
-    parts = [int(float(p)) for p in re.split(r"[:.]", text)[:3]]
+    parts = [int(p) for p in re.split(r"[:.]", text)[:3]]
     hour, minute, second = (parts + [0, 0])[:3]
     if ampm:
         if not 1 <= hour <= 12:
             return None, "impossible time"
-        hour = hour % 12 + (12 if ampm.lower() == "pm" else 0)
+        hour = hour % 12 + (12 if ampm.lower().startswith("p") else 0)
     if hour > 23 or minute > 59 or second > 59:
         return None, "impossible time"
     return time(hour, minute, second), None
 
 
 def _build(
-    year: int, month: int, day: int, at: time | None, tz: str | None, text: str
+    year: int, month: int, day: int, match: re.Match, tz: str | None, text: str
 ) -> tuple[str | None, str | None]:
+    at, problem = _time(match["time"], match["ampm"])
+    if problem:
+        return None, f"{problem}: {text[:40]!r}"
+    zone = _ZONES.get((match["tz"] or "").upper(), tz)
     try:
         parsed = datetime(year, month, day, *(at.hour, at.minute, at.second) if at else ())
     except ValueError:
         return None, f"impossible date: {text[:40]!r}"
-    return _finish(parsed, tz, has_time=at is not None)
+    return _finish(parsed, zone, has_time=at is not None)
 
 
 def _finish(parsed: datetime, tz: str | None, has_time: bool) -> tuple[str | None, str | None]:
@@ -224,3 +358,76 @@ def _finish(parsed: datetime, tz: str | None, has_time: bool) -> tuple[str | Non
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=_zone(tz))
     return parsed.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), None
+
+
+def dayfirst_vote(value: object) -> bool | None:
+    """``True`` for ``25/03/2024``, ``False`` for ``03/25/2024``, ``None`` when ambiguous."""
+    if not isinstance(value, str):
+        return None
+    match = _NUMERIC_DATE_RE.match(" ".join(value.split()))
+    if not match:
+        return None
+    a, b = int(match["a"]), int(match["b"])
+    if a > 12 >= b:
+        return True
+    if b > 12 >= a:
+        return False
+    return None
+
+
+def detect_dayfirst(values: Iterable[object]) -> bool | None:
+    """Whether a column's ``nn/nn/yyyy`` dates put the day first, by the values that can tell.
+
+    ``None`` when no value can tell (every day ≤ 12) or the values disagree by more than
+    one in ten — then each value is read with the caller's default.
+    """
+    votes = Counter(v for v in map(dayfirst_vote, values) if v is not None)
+    if not votes:
+        return None
+    (best, count), *rest = votes.most_common()
+    other = rest[0][1] if rest else 0
+    return best if other * 10 <= count else None
+
+
+# --- columns ---------------------------------------------------------------------------
+
+
+def looks_numeric(value: object) -> bool:
+    """A cell that reads as a number (and not as a date)."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return True
+    if not isinstance(value, str) or is_null(value) or _NUMERIC_DATE_RE.match(value.strip()):
+        return False
+    return parse_number(value)[1] is None
+
+
+def looks_like_date(value: object) -> bool:
+    """A cell that reads as a date or date-time."""
+    if isinstance(value, datetime | date):
+        return True
+    if not isinstance(value, str) or is_null(value) or not re.search(r"\d", value):
+        return False
+    return parse_datetime(value)[1] is None and not looks_numeric(value)
+
+
+def column_locales(
+    columns: dict[str, list[Any]], threshold: float = 0.8
+) -> dict[str, dict[str, Any]]:
+    """For each column that is mostly numbers or mostly dates: its kind and locale.
+
+    ``{"anggaran": {"kind": "number", "decimal": ","}, "created": {"kind": "date",
+    "dayfirst": False}}``. Readers store this in their ``Layout`` so pipelines read each
+    column the way its values are written; a descriptor's reader options override it.
+    """
+    found: dict[str, dict[str, Any]] = {}
+    for name, values in columns.items():
+        filled = [v for v in values if not is_null(v)]
+        if not filled:
+            continue
+        numeric = sum(1 for v in filled if looks_numeric(v))
+        dated = sum(1 for v in filled if looks_like_date(v))
+        if numeric >= threshold * len(filled):
+            found[name] = {"kind": "number", "decimal": detect_decimal(filled)}
+        elif dated >= threshold * len(filled):
+            found[name] = {"kind": "date", "dayfirst": detect_dayfirst(filled)}
+    return found

@@ -33,13 +33,13 @@ from terbuka.privacy import (
     report,
     retention,
 )
-from terbuka.publish import changes, database, datapackage, site, swap
+from terbuka.publish import changes, database, datapackage, quality_report, site, swap
 
 from . import plugins, work
 from .batch import Batch
 from .errors import EXIT_BAD_INPUT, EXIT_OK, EXIT_STOPPED, GateStopped, InputError, UsageError
 from .progress import Progress
-from .quality import validators_for
+from .quality import Gate, load_plan, validators_for
 from .readers import Input, hash_file, iter_paths, public_source
 from .state import hash_key, private_dir, state_dir
 
@@ -162,6 +162,7 @@ def run_dataset(
             _cleanup(run)
     record["finished"] = now()
     _write_record(out_dir, record)
+    quality_report.write_for_run(out_dir, record, run.descriptor.text("title", "en") if run else "")
     return record
 
 
@@ -188,6 +189,7 @@ def _execute(run: Run, sources: list[str], progress: Progress, force: bool) -> N
             item.records = counted.get(item.sha256, {}).get("records", 0)
         record["inputs"] = [i.as_record() for i in run.inputs]
         record.update(status="unchanged", tables=previous.get("tables", {}), changes={})
+        record["quality"] = previous.get("quality", {})
         record["previous_run_id"] = previous.get("run_id")
         return
     staging_dir = private_dir(run.state / "staging")
@@ -203,6 +205,7 @@ def _execute(run: Run, sources: list[str], progress: Progress, force: bool) -> N
         raise UsageError(f"{descriptor.folder}/schema: no Table Schema for {', '.join(missing)}")
     published = {t: _published_schema(s, t, policy) for t, s in schemas.items()}
     validators = validators_for(published)
+    plan = load_plan(descriptor, published)
     key, key_origin = hash_key(run.state)
     record["hash_key"] = key_origin
     redactor = Redactor(policy, TextScanner(extra_recognizers=tuple(plugins.recognizers())), key)
@@ -228,22 +231,24 @@ def _execute(run: Run, sources: list[str], progress: Progress, force: bool) -> N
         _consume(run, writer, work.privacy_and_quality(batch, redactor, validators))
     staging.close()
 
+    # Disclosure control changes published values, so it comes before the quality gate.
+    record["disclosure"] = disclosure.apply_k_anonymity(db, policy.quasi_identifiers, policy.k)
+    gate = Gate(plan, descriptor, published, run.run_id, pipeline.primary_table)
+    with progress.task("quality gate", total=None):
+        gate.check_data(db, db_path, run.counts, sum(i.records for i in run.inputs))
+    run.quality.update(gate.quarantined)
+    run.notes.update(gate.noted)
     _stage(run, "package", progress)
     record["tables"] = {
-        table: {
-            "rows": writer.rows[table],
-            "quarantined": run.counts[f"quarantined:{table}"],
-            "duplicates": run.counts[f"duplicates:{table}"],
-        }
-        for table in published
+        table: {k: counts[k] for k in ("rows_in", "rows", "quarantined", "duplicates")}
+        for table, counts in gate.tables.items()
     }
     record["privacy"] = _privacy_totals(run.privacy)
     record["privacy_detail"] = report.detail(run.privacy)
     writer.system("_privacy", report.table_rows(run.run_id, run.privacy))
-    record["disclosure"] = disclosure.apply_k_anonymity(db, policy.quasi_identifiers, policy.k)
     record["notes"] = dict(run.notes)
-    record["quality"] = _quality_summary(run)
-    _gate(run, pipeline, record)
+    record["quality"] = {**_quality_summary(run), **gate.as_record()}
+    gate.raise_if_stopped()
     old_db = run.out_dir / f"{descriptor.name}.db"
     with progress.task("package", total=None):
         database.finish(
@@ -265,12 +270,10 @@ def _execute(run: Run, sources: list[str], progress: Progress, force: bool) -> N
         report.write_report(folder, record)
         db.close()
         errors = datapackage.validate_package(package_path, run.workers or work.default_workers())
-    record["quality"]["package_valid"] = not errors
-    record["quality"]["checks"] += 1
-    if errors:
-        record["quality"]["failed"] += 1
-        record["quality"]["package_errors"] = errors
-        raise GateStopped(f"the data package does not validate: {errors[0]}")
+    gate.check_package(errors, db_path, folder)
+    record["quality"].update(gate.as_record(), package_valid=not errors)
+    gate.raise_if_stopped()
+    quality_report.write(folder / quality_report.REPORT, record, descriptor.text("title", "en"))
     (folder / site.FRAGMENT).write_text(
         json.dumps(
             site.database_metadata(descriptor, published, record), indent=2, ensure_ascii=False
@@ -411,17 +414,6 @@ def _quality_summary(run: Run) -> dict[str, Any]:
         "quarantined_by_check": dict(sorted(failed.items())),
         "notes_by_check": dict(sorted(run.notes.items())),
     }
-
-
-def _gate(run: Run, pipeline: Any, record: dict[str, Any]) -> None:
-    """Baseline gate: something must be publishable from what was read."""
-    primary = pipeline.primary_table
-    read = sum(i.records for i in run.inputs)
-    if read and record["tables"].get(primary, {}).get("rows", 0) == 0:
-        raise GateStopped(
-            f"none of the {read} records read could be published to {primary} "
-            f"({record['tables'][primary]['quarantined']} quarantined); see _quarantine in the dry-run output"
-        )
 
 
 def public_record(record: dict[str, Any]) -> dict[str, Any]:

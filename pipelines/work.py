@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .batch import Batch
-from .quality import TableValidator, check_batch
+from .quality import TableValidator, check_batch, count_entering
 
 POOL_MIN_UNITS = 3
 
@@ -43,6 +43,7 @@ def privacy_and_quality(
     Quarantined rows and quality notes are published too, so they are redacted like any
     table: a rejected row must not leak what its table would have hidden.
     """
+    count_entering(batch)
     for table, rows in batch.tables.items():
         redactor.rows(table, rows)
     for entry in batch.quarantine:

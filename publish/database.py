@@ -50,11 +50,18 @@ RUNS_COLUMNS = {
     "run_id": str, "dataset": str, "status": str, "started": str, "finished": str,
     "inputs": int, "rows": int, "quarantined": int, "record": str,
 }  # fmt: skip
+# One row per quality finding of the run (see docs/quality.md): the score, each flag,
+# each rule, each table's reconciliation and each column's completeness.
+QUALITY_COLUMNS = {
+    "run_id": str, "check_id": str, "kind": str, "table_name": str, "column_name": str,
+    "status": str, "action": str, "value": float, "title": str, "message": str,
+}  # fmt: skip
 SYSTEM_TABLES = {
     "_quarantine": QUARANTINE_COLUMNS,
     "_quality_notes": NOTES_COLUMNS,
     "_privacy": PRIVACY_COLUMNS,
     "_runs": RUNS_COLUMNS,
+    "_quality": QUALITY_COLUMNS,
 }
 
 

@@ -19,12 +19,13 @@ from terbuka.metadata import Descriptor
 
 from .database import SYSTEM_TABLES
 
-SYSTEM_SCHEMA_TYPES = {str: "string", int: "integer"}
+SYSTEM_SCHEMA_TYPES = {str: "string", int: "integer", float: "number"}
 SYSTEM_DESCRIPTIONS = {
     "_quarantine": "Rows that were not published, with the check that rejected them and why.",
     "_quality_notes": "Problems found in rows that were still published (e.g. an unreadable date set to null).",
     "_privacy": "How many personal-data values were removed, per table, column, entity type and operator.",
     "_runs": "Every run that built this dataset: inputs, counts, checks and software versions.",
+    "_quality": "The quality score and every quality finding of this publication: flags, business rules, rows accounted for per table, completeness per column.",
 }
 
 

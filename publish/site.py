@@ -115,6 +115,8 @@ def database_metadata(
                 },
                 "charts": descriptor.get("charts") or {},
                 "feedback": descriptor.get("feedback", True),
+                "quality_score": (run.get("quality") or {}).get("score"),
+                "quality_report": f"{descriptor.name}/quality.html",
             }
         },
     }

@@ -44,10 +44,22 @@ def match_layout(columns: list[str], layouts: dict[str, dict]) -> tuple[str, dic
 class RowMapper:
     """Builds a release from one row with a layout; reports what it could not read."""
 
-    def __init__(self, layout: dict, ocid_prefix: str, timezone: str | None):
+    def __init__(
+        self,
+        layout: dict,
+        ocid_prefix: str,
+        timezone: str | None,
+        locales: dict[str, dict] | None = None,
+    ):
         self.layout = layout
         self.ocid_prefix = ocid_prefix
         self.timezone = timezone
+        # Per source column, what the reader found: decimal separator, day-first dates.
+        self.locales = {normalise_header(k): v for k, v in (locales or {}).items()}
+
+    def _dayfirst(self, column: str) -> bool:
+        found = self.locales.get(normalise_header(column), {}).get("dayfirst")
+        return True if found is None else found
 
     def mapped_columns(self) -> set[str]:
         """Every source column the layout reads."""
@@ -77,7 +89,7 @@ class RowMapper:
         release["id"] = release_id or ocid
         if self.layout.get("date"):
             column = normalise_header(self.layout["date"])
-            date, problem = parse_datetime(row.get(column), self.timezone)
+            date, problem = parse_datetime(row.get(column), self.timezone, self._dayfirst(column))
             if problem:
                 problems.append((self.layout["date"], problem, row.get(column)))
             if date:
@@ -132,7 +144,8 @@ class RowMapper:
             return mapping.get("*"), None
         kind = spec.get("type", "text")
         if kind in ("number", "integer"):
-            number, problem = parse_number(raw)
+            decimal = self.locales.get(normalise_header(column), {}).get("decimal")
+            number, problem = parse_number(raw, decimal)
             if problem:
                 return raw, problem
             if kind == "integer" and number is not None:
@@ -141,7 +154,7 @@ class RowMapper:
                 number = int(number)
             return number, None
         if kind in ("date", "datetime"):
-            return parse_datetime(raw, self.timezone)
+            return parse_datetime(raw, self.timezone, self._dayfirst(column))
         return _plain(raw), None
 
 

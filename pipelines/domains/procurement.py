@@ -19,7 +19,7 @@ from ..batch import Batch
 from ..errors import InputError
 from ..readers import Input, detect, members, public_source
 from ..readers.ocds import OcdsItem
-from ..readers.tabular import Layout
+from ..readers.tabular import Layout, reader_options
 from .layouts import LayoutError, RowMapper, match_layout, normalise_header
 from .ocds_flatten import Flattener, normalise_dates, text
 
@@ -212,7 +212,7 @@ class ProcurementPipeline:
         self, reader: Any, member: Any, source: Input, rejects: Batch
     ) -> Iterator[dict]:
         layout_info = Layout()
-        rows = reader.read(member, {}, layout_info)
+        rows = reader.read(member, reader_options(self.descriptor, member.name), layout_info)
         mapper = None
         for row in rows:
             if mapper is None:
@@ -227,7 +227,7 @@ class ProcurementPipeline:
                         row=layout_info.header_row,
                     )
                 layout_id, layout = found
-                mapper = RowMapper(layout, self.ocid_prefix, self.timezone)
+                mapper = RowMapper(layout, self.ocid_prefix, self.timezone, layout_info.locales)
                 unmapped = sorted(
                     c
                     for c in layout_info.columns
@@ -237,16 +237,14 @@ class ProcurementPipeline:
                 source.extra.update(
                     {
                         "layout": layout_id,
-                        "encoding": layout_info.encoding,
-                        "delimiter": layout_info.delimiter,
-                        "header_row": layout_info.header_row,
+                        **layout_info.as_record(),
                         "unmapped_columns": unmapped,
                     }
                 )
             source.records += 1
             if row.problem:
                 rejects.reject(
-                    "releases", f"{member.name}#{row.number}", "ragged-row", row.problem,
+                    "releases", f"{member.name}#{row.number}", row.check or "ragged-row", row.problem,
                     source=member.name, position=row.number,
                 )  # fmt: skip
                 continue

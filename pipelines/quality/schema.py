@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .batch import Batch
+from ..batch import Batch
 
 PY_TYPES: dict[str, tuple[type, ...]] = {
     "string": (str,),
@@ -81,6 +81,20 @@ def validators_for(
             schema = {**schema, "fields": [f for f in schema["fields"] if f["name"] in keep]}
         validators[table] = TableValidator(table, schema)
     return validators
+
+
+def count_entering(batch: Batch) -> Batch:
+    """Count every row as it enters privacy and quality, for the run's reconciliation.
+
+    Rows waiting in ``batch.tables`` and rows already set aside upstream (in
+    ``batch.quarantine``) are counted per table; at the end of the run each table must
+    account for them as published, quarantined or duplicates.
+    """
+    for table, rows in batch.tables.items():
+        batch.counts[f"entered:{table}"] += len(rows)
+    for entry in batch.quarantine:
+        batch.counts[f"entered:{entry['table']}"] += 1
+    return batch
 
 
 def check_batch(batch: Batch, validators: dict[str, TableValidator]) -> Batch:

@@ -1,0 +1,82 @@
+"""The steward's quality report: one self-contained HTML page per run.
+
+Rendered from the run record alone (``record["quality"]``, ``tables``, ``inputs``), so a
+stopped run — whose record is all that is left — gets the same report as a published one.
+Styles are inline and there is no script and no external asset: the page opens offline,
+from a file, in any browser. Published runs put it beside the Data Package
+(``DIR/<dataset>/quality.html``); every run also leaves it beside its run record
+(``DIR/.runs/<dataset>/<run_id>.quality.html``).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+REPORT = "quality.html"
+STATUS_LABELS = {
+    "pass": "pass",
+    "fail": "fail",
+    "skip": "n/a",
+    "error": "error",
+    "quarantined": "quarantined",
+    "info": "",
+}
+
+
+@cache
+def _template() -> Any:
+    import jinja2
+
+    text = resources.files("terbuka.publish").joinpath("templates/quality.html").read_text("utf-8")
+    environment = jinja2.Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True)
+    environment.filters["percent"] = lambda v: "" if v is None else f"{float(v) * 100:.0f}%"
+    return environment.from_string(text)
+
+
+def render(record: dict[str, Any], title: str = "") -> str:
+    """The report for one run record."""
+    quality = record.get("quality") or {}
+    reconciliation = quality.get("reconciliation") or {}
+    tables = [
+        {"name": name, **counts, "ok": not counts.get("unaccounted")}
+        for name, counts in reconciliation.items()
+    ]
+    return _template().render(
+        record=record,
+        title=title or record.get("dataset", ""),
+        quality=quality,
+        score=quality.get("score"),
+        gate=quality.get("gate") or {},
+        flags=quality.get("flags") or [],
+        rules=quality.get("rules") or [],
+        tables=tables,
+        completeness=quality.get("completeness") or {},
+        quarantined=sorted((quality.get("quarantined_by_check") or {}).items()),
+        notes=sorted((quality.get("notes_by_check") or {}).items()),
+        package_errors=quality.get("package_errors"),
+        labels=STATUS_LABELS,
+        inputs=record.get("inputs") or [],
+    )
+
+
+def write(path: Path, record: dict[str, Any], title: str = "") -> None:
+    """Write the report for ``record`` to ``path``."""
+    path.write_text(render(record, title), encoding="utf-8")
+
+
+def write_for_run(out_dir: Path, record: dict[str, Any], title: str = "") -> Path | None:
+    """Leave the report beside the run record, whatever the run's status (when it has one)."""
+    quality = record.get("quality") or {}
+    if record.get("status") == "unchanged" or not (quality.get("flags") or quality.get("rules")):
+        return None
+    try:
+        folder = out_dir / ".runs" / str(record.get("dataset", "unknown")).replace("/", "_")
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{record['run_id']}.{REPORT}"
+        write(path, record, title)
+        return path
+    except OSError:
+        return None
