@@ -153,7 +153,13 @@ class Gate:
         status, value, message = flag.evaluate(self.context)
         action = self.plan.flag_action(flag)
         if status == "fail" and action == "stop":
-            self.reasons.append(f"{flag.id}: {message}")
+            # A dataset-level failure explains more than the rules it makes fail: first.
+            flagged = sum(
+                1 for r in self.reasons if r.startswith(tuple(f"{f.id}:" for f in self.plan.flags))
+            )
+            self.reasons.insert(
+                flagged, message if flag.id == "publishable" else f"{flag.id}: {message}"
+            )
         return {
             "id": flag.id,
             "title": flag.title,

@@ -21,6 +21,8 @@ import csv
 import fnmatch
 import io
 import re
+import zipfile
+import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -74,6 +76,7 @@ class Layout:
     header_rows: int = 1
     locales: dict[str, dict[str, Any]] = field(default_factory=dict)
     blank_rows: int = 0
+    rows_above_header: int = 0  # non-blank rows above the header (titles, notes), not data
 
     def as_record(self) -> dict[str, Any]:
         """The detected layout for the run record's ``inputs`` entry."""
@@ -83,6 +86,7 @@ class Layout:
             "header_row": self.header_row,
             "header_rows": self.header_rows,
             "locales": self.locales,
+            "rows_above_header": self.rows_above_header or None,
         }
         if self.sheet:
             found["sheet"] = self.sheet
@@ -101,12 +105,13 @@ def reader_options(descriptor: Any, name: str) -> dict[str, Any]:
     """
     entries = (descriptor.get("reader_options") if descriptor is not None else None) or []
     base = name.replace("\\", "/")
-    short = base.rsplit("/", 1)[-1]
-    inner = base.split("!")[-1].rsplit("/", 1)[-1]
+    parts = [p for p in base.replace("!", "/").split("/") if p]
+    # The whole path, every tail of it (``exports/2023/x.csv`` matches ``/data/exports/…``).
+    candidates = [base, *("/".join(parts[i:]) for i in range(len(parts)))]
     found: dict[str, Any] = {}
     for entry in entries:
         pattern = entry.get("match", "*")
-        if any(fnmatch.fnmatch(candidate, pattern) for candidate in (base, short, inner)):
+        if any(fnmatch.fnmatch(candidate, pattern) for candidate in candidates):
             found.update({k: v for k, v in entry.items() if k in OPTION_KEYS})
     return found
 
@@ -137,10 +142,19 @@ def detect_encoding(member: Member) -> str:
     high = sum(1 for b in head if b >= 0x80)
     if good and good >= high - good:
         return MIXED_UTF8
-    for candidate in _single_byte_guesses(head):
-        if _decodes(member, candidate):
-            return candidate
-    return "latin-1"
+    guesses = [c for c in _single_byte_guesses(head) if _decodes(member, c)]
+    if good and guesses and _messier(head, guesses[0]):
+        # A few UTF-8 letters and more stray bytes: whichever reading looks less like noise.
+        return MIXED_UTF8
+    return guesses[0] if guesses else "latin-1"
+
+
+def _messier(head: bytes, encoding: str) -> bool:
+    """Whether ``encoding`` reads ``head`` as more of a mess than UTF-8 with 1252 fallback."""
+    from charset_normalizer.md import mess_ratio
+
+    mixed = head.decode("utf-8", errors="terbuka-cp1252")
+    return mess_ratio(mixed) <= mess_ratio(head.decode(encoding, errors="replace"))
 
 
 def utf16_without_bom(head: bytes) -> str:
@@ -178,6 +192,30 @@ def _decodes(member: Member, encoding: str) -> bool:
         return True
     except UnicodeDecodeError:
         return False
+    except (OSError, EOFError, zlib.error, zipfile.BadZipFile) as error:
+        raise InputError(member.name, f"cannot read (truncated or corrupt?): {error}") from None
+
+
+def _first_bad_line(member: Member, encoding: str) -> int | None:
+    """The line holding the first byte ``encoding`` cannot decode.
+
+    The text layer decodes ahead in chunks, so the csv reader's line count is not where
+    the bad byte is; reading the raw lines again is (for byte-oriented encodings).
+    """
+    if "16" in encoding or "32" in encoding:
+        return None
+    try:
+        with member.open() as stream:
+            for number, raw in enumerate(stream, 1):
+                try:
+                    raw.decode(encoding)
+                except UnicodeDecodeError:
+                    return number
+                except LookupError:
+                    return None
+    except (OSError, EOFError, zlib.error, zipfile.BadZipFile):
+        return None
+    return None
 
 
 def _cp1252_fallback(error: UnicodeError) -> tuple[str, int]:
@@ -209,9 +247,9 @@ def looks_binary(head: bytes) -> bool:
     """NUL bytes or many control characters: not a text file."""
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or utf16_without_bom(head):
         return False
-    if b"\x00" in head[:4096]:
-        return True
     sample = head[:4096]
+    if sample.count(0) > max(2, len(sample) // 100):  # a stray NUL or two is damaged text
+        return True
     controls = sum(1 for b in sample if b < 9 or 13 < b < 32)
     return bool(sample) and controls / len(sample) > 0.05
 
@@ -458,9 +496,11 @@ def _layout_rows(
     count = options.get("header_rows") or header_rows_below([r for _, r in preview], index)
     header = header_names(combine_header([row for _, row in preview[index : index + count]]))
     layout.header_row, layout.header_rows, layout.columns = preview[index][0], count, header
+    layout.rows_above_header = sum(1 for _, row in preview[:index] if any(_filled(c) for c in row))
     rest = preview[index + count :]
-    for item in numbered:
-        if len(rest) >= LOCALE_SAMPLE:
+    while len(rest) < LOCALE_SAMPLE:  # check before taking: a row taken is a row kept
+        item = next(numbered, None)
+        if item is None:
             break
         rest.append(item)
     _detect_locales(layout, header, rest)
@@ -593,11 +633,13 @@ class CsvReader:
             raise InputError(
                 member.name,
                 f"not valid {encoding} text ({error.reason}); set `encoding` for this source",
-                row=reader.line_num + 1,
+                row=_first_bad_line(member, encoding) or reader.line_num + 1,
             ) from None
-        except OSError as error:
+        except (OSError, EOFError, zlib.error, zipfile.BadZipFile) as error:
             raise InputError(
-                member.name, f"cannot read: {error}", row=reader.line_num + 1
+                member.name,
+                f"cannot read (truncated or corrupt?): {error}",
+                row=reader.line_num + 1,
             ) from None
         finally:
             stream.close()
@@ -687,7 +729,7 @@ class XlsxReader:
         except Exception as error:  # a corrupt sheet part surfaces while streaming
             raise InputError(
                 member.name,
-                f"cannot read the sheet: {type(error).__name__}: {error}",
+                f"cannot read the Excel sheet: {type(error).__name__}: {error}",
                 row=number + 1,
             ) from None
         finally:
