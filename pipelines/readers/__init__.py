@@ -11,6 +11,7 @@ import gzip
 import hashlib
 import io
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -147,7 +148,7 @@ def _read_head(member: Member, display: str) -> bytes:
     try:
         with member.open() as stream:
             return stream.read(HEAD_BYTES)
-    except (OSError, EOFError, zipfile.BadZipFile, gzip.BadGzipFile) as error:
+    except (OSError, EOFError, zipfile.BadZipFile, gzip.BadGzipFile, zlib.error) as error:
         raise InputError(display, f"cannot decompress: {error}") from None
 
 

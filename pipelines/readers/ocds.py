@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import io
 import json
+import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -54,7 +56,10 @@ class OcdsJsonReader:
     @staticmethod
     def read(member: Member) -> Iterator[OcdsItem]:
         """Stream every release and record in the member, in file order."""
-        shape, keys = _shape(member)
+        try:  # a corrupt .gz/.zip fails on the first read, which is the shape peek
+            shape, keys = _shape(member)
+        except (OSError, EOFError, zlib.error, zipfile.BadZipFile) as error:
+            raise InputError(member.name, f"cannot read (truncated or corrupt?): {error}") from None
         stream = skip_bom(member.open())
         try:
             if shape == "array":
@@ -85,8 +90,8 @@ class OcdsJsonReader:
             raise InputError(member.name, f"invalid or truncated JSON: {_short(error)}") from None
         except UnicodeDecodeError as error:
             raise InputError(member.name, f"not UTF-8 text: {error.reason}") from None
-        except (OSError, EOFError) as error:
-            raise InputError(member.name, f"cannot read: {error}") from None
+        except (OSError, EOFError, zlib.error, zipfile.BadZipFile) as error:
+            raise InputError(member.name, f"cannot read (truncated or corrupt?): {error}") from None
         finally:
             stream.close()
 

@@ -716,7 +716,7 @@ class XlsxReader:
         number = 0
         try:
             sheet = _pick_sheet(workbook, options.get("sheet"), member.name)
-            layout.sheet, layout.encoding = sheet.title, "xlsx"
+            layout.sheet = sheet.title
 
             def numbered() -> Iterator[tuple[int, list[Any]]]:
                 nonlocal number
