@@ -50,8 +50,13 @@ def print_summary(record: dict[str, Any]) -> None:
         console.print(f"  personal data removed: {removed}")
     quality = record.get("quality") or {}
     if quality:
+        score = quality.get("score")
         console.print(
-            f"  quality: {quality.get('checks', 0)} checks, {quality.get('failed', 0)} failed"
+            f"  quality: {'' if score is None else f'score {score}/100, '}"
+            f"{quality.get('checks', 0)} checks, {quality.get('failed', 0)} failed",
+            markup=False,
         )
+        for reason in (quality.get("gate") or {}).get("reasons", [])[1:]:
+            console.print(f"  also: {reason}", markup=False, highlight=False)
     if record.get("published"):
         console.print(f"  published: {record['published'].get('datasette')}")
