@@ -458,3 +458,25 @@ def test_reconcile_counts_the_database_not_the_writer(mini):
     db.execute("delete from child where line = 2")
     db.conn.commit()
     assert reconcile(db, counts, schemas)["child"]["unaccounted"] == 1
+
+
+def test_check_ids_are_kebab_case_and_unique_across_kinds():
+    from terbuka.pipelines.quality.plan import KEBAB
+
+    checks = plugins.checks()
+    assert checks and all(KEBAB.match(check_id) for check_id in checks)
+    assert all(c.kind in ("rule", "flag") and c.__doc__ for c in checks.values())
+
+
+def test_great_expectations_is_imported_only_when_rules_run():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, terbuka.pipelines.runner, terbuka.pipelines.quality.checks; "
+        "print('great_expectations' in sys.modules)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "False"

@@ -607,7 +607,7 @@ class DuplicatesFlag(Flag):
             return "skip", 0, "no rows read"
         share = duplicates / rows_in
         status = "pass" if share <= context.policy.max_duplicates else "fail"
-        return status, duplicates, f"{duplicates} duplicate rows ({share:.1%} of {rows_in} read)"
+        return status, duplicates, f"{duplicates} duplicate rows ({share:.1%} of {rows_in} rows in)"
 
 
 class ChecksPassedFlag(Flag):
