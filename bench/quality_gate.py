@@ -73,6 +73,7 @@ def bench_parsers(rows: int) -> None:
 
 def bench_gate(folder: Path, rows: int) -> None:
     import sqlite_utils
+
     from terbuka.pipelines import plugins
     from terbuka.pipelines.quality import Gate, GatePolicy, QualityPlan
     from terbuka.pipelines.quality.expectations import import_gx

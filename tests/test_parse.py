@@ -79,6 +79,7 @@ def test_impossible_dates_are_null_with_a_reason(text):
 
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
+
 from terbuka.pipelines.parse import (  # noqa: E402
     column_locales,
     detect_dayfirst,

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+
 from terbuka.metadata import DescriptorError, get_licence, load_descriptor
 from terbuka.pipelines import plugins
 from terbuka.pipelines.errors import GateStopped

@@ -8,6 +8,7 @@ import json
 import zipfile
 
 import pytest
+
 from terbuka.pipelines.readers import tabular
 from terbuka.pipelines.runner import exit_code, run_dataset
 

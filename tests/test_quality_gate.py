@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 from conftest import run_cli, tree_digest
+
 from terbuka.pipelines import plugins
 from terbuka.pipelines.runner import run_dataset
 from terbuka.publish import database

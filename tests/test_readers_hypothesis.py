@@ -13,6 +13,7 @@ import itertools
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
 from terbuka.pipelines.errors import InputError
 from terbuka.pipelines.readers import detect, members
 from terbuka.pipelines.readers.tabular import MIXED_UTF8, Layout

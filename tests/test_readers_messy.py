@@ -8,6 +8,7 @@ import io
 import zipfile
 
 import pytest
+
 from terbuka.pipelines.errors import InputError
 from terbuka.pipelines.readers import detect, members, tabular
 from terbuka.pipelines.readers.tabular import Layout, reader_options

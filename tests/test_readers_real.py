@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import sqlite_utils
+
 from terbuka.pipelines import plugins
 from terbuka.pipelines.parse import parse_datetime, parse_number
 from terbuka.pipelines.quality.expectations import run_rules
