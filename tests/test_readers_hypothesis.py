@@ -35,11 +35,11 @@ def path_for(tmp_path, name):
     return tmp_path / f"{next(COUNTER)}-{name}"
 
 
-def read_all(path, allowed=("csv", "xlsx", "ocds-json")):
-    """Everything a reader gives for a file (rows for tables, items for OCDS)."""
+def read_all(path, allowed=None):
+    """Everything a reader gives for a file (rows for tables, items for OCDS); any reader."""
     out, layouts = [], []
     for member in members(path):
-        reader = detect(member, list(allowed))
+        reader = detect(member, list(allowed) if allowed else None)
         if reader.id == "ocds-json":
             out.extend(reader.read(member))
             continue
@@ -228,3 +228,48 @@ def test_truncated_ocds_json_is_items_or_one_line(tmp_path, releases, cut):
         return
     if not cut:
         assert len(items) == len(releases)
+
+
+@SETTINGS
+@given(
+    table=tables(),
+    as_json=st.booleans(),
+    wrapper=st.sampled_from(["gz", "zip"]),
+    cut=st.floats(min_value=0.1, max_value=1.0),
+    flips=st.lists(st.integers(min_value=0), max_size=2),
+)
+def test_corrupt_or_truncated_archives_are_rows_or_one_line(
+    tmp_path, table, as_json, wrapper, cut, flips
+):
+    import gzip
+    import json
+    import zipfile
+
+    header, rows = table
+    if as_json:
+        payload = json.dumps(
+            {"data": [dict(zip(header, row, strict=True)) for row in rows]}
+        ).encode()
+    else:
+        payload = encode(header, rows, ";", "utf-8", "\n")
+    if wrapper == "gz":
+        data = bytearray(gzip.compress(payload))
+        name = "rows.json.gz" if as_json else "rows.csv.gz"
+    else:
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr("rows.json" if as_json else "rows.csv", payload)
+        data = bytearray(buffer.getvalue())
+        name = "rows.zip"
+    data = data[: max(1, int(len(data) * cut))]
+    for flip in flips:
+        data[flip % len(data)] ^= 0x5A
+    path = path_for(tmp_path, name)
+    path.write_bytes(bytes(data))
+    try:
+        out, _ = read_all(path)
+    except InputError as error:
+        assert_one_line(error, path)
+        return
+    if cut == 1.0 and not flips:
+        assert len(out) == len(rows)

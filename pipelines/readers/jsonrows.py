@@ -10,6 +10,8 @@ from __future__ import annotations
 import io
 import json
 import re
+import zipfile
+import zlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -108,6 +110,8 @@ class JsonRowsReader:
             raise InputError(member.name, f"not UTF-8 text: {error.reason}") from None
         except ValueError as error:
             raise InputError(member.name, f"invalid or truncated JSON: {error}") from None
+        except (OSError, EOFError, zlib.error, zipfile.BadZipFile) as error:  # corrupt .gz/.zip
+            raise InputError(member.name, f"cannot read (truncated or corrupt?): {error}") from None
         finally:
             stream.close()
         rows = find_rows(data, options.get("results"))
@@ -119,7 +123,9 @@ class JsonRowsReader:
         layout.encoding, layout.header_row, layout.columns = "utf-8", 0, list(columns)
         for number, row in enumerate(rows, 1):
             if not isinstance(row, dict):
-                yield TabularRow(number, {}, f"item {number} is not an object")
+                yield TabularRow(
+                    number, {}, f"item {number} is not an object", check="not-an-object"
+                )
                 continue
             values = flat(row)
             yield TabularRow(number, {c: values.get(c) for c in {**columns, **values}})
