@@ -491,7 +491,12 @@ def test_numeric_ids_and_odd_values_are_published_as_text(tmp_path):
     source.write_text(json.dumps({"releases": releases}))
     record = run_dataset("procurement", [str(source)], tmp_path / "site", show_progress=False)
     assert record["status"] == "published", record.get("error")
-    assert record["tables"]["releases"] == {"rows": 2, "quarantined": 0, "duplicates": 0}
+    assert record["tables"]["releases"] == {
+        "rows_in": 2,
+        "rows": 2,
+        "quarantined": 0,
+        "duplicates": 0,
+    }
     db = tmp_path / "site" / "procurement.db"
     assert query(db, "select ocid, tender_id, value_amount, value_currency from tenders") == [
         ("12345", "7", 1250000.5, "IDR")
