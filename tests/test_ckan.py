@@ -27,6 +27,7 @@ from terbuka.catalogs import mapping, ocds
 from terbuka.catalogs.client import connect
 from terbuka.catalogs.published import load_published
 from terbuka.pipelines import plugins
+from terbuka.publish.database import SYSTEM_TABLES
 
 SITE = "https://data.example.go.id"
 CC_BY = "https://creativecommons.org/licenses/by/4.0/"
@@ -34,8 +35,9 @@ DCAT = rdflib.Namespace("http://www.w3.org/ns/dcat#")
 DCTERMS = rdflib.Namespace("http://purl.org/dc/terms/")
 RDF = rdflib.Namespace("http://www.w3.org/1999/02/22-rdf-syntax-ns#")
 # The demo procurement dataset's resources: 10 tables (red_flags and red_flag_indicators
-# included) with a CSV and a Datasette page each, plus the system tables and the files.
-RESOURCES = 28
+# included) with a CSV and a Datasette page each, the files (package, database, OCDS, API),
+# and one CSV per system table (_quarantine, _quality_notes, _privacy, _runs, _quality).
+RESOURCES = 24 + len(SYSTEM_TABLES)
 
 
 def unique() -> str:
