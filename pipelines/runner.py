@@ -273,7 +273,9 @@ def _execute(run: Run, sources: list[str], progress: Progress, force: bool) -> N
     gate.check_package(errors, db_path, folder)
     record["quality"].update(gate.as_record(), package_valid=not errors)
     gate.raise_if_stopped()
-    quality_report.write(folder / quality_report.REPORT, record, descriptor.text("title", "en"))
+    quality_report.write(
+        folder / quality_report.REPORT, public_record(record), descriptor.text("title", "en")
+    )
     (folder / site.FRAGMENT).write_text(
         json.dumps(
             site.database_metadata(descriptor, published, record), indent=2, ensure_ascii=False
