@@ -76,7 +76,7 @@ def spec(check_id, options, name=None):
 
 
 def test_every_registered_rule_has_a_case():
-    rules = {k for k, c in plugins.checks().items() if c.kind == "rule"}
+    rules = {k for k, c in plugins.checks().items() if getattr(c, "kind", "") == "rule"}
     assert rules == set(RULE_CASES)
 
 
@@ -301,7 +301,7 @@ FLAG_CASES = {
 
 
 def test_every_registered_flag_has_a_case():
-    flags = {k for k, c in plugins.checks().items() if c.kind == "flag"}
+    flags = {k for k, c in plugins.checks().items() if getattr(c, "kind", "") == "flag"}
     assert flags == set(FLAG_CASES)
 
 
@@ -466,7 +466,10 @@ def test_check_ids_are_kebab_case_and_unique_across_kinds():
 
     checks = plugins.checks()
     assert checks and all(KEBAB.match(check_id) for check_id in checks)
-    assert all(c.kind in ("rule", "flag") and c.__doc__ for c in checks.values())
+    # Rules and flags serve the gate; other registered checks run inside their pipeline
+    # (budget-children-sum …) and report quality notes.
+    gate = [c for c in checks.values() if getattr(c, "kind", "") in ("rule", "flag")]
+    assert len(gate) >= 20 and all(c.__doc__ for c in gate)
 
 
 def test_great_expectations_is_imported_only_when_rules_run():

@@ -170,19 +170,28 @@ class Gate:
         }
 
     def _stop_on_quarantine_checks(self, db: Any) -> None:
-        """Row-level checks of earlier stages that the policy says must stop publication."""
+        """Checks of earlier stages that the policy says must stop publication.
+
+        Row-level checks quarantine rows (``ragged-row``, ``type-error`` …); checks that
+        pipelines run on their own rows leave quality notes (``budget-children-sum`` …).
+        Either kind, listed under ``stop``, stops publication when it found anything.
+        """
         rules_and_flags = {r.name for r in self.plan.rules} | {r.check.id for r in self.plan.rules}
         rules_and_flags |= {f.id for f in self.plan.flags}
         listed = sorted(self.plan.policy.stop - rules_and_flags)
         if not listed:
             return
         marks = ", ".join("?" for _ in listed)
-        found = db.execute(
-            f"select check_id, count(*) from _quarantine where check_id in ({marks}) group by check_id",
-            listed,
-        ).fetchall()
-        for check_id, count in found:
-            self.reasons.append(f"{count} rows quarantined by {check_id} (quality.stop lists it)")
+        for table, what in (
+            ("_quarantine", "rows quarantined"),
+            ("_quality_notes", "quality notes"),
+        ):
+            found = db.execute(
+                f"select check_id, count(*) from {table} where check_id in ({marks}) group by check_id",
+                listed,
+            ).fetchall()
+            for check_id, count in found:
+                self.reasons.append(f"{count} {what} by {check_id} (quality.stop lists it)")
 
     def score(self) -> int | None:
         """The share of applicable flags that pass, 0–100 (``None`` when none applies)."""

@@ -296,10 +296,12 @@ def load_policy(
 
 
 def known_ids(plan: QualityPlan) -> set[str]:
-    """Every id a policy may name: rules, checks, flags and the schema stage's checks."""
+    """Every id a policy may name: rules, registered checks, flags, the schema stage's checks."""
+    from .. import plugins
+
     return (
         {r.name for r in plan.rules}
-        | {r.check.id for r in plan.rules}
+        | set(plugins.checks())
         | {f.id for f in plan.flags}
         | set(SCHEMA_CHECKS)
     )
