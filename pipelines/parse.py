@@ -34,13 +34,13 @@ MONTHS = {
     "aug": 8, "october": 10, "oct": 10, "december": 12, "dec": 12,
 }  # fmt: skip
 
-# Unit suffixes multiply by a power of ten. "M" is miliar (10^9), as Indonesian budget
-# exports write it ("4.372,86 M"), not the English million.
+# Unit suffixes multiply. "M" is miliar (10^9), as Indonesian budget exports write it
+# ("4.372,86 M"), not the English million. (Other modules read these multipliers.)
 UNIT_SUFFIXES = {
-    "rb": 3, "ribu": 3, "k": 3,
-    "jt": 6, "juta": 6,
-    "m": 9, "miliar": 9, "milyar": 9, "mlyr": 9, "mlr": 9, "b": 9, "bn": 9,
-    "t": 12, "triliun": 12, "trilyun": 12, "tn": 12,
+    "rb": 1e3, "ribu": 1e3, "k": 1e3,
+    "jt": 1e6, "juta": 1e6,
+    "m": 1e9, "miliar": 1e9, "milyar": 1e9, "mlyr": 1e9, "mlr": 1e9, "b": 1e9, "bn": 1e9,
+    "t": 1e12, "triliun": 1e12, "trilyun": 1e12, "tn": 1e12,
 }  # fmt: skip
 
 # Cells that mean "no value" in real exports; they are empty, not unreadable.
@@ -143,19 +143,19 @@ def parse_number(
     if match.group("sign") in ("-", "−"):
         negative = not negative
     unit = (match.group("unit") or "").lower()
-    exponent = 0
+    multiplier = Decimal(1)
     if unit:
         if unit not in UNIT_SUFFIXES:
             return None, f"unknown unit {unit!r} in {shown}"
-        exponent = UNIT_SUFFIXES[unit]
+        multiplier = Decimal(int(UNIT_SUFFIXES[unit]))
     body = re.sub(r"[\u00a0\u202f ']", "", match.group("body"))
     normalised = _separators(body, decimal)
     if normalised is None:
         return None, f"ambiguous or malformed number: {shown}"
-    number = Decimal(normalised).scaleb(exponent)
+    number = Decimal(normalised) * multiplier
     if negative:
         number = -number
-    return _finish_number(number, fraction="." in normalised and not exponent)
+    return _finish_number(number, fraction="." in normalised and not unit)
 
 
 def _finish_number(number: Decimal, fraction: bool) -> tuple[float | int, None]:
