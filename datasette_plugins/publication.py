@@ -14,7 +14,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-PASSED = {1, "1", "pass", "passed", "ok", "true", "yes", "success"}
+PASSED = {1, "1", "pass", "passed", "ok", "true", "yes", "success", "quarantined"}
 _CACHE: dict[tuple, dict[str, Any]] = {}
 
 
@@ -161,10 +161,22 @@ async def _quality(db: Any, tables: set[str], record: dict[str, Any]) -> dict[st
         run_id = record.get("run_id")
         if run_id and any(r.get("run_id") == run_id for r in rows):
             rows = [r for r in rows if r.get("run_id") == run_id]
-        scores = [r["score"] for r in rows if isinstance(r.get("score"), int | float)]
+        # docs/quality.md: a `score` row (its `value`), one row per flag and rule with a
+        # `status`; reconciliation and completeness rows are details, not checks.
+        scores = [
+            r["value"]
+            for r in rows
+            if r.get("check_id") == "score" and isinstance(r.get("value"), int | float)
+        ] or [r["score"] for r in rows if isinstance(r.get("score"), int | float)]
         if scores:
             summary["score"] = _percent(scores[-1])
-        checks = [r for r in rows if _passed(r) is not None]
+        checks = [
+            r
+            for r in rows
+            if r.get("kind", "flag") in ("flag", "rule")
+            and r.get("status") not in ("skip", "info")
+            and _passed(r) is not None
+        ]
         if checks:
             summary["total"] = len(checks)
             summary["passed"] = sum(1 for r in checks if _passed(r))

@@ -75,7 +75,9 @@ def test_quality_facts_come_from_the_run(datasette_url, published_demo):
     box = panel(page(datasette_url + "/procurement/releases?_lang=en").text)
     quarantined = record["tables"]["releases"]["quarantined"]
     assert f"quarantined rows: {quarantined}" in box
-    assert 'href="/procurement/_quality_notes"' in box
+    assert f"Quality score: {record['quality']['score']}/100" in box
+    # every publication has its quality report, so the panel links it
+    assert 'href="/-/terbuka/quality/procurement"' in box
 
 
 @pytest.mark.parametrize(

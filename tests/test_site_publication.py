@@ -38,16 +38,17 @@ def get(folder, *paths):
 def test_quality_score_report_and_privacy_table_are_used_when_present(site):
     run_id = json.loads((site / "procurement" / "run.json").read_text())["run_id"]
     with sqlite3.connect(site / "procurement.db") as conn:
-        conn.execute(
-            "create table _quality (run_id text, check_id text, passed integer, score real)"
-        )
+        conn.execute("delete from _quality")  # rows as docs/quality.md describes them
         conn.executemany(
-            "insert into _quality values (?, ?, ?, ?)",
+            "insert into _quality (run_id, check_id, kind, status, value) values (?, ?, ?, ?, ?)",
             [
-                ("old-run", "licence", 0, 0.2),
-                (run_id, "licence", 1, 0.87),
-                (run_id, "fresh", 1, 0.87),
-                (run_id, "schema", 0, 0.87),
+                ("old-run", "score", "score", "pass", 20),
+                (run_id, "score", "score", "pass", 87),
+                (run_id, "licence", "flag", "pass", 1),
+                (run_id, "award-after-tender", "rule", "quarantined", 2),
+                (run_id, "schema-valid", "flag", "fail", 1),
+                (run_id, "up-to-date", "flag", "skip", None),
+                (run_id, "completeness", "completeness", "info", 0.5),
             ],
         )
         conn.execute("delete from _privacy")
@@ -76,6 +77,7 @@ def test_missing_history_and_report_still_give_a_panel(site):
     with sqlite3.connect(site / "procurement.db") as conn:
         conn.execute("drop table _runs")
         conn.execute("drop table _privacy")
+    (site / "procurement" / "quality.html").unlink(missing_ok=True)
     page, report, json_api = get(
         site,
         "/procurement/awards?_lang=en",
