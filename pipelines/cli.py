@@ -113,6 +113,12 @@ def cli() -> None:
 @click.option("--all", "run_all", is_flag=True, help="Every dataset that declares sources.")
 @click.option("--due", is_flag=True, help="Every dataset due by its update_frequency (for cron).")
 @click.option("--ckan", "ckan_url", metavar="URL", help="Then publish to this CKAN (see publish).")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes (default: one per core, up to 4).",
+)
 def run(
     dataset: str | None,
     sources: tuple[str, ...],
@@ -124,6 +130,7 @@ def run(
     run_all: bool = False,
     due: bool = False,
     ckan_url: str | None = None,
+    workers: int | None = None,
 ) -> None:
     """Run DATASET's pipeline on the sources and publish it into --out.
 
@@ -136,9 +143,27 @@ def run(
     from .summary import print_summary
 
     if run_all or due or not dataset:
-        _run_many(dataset, sources, out_dir, as_json, dry_run, force, quiet, run_all, due, ckan_url)
+        _run_many(
+            dataset,
+            sources,
+            out_dir,
+            as_json,
+            dry_run,
+            force,
+            quiet,
+            run_all,
+            due,
+            ckan_url,
+            workers,
+        )
     record = run_dataset(
-        dataset, list(sources), out_dir, dry_run=dry_run, force=force, show_progress=not quiet
+        dataset,
+        list(sources),
+        out_dir,
+        dry_run=dry_run,
+        force=force,
+        show_progress=not quiet,
+        workers=workers,
     )
     code = exit_code(record)
     if ckan_url and code == EXIT_OK and not dry_run:
@@ -225,6 +250,7 @@ def _run_many(
     run_all: bool,
     due: bool,
     ckan_url: str | None = None,
+    workers: int | None = None,
 ) -> None:
     """``run --all`` / ``run --due``: each dataset from its declared sources; one summary line."""
     from .errors import UsageError
@@ -260,7 +286,7 @@ def _run_many(
             continue
         record = run_dataset(
             entry["path"], [], out_dir, dry_run=dry_run, force=force,
-            show_progress=not (quiet or as_json),
+            show_progress=not (quiet or as_json), workers=workers,
         )  # fmt: skip
         records.append(record)
         if not (quiet or as_json):

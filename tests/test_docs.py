@@ -51,3 +51,20 @@ def test_every_privacy_key_is_documented():
     text = (DOCS / "privacy.md").read_text()
     for key in [*POLICY_KEYS, *SPEC_KEYS, *OPERATORS]:
         assert f"`{key}`" in text, key
+
+
+@pytest.mark.parametrize("name", commands())
+def test_every_documented_option_exists(name):
+    """The reverse: an option the docs promise must not disappear from the command."""
+    text = (DOCS / "cli.md").read_text()
+    heading = f"## terbuka {name}"
+    start = text.index(heading)
+    end = text.find("\n## ", start + len(heading))
+    section = text[start : end if end != -1 else len(text)]
+    usage = section.split("```")[1] if section.count("```") >= 2 else ""
+    documented = set(re.findall(r"(?<![\w-])(--[a-z][a-z-]*)", usage))
+    existing = {opt for p in cli.commands[name].params for opt in getattr(p, "opts", [])}
+    existing |= {opt for p in cli.commands[name].params for opt in getattr(p, "secondary_opts", [])}
+    assert documented <= existing, (
+        f"terbuka {name}: {sorted(documented - existing)} documented but missing"
+    )
