@@ -105,9 +105,10 @@ def main() -> None:
         ),
     )
     peaks = {}
-    print(
-        f"cores: {os.cpu_count()}, workers: {args.workers or 'default'}, OCDS schema: {os.environ['TERBUKA_OCDS_SCHEMA']}"
-    )
+    schema = os.environ["TERBUKA_OCDS_SCHEMA"]
+    if "://" not in schema and not Path(schema).exists():
+        schema += " (missing: the run cannot validate; set TERBUKA_OCDS_SCHEMA)"
+    print(f"cores: {os.cpu_count()}, workers: {args.workers or 'default'}, OCDS schema: {schema}")
     try:
         for scale in [int(s) for s in args.scales.split(",")]:
             count = args.releases * scale

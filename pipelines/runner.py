@@ -167,89 +167,179 @@ def run_dataset(
 
 
 def _execute(run: Run, sources: list[str], progress: Progress, force: bool) -> None:
-    descriptor, record = run.descriptor, run.record
+    """The stages in order; each is a plain function and a ``before_stage`` hook point."""
+    pipeline = _pipeline(run.descriptor)
+    policy = load_policy(run.descriptor.privacy, run.descriptor.folder / "privacy.yml")
+    _stage(run, "extract", progress)
+    if _read_inputs(run, sources, policy.retention_days, force) == "unchanged":
+        return
+    staging, rejects = _extract(run, pipeline, progress)
+    published = _published_schemas(run, pipeline, policy)
+    plan = load_plan(run.descriptor, published)  # a broken rule file fails before any work
+    key, key_origin = hash_key(run.state)
+    run.record["hash_key"] = key_origin
+    redactor = Redactor(policy, TextScanner(extra_recognizers=tuple(plugins.recognizers())), key)
+    validators = validators_for(published)
+    run.build = swap.build_dir(run.out_dir, run.run_id)
+    db_path = run.build / f"{run.descriptor.name}.db"
+    db = database.open_database(db_path)
+    database.create_tables(db, published)
+    writer = database.Writer(db, published)
+    # transform, privacy and quality stream batch by batch, in that order.
+    for name in ("transform", "privacy", "quality"):
+        _stage(run, name, progress)
+    _transform(
+        run,
+        pipeline,
+        staging,
+        rejects,
+        writer,
+        work.WorkContext(pipeline, redactor, validators),
+        progress,
+    )
+    # Disclosure control changes published values, so it comes before the quality gate.
+    run.record["disclosure"] = disclosure.apply_k_anonymity(db, policy.quasi_identifiers, policy.k)
+    gate = _quality_gate(run, pipeline, plan, published, db, db_path, progress)
+    writer.system("_privacy", report.table_rows(run.run_id, run.privacy))
+    gate.raise_if_stopped()
+    _stage(run, "package", progress)
+    folder = _package(run, pipeline, published, db, db_path, gate, progress)
+    _stage(run, "publish", progress)
+    if run.dry_run:
+        run.record["published"] = {}
+        return
+    _publish(run, folder)
+    _stage(run, "record", progress)
+
+
+def _pipeline(descriptor: Descriptor) -> Any:
+    """The registered pipeline the descriptor names, bound to it."""
     pipeline = plugins.pipelines().get(descriptor.pipeline)
     if pipeline is None:
         raise UsageError(
             f"{descriptor.folder}/dataset.yml: unknown pipeline {descriptor.pipeline!r}"
         )
-    pipeline = pipeline(descriptor)
-    policy = load_policy(descriptor.privacy, descriptor.folder / "privacy.yml")
+    return pipeline(descriptor)
 
-    _stage(run, "extract", progress)
-    record["retention"] = retention.purge_expired(run.state, policy.retention_days)
+
+def _read_inputs(run: Run, sources: list[str], retention_days: Any, force: bool) -> str:
+    """Purge expired raw data, then resolve and hash the inputs.
+
+    Returns "unchanged" when the last publication came from the same inputs, descriptor
+    and software: the run then records that and does no further work.
+    """
+    record = run.record
+    record["retention"] = retention.purge_expired(run.state, retention_days)
     run.inputs = resolve_inputs(sources, run)
     record["inputs"] = [i.as_record() for i in run.inputs]
-    fingerprint = _fingerprint(run)
-    record["fingerprint"] = fingerprint
-    previous = _published_record(run.out_dir, descriptor.name)
-    if not force and previous and previous.get("fingerprint") == fingerprint:
-        counted = {i["sha256"]: i for i in previous.get("inputs", [])}
-        for item in run.inputs:
-            item.records = counted.get(item.sha256, {}).get("records", 0)
-        record["inputs"] = [i.as_record() for i in run.inputs]
-        record.update(status="unchanged", tables=previous.get("tables", {}), changes={})
-        record["quality"] = previous.get("quality", {})
-        record["previous_run_id"] = previous.get("run_id")
-        return
+    record["fingerprint"] = _fingerprint(run)
+    previous = _published_record(run.out_dir, run.descriptor.name)
+    if force or not previous or previous.get("fingerprint") != record["fingerprint"]:
+        return "changed"
+    counted = {i["sha256"]: i for i in previous.get("inputs", [])}
+    for item in run.inputs:
+        item.records = counted.get(item.sha256, {}).get("records", 0)
+    record["inputs"] = [i.as_record() for i in run.inputs]
+    record.update(status="unchanged", tables=previous.get("tables", {}), changes={})
+    record["quality"] = previous.get("quality", {})
+    record["previous_run_id"] = previous.get("run_id")
+    return "unchanged"
+
+
+def _extract(run: Run, pipeline: Any, progress: Progress) -> tuple[Any, Any]:
+    """Read every input into a private staging database; rejected records come back."""
     staging_dir = private_dir(run.state / "staging")
-    run.staging_path = staging_dir / f"{descriptor.name}-{run.run_id}.db"
+    run.staging_path = staging_dir / f"{run.descriptor.name}-{run.run_id}.db"
     staging = database.open_database(run.staging_path)
     with progress.task("extract", total=None) as advance:
         rejects = pipeline.extract(run.inputs, staging, advance)
-    record["inputs"] = [i.as_record() for i in run.inputs]
+    run.record["inputs"] = [i.as_record() for i in run.inputs]
+    return staging, rejects
 
-    schemas = {t: descriptor.schemas[t] for t in pipeline.tables if t in descriptor.schemas}
+
+def _published_schemas(run: Run, pipeline: Any, policy: Any) -> dict[str, dict]:
+    """Each output table's Table Schema without the columns the privacy policy drops."""
+    descriptor = run.descriptor
     missing = [t for t in pipeline.tables if t not in descriptor.schemas]
     if missing:
         raise UsageError(f"{descriptor.folder}/schema: no Table Schema for {', '.join(missing)}")
-    published = {t: _published_schema(s, t, policy) for t, s in schemas.items()}
-    validators = validators_for(published)
-    plan = load_plan(descriptor, published)
-    key, key_origin = hash_key(run.state)
-    record["hash_key"] = key_origin
-    redactor = Redactor(policy, TextScanner(extra_recognizers=tuple(plugins.recognizers())), key)
+    return {t: _published_schema(descriptor.schemas[t], t, policy) for t in pipeline.tables}
 
-    run.build = swap.build_dir(run.out_dir, run.run_id)
-    db_path = run.build / f"{descriptor.name}.db"
-    db = database.open_database(db_path)
-    database.create_tables(db, published)
-    writer = database.Writer(db, published)
 
-    # transform, privacy and quality stream batch by batch, in that order.
-    for name in ("transform", "privacy", "quality"):
-        _stage(run, name, progress)
+def _transform(
+    run: Run,
+    pipeline: Any,
+    staging: Any,
+    rejects: Any,
+    writer: database.Writer,
+    context: work.WorkContext,
+    progress: Progress,
+) -> None:
+    """Transform staged records unit by unit, in worker processes when that pays off.
+
+    Every batch goes through privacy and row-level quality before it is written.
+    """
+    redactor, validators = context.redactor, context.validators
     _consume(run, writer, work.privacy_and_quality(rejects, redactor, validators))
     total = pipeline.count_units(staging)
-    context = work.WorkContext(pipeline, redactor, validators)
     units = pipeline.batches(staging, run.inputs)
     with progress.task("transform · privacy · quality", total=total) as advance:
         for unit, batch in work.run_units(context, units, total // BATCH_HINT, run.workers):
             _consume(run, writer, batch)
             advance(pipeline.unit_size(unit) if hasattr(pipeline, "unit_size") else 1)
-    for batch in getattr(pipeline, "derive", lambda db: iter(()))(db):
+    for batch in getattr(pipeline, "derive", lambda db: iter(()))(writer.db):
         _consume(run, writer, work.privacy_and_quality(batch, redactor, validators))
     staging.close()
 
-    # Disclosure control changes published values, so it comes before the quality gate.
-    record["disclosure"] = disclosure.apply_k_anonymity(db, policy.quasi_identifiers, policy.k)
+
+def _quality_gate(
+    run: Run,
+    pipeline: Any,
+    plan: Any,
+    published: dict,
+    db: Any,
+    db_path: Path,
+    progress: Progress,
+) -> Gate:
+    """Run table-level rules on the built database.
+
+    Fills the record's tables, privacy and quality sections; the caller raises if the
+    gate stopped the run, after the privacy table is written.
+    """
+    descriptor, record = run.descriptor, run.record
     gate = Gate(plan, descriptor, published, run.run_id, pipeline.primary_table)
     with progress.task("quality gate", total=None):
         gate.check_data(db, db_path, run.counts, sum(i.records for i in run.inputs))
     run.quality.update(gate.quarantined)
     run.notes.update(gate.noted)
-    _stage(run, "package", progress)
     record["tables"] = {
         table: {k: counts[k] for k in ("rows_in", "rows", "quarantined", "duplicates")}
         for table, counts in gate.tables.items()
     }
     record["privacy"] = _privacy_totals(run.privacy)
     record["privacy_detail"] = report.detail(run.privacy)
-    writer.system("_privacy", report.table_rows(run.run_id, run.privacy))
     record["notes"] = dict(run.notes)
     record["quality"] = {**_quality_summary(run), **gate.as_record()}
-    gate.raise_if_stopped()
+    return gate
+
+
+def _package(
+    run: Run,
+    pipeline: Any,
+    published: dict,
+    db: Any,
+    db_path: Path,
+    gate: Gate,
+    progress: Progress,
+) -> Path:
+    """Finish the database and write everything published beside it.
+
+    FTS and indexes, changes against the publication, the Data Package (validated), the
+    privacy and quality reports and the site metadata.
+    """
+    descriptor, record = run.descriptor, run.record
     old_db = run.out_dir / f"{descriptor.name}.db"
+    folder = run.build / descriptor.name
     with progress.task("package", total=None):
         database.finish(
             db,
@@ -263,7 +353,6 @@ def _execute(run: Run, sources: list[str], progress: Progress, force: bool) -> N
         )
         record["status"] = "published"
         _write_runs_table(db, old_db, record)
-        folder = run.build / descriptor.name
         folder.mkdir()
         extra = pipeline.package_extra(published) if hasattr(pipeline, "package_extra") else None
         package_path = datapackage.write_package(db, folder, descriptor, published, extra)
@@ -276,28 +365,23 @@ def _execute(run: Run, sources: list[str], progress: Progress, force: bool) -> N
     quality_report.write(
         folder / quality_report.REPORT, public_record(record), descriptor.text("title", "en")
     )
-    (folder / site.FRAGMENT).write_text(
-        json.dumps(
-            site.database_metadata(descriptor, published, record), indent=2, ensure_ascii=False
-        )
-        + "\n",
-        encoding="utf-8",
-    )
-    _stage(run, "publish", progress)
-    if run.dry_run:
-        record["published"] = {}
-        return
-    record["published"] = {
-        "datasette": str(run.out_dir / f"{descriptor.name}.db"),
-        "datapackage": str(folder.relative_to(run.build) / "datapackage.json"),
-    }
+    site.write_json(folder / site.FRAGMENT, site.database_metadata(descriptor, published, record))
+    return folder
+
+
+def _publish(run: Run, folder: Path) -> None:
+    """Catalog files, the public run record, then the atomic swap into the output folder."""
     from terbuka.catalogs import write_catalog_files
 
-    write_catalog_files(descriptor, record, folder)
-    site.write_json(folder / swap.RUN_FILE, public_record({**record, "finished": now()}))
-    swap.swap_in(run.build, run.out_dir, descriptor.name)
+    name = run.descriptor.name
+    run.record["published"] = {
+        "datasette": str(run.out_dir / f"{name}.db"),
+        "datapackage": str(folder.relative_to(run.build) / "datapackage.json"),
+    }
+    write_catalog_files(run.descriptor, run.record, folder)
+    site.write_json(folder / swap.RUN_FILE, public_record({**run.record, "finished": now()}))
+    swap.swap_in(run.build, run.out_dir, name)
     run.build = None
-    _stage(run, "record", progress)
 
 
 def _stage(run: Run, name: str, progress: Progress) -> None:

@@ -25,6 +25,17 @@ def pytest_configure(config):
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def isolated_session_environment(tmp_path_factory):
+    """Session fixtures (published demo sites, real-data runs) keep their state in the
+    test's temporary folder too, never in the user's ``~/.local/state``."""
+    with pytest.MonkeyPatch.context() as patch:
+        base = tmp_path_factory.getbasetemp()
+        patch.setenv("TERBUKA_STATE_DIR", str(base / "state"))
+        patch.setenv("XDG_CACHE_HOME", str(base / "cache"))
+        yield
+
+
 @pytest.fixture(autouse=True)
 def isolated_environment(tmp_path_factory, monkeypatch):
     """Private state, caches and the OCDS schema location never leak between tests."""
