@@ -119,31 +119,9 @@ def free_port() -> int:
 def datasette_url(published_demo):
     """A real Datasette (``terbuka serve``) over the published demo, reached over HTTP."""
     out, _ = published_demo
-    port = free_port()
-    command = [
-        str(Path(sys.executable).with_name("terbuka")),
-        "serve",
-        str(out),
-        "--port",
-        str(port),
-    ]
-    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(url + "/-/versions.json", timeout=2):
-                break
-        except OSError:
-            if server.poll() is not None:
-                raise RuntimeError(server.stdout.read().decode()) from None
-            time.sleep(0.3)
-    else:
-        server.kill()
-        raise RuntimeError("Datasette did not start")
-    yield url
-    server.terminate()
-    server.wait(timeout=10)
+    served = ServedSite(out)
+    yield served.url
+    served.stop()
 
 
 def get_json(url: str):
@@ -254,31 +232,9 @@ def demo_site(tmp_path_factory):
 def demo_site_url(demo_site):
     """A real Datasette (``terbuka serve``) over the full demo site, reached over HTTP."""
     out, _ = demo_site
-    port = free_port()
-    command = [
-        str(Path(sys.executable).with_name("terbuka")),
-        "serve",
-        str(out),
-        "--port",
-        str(port),
-    ]
-    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(url + "/-/versions.json", timeout=2):
-                break
-        except OSError:
-            if server.poll() is not None:
-                raise RuntimeError(server.stdout.read().decode()) from None
-            time.sleep(0.3)
-    else:
-        server.kill()
-        raise RuntimeError("Datasette did not start")
-    yield url
-    server.terminate()
-    server.wait(timeout=10)
+    served = ServedSite(out)
+    yield served.url
+    served.stop()
 
 
 class ServedSite:
