@@ -1,0 +1,68 @@
+"""The Data Package validator: Frictionless' own, per resource in parallel or not."""
+
+import json
+
+import pytest
+
+from terbuka.publish.datapackage import validate_package
+
+
+def write_package(folder, tenders: str, awards: str) -> str:
+    (folder / "tenders.csv").write_text(tenders, encoding="utf-8")
+    (folder / "awards.csv").write_text(awards, encoding="utf-8")
+    package = {
+        "name": "check",
+        "resources": [
+            {
+                "name": "tenders",
+                "path": "tenders.csv",
+                "schema": {
+                    "fields": [
+                        {"name": "ocid", "type": "string"},
+                        {"name": "value", "type": "number"},
+                    ],
+                    "primaryKey": ["ocid"],
+                },
+            },
+            {
+                "name": "awards",
+                "path": "awards.csv",
+                "schema": {
+                    "fields": [
+                        {"name": "id", "type": "string"},
+                        {"name": "ocid", "type": "string"},
+                    ],
+                    "primaryKey": ["id"],
+                    "foreignKeys": [
+                        {
+                            "fields": ["ocid"],
+                            "reference": {"resource": "tenders", "fields": ["ocid"]},
+                        }
+                    ],
+                },
+            },
+        ],
+    }
+    path = folder / "datapackage.json"
+    path.write_text(json.dumps(package), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_valid_package_has_no_errors(tmp_path, workers):
+    path = write_package(tmp_path, "ocid,value\na,1\nb,2.5\n", "id,ocid\n1,a\n2,b\n")
+    assert validate_package(path, workers) == []
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_type_key_and_reference_errors_name_resource_and_row(tmp_path, workers):
+    path = write_package(tmp_path, "ocid,value\na,1\nb,lots\na,3\n", "id,ocid\n1,a\n2,missing\n")
+    errors = validate_package(path, workers)
+    assert any(e.startswith("tenders, row 3:") and "type" in e.lower() for e in errors), errors
+    assert any(e.startswith("tenders, row 4:") for e in errors), errors  # duplicate key
+    assert any(e.startswith("awards, row 3:") for e in errors), errors  # unknown ocid
+
+
+def test_parallel_and_serial_validation_agree(tmp_path):
+    path = write_package(tmp_path, "ocid,value\na,x\n", "id,ocid\n1,z\n1,a\n")
+    assert sorted(validate_package(path, 2)) == sorted(validate_package(path, 1))
