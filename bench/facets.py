@@ -4,7 +4,7 @@ The target (issue 7): a faceted request on a million-row table, through Datasett
 terbuka's plugins and settings, takes at most twice as long as the GROUP BY behind it
 run directly in sqlite3. Prints median wall-clock times; asserts nothing.
 
-    .venv/bin/python bench/facets.py [--rows 1000000] [--repeat 7]
+    .venv/bin/python bench/facets.py [--rows 1000000] [--repeat 15]
 """
 
 from __future__ import annotations
@@ -102,7 +102,7 @@ def median_ms(function, repeat: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--repeat", type=int, default=15)
     parser.add_argument("--port", type=int, default=8745)
     args = parser.parse_args()
 

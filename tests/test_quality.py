@@ -468,8 +468,9 @@ def test_check_ids_are_kebab_case_and_unique_across_kinds():
     assert checks and all(KEBAB.match(check_id) for check_id in checks)
     # Rules and flags serve the gate; other registered checks run inside their pipeline
     # (budget-children-sum …) and report quality notes.
-    gate = [c for c in checks.values() if getattr(c, "kind", "") in ("rule", "flag")]
-    assert len(gate) >= 20 and all(c.__doc__ for c in gate)
+    assert {c.kind for c in checks.values()} == {"rule", "flag", "pipeline"}
+    gate = [c for c in checks.values() if c.kind in ("rule", "flag")]
+    assert len(gate) >= 20 and all(c.__doc__ for c in checks.values())
 
 
 def test_great_expectations_is_imported_only_when_rules_run():

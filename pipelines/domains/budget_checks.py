@@ -121,6 +121,7 @@ def _fmt(value: float) -> str:
 class ChildrenSumCheck:
     """A parent's planned and realised equal the (signed) sum of its children's."""
 
+    kind = "pipeline"
     id = "budget-children-sum"
     title = "Children add up to their parent"
     table = "budget_lines"
@@ -173,6 +174,7 @@ class ChildrenSumCheck:
 class BalanceCheck:
     """Surplus/(Defisit) equals revenue minus expenditure, as the source reports them."""
 
+    kind = "pipeline"
     id = "budget-balance"
     title = "Surplus/(deficit) = revenue − expenditure"
     table = "budget_lines"
@@ -210,6 +212,7 @@ class BalanceCheck:
 class ReportedAbsorptionCheck:
     """The source's own percentage agrees with its planned and realised figures."""
 
+    kind = "pipeline"
     id = "budget-reported-absorption"
     title = "Reported percentage matches the amounts"
     table = "budget_lines"

@@ -10,6 +10,8 @@ Two kinds, both registered through the ``register_checks`` hook:
 - **flags** (``kind = "flag"``) are dataset-level pass/fail criteria in the spirit of
   data.gouv.fr's quality score (licence, documentation, freshness, completeness,
   duplicates, rules passed). The score is the share of flags that pass.
+- **pipeline checks** (``kind = "pipeline"``) are run by a pipeline on its own rows (the
+  budget's children-sum reconciliation); their notes count like a rule's.
 
 A check never decides what a failure means: the dataset's gate policy (``quality`` in
 ``dataset.yml``) says whether it stops publication, quarantines rows or only warns.
