@@ -24,15 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from terbuka.metadata import Descriptor, DescriptorError, load_descriptor
-from terbuka.privacy import (
-    PrivacyError,
-    Redactor,
-    TextScanner,
-    disclosure,
-    load_policy,
-    report,
-    retention,
-)
+from terbuka.privacy import PrivacyError, Redactor, disclosure, load_policy, report, retention
 from terbuka.publish import changes, database, datapackage, quality_report, site, swap
 
 from . import plugins, work
@@ -176,6 +168,8 @@ def _execute(run: Run, sources: list[str], progress: Progress, force: bool) -> N
     staging, rejects = _extract(run, pipeline, progress)
     published = _published_schemas(run, pipeline, policy)
     plan = load_plan(run.descriptor, published)  # a broken rule file fails before any work
+    from terbuka.privacy.scanner import TextScanner  # Presidio: not needed when unchanged
+
     key, key_origin = hash_key(run.state)
     run.record["hash_key"] = key_origin
     redactor = Redactor(policy, TextScanner(extra_recognizers=tuple(plugins.recognizers())), key)

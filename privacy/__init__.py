@@ -5,9 +5,20 @@ policies from ``privacy.yml`` drop, hash, mask or scan structured columns. Any f
 raises ``PrivacyError`` and the run publishes nothing (fail closed).
 """
 
+from typing import Any
+
 from .analyzer import PrivacyError, build_analyzer, build_anonymizer
 from .policy import ColumnPolicy, PrivacyPolicy, Redactor, hash_value, load_policy, mask_value
-from .scanner import TextScanner
+
+
+def __getattr__(name: str) -> Any:
+    """``TextScanner`` loads Presidio and spaCy (seconds): only when text is scanned."""
+    if name == "TextScanner":
+        from .scanner import TextScanner
+
+        return TextScanner
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "ColumnPolicy",

@@ -272,3 +272,19 @@ def test_withdraw_from_a_real_ckan(ckan, tmp_path):
         env={"CKAN_API_TOKEN": "not-a-token"},
     )  # fmt: skip
     assert refused.returncode == 1 and "not-a-token" not in refused.stderr
+
+
+def test_presidio_is_imported_only_when_text_is_scanned():
+    """An unchanged run stops before the privacy stage: it must not pay for spaCy."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, terbuka.pipelines.runner, terbuka.privacy; "
+        "print('presidio_analyzer' in sys.modules, 'spacy' in sys.modules); "
+        "terbuka.privacy.TextScanner; print('presidio_analyzer' in sys.modules)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.split() == ["False", "False", "True"]
