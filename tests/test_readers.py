@@ -239,3 +239,17 @@ def test_a_broken_json_lines_line_is_reported_not_fatal(tmp_path):
     items = list(OcdsJsonReader.read(member))
     assert [i.kind for i in items] == ["release", "release", "invalid", "release", "release"]
     assert items[2].problem.startswith("line 3: invalid JSON")
+
+
+@pytest.mark.parametrize("complete", [1, 3])
+def test_json_lines_cut_off_mid_line_keep_the_complete_lines(tmp_path, complete):
+    """A small export whose last line was cut short reads like a large one: the cut line
+    is reported with its number, the complete lines are kept."""
+    from terbuka.pipelines.readers.ocds import OcdsJsonReader
+
+    path = tmp_path / "cut.jsonl"
+    lines = [json.dumps({**RELEASE, "id": str(i)}) for i in range(complete + 1)]
+    path.write_text("\n".join(lines)[:-10])
+    items = list(OcdsJsonReader.read(members(path)[0]))
+    assert [i.kind for i in items] == ["release"] * complete + ["invalid"]
+    assert items[-1].problem.startswith(f"line {complete + 1}: invalid JSON")

@@ -131,6 +131,8 @@ def _shape(member: Member) -> tuple[str, set[str]]:
             elif event == "map_key" and depth == 1 and completed == 0:
                 top_keys.add(value)
     except ijson.IncompleteJSONError:
+        if completed >= 1 and _looks_like_json_lines(text, complete_lines=1):
+            return "lines", top_keys  # a cut-off last line is quarantined with its number
         if len(head) < PEEK_BYTES:
             raise InputError(
                 member.name, "invalid or truncated JSON (ends before it closes)"
@@ -154,13 +156,13 @@ def _shape(member: Member) -> tuple[str, set[str]]:
     return "one", top_keys
 
 
-def _looks_like_json_lines(text: bytes) -> bool:
+def _looks_like_json_lines(text: bytes, complete_lines: int = 2) -> bool:
     """One complete JSON value on each of the first lines: JSON Lines, not pretty-printed JSON."""
     lines = [line for line in text.split(b"\n")[:-1] if line.strip()][:5]
-    if len(lines) < 2:
+    if len(lines) < complete_lines:
         return False
     try:
-        return all(isinstance(json.loads(line), dict | list) for line in lines[:2])
+        return all(isinstance(json.loads(line), dict | list) for line in lines[:complete_lines])
     except ValueError:
         return False
 
