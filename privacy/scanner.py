@@ -38,6 +38,19 @@ _PERSON_CUE = re.compile(
     rf"(?<![A-Za-z])(?:(?i:{HONORIFICS})\.?\s+[A-Z]|(?i:{ROLES})|(?i:{LABELS})\s*:)"
 )
 ID_NUMBERS = ("NIK", "KK", "NPWP", "NIP", "CREDIT_CARD", "IBAN_CODE")
+# What ``candidates`` can rule out. Entities of plugin recognizers are not among them:
+# they are always looked for, since no cheap test here knows what they match.
+TRIGGERED = frozenset(
+    (
+        *ID_NUMBERS,
+        "PHONE_NUMBER",
+        "BANK_ACCOUNT",
+        "EMAIL_ADDRESS",
+        "IP_ADDRESS",
+        "ADDRESS",
+        "PERSON",
+    )
+)
 
 
 def candidates(text: str) -> list[str]:
@@ -97,6 +110,7 @@ class TextScanner:
             e for e in [*configured, *sorted(set(supported) - set(configured))] if e not in keep
         ]
         self._wanted = set(self.entities)
+        self._always = [e for e in self.entities if e not in TRIGGERED]
         self._cache: OrderedDict[str, tuple[str, tuple[str, ...]]] = OrderedDict()
 
     def without(self, *entities: str) -> TextScanner:
@@ -106,6 +120,10 @@ class TextScanner:
         """
         return TextScanner(self.analyzer, self.anonymizer, self.language, keep=entities)
 
+    def wanted(self, value: str) -> list[str]:
+        """The entities worth asking Presidio for in ``value`` (empty: none)."""
+        return [e for e in candidates(value) if e in self._wanted] + self._always
+
     def scan(self, value: str) -> tuple[str, tuple[str, ...]]:
         """The redacted text and the entity types found (one per replaced span)."""
         if not value:
@@ -114,7 +132,7 @@ class TextScanner:
         if cached is not None:
             self._cache.move_to_end(value)
             return cached
-        wanted = [e for e in candidates(value) if e in self._wanted]
+        wanted = self.wanted(value)
         result = self._analyze(value, wanted) if wanted else (value, ())
         self._cache[value] = result
         if len(self._cache) > CACHE_SIZE:
@@ -126,7 +144,7 @@ class TextScanner:
         results: list[tuple[str, tuple[str, ...]] | None] = [None] * len(values)
         todo: dict[str, list[int]] = {}
         for index, value in enumerate(values):
-            if not value or not _MAYBE.search(value):
+            if not value or (not self._always and not _MAYBE.search(value)):
                 results[index] = (value, ())
                 continue
             cached = self._cache.get(value)
@@ -233,7 +251,7 @@ class TextScanner:
 
     def findings(self, value: str) -> list[Any]:
         """Presidio's results for a text (spans and scores), for column detection."""
-        wanted = [e for e in candidates(value) if e in self._wanted]
+        wanted = self.wanted(value)
         if not wanted:
             return []
         try:

@@ -216,6 +216,32 @@ def test_scan_reports_per_column_without_values(tmp_path):
     assert not any(v in text.stdout for v in PERSONAL)
 
 
+def test_plugin_entities_are_looked_for_on_every_path():
+    """No cheap trigger knows a plugin's entity: single texts, batches and column
+    detection must all still ask its recognizer (lower-case text included)."""
+    from presidio_analyzer import Pattern
+
+    from terbuka.privacy import TextScanner
+    from terbuka.privacy.recognizers.base import IndonesianPatternRecognizer
+
+    class PasswordRecognizer(IndonesianPatternRecognizer):
+        ENTITY = "PASSWORD"
+        PATTERNS = [Pattern("sandi", r"(?<=sandi )[a-z0-9]{6,}", 0.8)]
+        TRIGGER = None
+
+    text = "kata sandi kucingku123 jangan disebar"
+    expected = ("kata sandi <PASSWORD> jangan disebar", ("PASSWORD",))
+    scanner = TextScanner(extra_recognizers=(PasswordRecognizer,))
+    assert scanner.scan_many([text, "lain"]) == [expected, ("lain", ())]
+    scanner._cache.clear()
+    assert scanner.scan(text) == expected
+    assert [f.entity_type for f in scanner.findings(text)] == ["PASSWORD"]
+    assert [[f.entity_type for f in found] for found in scanner.findings_many([text])] == [
+        ["PASSWORD"]
+    ]
+    assert TextScanner().scan(text) == (text, ())  # without the plugin: nothing to find
+
+
 def test_recognizers_from_plugins_are_used(tmp_path):
     from presidio_analyzer import Pattern
 
