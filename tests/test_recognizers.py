@@ -93,6 +93,9 @@ CASES = {
             "Pelapor: Agus Salim",
             "Sdri. Dewi Lestari",
             "Nama: Yohanes Pardede",
+            "Saya Bapak Ir. Kasiyah Habibi, warga",
+            "diperiksa oleh Bapak Tgk. Clara Saptono, S.E.",
+            "Saya Sdr. Hari Saptono, S.IP. melapor",
         ],
         [
             "Ibu Kota Nusantara",
@@ -100,6 +103,8 @@ CASES = {
             "surat a.n. Kepala Dinas",
             "CV Budi Jaya",
             "Nama Paket: Pengadaan Laptop",
+            "Saya Hari Senin ke kantor",
+            "Saya Mohon Bantuan",
         ],
     ),
     "GazetteerNameRecognizer": (
@@ -191,6 +196,22 @@ def test_controls_survive_the_scanner(scanner, text):
 )
 def test_structure_checks(check, value, expected):
     assert check(value) is expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Saya Bapak Ir. Kasiyah Habibi. warga", "Saya Bapak Ir. <PERSON>. warga"),
+        ("oleh Bapak Tgk. Clara Saptono, S.E. hari ini", "oleh Bapak Tgk. <PERSON> hari ini"),
+        ("Saya Ibu Raden Hutapea. warga", "Saya Ibu Raden <PERSON>. warga"),
+        ("Saya Sdr. Hari Saptono. warga", "Saya Sdr. <PERSON>. warga"),
+        ("Pelapor: Dt. Rajo Hitam", "Pelapor: Dt. <PERSON>"),
+        ("a.n. Cut Meutia", "a.n. Cut <PERSON>"),
+        ("Saya Bapak drg. Joko Widodo, M.M. warga", "Saya Bapak drg. <PERSON> warga"),
+    ],
+)
+def test_titles_between_honorific_and_name_stay_and_the_name_goes(scanner, text, expected):
+    assert scanner.scan(text)[0] == expected
 
 
 def test_scan_replaces_in_place(scanner):

@@ -64,6 +64,14 @@ ROLES = (
     r"|reported by|full name|saya|nama saya|my name is|i am"
 )
 LABELS = r"nama|name|narahubung|kontak|contact person|pemohon|penerima|pengirim|contact"
+# Academic, religious and noble titles that may stand between an honorific or a cue and
+# the name ("Bapak Ir. H. Budi", "Saya Sdr. Tgk. Ulya", "a.n. Cut Meutia", "Pelapor:
+# Dt. Rajo Hitam"). They stay in the text; the name after them is replaced.
+TITLES = (
+    r"Hj|H|KH|Dr|dr|Drg|drg|Drs|Dra|Ir|Prof|Tgk|Teuku|Tengku|T|Raden|Rr|R\.M|R\.A|R\.Ay|R"
+    r"|Mas|Dt|Datuk|Sutan|Cut|Puti|Gusti"
+)
+_TITLE = rf"(?:(?:{TITLES})\.\s*|(?:{TITLES})\s+(?=[A-Z]))"
 _TOKEN = r"(?:[A-Z][a-z'’]+(?:-[A-Za-z][a-z'’]+)?|[A-Z]{2,}|[A-Z]\.)"
 _NAME = (
     rf"(?P<value>{_TOKEN}(?:\s+(?:{_TOKEN}|bin|binti|van|de|al))*"
@@ -102,17 +110,29 @@ class HonorificNameRecognizer(SpanRecognizer):
     SCORE = 0.75
     TRIGGER = None
     REGEX = re.compile(
-        first_chars(HONORIFICS, ROLES, LABELS)
-        + rf"(?:\b(?i:{HONORIFICS})\.?\s+(?:(?:H|Hj|Dr|Drg|Drs|Dra|Ir|Prof)\.\s*)?"
-        rf"|\b(?:(?i:{ROLES})\s*[:.]?|(?i:{LABELS})\s*:)\s*(?:(?i:{HONORIFICS})\.?\s+)?)" + _NAME
+        first_chars(HONORIFICS, ROLES, LABELS) + rf"(?:\b(?i:{HONORIFICS})\.?\s+{_TITLE}*"
+        rf"|\b(?:(?i:{ROLES})\s*[:.]?|(?i:{LABELS})\s*:)\s*(?:(?i:{HONORIFICS})\.?\s+|{_TITLE})*)"
+        + _NAME
     )
 
-    def accept(self, match: re.Match) -> bool:  # noqa: D102
-        words = match.group("value").replace(".", " ").split()
-        return (
-            bool(words)
-            and words[0].lower() not in NOT_NAMES
-            and words[0].lower() not in common_words()
+    def accept(self, match: re.Match) -> bool:
+        """A name, not a title or a common word.
+
+        A common word that is also a given name counts when a word that is not common
+        follows: ``Saya Hari Saptono`` is a name, ``Saya Hari Senin`` is not;
+        ``Saya Mohon Bantuan`` would need a known name after it.
+        """
+        words = re.findall(r"[a-z'’]+", match.group("value").lower())
+        if not words or words[0] in NOT_NAMES:
+            return False
+        common = common_words()
+        if words[0] not in common:
+            return True
+        rest = [w for w in words[1:] if w not in common and w not in NOT_NAMES]
+        given, family = given_names(), family_names()
+        return bool(rest) and (
+            words[0] in given
+            or any(w in given or w in family or NAME_ENDINGS.search(w) for w in rest)
         )
 
 
