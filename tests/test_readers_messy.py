@@ -99,6 +99,27 @@ def test_utf8_with_stray_windows_1252_bytes(tmp_path):
     assert [r.values["nama_paket"] for r in rows] == ["Café", "Résumé", "Café “lama”"]
 
 
+def test_one_utf8_letter_outweighs_more_stray_windows_1252_bytes(tmp_path):
+    # One "ü" (2 UTF-8 bytes) against three stray bytes: read as Windows-1250 the "ü"
+    # became "Ăź", which charset-normalizer found less messy on so little text.
+    content = "no,nama\n1,üAb\n".encode() + b"2,Caf\xe9 \x93tua\x94\n"
+    rows, layout = read(write(tmp_path, "mixed.csv", content))
+    assert layout.encoding == "utf-8+cp1252"
+    assert [r.values["nama"] for r in rows] == ["üAb", "Café “tua”"]
+
+
+@pytest.mark.parametrize(
+    "text, encoding",
+    [
+        ("nama,kota\nWSPÓŁPRACA,Kraków\nzażółć,gęślą\n", "cp1250"),
+        ("a,b\nPříliš žluťoučký,kůň ÚPĚL\n", "cp1250"),
+    ],
+)
+def test_code_page_files_are_not_taken_for_utf8(tmp_path, text, encoding):
+    rows, layout = read(write(tmp_path, "page.csv", text.encode(encoding)))
+    assert layout.encoding == encoding
+
+
 def test_merged_excel_header_in_csv(tmp_path):
     content = (
         b"Rekap Paket 2024\n\n"
