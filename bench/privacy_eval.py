@@ -12,7 +12,8 @@
    ids, account codes, contract numbers, amounts, dates, company names, package titles)
    left unchanged.
 2. ``../shared/data/pii/synth_dataset_v2.json`` (English, labelled spans): recall,
-   precision and F2 per entity type at span level.
+   precision and F2 per entity type at span level. Then ``--rows`` sentences that name a
+   person without an honorific ("Laporan dari …", "… melaporkan"): names left readable.
 3. Throughput on ``--speed-rows`` rows with two free-text columns, against a plain
    compiled-regex pass over the same texts in the same run.
 
@@ -374,6 +375,38 @@ def evaluate_english() -> dict | None:
     return out
 
 
+# Sentences that name a person without an honorific: the name cues are weaker words.
+PLAIN_NAME_TEMPLATES = [
+    "Laporan dari {name} tentang jalan rusak.", "Mohon ditindaklanjuti. Hormat saya, {name}",
+    "Terima kasih, {name}", "Diterima oleh {name} pada 12 Maret 2024.", "cc: {name}",
+    "{name} melaporkan lampu mati.", "Menurut {name}, pelayanan lambat.", "Salam, {name}",
+    "Dikirim oleh {name}", "Kemarin {name} menyampaikan keluhan di kantor kelurahan.",
+]  # fmt: skip
+NOBLE_TITLES = {"Cut", "Puti", "Sutan", "Raden"}  # kept in the text, like Ir. or Dr.
+
+
+def names_without_honorifics(rows: int, seed: int) -> dict:
+    """Faker ``id_ID`` names in sentences without an honorific: how many stay readable.
+
+    A name leaks when one of its words (not a title or degree) is still in the output.
+    """
+    from faker import Faker
+
+    from terbuka.privacy import TextScanner
+
+    fake, rng, scanner = Faker("id_ID"), random.Random(seed), TextScanner()
+    fake.seed_instance(seed)
+    leaked: Counter = Counter()
+    for _ in range(rows):
+        template, name = rng.choice(PLAIN_NAME_TEMPLATES), fake.name()
+        words = [w.strip(",") for w in name.split()]
+        words = [w for w in words if "." not in w and len(w) >= 3 and w not in NOBLE_TITLES]
+        redacted, _ = scanner.scan(template.format(name=name))
+        if any(re.search(rf"\b{re.escape(w)}\b", redacted) for w in words):
+            leaked[template] += 1
+    return {"rows": rows, "leaked": sum(leaked.values()), "by_template": dict(leaked)}
+
+
 PLAIN = re.compile(r"\d[\d\s().+-]{6,}\d|[\w.+-]+@[\w-]+\.[\w.]+")
 
 
@@ -444,6 +477,7 @@ def main() -> None:
     ):
         report[label] = evaluate_table(data, headers, args.workers)
     report["english (synth_dataset_v2)"] = evaluate_english()
+    report["names without honorifics"] = names_without_honorifics(args.rows, args.seed)
     if args.speed_rows:
         report["throughput"] = throughput(args.speed_rows, args.seed, args.workers)
     if args.json:
@@ -480,6 +514,15 @@ def main() -> None:
             )
     else:
         print(f"\n(English corpus skipped: {SYNTH} not found)")
+    plain = report["names without honorifics"]
+    share = plain["leaked"] / plain["rows"]
+    print(
+        f"\n== Names without honorifics: {plain['rows']} sentences (Faker id_ID names)\n"
+        f"names left readable: {plain['leaked']} ({100 * share:.2f}%)  "
+        + ("ok" if share <= 0.03 else "MISSED (≤3.0%)")
+    )
+    for template, n in sorted(plain["by_template"].items(), key=lambda kv: -kv[1]):
+        print(f"  {n:>5}  {template}")
     speed = report.get("throughput")
     if speed:
         print(

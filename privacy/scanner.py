@@ -3,7 +3,8 @@
 Presidio's per-call overhead dominates on short texts, so values go through cheap steps
 first: empty and already-seen values cost nothing (a bounded cache keyed by the text),
 and a handful of compiled triggers decide which entities a text could hold at all (no
-digit run, no ``@``, no honorific, street word or gazetteer name: nothing to ask for).
+digit run, no ``@``, no honorific, name cue, street word or gazetteer name: nothing to
+ask for).
 Presidio is then asked only for those entities, so only their recognizers run.
 """
 
@@ -17,7 +18,17 @@ from typing import Any
 from .analyzer import PrivacyError, build_anonymizer, config, shared_analyzer
 from .recognizers.bank import BANKS, CUES
 from .recognizers.base import GAP
-from .recognizers.person import _RUN, _WORD, HONORIFICS, LABELS, ROLES, family_names, given_names
+from .recognizers.person import (
+    _RUN,
+    _WORD,
+    HONORIFICS,
+    LABELS,
+    ROLES,
+    VERBS,
+    WEAK_CUES,
+    family_names,
+    given_names,
+)
 
 CACHE_SIZE = 200_000
 # Texts are analysed many at a time, joined by a separator no recognizer can match across
@@ -35,7 +46,8 @@ _STREET_CUE = re.compile(
     r"(?![a-z]))"
 )
 _PERSON_CUE = re.compile(
-    rf"(?<![A-Za-z])(?:(?i:{HONORIFICS})\.?\s+[A-Z]|(?i:{ROLES})|(?i:{LABELS})\s*:)"
+    rf"(?<![A-Za-z])(?:(?i:{HONORIFICS})\.?\s+[A-Z]|(?i:{ROLES})|(?i:{LABELS})\s*:"
+    rf"|(?i:{WEAK_CUES})\s*[:,]?\s+[A-Z])|\s(?i:{VERBS})\b"
 )
 ID_NUMBERS = ("NIK", "KK", "NPWP", "NIP", "CREDIT_CARD", "IBAN_CODE")
 # What ``candidates`` can rule out. Entities of plugin recognizers are not among them:

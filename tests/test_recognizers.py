@@ -116,6 +116,26 @@ CASES = {
         ],
         ["CV Budi Jaya", "PT Hasan Putra", "Taman Bunga Indah", "Jl. Ahmad Yani", "Sari"],
     ),
+    "CuedNameRecognizer": (
+        [
+            "Laporan dari Jarwo Sutedjo tentang jalan rusak",
+            "Mohon ditindaklanjuti. Hormat saya, Lintang Marpaung",
+            "Terima kasih, Karyo Tambunan, S.E.",
+            "Kemarin Ulya Prameswari melaporkan lampu mati",
+            "cc: Emil Wibisono",
+            "Diterima oleh Dt. Rajo Hitam pada 12 Maret 2024",
+        ],
+        [
+            "Bantuan dari Kementerian Keuangan",
+            "Dinas Pekerjaan Umum menyampaikan jadwal",
+            "dikerjakan oleh CV Budi Jaya",
+            "dana dari APBD Kota Malang",
+            "hubungi Call Center 112",
+            "Reported by Google Maps",
+            "Laporan dari Kecamatan Klojen",
+            "Menurut Peraturan Presiden Nomor 16",
+        ],
+    ),
     "EmailAddressRecognizer": (
         ["budi.santoso@malangkota.go.id", "kirim ke siti_r@yahoo.co.id ya"],
         ["https://lpse.malangkota.go.id/eproc", "nama@ tidak lengkap"],

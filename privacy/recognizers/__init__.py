@@ -18,7 +18,7 @@ from .english import (
 from .nik import KkRecognizer, NikRecognizer
 from .nip import NipRecognizer
 from .npwp import NpwpRecognizer
-from .person import GazetteerNameRecognizer, HonorificNameRecognizer
+from .person import CuedNameRecognizer, GazetteerNameRecognizer, HonorificNameRecognizer
 from .phone import IndonesianPhoneRecognizer
 
 RECOGNIZERS = [
@@ -31,6 +31,7 @@ RECOGNIZERS = [
     AddressRecognizer,
     HonorificNameRecognizer,
     GazetteerNameRecognizer,
+    CuedNameRecognizer,
     EmailAddressRecognizer,
     IbanCodeRecognizer,
     CreditCardNumberRecognizer,
@@ -43,6 +44,7 @@ __all__ = [
     "AddressRecognizer",
     "BankAccountRecognizer",
     "CreditCardNumberRecognizer",
+    "CuedNameRecognizer",
     "EmailAddressRecognizer",
     "GazetteerNameRecognizer",
     "HonorificNameRecognizer",

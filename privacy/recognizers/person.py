@@ -1,9 +1,12 @@
 """Person names: after an honorific or a role, and two name-like words from the gazetteer.
 
-Without an NER model (none can be downloaded here), names are found two ways: a
-capitalised name after Bapak/Ibu/Sdr./a.n./pelapor/nama: and similar cues, and runs of
-two or more capitalised words that the names gazetteer (``privacy/data/*.txt``, curated
-by this project) or Indonesian name endings (-wati, -ningsih, -yanto …) mark as a name.
+Without an NER model (none can be downloaded here), names are found three ways: a
+capitalised name after Bapak/Ibu/Sdr./a.n./pelapor/nama: and similar cues (titles such as
+Ir., Tgk. or Dt. in between stay); runs of two or more capitalised words that the names
+gazetteer (``privacy/data/*.txt``, curated by this project) or Indonesian name endings
+(-wati, -ningsih, -yanto …) mark as a name; and runs after weaker cues (dari, oleh,
+Hormat saya, cc:) or before a reporting verb (melaporkan) that hold no organisation,
+place, institution or common word.
 Company and place names (``CV Budi Jaya``, ``PT Hasan Putra``, ``Jalan Ahmad Yani``,
 ``Taman Bunga Indah``) are rejected by the organisation and place words around them.
 """
@@ -45,6 +48,18 @@ ORGANISATION_OR_PLACE = {
     "trading", "tour", "travel", "motor", "farma", "medika", "husada", "sehat", "indonesia",
     "raya", "baru", "lama", "timur", "barat", "utara", "selatan", "tengah", "pusat", "monumen",
     "museum", "tugu", "alun", "lapas", "polres", "polsek", "kodim", "koramil", "rsj", "bpjs",
+}  # fmt: skip
+# More words of government and business that no name contains (besides NOT_NAMES,
+# ORGANISATION_OR_PLACE and the common words).
+INSTITUTIONS = {
+    "kementerian", "kementrian", "pemerintah", "pemkot", "pemkab", "pemprov", "direktorat",
+    "balai", "komisi", "dewan", "majelis", "mahkamah", "pengadilan", "kejaksaan", "kepolisian",
+    "satpol", "perusahaan", "pihak", "kontraktor", "konsultan", "petugas", "saksi", "tetangga",
+    "keterangan", "undang", "peraturan", "keputusan", "surat", "website", "aplikasi", "media",
+    "hasil", "evaluasi", "pemeriksaan", "audit", "rapat", "survei", "survey", "data", "sistem",
+    "portal", "kanal", "call", "center", "centre", "customer", "service", "support", "admin",
+    "google", "maps", "microsoft", "teams", "zoom", "whatsapp", "facebook", "instagram",
+    "twitter", "youtube", "telegram", "email", "telepon", "sms", "radio", "televisi", "koran",
 }  # fmt: skip
 NAME_ENDINGS = re.compile(
     r"(?:wati|yati|ningsih|ningrum|ningtyas|yanto|yanti|yono|iyah|udin|uddin|ullah|wan|arto"
@@ -123,7 +138,7 @@ class HonorificNameRecognizer(SpanRecognizer):
         ``Saya Mohon Bantuan`` would need a known name after it.
         """
         words = re.findall(r"[a-z'’]+", match.group("value").lower())
-        if not words or words[0] in NOT_NAMES:
+        if not words or words[0] in NOT_NAMES or words[0] in INSTITUTIONS:
             return False
         common = common_words()
         if words[0] not in common:
@@ -192,3 +207,67 @@ class GazetteerNameRecognizer(SpanRecognizer):
         )
         start, end = span[0][0], span[-1][0] + len(span[-1][1])
         return [result(self, self.ENTITY, start, end, 0.8 if namelike >= 2 else self.SCORE)]
+
+
+# Weak cues: words after which a run of capitalised words is usually a person ("laporan
+# dari …", "diterima oleh …", "Hormat saya, …"), and verbs a person does ("… melaporkan").
+WEAK_CUES = (
+    r"oleh|dari|menurut|kepada|hormat saya|hormat kami|salam|terima kasih|cc|tembusan"
+    r"|tertanda|ttd|diwakili|bersama|hubungi|from|by|according to|regards|sincerely|thanks"
+)
+VERBS = (
+    r"melaporkan|melapor|mengadukan|menyampaikan|mengeluhkan|mengatakan|menyatakan"
+    r"|menjelaskan|meminta|memohon|bertanya|reported|said|says|complained|wrote|called"
+)
+_RUN_NAME = rf"(?P<value>{_TOKEN}(?:\s+(?:{_TOKEN}|bin|binti))+)"
+
+
+class CuedNameRecognizer(SpanRecognizer):
+    """A name the gazetteer does not know, found by the words around it.
+
+    Two or more capitalised words after a weak cue (dari, oleh, Hormat saya, Salam, cc:)
+    or before a reporting verb (melaporkan, menyampaikan), when none of them is an
+    organisation, place, institution or common word. Catches names the gazetteer does not know where a complaint names its writer without
+    an honorific. Titles after the cue stay in the text.
+    """
+
+    ENTITY = "PERSON"
+    SCORE = 0.65
+    TRIGGER = None
+    REGEX = re.compile(
+        first_chars(WEAK_CUES)
+        + rf"\b(?i:{WEAK_CUES})\s*[:,]?\s+(?:(?i:{HONORIFICS})\.?\s+|{_TITLE})*{_RUN_NAME}"
+    )
+    BEFORE_VERB = re.compile(rf"{_RUN_NAME}(?=(?:,?\s+[A-Z][A-Za-z.]{{0,6}})*,?\s+(?i:{VERBS})\b)")
+
+    def _matches(self, text: str) -> list:
+        found = super()._matches(text)
+        for match in self.BEFORE_VERB.finditer(text):
+            # "Kemarin Budi Santoso melaporkan": the name is the longest tail that passes.
+            words = list(re.finditer(r"\S+", match.group("value")))
+            for first in range(len(words) - 1):
+                if self.acceptable([w.group() for w in words[first:]]):
+                    start = match.start("value") + words[first].start()
+                    found.append(result(self, self.ENTITY, start, match.end("value"), self.SCORE))
+                    break
+        return found
+
+    def accept(self, match: re.Match) -> bool:  # noqa: D102
+        return self.acceptable(match.group("value").split())
+
+    @staticmethod
+    def acceptable(words: list[str]) -> bool:
+        """Two or more words, none an organisation, place, institution or common word."""
+        words = [w for w in (re.sub(r"[^A-Za-z'’]", "", w) for w in words) if w]
+        if len(words) < 2:
+            return False
+        common, given = common_words(), given_names()
+        for word in words:
+            lowered = word.lower()
+            if lowered in NOT_NAMES or lowered in ORGANISATION_OR_PLACE:
+                return False
+            if lowered in INSTITUTIONS or (len(word) > 1 and word.isupper()):
+                return False
+            if lowered in common and lowered not in given:
+                return False
+        return True
