@@ -227,8 +227,8 @@ class CuedNameRecognizer(SpanRecognizer):
 
     Two or more capitalised words after a weak cue (dari, oleh, Hormat saya, Salam, cc:)
     or before a reporting verb (melaporkan, menyampaikan), when none of them is an
-    organisation, place, institution or common word. Catches names the gazetteer does not know where a complaint names its writer without
-    an honorific. Titles after the cue stay in the text.
+    organisation, place, institution or common word: how complaints name their writer
+    when they use no honorific. Titles after the cue stay in the text.
     """
 
     ENTITY = "PERSON"
