@@ -138,9 +138,10 @@ def detect_encoding(member: Member) -> str:
         return bare
     if _decodes(member, "utf-8"):
         return "utf-8"
-    good = sum(len(m) for m in _UTF8_SEQUENCE.findall(head))
+    sequences = _UTF8_SEQUENCE.findall(head)
+    good = sum(len(m) for m in sequences)
     high = sum(1 for b in head if b >= 0x80)
-    if good and (good >= high - good or _latin_utf8_only(head)):
+    if good and (good >= high - good or _latin_only(sequences)):
         return MIXED_UTF8
     guesses = [c for c in _single_byte_guesses(head) if _decodes(member, c)]
     if good and guesses and _messier(head, guesses[0]):
@@ -149,13 +150,13 @@ def detect_encoding(member: Member) -> str:
     return guesses[0] if guesses else "latin-1"
 
 
-def _latin_utf8_only(head: bytes) -> bool:
+def _latin_only(sequences: list[bytes]) -> bool:
     """Whether every multi-byte UTF-8 sequence is a Latin letter, a quote, a dash or €.
 
     Those are what UTF-8 exports hold (``ü``, ``é``, ``“``); read as a code page they are
     pairs no language writes (``Ăź``, ``Ã©``), so a single one outweighs stray bytes.
     """
-    for sequence in _UTF8_SEQUENCE.findall(head):
+    for sequence in sequences:
         char = sequence.decode("utf-8")
         if not ("\u00c0" <= char <= "\u017f" or "\u2010" <= char <= "\u2027" or char == "€"):
             return False
