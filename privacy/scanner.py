@@ -146,9 +146,7 @@ class TextScanner:
             return cached
         wanted = self.wanted(value)
         result = self._analyze(value, wanted) if wanted else (value, ())
-        self._cache[value] = result
-        if len(self._cache) > CACHE_SIZE:
-            self._cache.popitem(last=False)
+        self._remember(value, result)
         return result
 
     def scan_many(self, values: list[str]) -> list[tuple[str, tuple[str, ...]]]:
