@@ -1,7 +1,17 @@
 """Errors the runner turns into exit codes and one-line messages.
 
-Exit codes are the same for every command: 0 published or unchanged, 1 a gate stopped
-publication, 2 bad input or usage. Anything that reaches the user is one line that names
+Exit codes are the same for every command:
+
+==  =====================================================================================
+0   published or unchanged
+1   stopped by a gate or a policy (nothing published)
+2   bad input or usage (nothing published)
+3   a fault of the environment: an unreachable or failing source, a lock held by another
+    run, disk full, a busy port
+4   an internal error (a bug; a traceback file is written)
+==  =====================================================================================
+
+In every non-zero case the previous publication is untouched. Anything that reaches the user is one line that names
 the file (and row and column where known) — never a traceback for bad data.
 """
 
@@ -10,6 +20,8 @@ from __future__ import annotations
 EXIT_OK = 0
 EXIT_STOPPED = 1
 EXIT_BAD_INPUT = 2
+EXIT_ENVIRONMENT = 3
+EXIT_INTERNAL = 4
 
 
 class TerbukaError(Exception):
@@ -65,3 +77,9 @@ class RunInterrupted(TerbukaError):
     """The run was stopped (Ctrl-C or SIGTERM) before it published."""
 
     exit_code = EXIT_STOPPED
+
+
+class EnvironmentFault(TerbukaError):
+    """The environment failed: a source unreachable, a lock held elsewhere, the disk full."""
+
+    exit_code = EXIT_ENVIRONMENT
