@@ -241,6 +241,7 @@ def test_datasettes_own_findings_are_recorded(browser, datasette_url):
     tab = context.new_page()
     tab.goto(f"{datasette_url}/procurement/tenders")
     findings = serious(axe(tab))
+    assert tab.locator(".tbk-panel").count() == 1, "the audited page has no terbuka panel"
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     (ARTIFACTS / "axe-tenders-full-page.json").write_text(json.dumps(findings, indent=1))
     for finding in findings:

@@ -197,7 +197,9 @@ def test_source_disagreements_are_marked_and_explained(djpk):
 
 def test_absorption_is_realised_over_planned(djpk):
     _, db, _ = djpk
-    for line in rows(db, "select * from budget_lines where planned != 0 limit 500"):
+    lines = rows(db, "select * from budget_lines where planned != 0 limit 500")
+    assert lines, "no budget line with a planned amount to check"
+    for line in lines:
         expected = round(float(Decimal(line["realised"]) * 100 / Decimal(line["planned"])), 2)
         assert line["absorption_pct"] == expected
 

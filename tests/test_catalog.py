@@ -255,6 +255,7 @@ def test_embedded_package_show_by_name_and_id(embedded):
     assert by_name["organization"]["name"] == "pemerintah-kota-contoh"
     assert by_name["num_resources"] == len(by_name["resources"])
     files = [r for r in by_name["resources"] if r["url_type"] == "upload"]
+    assert files, "no uploaded resource to check"
     for resource in files:
         if resource["terbuka_key"] != "ocds-records":
             assert resource["url"].startswith(
@@ -265,11 +266,12 @@ def test_embedded_package_show_by_name_and_id(embedded):
 def test_embedded_file_hashes_match_the_files(embedded, published):
     package = embedded.action.package_show(id="procurement")
     by_key = {r["terbuka_key"]: r for r in package["resources"]}
-    for spec in mapping.resource_specs(published, SITE):
-        if spec.is_file and spec.generate is None:
-            digest = hashlib.sha256(spec.path.read_bytes()).hexdigest()
-            assert by_key[spec.key]["terbuka_sha256"] == digest
-            assert by_key[spec.key]["size"] == spec.path.stat().st_size
+    specs = [s for s in mapping.resource_specs(published, SITE) if s.is_file and s.generate is None]
+    assert specs, "no file resource to check"
+    for spec in specs:
+        digest = hashlib.sha256(spec.path.read_bytes()).hexdigest()
+        assert by_key[spec.key]["terbuka_sha256"] == digest
+        assert by_key[spec.key]["size"] == spec.path.stat().st_size
 
 
 @pytest.mark.parametrize(
