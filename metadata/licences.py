@@ -24,7 +24,7 @@ class Licence:
     ckan: str
     open: bool
 
-    def as_datapackage(self) -> dict:
+    def as_datapackage(self) -> dict[str, str]:
         """The entry for a Data Package's ``licenses`` list."""
         return {"name": self.spdx, "path": self.url, "title": self.title}
 

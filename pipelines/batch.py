@@ -19,8 +19,8 @@ class Batch:
     tables: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     quarantine: list[dict[str, Any]] = field(default_factory=list)
     notes: list[dict[str, Any]] = field(default_factory=list)
-    counts: Counter = field(default_factory=Counter)
-    privacy: Counter = field(default_factory=Counter)
+    counts: Counter[str] = field(default_factory=Counter)
+    privacy: Counter[tuple[Any, ...]] = field(default_factory=Counter)
 
     def add(self, table: str, row: dict[str, Any]) -> None:
         """Append a row to ``table``."""

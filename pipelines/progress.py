@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from types import TracebackType
 
 from rich.console import Console
 from rich.progress import (
@@ -40,8 +41,13 @@ class Progress:
         self._progress.__enter__()
         return self
 
-    def __exit__(self, *exc) -> None:
-        self._progress.__exit__(*exc)
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self._progress.__exit__(kind, error, trace)
 
     def stage(self, name: str) -> None:
         """Announce a stage (shown only on a terminal)."""
@@ -52,7 +58,11 @@ class Progress:
     def task(self, description: str, total: int | None) -> Iterator[Callable[[int], None]]:
         """A task with a bar; yields ``advance(n)``."""
         task_id = self._progress.add_task(description, total=total)
+
+        def advance(n: int = 1) -> None:
+            self._progress.advance(task_id, n)
+
         try:
-            yield lambda n=1: self._progress.advance(task_id, n)
+            yield advance
         finally:
             self._progress.remove_task(task_id)

@@ -103,7 +103,7 @@ def run_units(
         return
     pool = multiprocessing.get_context("fork").Pool(processes=workers, initializer=quiet_worker)
     try:
-        in_flight: deque = deque()
+        in_flight: deque[tuple[Any, Any]] = deque()
         for unit in units:
             in_flight.append((unit, pool.apply_async(process, (unit,))))
             if len(in_flight) >= 2 * workers:
