@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -109,8 +110,15 @@ def resolve(name_or_path: str | Path) -> Path:
     )
 
 
-def load_descriptor(name_or_path: str | Path) -> Descriptor:
-    """Load and validate a descriptor by dataset name or folder path."""
+def load_descriptor(
+    name_or_path: str | Path, options: Mapping[str, dict[str, Any]] | None = None
+) -> Descriptor:
+    """Load and validate a descriptor by dataset name or folder path.
+
+    ``options`` are the option schemas that registered units declare for themselves
+    (a plugin domain's own top-level key, a plugin source's keys); they are validated
+    with the same one-line errors as the built-in keys (see ``descriptor_schema``).
+    """
     folder = resolve(name_or_path)
     path = folder / DATASET_FILE
     data, lines = load_yaml(path)
@@ -118,7 +126,7 @@ def load_descriptor(name_or_path: str | Path) -> Descriptor:
         raise DescriptorError(
             f"{display(path)}: expected a mapping of keys, got {type(data).__name__}"
         )
-    validate(data, descriptor_schema(), path, lines)
+    validate(data, descriptor_schema(options), path, lines)
     if data["name"] != folder.name and folder.parent == metadata_root():
         raise DescriptorError(
             f"{display(path)}:{lines.get(('name',), 1)}: key 'name' is {data['name']!r} "
@@ -210,10 +218,37 @@ def _collect_lines(node: yaml.Node, path: tuple, lines: dict[tuple, int]) -> Non
 
 
 @cache
-def descriptor_schema() -> dict:
-    """The JSON Schema that ``dataset.yml`` files must satisfy."""
+def _bundled_schema() -> dict[str, Any]:
     text = resources.files("terbuka.metadata").joinpath("descriptor-schema.yml").read_text("utf-8")
-    return yaml.safe_load(text)
+    schema: dict[str, Any] = yaml.safe_load(text)
+    return schema
+
+
+def descriptor_schema(options: Mapping[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The JSON Schema that ``dataset.yml`` files must satisfy, with units' own options.
+
+    ``options`` maps a top-level key to the JSON Schema fragment of the unit that owns
+    it (a domain's settings); the key ``sources`` maps to the extra per-source keys that
+    source kinds accept. A unit may not redefine a key of the bundled schema.
+    """
+    schema = _bundled_schema()
+    if not options:
+        return schema
+    properties = dict(schema["properties"])
+    definitions = dict(schema["definitions"])
+    for key, fragment in options.items():
+        if key == "sources":
+            source = dict(definitions["source"])
+            clash = set(fragment) & set(source["properties"])
+            if clash:
+                raise DescriptorError(f"a source kind redefines the source key {min(clash)!r}")
+            source["properties"] = {**source["properties"], **fragment}
+            definitions["source"] = source
+        elif key in properties:
+            raise DescriptorError(f"a registered unit redefines the descriptor key {key!r}")
+        else:
+            properties[key] = fragment
+    return {**schema, "properties": properties, "definitions": definitions}
 
 
 def validate(data: Any, schema: dict, path: Path, lines: dict[tuple, int]) -> None:

@@ -196,9 +196,10 @@ def serve(directory: Path, port: int, host: str) -> None:
 @json_option
 def demo(out_dir: Path, port: int, host: str, no_serve: bool, seed: int, as_json: bool) -> None:
     """Generate sample sources, run every pipeline on them, and serve the result."""
-    from terbuka.metadata import list_datasets, load_descriptor
+    from terbuka.metadata import list_datasets
 
     from . import plugins
+    from .descriptors import load as load_descriptor
     from .runner import exit_code, run_dataset
     from .state import private_dir, state_dir
     from .summary import print_summary
@@ -330,8 +331,9 @@ def pull(dataset: str, out_dir: Path, as_json: bool, full: bool) -> None:
     Nothing is published: `terbuka run DATASET --out DIR` reads what was pulled (and pulls
     again first, which costs a few conditional requests when nothing changed).
     """
-    from terbuka.metadata import DescriptorError, load_descriptor
+    from terbuka.metadata import DescriptorError
 
+    from .descriptors import load as load_descriptor
     from .errors import TerbukaError
     from .pull import pull_dataset
     from .state import state_dir

@@ -61,3 +61,24 @@ def recognizers() -> list[Any]:
 def sources() -> dict[str, Any]:
     """Source kinds (what a descriptor's ``sources`` entries pull from) by id."""
     return _collect(pm.hook.register_sources())
+
+
+def descriptor_options() -> dict[str, dict[str, Any]]:
+    """The option schemas registered units declare for descriptors.
+
+    A pipeline (domain) with ``options_key`` and ``options_schema`` owns that top-level key
+    of ``dataset.yml``; a source kind's ``options_schema`` (a mapping of key → schema)
+    adds the keys its ``sources:`` entries may carry. Built-in units' keys live in the
+    bundled ``descriptor-schema.yml``; plugins' are merged in here.
+    """
+    options: dict[str, dict[str, Any]] = {}
+    for unit in pipelines().values():
+        key, schema = getattr(unit, "options_key", None), getattr(unit, "options_schema", None)
+        if key and schema:
+            options[key] = schema
+    source_keys: dict[str, Any] = {}
+    for unit in sources().values():
+        source_keys.update(getattr(unit, "options_schema", None) or {})
+    if source_keys:
+        options["sources"] = source_keys
+    return options

@@ -23,11 +23,11 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from terbuka.metadata import Descriptor, DescriptorError, load_descriptor
+from terbuka.metadata import Descriptor, DescriptorError
 from terbuka.privacy import PrivacyError, Redactor, disclosure, load_policy, report, retention
 from terbuka.publish import changes, database, datapackage, quality_report, site, swap
 
-from . import plugins, work
+from . import descriptors, plugins, work
 from .batch import Batch
 from .errors import EXIT_BAD_INPUT, EXIT_OK, EXIT_STOPPED, GateStopped, InputError, UsageError
 from .progress import Progress
@@ -118,7 +118,7 @@ def run_dataset(
     }
     run: Run | None = None
     try:
-        descriptor = load_descriptor(dataset)
+        descriptor = descriptors.load(dataset)
         record["dataset"] = descriptor.name
         out_dir.mkdir(parents=True, exist_ok=True)
         run = Run(

@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from terbuka.metadata import Descriptor, DescriptorError, list_datasets, load_descriptor
+from terbuka.metadata import Descriptor, DescriptorError, list_datasets
 
+from . import descriptors
 from .runner import iter_records
 
 METADATA_PATH_ENV = "TERBUKA_METADATA_PATH"
@@ -97,7 +98,7 @@ def due_datasets(out_dir: Path, now: datetime | None = None) -> list[dict[str, A
     found = []
     for name in known_datasets():
         try:
-            found.append(due_status(load_descriptor(name), out_dir, now))
+            found.append(due_status(descriptors.load(name), out_dir, now))
         except DescriptorError as error:
             found.append({"dataset": name, "due": False, "error": str(error)})
     return found
