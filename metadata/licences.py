@@ -39,8 +39,3 @@ def registry() -> dict[str, Licence]:
 def get_licence(spdx: str) -> Licence:
     """The licence for an SPDX id; ``KeyError`` for an id we do not know."""
     return registry()[spdx]
-
-
-def by_ckan_id(ckan_id: str) -> list[Licence]:
-    """Licences that map to a CKAN licence id (several SPDX versions share one)."""
-    return [lic for lic in registry().values() if lic.ckan == ckan_id]

@@ -76,12 +76,3 @@ class Batch:
             }
         )
         self.counts[f"quarantined:{table}"] += 1
-
-    def merge(self, other: Batch) -> None:
-        """Fold another batch's rows and counters into this one."""
-        for table, rows in other.tables.items():
-            self.tables.setdefault(table, []).extend(rows)
-        self.quarantine.extend(other.quarantine)
-        self.notes.extend(other.notes)
-        self.counts.update(other.counts)
-        self.privacy.update(other.privacy)
