@@ -76,7 +76,7 @@ def bench_gate(folder: Path, rows: int) -> None:
 
     from terbuka.pipelines import plugins
     from terbuka.pipelines.quality import Gate, GatePolicy, QualityPlan
-    from terbuka.pipelines.quality.expectations import import_gx
+    from terbuka.pipelines.quality.gx import import_gx
     from terbuka.pipelines.quality.plan import RuleSpec, registered_checks
     from terbuka.publish import database
 

@@ -24,8 +24,9 @@ from typing import Any
 from ckanapi.errors import NotFound, ValidationError
 
 from .client import error_message
-from .mapping import MARKER, ResourceSpec, organization_fields, package_fields, resource_specs
+from .mapping import MARKER, organization_fields, package_fields, resource_specs
 from .published import CatalogError, Published
+from .resources import ResourceSpec
 
 COMPARED_PACKAGE_FIELDS = (
     "title", "notes", "license_id", "url", "version", "maintainer", "maintainer_email",

@@ -14,16 +14,9 @@ from typing import Any
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, RDF, SKOS, XSD
 
-from .mapping import (
-    FREQUENCIES,
-    FREQUENCY_BASE,
-    ResourceSpec,
-    download_url,
-    entry_id,
-    resource_specs,
-    tag_name,
-)
+from .mapping import FREQUENCIES, FREQUENCY_BASE, resource_specs, tag_name
 from .published import Published
+from .resources import ResourceSpec, download_url, entry_id
 
 VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
 LANGUAGE_BASE = "http://publications.europa.eu/resource/authority/language/"

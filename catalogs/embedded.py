@@ -24,15 +24,9 @@ from ckanapi.errors import NotAuthorized, NotFound, SearchQueryError, Validation
 
 from terbuka.metadata import registry
 
-from .mapping import (
-    ResourceSpec,
-    download_url,
-    entry_id,
-    organization_fields,
-    package_fields,
-    resource_specs,
-)
+from .mapping import organization_fields, package_fields, resource_specs
 from .published import Published
+from .resources import ResourceSpec, download_url, entry_id
 
 API_VERSION = "2.12.0"  # the CKAN whose package_show shape this API reproduces
 MAX_ROWS = 1000

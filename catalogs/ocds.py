@@ -15,8 +15,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from .mapping import ResourceSpec, datasette_row_url, download_url
 from .published import Published
+from .resources import ResourceSpec, datasette_row_url, download_url
 
 OCDS_VERSION = "1.1"
 RESOURCE_KEY = "ocds-records"

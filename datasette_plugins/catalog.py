@@ -198,8 +198,9 @@ async def dataset_page(datasette: Any, request: Any) -> Response:
 
 async def download_view(datasette: Any, request: Any) -> Any:
     """``/dataset/<name>/resource/<id>/download/<file>``: the published file itself."""
-    from terbuka.catalogs.mapping import entry_id, resource_specs
+    from terbuka.catalogs.mapping import resource_specs
     from terbuka.catalogs.ocds import record_package_chunks
+    from terbuka.catalogs.resources import entry_id
 
     catalog = await _catalog(datasette, request)
     published = _find(catalog, request.url_vars["name"])

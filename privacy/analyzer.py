@@ -24,16 +24,10 @@ from typing import Any
 
 import yaml
 
+from .errors import PrivacyError, RegexTimeout
+
 LANGUAGES = ("id", "en")
 PRESIDIO_LOGGER = "presidio-analyzer"
-
-
-class PrivacyError(RuntimeError):
-    """Detection or anonymisation failed: nothing may be published."""
-
-
-class RegexTimeout(PrivacyError):
-    """A recognizer's regular expression timed out: its text was not fully searched."""
 
 
 class _TimeoutsFail(logging.Filter):

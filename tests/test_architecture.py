@@ -71,3 +71,78 @@ def test_the_checker_sees_every_kind_of_import():
     )
     targets = {t for t, _ in imported_folders(sample, ["privacy", "recognizers"])}
     assert targets == {"pipelines", "publish", "privacy", "catalogs"}
+
+
+def module_graph() -> dict[str, set[str]]:
+    """terbuka's modules (``privacy.recognizers.base``) and the modules each imports."""
+    modules = {}
+    for folder in FOLDERS:
+        for path in (ROOT / folder).rglob("*.py"):
+            parts = [folder, *path.relative_to(ROOT / folder).with_suffix("").parts]
+            is_package = parts[-1] == "__init__"
+            name = ".".join(parts[:-1] if is_package else parts)
+            modules[name] = (path, is_package)
+    graph: dict[str, set[str]] = {name: set() for name in modules}
+    for name, (path, is_package) in modules.items():
+        package = name.split(".") if is_package else name.split(".")[:-1]
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if isinstance(node, ast.Import):
+                targets = [a.name.removeprefix("terbuka.") for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                if node.level:
+                    base = package[: len(package) - (node.level - 1)]
+                    stem = ".".join([*base, *([node.module] if node.module else [])])
+                else:
+                    stem = (node.module or "").removeprefix("terbuka.")
+                # ``from . import ocds`` imports the submodule; ``from .x import name`` x.
+                targets = [
+                    f"{stem}.{a.name}" if f"{stem}.{a.name}" in modules else stem
+                    for a in node.names
+                ]
+            else:
+                continue
+            graph[name].update(t for t in targets if t in modules and t != name)
+    return graph
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected groups of more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for target in sorted(graph[node]):
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            group = []
+            while True:
+                member = stack.pop()
+                group.append(member)
+                if member == node:
+                    break
+            if len(group) > 1:
+                found.append(sorted(group))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_no_module_imports_itself_through_others():
+    graph = module_graph()
+    assert "catalogs.ocds" in graph["catalogs.mapping"]
+    assert cycles(graph) == []
+
+
+def test_the_cycle_finder_finds_a_cycle():
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
+    assert cycles(graph) == [["a", "b", "c"]]

@@ -23,6 +23,8 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from .gx import import_gx
+
 FREQUENCY_DAYS = {
     "continuous": 1,
     "daily": 1,
@@ -37,8 +39,6 @@ ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}Z)?$")
 
 def gx_expectations() -> Any:
     """``great_expectations.expectations``, imported only when rules run (it is slow)."""
-    from .expectations import import_gx
-
     return import_gx().expectations
 
 

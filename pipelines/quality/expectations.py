@@ -12,16 +12,13 @@ rules: the import takes seconds.
 
 from __future__ import annotations
 
-import logging
-import os
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 from .checks import quote
+from .gx import import_gx
 from .plan import RuleSpec
 
 VIEW_PREFIX = "_gx_"
@@ -40,18 +37,6 @@ class RuleOutcome:
     rowids: list[int] = field(default_factory=list)
     sample: list[Any] = field(default_factory=list)
     error: str = ""
-
-
-@cache
-def import_gx() -> Any:
-    """``great_expectations``, quiet: no analytics, no deprecation noise, no log chatter."""
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        import great_expectations as gx
-        import great_expectations.expectations  # noqa: F401
-    logging.getLogger("great_expectations").setLevel(logging.ERROR)
-    return gx
 
 
 def run_rules(

@@ -17,6 +17,8 @@ from typing import ClassVar
 import regex
 from presidio_analyzer import EntityRecognizer, Pattern, PatternRecognizer, RecognizerResult
 
+from ..errors import RegexTimeout
+
 # Joins windows (and the scanner's batches): not whitespace, not a word character, and
 # wider than any context window, so no pattern or context rule reaches across it.
 GAP = " \u2016" + " " * 48 + "\u2016\n"
@@ -228,8 +230,6 @@ class IndonesianPatternRecognizer(WindowedMixin, ContextMixin, PatternRecognizer
         times out raises ``RegexTimeout`` (Presidio would log it and skip the pattern).
         """
         from presidio_analyzer import pattern_recognizer
-
-        from ..analyzer import RegexTimeout
 
         flags = self.global_regex_flags
         found = []
