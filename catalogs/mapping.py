@@ -159,28 +159,38 @@ def package_fields(published: Published, name_prefix: str = "") -> dict[str, Any
 
 def resource_specs(published: Published, site: str) -> list[ResourceSpec]:
     """Every resource, in the order a reader wants them: data first, then the rest."""
-    name, db = published.name, quote(published.name)
-    specs: list[ResourceSpec] = []
     data_tables = [t for t in published.tables if not t["name"].startswith(SYSTEM_PREFIX)]
     system_tables = [t for t in published.tables if t["name"].startswith(SYSTEM_PREFIX)]
-    for table in data_tables:
-        specs.append(_csv_spec(published, table, site))
+    specs = [_csv_spec(published, table, site) for table in data_tables]
     if published.has_ocds:
-        specs.append(
-            ResourceSpec(
-                key=ocds.RESOURCE_KEY,
-                name="OCDS record package (compiled releases)",
-                description=(
-                    "Every contracting process as an OCDS 1.1 record: the compiled release "
-                    "(after personal data was removed) and links to its releases."
-                ),
-                format="JSON",
-                mimetype="application/json",
-                filename=ocds.filename(published),
-                generate=ocds.record_package_writer(published, site),
-            )
-        )
-    specs.append(
+        specs.append(_ocds_spec(published, site))
+    specs.extend(_file_specs(published))
+    specs.extend(_csv_spec(published, table, site) for table in system_tables)
+    specs.extend(_datasette_specs(published, data_tables, site))
+    for spec in specs:  # DCAT-AP wants the licence on every distribution (ckanext-dcat reads it)
+        spec.extra["license"] = published.licence.url
+    return specs
+
+
+def _ocds_spec(published: Published, site: str) -> ResourceSpec:
+    return ResourceSpec(
+        key=ocds.RESOURCE_KEY,
+        name="OCDS record package (compiled releases)",
+        description=(
+            "Every contracting process as an OCDS 1.1 record: the compiled release "
+            "(after personal data was removed) and links to its releases."
+        ),
+        format="JSON",
+        mimetype="application/json",
+        filename=ocds.filename(published),
+        generate=ocds.record_package_writer(published, site),
+    )
+
+
+def _file_specs(published: Published) -> list[ResourceSpec]:
+    """The Data Package descriptor and the SQLite database."""
+    name = published.name
+    return [
         ResourceSpec(
             key="datapackage",
             name="Frictionless Data Package (datapackage.json)",
@@ -189,9 +199,7 @@ def resource_specs(published: Published, site: str) -> list[ResourceSpec]:
             mimetype="application/json",
             path=published.folder / "datapackage.json",
             filename="datapackage.json",
-        )
-    )
-    specs.append(
+        ),
         ResourceSpec(
             key="sqlite",
             name=f"SQLite database ({name}.db)",
@@ -200,24 +208,29 @@ def resource_specs(published: Published, site: str) -> list[ResourceSpec]:
             mimetype="application/vnd.sqlite3",
             path=published.db_path,
             filename=f"{name}.db",
+        ),
+    ]
+
+
+def _datasette_specs(
+    published: Published, data_tables: list[dict[str, Any]], site: str
+) -> list[ResourceSpec]:
+    """Links to each data table on the Datasette site, and to its JSON API."""
+    db = quote(published.name)
+    specs = [
+        ResourceSpec(
+            key=f"datasette:{table['name']}",
+            name=f"{table.get('title') or table['name']} — Datasette",
+            description=(
+                f"Browse, filter, facet and search {table['name']} online; "
+                f"JSON: {site}/{db}/{quote(table['name'])}.json"
+            ),
+            format="HTML",
+            mimetype="text/html",
+            url=f"{site}/{db}/{quote(table['name'])}",
         )
-    )
-    for table in system_tables:
-        specs.append(_csv_spec(published, table, site))
-    for table in data_tables:
-        specs.append(
-            ResourceSpec(
-                key=f"datasette:{table['name']}",
-                name=f"{table.get('title') or table['name']} — Datasette",
-                description=(
-                    f"Browse, filter, facet and search {table['name']} online; "
-                    f"JSON: {site}/{db}/{quote(table['name'])}.json"
-                ),
-                format="HTML",
-                mimetype="text/html",
-                url=f"{site}/{db}/{quote(table['name'])}",
-            )
-        )
+        for table in data_tables
+    ]
     specs.append(
         ResourceSpec(
             key="datasette-api",
@@ -231,8 +244,6 @@ def resource_specs(published: Published, site: str) -> list[ResourceSpec]:
             url=f"{site}/{db}.json",
         )
     )
-    for spec in specs:  # DCAT-AP wants the licence on every distribution (ckanext-dcat reads it)
-        spec.extra["license"] = published.licence.url
     return specs
 
 

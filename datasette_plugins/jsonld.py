@@ -68,47 +68,7 @@ def dataset_document(
     if temporal.get("start") or temporal.get("end"):
         document["temporalCoverage"] = f"{temporal.get('start', '..')}/{temporal.get('end', '..')}"
     if table:
-        table_cfg = (cfg.get("tables") or {}).get(table) or {}
-        table_meta = (metadata.get("tables") or {}).get(table) or {}
-        table_url = datasette.absolute_url(request, datasette.urls.table(database, table))
-        table_title = i18n.pick(table_cfg.get("title"), lang) or table_meta.get("title") or table
-        table_description = i18n.pick(table_cfg.get("description"), lang) or table_meta.get(
-            "description"
-        )
-        document.update(
-            {
-                "@id": table_url,
-                "url": table_url,
-                "name": f"{title}: {table_title}",
-                "description": (f"{table_description} — " if table_description else "")
-                + description,
-                "isPartOf": {"@type": "Dataset", "@id": database_url, "name": title},
-                "variableMeasured": [
-                    {"@type": "PropertyValue", "name": name, "description": text}
-                    for name, text in (table_meta.get("columns") or {}).items()
-                ],
-                "distribution": [
-                    {
-                        "@type": "DataDownload",
-                        "encodingFormat": "text/csv",
-                        "contentUrl": datasette.absolute_url(
-                            request,
-                            datasette.urls.table(database, table, format="csv")
-                            + "?_stream=on&_size=max",
-                        ),
-                    },
-                    {
-                        "@type": "DataDownload",
-                        "encodingFormat": "application/json",
-                        "contentUrl": datasette.absolute_url(
-                            request,
-                            datasette.urls.table(database, table, format="json")
-                            + "?_shape=objects",
-                        ),
-                    },
-                ],
-            }
-        )
+        document.update(_table_part(datasette, request, database, table, cfg, document, lang))
     else:
         document["hasPart"] = [
             {
@@ -119,3 +79,48 @@ def dataset_document(
             for name, settings in (cfg.get("tables") or {}).items()
         ]
     return {k: v for k, v in document.items() if v not in (None, [], "")}
+
+
+def _table_part(
+    datasette: Any,
+    request: Any,
+    database: str,
+    table: str,
+    cfg: dict[str, Any],
+    document: dict[str, Any],
+    lang: str,
+) -> dict[str, Any]:
+    """What a table's document says beyond its database's: its columns and downloads."""
+    metadata = datasette.metadata(database=database) or {}
+    table_cfg = (cfg.get("tables") or {}).get(table) or {}
+    table_meta = (metadata.get("tables") or {}).get(table) or {}
+    table_url = datasette.absolute_url(request, datasette.urls.table(database, table))
+    table_title = i18n.pick(table_cfg.get("title"), lang) or table_meta.get("title") or table
+    table_description = i18n.pick(table_cfg.get("description"), lang) or table_meta.get(
+        "description"
+    )
+
+    def download(fmt: str, mimetype: str, query: str) -> dict[str, str]:
+        path = datasette.urls.table(database, table, format=fmt) + query
+        return {
+            "@type": "DataDownload",
+            "encodingFormat": mimetype,
+            "contentUrl": datasette.absolute_url(request, path),
+        }
+
+    return {
+        "@id": table_url,
+        "url": table_url,
+        "name": f"{document['name']}: {table_title}",
+        "description": (f"{table_description} — " if table_description else "")
+        + document["description"],
+        "isPartOf": {"@type": "Dataset", "@id": document["@id"], "name": document["name"]},
+        "variableMeasured": [
+            {"@type": "PropertyValue", "name": name, "description": text}
+            for name, text in (table_meta.get("columns") or {}).items()
+        ],
+        "distribution": [
+            download("csv", "text/csv", "?_stream=on&_size=max"),
+            download("json", "application/json", "?_shape=objects"),
+        ],
+    }

@@ -10,6 +10,7 @@ unknown check 'betwen'``), never a surprise at the end of a long run.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -130,12 +131,7 @@ def load_rules(path: Path, schemas: dict[str, dict], known: dict[str, Any]) -> l
     data, lines = load_yaml(path)
     if data is None:
         return []
-
-    def fail(where: tuple, message: str) -> DescriptorError:
-        line = lines.get(where) or lines.get(where[:-1]) or 1
-        label = ".".join(str(p) if not isinstance(p, int) else f"[{p}]" for p in where)
-        return DescriptorError(f"{display(path)}:{line}: {label.replace('.[', '[')}: {message}")
-
+    fail = _rule_error(path, lines)
     if not isinstance(data, dict) or set(data) - {"tables"}:
         raise fail((), "expected a mapping with one key, `tables`")
     tables = data.get("tables") or {}
@@ -153,59 +149,101 @@ def load_rules(path: Path, schemas: dict[str, dict], known: dict[str, Any]) -> l
         fields = {f["name"]: f.get("type", "string") for f in schemas[table]["fields"]}
         for index, entry in enumerate(entries):
             where = ("tables", table, index)
-            if not isinstance(entry, dict) or "check" not in entry:
-                raise fail(where, "each rule is a mapping with a `check`")
-            check = known.get(entry["check"])
-            if check is None:
-                raise fail(
-                    (*where, "check"),
-                    f"unknown check {entry['check']!r} (known: {', '.join(sorted(known))})",
-                )
-            options = {k: v for k, v in entry.items() if k not in ("check", "id", "description")}
-            for key, value in options.items():
-                if key not in check.options:
-                    allowed = ", ".join(["id", "description", *check.options])
-                    raise fail(
-                        (*where, key), f"unknown option {key!r} for {check.id} (options: {allowed})"
-                    )
-                problem = _type_problem(check.options[key], value)
-                if problem:
-                    raise fail((*where, key), problem)
-            missing = [k for k in check.required if k not in options]
-            if missing:
-                raise fail(where, f"{check.id} needs `{'`, `'.join(missing)}`")
-            problem = check.problem(options)
-            if problem:
-                raise fail(where, problem)
-            for column in check.columns(options):
-                if column not in fields:
-                    raise fail(
-                        where,
-                        f"{table} has no published column {column!r} (dropped by privacy.yml, "
-                        "or not in its Table Schema)",
-                    )
-                if check.numeric_only and fields[column] not in NUMERIC_TYPES:
-                    raise fail(
-                        where,
-                        f"{check.id} needs a numeric column; {column} is {fields[column]}"
-                        + (" (use date-between)" if fields[column] in ("date", "datetime") else ""),
-                    )
-            name = entry.get("id") or check.id
-            if not isinstance(name, str) or not KEBAB.match(name):
-                raise fail(
-                    (*where, "id"), "a rule id is kebab-case: lowercase letters, digits and -"
-                )
+            check, options = _rule_options(entry, where, known, fail)
+            _check_columns(check, options, table, fields, where, fail)
+            name = _rule_name(entry, check.id, where, names, known, fail)
             if entry.get("id"):
-                if name in names or name in known:
-                    raise fail(
-                        (*where, "id"),
-                        f"rule id {name!r} is already used ({names.get(name, 'a check id')})",
-                    )
                 names[name] = f"{table}[{index}]"
             description = entry.get("description") or check.describe(options)
             location = f"{display(path)}:{lines.get(where, 1)}"
             found.append(RuleSpec(table, check, options, name, str(description), location))
     return found
+
+
+RuleError = Callable[[tuple, str], DescriptorError]
+
+
+def _rule_error(path: Path, lines: dict[tuple, int]) -> RuleError:
+    """An error for a place in ``expectations.yml``: file, line and the rule's path."""
+
+    def fail(where: tuple, message: str) -> DescriptorError:
+        line = lines.get(where) or lines.get(where[:-1]) or 1
+        label = ".".join(str(p) if not isinstance(p, int) else f"[{p}]" for p in where)
+        return DescriptorError(f"{display(path)}:{line}: {label.replace('.[', '[')}: {message}")
+
+    return fail
+
+
+def _rule_options(
+    entry: Any, where: tuple, known: dict[str, Any], fail: RuleError
+) -> tuple[Any, dict[str, Any]]:
+    """The registered check a rule names and its options, each of the check's types."""
+    if not isinstance(entry, dict) or "check" not in entry:
+        raise fail(where, "each rule is a mapping with a `check`")
+    check = known.get(entry["check"])
+    if check is None:
+        raise fail(
+            (*where, "check"),
+            f"unknown check {entry['check']!r} (known: {', '.join(sorted(known))})",
+        )
+    options = {k: v for k, v in entry.items() if k not in ("check", "id", "description")}
+    for key, value in options.items():
+        if key not in check.options:
+            allowed = ", ".join(["id", "description", *check.options])
+            raise fail((*where, key), f"unknown option {key!r} for {check.id} (options: {allowed})")
+        problem = _type_problem(check.options[key], value)
+        if problem:
+            raise fail((*where, key), problem)
+    missing = [k for k in check.required if k not in options]
+    if missing:
+        raise fail(where, f"{check.id} needs `{'`, `'.join(missing)}`")
+    problem = check.problem(options)
+    if problem:
+        raise fail(where, problem)
+    return check, options
+
+
+def _check_columns(
+    check: Any,
+    options: dict[str, Any],
+    table: str,
+    fields: dict[str, str],
+    where: tuple,
+    fail: RuleError,
+) -> None:
+    """Every column a rule reads is published, and numeric where the check needs it."""
+    for column in check.columns(options):
+        if column not in fields:
+            raise fail(
+                where,
+                f"{table} has no published column {column!r} (dropped by privacy.yml, "
+                "or not in its Table Schema)",
+            )
+        if check.numeric_only and fields[column] not in NUMERIC_TYPES:
+            raise fail(
+                where,
+                f"{check.id} needs a numeric column; {column} is {fields[column]}"
+                + (" (use date-between)" if fields[column] in ("date", "datetime") else ""),
+            )
+
+
+def _rule_name(
+    entry: dict[str, Any],
+    check_id: str,
+    where: tuple,
+    names: dict[str, str],
+    known: dict[str, Any],
+    fail: RuleError,
+) -> str:
+    """The rule's id: its own (kebab-case, unique) or its check's."""
+    name = entry.get("id") or check_id
+    if not isinstance(name, str) or not KEBAB.match(name):
+        raise fail((*where, "id"), "a rule id is kebab-case: lowercase letters, digits and -")
+    if entry.get("id") and (name in names or name in known):
+        raise fail(
+            (*where, "id"), f"rule id {name!r} is already used ({names.get(name, 'a check id')})"
+        )
+    return name
 
 
 def _type_problem(kind: str, value: Any) -> str:
@@ -265,6 +303,18 @@ def load_policy(
         if column not in fields:
             raise fail("freshness", f"{freshness!r} is not a published table.column")
         policy.freshness = freshness
+    _check_actions(policy, rules, rules_by_id, flags_by_id, fail)
+    return policy
+
+
+def _check_actions(
+    policy: GatePolicy,
+    rules: list[RuleSpec],
+    rules_by_id: dict[str, Any],
+    flags_by_id: dict[str, Any],
+    fail: Callable[[str, str], DescriptorError],
+) -> None:
+    """Each id under one action only; fixed flags not downgraded; only row rules quarantine."""
     seen: dict[str, str] = {}
     for action in ACTIONS:
         for check_id in getattr(policy, action):
@@ -292,7 +342,6 @@ def load_policy(
                         action,
                         f"{check_id!r} is about a whole table: it can stop or warn, not quarantine rows",
                     )
-    return policy
 
 
 def known_ids(plan: QualityPlan) -> set[str]:
