@@ -73,13 +73,21 @@ def due_status(
         "last_success": None,
         "due": False,
     }
-    if not descriptor.get("sources"):
-        entry["reason"] = "declares no sources"
-        return entry
     last = last_success(out_dir, descriptor.name)
     if last:
         entry["last_success"] = last.strftime("%Y-%m-%dT%H:%M:%SZ")
     zone = _zone(descriptor.get("timezone"))
+    if not descriptor.get("sources"):
+        # Published by hand with --source: never run by the scheduler, but it can be late.
+        this_period = period(frequency, now.astimezone(zone))
+        overdue = this_period is not None and (
+            last is None or this_period != period(frequency, last.astimezone(zone))
+        )
+        entry["overdue"] = overdue
+        entry["reason"] = "declares no sources: publish it with --source" + (
+            f" ({frequency}: no successful run this period)" if overdue else ""
+        )
+        return entry
     if last is None:
         entry.update(due=True, reason="never run successfully")
     elif frequency == "continuous":

@@ -7,6 +7,7 @@ not only with ours, so the runner validates it with ``frictionless`` before publ
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import multiprocessing
 import signal
@@ -52,6 +53,32 @@ def write_csv(db: sqlite_utils.Database, table: str, columns: list[str], path: P
     return count
 
 
+def integrity(path: Path) -> dict[str, Any]:
+    """A resource's ``bytes`` and ``hash`` (``sha256:…``, as the Data Package spec writes it)."""
+    digest = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+            size += len(chunk)
+    return {"bytes": size, "hash": f"sha256:{digest.hexdigest()}"}
+
+
+def rewrite_resource(db: sqlite_utils.Database, folder: Path, table: str) -> None:
+    """Write one table's CSV again and bring its ``bytes`` and ``hash`` up to date."""
+    package_path = folder / "datapackage.json"
+    package = json.loads(package_path.read_text("utf-8"))
+    resource = next(r for r in package["resources"] if r["name"] == table)
+    path = folder / resource["path"]
+    write_csv(db, table, [f["name"] for f in resource["schema"]["fields"]], path)
+    resource.update(integrity(path))
+    _write_json(package_path, package)
+
+
+def _write_json(path: Path, data: dict[str, Any]) -> None:
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
 def write_package(
     db: sqlite_utils.Database,
     folder: Path,
@@ -78,6 +105,7 @@ def write_package(
             "description": descriptor_text(settings.get("description"))
             or SYSTEM_DESCRIPTIONS.get(table, ""),
             "schema": _resource_schema(schema),
+            **integrity(data / f"{table}.csv"),
         }
         resources.append(resource)
     source = descriptor.get("source") or {}
@@ -99,7 +127,7 @@ def write_package(
     if extra:
         package.update(extra)
     path = folder / "datapackage.json"
-    path.write_text(json.dumps(package, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    _write_json(path, package)
     return path
 
 

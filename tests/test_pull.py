@@ -468,3 +468,21 @@ def test_two_sources_need_distinct_ids(tmp_path):
     )
     with pytest.raises(DescriptorError, match="two sources are called 'http'; give each an `id`"):
         source_specs(load_descriptor(folder))
+
+
+def test_due_knows_a_dataset_published_with_source(tmp_path):
+    """A dataset without declared sources still shows its last success, and when it is late."""
+    folder = descriptor_with_sources(tmp_path, [], update_frequency="monthly", timezone="UTC")
+    runs = tmp_path / "site" / ".runs" / "pulled"
+    runs.mkdir(parents=True)
+    (runs / "1.json").write_text(
+        json.dumps({"status": "published", "finished": "2025-03-10T10:00:00Z"})
+    )
+    same_month = datetime(2025, 3, 30, tzinfo=UTC)
+    status = due_status(load_descriptor(folder), tmp_path / "site", same_month)
+    assert status["last_success"] == "2025-03-10T10:00:00Z"
+    assert status["due"] is False and status["overdue"] is False
+    next_month = datetime(2025, 4, 2, tzinfo=UTC)
+    status = due_status(load_descriptor(folder), tmp_path / "site", next_month)
+    assert status["due"] is False and status["overdue"] is True
+    assert "no successful run this period" in status["reason"]

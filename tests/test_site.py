@@ -1,5 +1,6 @@
 """The published site: a valid Data Package and a real Datasette over HTTP."""
 
+import hashlib
 import json
 import subprocess
 import sys
@@ -18,6 +19,36 @@ def test_data_package_passes_frictionless_validate(published_demo):
         timeout=600,
     )
     assert result.returncode == 0, result.stdout[-3000:]
+
+
+def test_every_resource_carries_its_bytes_and_hash(published_demo):
+    out, _ = published_demo
+    folder = out / "procurement"
+    package = json.loads((folder / "datapackage.json").read_text())
+    assert {r["name"] for r in package["resources"]} >= {"tenders", "_quality", "_privacy"}
+    for resource in package["resources"]:
+        data = (folder / resource["path"]).read_bytes()
+        assert resource["bytes"] == len(data), resource["name"]
+        assert resource["hash"] == "sha256:" + hashlib.sha256(data).hexdigest(), resource["name"]
+
+
+def test_a_changed_file_fails_frictionless_validate(published_demo, tmp_path):
+    import shutil
+
+    out, _ = published_demo
+    copy = tmp_path / "procurement"
+    shutil.copytree(out / "procurement", copy)
+    tenders = copy / "data" / "tenders.csv"
+    tenders.write_bytes(tenders.read_bytes().replace(b",", b";", 1))
+    frictionless = Path(sys.executable).with_name("frictionless")
+    result = subprocess.run(
+        [str(frictionless), "validate", str(copy / "datapackage.json")],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode != 0
+    assert "hash" in result.stdout.lower() or "bytes" in result.stdout.lower()
 
 
 def test_data_package_carries_licence_and_sources(published_demo):

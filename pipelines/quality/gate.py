@@ -231,10 +231,9 @@ class Gate:
         db = sqlite_utils.Database(db_path)
         try:
             write_quality_table(db, self.rows())
-            from terbuka.publish.datapackage import write_csv
+            from terbuka.publish.datapackage import rewrite_resource
 
-            columns = [c for c in db[QUALITY_TABLE].columns_dict]
-            write_csv(db, QUALITY_TABLE, columns, package_dir / "data" / f"{QUALITY_TABLE}.csv")
+            rewrite_resource(db, package_dir, QUALITY_TABLE)
         finally:
             db.close()
         problems = validate_resource(package_dir, QUALITY_TABLE)
