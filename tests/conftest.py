@@ -266,3 +266,25 @@ class ServedSite:
             self.server.wait(timeout=10)
         except subprocess.TimeoutExpired:
             self.server.kill()
+
+
+def site_datasette(folder: Path):
+    """The Datasette ``terbuka serve`` runs over a published folder, for in-process requests.
+
+    Use ``await ds.client.get(path)`` (``ds.invoke_startup()`` first): no server, no port.
+    """
+    from datasette.app import Datasette
+
+    return Datasette(config_dir=Path(folder), cors=True)
+
+
+def site_get(folder: Path, *paths: str) -> list:
+    """Responses of the published folder's Datasette to GET ``paths``, in-process."""
+    import asyncio
+
+    async def fetch():
+        ds = site_datasette(folder)
+        await ds.invoke_startup()
+        return [await ds.client.get(path) for path in paths]
+
+    return asyncio.run(fetch())
