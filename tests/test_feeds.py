@@ -77,7 +77,7 @@ def test_the_dataset_feed_lists_each_publication_with_its_changes(published):
     assert len(entries) >= 1
     summary = entries[0].find(f"{ATOM}summary").text
     assert "tenders:" in summary and "added" in summary
-    self_link = [l for l in feed.findall(f"{ATOM}link") if l.get("rel") == "self"]
+    self_link = [link for link in feed.findall(f"{ATOM}link") if link.get("rel") == "self"]
     assert self_link[0].get("href").endswith("/-/terbuka/feeds/procurement.atom")
 
 
