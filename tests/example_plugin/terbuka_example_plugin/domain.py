@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import date
+from itertools import chain, islice
 from typing import Any
 
 from terbuka.pipelines.batch import Batch
@@ -63,10 +64,11 @@ class GrantsPipeline:
         table.create({"seq": int, "source": str, "row": int, "data": str}, pk="seq")
         for source in inputs:
             for member in members(source.path, source.display):
-                pending = list(self._rows(source, member, rejects))
-                table.insert_all(pending)
-                if progress:
-                    progress(len(pending))
+                rows = self._rows(source, member, rejects)
+                while chunk := list(islice(rows, UNIT_ROWS)):  # memory stays flat
+                    table.insert_all(chunk)
+                    if progress:
+                        progress(len(chunk))
         return rejects
 
     def _rows(self, source: Input, member: Any, rejects: Batch) -> Iterator[dict[str, Any]]:
@@ -77,8 +79,13 @@ class GrantsPipeline:
         first = next(rows, None)
         missing = [c for c in self.columns.values() if c not in layout.columns]
         if missing:
-            raise InputError(member.name, "no such column in the header", row=1, column=missing[0])
-        for row in [first, *rows] if first is not None else []:
+            raise InputError(
+                member.name,
+                "the header has no such column (grants.columns)",
+                row=1,
+                column=missing[0],
+            )
+        for row in chain([first] if first is not None else [], rows):
             source.records += 1
             key = f"{public_source(member.name)}#{row.number}"
             grant_id = (row.values.get(self.columns["grant_id"]) or "").strip()
