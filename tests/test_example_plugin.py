@@ -19,7 +19,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import OCDS_SCHEMA, ROOT, run_cli
 
-from terbuka.pipelines import plugins
+from terbuka.pipelines import contracts, plugins
 from terbuka.pipelines.cli import cli
 from terbuka.pipelines.runner import STAGES
 
@@ -223,6 +223,23 @@ def test_before_stage_sees_every_stage_in_order(grants_run):
     _, _, base = grants_run
     lines = (base / "stages.txt").read_text("utf-8").splitlines()
     assert lines == [f"example-grants {stage}" for stage in STAGES]
+
+
+@pytest.mark.parametrize(
+    "hook, protocol",
+    [
+        ("register_readers", contracts.Reader),
+        ("register_pipelines", contracts.Pipeline),
+        ("register_sources", contracts.Source),
+        ("register_checks", contracts.Check),
+        ("register_red_flags", contracts.RedFlagIndicator),
+        ("register_recognizers", contracts.Recognizer),
+        ("register_publishers", contracts.Publisher),
+    ],
+)
+def test_every_plugin_unit_keeps_its_contract(plugin_module, hook, protocol):
+    [unit] = getattr(plugin_module, hook)()
+    assert isinstance(unit, protocol), f"{unit.__name__} lacks part of {protocol.__name__}"
 
 
 @pytest.mark.parametrize(
