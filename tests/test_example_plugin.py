@@ -13,6 +13,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,7 @@ from conftest import OCDS_SCHEMA, ROOT, run_cli
 
 from terbuka.pipelines import contracts, plugins
 from terbuka.pipelines.cli import cli
-from terbuka.pipelines.runner import STAGES
+from terbuka.pipelines.runner import STAGES, run_dataset
 
 PLUGIN_SOURCE = ROOT / "tests" / "example_plugin"
 DISTRIBUTION = "terbuka-example-plugin"
@@ -264,6 +265,44 @@ def test_the_recognizer_needs_its_cue(plugin_module, text, found):
 # --- the plugin's units in other runs ------------------------------------------------------
 
 
+@contextmanager
+def registered(module):
+    """The plugin registered in this process for one fast check (bad input fails early)."""
+    plugins.pm.register(module, "example-in-process")
+    try:
+        yield
+    finally:
+        plugins.pm.unregister(name="example-in-process")
+
+
+@pytest.mark.parametrize(
+    "content, expected",
+    [
+        (
+            HEADER.replace("|nilai|", "|jumlah|") + "\nH-1|Yayasan|Sukun|1000|Bantuan|2024-01-02\n",
+            "hibah.psv, row 1, column 'nilai': the header has no such column (grants.columns)",
+        ),
+        (
+            HEADER + "\nH-1|Yayasan|Sukun|1000|Bantuan \xff|2024-01-02\n",
+            "hibah.psv: not UTF-8 text after row 1",
+        ),
+    ],
+    ids=["missing-column", "not-utf-8"],
+)
+def test_a_broken_plugin_input_is_one_line_naming_file_row_and_column(
+    plugin_module, tmp_path, content, expected
+):
+    source = tmp_path / "hibah.psv"
+    source.write_bytes(content.encode("latin-1"))
+    with registered(plugin_module):
+        record = run_dataset(
+            plugin_module.DESCRIPTOR, [str(source)], tmp_path / "out", show_progress=False
+        )
+    assert (record["status"], record["exit_code"]) == ("failed", 2)
+    assert record["error"].startswith(f"{source}".replace("hibah.psv", "") + expected)
+    assert "\n" not in record["error"] and "Bantuan" not in record["error"]
+
+
 def test_a_bad_plugin_option_is_one_line_naming_file_line_and_key(plugin_module, tmp_path):
     """The domain's options schema checks ``grants:`` like terbuka's own keys."""
     folder = copy_descriptor(Path(plugin_module.__file__).parent.parent, tmp_path / "grants")
@@ -271,14 +310,11 @@ def test_a_bad_plugin_option_is_one_line_naming_file_line_and_key(plugin_module,
     text = path.read_text("utf-8")
     path.write_text(text.replace("currency: IDR", "currency: rupiah"), encoding="utf-8")
     line = text.splitlines().index("  currency: IDR") + 1
-    plugins.pm.register(plugin_module, "example-in-process")
-    try:
+    with registered(plugin_module):
         result = CliRunner().invoke(
             cli, ["run", str(folder), "--source", str(path), "--out", str(tmp_path / "out"),
                   "--json", "--quiet"],
         )  # fmt: skip
-    finally:
-        plugins.pm.unregister(name="example-in-process")
     assert result.exit_code == 2
     record = json.loads(result.stdout)
     assert record["status"] == "failed" and "\n" not in record["error"]
