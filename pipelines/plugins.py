@@ -82,3 +82,50 @@ def descriptor_options() -> dict[str, dict[str, Any]]:
     if source_keys:
         options["sources"] = source_keys
     return options
+
+
+# What ``terbuka plugins`` lists: each kind of unit and the hook that registers it.
+UNIT_HOOKS = {
+    "reader": "register_readers",
+    "pipeline": "register_pipelines",
+    "source": "register_sources",
+    "check": "register_checks",
+    "red-flag": "register_red_flags",
+    "recognizer": "register_recognizers",
+    "publisher": "register_publishers",
+}
+
+
+def listing() -> list[dict[str, str]]:
+    """Every registered unit and stage hook, with the plugin that registered it.
+
+    A unit's ``plugin`` is the distribution it came from (``name version``, found through
+    its entry point) or the module name of one registered in-process — so a steward can
+    see that an installed plugin was found, and what it adds.
+    """
+    origins = {id(p): f"{d.project_name} {d.version}" for p, d in pm.list_plugin_distinfo()}
+
+    def origin(plugin: Any) -> str:
+        return origins.get(id(plugin)) or pm.get_name(plugin) or type(plugin).__name__
+
+    rows = []
+    for kind, hook in UNIT_HOOKS.items():
+        for impl in reversed(getattr(pm.hook, hook).get_hookimpls()):  # registration order
+            for unit in impl.function() or []:
+                unit_id = getattr(unit, "id", None)  # a Presidio recognizer's is a property
+                title = getattr(unit, "title", None) or getattr(unit, "ENTITY", "")
+                if isinstance(title, dict):
+                    title = title.get("en") or next(iter(title.values()), "")
+                rows.append(
+                    {
+                        "kind": kind,
+                        "id": unit_id if isinstance(unit_id, str) else unit.__name__,
+                        "title": str(title),
+                        "plugin": origin(impl.plugin),
+                    }
+                )
+    for impl in reversed(pm.hook.before_stage.get_hookimpls()):
+        rows.append(
+            {"kind": "hook", "id": "before_stage", "title": "", "plugin": origin(impl.plugin)}
+        )
+    return rows
