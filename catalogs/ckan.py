@@ -21,9 +21,10 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-from ckanapi.errors import NotFound, ValidationError
+from ckanapi.errors import CKANAPIError, NotFound, ValidationError
 
 from .client import error_message
+from .datastore import push_table
 from .mapping import MARKER, organization_fields, package_fields, resource_specs
 from .published import CatalogError, Published
 from .resources import ResourceSpec
@@ -93,6 +94,7 @@ class CkanPublisher:
             with tempfile.TemporaryDirectory(prefix="terbuka-ckan-") as scratch:
                 specs = resource_specs(published, self.site_url)
                 package = self.sync_resources(package, specs, Path(scratch))
+            datastore = self.sync_datastore(package, published)
             self.sync_metadata(package, fields, organization)
         except ValidationError as error:
             raise CatalogError(
@@ -115,6 +117,7 @@ class CkanPublisher:
             "run_id": published.run.get("run_id"),
             "writes": len(self.writes),
             "resources": len(specs),
+            "datastore": datastore,
         }
 
     def ensure_organization(self, published: Published) -> dict[str, Any]:
@@ -233,6 +236,25 @@ class CkanPublisher:
                     fields.pop("url", None)
                 result = self.call("resource_patch", {"id": resource["id"], **fields})
         return result["id"]
+
+    def sync_datastore(self, package: dict[str, Any], published: Published) -> dict[str, Any]:
+        """Each table's rows in the DataStore of its CSV resource (only what changed)."""
+        by_key = {r.get("terbuka_key"): r for r in package.get("resources", [])}
+        pushed: dict[str, Any] = {}
+        for table in published.tables:
+            resource = by_key.get(f"table:{table['name']}")
+            if resource is None:
+                continue
+            try:
+                pushed[table["name"]] = push_table(
+                    self.call, resource, table, published.db_path, self.log
+                )
+            except CKANAPIError as error:
+                if "datastore" not in str(error).lower() or "not known" not in str(error).lower():
+                    raise
+                self.log(f"CKAN at {self.target} has no DataStore: tables are files only")
+                return {"skipped": "this CKAN has no DataStore"}
+        return pushed
 
     def sync_metadata(
         self, package: dict[str, Any], fields: dict[str, Any], organization: dict[str, Any]

@@ -521,3 +521,59 @@ def test_acceptance_every_demo_dataset_from_an_empty_catalog(ckan, tmp_path):
     assert [o["status"] for o in json.loads(result.stdout)] == ["unchanged"] * len(datasets)
     for name in datasets:
         assert reader.action.package_show(id=prefix + name)["metadata_modified"] == first[name]
+
+
+def published_rows(site: Path, table: str) -> dict[tuple, tuple]:
+    """A published table's rows by primary key (the whole row when it has none)."""
+    import sqlite3
+
+    schema = next(
+        r["schema"] for r in load_published(site, "procurement").tables if r["name"] == table
+    )
+    names = [f["name"] for f in schema["fields"]]
+    keys = schema.get("primaryKey") or names
+    with sqlite3.connect(site / "procurement.db") as conn:
+        rows = conn.execute(f"select {', '.join(names)} from [{table}]").fetchall()
+    return {tuple(str(r[names.index(k)]) for k in keys): tuple(r) for r in rows}
+
+
+def test_datastore_holds_every_table_and_updates_only_changed_rows(ckan, site_a, site_b):
+    prefix, org = f"t{unique()}-", f"org-{unique()}"
+    result = publish(ckan, site_a, prefix=prefix, org=org)
+    assert result.returncode == 0, result.stderr
+    [outcome] = json.loads(result.stdout)
+    reader = ckanapi.RemoteCKAN(ckan.url)  # anonymous: what any CKAN user sees
+    package = reader.action.package_show(id=f"{prefix}procurement")
+    tables = [r for r in package["resources"] if r["terbuka_key"].startswith("table:")]
+    assert len(tables) >= 10
+    for resource in tables:
+        table = resource["terbuka_key"].removeprefix("table:")
+        assert resource["datastore_active"], table
+        found = reader.action.datastore_search(resource_id=resource["id"], limit=1)
+        assert found["total"] == len(published_rows(site_a, table)), table
+        assert outcome["datastore"][table]["rows"] == found["total"]
+    tenders = next(r for r in tables if r["terbuka_key"] == "table:tenders")
+    fields = {f["id"]: f["type"] for f in reader.action.datastore_search(
+        resource_id=tenders["id"], limit=0)["fields"]}  # fmt: skip
+    assert fields["value_amount"] == "numeric" and fields["tender_period_start"] == "timestamp"
+    first = next(iter(published_rows(site_a, "tenders").values()))
+    sql = f"select title, value_amount from \"{tenders['id']}\" where ocid = '{first[0]}'"
+    [row] = reader.action.datastore_search_sql(sql=sql)["records"]
+    assert row["title"] == first[2]
+
+    again = json.loads(publish(ckan, site_a, prefix=prefix, org=org).stdout)[0]
+    assert again["status"] == "unchanged"
+    assert all(d["upserted"] == 0 and d["deleted"] == 0 for d in again["datastore"].values())
+
+    result = publish(ckan, site_b, prefix=prefix, org=org)
+    assert result.returncode == 0, result.stderr
+    [update] = json.loads(result.stdout)
+    old, new = published_rows(site_a, "tenders"), published_rows(site_b, "tenders")
+    changed = sum(1 for key, row in new.items() if old.get(key) != row)
+    removed = sum(1 for key in old if key not in new)
+    assert changed + removed > 0 and changed < len(new)
+    assert update["datastore"]["tenders"] == {
+        "rows": len(new), "upserted": changed, "deleted": removed,
+    }  # fmt: skip
+    found = reader.action.datastore_search(resource_id=tenders["id"], limit=1)
+    assert found["total"] == len(new)

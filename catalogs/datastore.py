@@ -1,0 +1,182 @@
+"""Each published table in CKAN's DataStore, so CKAN's preview and ``datastore_search`` work.
+
+A table's CSV resource gets a DataStore table with the Table Schema's types and primary
+key (``datastore_create``); its rows come from the published SQLite database and go in
+chunks (``datastore_upsert``). Every DataStore row carries a hash of its values
+(``terbuka_row_sha256``), so a later publication sends only the rows that were added or
+changed and deletes those that are gone: an unchanged table costs one read, no write.
+A table without a primary key is replaced whole when its file changed. A changed set of
+columns or types recreates the DataStore table.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+ROW_HASH = "terbuka_row_sha256"  # DataStore column names may not start with _
+CHUNK = 2000
+PAGE = 10000
+# Table Schema type -> DataStore (PostgreSQL) type; anything else is text.
+TYPES = {
+    "integer": "int8",
+    "number": "numeric",
+    "boolean": "bool",
+    "date": "date",
+    "datetime": "timestamp",
+    "year": "int4",
+}
+
+Call = Callable[[str, dict[str, Any]], Any]
+
+
+def datastore_fields(schema: dict[str, Any]) -> list[dict[str, str]]:
+    """The DataStore columns of a table: its Table Schema's, plus the row hash."""
+    fields = [
+        {"id": f["name"], "type": TYPES.get(f.get("type", "string"), "text")}
+        for f in schema["fields"]
+    ]
+    return [*fields, {"id": ROW_HASH, "type": "text"}]
+
+
+def push_table(
+    call: Call,
+    resource: dict[str, Any],
+    table: dict[str, Any],
+    db_path: Path,
+    log: Callable[[str], None] = lambda message: None,
+) -> dict[str, int]:
+    """Bring the DataStore table of ``resource`` up to date with the published ``table``."""
+    schema = table["schema"]
+    keys = list(schema.get("primaryKey") or [])
+    wanted = datastore_fields(schema)
+    resource_id = resource["id"]
+    rows = list(_published_rows(db_path, table["name"], schema))
+    current = _current_fields(call, resource_id) if resource.get("datastore_active") else None
+    if not keys:  # nothing to compare rows by: the whole table, when anything changed
+        digest = _table_hash(rows)
+        if current == wanted and resource.get("terbuka_datastore_sha") == digest:
+            return {"rows": len(rows), "upserted": 0, "deleted": 0}
+        _create(call, resource_id, wanted, keys, replace=current is not None)
+        _write(call, resource_id, [record for _, record in rows], "insert")
+        call("resource_patch", {"id": resource_id, "terbuka_datastore_sha": digest})
+        return {"rows": len(rows), "upserted": len(rows), "deleted": 0}
+    have: dict[tuple, str] = {}
+    if current == wanted:
+        have = dict(_stored_hashes(call, resource_id, keys))
+    else:
+        if current is not None:
+            log(f"{table['name']}: its columns changed; its DataStore table is recreated")
+        _create(call, resource_id, wanted, keys, replace=current is not None)
+    published = {key for key, _ in rows}
+    changed = [record for key, record in rows if have.get(key) != record[ROW_HASH]]
+    gone = [key for key in have if key not in published]
+    _write(call, resource_id, changed, "upsert")
+    for key in gone:
+        filters = dict(zip(keys, key, strict=True))
+        call("datastore_delete", {"resource_id": resource_id, "filters": filters, "force": True})
+    if changed or gone:
+        log(f"{table['name']}: DataStore: {len(changed)} rows written, {len(gone)} removed")
+    return {"rows": len(rows), "upserted": len(changed), "deleted": len(gone)}
+
+
+def _create(
+    call: Call, resource_id: str, fields: list[dict[str, str]], keys: list[str], replace: bool
+) -> None:
+    if replace:
+        call("datastore_delete", {"resource_id": resource_id, "force": True})
+    call(
+        "datastore_create",
+        {"resource_id": resource_id, "fields": fields, "primary_key": keys, "force": True},
+    )
+
+
+def _write(call: Call, resource_id: str, records: list[dict[str, Any]], method: str) -> None:
+    for start in range(0, len(records), CHUNK):
+        call(
+            "datastore_upsert",
+            {
+                "resource_id": resource_id,
+                "records": records[start : start + CHUNK],
+                "method": method,
+                "force": True,
+            },
+        )
+
+
+def _table_hash(rows: list[tuple[tuple, dict[str, Any]]]) -> str:
+    digest = hashlib.sha256()
+    for _, row in rows:
+        digest.update(row[ROW_HASH].encode())
+    return digest.hexdigest()
+
+
+def _current_fields(call: Call, resource_id: str) -> list[dict[str, str]] | None:
+    """The DataStore table's columns (without CKAN's ``_id``), or None if it has none."""
+    try:
+        found = call("datastore_search", {"resource_id": resource_id, "limit": 0})
+    except Exception:  # noqa: BLE001 - CKAN answers NotFound when the table does not exist
+        return None
+    return [{"id": f["id"], "type": f["type"]} for f in found.get("fields", []) if f["id"] != "_id"]
+
+
+def _stored_hashes(call: Call, resource_id: str, keys: list[str]) -> Iterator[tuple[tuple, str]]:
+    """(primary key, row hash) of every row in the DataStore table, page by page."""
+    offset = 0
+    while True:
+        page = call(
+            "datastore_search",
+            {
+                "resource_id": resource_id,
+                "fields": [*keys, ROW_HASH],
+                "limit": PAGE,
+                "offset": offset,
+                "sort": ", ".join(keys),
+                "include_total": False,
+            },
+        )
+        records = page.get("records", [])
+        for record in records:
+            yield tuple(_key_text(record[k]) for k in keys), record.get(ROW_HASH) or ""
+        if len(records) < PAGE:
+            return
+        offset += PAGE
+
+
+def _published_rows(
+    db_path: Path, table: str, schema: dict[str, Any]
+) -> Iterator[tuple[tuple, dict[str, Any]]]:
+    """(primary key, DataStore record) of every published row, in the CSV's order."""
+    names = [f["name"] for f in schema["fields"]]
+    types = {f["name"]: f.get("type", "string") for f in schema["fields"]}
+    keys = list(schema.get("primaryKey") or [])
+    columns = ", ".join(f'"{n}"' for n in names)
+    connection = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    try:
+        for values in connection.execute(f'select {columns} from "{table}" order by rowid'):
+            record = {n: _value(v, types[n]) for n, v in zip(names, values, strict=True)}
+            text = json.dumps(record, sort_keys=True, ensure_ascii=False, default=str)
+            record[ROW_HASH] = hashlib.sha256(text.encode()).hexdigest()
+            yield tuple(_key_text(record[k]) for k in keys), record
+    finally:
+        connection.close()
+
+
+def _value(value: Any, kind: str) -> Any:
+    """A SQLite value as the DataStore column of ``kind`` takes it (empty is null)."""
+    if value == "" and kind != "string":
+        return None
+    if kind == "boolean" and value is not None:
+        return bool(value)
+    return value
+
+
+def _key_text(value: Any) -> str:
+    """A key value compared as text: the DataStore gives numbers back as it stores them."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return "" if value is None else str(value)
