@@ -6,21 +6,23 @@ from .hookspecs import hookimpl
 @hookimpl
 def register_readers():
     """The built-in source readers."""
+    from .readers.inaproc import InaprocReader
     from .readers.jsonrows import JsonRowsReader
     from .readers.ocds import OcdsJsonReader
     from .readers.tabular import CsvReader, XlsxReader
 
-    return [OcdsJsonReader, XlsxReader, CsvReader, JsonRowsReader]
+    return [OcdsJsonReader, XlsxReader, CsvReader, JsonRowsReader, InaprocReader]
 
 
 @hookimpl
 def register_pipelines():
     """The built-in pipelines (one per kind of dataset)."""
     from .domains.budget import BudgetPipeline
+    from .domains.inaproc import InaprocPipeline
     from .domains.procurement import ProcurementPipeline
     from .domains.service_kpi import ServiceKpiPipeline
 
-    return [ProcurementPipeline, BudgetPipeline, ServiceKpiPipeline]
+    return [ProcurementPipeline, BudgetPipeline, ServiceKpiPipeline, InaprocPipeline]
 
 
 @hookimpl

@@ -122,3 +122,48 @@ def validator_for(location: str | None) -> tuple[ReleaseValidator | None, str]:
     if schema is None:
         return None, origin
     return ReleaseValidator(schema), origin
+
+
+EXTENSIONS_DIR = Path(__file__).parent / "ocds_extensions"
+
+
+def merge_patch(target: Any, patch: Any) -> Any:
+    """RFC 7386 JSON Merge Patch: how OCDS extensions patch the release schema."""
+    if not isinstance(patch, dict):
+        return patch
+    result = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = merge_patch(result.get(key), value)
+    return result
+
+
+def extended_location(location: str | None, extensions: tuple[str, ...]) -> str | None:
+    """A cached copy of the release schema with vendored extensions merged in.
+
+    Returns the path of the merged schema (keyed by the base schema and the extensions,
+    so ``validator_for`` and the merger cache it like any other location), or the base
+    location unchanged when it cannot be read (validation is then skipped and noted).
+    """
+    if not extensions:
+        return location
+    schema, _ = load_schema(location)
+    if schema is None:
+        return location
+    patches = [
+        json.loads((EXTENSIONS_DIR / name / "release-schema.json").read_text("utf-8"))
+        for name in extensions
+    ]
+    for patch in patches:
+        schema = merge_patch(schema, patch)
+    body = json.dumps(schema, sort_keys=True, ensure_ascii=False)
+    digest = hashlib.sha256(body.encode()).hexdigest()[:16]
+    path = cache_dir() / f"extended-{digest}.json"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(body, encoding="utf-8")
+        tmp.replace(path)
+    return str(path)

@@ -340,6 +340,7 @@ def _package(
             descriptor.tables,
             {t: [f["name"] for f in s["fields"]] for t, s in published.items()},
         )
+        database.create_views(db, descriptor.get("views") or {})
         record["changes"] = changes.diff(
             db,
             old_db if old_db.exists() else None,

@@ -173,3 +173,10 @@ def finish(
         db[table].create_index([index], if_not_exists=True)
     db.execute("analyze")
     db.conn.commit()
+
+
+def create_views(db: sqlite_utils.Database, views: dict[str, dict]) -> None:
+    """The descriptor's ``views``: saved joins (plan → payment) readers query like tables."""
+    for name, view in views.items():
+        db.create_view(name, view["sql"], replace=True)
+    db.conn.commit()

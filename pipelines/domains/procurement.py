@@ -72,6 +72,12 @@ class ProcurementPipeline:
 
         return generate_procurement(folder, seed)
 
+    def release_schema(self) -> str | None:
+        """Where the release schema is read from (the environment wins over the descriptor)."""
+        from ..ocds_schema import schema_location
+
+        return schema_location(self.schema_location)
+
     # --- extract -------------------------------------------------------------------
 
     def extract(self, inputs: list[Input], staging: Any, progress: Any = None) -> Batch:
@@ -107,9 +113,9 @@ class ProcurementPipeline:
                 if progress:
                     progress(len(pending))
         self._mark_duplicates(staging, inputs, rejects)
-        from ..ocds_schema import schema_location, validator_for
+        from ..ocds_schema import validator_for
 
-        validator, origin = validator_for(schema_location(self.schema_location))
+        validator, origin = validator_for(self.release_schema())
         if validator is None:
             rejects.note(
                 "releases", "", "ocds-schema-unavailable", f"releases were not validated: {origin}"
@@ -369,11 +375,11 @@ class ProcurementPipeline:
 
     def transform(self, groups: list[tuple[str, list[dict]]]) -> Batch:
         """Releases → rows of every table, with one compiled release per ``ocid``."""
-        from ..ocds_schema import schema_location, validator_for
+        from ..ocds_schema import validator_for
 
         batch = Batch()
-        validator, _ = validator_for(schema_location(self.schema_location))
-        merger = _merger(schema_location(self.schema_location))
+        validator, _ = validator_for(self.release_schema())
+        merger = _merger(self.release_schema())
         flat = Flattener(batch, self.timezone)
         for ocid, staged in groups:
             releases = []
