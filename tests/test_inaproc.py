@@ -332,3 +332,62 @@ def test_an_empty_endpoint_is_known_by_its_name_and_a_stranger_is_refused():
 )
 def test_supplier_kind(legal_form, npwp16, name, kind):
     assert supplier_kind(legal_form, npwp16, name) == kind
+
+
+def test_the_feeds_over_http_are_paged_incremental_and_keep_the_token_secret(tmp_path, monkeypatch):
+    """A local server serves the saved endpoint files in pages, behind a token in the path."""
+    import shutil
+
+    import yaml
+    from pullkit import LoopbackServer, Reply
+
+    if not OCDS_SCHEMA.exists():
+        pytest.skip("the OCDS 1.1.5 schema is not in the shared data")
+    paths, _ = generate_inaproc(tmp_path / "saved", seed=3, tenders=4)
+    token = "rahasia-TOKEN-4242"
+    monkeypatch.setenv("ISB_TOKEN", token)
+    with LoopbackServer() as server:
+        endpoints = []
+        for path in paths:
+            endpoint, name = re.fullmatch(r"\d+_(\d+)_(.+)\.json", path.name).groups()
+            rows = json.loads(path.read_text() or "[]")
+
+            def route(hit, rows=rows):
+                page, size = int(hit.query["page"]), int(hit.query["per_page"])
+                chunk = rows[(page - 1) * size : page * size]
+                return Reply(200, json.dumps(chunk).encode(), {"Content-Type": "application/json"})
+
+            path_of = f"/isb-2/api/{token}/json/{endpoint}/{name}/tipe/4:12/parameter/2025:D999"
+            server.routes[path_of] = route
+            endpoints.append(endpoint)
+        source = {
+            "id": "isb", "kind": "paged-api", "endpoints": endpoints, "year": 2025,
+            "kd_klpd": "D999", "token_env": "ISB_TOKEN", "page_param": "page",
+            "size_param": "per_page", "page_size": 25,
+            "url": server.url(
+                "/isb-2/api/{token}/json/{endpoint_id}/{endpoint_name}/tipe/4:12/parameter/{year}:{kd_klpd}"
+            ),
+        }  # fmt: skip
+        descriptor = tmp_path / "isb-pulled"
+        shutil.copytree(Path(__file__).resolve().parents[1] / "metadata" / "inaproc", descriptor)
+        data = yaml.safe_load((descriptor / "dataset.yml").read_text("utf-8"))
+        data.update(name="isb-pulled", sources=[source])
+        (descriptor / "dataset.yml").write_text(yaml.safe_dump(data, allow_unicode=True))
+        out = tmp_path / "site"
+        first = run_dataset(descriptor, [], out, show_progress=False)
+        assert first["status"] == "published", first.get("error")
+        registrants = json.loads(next(p for p in paths if "_1070_" in p.name).read_text())
+        peserta = [h for h in server.hits if "/1070/" in h.path]
+        assert [h.query["page"] for h in peserta] == [
+            str(n) for n in range(1, len(registrants) // 25 + 2)
+        ]
+        db = sqlite3.connect(out / "isb-pulled.db")
+        assert db.execute("select count(*) from participants").fetchone()[0] >= len(registrants)
+        assert {i["recognised_by"] for i in first["inputs"]} == {"fields"}  # URLs name nothing
+        requests = len(server.hits)
+        second = run_dataset(descriptor, [], out, show_progress=False)
+        assert second["status"] == "unchanged"
+        assert len(server.hits) > requests  # it did ask again, and found nothing new
+    shown = [json.dumps(first), json.dumps(second)]
+    shown += [p.read_text("utf-8", errors="ignore") for p in out.rglob("*") if p.is_file()]
+    assert not any(token in text for text in shown)
