@@ -208,7 +208,18 @@ SNIFF_SAMPLES = {
     "csv": b"a;b;c\n1;2;3\n",
     "xlsx": None,
     "json-rows": b'{"data": [{"kd_tender": 1, "nama_paket": "x"}], "meta": {}}',
-}
+    "inaproc-json": json.dumps(
+        [
+            {
+                "tahun_anggaran": 2025, "kd_klpd": "D1", "kd_satker": "1", "kd_satker_str": "1.0",
+                "kd_lpse": 93, "kd_tender": 7, "kd_pkt_dce": 6, "kd_peserta": 70,
+                "kd_penyedia": 5, "nama_penyedia": "CV A", "npwp_penyedia": None,
+                "npwp_penyedia_16": None, "nilai_penawaran": None, "nilai_terkoreksi": None,
+                "pemenang": 0, "pemenang_terverifikasi": 0, "alasan": None,
+            }
+        ]
+    ).encode(),  # a PesertaTender row of LKPP's ISB/INAPROC feeds: known by its fields
+}  # fmt: skip
 
 
 @pytest.mark.parametrize("reader_id", list(plugins.readers()))

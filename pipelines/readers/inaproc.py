@@ -161,9 +161,7 @@ class InaprocReader:
     def sniff(member: Member) -> float:
         """Confident when the first object's keys look like an endpoint's fields."""
         head = member.head.lstrip(b"\xef\xbb\xbf \t\r\n")
-        if head[:1] == b"{" and b'"kd_' in head:  # an API page with its rows under a key
-            return 0.7
-        if not HEAD_OBJECT.match(head):
+        if not HEAD_OBJECT.match(head) and head[:1] != b"{":  # {"data": [...]}: a wrapped page
             return 1.0 if head.strip() == b"[]" and from_file_name(member.name) else 0.0
         keys = set(re.findall(rb'"([A-Za-z_][A-Za-z0-9_]*)"\s*:', head[: 16 * 1024]))
         found, _ = from_fields({k.decode() for k in keys}, from_file_name(member.name))
