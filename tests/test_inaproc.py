@@ -399,3 +399,44 @@ def test_the_feeds_over_http_are_paged_incremental_and_keep_the_token_secret(tmp
     shown = [json.dumps(first), json.dumps(second)]
     shown += [p.read_text("utf-8", errors="ignore") for p in out.rglob("*") if p.is_file()]
     assert not any(token in text for text in shown)
+
+
+@pytest.mark.parametrize(
+    "target, patch, result",
+    [  # RFC 7386, appendix A
+        ({"a": "b"}, {"a": "c"}, {"a": "c"}),
+        ({"a": "b"}, {"b": "c"}, {"a": "b", "b": "c"}),
+        ({"a": "b"}, {"a": None}, {}),
+        ({"a": [{"b": "c"}]}, {"a": [1]}, {"a": [1]}),
+        ({"e": None}, {"a": 1}, {"e": None, "a": 1}),
+        ([1, 2], {"a": "b", "c": None}, {"a": "b"}),
+        ({}, {"a": {"bb": {"ccc": None}}}, {"a": {"bb": {}}}),
+    ],
+)
+def test_extensions_are_merged_as_json_merge_patches(target, patch, result):
+    assert merge_patch(target, patch) == result
+
+
+def test_broken_rows_are_quarantined_and_a_broken_file_named(tmp_path):
+    """A row without its key or not an object is quarantined; a truncated file is one line."""
+    folder = tmp_path / "snapshot"
+    paths, _ = generate_inaproc(folder, seed=5, tenders=2)
+    announced = next(p for p in paths if "_1013_" in p.name)
+    rows = json.loads(announced.read_text())
+    rows[0]["kd_tender"] = None
+    rows.append("not an object")
+    announced.write_text(json.dumps(rows))
+    out = tmp_path / "site"
+    record = run_dataset("inaproc", [str(folder)], out, show_progress=False)
+    assert record["status"] == "published", record.get("error")
+    [item] = [i for i in record["inputs"] if i["path"].endswith(announced.name)]
+    assert (item["rows"], item["rows_quarantined"]) == (len(rows), 2)
+    db = sqlite3.connect(out / "inaproc.db")
+    checks = {r[0] for r in db.execute("select check_id from _quarantine")}
+    assert {"missing-key", "not-an-object"} <= checks
+    broken = next(p for p in paths if "_1070_" in p.name)
+    broken.write_text(broken.read_text()[:-200])
+    failed = run_dataset("inaproc", [str(folder)], tmp_path / "other", show_progress=False)
+    assert failed["status"] == "failed" and failed["exit_code"] == 2
+    assert broken.name in failed["error"] and "\n" not in failed["error"]
+    assert "Traceback" not in failed["error"]

@@ -704,19 +704,24 @@ class ProcessMapper:
             tender["milestones"] = milestones
 
     def _related(self, body: dict[str, Any]) -> None:
-        """A re-tender (same RUP package, later code) points to the earlier process."""
-        earlier = self.ctx.earlier.get(self.key) or []
+        """A re-tender (same RUP package, later code) points to the earlier failed process.
+
+        Several successful packages under one RUP line are common (a plan bought in parts):
+        only an earlier process that failed or was cancelled makes this one a re-tender.
+        """
+        earlier = [
+            (ocid, status)
+            for ocid, status in self.ctx.earlier.get(self.key) or []
+            if status in ("unsuccessful", "cancelled")
+        ]
         if not earlier:
             return
         related = []
-        for index, (other_ocid, other_status) in enumerate(earlier, 1):
-            relationship = (
-                "unsuccessfulProcess" if other_status in ("unsuccessful", "cancelled") else "prior"
-            )
+        for index, (other_ocid, _) in enumerate(earlier, 1):
             related.append(
                 {
                     "id": str(index),
-                    "relationship": [relationship],
+                    "relationship": ["unsuccessfulProcess"],
                     "title": "Tender sebelumnya untuk paket RUP yang sama",
                     "scheme": "ocid",
                     "identifier": other_ocid,

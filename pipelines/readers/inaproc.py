@@ -184,8 +184,9 @@ class InaprocReader:
             for position, item in enumerate(items, 1):
                 yield position, item if isinstance(item, dict) else None
         except ijson.JSONError as error:
+            problem = " ".join(str(error).split()) or type(error).__name__
             raise InputError(
-                member.name, f"invalid or truncated JSON after item {position}: {error}"
+                member.name, f"invalid or truncated JSON after item {position}: {problem[:160]}"
             ) from None
         except UnicodeDecodeError as error:
             raise InputError(member.name, f"not UTF-8 text: {error.reason}") from None
