@@ -440,3 +440,20 @@ def test_broken_rows_are_quarantined_and_a_broken_file_named(tmp_path):
     assert failed["status"] == "failed" and failed["exit_code"] == 2
     assert broken.name in failed["error"] and "\n" not in failed["error"]
     assert "Traceback" not in failed["error"]
+
+
+def test_the_site_serves_the_packages_view_and_the_canned_query(published):
+    from conftest import site_get
+
+    out, _, db = published
+    view, query, page = site_get(
+        out,
+        "/inaproc/packages.json?_shape=objects&_size=max",
+        "/inaproc/planned_vs_procured.json?_shape=objects",
+        "/inaproc/bids",
+    )
+    assert view.status_code == 200 and query.status_code == 200 and page.status_code == 200
+    rows = view.json()["rows"]
+    assert len(rows) == db.execute("select count(*) from packages").fetchone()[0]
+    assert {"pagu", "hps", "winning_bid", "contract", "paid"} <= set(rows[0])
+    assert any(r["subactivity_ceiling"] for r in query.json()["rows"])

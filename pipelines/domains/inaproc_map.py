@@ -689,7 +689,10 @@ class ProcessMapper:
             start, end = self.date(row, "tgl_awal"), self.date(row, "tgl_akhir")
             title = row.get("nama_tahapan") or f"Tahap {code(row.get('kd_tahapan'))}"
             milestone = {
-                "id": f"{code(row.get('kd_tahapan'))}-{code(row.get('kd_akt'))}",
+                "id": "-".join(
+                    c for c in (code(row.get("kd_tahapan")), code(row.get("kd_akt"))) if c
+                )
+                or row.record,
                 "title": title,
                 "type": "engagement",
                 "dueDate": end,
