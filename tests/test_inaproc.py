@@ -457,3 +457,31 @@ def test_the_site_serves_the_packages_view_and_the_canned_query(published):
     assert len(rows) == db.execute("select count(*) from packages").fetchone()[0]
     assert {"pagu", "hps", "winning_bid", "contract", "paid"} <= set(rows[0])
     assert any(r["subactivity_ceiling"] for r in query.json()["rows"])
+
+
+def test_a_declared_snapshot_folder_is_incremental(tmp_path):
+    """As a `folder` source: an unchanged snapshot is an unchanged run; a new row is read."""
+    import shutil
+
+    import yaml
+
+    if not OCDS_SCHEMA.exists():
+        pytest.skip("the OCDS 1.1.5 schema is not in the shared data")
+    paths, _ = generate_inaproc(tmp_path / "drop", seed=9, tenders=2)
+    descriptor = tmp_path / "isb-folder"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "metadata" / "inaproc", descriptor)
+    data = yaml.safe_load((descriptor / "dataset.yml").read_text("utf-8"))
+    data.update(name="isb-folder", sources=[{"kind": "folder", "path": "../drop"}])
+    (descriptor / "dataset.yml").write_text(yaml.safe_dump(data, allow_unicode=True))
+    out = tmp_path / "site"
+    first = run_dataset(descriptor, [], out, show_progress=False)
+    assert first["status"] == "published", first.get("error")
+    assert sum(i["bytes"] == 0 for i in first["inputs"]) == 7  # the empty endpoints
+    assert run_dataset(descriptor, [], out, show_progress=False)["status"] == "unchanged"
+    orders = next(p for p in paths if "_1213_" in p.name)
+    rows = json.loads(orders.read_text())
+    rows.append({**rows[0], "kd_paket": "EPV6-2025-99999", "total_harga": 1_234_000})
+    orders.write_text(json.dumps(rows))
+    third = run_dataset(descriptor, [], out, show_progress=False)
+    assert third["status"] == "published"
+    assert third["changes"]["tenders"]["added"] == 1
