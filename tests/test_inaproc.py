@@ -20,7 +20,7 @@ from conftest import OCDS_SCHEMA
 
 from terbuka.pipelines.demo_inaproc import generate_inaproc
 from terbuka.pipelines.descriptors import load
-from terbuka.pipelines.domains.inaproc_map import code, supplier_kind
+from terbuka.pipelines.domains.inaproc_map import code, public_npwp, supplier_kind
 from terbuka.pipelines.ocds_schema import EXTENSIONS_DIR, merge_patch
 from terbuka.pipelines.readers.inaproc import ENDPOINTS, from_fields, identify
 from terbuka.pipelines.runner import run_dataset
@@ -340,6 +340,21 @@ def test_an_empty_endpoint_is_known_by_its_name_and_a_stranger_is_refused():
 )
 def test_supplier_kind(legal_form, npwp16, name, kind):
     assert supplier_kind(legal_form, npwp16, name) == kind
+
+
+@pytest.mark.parametrize(
+    "npwp, public",
+    [
+        ("01.234.567.8-901.000", True),
+        ("012345678901000", True),
+        ("0012345678901000", True),  # a company's 16-digit NPWP: 0 + the 15 digits
+        ("3507123456780001", False),  # a NIK: never published, whatever the legal form
+        ("", False),
+        (None, False),
+    ],
+)
+def test_a_company_npwp_with_a_nik_shape_is_not_published(npwp, public):
+    assert public_npwp(npwp) is public
 
 
 def test_the_feeds_over_http_are_paged_incremental_and_keep_the_token_secret(tmp_path, monkeypatch):

@@ -28,6 +28,7 @@ from .inaproc_map import (
     _slug,
     code,
     process_key,
+    public_npwp,
     supplier_kind,
 )
 from .procurement import STAGE_BATCH, TABLES, ProcurementPipeline
@@ -412,7 +413,7 @@ def _merge_supplier(suppliers: dict[str, dict], found: dict) -> None:
     """
     current = suppliers.get(found["supplier_id"])
     if current is None or (current["kind"] == "unknown" and found["kind"] != "unknown"):
-        company = found["kind"] == "company"
+        company = found["kind"] == "company" and public_npwp(found["npwp"] or "0")
         suppliers[found["supplier_id"]] = {
             "supplier_id": found["supplier_id"],
             "name": found["name"],
@@ -425,7 +426,7 @@ def _merge_supplier(suppliers: dict[str, dict], found: dict) -> None:
             "source_record": found["source_record"],
         }
         return
-    if current["kind"] == "company":
+    if current["kind"] == "company" and public_npwp(found["npwp"] or "0"):
         current["npwp"] = current["npwp"] or found["npwp"]
         current["address"] = current["address"] or found["address"]
     elif current["kind"] == found["kind"]:

@@ -99,6 +99,17 @@ def supplier_kind(legal_form: Any, npwp16: Any = None, name: Any = None) -> str:
     return "unknown"
 
 
+def public_npwp(value: Any) -> bool:
+    """Whether a company's NPWP may be shown: never one that has a NIK's shape.
+
+    A 16-digit NPWP not starting with 0 is an individual's NIK, whatever the legal form
+    says; it is treated as an individual's number (pseudonymised), so a mislabelled
+    supplier does not publish a NIK.
+    """
+    digits = re.sub(r"\D", "", str(value or ""))
+    return bool(digits) and not (len(digits) == 16 and not digits.startswith("0"))
+
+
 @dataclass
 class Row:
     """One feed row: its endpoint, where it came from (``file#position``) and its fields."""
@@ -277,7 +288,7 @@ class ProcessMapper:
         party = self.parties.get(party_id)
         if party is None:
             party = {"id": party_id, "name": name, "roles": []}
-            if kind == "company" and row.get("npwp_penyedia"):
+            if kind == "company" and public_npwp(row.get("npwp_penyedia")):
                 party["identifier"] = {"scheme": "ID-NPWP", "id": str(row.get("npwp_penyedia"))}
             elif sid:
                 party["identifier"] = {"scheme": "ID-SPSE", "id": sid}
