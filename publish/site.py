@@ -73,6 +73,12 @@ def database_metadata(
         tables[table] = entry
     for table in SYSTEM_TABLES:
         tables[table] = {**provenance, "description": SYSTEM_DESCRIPTIONS[table]}
+    for name, view in (descriptor.get("views") or {}).items():  # Datasette titles views too
+        tables[name] = {
+            **provenance,
+            "title": localized(view.get("title"), lang) or name,
+            "description": localized(view.get("description"), lang) or "",
+        }
     queries = {}
     for name, query in (descriptor.get("queries") or {}).items():
         queries[name] = {

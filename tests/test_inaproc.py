@@ -472,6 +472,16 @@ def test_the_site_serves_the_packages_view_and_the_canned_query(published):
     assert len(rows) == db.execute("select count(*) from packages").fetchone()[0]
     assert {"pagu", "hps", "winning_bid", "contract", "paid"} <= set(rows[0])
     assert any(r["subactivity_ceiling"] for r in query.json()["rows"])
+    text = page_of(out, "/inaproc/packages")
+    assert "Paket dari rencana sampai pembayaran" in text or "Packages from plan" in text
+
+
+def page_of(out: Path, path: str) -> str:
+    from conftest import site_get
+
+    (response,) = site_get(out, path)
+    assert response.status_code == 200
+    return response.text
 
 
 def test_a_declared_snapshot_folder_is_incremental(tmp_path):
