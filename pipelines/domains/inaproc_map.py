@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -1114,6 +1113,3 @@ def _slug(name: Any) -> str:
 def _clean(node: dict[str, Any]) -> dict[str, Any]:
     """Drop ``None``, empty strings and empty containers (OCDS omits what is unknown)."""
     return {k: v for k, v in node.items() if v not in (None, "", [], {})}
-
-
-MapperFactory = Callable[[str, list[Row], Context], ProcessMapper]
