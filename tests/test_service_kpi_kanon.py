@@ -168,3 +168,16 @@ def test_k_out_of_reach_stops_the_run_and_keeps_the_publication(tmp_path):
     assert "created to month" in error and "area to wilayah" in error
     assert "at most 5% may be suppressed" in error
     assert tree_digest(out) == before
+
+
+def test_the_bundled_policy_stops_on_a_sample_too_small_for_k(shared_data, tmp_path):
+    """Real NYC 311 rows: 1,000 requests of 101 complaint types over two years. Months and
+    no area still leave 418 rows in category × month groups below 5: the run stops."""
+    from terbuka.pipelines.runner import run_dataset
+
+    path = shared_data / "service-kpi" / "nyc311_2018-2019_sample_41col.csv"
+    record = run_dataset("service-kpi", [str(path)], tmp_path / "site", show_progress=False)
+    assert record["status"] == "stopped" and record["exit_code"] == 1
+    assert record["error"].startswith("k-anonymity: requests: k=5 not reached")
+    assert "418 of 1000 rows (41.8%)" in record["error"]
+    assert not (tmp_path / "site" / "service-kpi.db").exists()
