@@ -8,6 +8,7 @@ Malang`` → ``Kel. Sukun, Kota Malang``).
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -96,13 +97,19 @@ def truncate_time(value: Any, step: str) -> str | None:
     return "-".join(parts[: TIME_STEPS[step]])
 
 
-def round_number(value: Any, digits: int) -> float | int | None:
-    """A number rounded to ``digits`` decimals (negative: to tens, hundreds …)."""
+def _finite(value: Any) -> float | None:
+    """A finite number read from ``value``, or ``None``."""
     try:
         number = float(str(value).strip())
     except ValueError:
         return None
-    if number != number or number in (float("inf"), float("-inf")):
+    return number if math.isfinite(number) else None
+
+
+def round_number(value: Any, digits: int) -> float | int | None:
+    """A number rounded to ``digits`` decimals (negative: to tens, hundreds …)."""
+    number = _finite(value)
+    if number is None:
         return None
     rounded = round(number, digits)
     return int(rounded) if digits <= 0 else rounded
@@ -110,11 +117,8 @@ def round_number(value: Any, digits: int) -> float | int | None:
 
 def band(value: Any, width: int) -> str | None:
     """``30-39`` for 37 with width 10; ``None`` for what is not a number."""
-    try:
-        number = float(str(value).strip())
-    except ValueError:
-        return None
-    if number != number or number in (float("inf"), float("-inf")):
+    number = _finite(value)
+    if number is None:
         return None
     low = int(number // width * width)
     return f"{low}-{low + width - 1}"
