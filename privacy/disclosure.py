@@ -144,7 +144,7 @@ def enforce_k_anonymity(
     def ladder(i: int, level: int) -> list[Any]:
         while len(ladders[i]) <= level:
             step = steps[i][len(ladders[i]) - 1]
-            ladders[i].append([apply_step(v, step, hierarchies) for v in ladders[i][-1]])
+            ladders[i].append(_stepped(ladders[i][-1], step, hierarchies))
         return ladders[i][level]
 
     left = small(levels)
@@ -193,15 +193,31 @@ def _generalise_rows(
         applied = list(chosen[:level])
         for column in (q.column, *q.companions):
             report.generalised[column] = applied
+            values = [row.get(column) for row in rows]
+            coarse = values
+            for step in applied:
+                coarse = _stepped(coarse, step, hierarchies)
             changed = 0
-            for row in rows:
-                before = value = row.get(column)
-                for step in applied:
-                    value = apply_step(value, step, hierarchies)
+            for row, before, value in zip(rows, values, coarse, strict=True):
                 if value != before:
                     row[column] = value
                     changed += 1
             report.generalised_values[column] = changed
+
+
+def _stepped(values: list[Any], step: str, hierarchies: dict[str, dict[str, str]]) -> list[Any]:
+    """One step over a column; each distinct value is generalised once."""
+    seen: dict[Any, Any] = {}
+    out = []
+    for value in values:
+        try:
+            coarse = seen[value]
+        except KeyError:
+            coarse = seen[value] = apply_step(value, step, hierarchies)
+        except TypeError:  # an unhashable value: generalise it on its own
+            coarse = apply_step(value, step, hierarchies)
+        out.append(coarse)
+    return out
 
 
 def _suppress_rows(
