@@ -134,12 +134,13 @@ def enforce_k_anonymity(
     # ladders[i][level] is column i's values after ``level`` steps, row by row.
     ladders = [[[r.get(q.column) for r in rows]] for q in quasi]
     levels = [0] * len(quasi)
-    budget = int(max_suppressed * len(rows))
+    budget = int(max_suppressed * len(rows) + 1e-9)  # 0.29 * 100 is 28.999…
 
     def small(levels: list[int]) -> int:
         keys = list(zip(*(ladders[i][lvl] for i, lvl in enumerate(levels)), strict=True))
         counts = Counter(keys)
-        return sum(1 for key in keys if counts[key] < k)
+        # rows whose quasi-identifiers are all empty describe nobody: not counted
+        return sum(1 for key in keys if counts[key] < k and any(v is not None for v in key))
 
     def ladder(i: int, level: int) -> list[Any]:
         while len(ladders[i]) <= level:
@@ -167,7 +168,7 @@ def enforce_k_anonymity(
                     else "with no step to generalise, "
                 )
                 + f"{left} of {len(rows)} rows ({left / len(rows):.1%}) are in groups smaller than "
-                f"{k} and at most {max_suppressed:.0%} may be suppressed (privacy.yml "
+                f"{k} and at most {max_suppressed * 100:g}% may be suppressed (privacy.yml "
                 "max_suppressed); declare coarser steps"
             )
         left, chosen = min(options)
