@@ -54,6 +54,16 @@ LABELS: dict[str, dict[str, str]] = {
         "en": "{count} personal values removed or replaced",
     },
     "privacy_detail": {"id": "Rincian privasi", "en": "Privacy details"},
+    "k_anonymity": {
+        "id": "{table}: k = {k} (target {target}): setiap baris sama dengan sedikitnya {others} baris lain pada {columns}",
+        "en": "{table}: k = {k} (target {target}): every row shares {columns} with at least {others} others",
+    },
+    "k_generalised": {"id": "digeneralisasi: {steps}", "en": "generalised: {steps}"},
+    "k_suppressed": {
+        "id": "kuasi-identifier disembunyikan pada {rows} baris",
+        "en": "quasi-identifiers suppressed in {rows} rows",
+    },
+    "QUASI_IDENTIFIER": {"id": "kuasi-identifier", "en": "quasi-identifiers"},
     "op_replace": {"id": "diganti dalam teks", "en": "replaced in text"},
     "op_keep": {"id": "dipertahankan", "en": "kept"},
     "PERSONAL_DATA": {"id": "data pribadi lain", "en": "other personal data"},

@@ -195,9 +195,12 @@ def _privacy(facts: dict, table: str | None, tr: Any, lang: str) -> dict:
             for e in rows
         ]
 
-    everything = publication.summarise_privacy(facts["privacy"])
-    here = publication.summarise_privacy(facts["privacy"], table) if table else []
+    # Generalised quasi-identifiers are not personal values removed: they get their own line.
+    removed = [r for r in facts["privacy"] if r.get("entity") != "QUASI_IDENTIFIER"]
+    everything = publication.summarise_privacy(removed)
+    here = publication.summarise_privacy(removed, table) if table else []
     return {
+        "k": _k_anonymity(facts["record"], table, tr, lang),
         "total": i18n.number(sum(e["count"] for e in everything), lang),
         "top": [f"{tr(e['entity'])} {i18n.number(e['count'], lang)}" for e in everything[:3]],
         "more": max(0, len(everything) - 3),
@@ -205,6 +208,39 @@ def _privacy(facts: dict, table: str | None, tr: Any, lang: str) -> dict:
         "table": describe(here),
         "table_total": i18n.number(sum(e["count"] for e in here), lang),
     }
+
+
+def _k_anonymity(record: dict, table: str | None, tr: Any, lang: str) -> list[str]:
+    """One line per k-anonymous table (on a table page, only that table's).
+
+    It says the k reached, the steps each quasi-identifier went through, and how many
+    rows were suppressed: readers learn how coarse the data is, and why.
+    """
+    lines = []
+    for entry in record.get("disclosure") or []:
+        if not isinstance(entry, dict) or "k_achieved" not in entry:
+            continue
+        if table and entry.get("table") != table:
+            continue
+        line = tr(
+            "k_anonymity",
+            table=entry.get("table", ""),
+            k=i18n.number(entry["k_achieved"], lang),
+            target=i18n.number(entry.get("k", 0), lang),
+            others=i18n.number(max(0, entry["k_achieved"] - 1), lang),
+            columns=", ".join(entry.get("quasi_identifiers") or []),
+        )
+        steps = [
+            f"{column} → {' → '.join(chain)}"
+            for column, chain in (entry.get("generalised") or {}).items()
+            if column in (entry.get("quasi_identifiers") or [])
+        ]
+        if steps:
+            line += "; " + tr("k_generalised", steps=", ".join(steps))
+        if entry.get("suppressed_rows"):
+            line += "; " + tr("k_suppressed", rows=i18n.number(entry["suppressed_rows"], lang))
+        lines.append(line)
+    return lines
 
 
 def _questions(datasette: Any, database: str, table: str | None, cfg: dict, lang: str) -> list:

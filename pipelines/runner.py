@@ -191,8 +191,10 @@ def _execute(run: Run, sources: list[str], progress: Progress, force: bool) -> N
         work.WorkContext(pipeline, redactor, validators),
         progress,
     )
-    # Disclosure control changes published values, so it comes before the quality gate.
-    run.record["disclosure"] = disclosure.apply_k_anonymity(db, policy.quasi_identifiers, policy.k)
+    # Disclosure control changes published values, so it comes before the quality gate,
+    # and before derived tables, which are computed from the rows as published.
+    _disclosure(run, db, policy, published)
+    _derive(run, pipeline, writer, work.WorkContext(pipeline, redactor, validators))
     gate = _quality_gate(run, pipeline, plan, published, db, db_path, progress)
     writer.system("_privacy", report.table_rows(run.run_id, run.privacy))
     gate.raise_if_stopped()
@@ -281,9 +283,33 @@ def _transform(
         for unit, batch in work.run_units(context, units, total // BATCH_HINT, run.workers):
             _consume(run, writer, batch)
             advance(pipeline.unit_size(unit) if hasattr(pipeline, "unit_size") else 1)
-    for batch in getattr(pipeline, "derive", lambda db: iter(()))(writer.db):
-        _consume(run, writer, work.privacy_and_quality(batch, redactor, validators))
     staging.close()
+
+
+def _derive(run: Run, pipeline: Any, writer: database.Writer, context: work.WorkContext) -> None:
+    """Tables a pipeline computes from the published ones (KPIs), through privacy and quality."""
+    for batch in getattr(pipeline, "derive", lambda db: iter(()))(writer.db):
+        _consume(run, writer, work.privacy_and_quality(batch, context.redactor, context.validators))
+
+
+def _disclosure(run: Run, db: Any, policy: Any, published: dict[str, dict]) -> None:
+    """k-anonymity on the declared tables: the report, the privacy counts, the schema types.
+
+    A timestamp generalised to its day or month is no longer a ``datetime``: the published
+    Table Schema says what the column now holds, so the package still validates.
+    """
+    reports = disclosure.apply_k_anonymity(
+        db, policy.quasi_identifiers, policy.k, policy.max_suppressed, policy.hierarchies
+    )
+    run.record["disclosure"] = reports
+    run.privacy.update(disclosure.privacy_counts(reports))
+    for entry in reports:
+        generalised = entry.get("generalised") or {}
+        suppressed = set(entry.get("suppressed_columns") or [])
+        for field_ in published.get(entry.get("table", ""), {}).get("fields", []):
+            name = field_["name"]
+            if name in generalised or name in suppressed:
+                disclosure.retype(field_, generalised.get(name, []), name in suppressed)
 
 
 def _quality_gate(

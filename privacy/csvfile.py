@@ -4,7 +4,9 @@ The file keeps its shape: the same rows in the same order, every column (unless 
 policy drops it), personal data replaced in place. Column plans are decided once from a
 sample of the first rows, so every row of a column is treated alike, then rows go through
 the redactor in chunks — on both cores for large files (forked workers inherit the
-analyzer instead of rebuilding it).
+analyzer instead of rebuilding it). In a row whose address was removed, coordinate-like
+columns (latitude/longitude, projected X/Y, a coordinate pair) are rounded to about a
+kilometre and parcel ids blanked: they would point at the same door.
 """
 
 from __future__ import annotations
@@ -20,12 +22,14 @@ from pathlib import Path
 from typing import Any
 
 from .analyzer import PrivacyError
+from .generalise import coordinate_kind, generalise_coordinate
 from .policy import PrivacyPolicy, Redactor, load_policy
 
 TABLE = "csv"
 SAMPLE_ROWS = 1000
 CHUNK = 2000
 POOL_MIN_ROWS = 20_000
+PLACEHOLDER = "<ADDRESS>"  # what the scanner leaves where it removed an address
 DELIMITERS = ",;\t|"
 
 
@@ -108,15 +112,77 @@ def as_dicts(table: CsvTable, rows: list[list[str]]) -> list[dict[str, Any]]:
     return [dict(zip(table.columns, row, strict=False)) for row in rows]
 
 
-_WORKER: tuple[Redactor, CsvTable] | None = None
+@dataclass
+class Locator:
+    """The columns that locate a row: addresses, and the coordinates that follow them."""
+
+    addresses: list[str]
+    coordinates: dict[str, str]  # column → coordinate_kind
+
+    def generalise(
+        self, before: list[dict[str, Any]], after: list[dict[str, Any]], report: Counter
+    ) -> None:
+        """Coarsen the coordinates of every row whose address the redactor removed.
+
+        An address is removed when an address column's value changed, or when a scanned
+        text gained an ``<ADDRESS>`` placeholder.
+        """
+        if not self.coordinates:
+            return
+        for old, row in zip(before, after, strict=True):
+            if not self._lost_address(old, row):
+                continue
+            for column, kind in self.coordinates.items():
+                value = row.get(column)
+                if value in (None, ""):
+                    continue
+                coarse = generalise_coordinate(value, kind)
+                if coarse != value:
+                    row[column] = coarse
+                    report[(TABLE, column, "LOCATION", "generalise")] += 1
+
+    def _lost_address(self, old: dict[str, Any], row: dict[str, Any]) -> bool:
+        if any(old.get(a) not in (None, "") and row.get(a) != old.get(a) for a in self.addresses):
+            return True
+        return any(
+            isinstance(value, str) and PLACEHOLDER in value and PLACEHOLDER not in str(old.get(c))
+            for c, value in row.items()
+        )
+
+
+def locator(redactor: Redactor, columns: list[str]) -> Locator:
+    """Address columns (by their plan) and coordinate-like ones (by name) of a fixed plan.
+
+    A coordinate column privacy.yml explicitly keeps is left alone: the steward decided.
+    """
+    addresses = []
+    for column in columns:
+        plan = redactor.plan(TABLE, column, [])
+        detection = redactor.detections.get((TABLE, column))
+        found = plan.entity or (detection.entity if detection else "")
+        if found == "ADDRESS" and plan.operator != "keep":
+            addresses.append(column)
+    coordinates = {}
+    for column in columns:
+        kind = coordinate_kind(column)
+        listed = redactor.policy.listed(TABLE, column)
+        if kind and column not in addresses and not (listed and listed.operator == "keep"):
+            coordinates[column] = kind
+    return Locator(addresses, coordinates)
+
+
+_WORKER: tuple[Redactor, CsvTable, Locator] | None = None
 
 
 def _redact_chunk(rows: list[list[str]]) -> tuple[list[dict[str, Any]], Counter]:
     assert _WORKER is not None
-    redactor, table = _WORKER
+    redactor, table, locate = _WORKER
     redactor.report.clear()
+    before = as_dicts(table, rows)
     dicts = redactor.rows(TABLE, as_dicts(table, rows))
-    return dicts, Counter(redactor.report)
+    report = Counter(redactor.report)
+    locate.generalise(before, dicts, report)
+    return dicts, report
 
 
 def _chunks(rows: list[list[str]]) -> Iterator[list[list[str]]]:
@@ -132,7 +198,7 @@ def redact_table(
     redactor.fix(TABLE, table.columns, as_dicts(table, table.rows[:SAMPLE_ROWS]))
     kept = redactor.policy.published_columns(TABLE, table.columns)
     kept = [c for c in kept if redactor.plan(TABLE, c, []).operator != "drop"]
-    _WORKER = (redactor, table)
+    _WORKER = (redactor, table, locator(redactor, table.columns))
     workers = workers or min(2, os.cpu_count() or 1)
     pooled = (
         workers > 1

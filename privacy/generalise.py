@@ -8,6 +8,7 @@ Malang`` → ``Kel. Sukun, Kota Malang``).
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -71,3 +72,152 @@ def address_area(text: str) -> str | None:
     if not kept:
         kept = [p for p in parts[1:] if not _STREETISH.search(p)]
     return ", ".join(kept) or None
+
+
+# --- steps for k-anonymity ---------------------------------------------------------------
+# A quasi-identifier is generalised one declared step at a time (privacy.yml
+# ``quasi_identifiers``); each step is a plain function of one value. A value a step cannot
+# read becomes ``None``: disclosure control fails closed.
+_STAMP = re.compile(r"^\s*(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?(?:[T ]\d.*)?\s*$")
+TIME_STEPS = {"date": 3, "month": 2, "year": 1}
+# The Table Schema type a date-like column has once generalised to that step.
+STEP_TYPES = {"date": "date", "month": "yearmonth", "year": "year"}
+
+
+def truncate_time(value: Any, step: str) -> str | None:
+    """An ISO timestamp or date cut to its ``date``, ``month`` or ``year``.
+
+    A value already coarser than the step is kept as it is (``2024-03`` stays under
+    ``date``), so companion columns such as a ``month`` follow their timestamp.
+    """
+    match = _STAMP.match(str(value))
+    if not match:
+        return None
+    parts = [p for p in match.groups() if p is not None]
+    return "-".join(parts[: TIME_STEPS[step]])
+
+
+def _finite(value: Any) -> float | None:
+    """A finite number read from ``value``, or ``None``."""
+    try:
+        number = float(str(value).strip())
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def round_number(value: Any, digits: int) -> float | int | None:
+    """A number rounded to ``digits`` decimals (negative: to tens, hundreds …)."""
+    number = _finite(value)
+    if number is None:
+        return None
+    rounded = round(number, digits)
+    return int(rounded) if digits <= 0 else rounded
+
+
+def band(value: Any, width: int) -> str | None:
+    """``30-39`` for 37 with width 10; ``None`` for what is not a number."""
+    number = _finite(value)
+    if number is None:
+        return None
+    low = int(number // width * width)
+    return f"{low}-{low + width - 1}"
+
+
+def step_names(hierarchies: dict[str, dict[str, str]]) -> str:
+    """The steps privacy.yml may name, for error messages."""
+    named = ", ".join(sorted(hierarchies))
+    return "date, month, year, round:N, band:N, drop" + (
+        f" or a hierarchy ({named})" if named else ""
+    )
+
+
+def valid_step(step: str, hierarchies: dict[str, dict[str, str]]) -> bool:
+    """Whether ``step`` is a built-in step or a declared hierarchy."""
+    if step in TIME_STEPS or step == "drop" or step in hierarchies:
+        return True
+    kind, _, number = step.partition(":")
+    if kind == "round":
+        return number.lstrip("-").isdigit()
+    return kind == "band" and number.isdigit() and int(number) > 0
+
+
+def apply_step(value: Any, step: str, hierarchies: dict[str, dict[str, str]]) -> Any:
+    """One generalisation step; ``None`` stays ``None``."""
+    if value is None or value == "":
+        return None
+    if step in TIME_STEPS:
+        return truncate_time(value, step)
+    if step == "drop":
+        return None
+    if step in hierarchies:
+        return hierarchies[step].get(str(value))  # a value the hierarchy omits: None
+    kind, _, number = step.partition(":")
+    if kind == "round":
+        return round_number(value, int(number))
+    return band(value, int(number))
+
+
+def default_steps(values: list[Any]) -> tuple[str, ...]:
+    """Steps for a quasi-identifier privacy.yml gives none for, judged by its values.
+
+    Timestamps go to the day, then the month; dates to the month; anything else is
+    only suppressed (a category has no coarser form we could guess).
+    """
+    present = [str(v) for v in values if v not in (None, "")]
+    if not present:
+        return ()
+    matches = [_STAMP.match(v) for v in present]
+    if all(matches):
+        if any(re.search(r"[T ]\d", v) for v in present):
+            return ("date", "month")
+        if all(m.group(3) for m in matches if m):
+            return ("month",)
+    return ()
+
+
+# --- coordinates beside an address ----------------------------------------------------
+# ``terbuka redact`` removes an address; the same row's coordinates and parcel ids would
+# point at the same door. They are recognised by name (and a coordinate pair by value).
+_DEGREES = re.compile(r"^(?:lat|latitude|lintang|lon|lng|long|longitude|bujur)$", re.I)
+_PROJECTED = re.compile(
+    r"^(?:[xy]|[xy][ _-]?coord(?:inate)?s?\b.*|easting|northing|koordinat[ _-]?[xy])$", re.I
+)
+_PARCEL = re.compile(r"^(?:bbl|bin|parcel(?:[ _-]?id)?|nop|nib[ _-]?bidang|apn|pin)$", re.I)
+_POINT_NAME = re.compile(
+    r"^(?:location|lokasi|koordinat|coordinates?|geo(?:location)?|point)$", re.I
+)
+_POINT = re.compile(r"^\s*\(?\s*(-?\d{1,3}(?:\.\d+)?)\s*,\s*(-?\d{1,3}(?:\.\d+)?)\s*\)?\s*$")
+DEGREE_DIGITS = 2  # about 1.1 km of latitude
+PROJECTED_DIGITS = -3  # to the nearest 1,000 units (metres or feet)
+
+
+def coordinate_kind(name: str) -> str | None:
+    """``degrees``, ``projected``, ``parcel`` or ``point`` for a coordinate-like column name."""
+    clean = re.sub(r"\s*\(.*\)\s*$", "", name.strip())  # "X Coordinate (State Plane)"
+    if _DEGREES.match(clean):
+        return "degrees"
+    if _PROJECTED.match(clean):
+        return "projected"
+    if _PARCEL.match(clean):
+        return "parcel"
+    if _POINT_NAME.match(clean):
+        return "point"
+    return None
+
+
+def generalise_coordinate(value: Any, kind: str) -> Any:
+    """The coarse form of one coordinate-like value: about a kilometre, or nothing."""
+    if value in (None, ""):
+        return value
+    if kind == "degrees":
+        return round_number(value, DEGREE_DIGITS)
+    if kind == "projected":
+        return round_number(value, PROJECTED_DIGITS)
+    if kind == "point":
+        match = _POINT.match(str(value))
+        if not match:
+            return None
+        lat, lon = (round(float(g), DEGREE_DIGITS) for g in match.groups())
+        return f"({lat}, {lon})"
+    return None  # a parcel id names one plot: nothing coarser is safe to keep

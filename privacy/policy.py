@@ -23,7 +23,8 @@ from terbuka.metadata import DescriptorError
 
 from .analyzer import PrivacyError
 from .columns import Detection, detect_column, entity_from_name
-from .generalise import generalise
+from .disclosure import MAX_SUPPRESSED, QuasiIdentifier
+from .generalise import generalise, step_names, valid_step
 
 OPERATORS = ("keep", "drop", "redact", "replace", "mask", "hash", "generalise", "scan")
 # What a column gets when privacy.yml says nothing about it but its name or values show
@@ -56,6 +57,8 @@ POLICY_KEYS = {
     "k",
     "retention_days",
     "officials",
+    "max_suppressed",
+    "hierarchies",
 }
 SPEC_KEYS = {"operator", "entity", "json", "keep_last"}
 
@@ -96,9 +99,35 @@ class PrivacyPolicy:
         return None
 
     @property
-    def quasi_identifiers(self) -> dict[str, list[str]]:
-        """``{table: [columns]}`` declared for k-anonymity."""
-        return {t: list(c) for t, c in (self.raw.get("quasi_identifiers") or {}).items()}
+    def quasi_identifiers(self) -> dict[str, list[QuasiIdentifier]]:
+        """``{table: [QuasiIdentifier]}`` declared for k-anonymity, in declared order."""
+        found = {}
+        for table, columns in (self.raw.get("quasi_identifiers") or {}).items():
+            if isinstance(columns, list):
+                found[table] = [QuasiIdentifier(c) for c in columns]
+                continue
+            found[table] = [
+                QuasiIdentifier(
+                    column,
+                    tuple(spec["steps"]) if "steps" in (spec or {}) else None,
+                    tuple((spec or {}).get("with") or ()),
+                )
+                for column, spec in columns.items()
+            ]
+        return found
+
+    @property
+    def max_suppressed(self) -> float:
+        """The largest share of a table's rows k-anonymity may suppress (default 5 %)."""
+        return float(self.raw.get("max_suppressed", MAX_SUPPRESSED))
+
+    @property
+    def hierarchies(self) -> dict[str, dict[str, str]]:
+        """Named generalisation hierarchies: ``{name: {value: parent}}``."""
+        return {
+            name: {str(k): str(v) for k, v in mapping.items()}
+            for name, mapping in (self.raw.get("hierarchies") or {}).items()
+        }
 
     @property
     def k(self) -> int:
@@ -184,11 +213,36 @@ def _check_disclosure(data: dict[str, Any], path: Path | str) -> None:
     quasi = data.get("quasi_identifiers")
     if quasi is not None and not (
         isinstance(quasi, dict)
-        and all(isinstance(c, list) and all(isinstance(x, str) for x in c) for c in quasi.values())
+        and all(
+            (isinstance(c, list) and all(isinstance(x, str) for x in c))
+            or (isinstance(c, dict) and all(isinstance(s, dict | None) for s in c.values()))
+            for c in quasi.values()
+        )
     ):
         raise DescriptorError(
-            f"{path}: key 'quasi_identifiers': expected a mapping of table to a list of columns"
+            f"{path}: key 'quasi_identifiers': expected a mapping of table to its columns "
+            "(a list, or column: {steps, with})"
         )
+    hierarchies = data.get("hierarchies") or {}
+    if not isinstance(hierarchies, dict) or not all(
+        isinstance(h, dict) for h in hierarchies.values()
+    ):
+        raise DescriptorError(f"{path}: key 'hierarchies': expected name: {{value: parent}}")
+    for table, columns in (quasi or {}).items():
+        if not isinstance(columns, dict):
+            continue
+        for column, spec in columns.items():
+            for step in (spec or {}).get("steps") or []:
+                if not isinstance(step, str) or not valid_step(step, hierarchies):
+                    raise DescriptorError(
+                        f"{path}: key 'quasi_identifiers.{table}.{column}.steps': unknown "
+                        f"step {step!r} (one of {step_names(hierarchies)})"
+                    )
+    share = data.get("max_suppressed")
+    if share is not None and (
+        not isinstance(share, int | float) or isinstance(share, bool) or not 0 <= share <= 1
+    ):
+        raise DescriptorError(f"{path}: key 'max_suppressed': expected a share from 0 to 1")
     for key, low in (("k", 2), ("retention_days", 0)):
         value = data.get(key)
         if value is not None and (

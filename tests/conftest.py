@@ -216,6 +216,22 @@ DEMO_SEED = 7
 
 
 @pytest.fixture(scope="session")
+def service_kpi_exact(tmp_path_factory) -> str:
+    """The bundled service-kpi descriptor without quasi-identifiers, for tests of parsing and
+    KPI arithmetic on exact rows from inputs too small to be k-anonymous (the bundled
+    policy stops those runs; tests/test_service_kpi_kanon.py checks that it does)."""
+    import re
+    import shutil
+
+    folder = tmp_path_factory.mktemp("descriptor") / "service-kpi"
+    shutil.copytree(ROOT / "metadata" / "service-kpi", folder)
+    privacy = folder / "privacy.yml"
+    privacy.write_text(re.sub(r"\nquasi_identifiers:\n(  .*\n)+", "\n", privacy.read_text()))
+    assert "quasi_identifiers" not in privacy.read_text()
+    return str(folder)
+
+
+@pytest.fixture(scope="session")
 def demo_site(tmp_path_factory):
     """``terbuka demo --no-serve``: every bundled dataset published by the real CLI."""
     out = tmp_path_factory.mktemp("demo-site")

@@ -269,3 +269,70 @@ def test_recognizers_from_plugins_are_used(tmp_path):
         plugins.pm.unregister(plugin)
     assert result.returncode == 0, result.stderr
     assert read(target)[1] == ["1", "mobil <LICENSE_PLATE> parkir di depan"]
+
+
+def test_redact_coarsens_the_coordinates_of_rows_whose_address_it_removes(shared_data, tmp_path):
+    """NYC 311: the address goes, so its latitude/longitude, X/Y and parcel id must not stay."""
+    source = shared_data / "service-kpi" / "nyc311_2018-2019_sample_41col.csv"
+    target = tmp_path / "nyc.csv"
+    result = invoke("redact", str(source), "--out", str(target))
+    assert result.returncode == 0, result.stderr
+    with open(source, encoding="utf-8", newline="") as handle:
+        before = list(csv.DictReader(handle))
+    with open(target, encoding="utf-8", newline="") as handle:
+        after = list(csv.DictReader(handle))
+    assert len(after) == len(before)
+    removed = [
+        (old, new) for old, new in zip(before, after, strict=True) if old["Incident Address"]
+    ]
+    assert len(removed) > 500 and all(not new["Incident Address"] for _, new in removed)
+    located = [(o, n) for o, n in removed if o["Latitude"]]
+    assert located
+    for old, new in located:
+        assert abs(float(new["Latitude"]) - float(old["Latitude"])) <= 0.005
+        assert (
+            len(new["Latitude"].split(".")[-1]) <= 2 and len(new["Longitude"].split(".")[-1]) <= 2
+        )
+        for column in ("X Coordinate (State Plane)", "Y Coordinate (State Plane)"):
+            assert int(new[column]) % 1000 == 0 and abs(int(new[column]) - int(old[column])) <= 500
+        assert (
+            abs(int(new["Y Coordinate (State Plane)"]) - int(old["Y Coordinate (State Plane)"]))
+            <= 500
+        )
+        assert new["BBL"] == ""
+        assert new["Location"] == f"({new['Latitude']}, {new['Longitude']})"
+    # rows whose address was empty and whose address type is kept keep their coordinates
+    untouched = [
+        (o, n)
+        for o, n in zip(before, after, strict=True)
+        if not any(
+            o[c]
+            for c in (
+                "Incident Address",
+                "Street Name",
+                "Cross Street 1",
+                "Cross Street 2",
+                "Intersection Street 1",
+                "Intersection Street 2",
+                "Address Type",
+            )
+        )
+    ]
+    assert all(n["Latitude"] == o["Latitude"] for o, n in untouched)
+    assert "LOCATION" in result.stderr
+
+
+def test_a_policy_may_keep_coordinates_on_purpose(tmp_path):
+    source = tmp_path / "in.csv"
+    source.write_text(
+        'id,alamat,lat,lon,x\n1,"Jl. Ijen No. 7, Kel. Oro-oro Dowo, Kota Malang",-7.9712345,112.6212345,683412\n'
+    )
+    policy = tmp_path / "privacy.yml"
+    policy.write_text("default: scan\ncolumns:\n  csv.lon: keep\n")
+    target = tmp_path / "out.csv"
+    result = invoke("redact", str(source), "--out", str(target), "--policy", str(policy))
+    assert result.returncode == 0, result.stderr
+    with open(target, encoding="utf-8", newline="") as handle:
+        (row,) = list(csv.DictReader(handle))
+    assert "Ijen" not in row["alamat"] and "Kota Malang" in row["alamat"]
+    assert row["lat"] == "-7.97" and row["x"] == "683000" and row["lon"] == "112.6212345"

@@ -109,3 +109,27 @@ def test_free_text_columns_stay_scanned(scanner):
 )  # fmt: skip
 def test_generalise(value, entity, expected):
     assert generalise(value, entity) == expected
+
+
+@pytest.mark.parametrize(
+    "name, kind, value, expected",
+    [
+        ("Latitude", "degrees", "40.690092327843345", 40.69),
+        ("lon", "degrees", "-73.84642755940943", -73.85),
+        ("lintang", "degrees", "-7.9712", -7.97),
+        ("X Coordinate (State Plane)", "projected", "1026839", 1027000),
+        ("y_coordinate", "projected", "190733", 191000),
+        ("BBL", "parcel", "4089940058", None),
+        ("Location", "point", "(40.690092327843345, -73.84642755940943)", "(40.69, -73.85)"),
+        ("Location", "point", "somewhere", None),
+        ("Latitude", "degrees", "n/a", None),
+        ("Location Type", None, "Street/Sidewalk", None),
+        ("Community Board", None, "09 QUEENS", None),
+    ],
+)
+def test_coordinate_like_columns_and_their_coarse_values(name, kind, value, expected):
+    from terbuka.privacy.generalise import coordinate_kind, generalise_coordinate
+
+    assert coordinate_kind(name) == kind
+    if kind:
+        assert generalise_coordinate(value, kind) == expected

@@ -134,6 +134,8 @@ def private_descriptor(tmp_path_factory):
         privacy.read_text()
         + "quasi_identifiers:\n  tenders: [procurement_method, main_procurement_category]\n"
         + "k: 10\nretention_days: 3\n"
+        # 60 processes have no coarser form of these codes: suppression must do it all.
+        + "max_suppressed: 0.5\n"
     )
     return folder
 

@@ -1,0 +1,183 @@
+"""k-anonymity of the complaint rows the service-kpi demo publishes (issue 14, item 4).
+
+The demo pipeline runs in-process on the bundled generator's complaints; the published
+database is then measured with plain SQL, and the panel read through Datasette in-process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+from conftest import DEMO_SEED, tree_digest
+
+from terbuka.metadata import load_descriptor
+from terbuka.privacy.policy import load_policy
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def rows(db: Path, sql: str) -> list[dict]:
+    connection = sqlite3.connect(db)
+    connection.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in connection.execute(sql)]
+    finally:
+        connection.close()
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory):
+    from terbuka.pipelines.demo_services import generate_services
+    from terbuka.pipelines.runner import run_dataset
+
+    folder = tmp_path_factory.mktemp("kanon")
+    paths, _ = generate_services(folder / "sources", DEMO_SEED)
+    out = folder / "site"
+    record = run_dataset("service-kpi", [str(p) for p in paths], out, show_progress=False)
+    assert record["status"] == "published", record.get("error")
+    return out, record
+
+
+def min_group(db: Path, table: str, columns: list[str]) -> int:
+    """The smallest group over the quasi-identifiers, rows all suppressed left out."""
+    names = ", ".join(f"[{c}]" for c in columns)
+    some = " or ".join(f"[{c}] is not null" for c in columns)
+    (found,) = rows(
+        db,
+        f"select min(n) as n from (select count(*) n from [{table}] where {some} group by {names})",
+    )
+    return found["n"]
+
+
+def test_every_row_level_complaint_table_is_k_anonymous(demo_run):
+    out, record = demo_run
+    policy = load_policy(load_descriptor("service-kpi").privacy)
+    assert "requests" in policy.quasi_identifiers and policy.k == 5
+    db = out / "service-kpi.db"
+    for table, quasi in policy.quasi_identifiers.items():
+        assert min_group(db, table, [q.column for q in quasi]) >= policy.k, table
+    (report,) = record["disclosure"]
+    assert report["smallest_group"] == 1  # exact timestamps single every complaint out
+    assert report["k_achieved"] >= 5
+    assert report["k_achieved"] == min_group(db, "requests", ["created", "area", "category"])
+
+
+def test_timestamps_are_generalised_before_any_row_is_suppressed(demo_run):
+    out, record = demo_run
+    db = out / "service-kpi.db"
+    (report,) = record["disclosure"]
+    assert report["generalised"]["created"] == ["date", "month"]
+    for column in ("created", "closed", "due"):  # closed and due would give created back
+        values = {r["v"] for r in rows(db, f"select [{column}] as v from requests")} - {None}
+        assert values and all(re.fullmatch(r"\d{4}-\d{2}", v) for v in values), column
+    published = rows(db, "select count(*) as n from requests")[0]["n"]
+    assert report["rows"] == published  # suppression keeps the rows, blanks their QIs
+    suppressed = rows(
+        db, "select count(*) as n from requests where category is null and area is null"
+    )
+    assert 0 < report["suppressed_rows"] == suppressed[0]["n"] <= 0.05 * published
+    blanked = rows(db, "select * from requests where category is null and area is null")
+    assert all(r["agency"] is None and r["created"] is None for r in blanked)
+    assert all(r["request_id"] and r["state"] for r in blanked)  # the row and its measures stay
+    schema = json.loads((out / "service-kpi" / "datapackage.json").read_text())
+    fields = {
+        f["name"]: f
+        for r in schema["resources"]
+        if r["name"] == "requests"
+        for f in r["schema"]["fields"]
+    }
+    assert (
+        fields["created"]["type"] == "yearmonth"
+        and "k-anonymity" in fields["created"]["description"]
+    )
+
+
+def test_the_privacy_report_and_table_say_what_was_generalised(demo_run):
+    out, record = demo_run
+    (report,) = record["disclosure"]
+    written = json.loads((out / "service-kpi" / "privacy.json").read_text())
+    assert written["disclosure"] == record["disclosure"]
+    published = {
+        (r["column_name"], r["operator"]): r["count"]
+        for r in rows(
+            out / "service-kpi.db", "select * from _privacy where entity = 'QUASI_IDENTIFIER'"
+        )
+    }
+    assert published[("created", "generalise")] == report["generalised_values"]["created"] > 1000
+    assert published[("area", "generalise")] == report["generalised_values"]["area"]
+    assert published[("*", "suppress")] == report["suppressed_rows"]
+
+
+def test_the_panel_shows_the_k_reached_and_the_steps(demo_run, tmp_path):
+    from datasette.app import Datasette
+
+    out, record = demo_run
+    folder = tmp_path / "site"
+    shutil.copytree(out, folder, ignore=shutil.ignore_patterns(".*"))
+
+    async def fetch(path):
+        ds = Datasette(
+            [str(folder / "service-kpi.db")],
+            metadata=json.loads((folder / "metadata.json").read_text()),
+            settings=json.loads((folder / "settings.json").read_text()),
+        )
+        await ds.invoke_startup()
+        return await ds.client.get(path)
+
+    (report,) = record["disclosure"]
+    page = asyncio.run(fetch("/service-kpi/requests?_lang=en"))
+    assert page.status_code == 200
+    expected = (
+        f"requests: k = {report['k_achieved']} (target 5): every row shares created, area, category"
+    )
+    assert expected in page.text
+    assert "generalised: created → date → month, area → wilayah" in page.text
+    assert f"quasi-identifiers suppressed in {report['suppressed_rows']} rows" in page.text
+    other = asyncio.run(fetch("/service-kpi/kpi_agency?_lang=en"))
+    assert "k = " not in other.text  # the KPI table is aggregated, not k-anonymised
+
+
+def test_k_out_of_reach_stops_the_run_and_keeps_the_publication(tmp_path):
+    from terbuka.pipelines.demo_services import generate_services
+    from terbuka.pipelines.runner import run_dataset
+
+    paths, _ = generate_services(tmp_path / "sources", DEMO_SEED, complaints=120, responses=10)
+    sources = [str(p) for p in paths]
+    open_descriptor = tmp_path / "service-kpi"
+    shutil.copytree(ROOT / "metadata" / "service-kpi", open_descriptor)
+    privacy = open_descriptor / "privacy.yml"
+    text = privacy.read_text()
+    privacy.write_text(re.sub(r"\nquasi_identifiers:\n(  .*\n)+", "\n", text))
+    out = tmp_path / "site"
+    first = run_dataset(str(open_descriptor), sources, out, show_progress=False)
+    assert first["status"] == "published", first.get("error")
+    before = tree_digest(out)
+    # The bundled policy on 120 complaints: a month and the whole city still leave most
+    # category × month groups below 5, far more than 5 % of the rows.
+    privacy.write_text(text)
+    second = run_dataset(str(open_descriptor), sources, out, force=True, show_progress=False)
+    assert second["status"] == "stopped" and second["exit_code"] == 1
+    error = second["error"]
+    assert "\n" not in error and error.startswith("k-anonymity: requests: k=5 not reached")
+    assert "created to month" in error and "area to wilayah" in error
+    assert "at most 5% may be suppressed" in error
+    assert tree_digest(out) == before
+
+
+def test_the_bundled_policy_stops_on_a_sample_too_small_for_k(shared_data, tmp_path):
+    """Real NYC 311 rows: 1,000 requests of 101 complaint types over two years. Months and
+    no area still leave 418 rows in category × month groups below 5: the run stops."""
+    from terbuka.pipelines.runner import run_dataset
+
+    path = shared_data / "service-kpi" / "nyc311_2018-2019_sample_41col.csv"
+    record = run_dataset("service-kpi", [str(path)], tmp_path / "site", show_progress=False)
+    assert record["status"] == "stopped" and record["exit_code"] == 1
+    assert record["error"].startswith("k-anonymity: requests: k=5 not reached")
+    assert "418 of 1000 rows (41.8%)" in record["error"]
+    assert not (tmp_path / "site" / "service-kpi.db").exists()
