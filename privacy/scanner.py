@@ -6,6 +6,10 @@ and a handful of compiled triggers decide which entities a text could hold at al
 digit run, no ``@``, no honorific, name cue, street word or gazetteer name: nothing to
 ask for).
 Presidio is then asked only for those entities, so only their recognizers run.
+
+Recognizers see text normalised by ``normalise.py`` (zero-width characters removed,
+full-width digits and odd spaces folded); their spans are mapped back, so the original
+text is what the anonymizer edits.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from collections import Counter, OrderedDict
 from typing import Any
 
 from .analyzer import PrivacyError, build_anonymizer, config, shared_analyzer
+from .normalise import Normalised, normalise
 from .recognizers.bank import BANKS, CUES
 from .recognizers.base import GAP
 from .recognizers.person import (
@@ -90,6 +95,14 @@ def candidates(text: str) -> list[str]:
     return found
 
 
+def _mapped(form: Normalised, findings: list[Any]) -> list[Any]:
+    """Findings on ``form.text`` moved to the original text's coordinates."""
+    if form.origin is not None:
+        for finding in findings:
+            finding.start, finding.end = form.span(finding.start, finding.end)
+    return findings
+
+
 def _gazetteer_run(text: str) -> bool:
     names = given_names()
     family = family_names()
@@ -144,7 +157,7 @@ class TextScanner:
         if cached is not None:
             self._cache.move_to_end(value)
             return cached
-        wanted = self.wanted(value)
+        wanted = self.wanted(normalise(value).text)
         result = self._analyze(value, wanted) if wanted else (value, ())
         self._remember(value, result)
         return result
@@ -154,7 +167,7 @@ class TextScanner:
         results: list[tuple[str, tuple[str, ...]] | None] = [None] * len(values)
         todo: dict[str, list[int]] = {}
         for index, value in enumerate(values):
-            if not value or (not self._always and not _MAYBE.search(value)):
+            if not value or (not self._always and value.isascii() and not _MAYBE.search(value)):
                 results[index] = (value, ())
                 continue
             cached = self._cache.get(value)
@@ -187,22 +200,33 @@ class TextScanner:
         """Analyse texts joined by ``SEPARATOR``; fall back to one by one if a span crosses."""
         if len(texts) == 1:
             return [self._analyze(texts[0], self.entities)]
+        forms = [normalise(text) for text in texts]
         joined = SEPARATOR.join(texts)
-        starts, position = [], 0
-        for text in texts:
+        starts, norm_starts, position, norm_position = [], [], 0, 0
+        for text, form in zip(texts, forms, strict=True):
             starts.append(position)
+            norm_starts.append(norm_position)
             position += len(text) + len(SEPARATOR)
+            norm_position += len(form.text) + len(SEPARATOR)
         try:
             findings = self.analyzer.analyze(
-                text=joined, language=self.language, entities=self.entities
+                text=SEPARATOR.join(f.text for f in forms),
+                language=self.language,
+                entities=self.entities,
             )
             if not findings:
                 return [(text, ()) for text in texts]
-            segment = [bisect_right(starts, f.start) - 1 for f in findings]
+            segment = [bisect_right(norm_starts, f.start) - 1 for f in findings]
             if any(
-                f.end > starts[i] + len(texts[i]) for f, i in zip(findings, segment, strict=True)
+                f.end > norm_starts[i] + len(forms[i].text)
+                for f, i in zip(findings, segment, strict=True)
             ):
                 return [self._analyze(text, self.entities) for text in texts]
+            for finding, i in zip(findings, segment, strict=True):
+                start, end = forms[i].span(
+                    finding.start - norm_starts[i], finding.end - norm_starts[i]
+                )
+                finding.start, finding.end = starts[i] + start, starts[i] + end
             redacted = self.anonymizer.anonymize(text=joined, analyzer_results=findings)
         except PrivacyError:
             raise
@@ -235,12 +259,12 @@ class TextScanner:
                     continue
             if not batch:
                 continue
-            texts = [values[i] for i in batch]
-            joined = SEPARATOR.join(texts)
+            forms = [normalise(values[i]) for i in batch]
+            joined = SEPARATOR.join(f.text for f in forms)
             starts, position = [], 0
-            for text in texts:
+            for form in forms:
                 starts.append(position)
-                position += len(text) + len(SEPARATOR)
+                position += len(form.text) + len(SEPARATOR)
             try:
                 found = self.analyzer.analyze(
                     text=joined, language=self.language, entities=self.entities
@@ -253,19 +277,24 @@ class TextScanner:
                 ) from error
             for item in found:
                 segment = bisect_right(starts, item.start) - 1
-                item.start -= starts[segment]
-                item.end -= starts[segment]
+                item.start, item.end = forms[segment].span(
+                    item.start - starts[segment], item.end - starts[segment]
+                )
                 out[batch[segment]].append(item)
             batch, size = [], 0
         return out
 
     def findings(self, value: str) -> list[Any]:
         """Presidio's results for a text (spans and scores), for column detection."""
-        wanted = self.wanted(value)
+        form = normalise(value)
+        wanted = self.wanted(form.text)
         if not wanted:
             return []
         try:
-            return self.analyzer.analyze(text=value, language=self.language, entities=wanted)
+            return _mapped(
+                form,
+                self.analyzer.analyze(text=form.text, language=self.language, entities=wanted),
+            )
         except PrivacyError:
             raise
         except Exception as error:
@@ -274,8 +303,12 @@ class TextScanner:
             ) from error
 
     def _analyze(self, value: str, wanted: list[str]) -> tuple[str, tuple[str, ...]]:
+        form = normalise(value)
         try:
-            findings = self.analyzer.analyze(text=value, language=self.language, entities=wanted)
+            findings = _mapped(
+                form,
+                self.analyzer.analyze(text=form.text, language=self.language, entities=wanted),
+            )
             if not findings:
                 return value, ()
             redacted = self.anonymizer.anonymize(text=value, analyzer_results=findings)

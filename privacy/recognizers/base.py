@@ -6,6 +6,12 @@ of text before (and just after) the match: the nearest cue wins, so ``NIK`` righ
 a number raises its score while ``kode RUP`` or ``kode rekening`` lowers it. Numbers that
 are only part of a longer code (``5.1.02.01.01.0024``, ``027/SPK/DPU/2024``) are not
 personal data and are rejected outright.
+
+Context may raise confidence but must never switch off an identifier that is valid by
+its structure: a negative cue only counts when it labels the candidate itself (``kode
+RUP 3573…``, ``kontrak nomor …``), not when procurement wording happens to sit in an
+earlier sentence or a few words away (``… kontrak nomor 603/SPK/DPU/2025. Beliau bisa
+dihubungi di 0855…`` keeps nothing of the phone number).
 """
 
 from __future__ import annotations
@@ -29,6 +35,13 @@ NEGATIVE_PENALTY = 0.4
 DIGITS = r"\d[\d\s.()/+-]{5,}\d"  # the shared trigger: 7+ digits, maybe separated
 
 _CODE_BEFORE = re.compile(r"\d[./-]$|[A-Za-z]/$")
+# A URL's host or path before a number (``wa.me/62…``, ``/ktp/3573…``) is not a code.
+_URL_BEFORE = re.compile(r"(?:https?://|www\.|wa\.me/|\w\.\w{2,6}/)[^\s]*$", re.IGNORECASE)
+# What may stand between a negative cue and the number it labels: a few words, no
+# sentence break (abbreviations such as ``no.`` and ``rek.`` are not breaks).
+_BREAK = re.compile(r"(?<![Nn]o)(?<![Rr]ek)(?<![Nn]om)(?<![Tt]gl)[.!?]\s|[;!?\n]")
+_LABEL_WORDS = re.compile(r"[^\W\d_]{2,}")
+ATTACHED_WORDS = 3
 _CODE_AFTER = re.compile(r"^(?:[./-]\d|/[A-Za-z])")
 
 
@@ -66,10 +79,23 @@ def _last(pattern: re.Pattern | None, text: str) -> int:
 
 
 def inside_code(text: str, start: int, end: int) -> bool:
-    """Whether ``text[start:end]`` is only a piece of a longer dotted or slashed code."""
-    return bool(_CODE_BEFORE.search(text[max(0, start - 2) : start])) or bool(
-        _CODE_AFTER.search(text[end : end + 2])
-    )
+    """Whether ``text[start:end]`` is only a piece of a longer dotted or slashed code.
+
+    A number in a URL's path (``wa.me/6281…``, ``…/ktp/3573….pdf``) is not: URLs are
+    scanned like any text, and the slash before it is only the path's separator.
+    """
+    if _CODE_BEFORE.search(text[max(0, start - 2) : start]):
+        return not _URL_BEFORE.search(text[max(0, start - 200) : start])
+    return bool(_CODE_AFTER.search(text[end : end + 2]))
+
+
+def attached(between: str) -> bool:
+    """Whether a cue ending just before ``between`` labels the number right after it.
+
+    ``kode RUP: 3573…``, ``nomor kontrak 027/…`` and ``Rp 1.250.000`` are attached;
+    ``… SPK/DPU/2025. Beliau bisa dihubungi di 0855…`` is not (a sentence lies between).
+    """
+    return not _BREAK.search(between) and len(_LABEL_WORDS.findall(between)) <= ATTACHED_WORDS
 
 
 _DIGIT_GROUPS = re.compile(r"\d+")
@@ -185,7 +211,7 @@ class ContextMixin:
             before = text[max(0, result.start - WINDOW) : result.start]
             positive = _last(self._positive, before)
             negative = _last(self._negative, before)
-            if negative > positive:
+            if negative > positive and attached(before[negative:]):
                 result.score = max(0.0, result.score - NEGATIVE_PENALTY)
             elif positive >= 0 or (
                 self._positive is not None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from presidio_analyzer import Pattern
 
 from .base import LONG_NUMBER_TRIGGER, IndonesianPatternRecognizer
@@ -13,6 +15,10 @@ PROVINCES = {
 }  # fmt: skip
 _SIXTEEN = r"(?=\d)(?<![\d,])\d{16}(?!\d|[.,]\d)"
 _GROUPED = r"(?=\d)(?<![\d.,/-])\d{4}[ .-]\d{4}[ .-]\d{4}[ .-]\d{4}(?!\d)"
+# Any other split into groups of 2+ digits (``35.73.01.450890.0003``, ``357301 450890
+# 0003``): the whole run must hold exactly 16 digits and not be written as an amount.
+_SEPARATED = r"(?=\d)(?<![\d.,/-])\d{2,6}(?:[ .-]\d{2,6}){1,7}(?!\d|[ .,/-]\d)"
+_AMOUNT = re.compile(r"^\d{1,3}(?:([.,])\d{3})(?:\1\d{3})*$")
 NIK_CUES = ["nik", "ktp", "e-ktp", "nomor induk kependudukan", "no. ktp", "identitas", "nomor identitas", "id card"]  # fmt: skip
 KK_CUES = ["kk", "no. kk", "no kk", "nomor kk", "nkk", "kartu keluarga", "family card"]
 NOT_PERSONAL = ["kode", "kd", "rup", "paket", "tender", "id paket", "kode rekening", "kontrak", "spk", "invoice", "faktur", "resi", "tagihan", "pelanggan", "meter", "idpel"]  # fmt: skip
@@ -43,6 +49,9 @@ def valid_kk(digits: str) -> bool:
 
 
 def _digits(text: str) -> str:
+    """The digits of a number written with or without separators (never an amount)."""
+    if _AMOUNT.match(text.replace(" ", ".")):
+        return ""  # ``3.573.014.508.900.003``: thousands separators, not a split id
     return "".join(ch for ch in text if ch.isdigit())
 
 
@@ -51,7 +60,11 @@ class NikRecognizer(IndonesianPatternRecognizer):
 
     ENTITY = "NIK"
     TRIGGER = LONG_NUMBER_TRIGGER
-    PATTERNS = [Pattern("NIK (16 digits)", _SIXTEEN, 0.6), Pattern("NIK (grouped)", _GROUPED, 0.55)]
+    PATTERNS = [
+        Pattern("NIK (16 digits)", _SIXTEEN, 0.6),
+        Pattern("NIK (grouped)", _GROUPED, 0.55),
+        Pattern("NIK (separated)", _SEPARATED, 0.55),
+    ]
     CONTEXT = NIK_CUES
     NEGATIVE_CONTEXT = [*NOT_PERSONAL, *KK_CUES]
 
@@ -70,7 +83,11 @@ class KkRecognizer(IndonesianPatternRecognizer):
 
     ENTITY = "KK"
     TRIGGER = LONG_NUMBER_TRIGGER
-    PATTERNS = [Pattern("KK (16 digits)", _SIXTEEN, 0.3), Pattern("KK (grouped)", _GROUPED, 0.3)]
+    PATTERNS = [
+        Pattern("KK (16 digits)", _SIXTEEN, 0.3),
+        Pattern("KK (grouped)", _GROUPED, 0.3),
+        Pattern("KK (separated)", _SEPARATED, 0.3),
+    ]
     CONTEXT = KK_CUES
     NEGATIVE_CONTEXT = [*NOT_PERSONAL, *NIK_CUES]
     # A KK cue must be close: the boost lifts 0.3 to 0.9, above a NIK's 0.6.

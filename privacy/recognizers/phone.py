@@ -7,6 +7,36 @@ from presidio_analyzer import Pattern
 from .base import IndonesianPatternRecognizer
 
 _END = r"(?![\d]|[.,]\d)"
+# Indonesian mobile numbers: 0 (or +62) then 8, then 8 to 11 more digits (10-13 with the 0).
+MOBILE_DIGITS = range(9, 13)
+# Operators' prefixes (0811-0899) are not used to reject: new ranges open every few
+# years, and a number with an unknown prefix must still be removed (fail closed).
+# Landlines: 0 + area code (2-3 digits, first 2-7 or 9) + subscriber: 9-12 digits with the 0.
+LANDLINE_DIGITS = range(8, 12)
+
+
+def national_number(text: str) -> str | None:
+    """The digits after the trunk ``0`` or country code ``62``; ``None`` if not Indonesian."""
+    digits = "".join(ch for ch in text if ch.isdigit())
+    if text.lstrip("( ").startswith("+") and not digits.startswith("62"):
+        return None  # another country's number
+    if digits.startswith("620"):
+        return digits[3:]  # +62 (0)812…
+    if digits.startswith("62"):
+        return digits[2:]
+    if digits.startswith("0"):
+        return digits[1:]
+    return None
+
+
+def valid_indonesian(text: str) -> bool | None:
+    """Prefix and length rules; ``None`` when the number is not Indonesian (no opinion)."""
+    number = national_number(text)
+    if number is None:
+        return None
+    if number.startswith("8"):
+        return len(number) in MOBILE_DIGITS
+    return number[:1] in "234579" and len(number) in LANDLINE_DIGITS
 
 
 class IndonesianPhoneRecognizer(IndonesianPatternRecognizer):
@@ -52,7 +82,15 @@ class IndonesianPhoneRecognizer(IndonesianPatternRecognizer):
         ),
     ]
     CONTEXT = ["telp", "telepon", "tlp", "telpon", "hp", "no. hp", "no hp", "handphone", "ponsel",
-               "wa", "whatsapp", "hubungi", "kontak", "phone", "tel", "fax", "faks", "call",
+               "wa", "whatsapp", "hubungi", "dihubungi", "menghubungi", "kontak", "phone", "tel", "fax", "faks", "call",
                "mobile", "cell", "sms"]  # fmt: skip
     NEGATIVE_CONTEXT = ["kode", "rup", "paket", "rekening", "rek", "npwp", "nik", "kontrak",
                         "spk", "surat", "rp", "idr", "nilai", "pagu", "hps", "tanggal", "tgl"]  # fmt: skip
+
+    def validate_result(self, pattern_text: str) -> bool | None:
+        """Impossible Indonesian numbers (wrong length) are not phones.
+
+        Valid ones keep the pattern's score, so a cue that labels a same-shaped code can
+        still lower it.
+        """
+        return None if valid_indonesian(pattern_text) is not False else False

@@ -1,0 +1,67 @@
+"""Text as the recognizers should see it, with a map back to the original characters.
+
+Identifiers hide behind characters a reader never notices: a NIK split by zero-width
+spaces (``3573\u200b0145…``), full-width digits pasted from a phone (``３５７３…``), a
+non-breaking space or a typographic dash between digit groups. The recognizers run on
+the normalised text; every span they find is mapped back through ``Normalised.span`` so
+the anonymizer replaces the right characters of the original (invisible ones included).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+# Removed: zero-width space, non-joiner, joiner, BOM, word joiner, soft hyphen, Mongolian
+# vowel separator, invisible times/separator/plus.
+INVISIBLE = frozenset("\u200b\u200c\u200d\ufeff\u2060\u00ad\u180e\u2062\u2063\u2064")
+# Replaced one for one: spaces and dashes of every width, full-width ASCII.
+_SPACES = "\u00a0\u2007\u2008\u2009\u200a\u202f\u205f\u3000"
+_DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe63\uff0d"
+
+
+def _fold(ch: str) -> str:
+    """One character folded to ASCII where it is a digit, space, dash or full-width sign."""
+    if ch in _SPACES:
+        return " "
+    if ch in _DASHES:
+        return "-"
+    if "\uff01" <= ch <= "\uff5e":  # full-width ASCII block
+        return chr(ord(ch) - 0xFEE0)
+    if ch.isdecimal():
+        return str(unicodedata.decimal(ch))
+    return ch
+
+
+@dataclass(frozen=True)
+class Normalised:
+    """The normalised text and, when it differs in length, each character's origin."""
+
+    text: str
+    origin: tuple[int, ...] | None = None  # origin[i]: index in the original of text[i]
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """``text[start:end]`` as a span of the original (invisible characters inside kept)."""
+        if self.origin is None:
+            return start, end
+        if end <= start:
+            position = self.origin[start] if start < len(self.origin) else self.origin[-1] + 1
+            return position, position
+        return self.origin[start], self.origin[end - 1] + 1
+
+
+def normalise(text: str) -> Normalised:
+    """Fold full-width digits, odd spaces and dashes to ASCII; drop invisible characters."""
+    if text.isascii():
+        return Normalised(text)
+    out: list[str] = []
+    origin: list[int] = []
+    for index, ch in enumerate(text):
+        if ch in INVISIBLE:
+            continue
+        out.append(_fold(ch) if not ch.isascii() else ch)
+        origin.append(index)
+    folded = "".join(out)
+    if len(origin) == len(text):
+        return Normalised(folded)
+    return Normalised(folded, tuple(origin))
