@@ -4,6 +4,12 @@ Every published column gets exactly one policy: an exact ``table.column`` entry,
 first matching pattern (``*.ocid``, ``*_amount``), else the file's ``default`` — which
 should be ``scan`` so an unexpected column is searched, not trusted. The format is
 documented in ``docs/privacy.md`` and validated like the descriptors.
+
+A column may also have a *role* (``person``, ``organisation``, ``place``, ``identifier``,
+``free-text``, ``amount``, ``date``, ``code``): what it *is*, which decides instead of
+guesses from names and values. Organisation and place columns are kept and only searched
+for identifiers (never PERSON-redacted); supplier columns follow the rule table in
+``suppliers.py``. Every kept column is searched for identifiers (``identifiers.py``).
 """
 
 from __future__ import annotations
@@ -59,8 +65,24 @@ POLICY_KEYS = {
     "officials",
     "max_suppressed",
     "hierarchies",
+    "suppliers",
 }
-SPEC_KEYS = {"operator", "entity", "json", "keep_last"}
+SPEC_KEYS = {"operator", "entity", "json", "keep_last", "role"}
+ROLES = ("person", "organisation", "place", "identifier", "free-text", "amount", "date", "code")
+# The operator a column gets from its role when privacy.yml names no operator.
+ROLE_OPERATORS = {
+    "person": "replace",
+    "organisation": "keep",
+    "place": "keep",
+    "identifier": "keep",
+    "free-text": "scan",
+    "amount": "keep",
+    "date": "keep",
+    "code": "keep",
+}
+# Roles whose columns are kept but searched for identifiers only (never names, addresses).
+NAMED_ROLES = ("organisation", "place")
+SUPPLIER_KEYS = {"legal_form", "npwp", "rows", "columns"}
 
 
 @dataclass(frozen=True)
@@ -72,6 +94,24 @@ class ColumnPolicy:
     json: str = ""
     keep_last: int = 4
     official: bool = False
+    role: str = ""
+
+
+@dataclass(frozen=True)
+class SupplierRule:
+    """Where a table keeps its suppliers: legal form and NPWP columns, column roles."""
+
+    columns: dict[str, str]  # column -> role (organisation, place, identifier)
+    legal_form: str = ""
+    npwp: str = ""
+    rows: dict[str, list[str]] = field(default_factory=dict)  # column -> words: supplier rows
+
+    def applies(self, row: dict[str, Any]) -> bool:
+        """Whether ``row`` is a supplier's (every row, unless ``rows`` narrows it)."""
+        return all(
+            any(word in str(row.get(column) or "").lower() for word in words)
+            for column, words in self.rows.items()
+        )
 
 
 @dataclass
@@ -82,6 +122,7 @@ class PrivacyPolicy:
     exact: dict[str, ColumnPolicy] = field(default_factory=dict)
     patterns: list[tuple[str, ColumnPolicy]] = field(default_factory=list)
     documents: dict[str, dict[str, Any]] = field(default_factory=dict)
+    suppliers: dict[str, SupplierRule] = field(default_factory=dict)
     raw: dict[str, Any] = field(default_factory=dict)
 
     def for_column(self, table: str, column: str) -> ColumnPolicy:
@@ -201,6 +242,7 @@ def load_policy(data: dict[str, Any], path: Path | str = "privacy.yml") -> Priva
         else:
             policy.exact[name] = spec
     _check_disclosure(data, path)
+    policy.suppliers = _suppliers(data.get("suppliers") or {}, path)
     for name, spec in [*policy.exact.items(), *policy.patterns]:
         if spec.json and spec.json not in policy.documents:
             raise DescriptorError(
@@ -251,6 +293,44 @@ def _check_disclosure(data: dict[str, Any], path: Path | str) -> None:
             raise DescriptorError(f"{path}: key {key!r}: expected a whole number of at least {low}")
 
 
+def _suppliers(data: Any, path: Path | str) -> dict[str, SupplierRule]:
+    """The ``suppliers`` section: per table, the columns the supplier rule table governs."""
+    from .suppliers import ROLES as SUPPLIER_ROLES
+
+    if not isinstance(data, dict):
+        raise DescriptorError(f"{path}: key 'suppliers': expected a mapping of table to columns")
+    rules = {}
+    for table, spec in data.items():
+        key = f"suppliers.{table}"
+        if not isinstance(spec, dict) or set(spec) - SUPPLIER_KEYS:
+            extra = sorted(set(spec) - SUPPLIER_KEYS)[0] if isinstance(spec, dict) else ""
+            raise DescriptorError(
+                f"{path}: key '{key}{'.' + extra if extra else ''}': expected "
+                "legal_form, npwp, rows and columns"
+            )
+        columns = spec.get("columns") or {}
+        if not isinstance(columns, dict) or not columns:
+            raise DescriptorError(f"{path}: key '{key}.columns': expected column: role")
+        for column, role in columns.items():
+            if role not in SUPPLIER_ROLES:
+                raise DescriptorError(
+                    f"{path}: key '{key}.columns.{column}': unknown supplier role {role!r} "
+                    f"(one of {', '.join(SUPPLIER_ROLES)})"
+                )
+        rows = spec.get("rows") or {}
+        if not isinstance(rows, dict) or not all(
+            isinstance(w, list) and all(isinstance(x, str) for x in w) for w in rows.values()
+        ):
+            raise DescriptorError(f"{path}: key '{key}.rows': expected column: [words]")
+        rules[table] = SupplierRule(
+            dict(columns),
+            str(spec.get("legal_form") or ""),
+            str(spec.get("npwp") or ""),
+            {c: [w.lower() for w in words] for c, words in rows.items()},
+        )
+    return rules
+
+
 def _spec(value: Any, path: Path | str, key: str) -> ColumnPolicy:
     if isinstance(value, str):
         if value not in OPERATORS:
@@ -264,11 +344,17 @@ def _spec(value: Any, path: Path | str, key: str) -> ColumnPolicy:
             raise DescriptorError(f"{path}: key '{key}.{sorted(unknown)[0]}': unknown key")
         if "json" in value:
             return ColumnPolicy("json", json=str(value["json"]))
-        operator = value.get("operator", "scan")
+        role = value.get("role", "")
+        if role and role not in ROLES:
+            raise DescriptorError(
+                f"{path}: key '{key}.role': unknown role {role!r} (one of {', '.join(ROLES)})"
+            )
+        operator = value.get("operator", ROLE_OPERATORS.get(role, "scan"))
         if operator not in OPERATORS:
             raise DescriptorError(f"{path}: key '{key}.operator': unknown operator {operator!r}")
+        entity = str(value.get("entity", "PERSON" if role == "person" else ""))
         return ColumnPolicy(
-            operator, str(value.get("entity", "")), keep_last=int(value.get("keep_last", 4))
+            operator, entity, keep_last=int(value.get("keep_last", 4)), role=str(role)
         )
     raise DescriptorError(f"{path}: key {key!r}: expected an operator name or a mapping")
 
@@ -310,6 +396,7 @@ class Redactor:
         self.detections: dict[tuple[str, str], Detection] = {}
         self._plans: dict[tuple[str, str], ColumnPolicy] = {}
         self._officials_scanner: Any = None
+        self._named_scanner: Any = None
 
     def rows(self, table: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Redact every row of a table in place; returns the same list."""
@@ -321,15 +408,139 @@ class Redactor:
                 columns = list(dict.fromkeys(c for r in rows for c in r))
                 break
         plans = [(column, self.plan(table, column, rows)) for column in columns]
+        rule = self.policy.suppliers.get(table)
+        kinds = self._supplier_kinds(rule, rows) if rule else {}
         for column, policy in plans:
-            if policy.operator == "keep":
-                continue
-            if policy.operator == "scan" and hasattr(self.scanner, "scan_many"):
-                self._scan_column(table, column, policy, rows)
-                continue
-            for row in rows:
-                self._apply(table, column, policy, row)
+            if rule and column in rule.columns and kinds and policy.operator != "drop":
+                self._supplier_column(table, column, policy, rule, rows, kinds)
+            else:
+                self._column(table, column, policy, rows)
         return rows
+
+    def _column(
+        self, table: str, column: str, policy: ColumnPolicy, rows: list[dict[str, Any]]
+    ) -> None:
+        """Apply one column's policy to ``rows``; kept columns are checked for identifiers."""
+        if policy.operator == "keep":
+            self._check_kept(table, column, policy, rows)
+            return
+        if policy.operator == "scan" and hasattr(self.scanner, "scan_many"):
+            self._scan_column(table, column, policy, rows)
+            return
+        for row in rows:
+            self._apply(table, column, policy, row)
+
+    @staticmethod
+    def _supplier_kinds(rule: SupplierRule, rows: list[dict[str, Any]]) -> dict[int, str]:
+        """Each supplier row's kind, read before any of its columns is changed."""
+        from .suppliers import supplier_kind
+
+        return {
+            id(row): supplier_kind(
+                row.get(rule.legal_form) if rule.legal_form else None,
+                row.get(rule.npwp) if rule.npwp else None,
+            )
+            for row in rows
+            if rule.applies(row)
+        }
+
+    def _supplier_column(
+        self,
+        table: str,
+        column: str,
+        policy: ColumnPolicy,
+        rule: SupplierRule,
+        rows: list[dict[str, Any]],
+        kinds: dict[int, str],
+    ) -> None:
+        """A supplier column: the rule table decides per row (``suppliers.py``)."""
+        from .identifiers import pseudonymise_numbers
+        from .suppliers import supplier_action
+
+        role = rule.columns[column]
+        entity = {"identifier": "NPWP", "place": "ADDRESS"}.get(role, "PERSONAL_DATA")
+        groups: dict[str, list[dict[str, Any]]] = {}
+        for row in rows:
+            kind = kinds.get(id(row))
+            action = supplier_action(kind, role) if kind else None  # type: ignore[arg-type]
+            key = "other" if action is None else f"{action}:{kind}"
+            groups.setdefault(key, []).append(row)
+        kept = ColumnPolicy("keep", policy.entity, role=role)
+        for key, group in groups.items():
+            action, _, kind = key.partition(":")
+            if action == "other":
+                self._column(table, column, policy, group)
+            elif action == "keep":
+                self._check_kept(table, column, kept, group, company=kind == "company")
+            elif action == "redact":
+                for row in group:
+                    if row.get(column) not in (None, ""):
+                        row[column] = None
+                        self.report[(table, column, entity, "redact")] += 1
+            elif action == "hash":
+                for row in group:
+                    value, count = pseudonymise_numbers(
+                        row.get(column), self.hash_key, whole=column == rule.npwp
+                    )
+                    if count:
+                        row[column] = value
+                        self.report[(table, column, entity, "hash")] += count
+                self._check_kept(table, column, kept, group)
+
+    def _check_kept(
+        self,
+        table: str,
+        column: str,
+        policy: ColumnPolicy,
+        rows: list[dict[str, Any]],
+        company: bool = False,
+        label: str = "",
+    ) -> None:
+        """Search a kept column for identifiers; those found fail closed (``identifiers.py``).
+
+        A company's NPWP is allowed in ``identifier`` and ``organisation`` columns (and
+        in a supplier row the rule table calls a company's, any NPWP that is not a
+        person's); any other identifier becomes its pseudonym or ``<ENTITY>``.
+        """
+        if not hasattr(self.scanner, "findings_many"):  # a stand-in scanner: names only
+            return
+        from .identifiers import IDENTIFIERS, NPWP_ROLES, might_hold, protect
+        from .suppliers import npwp_kind
+
+        targets: dict[str, list[dict[str, Any]]] = {}
+        for row in rows:
+            value = row.get(column)
+            if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**6:
+                value = str(value)
+            if isinstance(value, str) and value and might_hold(value):
+                targets.setdefault(value, []).append(row)
+        if not targets:
+            return
+        values = list(targets)
+        try:
+            found = self.scanner.findings_many(values, list(IDENTIFIERS))
+        except PrivacyError:
+            raise
+        except Exception as error:
+            raise PrivacyError(f"{table}.{column}: scan failed: {type(error).__name__}") from error
+
+        def allowed(entity: str, span: str) -> bool:
+            if entity != "NPWP" or policy.role not in NPWP_ROLES:
+                return False
+            kind = npwp_kind(span)
+            return kind == "company" or (company and kind != "individual")
+
+        mode = "hash" if policy.role == "identifier" else "auto"
+        for value, findings in zip(values, found, strict=True):
+            if not findings:
+                continue
+            new, changed = protect(value, findings, self.hash_key, allowed=allowed, mode=mode)
+            if not changed:
+                continue
+            for row in targets[value]:
+                row[column] = new
+                for entity, operator in changed:
+                    self.report[(table, label or column, entity, operator)] += 1
 
     def _scan_column(
         self, table: str, column: str, policy: ColumnPolicy, rows: list[dict[str, Any]]
@@ -344,11 +555,7 @@ class Redactor:
                 targets.append((row, str(value)))
         if not targets:
             return
-        scanner = self.scanner
-        if policy.official:
-            if self._officials_scanner is None:
-                self._officials_scanner = scanner.without("PERSON")
-            scanner = self._officials_scanner
+        scanner = self._scanner_for(policy)
         try:
             results = scanner.scan_many([value for _, value in targets])
         except PrivacyError:
@@ -360,6 +567,18 @@ class Redactor:
                 row[column] = redacted
             for kind in kinds:
                 self.report[(table, column, kind, "replace")] += 1
+
+    def _scanner_for(self, policy: ColumnPolicy) -> Any:
+        """Officials' columns keep names; organisation and place columns names and places."""
+        if policy.role in NAMED_ROLES:
+            if self._named_scanner is None:
+                self._named_scanner = self.scanner.without("PERSON", "ADDRESS")
+            return self._named_scanner
+        if policy.official:
+            if self._officials_scanner is None:
+                self._officials_scanner = self.scanner.without("PERSON")
+            return self._officials_scanner
+        return self.scanner
 
     def plan(self, table: str, column: str, rows: list[dict[str, Any]]) -> ColumnPolicy:
         """The policy applied to ``table.column`` for these rows."""
@@ -381,8 +600,10 @@ class Redactor:
             return listed  # kept or officials': no value could be a NIK, KK or NIP
         detection = self._detect(table, column, rows)
         if listed is not None:
-            if (listed.operator == "keep" or listed.official) and (
-                detection.entity in NEVER_PUBLISHED
+            if (
+                (listed.operator == "keep" or listed.official)
+                and detection.entity in NEVER_PUBLISHED
+                and listed.role not in (*NAMED_ROLES, "identifier")
             ):
                 what = "officials" if listed.official else "keep"
                 raise PrivacyError(
@@ -479,7 +700,7 @@ class Redactor:
         if isinstance(node, dict):
             forced = any(_within(path, p) for p in rules["scan"])
             return {
-                k: v
+                k: self._kept_node(v, table, column, k)
                 if (k in rules["keep_keys"] and not forced)
                 else self._walk(v, table, column, rules, (*path, k))
                 for k, v in node.items()
@@ -489,6 +710,28 @@ class Redactor:
         if isinstance(node, str) and node:
             return self.text(table, column, node)
         return node
+
+
+    def _kept_node(self, node: Any, table: str, column: str, key: str) -> Any:
+        """A value kept under ``keep_keys``, still searched for identifiers.
+
+        Under ``id`` a company's NPWP is allowed and other identifiers become pseudonyms
+        (as in the ``identifier`` columns holding the same ids).
+        """
+        if isinstance(node, dict):
+            return {k: self._kept_node(v, table, column, key) for k, v in node.items()}
+        if isinstance(node, list):
+            return [self._kept_node(v, table, column, key) for v in node]
+        if not isinstance(node, str) or not node or not hasattr(self.scanner, "findings_many"):
+            return node
+        from .identifiers import might_hold
+
+        if not might_hold(node):
+            return node
+        row = {key: node}
+        role = "identifier" if key == "id" else ""
+        self._check_kept(table, key, ColumnPolicy("keep", role=role), [row], label=column)
+        return row[key]
 
 
 def _within(path: tuple, pattern: list[str]) -> bool:

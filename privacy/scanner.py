@@ -246,9 +246,18 @@ class TextScanner:
             kinds[bisect_right(out_starts, item.start) - 1].append(item.entity_type)
         return [(part, tuple(k)) for part, k in zip(parts, kinds, strict=True)]
 
-    def findings_many(self, values: list[str]) -> list[list[Any]]:
-        """Presidio's results for many texts (one call per batch), in each text's coordinates."""
+    def findings_many(
+        self, values: list[str], entities: list[str] | None = None
+    ) -> list[list[Any]]:
+        """Presidio's results for many texts (one call per batch), in each text's coordinates.
+
+        ``entities`` narrows the search (the identifier check of kept columns asks only
+        for identifiers); by default every entity this scanner looks for.
+        """
+        wanted = [e for e in (entities or self.entities) if e in self._wanted]
         out: list[list[Any]] = [[] for _ in values]
+        if not wanted:
+            return out
         batch: list[int] = []
         size = 0
         for index in [*range(len(values)), None]:
@@ -267,7 +276,7 @@ class TextScanner:
                 position += len(form.text) + len(SEPARATOR)
             try:
                 found = self.analyzer.analyze(
-                    text=joined, language=self.language, entities=self.entities
+                    text=joined, language=self.language, entities=wanted
                 )
             except PrivacyError:
                 raise
