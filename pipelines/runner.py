@@ -524,11 +524,17 @@ def _quality_summary(run: Run) -> dict[str, Any]:
 
 
 def public_record(record: dict[str, Any]) -> dict[str, Any]:
-    """The run record as published (``_runs``, ``run.json``): no local paths."""
+    """The run record as published (``_runs``, ``run.json``): no local paths.
+
+    Input names are published, so they are searched for identifiers like any kept text
+    (a NIK in a file name, ``?nik=`` in a URL).
+    """
+    from terbuka.privacy.identifiers import scrub
+
     public = dict(record)
     public.pop("out", None)
     public["inputs"] = [
-        {**i, "path": public_source(i.get("path"))} for i in record.get("inputs", [])
+        {**i, "path": scrub(public_source(i.get("path")))} for i in record.get("inputs", [])
     ]
     if public.get("published"):
         public["published"] = {

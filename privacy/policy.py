@@ -711,7 +711,6 @@ class Redactor:
             return self.text(table, column, node)
         return node
 
-
     def _kept_node(self, node: Any, table: str, column: str, key: str) -> Any:
         """A value kept under ``keep_keys``, still searched for identifiers.
 

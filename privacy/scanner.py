@@ -275,9 +275,7 @@ class TextScanner:
                 starts.append(position)
                 position += len(form.text) + len(SEPARATOR)
             try:
-                found = self.analyzer.analyze(
-                    text=joined, language=self.language, entities=wanted
-                )
+                found = self.analyzer.analyze(text=joined, language=self.language, entities=wanted)
             except PrivacyError:
                 raise
             except Exception as error:
