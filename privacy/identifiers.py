@@ -20,6 +20,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from .hashing import hash_value
 from .normalise import normalise
 from .scanner import candidates
 
@@ -52,8 +53,6 @@ def pseudonym(entity: str, text: str, key: bytes) -> str:
     Numbers are hashed by their digits (``01.312.166.0-091.000`` and ``013121660091000``
     agree; a phone by its national number), other identifiers by their lower-cased text.
     """
-    from .policy import hash_value
-
     folded = normalise(text).text
     if entity in _NUMBERS:
         digits = "".join(ch for ch in folded if ch.isdigit())
@@ -140,8 +139,6 @@ def pseudonymise_numbers(value: Any, key: bytes, whole: bool = False) -> tuple[A
     table. With ``whole`` (the NPWP column itself), a value holding no such number is
     hashed whole: whatever it is, it was meant to be an NPWP.
     """
-    from .policy import hash_value
-
     if value in (None, ""):
         return value, 0
     text = str(value)

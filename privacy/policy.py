@@ -15,8 +15,6 @@ for identifiers (never PERSON-redacted); supplier columns follow the rule table 
 from __future__ import annotations
 
 import fnmatch
-import hashlib
-import hmac
 import json
 import re
 from collections import Counter
@@ -31,6 +29,7 @@ from .analyzer import PrivacyError
 from .columns import Detection, detect_column, entity_from_name
 from .disclosure import MAX_SUPPRESSED, QuasiIdentifier
 from .generalise import generalise, step_names, valid_step
+from .hashing import hash_value
 
 OPERATORS = ("keep", "drop", "redact", "replace", "mask", "hash", "generalise", "scan")
 # What a column gets when privacy.yml says nothing about it but its name or values show
@@ -357,11 +356,6 @@ def _spec(value: Any, path: Path | str, key: str) -> ColumnPolicy:
             operator, entity, keep_last=int(value.get("keep_last", 4)), role=str(role)
         )
     raise DescriptorError(f"{path}: key {key!r}: expected an operator name or a mapping")
-
-
-def hash_value(value: Any, key: bytes) -> str:
-    """A keyed pseudonym: the same value and key give the same 16 hex digits."""
-    return hmac.new(key, str(value).encode("utf-8"), hashlib.sha256).hexdigest()[:16]
 
 
 def replace_value(entity: str) -> str:
