@@ -1,0 +1,350 @@
+"""The supplier rule table, column roles and the identifier check of kept columns."""
+
+from __future__ import annotations
+
+import pytest
+
+from terbuka.metadata import DescriptorError
+from terbuka.privacy import Redactor, TextScanner, hash_value, load_policy
+from terbuka.privacy.identifiers import pseudonym
+from terbuka.privacy.suppliers import (
+    KINDS,
+    ROLES,
+    RULES,
+    form_kind,
+    npwp_kind,
+    rule_table,
+    supplier_action,
+    supplier_kind,
+)
+
+KEY = b"test-key"
+COMPANY_NPWP = "01.312.166.0-091.000"  # python-stdnum's example: type 01 (badan), check digit ok
+COMPANY_NPWP_16 = "0013121660091000"
+PERSON_NPWP = "09.312.166.3-091.000"  # type 09 (orang pribadi), check digit ok
+NIK = "3573014508900003"
+
+
+@pytest.fixture(scope="module")
+def scanner():
+    return TextScanner()
+
+
+@pytest.mark.parametrize(
+    "npwp, kind",
+    [
+        (COMPANY_NPWP, "company"),
+        ("013121660091000", "company"),
+        (COMPANY_NPWP_16, "company"),
+        (PERSON_NPWP, "individual"),
+        ("0093121663091000", "individual"),
+        (NIK, "individual"),  # since 2024 an individual's NPWP is the NIK
+        ("01.312.166.1-091.000", "unknown"),  # wrong check digit
+        ("3599994508900003", "unknown"),  # 16 digits, not a NIK
+        ("123", "unknown"),
+        ("", "unknown"),
+    ],
+)
+def test_npwp_kind_reads_the_taxpayer_type(npwp, kind):
+    assert npwp_kind(npwp) == kind
+
+
+@pytest.mark.parametrize(
+    "form, kind",
+    [
+        ("Perseroan Terbatas (PT)", "company"),
+        ("CV", "company"),
+        ("Persekutuan Komanditer", "company"),
+        ("Koperasi", "company"),
+        ("Orang Perseorangan", "individual"),
+        ("Konsultan Perseorangan", "individual"),
+        ("Usaha Dagang (UD)", "individual"),
+        ("", "unknown"),
+        (None, "unknown"),
+        ("Lainnya", "unknown"),
+    ],
+)
+def test_form_kind(form, kind):
+    assert form_kind(form) == kind
+
+
+@pytest.mark.parametrize(
+    "form, npwp, kind",
+    [
+        ("PT", COMPANY_NPWP, "company"),
+        ("PT", "", "company"),  # the declared form decides when there is no NPWP
+        ("", COMPANY_NPWP, "company"),  # the NPWP decides when there is no form
+        ("", PERSON_NPWP, "individual"),
+        ("Orang Perseorangan", COMPANY_NPWP, "individual"),
+        ("CV", NIK, "individual"),  # a person's number: the protective reading wins
+        ("", "", "unknown"),
+    ],
+)
+def test_supplier_kind(form, npwp, kind):
+    assert supplier_kind(form, npwp) == kind
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("role", ROLES)
+def test_every_cell_of_the_rule_table(kind, role):
+    operator, reason = RULES[(kind, role)]
+    assert supplier_action(kind, role) == operator
+    assert reason
+    if kind == "company" or role == "organisation":
+        assert operator == "keep"  # names always; all of a company's business facts
+    else:
+        assert operator == ("redact" if role == "place" else "hash")
+
+
+def test_the_rule_table_is_in_the_policy_document():
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "privacy.md").read_text("utf-8")
+    for row in rule_table():
+        assert row["reason"] in text, row
+
+
+def test_roles_other_than_the_suppliers_leave_the_descriptor_in_charge():
+    assert supplier_action("individual", "person") is None
+
+
+# -- the rule table applied by the Redactor -----------------------------------------
+
+SUPPLIER_POLICY = {
+    "default": "scan",
+    "columns": {
+        "paket.kd_penyedia": {"role": "identifier"},
+        "paket.nama_penyedia": {"role": "organisation"},
+        "paket.alamat_penyedia": {"role": "place"},
+        "paket.npwp_penyedia": {"role": "identifier"},
+        "paket.bentuk_usaha_penyedia": {"role": "code"},
+        "paket.nama_pokja": {"role": "person"},
+        "pemenang.kd_penyedia": {"role": "identifier"},
+    },
+    "officials": ["paket.nama_ppk"],
+    "suppliers": {
+        "paket": {
+            "legal_form": "bentuk_usaha_penyedia",
+            "npwp": "npwp_penyedia",
+            "columns": {
+                "kd_penyedia": "identifier",
+                "nama_penyedia": "organisation",
+                "alamat_penyedia": "place",
+                "npwp_penyedia": "identifier",
+            },
+        }
+    },
+}
+
+
+def supplier_rows():
+    return [
+        {
+            "kd_penyedia": "P100",
+            "nama_penyedia": "BANGUN PUTRA PRATAMA",
+            "alamat_penyedia": "Jl. Merdeka No. 5, Malang",
+            "npwp_penyedia": COMPANY_NPWP,
+            "bentuk_usaha_penyedia": "Perseroan Terbatas (PT)",
+            "nama_pokja": "Siti Aminah",
+            "nama_ppk": "Ir. Agus Salim (NIP 196508121990031002)",
+        },
+        {
+            "kd_penyedia": NIK,
+            "nama_penyedia": "Budi Santoso",
+            "alamat_penyedia": "Jl. Melati No. 9 RT 02/RW 03",
+            "npwp_penyedia": NIK,
+            "bentuk_usaha_penyedia": "Orang Perseorangan",
+            "nama_pokja": "Dewi Lestari",
+            "nama_ppk": "Ir. Agus Salim",
+        },
+        {
+            "kd_penyedia": "P300",
+            "nama_penyedia": "Hendra Siregar",
+            "alamat_penyedia": "Gg. Mawar 7",
+            "npwp_penyedia": PERSON_NPWP,
+            "bentuk_usaha_penyedia": "",
+            "nama_pokja": "",
+            "nama_ppk": "Ir. Agus Salim",
+        },
+    ]
+
+
+def test_suppliers_follow_the_rule_table(scanner):
+    redactor = Redactor(load_policy(SUPPLIER_POLICY), scanner, KEY)
+    company, person, by_npwp = redactor.rows("paket", supplier_rows())
+    # A company: name, address and NPWP are public business information.
+    assert company["nama_penyedia"] == "BANGUN PUTRA PRATAMA"
+    assert company["alamat_penyedia"] == "Jl. Merdeka No. 5, Malang"
+    assert company["npwp_penyedia"] == COMPANY_NPWP
+    assert company["kd_penyedia"] == "P100"
+    # An individual: name kept, NPWP (= NIK) and an id that is the NIK pseudonymised,
+    # address dropped. The pseudonym is the same wherever the number appears.
+    assert person["nama_penyedia"] == "Budi Santoso"
+    assert person["npwp_penyedia"] == person["kd_penyedia"] == pseudonym("NIK", NIK, KEY)
+    assert person["alamat_penyedia"] is None
+    # No legal form: the NPWP's taxpayer type (09: individual) decides.
+    assert by_npwp["npwp_penyedia"] == pseudonym("NPWP", PERSON_NPWP, KEY)
+    assert by_npwp["alamat_penyedia"] is None
+    assert by_npwp["nama_penyedia"] == "Hendra Siregar"
+    # Officials: the PPK's name is kept, the NIP never; pokja members are not published.
+    assert company["nama_ppk"].startswith("Ir. Agus Salim") and "1965" not in company["nama_ppk"]
+    assert {r["nama_pokja"] for r in (company, person)} == {"<PERSON>"}
+    report = redactor.report
+    assert report[("paket", "alamat_penyedia", "ADDRESS", "redact")] == 2
+    assert report[("paket", "npwp_penyedia", "NPWP", "hash")] == 2
+
+
+def test_a_supplier_id_that_is_a_nik_is_pseudonymised_everywhere(scanner):
+    """``kd_penyedia`` kept verbatim in another table still joins, without the NIK."""
+    redactor = Redactor(load_policy(SUPPLIER_POLICY), scanner, KEY)
+    suppliers = redactor.rows("paket", supplier_rows())
+    winners = redactor.rows("pemenang", [{"kd_penyedia": NIK}, {"kd_penyedia": "P100"}])
+    assert winners[0]["kd_penyedia"] == suppliers[1]["kd_penyedia"] != NIK
+    assert winners[1]["kd_penyedia"] == "P100"
+
+
+@pytest.mark.parametrize(
+    "column, value, expected",
+    [
+        ("party_id", NIK, pseudonym("NIK", NIK, KEY)),  # an individual's id: a pseudonym
+        ("party_id", f"ID-NPWP-{COMPANY_NPWP}", f"ID-NPWP-{COMPANY_NPWP}"),  # public
+        ("party_id", f"ID-NPWP-{PERSON_NPWP}", f"ID-NPWP-{pseudonym('NPWP', PERSON_NPWP, KEY)}"),
+        ("party_id", "ocds-213czf-000-00001", "ocds-213czf-000-00001"),
+        ("source", f"laporan_{NIK}.csv", "laporan_<NIK>.csv"),
+        ("source", f"https://lpse.go.id/unduh?nik={NIK}", "https://lpse.go.id/unduh?nik=<NIK>"),
+        ("source", "https://wa.me/6281234567890", "https://wa.me/<PHONE_NUMBER>"),
+        ("source", "ktp_3573\u200b0145\u200b0890\u200b0003.pdf", "ktp_<NIK>.pdf"),
+        ("source", "rekap-rup-2024.csv", "rekap-rup-2024.csv"),
+        ("name", f"CV Maju (NPWP {COMPANY_NPWP})", f"CV Maju (NPWP {COMPANY_NPWP})"),
+        ("name", "Toko Sinar, HP 081234567890", "Toko Sinar, HP <PHONE_NUMBER>"),
+    ],
+)
+def test_kept_columns_fail_closed_on_identifiers(scanner, column, value, expected):
+    policy = load_policy(
+        {
+            "columns": {
+                "t.party_id": {"role": "identifier"},
+                "t.source": "keep",
+                "t.name": {"role": "organisation"},
+                "t.release_id": "keep",
+            }
+        }
+    )
+    redactor = Redactor(policy, scanner, KEY)
+    assert redactor.rows("t", [{column: value}])[0][column] == expected
+
+
+@pytest.mark.parametrize("value", [NIK, int(NIK)])
+def test_a_nik_among_kept_ids_becomes_its_pseudonym(scanner, value):
+    redactor = Redactor(load_policy({"columns": {"t.release_id": "keep"}}), scanner, KEY)
+    rows = [{"release_id": value}, *({"release_id": f"r-{i}"} for i in range(5))]
+    assert redactor.rows("t", rows)[0]["release_id"] == pseudonym("NIK", NIK, KEY)
+    assert redactor.report[("t", "release_id", "NIK", "hash")] == 1
+
+
+def test_a_kept_column_of_niks_without_an_identifier_role_stops_the_run(scanner):
+    from terbuka.privacy import PrivacyError
+
+    redactor = Redactor(load_policy({"columns": {"t.release_id": "keep"}}), scanner, KEY)
+    with pytest.raises(PrivacyError, match="never published"):
+        redactor.rows("t", [{"release_id": NIK}])
+
+
+def test_organisation_and_place_columns_are_never_person_redacted(scanner):
+    policy = load_policy(
+        {"columns": {"t.supplier": {"role": "organisation"}, "t.area": {"role": "place"}}}
+    )
+    rows = [
+        {"supplier": "BANGUN PUTRA PRATAMA", "area": "Jackson Heights"},
+        {"supplier": "Budi Santoso", "area": "Jl. Merdeka No. 5"},
+        {"supplier": "SMPS MATHLAUL ANWAR", "area": "Kelurahan Sukun"},
+    ]
+    expected = [dict(r) for r in rows]
+    assert Redactor(policy, scanner, KEY).rows("t", rows) == expected
+    scanned = load_policy({"columns": {"t.supplier": {"role": "organisation", "operator": "scan"}}})
+    out = Redactor(scanned, scanner, KEY).rows("t", [{"supplier": "Budi Santoso, HP 081234567890"}])
+    assert out[0]["supplier"] == "Budi Santoso, HP <PHONE_NUMBER>"
+
+
+def test_json_keep_keys_are_checked_too(scanner):
+    policy = load_policy(
+        {
+            "columns": {"t.doc": {"json": "d"}},
+            "json": {"d": {"keep_keys": ["id", "url"]}},
+        }
+    )
+    doc = {"id": NIK, "url": f"https://x.go.id/a?nik={NIK}", "name": "ok"}
+    out = Redactor(policy, scanner, KEY).rows("t", [{"doc": doc}])[0]["doc"]
+    assert out == {
+        "id": pseudonym("NIK", NIK, KEY),
+        "url": "https://x.go.id/a?nik=<NIK>",
+        "name": "ok",
+    }
+
+
+def test_parties_rows_narrow_the_rule_to_suppliers(scanner):
+    policy = load_policy(
+        {
+            "columns": {
+                "parties.street_address": {"role": "place"},
+                "parties.identifier_id": {"role": "identifier"},
+                "parties.roles": "keep",
+            },
+            "suppliers": {
+                "parties": {
+                    "npwp": "identifier_id",
+                    "rows": {"roles": ["supplier", "tenderer"]},
+                    "columns": {"street_address": "place", "identifier_id": "identifier"},
+                }
+            },
+        }
+    )
+    rows = [
+        {"roles": "buyer;procuringEntity", "street_address": "Jl. Tugu No. 1", "identifier_id": ""},
+        {"roles": "supplier;tenderer", "street_address": "Jl. Melati No. 9", "identifier_id": ""},
+        {"roles": "supplier", "street_address": "Jl. Tugu No. 2", "identifier_id": COMPANY_NPWP},
+    ]
+    buyer, unknown, company = Redactor(policy, scanner, KEY).rows("parties", rows)
+    assert buyer["street_address"] == "Jl. Tugu No. 1"  # an office: not a supplier row
+    assert unknown["street_address"] is None  # not known to be a company: fails closed
+    assert company["street_address"] == "Jl. Tugu No. 2"
+    assert company["identifier_id"] == COMPANY_NPWP
+
+
+def test_the_hash_key_is_the_hash_operators():
+    assert pseudonym("NIK", NIK, KEY) == hash_value(NIK, KEY)
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ({"columns": {"t.a": {"role": "personal"}}}, "unknown role 'personal'"),
+        ({"suppliers": {"t": {"columns": {"a": "person"}}}}, "unknown supplier role 'person'"),
+        ({"suppliers": {"t": {"legal_form": "x"}}}, "key 'suppliers.t.columns'"),
+        ({"suppliers": {"t": {"columns": {"a": "place"}, "colour": 1}}}, "suppliers.t.colour"),
+        ({"suppliers": {"t": {"columns": {"a": "place"}, "rows": {"r": "x"}}}}, "rows"),
+    ],
+)
+def test_roles_and_suppliers_are_validated(data, message):
+    with pytest.raises(DescriptorError, match=message.replace("(", r"\(")):
+        load_policy(data)
+
+
+def test_a_role_gives_the_operator_when_none_is_named():
+    policy = load_policy(
+        {
+            "columns": {
+                "t.a": {"role": "person"},
+                "t.b": {"role": "organisation"},
+                "t.c": {"role": "free-text"},
+                "t.d": {"role": "identifier", "operator": "hash"},
+            }
+        }
+    )
+    assert [policy.for_column("t", c).operator for c in "abcd"] == [
+        "replace",
+        "keep",
+        "scan",
+        "hash",
+    ]
+    assert policy.for_column("t", "a").entity == "PERSON"
