@@ -82,6 +82,7 @@ ROLE_OPERATORS = {
 # Roles whose columns are kept but searched for identifiers only (never names, addresses).
 NAMED_ROLES = ("organisation", "place")
 SUPPLIER_KEYS = {"legal_form", "npwp", "rows", "columns"}
+KEPT_MEMO = 200_000  # distinct kept values remembered per role
 
 
 @dataclass(frozen=True)
@@ -391,6 +392,7 @@ class Redactor:
         self._plans: dict[tuple[str, str], ColumnPolicy] = {}
         self._officials_scanner: Any = None
         self._named_scanner: Any = None
+        self._kept_memo: dict[tuple[str, bool], dict[str, tuple[str, list]]] = {}
 
     def rows(self, table: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Redact every row of a table in place; returns the same list."""
@@ -510,9 +512,11 @@ class Redactor:
                 targets.setdefault(value, []).append(row)
         if not targets:
             return
-        values = list(targets)
+        # The same ids and dates recur in every table: each value is searched once.
+        memo = self._kept_memo.setdefault((policy.role, company), {})
+        values = [v for v in targets if v not in memo]
         try:
-            found = self.scanner.findings_many(values, list(IDENTIFIERS))
+            found = self.scanner.findings_many(values, list(IDENTIFIERS)) if values else []
         except PrivacyError:
             raise
         except Exception as error:
@@ -525,10 +529,16 @@ class Redactor:
             return kind == "company" or (company and kind != "individual")
 
         mode = "hash" if policy.role == "identifier" else "auto"
+        if len(memo) > KEPT_MEMO:
+            memo.clear()
         for value, findings in zip(values, found, strict=True):
-            if not findings:
-                continue
-            new, changed = protect(value, findings, self.hash_key, allowed=allowed, mode=mode)
+            memo[value] = (
+                protect(value, findings, self.hash_key, allowed=allowed, mode=mode)
+                if findings
+                else (value, [])
+            )
+        for value in targets:
+            new, changed = memo[value]
             if not changed:
                 continue
             for row in targets[value]:
