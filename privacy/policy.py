@@ -500,7 +500,7 @@ class Redactor:
         """
         if not hasattr(self.scanner, "findings_many"):  # a stand-in scanner: names only
             return
-        from .identifiers import IDENTIFIERS, NPWP_ROLES, might_hold, protect
+        from .identifiers import NPWP_ROLES, identifier_entities, protect
         from .suppliers import npwp_kind
 
         targets: dict[str, list[dict[str, Any]]] = {}
@@ -508,15 +508,25 @@ class Redactor:
             value = row.get(column)
             if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**6:
                 value = str(value)
-            if isinstance(value, str) and value and might_hold(value):
+            if isinstance(value, str) and value:
                 targets.setdefault(value, []).append(row)
-        if not targets:
-            return
-        # The same ids and dates recur in every table: each value is searched once.
+        # The same ids and dates recur in every table: each value is searched once, and
+        # only for the identifiers it could hold.
         memo = self._kept_memo.setdefault((policy.role, company), {})
-        values = [v for v in targets if v not in memo]
+        asks: dict[tuple[str, ...], list[str]] = {}
+        for value in targets:
+            if value not in memo:
+                wanted = tuple(identifier_entities(value))
+                if wanted:
+                    asks.setdefault(wanted, []).append(value)
+                else:
+                    memo[value] = (value, [])
+        values: list[str] = []
+        found: list[list[Any]] = []
         try:
-            found = self.scanner.findings_many(values, list(IDENTIFIERS)) if values else []
+            for wanted, group in asks.items():
+                values.extend(group)
+                found.extend(self.scanner.findings_many(group, list(wanted)))
         except PrivacyError:
             raise
         except Exception as error:
