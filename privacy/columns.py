@@ -116,6 +116,32 @@ def entity_from_name(column: str) -> str:
     return ""
 
 
+# Columns that name organisations or places, when privacy.yml gives them no role: kept and
+# searched for identifiers only (a supplier called ``BANGUN PUTRA PRATAMA`` is not a
+# person). A person's token in the same name (``wakil``, ``pemilik``, ``pic``) wins.
+ORGANISATION_COLUMN = re.compile(
+    r"(?:^|_)(?:penyedia|supplier|suppliers|vendor|rekanan|pemenang|winner|satker|klpd|instansi"
+    r"|dinas|opd|skpd|sekolah|school|buyer|agency|perusahaan|company|organisasi|organisation"
+    r"|organization|lembaga|puskesmas|universitas|tenderer)(?:_|$)"
+)
+PLACE_COLUMN = re.compile(
+    r"(?:^|_)(?:kelurahan|desa|kecamatan|kabupaten|kota|provinsi|wilayah|lokasi|region|city"
+    r"|district|neighbourhood|neighborhood|borough|locality)(?:_|$)"
+)
+
+
+def role_from_name(column: str) -> str:
+    """``organisation`` or ``place`` when a column's name says so (and no person's token)."""
+    name = normalise(column)
+    if entity_from_name(column):
+        return ""
+    if ORGANISATION_COLUMN.search(name):
+        return "organisation"
+    if PLACE_COLUMN.search(name):
+        return "place"
+    return ""
+
+
 def cell_entity(value: str, scanner: Any) -> str:
     """The entity a whole cell is, if one finding covers almost all of it."""
     text = value.strip()

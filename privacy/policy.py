@@ -26,7 +26,7 @@ from typing import Any
 from terbuka.metadata import DescriptorError
 
 from .analyzer import PrivacyError
-from .columns import Detection, detect_column, entity_from_name
+from .columns import Detection, detect_column, entity_from_name, role_from_name
 from .disclosure import MAX_SUPPRESSED, QuasiIdentifier
 from .generalise import generalise, step_names, valid_step
 from .hashing import hash_value
@@ -626,6 +626,10 @@ class Redactor:
                     "never published"
                 )
             return listed
+        role = role_from_name(column)
+        if role and detection.entity in ("", "PERSON", "ADDRESS") and not detection.free_text:
+            # An organisation or place column: names and places are the facts it holds.
+            return ColumnPolicy("scan", role=role)
         if detection.entity in SAFE_DEFAULTS and self.policy.default.operator != "keep":
             return ColumnPolicy(SAFE_DEFAULTS[detection.entity], detection.entity)
         return self.policy.default
