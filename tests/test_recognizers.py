@@ -32,7 +32,13 @@ CONTROLS = [
 
 CASES = {
     "NikRecognizer": (
-        ["NIK 3573014508900003 milik pelapor", "KTP: 3201 0145 0890 0002", "3173055203870001"],
+        [
+            "NIK 3573014508900003 milik pelapor",
+            "KTP: 3201 0145 0890 0002",
+            "3173055203870001",
+            "nik 35.73.01.450890.0003",
+            "kode RUP 26573548. NIK pemohon 3573014508900003",
+        ],
         ["Kode RUP 3573014508900003", "jumlah 1250000000000000 rupiah", "3599994508900003"],
     ),
     "KkRecognizer": (
@@ -55,9 +61,13 @@ CASES = {
             "WA 6281234567890",
             "+62-0778-353-3740",
             "call me at (555) 123-4567",
+            "kontrak nomor 603/SPK/DPU/2025. Beliau bisa dihubungi di 08556708287.",
+            "https://wa.me/6281234567890",
         ],
         [
             "nilai 628374971.27",
+            "HP 0812345",
+            "kontrak nomor 081234567890",
             "kontrak 027/SPK/DPU/2024",
             "tanggal 2024-03-12",
             "Rp 1.250.000.000",
