@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from .hashing import hash_value
@@ -157,6 +158,31 @@ def scrub(text: str | None, scanner: Any = None) -> str | None:
 
 
 _TAX_NUMBER = re.compile(r"(?<![\d])\d(?:[ .-]?\d){14,15}(?![\d]|[ .-]\d)")
+
+
+@dataclass
+class Finding:
+    """A span found by structure alone, shaped like Presidio's ``RecognizerResult``."""
+
+    entity_type: str
+    start: int
+    end: int
+    score: float = 1.0
+
+
+def npwp_by_structure(value: str) -> list[Finding]:
+    """Bare 15- or 16-digit numbers that are NPWPs by their own structure.
+
+    In an ``identifier`` column nothing cues a bare ``093121663091000`` (the NPWP
+    recognizer needs a cue for bare digits); a valid check digit and taxpayer type do.
+    """
+    from .suppliers import npwp_kind
+
+    return [
+        Finding("NPWP", m.start(), m.end())
+        for m in _TAX_NUMBER.finditer(value)
+        if npwp_kind(m.group()) != "unknown"
+    ]
 
 
 def pseudonymise_numbers(value: Any, key: bytes, whole: bool = False) -> tuple[Any, int]:

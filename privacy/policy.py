@@ -500,7 +500,7 @@ class Redactor:
         """
         if not hasattr(self.scanner, "findings_many"):  # a stand-in scanner: names only
             return
-        from .identifiers import NPWP_ROLES, identifier_entities, protect
+        from .identifiers import NPWP_ROLES, identifier_entities, npwp_by_structure, protect
         from .suppliers import npwp_kind
 
         targets: dict[str, list[dict[str, Any]]] = {}
@@ -542,6 +542,8 @@ class Redactor:
         if len(memo) > KEPT_MEMO:
             memo.clear()
         for value, findings in zip(values, found, strict=True):
+            if policy.role == "identifier":
+                findings = [*findings, *npwp_by_structure(value)]
             memo[value] = (
                 protect(value, findings, self.hash_key, allowed=allowed, mode=mode)
                 if findings

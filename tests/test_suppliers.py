@@ -210,6 +210,9 @@ def test_a_supplier_id_that_is_a_nik_is_pseudonymised_everywhere(scanner):
         ("party_id", f"ID-NPWP-{COMPANY_NPWP}", f"ID-NPWP-{COMPANY_NPWP}"),  # public
         ("party_id", f"ID-NPWP-{PERSON_NPWP}", f"ID-NPWP-{pseudonym('NPWP', PERSON_NPWP, KEY)}"),
         ("party_id", "ocds-213czf-000-00001", "ocds-213czf-000-00001"),
+        # A bare NPWP has no cue: its check digit and taxpayer type decide.
+        ("party_id", "093121663091000", pseudonym("NPWP", PERSON_NPWP, KEY)),
+        ("party_id", "013121660091000", "013121660091000"),
         ("source", f"laporan_{NIK}.csv", "laporan_<NIK>.csv"),
         ("source", f"https://lpse.go.id/unduh?nik={NIK}", "https://lpse.go.id/unduh?nik=<NIK>"),
         ("source", "https://wa.me/6281234567890", "https://wa.me/<PHONE_NUMBER>"),
