@@ -513,6 +513,8 @@ class Redactor:
         # The same ids and dates recur in every table: each value is searched once, and
         # only for the identifiers it could hold.
         memo = self._kept_memo.setdefault((policy.role, company), {})
+        if len(memo) > KEPT_MEMO:
+            memo.clear()
         asks: dict[tuple[str, ...], list[str]] = {}
         for value in targets:
             if value not in memo:
@@ -539,8 +541,6 @@ class Redactor:
             return kind == "company" or (company and kind != "individual")
 
         mode = "hash" if policy.role == "identifier" else "auto"
-        if len(memo) > KEPT_MEMO:
-            memo.clear()
         for value, findings in zip(values, found, strict=True):
             if policy.role == "identifier":
                 findings = [*findings, *npwp_by_structure(value)]

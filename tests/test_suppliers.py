@@ -351,3 +351,15 @@ def test_a_role_gives_the_operator_when_none_is_named():
         "hash",
     ]
     assert policy.for_column("t", "a").entity == "PERSON"
+
+
+def test_the_memo_of_kept_values_stays_bounded(scanner, monkeypatch):
+    from terbuka.privacy import policy as policy_module
+
+    monkeypatch.setattr(policy_module, "KEPT_MEMO", 2)
+    redactor = Redactor(load_policy({"columns": {"t.source": "keep"}}), scanner, KEY)
+    for batch in range(3):
+        rows = [{"source": f"rekap-{batch}-{i}.csv"} for i in range(4)]
+        rows.append({"source": f"ktp_{NIK}.pdf"})
+        assert redactor.rows("t", rows)[-1]["source"] == "ktp_<NIK>.pdf"
+        assert all(len(m) <= 2 + 5 for m in redactor._kept_memo.values())
