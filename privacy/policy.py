@@ -728,7 +728,12 @@ class Redactor:
         if isinstance(node, list):
             return [self._walk(v, table, column, rules, (*path, "*")) for v in node]
         if isinstance(node, str) and node:
-            return self.text(table, column, node)
+            scanned = self.text(table, column, node)
+            if path and path[-1] == "id":
+                # An id scanned as text (``parties.*.identifier.id``): a bare NPWP has no
+                # cue there, so it is also checked as an identifier column would be.
+                return self._kept_node(scanned, table, column, "id")
+            return scanned
         return node
 
     def _kept_node(self, node: Any, table: str, column: str, key: str) -> Any:

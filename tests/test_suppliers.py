@@ -363,3 +363,22 @@ def test_the_memo_of_kept_values_stays_bounded(scanner, monkeypatch):
         rows.append({"source": f"ktp_{NIK}.pdf"})
         assert redactor.rows("t", rows)[-1]["source"] == "ktp_<NIK>.pdf"
         assert all(len(m) <= 2 + 5 for m in redactor._kept_memo.values())
+
+
+def test_a_bare_npwp_in_a_scanned_json_identifier_is_pseudonymised(scanner):
+    policy = load_policy(
+        {
+            "columns": {"t.release": {"json": "r"}},
+            "json": {"r": {"scan": ["parties.*.identifier"], "keep_keys": ["id", "scheme"]}},
+        }
+    )
+    release = {
+        "parties": [
+            {"id": "093121663091000", "identifier": {"scheme": "ID-NPWP", "id": "093121663091000"}},
+            {"id": "P1", "identifier": {"scheme": "ID-NPWP", "id": "013121660091000"}},
+        ]
+    }
+    out = Redactor(policy, scanner, KEY).rows("t", [{"release": release}])[0]["release"]
+    person, company = out["parties"]
+    assert person["id"] == person["identifier"]["id"] == pseudonym("NPWP", PERSON_NPWP, KEY)
+    assert company["identifier"]["id"] == "013121660091000"
