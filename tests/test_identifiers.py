@@ -330,3 +330,23 @@ def test_protect_allows_only_what_the_caller_allows(scanner):
     assert out == "ID-NPWP-" + pseudonym("NIK", "3573014508900003", b"k")
     assert changed and changed[0][1] == "hash"
     assert protect(text, found, b"k", allowed=lambda e, s: True) == (text, [])
+
+
+def test_run_records_publish_input_names_without_identifiers():
+    """``_runs`` and ``run.json`` name their inputs: a NIK in a file name is not published."""
+    from terbuka.pipelines.runner import public_record
+
+    record = public_record(
+        {
+            "inputs": [
+                {"path": "/home/steward/laporan_3573014508900003.csv"},
+                {"path": "https://lpse.contoh.go.id/x?nik=3573014508900003"},
+                {"path": "/data/rekap-rup-2024.csv"},
+            ]
+        }
+    )
+    assert [i["path"] for i in record["inputs"]] == [
+        "laporan_<NIK>.csv",
+        "https://lpse.contoh.go.id/x?nik=<NIK>",
+        "rekap-rup-2024.csv",
+    ]
