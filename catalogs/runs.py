@@ -8,6 +8,8 @@ can see that a catalog entry is incomplete. Nothing secret goes into it.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -21,16 +23,26 @@ def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def publish_datasets(out_dir: Path, names: list[str], publisher: Any) -> list[dict[str, Any]]:
-    """Publish each dataset; a failure is recorded and the others still go."""
+def publish_datasets(
+    out_dir: Path,
+    names: list[str],
+    publisher: Any,
+    guard: Callable[[str], AbstractContextManager[Any]] | None = None,
+) -> list[dict[str, Any]]:
+    """Publish each dataset; a failure is recorded and the others still go.
+
+    ``guard(name)`` is held while one dataset is read and published (the CLI passes the
+    dataset's run lock, so a run cannot switch the publication underneath).
+    """
     results = []
     for name in names:
         started = _now()
         run_id = None
         try:
-            published = load_published(out_dir, name)
-            run_id = published.run.get("run_id")
-            result = publisher.publish(published)
+            with guard(name) if guard else nullcontext():
+                published = load_published(out_dir, name)
+                run_id = published.run.get("run_id")
+                result = publisher.publish(published)
         except CatalogError as error:
             result = {
                 "dataset": name,

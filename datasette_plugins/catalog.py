@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
@@ -50,6 +51,7 @@ def _published(datasette: Any) -> list[Any]:
         try:
             version = tuple((folder / f).stat().st_mtime_ns for f in (RUN_FILE, SNAPSHOT_FILE)) + (
                 path.stat().st_mtime_ns,
+                os.path.realpath(path),  # the live publication (publish/swap.py)
             )
         except OSError:
             continue

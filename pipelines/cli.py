@@ -119,6 +119,11 @@ def cli() -> None:
     default=None,
     help="Worker processes (default: one per core, up to 4).",
 )
+@click.option(
+    "--wait",
+    is_flag=True,
+    help="If another run holds the dataset's lock, wait for it (else exit 3).",
+)
 def run(
     dataset: str | None,
     sources: tuple[str, ...],
@@ -131,6 +136,7 @@ def run(
     due: bool = False,
     ckan_url: str | None = None,
     workers: int | None = None,
+    wait: bool = False,
 ) -> None:
     """Run DATASET's pipeline on the sources and publish it into --out.
 
@@ -155,6 +161,7 @@ def run(
             due,
             ckan_url,
             workers,
+            wait,
         )
     record = run_dataset(
         dataset,
@@ -164,6 +171,7 @@ def run(
         force=force,
         show_progress=not quiet,
         workers=workers,
+        wait=wait,
     )
     code = exit_code(record)
     if ckan_url and code == EXIT_OK and not dry_run:
@@ -232,7 +240,7 @@ def demo(out_dir: Path, port: int, host: str, no_serve: bool, seed: int, as_json
 
 
 def _fail_unless_published(directory: Path) -> None:
-    if not directory.is_dir() or not any(directory.glob("*.db")):
+    if not directory.is_dir() or not any(p.exists() for p in directory.glob("*.db")):
         click.echo(
             f"Error: {directory}: nothing published here (no .db files); run `terbuka run` first",
             err=True,
@@ -252,6 +260,7 @@ def _run_many(
     due: bool,
     ckan_url: str | None = None,
     workers: int | None = None,
+    wait: bool = False,
 ) -> None:
     """``run --all`` / ``run --due``: each dataset from its declared sources; one summary line."""
     from .errors import UsageError
@@ -287,7 +296,7 @@ def _run_many(
             continue
         record = run_dataset(
             entry["path"], [], out_dir, dry_run=dry_run, force=force,
-            show_progress=not (quiet or as_json), workers=workers,
+            show_progress=not (quiet or as_json), workers=workers, wait=wait,
         )  # fmt: skip
         records.append(record)
         if not (quiet or as_json):
@@ -453,6 +462,31 @@ def publish(
     sys.exit(code)
 
 
+def _lock_guard(out_dir: Path, command: str = "publish") -> Callable[[str], Any]:
+    """A dataset's run lock as a context manager; held elsewhere: a CatalogError, exit 3."""
+    from contextlib import contextmanager
+
+    from terbuka.catalogs.published import CatalogError
+    from terbuka.publish import lock
+
+    from .errors import EXIT_ENVIRONMENT
+    from .runner import new_run_id
+
+    @contextmanager
+    def guard(name: str) -> Any:
+        taken = lock.RunLock(out_dir, name, new_run_id(), command)
+        try:
+            taken.acquire()
+        except lock.LockHeld as error:
+            raise CatalogError(str(error), exit_code=EXIT_ENVIRONMENT) from None
+        try:
+            yield taken
+        finally:
+            taken.release()
+
+    return guard
+
+
 def _publish_to_ckan(
     directory: Path,
     names: list[str],
@@ -504,7 +538,7 @@ def _publish_to_ckan(
     publisher = plugins.publishers()["ckan"](
         client, base, organization=organization, name_prefix=name_prefix, log=log
     )
-    results = runs.publish_datasets(directory, names, publisher)
+    results = runs.publish_datasets(directory, names, publisher, guard=_lock_guard(directory))
     for result in results:
         if result["status"] == "failed":
             click.echo(f"Error: {result['dataset']}: {result['error']}", err=True)
@@ -732,10 +766,11 @@ def withdraw(
     dataset is made private (or purged); the token comes from CKAN_API_TOKEN.
     """
     from terbuka.catalogs.withdraw import CkanWithdrawError, withdraw_from_ckan
+    from terbuka.publish import lock
     from terbuka.publish.withdraw import WithdrawError
     from terbuka.publish.withdraw import withdraw as withdraw_publication
 
-    from .errors import EXIT_STOPPED, UsageError
+    from .errors import EXIT_STOPPED, EnvironmentFault, UsageError
     from .runner import _write_record, new_run_id, now
     from .state import private_dir, state_dir
 
@@ -747,11 +782,17 @@ def withdraw(
         "started": now(),
         "out": str(out_dir),
     }
+    held = lock.RunLock(out_dir, name, record["run_id"], "withdraw")
+    try:
+        held.acquire()
+    except lock.LockHeld as error:
+        raise EnvironmentFault(str(error)) from None
     try:
         record["publication"] = withdraw_publication(
             out_dir, name, private_dir(state_dir(out_dir) / "withdrawn"), rollback
         )
     except WithdrawError as error:
+        held.release()
         if not ckan_url:
             raise UsageError(str(error)) from None
         record["publication"] = {"error": str(error)}
@@ -766,6 +807,7 @@ def withdraw(
             record["ckan"] = {"error": str(error)}
             record["error"] = str(error)
             code = EXIT_STOPPED
+    held.release()
     record["finished"] = now()
     _write_record(out_dir, record)
     if as_json:
@@ -785,5 +827,4 @@ def withdraw(
                 f"{name}: CKAN: {record['ckan'].get('action') or record['ckan'].get('error')}",
                 err=True,
             )
-        click.echo("Restart any running `terbuka serve` so Datasette drops open handles.", err=True)
     sys.exit(code)

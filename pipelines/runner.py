@@ -25,15 +25,24 @@ from typing import Any
 
 from terbuka.metadata import Descriptor, DescriptorError
 from terbuka.privacy import PrivacyError, Redactor, disclosure, load_policy, report, retention
-from terbuka.publish import changes, database, datapackage, quality_report, site, swap
+from terbuka.publish import changes, database, datapackage, lock, quality_report, site, swap
 
 from . import descriptors, plugins, work
 from .batch import Batch
-from .errors import EXIT_BAD_INPUT, EXIT_OK, EXIT_STOPPED, GateStopped, InputError, UsageError
+from .errors import (
+    EXIT_BAD_INPUT,
+    EXIT_ENVIRONMENT,
+    EXIT_OK,
+    EXIT_STOPPED,
+    EnvironmentFault,
+    GateStopped,
+    InputError,
+    UsageError,
+)
 from .progress import Progress
 from .quality import Gate, load_plan, validators_for
 from .readers import Input, hash_file, iter_paths, public_source
-from .state import hash_key, private_dir, state_dir
+from .state import claim_staging, hash_key, release_staging, state_dir, sweep_staging
 
 VERSIONED_PACKAGES = (
     "terbuka", "datasette", "sqlite-utils", "frictionless", "presidio-analyzer",
@@ -57,6 +66,8 @@ class Run:
     record: dict[str, Any] = field(default_factory=dict)
     build: Path | None = None
     staging_path: Path | None = None
+    staging_fd: int | None = None
+    lock: lock.RunLock | None = None
     quality: Counter = field(default_factory=Counter)
     privacy: Counter = field(default_factory=Counter)
     counts: Counter = field(default_factory=Counter)
@@ -104,8 +115,14 @@ def run_dataset(
     force: bool = False,
     show_progress: bool = True,
     workers: int | None = None,
+    wait: bool = False,
 ) -> dict[str, Any]:
-    """Run one dataset's pipeline end to end and return its run record (never raises)."""
+    """Run one dataset's pipeline end to end and return its run record (never raises).
+
+    The run holds the dataset's lock in ``out_dir`` from start to end (``wait``: wait for
+    another run to finish instead of failing with exit code 3), and first sweeps what dead
+    runs left behind.
+    """
     started = now()
     record: dict[str, Any] = {
         "run_id": new_run_id(),
@@ -130,10 +147,14 @@ def run_dataset(
             workers,
             record=record,
         )
+        run.lock = _take_lock(run, wait)
+        record["swept"] = _sweep(run)
         with Progress(enabled=show_progress) as progress:
             _execute(run, sources, progress, force)
     except (InputError, UsageError, DescriptorError) as error:
         record.update(status="failed", error=str(error), exit_code=EXIT_BAD_INPUT)
+    except EnvironmentFault as error:
+        record.update(status="failed", error=str(error), exit_code=EXIT_ENVIRONMENT)
     except (GateStopped, PrivacyError) as error:
         record.update(status="stopped", error=str(error), exit_code=EXIT_STOPPED)
     except KeyboardInterrupt:
@@ -154,6 +175,8 @@ def run_dataset(
             _cleanup(run)
     record["finished"] = now()
     _write_record(out_dir, record)
+    if run is not None and run.lock is not None:
+        run.lock.release()
     quality_report.write_for_run(out_dir, record, run.descriptor.text("title", "en") if run else "")
     return record
 
@@ -244,8 +267,9 @@ def _read_inputs(run: Run, sources: list[str], retention_days: Any, force: bool)
 
 def _extract(run: Run, pipeline: Any, progress: Progress) -> tuple[Any, Any]:
     """Read every input into a private staging database; rejected records come back."""
-    staging_dir = private_dir(run.state / "staging")
-    run.staging_path = staging_dir / f"{run.descriptor.name}-{run.run_id}.db"
+    run.staging_path, run.staging_fd = claim_staging(
+        run.state, f"{run.descriptor.name.replace('/', '_')}-{run.run_id}"
+    )
     staging = database.open_database(run.staging_path)
     with progress.task("extract", total=None) as advance:
         rejects = pipeline.extract(run.inputs, staging, advance)
@@ -401,7 +425,11 @@ def _publish(run: Run, folder: Path) -> None:
     }
     write_catalog_files(run.descriptor, run.record, folder)
     site.write_json(folder / swap.RUN_FILE, public_record({**run.record, "finished": now()}))
-    swap.swap_in(run.build, run.out_dir, name)
+    if run.lock is not None and not run.lock.held():
+        raise EnvironmentFault(
+            f"{run.lock.path}: the run lock was taken over (no heartbeat?); nothing published"
+        )
+    swap.swap_in(run.build, run.out_dir, name, run.run_id)
     run.build = None
 
 
@@ -570,11 +598,32 @@ def _write_runs_table(db: Any, old_db: Path, record: dict[str, Any]) -> None:
     db.conn.commit()
 
 
+def _take_lock(run: Run, wait: bool) -> lock.RunLock:
+    """The dataset's run lock in the output folder; a broken stale lock is noted."""
+    taken = lock.RunLock(run.out_dir, run.descriptor.name, run.run_id)
+    try:
+        taken.acquire(wait=wait)
+    except lock.LockHeld as error:
+        raise EnvironmentFault(str(error)) from None
+    if taken.broken:
+        run.record["lock_broken"] = taken.broken
+    return taken
+
+
+def _sweep(run: Run) -> list[str]:
+    """What dead runs left: staging databases, build folders, unpublished publications."""
+    swept = sweep_staging(run.state)
+    swept += swap.sweep_builds(run.out_dir, lock.live_runs(run.out_dir))
+    swept += swap.sweep_unpublished(run.out_dir, run.descriptor.name)
+    return swept
+
+
 def _cleanup(run: Run) -> None:
     if run.build is not None:
         swap.discard_build(run.build)
-    if run.staging_path is not None:
-        run.staging_path.unlink(missing_ok=True)
+    if run.staging_path is not None and run.staging_fd is not None:
+        release_staging(run.staging_path, run.staging_fd)
+        run.staging_fd = None
 
 
 def _write_record(out_dir: Path, record: dict[str, Any]) -> None:

@@ -3,7 +3,9 @@
 The published folder is a Datasette *configuration directory*: ``datasette serve DIR``
 (or ``terbuka serve DIR``) finds every ``*.db``, ``metadata.json`` and ``settings.json``.
 Each dataset owns ``DIR/<dataset>.db`` and ``DIR/<dataset>/`` (data package, Datasette
-metadata fragment, run record); ``metadata.json`` is rebuilt from the fragments.
+metadata fragment, run record), both links into its live publication (``swap.py``);
+``metadata.json`` holds only the site's title and description, and the terbuka Datasette
+plugins read each database's metadata from its fragment.
 """
 
 from __future__ import annotations
@@ -141,13 +143,20 @@ def write_json(path: Path, data: Any) -> None:
 
 
 def write_site(out_dir: Path) -> None:
-    """Rebuild ``metadata.json`` from every published dataset, and ``settings.json``."""
-    databases = {}
-    for db_path in sorted(out_dir.glob("*.db")):
-        fragment = out_dir / db_path.stem / FRAGMENT
-        if fragment.exists():
-            databases[db_path.stem] = json.loads(fragment.read_text("utf-8"))
-    write_json(out_dir / "metadata.json", {**SITE, "databases": databases})
+    """Write the site-wide ``metadata.json`` and ``settings.json`` when missing.
+
+    Neither names a dataset, so a publication never rewrites them: each database's
+    metadata is its publication's own ``datasette.json``, which Datasette reads through
+    the live link (``datasette_plugins/live.py``). A ``metadata.json`` from before that
+    (one shared ``databases`` section) is replaced once.
+    """
+    metadata_path = out_dir / "metadata.json"
+    try:
+        current = json.loads(metadata_path.read_text("utf-8"))
+    except (OSError, ValueError):
+        current = None
+    if not isinstance(current, dict) or "databases" in current:
+        write_json(metadata_path, SITE)
     settings_path = out_dir / "settings.json"
     if not settings_path.exists():
         write_json(settings_path, SETTINGS)

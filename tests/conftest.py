@@ -102,11 +102,19 @@ def published_demo(tmp_path_factory, demo_sources):
 def tree_digest(folder: Path) -> dict[str, str]:
     """SHA-256 of every published file (hidden run records and history excluded)."""
     digests = {}
-    for path in sorted(folder.rglob("*")):
-        relative = path.relative_to(folder)
-        if path.is_file() and not relative.parts[0].startswith("."):
-            digests[str(relative)] = hashlib.sha256(path.read_bytes()).hexdigest()
-    return digests
+    # Through the links: DIR/<dataset>(.db) lead into the live publication.
+    for root, dirs, files in os.walk(folder, followlinks=True):
+        base = Path(root).relative_to(folder)
+        if base.parts and base.parts[0].startswith("."):
+            dirs[:] = []
+            continue
+        for name in files:
+            relative = base / name
+            if not relative.parts[0].startswith(".") and (folder / relative).is_file():
+                digests[str(relative)] = hashlib.sha256(
+                    (folder / relative).read_bytes()
+                ).hexdigest()
+    return dict(sorted(digests.items()))
 
 
 def free_port() -> int:

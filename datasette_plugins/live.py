@@ -1,0 +1,192 @@
+"""Serving follows the publication: a switch or a withdraw is seen at the next request.
+
+A published database is a link, ``DIR/<dataset>.db`` → ``.live/<dataset>/<dataset>.db``,
+and a publication or a withdraw changes only where ``.live/<dataset>`` points (see
+``publish/swap.py``). Datasette opens a database once per thread and keeps reading the
+file it opened, so on its own it would serve the replaced publication until restarted.
+Before each request this plugin resolves every served link (a few ``stat`` calls):
+
+- the link leads to another file → the database is replaced by a fresh ``Database``
+  whose connections open the new file; requests already running finish on the old one,
+  whose connections are closed a little later;
+- the link leads nowhere (withdrawn) → the database is removed at once;
+- a new ``DIR/*.db`` appeared (a first publication) → it is added.
+
+Each database's metadata is its own publication's ``datasette.json`` (``get_metadata``),
+read again when the link moves, so titles, licences and queries switch with the data.
+No file is ever written while served, so there is no "database is locked".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+from datasette import hookimpl
+from datasette.database import Database
+
+FRAGMENT = "datasette.json"
+GRACE_SECONDS = 30  # longer than sql_time_limit_ms: running queries finish on the old file
+
+
+class FollowedDatabase(Database):
+    """A Database whose per-thread connections belong to this object, not to its name.
+
+    Datasette 0.65 keeps read connections in a thread-local keyed by the database name,
+    so a replacement under the same name would reuse connections to the old file.
+    """
+
+    def __init__(self, ds: Any, path: str):
+        super().__init__(ds, path=path, is_mutable=True)
+        self._local = threading.local()
+
+    async def execute_fn(self, fn: Any) -> Any:  # noqa: D102
+        if self.ds.executor is None:
+            return await super().execute_fn(fn)
+
+        def in_thread() -> Any:
+            conn = getattr(self._local, "conn", None)
+            if conn is None:
+                conn = self.connect()
+                self.ds._prepare_connection(conn, self.name)
+                self._local.conn = conn
+            return fn(conn)
+
+        return await asyncio.get_running_loop().run_in_executor(self.ds.executor, in_thread)
+
+
+class Follower:
+    """What one Datasette serves, kept in step with the links on disk."""
+
+    def __init__(self, datasette: Any):
+        self.ds = datasette
+        self.targets: dict[str, str] = {}  # database name -> resolved file when (re)opened
+        self.fragments: dict[str, tuple[tuple, dict[str, Any]]] = {}
+        self.lock = threading.Lock()
+
+    def check(self) -> None:
+        """Bring the served databases and their metadata in line with the links."""
+        with self.lock:
+            for name, db in list(self.ds.databases.items()):
+                if db.is_memory or not db.path or not os.path.islink(db.path):
+                    if not db.is_memory and db.path:
+                        self._fragment(name, db.path)
+                    continue
+                real = os.path.realpath(db.path)
+                if not os.path.isfile(real):
+                    self._drop(name, db)
+                elif self.targets.get(name) != real or not isinstance(db, FollowedDatabase):
+                    self._open(name, db.path, real, db)
+                else:
+                    self._fragment(name, db.path)
+            self._discover()
+
+    def _discover(self) -> None:
+        folder = getattr(self.ds, "config_dir", None)
+        if not folder:
+            return
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            return
+        served = {db.path for db in self.ds.databases.values() if db.path}
+        for entry in entries:
+            name = entry.name[: -len(".db")]
+            if not entry.name.endswith(".db") or entry.path in served or name in self.ds.databases:
+                continue
+            real = os.path.realpath(entry.path)
+            if os.path.isfile(real):
+                self._open(name, entry.path, real, None)
+
+    def _open(self, name: str, path: str, real: str, old: Any) -> None:
+        fresh = FollowedDatabase(self.ds, path)
+        if old is not None:
+            self.ds.remove_database(name)
+            _close_later(old)
+        self.ds.add_database(fresh, name=name, route=getattr(old, "route", None) or name)
+        self.targets[name] = real
+        self.fragments.pop(name, None)
+        self._fragment(name, path)
+
+    def _drop(self, name: str, db: Any) -> None:
+        self.ds.remove_database(name)
+        _close_later(db)
+        self.targets.pop(name, None)
+        self.fragments.pop(name, None)
+
+    def _fragment(self, name: str, path: str) -> None:
+        fragment = Path(path).parent / name / FRAGMENT
+        try:
+            stat = fragment.stat()
+            key = (os.path.realpath(fragment), stat.st_mtime_ns, stat.st_size)
+        except OSError:
+            self.fragments.pop(name, None)
+            return
+        if name in self.fragments and self.fragments[name][0] == key:
+            return
+        try:
+            data = json.loads(fragment.read_text("utf-8"))
+        except (OSError, ValueError):
+            return
+        if isinstance(data, dict):
+            self.fragments[name] = (key, data)
+
+    def metadata(self) -> dict[str, Any]:
+        """``{"databases": {name: fragment}}`` for the databases served now."""
+        if not self.fragments and not self.targets:
+            self.check()
+        return {
+            "databases": {
+                name: data
+                for name, (_, data) in self.fragments.items()
+                if name in self.ds.databases
+            }
+        }
+
+
+def _close_later(db: Any) -> None:
+    """Close a replaced database's connections once the requests using them are done."""
+    try:
+        asyncio.get_running_loop().call_later(GRACE_SECONDS, db.close)
+    except RuntimeError:  # no loop (start-up): nothing is running on it yet
+        db.close()
+
+
+def follower(datasette: Any) -> Follower:
+    """The follower of this Datasette instance (one per instance)."""
+    found = getattr(datasette, "_terbuka_follower", None)
+    if found is None:
+        found = Follower(datasette)
+        datasette._terbuka_follower = found
+    return found
+
+
+@hookimpl
+def startup(datasette: Any) -> None:
+    """Drop databases whose link leads nowhere before Datasette checks its connections."""
+    follower(datasette).check()
+
+
+@hookimpl
+def get_metadata(datasette: Any, key: str, database: str, table: str) -> dict[str, Any]:
+    """Each database's metadata, from its live publication's ``datasette.json``."""
+    return follower(datasette).metadata()
+
+
+@hookimpl
+def asgi_wrapper(datasette: Any) -> Any:
+    """Check the links before every HTTP request."""
+
+    def wrap(app: Any) -> Any:
+        async def follow(scope: dict, receive: Any, send: Any) -> None:
+            if scope.get("type") == "http":
+                follower(datasette).check()
+            await app(scope, receive, send)
+
+        return follow
+
+    return wrap
