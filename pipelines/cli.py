@@ -782,9 +782,11 @@ def withdraw(
         "started": now(),
         "out": str(out_dir),
     }
+    if not out_dir.is_dir() and not ckan_url:
+        raise UsageError(f"{out_dir}: nothing published for {name!r}")
     held = lock.RunLock(out_dir, name, record["run_id"], "withdraw")
     try:
-        held.acquire()
+        held.acquire()  # a run must not switch the publication while it is withdrawn
     except lock.LockHeld as error:
         raise EnvironmentFault(str(error)) from None
     try:

@@ -232,12 +232,15 @@ def test_withdraw_rolls_back_then_takes_down(small_sources, tmp_path):
     kept = state / "withdrawn" / "procurement" / second["run_id"]
     assert (kept / "procurement.db").exists()
     assert stat.S_IMODE((kept / "procurement.db").stat().st_mode) == 0o600
-    assert "procurement" in json.loads((out / "metadata.json").read_text())["databases"]
+    fragment = json.loads((out / "procurement" / "datasette.json").read_text())
+    assert fragment["plugins"]["terbuka"]["run_id"] == first["run_id"]
 
     result = run_cli("withdraw", "procurement", "--out", str(out))
     assert result.returncode == 0, result.stderr
     assert not (out / "procurement.db").exists() and not (out / "procurement").exists()
-    assert json.loads((out / "metadata.json").read_text())["databases"] == {}
+    assert not (out / ".live" / "procurement").exists()
+    assert not (out / ".publications" / "procurement" / first["run_id"]).exists()
+    assert "databases" not in json.loads((out / "metadata.json").read_text())
     records = list((out / ".runs" / "procurement").glob("*.json"))
     assert {json.loads(p.read_text())["status"] for p in records} >= {"withdrawn", "rolled_back"}
 
