@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import sqlite3
 import threading
 from pathlib import Path
 from typing import Any
@@ -34,15 +35,31 @@ GRACE_SECONDS = 30  # longer than sql_time_limit_ms: running queries finish on t
 
 
 class FollowedDatabase(Database):
-    """A Database whose per-thread connections belong to this object, not to its name.
+    """One publication's database, served under the link's path and name.
 
-    Datasette 0.65 keeps read connections in a thread-local keyed by the database name,
-    so a replacement under the same name would reuse connections to the old file.
+    Its connections open the file the link led to when it was made (``real``), so every
+    connection of this object reads the same publication, whenever it is opened. They
+    belong to this object, not to its name: Datasette 0.65 keeps read connections in a
+    thread-local keyed by the database name, so a replacement under the same name would
+    otherwise reuse connections to the old file. A publication never changes once live,
+    so its size is read once (a withdraw mid-request cannot fail a ``stat``).
     """
 
-    def __init__(self, ds: Any, path: str):
+    def __init__(self, ds: Any, path: str, real: str):
         super().__init__(ds, path=path, is_mutable=True)
+        self.real = real
         self._local = threading.local()
+        stat = os.stat(real)
+        self.cached_size, self._mtime_ns = stat.st_size, stat.st_mtime_ns
+
+    def connect(self, write: bool = False) -> sqlite3.Connection:  # noqa: D102
+        conn = sqlite3.connect(f"file:{self.real}?mode=ro", uri=True, check_same_thread=False)
+        self._all_file_connections.append(conn)
+        return conn
+
+    @property
+    def mtime_ns(self) -> int:  # noqa: D102
+        return self._mtime_ns
 
     async def execute_fn(self, fn: Any) -> Any:  # noqa: D102
         if self.ds.executor is None:
@@ -72,13 +89,13 @@ class Follower:
         """Bring the served databases and their metadata in line with the links."""
         with self.lock:
             for name, db in list(self.ds.databases.items()):
-                if db.is_memory or not db.path or not os.path.islink(db.path):
-                    if not db.is_memory and db.path:
-                        self._fragment(name, db.path)
+                if db.is_memory or not db.path:
                     continue
                 real = os.path.realpath(db.path)
-                if not os.path.isfile(real):
+                if not os.path.isfile(real):  # withdrawn: the link (or the file) is gone
                     self._drop(name, db)
+                elif not os.path.islink(db.path):
+                    self._fragment(name, db.path)
                 elif self.targets.get(name) != real or not isinstance(db, FollowedDatabase):
                     self._open(name, db.path, real, db)
                 else:
@@ -103,7 +120,10 @@ class Follower:
                 self._open(name, entry.path, real, None)
 
     def _open(self, name: str, path: str, real: str, old: Any) -> None:
-        fresh = FollowedDatabase(self.ds, path)
+        try:
+            fresh = FollowedDatabase(self.ds, path, real)
+        except OSError:  # withdrawn while we looked
+            return
         if old is not None:
             self.ds.remove_database(name)
             _close_later(old)
