@@ -50,9 +50,9 @@ class FileFacts:
         self._cache: dict[tuple, tuple[str, int]] = {}
 
     def of_file(self, path: Path) -> tuple[str, int]:
-        """(sha256, bytes) of a file, cached by path, size and modification time."""
+        """(sha256, bytes) of a file, cached by path, size, modification time and inode."""
         stat = path.stat()
-        key = (str(path), stat.st_size, stat.st_mtime_ns)
+        key = (str(path), stat.st_size, stat.st_mtime_ns, stat.st_ino)  # ino: a new publication
         if key not in self._cache:
             digest = hashlib.sha256()
             with open(path, "rb") as handle:

@@ -163,7 +163,7 @@ def test_dry_run_publishes_nothing(demo_sources, tmp_path):
     assert record["dry_run"] is True and record["status"] == "published"
     assert record["tables"]["releases"]["rows"] > 0 and record["privacy"]
     assert not (out / "procurement.db").exists()
-    assert not [p for p in out.iterdir() if not p.name.startswith(".runs")]
+    assert not [p for p in out.iterdir() if not p.name.startswith((".runs", ".locks"))]
 
 
 class StopAt:
