@@ -25,7 +25,16 @@ from typing import Any
 
 from terbuka.metadata import Descriptor, DescriptorError
 from terbuka.privacy import PrivacyError, Redactor, disclosure, load_policy, report, retention
-from terbuka.publish import changes, database, datapackage, lock, quality_report, site, swap
+from terbuka.publish import (
+    changes,
+    database,
+    datapackage,
+    lock,
+    quality_report,
+    site,
+    swap,
+    withdraw,
+)
 
 from . import descriptors, plugins, work
 from .batch import Batch
@@ -42,7 +51,14 @@ from .errors import (
 from .progress import Progress
 from .quality import Gate, load_plan, validators_for
 from .readers import Input, hash_file, iter_paths, public_source
-from .state import claim_staging, hash_key, release_staging, state_dir, sweep_staging
+from .state import (
+    claim_staging,
+    hash_key,
+    private_dir,
+    release_staging,
+    state_dir,
+    sweep_staging,
+)
 
 VERSIONED_PACKAGES = (
     "terbuka", "datasette", "sqlite-utils", "frictionless", "presidio-analyzer",
@@ -614,8 +630,11 @@ def _sweep(run: Run) -> list[str]:
     """What dead runs left: staging databases, build folders, unpublished publications."""
     swept = sweep_staging(run.state)
     swept += swap.sweep_builds(run.out_dir, lock.live_runs(run.out_dir))
-    swept += swap.sweep_unpublished(run.out_dir, run.descriptor.name)
-    return swept
+    moved = withdraw.finish_withdrawals(  # before the sweep: a withdrawn folder is kept
+        run.out_dir, run.descriptor.name, private_dir(run.state / "withdrawn")
+    )
+    swept += [f"withdrawn {run_id} (moved to the private state)" for run_id in moved]
+    return swept + swap.sweep_unpublished(run.out_dir, run.descriptor.name)
 
 
 def _cleanup(run: Run) -> None:

@@ -136,9 +136,22 @@ def publications(out_dir: Path, dataset: str) -> list[str]:
 
 
 def history(out_dir: Path, dataset: str) -> list[str]:
-    """Run ids of the kept publications older than the live one, oldest first."""
+    """Run ids of the kept publications older than the live one, oldest first.
+
+    A publication marked as being withdrawn is never one of them: a rollback cannot
+    bring it back, even when the withdraw that marked it was killed half-way.
+    """
     live = published_run_id(out_dir, dataset)
-    return [r for r in publications(out_dir, dataset) if live is None or r < live]
+    return [
+        r
+        for r in publications(out_dir, dataset)
+        if (live is None or r < live) and not withdrawn_marker(out_dir, dataset, r).exists()
+    ]
+
+
+def withdrawn_marker(out_dir: Path, dataset: str, run_id: str) -> Path:
+    """``.publications/<dataset>/.withdrawn-<run_id>``: written before a withdraw switches."""
+    return publications_dir(out_dir, dataset) / f".withdrawn-{run_id}"
 
 
 def swap_in(build: Path, out_dir: Path, dataset: str, run_id: str | None = None) -> Path:

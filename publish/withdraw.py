@@ -27,6 +27,38 @@ def _private(path: Path) -> Path:
     return path
 
 
+def _keep_privately(folder: Path, private: Path) -> Path:
+    """Move a publication folder into the private folder, owner-only."""
+    target = _private(private) / folder.name
+    if target.exists():
+        shutil.rmtree(target)
+    shutil.move(str(folder), str(target))
+    os.chmod(target, 0o700)
+    for path in target.rglob("*"):
+        os.chmod(path, 0o700 if path.is_dir() else 0o600)
+    return target
+
+
+def finish_withdrawals(out_dir: Path, dataset: str, private: Path) -> list[str]:
+    """Move publications marked as withdrawn (and no longer live) to ``private``.
+
+    A withdraw killed after its switch leaves its folder in ``.publications/``, marked;
+    the next withdraw or run finishes the move. Returns the run ids moved.
+    """
+    live = swap.published_run_id(out_dir, dataset)
+    root = swap.publications_dir(out_dir, dataset)
+    moved = []
+    for marker in sorted(root.glob(".withdrawn-*")) if root.is_dir() else []:
+        run_id = marker.name.removeprefix(".withdrawn-")
+        if run_id == live:
+            continue  # the withdraw died before its switch: still live, still marked
+        if (root / run_id).is_dir():
+            _keep_privately(root / run_id, private / dataset)
+            moved.append(run_id)
+        marker.unlink(missing_ok=True)
+    return moved
+
+
 def withdraw(out_dir: Path, dataset: str, private: Path, rollback: bool = False) -> dict:
     """Take the live publication of ``dataset`` down (and maybe restore the previous one).
 
@@ -41,6 +73,10 @@ def withdraw(out_dir: Path, dataset: str, private: Path, rollback: bool = False)
     previous = swap.history(out_dir, dataset)
     if rollback and not previous:
         raise WithdrawError(f"{out_dir}: no previous publication of {dataset!r} to roll back to")
+    finish_withdrawals(out_dir, dataset, private)  # one a killed withdraw left half-done
+    marker = swap.withdrawn_marker(out_dir, dataset, live.name)
+    marker.touch()
+    swap.fsync_dir(marker.parent)
     if rollback:
         swap.switch(out_dir, dataset, swap.publications_dir(out_dir, dataset) / previous[-1])
         swap.kill_point("withdraw:switched")
@@ -52,13 +88,8 @@ def withdraw(out_dir: Path, dataset: str, private: Path, rollback: bool = False)
             (out_dir / name).unlink(missing_ok=True)
         swap.fsync_dir(out_dir)
         swap.kill_point("withdraw:unlinked")
-    target = _private(private / dataset) / live.name
-    if target.exists():
-        shutil.rmtree(target)
-    shutil.move(str(live), str(target))
-    os.chmod(target, 0o700)
-    for path in target.rglob("*"):
-        os.chmod(path, 0o700 if path.is_dir() else 0o600)
+    target = _keep_privately(live, private / dataset)
+    marker.unlink()
     return {
         "dataset": dataset,
         "withdrawn_run_id": live.name,
