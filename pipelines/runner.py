@@ -245,6 +245,7 @@ def _execute(run: Run, sources: list[str], progress: Progress, force: bool) -> N
         return
     _publish(run, folder)
     _stage(run, "record", progress)
+    _notify(run)
 
 
 def _pipeline(descriptor: Descriptor) -> Any:
@@ -447,6 +448,18 @@ def _publish(run: Run, folder: Path) -> None:
         )
     swap.swap_in(run.build, run.out_dir, name, run.run_id)
     run.build = None
+
+
+def _notify(run: Run) -> None:
+    """Webhooks of the descriptor and the environment: the publication is live, say so."""
+    from . import webhooks
+
+    urls = webhooks.webhook_urls(run.descriptor.get("webhooks"))
+    if urls:
+        from terbuka.catalogs.mapping import site_url
+
+        body = webhooks.payload({**public_record(run.record), "finished": now()}, site_url())
+        run.record["webhooks"] = webhooks.deliver(urls, body)
 
 
 def _stage(run: Run, name: str, progress: Progress) -> None:

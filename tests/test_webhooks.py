@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 
@@ -96,3 +97,33 @@ def test_urls_come_from_the_descriptor_and_the_environment(monkeypatch):
     assert webhooks.webhook_urls(["https://b.example/h", "https://c.example/h"]) == [
         "https://b.example/h", "https://c.example/h", "https://a.example/h",
     ]  # fmt: skip
+
+
+def test_a_run_tells_its_webhooks_once_published(receiver, tmp_path, monkeypatch):
+    import shutil
+
+    import yaml
+
+    from terbuka.pipelines.demo import generate_procurement
+    from terbuka.pipelines.runner import run_dataset
+
+    hook = receiver(failures=1)
+    folder = tmp_path / "procurement"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "metadata" / "procurement", folder)
+    data = yaml.safe_load((folder / "dataset.yml").read_text("utf-8"))
+    data["webhooks"] = [hook.url]
+    (folder / "dataset.yml").write_text(yaml.safe_dump(data, allow_unicode=True))
+    monkeypatch.setenv(webhooks.SECRET_ENV, "run-secret")
+    monkeypatch.setenv("TERBUKA_HTTP_BACKOFF", "0.01")
+    paths, _ = generate_procurement(tmp_path / "sources", seed=3, processes=12)
+    record = run_dataset(folder, [str(p) for p in paths], tmp_path / "site", show_progress=False)
+    assert record["status"] == "published", record.get("error")
+    [result] = record["webhooks"]
+    assert result["ok"] and result["attempts"] == 2 and "s3cret-query" not in result["url"]
+    body = hook.calls[-1]["body"]
+    assert hook.calls[-1]["headers"]["X-Terbuka-Signature"] == webhooks.signature(
+        body, "run-secret"
+    )
+    sent = json.loads(body)
+    assert sent["run_id"] == record["run_id"] and sent["changes"]["tenders"]["added"] > 0
+    assert "run-secret" not in json.dumps(record)
