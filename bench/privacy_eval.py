@@ -14,8 +14,14 @@
 2. ``../shared/data/pii/synth_dataset_v2.json`` (English, labelled spans): recall,
    precision and F2 per entity type at span level. Then ``--rows`` sentences that name a
    person without an honorific ("Laporan dari …", "… melaporkan"): names left readable.
-3. Throughput on ``--speed-rows`` rows with two free-text columns, against a plain
+3. Real Indonesian sentences: the validation splits of the NER corpora in
+   ``../shared/data/pii/ner`` (never their held-out test splits), through the same scanner:
+   person names fully replaced, and organisation and place names left untouched, per
+   corpus (idner and NERGrit are normally capitalised, NER-P is lower-cased).
+4. Throughput on ``--speed-rows`` rows with two free-text columns, against a plain
    compiled-regex pass over the same texts in the same run.
+
+``--no-model`` switches the shipped NER model off (``ner_model: null``), to compare.
 
 Goals (issue 3): leak ≤ 0.5 % for NIK, NPWP, phone, e-mail and bank account values,
 ≤ 3 % for names and street addresses, ≥ 98 % of controls unchanged, throughput ≥ 0.25×
@@ -39,6 +45,7 @@ os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
 
 ROOT = Path(__file__).resolve().parents[1]
 SYNTH = ROOT.parent / "shared" / "data" / "pii" / "synth_dataset_v2.json"
+NER_CORPORA = ROOT.parent / "shared" / "data" / "pii" / "ner"
 PROVINCES = [11, 12, 13, 14, 15, 16, 17, 18, 19, 21, 31, 32, 33, 34, 35, 36, 51, 52, 53,
              61, 62, 63, 64, 65, 71, 72, 73, 74, 75, 76, 81, 82, 91, 92, 94]  # fmt: skip
 BANKS = ["BCA", "BRI", "BNI", "Mandiri", "BTN", "BSI", "Bank Jatim", "CIMB Niaga"]
@@ -407,6 +414,45 @@ def names_without_honorifics(rows: int, seed: int) -> dict:
     return {"rows": rows, "leaked": sum(leaked.values()), "by_template": dict(leaked)}
 
 
+def real_sentences() -> dict | None:
+    """Person recall and organisation/place names kept on the NER validation splits.
+
+    A person counts as found when every character of the name is inside a PERSON
+    finding; an organisation or place counts as kept when no finding touches it.
+    """
+    if not NER_CORPORA.exists():
+        return None
+    from terbuka.privacy import TextScanner
+    from terbuka.privacy.models.train_ner import load, spans
+
+    scanner = TextScanner()
+    out = {}
+    for name, sentences in load(NER_CORPORA, "dev").items():
+        texts, golds = zip(*(spans(w, t) for w, t in sentences), strict=True)
+        start = time.perf_counter()
+        findings = scanner.findings_many(list(texts))
+        seconds = time.perf_counter() - start
+        people = found = others = kept = 0
+        for text, gold, items in zip(texts, golds, findings, strict=True):
+            hidden = {c for f in items if f.entity_type == "PERSON" for c in range(f.start, f.end)}
+            for s, e, label in gold:
+                if label == "PERSON":
+                    people += 1
+                    found += {c for c in range(s, e) if not text[c].isspace()} <= hidden
+                else:
+                    others += 1
+                    kept += not any(f.start < e and s < f.end for f in items)
+        out[name] = {
+            "sentences": len(texts),
+            "people": people,
+            "person_recall": found / people if people else 0.0,
+            "org_loc": others,
+            "org_loc_kept": kept / others if others else 0.0,
+            "sentences_per_s": len(texts) / seconds if seconds else 0.0,
+        }
+    return out
+
+
 PLAIN = re.compile(r"\d[\d\s().+-]{6,}\d|[\w.+-]+@[\w-]+\.[\w.]+")
 
 
@@ -467,7 +513,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--json", action="store_true", help="print one JSON document")
+    parser.add_argument("--no-model", action="store_true", help="switch the NER model off")
     args = parser.parse_args()
+    if args.no_model:
+        from terbuka.privacy.analyzer import config
+
+        config()["ner_model"] = None  # before any analyzer is built
 
     report: dict = {}
     data = build(args.rows, args.seed)
@@ -478,6 +529,7 @@ def main() -> None:
         report[label] = evaluate_table(data, headers, args.workers)
     report["english (synth_dataset_v2)"] = evaluate_english()
     report["names without honorifics"] = names_without_honorifics(args.rows, args.seed)
+    report["real sentences"] = real_sentences()
     if args.speed_rows:
         report["throughput"] = throughput(args.speed_rows, args.seed, args.workers)
     if args.json:
@@ -523,6 +575,19 @@ def main() -> None:
     )
     for template, n in sorted(plain["by_template"].items(), key=lambda kv: -kv[1]):
         print(f"  {n:>5}  {template}")
+    real = report["real sentences"]
+    if real:
+        model = "off" if args.no_model else "on"
+        print(f"\n== Real sentences: NER validation splits (model {model})")
+        print(
+            f"{'corpus':<9}{'sent.':>7}{'people':>8}{'recall':>8}{'org/loc':>9}{'kept':>8}{'sent/s':>8}"
+        )
+        for corpus, r in real.items():
+            print(
+                f"{corpus:<9}{r['sentences']:>7}{r['people']:>8}{r['person_recall']:>8.3f}"
+                f"{r['org_loc']:>9}{r['org_loc_kept']:>8.3f}{r['sentences_per_s']:>8.0f}"
+            )
+        print("goal on capitalised text (idner, nergrit): recall ≥ 0.85 with ≥ 0.95 kept")
     speed = report.get("throughput")
     if speed:
         print(

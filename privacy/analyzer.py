@@ -74,7 +74,7 @@ def build_analyzer(extra_recognizers: tuple = ()) -> Any:
         from presidio_analyzer.context_aware_enhancers import ContextAwareEnhancer
         from presidio_analyzer.nlp_engine import NlpEngineProvider
 
-        from .recognizers import RECOGNIZERS
+        from .recognizers import RECOGNIZERS, IndonesianNerRecognizer
 
         class PassThroughEnhancer(ContextAwareEnhancer):
             """Context is handled inside terbuka's recognizers (there are no lemmas)."""
@@ -93,8 +93,11 @@ def build_analyzer(extra_recognizers: tuple = ()) -> Any:
             }
         ).create_engine()
         registry = RecognizerRegistry(supported_languages=list(LANGUAGES))
+        recognizers = [*RECOGNIZERS, *extra_recognizers]
+        if not settings.get("ner_model"):  # the shipped NER model switched off
+            recognizers.remove(IndonesianNerRecognizer)
         for language in LANGUAGES:
-            for recognizer_class in (*RECOGNIZERS, *extra_recognizers):
+            for recognizer_class in recognizers:
                 registry.add_recognizer(recognizer_class(supported_language=language))
         fail_on_regex_timeouts()
         return AnalyzerEngine(

@@ -10,6 +10,11 @@ Presidio is then asked only for those entities, so only their recognizers run.
 Recognizers see text normalised by ``normalise.py`` (zero-width characters removed,
 full-width digits and odd spaces folded); their spans are mapped back, so the original
 text is what the anonymizer edits.
+
+With the shipped NER model on (``ner_model`` in ``presidio.yml``), a capitalised word that
+is not a common, organisation or place word also lets a text be asked for PERSON; the
+model reads all texts of one Presidio call in one ``nlp.pipe``, and the organisation and
+place names it finds withdraw overlapping gazetteer/cue PERSON findings (``keep_named``).
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from .analyzer import PrivacyError, build_anonymizer, config, shared_analyzer
 from .normalise import Normalised, normalise
 from .recognizers.bank import BANKS, CUES
 from .recognizers.base import GAP
+from .recognizers.ner import KEPT, keep_named, worth_modelling
 from .recognizers.person import (
     _RUN,
     _WORD,
@@ -70,8 +76,12 @@ TRIGGERED = frozenset(
 )
 
 
-def candidates(text: str) -> list[str]:
-    """The entities ``text`` could hold, by cheap tests; empty: nothing to look for."""
+def candidates(text: str, model: bool = False) -> list[str]:
+    """The entities ``text`` could hold, by cheap tests; empty: nothing to look for.
+
+    ``model``: the NER model is on, so a capitalised possible name is reason enough to
+    look for PERSON.
+    """
     found = []
     longest = 0
     for run in _DIGIT_RUN.findall(text):
@@ -90,7 +100,7 @@ def candidates(text: str) -> list[str]:
             found.append("IP_ADDRESS")
         if _STREET_CUE.search(text):
             found.append("ADDRESS")
-    if _PERSON_CUE.search(text) or _gazetteer_run(text):
+    if _PERSON_CUE.search(text) or _gazetteer_run(text) or (model and worth_modelling(text)):
         found.append("PERSON")
     return found
 
@@ -131,8 +141,12 @@ class TextScanner:
         configured = list(config()["entities"])
         # Entities of plugin recognizers (``register_recognizers``) are looked for too.
         supported = self.analyzer.get_supported_entities(language=language)
+        # The model's organisation and place spans are asked for with PERSON, never replaced.
+        self.model = all(e in supported for e in KEPT)
         self.entities = [
-            e for e in [*configured, *sorted(set(supported) - set(configured))] if e not in keep
+            e
+            for e in [*configured, *sorted(set(supported) - set(configured))]
+            if e not in keep and e not in KEPT
         ]
         self._wanted = set(self.entities)
         self._always = [e for e in self.entities if e not in TRIGGERED]
@@ -147,7 +161,7 @@ class TextScanner:
 
     def wanted(self, value: str) -> list[str]:
         """The entities worth asking Presidio for in ``value`` (empty: none)."""
-        return [e for e in candidates(value) if e in self._wanted] + self._always
+        return [e for e in candidates(value, self.model) if e in self._wanted] + self._always
 
     def scan(self, value: str) -> tuple[str, tuple[str, ...]]:
         """The redacted text and the entity types found (one per replaced span)."""
@@ -209,11 +223,7 @@ class TextScanner:
             position += len(text) + len(SEPARATOR)
             norm_position += len(form.text) + len(SEPARATOR)
         try:
-            findings = self.analyzer.analyze(
-                text=SEPARATOR.join(f.text for f in forms),
-                language=self.language,
-                entities=self.entities,
-            )
+            findings = self._find(SEPARATOR.join(f.text for f in forms), self.entities)
             if not findings:
                 return [(text, ()) for text in texts]
             segment = [bisect_right(norm_starts, f.start) - 1 for f in findings]
@@ -275,7 +285,7 @@ class TextScanner:
                 starts.append(position)
                 position += len(form.text) + len(SEPARATOR)
             try:
-                found = self.analyzer.analyze(text=joined, language=self.language, entities=wanted)
+                found = self._find(joined, wanted)
             except PrivacyError:
                 raise
             except Exception as error:
@@ -298,10 +308,7 @@ class TextScanner:
         if not wanted:
             return []
         try:
-            return _mapped(
-                form,
-                self.analyzer.analyze(text=form.text, language=self.language, entities=wanted),
-            )
+            return _mapped(form, self._find(form.text, wanted))
         except PrivacyError:
             raise
         except Exception as error:
@@ -309,13 +316,19 @@ class TextScanner:
                 f"personal-data scan failed: {type(error).__name__}: {error}"
             ) from error
 
+    def _find(self, text: str, entities: list[str]) -> list[Any]:
+        """Presidio's findings; with PERSON asked, kept organisation/place spans applied."""
+        if self.model and "PERSON" in entities:
+            asked = [*entities, *KEPT]
+            return keep_named(
+                self.analyzer.analyze(text=text, language=self.language, entities=asked)
+            )
+        return self.analyzer.analyze(text=text, language=self.language, entities=entities)
+
     def _analyze(self, value: str, wanted: list[str]) -> tuple[str, tuple[str, ...]]:
         form = normalise(value)
         try:
-            findings = _mapped(
-                form,
-                self.analyzer.analyze(text=form.text, language=self.language, entities=wanted),
-            )
+            findings = _mapped(form, self._find(form.text, wanted))
             if not findings:
                 return value, ()
             redacted = self.anonymizer.anonymize(text=value, analyzer_results=findings)

@@ -15,6 +15,7 @@ from .english import (
     IbanCodeRecognizer,
     IpAddressRecognizer,
 )
+from .ner import IndonesianNerRecognizer
 from .nik import KkRecognizer, NikRecognizer
 from .nip import NipRecognizer
 from .npwp import NpwpRecognizer
@@ -32,6 +33,7 @@ RECOGNIZERS = [
     HonorificNameRecognizer,
     GazetteerNameRecognizer,
     CuedNameRecognizer,
+    IndonesianNerRecognizer,
     EmailAddressRecognizer,
     IbanCodeRecognizer,
     CreditCardNumberRecognizer,
@@ -49,6 +51,7 @@ __all__ = [
     "GazetteerNameRecognizer",
     "HonorificNameRecognizer",
     "IbanCodeRecognizer",
+    "IndonesianNerRecognizer",
     "IndonesianPhoneRecognizer",
     "IpAddressRecognizer",
     "KkRecognizer",

@@ -1,0 +1,242 @@
+"""Train terbuka's Indonesian NER model (PERSON / ORGANIZATION / LOCATION) and score it.
+
+Run from a checkout, with the shared corpora next to it::
+
+    nice python -m terbuka.privacy.models.train_ner --corpora ../shared/data/pii/ner
+
+The three open corpora (see their README) use three tag sets; they are mapped to one.
+Only train splits are trained on; dev/valid splits choose the best checkpoint and give
+the scores in the model card. Test splits are held out and never read here.
+
+Capitalisation is the strongest name cue in news text and missing from the lower-cased
+NER-P corpus and from much user-typed text, so every capitalised training sentence is
+also given lower-cased (and every third one upper-cased, as supplier names often are):
+the model then learns from context and word shape together. Everything is
+deterministic (spaCy's seed 0, no random sampling), so re-running reproduces the scores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).parent
+MODEL = HERE / "id_ner"
+CONFIG = HERE / "ner.cfg"
+LABELS = ("PERSON", "ORGANIZATION", "LOCATION")
+
+# corpus folder -> (train file, validation file, tag map); tags not mapped become O.
+CORPORA = {
+    "idner": (
+        "idner-news-2k",
+        "train.txt",
+        "dev.txt",
+        {"PER": "PERSON", "ORG": "ORGANIZATION", "LOC": "LOCATION"},
+    ),
+    "nergrit": (
+        "indonlu-nergrit",
+        "train_preprocess.txt",
+        "valid_preprocess.txt",
+        {"PERSON": "PERSON", "ORGANISATION": "ORGANIZATION", "PLACE": "LOCATION"},
+    ),
+    "nerp": (
+        "indonlu-nerp",
+        "train_preprocess.txt",
+        "valid_preprocess.txt",
+        {"PPL": "PERSON", "IND": "ORGANIZATION", "PLC": "LOCATION"},
+    ),
+}
+LOWER_CASED = {"nerp"}
+
+Sentence = tuple[list[str], list[str]]
+
+
+def read_conll(path: Path, tag_map: dict[str, str]) -> list[Sentence]:
+    """Sentences of a token-per-line BIO file; the tag is the last column (CRLF allowed)."""
+    sentences: list[Sentence] = []
+    words: list[str] = []
+    tags: list[str] = []
+    with path.open(encoding="utf-8", newline=None) as lines:
+        for line in [*lines, ""]:
+            line = line.strip()
+            if not line:
+                if words:
+                    sentences.append((words, _repair(tags)))
+                words, tags = [], []
+                continue
+            parts = line.split()
+            word, tag = parts[0], parts[-1]
+            prefix, _, kind = tag.partition("-")
+            mapped = tag_map.get(kind)
+            words.append(word)
+            tags.append(f"{prefix}-{mapped}" if mapped and prefix in "BI" else "O")
+    return sentences
+
+
+def _repair(tags: list[str]) -> list[str]:
+    """An I- tag after O or another type starts a new span (spaCy refuses broken IOB)."""
+    fixed, previous = [], "O"
+    for tag in tags:
+        if tag.startswith("I-") and previous[2:] != tag[2:]:
+            tag = "B-" + tag[2:]
+        fixed.append(tag)
+        previous = tag
+    return fixed
+
+
+def load(corpora: Path, split: str) -> dict[str, list[Sentence]]:
+    """``{"idner": [...], ...}`` for ``split`` ("train" or "dev")."""
+    out = {}
+    for name, (folder, train, dev, tag_map) in CORPORA.items():
+        out[name] = read_conll(corpora / folder / (train if split == "train" else dev), tag_map)
+    return out
+
+
+def augmented(name: str, sentences: list[Sentence]) -> list[Sentence]:
+    """The sentences, plus lower-cased (all) and upper-cased (every third) copies."""
+    if name in LOWER_CASED:
+        return list(sentences)
+    out = list(sentences)
+    out += [([w.lower() for w in words], tags) for words, tags in sentences]
+    out += [([w.upper() for w in words], tags) for words, tags in sentences[::3]]
+    return out
+
+
+def doc_bin(nlp, sentences: list[Sentence]):
+    """A ``DocBin`` of gold-tokenised docs with entity spans."""
+    from spacy.tokens import Doc, DocBin
+
+    out = DocBin(store_user_data=False)
+    for words, tags in sentences:
+        out.add(Doc(nlp.vocab, words=words, ents=tags))
+    return out
+
+
+def spans(words: list[str], tags: list[str]) -> tuple[str, list[tuple[int, int, str]]]:
+    """The sentence as plain text (words joined by spaces) and its gold character spans."""
+    text, found, offsets = "", [], []
+    for word in words:
+        if text:
+            text += " "
+        offsets.append((len(text), len(text) + len(word)))
+        text += word
+    current = None
+    for (start, end), tag in zip(offsets, tags, strict=True):
+        if tag.startswith("B-") or tag == "O" or (current and current[2] != tag[2:]):
+            if current:
+                found.append(tuple(current))
+            current = [start, end, tag[2:]] if tag != "O" else None
+        else:
+            current[1] = end
+    if current:
+        found.append(tuple(current))
+    return text, found
+
+
+def evaluate(nlp, sentences: list[Sentence]) -> dict[str, float]:
+    """Scores of ``nlp`` on plain-text sentences (its own tokenizer, as in use).
+
+    ``<LABEL>_p/_r``: exact-span precision and recall per label. ``person_covered``: the
+    share of gold person names whose every character a predicted PERSON covers (what a
+    redaction needs). ``orgloc_kept``: the share of gold organisation and place names that
+    no predicted PERSON touches (what transparency needs).
+    """
+    texts, golds = zip(*(spans(w, t) for w, t in sentences), strict=True)
+    started = time.perf_counter()
+    predicted = [
+        [(e.start_char, e.end_char, e.label_) for e in doc.ents] for doc in nlp.pipe(texts)
+    ]
+    seconds = time.perf_counter() - started
+    scores: dict[str, float] = {}
+    for label in LABELS:
+        gold_set = {(i, s, e) for i, g in enumerate(golds) for s, e, lab in g if lab == label}
+        pred_set = {(i, s, e) for i, p in enumerate(predicted) for s, e, lab in p if lab == label}
+        hit = len(gold_set & pred_set)
+        scores[f"{label}_p"] = hit / len(pred_set) if pred_set else 0.0
+        scores[f"{label}_r"] = hit / len(gold_set) if gold_set else 0.0
+    covered = total = kept = others = 0
+    for text, gold, pred in zip(texts, golds, predicted, strict=True):
+        persons = [(s, e) for s, e, lab in pred if lab == "PERSON"]
+        for start, end, label in gold:
+            if label == "PERSON":
+                total += 1
+                chars = {c for c in range(start, end) if not text[c].isspace()}
+                hidden = {c for s, e in persons for c in range(s, e)}
+                covered += chars <= hidden
+            else:
+                others += 1
+                kept += not any(s < end and start < e for s, e in persons)
+    scores["person_covered"] = covered / total if total else 0.0
+    scores["orgloc_kept"] = kept / others if others else 0.0
+    scores["sentences_per_s"] = len(texts) / seconds if seconds else 0.0
+    scores["sentences"] = len(texts)
+    return {k: round(v, 3) for k, v in scores.items()}
+
+
+def train(corpora: Path, output: Path) -> None:
+    """Convert the corpora, run ``spacy train`` with ``ner.cfg``, copy the best model."""
+    import spacy
+    from spacy.cli.train import train as spacy_train
+
+    nlp = spacy.blank("id")
+    train_sets, dev_sets = load(corpora, "train"), load(corpora, "dev")
+    train_sentences = [s for name, sents in train_sets.items() for s in augmented(name, sents)]
+    dev_sentences = [s for sents in dev_sets.values() for s in sents]
+    with tempfile.TemporaryDirectory(prefix="terbuka-ner-") as work:
+        work_path = Path(work)
+        doc_bin(nlp, train_sentences).to_disk(work_path / "train.spacy")
+        doc_bin(nlp, dev_sentences).to_disk(work_path / "dev.spacy")
+        print(
+            f"training on {len(train_sentences)} sentences, validating on {len(dev_sentences)}",
+            file=sys.stderr,
+        )
+        spacy_train(
+            CONFIG,
+            work_path / "out",
+            overrides={
+                "paths.train": str(work_path / "train.spacy"),
+                "paths.dev": str(work_path / "dev.spacy"),
+            },
+        )
+        if output.exists():
+            shutil.rmtree(output)
+        shutil.copytree(work_path / "out" / "model-best", output)
+    meta_path = output / "meta.json"
+    meta = json.loads(meta_path.read_text("utf-8"))
+    meta.update(
+        name="terbuka_id_ner",
+        version="1.0.0",
+        description="Indonesian PERSON/ORGANIZATION/LOCATION NER for terbuka's privacy stage",
+        license="MIT (idner-news-2k) + Apache-2.0 (IndoNLU NERGrit, NER-P)",
+        sources=[
+            {"name": "idner-news-2k", "url": "https://github.com/khairunnisaor/idner-news-2k"},
+            {"name": "IndoNLU NERGrit, NER-P", "url": "https://github.com/IndoNLP/indonlu"},
+        ],
+    )
+    meta_path.write_text(json.dumps(meta, indent=2) + "\n", "utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Train (unless ``--score-only``), then print validation scores per corpus as JSON."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpora", type=Path, default=Path("../shared/data/pii/ner"))
+    parser.add_argument("--output", type=Path, default=MODEL)
+    parser.add_argument("--score-only", action="store_true", help="score the shipped model")
+    args = parser.parse_args(argv)
+    if not args.score_only:
+        train(args.corpora, args.output)
+    import spacy
+
+    nlp = spacy.load(args.output)
+    scores = {name: evaluate(nlp, sents) for name, sents in load(args.corpora, "dev").items()}
+    print(json.dumps(scores, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,212 @@
+"""Names without honorifics, found by terbuka's own Indonesian NER model.
+
+The gazetteer and cue recognizers (``person.py``) only see names that a cue or a known
+name announces. The shipped spaCy model (``privacy/models/id_ner``) reads the sentence
+and finds PERSON, ORGANIZATION and LOCATION spans. PERSON spans are personal data; the
+other two are reported as *kept* spans (``KEPT``): ``keep_named`` uses them to withdraw
+weaker PERSON findings that overlap a supplier, school or place name (``BANGUN PUTRA
+PRATAMA``, ``SMPS MATHLAUL ANWAR``, ``Jackson Heights``), and then drops them, so they
+are never replaced. Only PERSON findings are ever withdrawn: identifiers found by
+structure (NIK, phone, …) stay, whatever the model thinks of the words around them.
+
+The model is slow next to a regex, so it sees only texts a cheap test lets through
+(``worth_modelling``: a capitalised word that is not a common, organisation or place
+word), and the texts of one Presidio call go through ``nlp.pipe`` together.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from presidio_analyzer import EntityRecognizer, RecognizerResult
+
+from .base import GAP, result
+from .person import (
+    _CUE_BEFORE,
+    HONORIFICS,
+    INSTITUTIONS,
+    NOT_NAMES,
+    ORGANISATION_OR_PLACE,
+    TITLES,
+    common_words,
+    given_names,
+)
+
+# Entities the model reports only so that they can be kept (never replaced).
+KEPT = ("ORGANIZATION", "LOCATION")
+# PERSON findings that a kept span never withdraws: a name after an honorific or a role
+# word ("Bapak Budi", "a.n. Siti") is a person even inside what looks like a place.
+STRONG = frozenset({"HonorificNameRecognizer"})
+BATCH_SIZE = 64
+
+_CAPITALISED = re.compile(r"[A-Z][A-Za-z'’-]*")
+_SEPARATED = re.compile(r"[^\sA-Za-z'’-]")
+_IN_CODE = re.compile(r"[/0-9_]")
+_SENTENCE_END = re.compile(r"(?<=[a-z]{3})[.!?]+\s+|\n+")
+# Words the model sometimes pulls into a name at its edges (sentence starts, reporting
+# words); the gazetteer's common words count too.
+EDGE_WORDS = frozenset(
+    "menurut kemarin kata ujar sementara namun tetapi tapi sedangkan bahkan selain adapun "
+    "lalu kemudian saat ketika sejak hingga yakni yaitu tersebut sebelumnya selanjutnya "
+    "hari ini tadi pagi siang sore malam juga pun said says according".split()
+)
+# A word of a span without the punctuation around it ("Santoso," -> "Santoso").
+_TOKEN = re.compile(r"[^\s,;:()\"“”]+(?<![.,;:'’-])|[A-Z]\.")
+_TITLE_WORD = re.compile(
+    rf"(?:{TITLES}|{HONORIFICS}|S\.[A-Za-z]{{1,4}}|M\.[A-Za-z]{{1,4}})\.?", re.IGNORECASE
+)
+
+
+def worth_modelling(text: str) -> bool:
+    """Whether a text could name a person the model would find: the cheap pre-filter.
+
+    A capitalised word that is not a common word, and that no organisation or place word
+    earlier in the same run of capitalised words owns (``Kecamatan Klojen``, ``CV Budi
+    Jaya``): without one, the model is not asked. Lower-cased text never passes (the
+    pre-filter cannot work there; the gazetteer still looks at it).
+    """
+    common = common_words()
+    owned, last_end = False, -1
+    for match in _CAPITALISED.finditer(text):
+        if last_end < 0 or _SEPARATED.search(text, last_end, match.start()):
+            owned = False  # a new run of capitalised words
+        last_end = match.end()
+        raw = match.group()
+        word = raw.lower().strip("'’-")
+        if word in ORGANISATION_OR_PLACE or word in INSTITUTIONS:
+            owned = True
+            continue
+        if _IN_CODE.search(text, max(0, match.start() - 1), match.start()) or _IN_CODE.match(
+            text, match.end()
+        ):
+            continue  # a piece of a code: 027/SPK/DPU/2024
+        if raw.isupper() and len(raw) <= 4 and not text.isupper():
+            continue  # an acronym (RUP, NIK, BRI) in mixed-case text
+        if owned or word in NOT_NAMES or (word in common and word not in given_names()):
+            continue
+        return True
+    return False
+
+
+def sentences(text: str) -> list[tuple[int, str]]:
+    """``(offset, sentence)`` pieces of ``text``: split at ``GAP`` and at sentence ends.
+
+    A sentence ends at ``.``, ``!`` or ``?`` after a word of three or more lower-case
+    letters, so abbreviations (``Jl.``, ``Gg.``, ``S.E.``, ``R.``) do not end one; the
+    end marks themselves are left out.
+    """
+    out, position = [], 0
+    for part in text.split(GAP):
+        start = 0
+        for end in _SENTENCE_END.finditer(part):
+            out.append((position + start, part[start : end.start()]))
+            start = end.end()
+        out.append((position + start, part[start:]))
+        position += len(part) + len(GAP)
+    return [(offset, piece) for offset, piece in out if piece]
+
+
+def keep_named(findings: list[Any]) -> list[Any]:
+    """Drop PERSON findings inside kept organisation/place spans, then the kept spans."""
+    kept = [f for f in findings if f.entity_type in KEPT]
+    if not kept:
+        return findings
+    out = []
+    for finding in findings:
+        if finding.entity_type in KEPT:
+            continue
+        if finding.entity_type == "PERSON" and _recognizer(finding) not in STRONG:
+            if any(k.start < finding.end and finding.start < k.end for k in kept):
+                continue
+        out.append(finding)
+    return out
+
+
+def _recognizer(finding: Any) -> str:
+    metadata = finding.recognition_metadata or {}
+    return metadata.get(RecognizerResult.RECOGNIZER_NAME_KEY, "")
+
+
+class IndonesianNerRecognizer(EntityRecognizer):
+    """PERSON from the shipped Indonesian NER model; ORGANIZATION/LOCATION as kept spans."""
+
+    ENTITY = "PERSON"
+    SCORE = 0.85
+    LABELS = {"PERSON": "PERSON", "ORGANIZATION": "ORGANIZATION", "LOCATION": "LOCATION"}
+
+    def __init__(self, supported_language: str = "id"):
+        super().__init__(
+            supported_entities=[self.ENTITY, *KEPT],
+            supported_language=supported_language,
+            name=type(self).__name__,
+        )
+
+    def load(self) -> None:
+        """Nothing here: the model is loaded on first use (``load_ner`` caches it)."""
+
+    def analyze(self, text, entities, nlp_artifacts=None):  # noqa: D102
+        wanted = set(entities or self.supported_entities) & set(self.supported_entities)
+        # The model is trained on Indonesian, and only PERSON is a reason to run it.
+        if self.ENTITY not in wanted or self.supported_language != "id":
+            return []
+        # The scanner joins many texts with GAP; each of their sentences that could name a
+        # person goes through the model as its own doc (it was trained on sentences).
+        parts = [(offset, part) for offset, part in sentences(text) if worth_modelling(part)]
+        if not parts:
+            return []
+        from ..analyzer import config
+        from ..models import load_ner
+
+        nlp = load_ner(config().get("ner_model") or "id_ner")
+        found = []
+        docs = nlp.pipe((part for _, part in parts), batch_size=BATCH_SIZE)
+        for (offset, part), doc in zip(parts, docs, strict=True):
+            for ent in doc.ents:
+                label = self.LABELS.get(ent.label_)
+                if label is None or label not in wanted:
+                    continue
+                start, end = ent.start_char, ent.end_char
+                if label == self.ENTITY:
+                    start, end = _trim(part, start, end)
+                    if not _name_like(part[start:end]):
+                        continue
+                    if _CUE_BEFORE.search(part[max(0, start - 14) : start]):
+                        continue  # a street, company or place named after someone
+                found.append(result(self, label, offset + start, offset + end, self.SCORE))
+        return found
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    """Leave honorifics, titles, common words and punctuation at a PERSON span's edges.
+
+    The model sometimes takes the word before a name into it (``Menurut Siti``); only the
+    name is personal data, and the tests of titles kept in the text apply here too.
+    """
+    words = [(start + m.start(), start + m.end()) for m in _TOKEN.finditer(text[start:end])]
+    while words and _edge_word(text[words[0][0] : words[0][1]]):
+        words.pop(0)
+    while words and _edge_word(text[words[-1][0] : words[-1][1]]):
+        words.pop()
+    if not words:
+        return start, start
+    return words[0][0], words[-1][1]
+
+
+def _edge_word(word: str) -> bool:
+    if _TITLE_WORD.fullmatch(word):
+        return True
+    lowered = word.lower().rstrip(".")
+    if lowered in NOT_NAMES:
+        return True
+    return (lowered in EDGE_WORDS or lowered in common_words()) and lowered not in given_names()
+
+
+def _name_like(span: str) -> bool:
+    """Not a title or institution the model took for a person (``Kepala Dinas``)."""
+    words = re.findall(r"[a-z'’]+", span.lower())
+    common = common_words()
+    return bool(words) and not all(
+        w in NOT_NAMES or w in INSTITUTIONS or w in ORGANISATION_OR_PLACE or w in common
+        for w in words
+    )

@@ -1,0 +1,173 @@
+"""The shipped Indonesian NER model: loaded offline from the package, used by the scanner.
+
+The sentences below are written for this test (not taken from any corpus); the model
+must find the entities listed, and the scanner must keep organisation and place names
+while replacing the person and every identifier.
+"""
+
+import pytest
+from presidio_analyzer import RecognizerResult
+
+from terbuka.privacy import TextScanner
+from terbuka.privacy.models import load_ner, model_path
+from terbuka.privacy.recognizers.ner import (
+    IndonesianNerRecognizer,
+    keep_named,
+    worth_modelling,
+)
+
+
+@pytest.fixture(scope="module")
+def nlp():
+    return load_ner()
+
+
+@pytest.fixture(scope="module")
+def scanner():
+    return TextScanner()
+
+
+def test_the_model_is_shipped_small_and_offline():
+    folder = model_path()
+    assert folder.joinpath("meta.json").is_file()
+    assert folder.joinpath("MODEL_CARD.md").is_file()
+    size = sum(f.stat().st_size for f in _files(folder))
+    assert size < 50 * 1024 * 1024
+    meta = load_ner().meta
+    assert meta["name"] == "terbuka_id_ner" and meta["lang"] == "id"
+    assert set(load_ner().get_pipe("ner").labels) == {"PERSON", "ORGANIZATION", "LOCATION"}
+
+
+def _files(folder):
+    for item in folder.iterdir():
+        if item.is_dir():
+            yield from _files(item)
+        else:
+            yield item
+
+
+def test_the_model_is_loaded_once_per_process():
+    assert load_ner() is load_ner()
+
+
+MODEL_SENTENCES = [
+    (
+        "Kemarin Agus Setiawan datang ke kantor Dinas Pendidikan Kota Bandung.",
+        {("Agus Setiawan", "PERSON")},
+    ),
+    (
+        "Menurut Siti Nurhaliza, banjir melanda Kabupaten Bekasi sejak Senin.",
+        {("Siti Nurhaliza", "PERSON")},
+    ),
+    (
+        "Presiden Joko Widodo meresmikan bendungan di Jawa Tengah.",
+        {("Joko Widodo", "PERSON")},
+    ),
+    (
+        "Bank Indonesia menaikkan suku bunga acuan, kata Perry Warjiyo di Jakarta.",
+        {("Perry Warjiyo", "PERSON"), ("Jakarta", "LOCATION")},
+    ),
+]
+
+
+@pytest.mark.parametrize("text, expected", MODEL_SENTENCES)
+def test_the_model_finds_the_entities_of_fixed_sentences(nlp, text, expected):
+    found = {(e.text, e.label_) for e in nlp(text).ents}
+    assert expected <= found, found
+
+
+def test_the_recognizer_reports_people_and_kept_spans():
+    recognizer = IndonesianNerRecognizer()
+    text = "Kemarin Agus Setiawan datang ke kantor Dinas Pendidikan Kota Bandung."
+    results = recognizer.analyze(text, ["PERSON", "ORGANIZATION", "LOCATION"])
+    people = [text[r.start : r.end] for r in results if r.entity_type == "PERSON"]
+    assert people == ["Agus Setiawan"]
+    assert any(r.entity_type in ("ORGANIZATION", "LOCATION") for r in results)
+    # Asked only for PERSON-free entities, the model is not run at all.
+    assert recognizer.analyze(text, ["PHONE_NUMBER"]) == []
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Kemarin Agus Setiawan datang", True),
+        ("BANGUN PUTRA PRATAMA", True),
+        ("Pembangunan Jalan Lingkungan Kecamatan Klojen", False),
+        ("CV Budi Jaya", False),
+        ("lampu jalan mati sejak seminggu", False),
+        ("Tidak ada", False),
+        ("kode rekening 5.1.02.01.01.0024", False),
+    ],
+)
+def test_the_pre_filter_decides_which_texts_reach_the_model(text, expected):
+    assert worth_modelling(text) is expected
+
+
+def _finding(entity, start, end, recognizer, score=0.8):
+    return RecognizerResult(
+        entity,
+        start,
+        end,
+        score,
+        recognition_metadata={RecognizerResult.RECOGNIZER_NAME_KEY: recognizer},
+    )
+
+
+def test_kept_spans_withdraw_weak_person_findings_only():
+    findings = [
+        _finding("ORGANIZATION", 0, 20, "IndonesianNerRecognizer"),
+        _finding("PERSON", 7, 20, "GazetteerNameRecognizer"),  # inside the organisation
+        _finding("PERSON", 0, 5, "HonorificNameRecognizer"),  # an honorific is stronger
+        _finding("NIK", 2, 18, "NikRecognizer"),  # identifiers are never withdrawn
+        _finding("PERSON", 30, 40, "CuedNameRecognizer"),  # outside: stays
+        _finding("LOCATION", 45, 50, "IndonesianNerRecognizer"),
+    ]
+    kept = keep_named(findings)
+    assert [(f.entity_type, f.start) for f in kept] == [("PERSON", 0), ("NIK", 2), ("PERSON", 30)]
+
+
+@pytest.mark.parametrize(
+    "text, gone, kept",
+    [
+        (
+            "Kemarin Agus Setiawan datang ke kantor Dinas Pendidikan Kota Bandung.",
+            ["Agus Setiawan"],
+            ["Dinas Pendidikan", "Bandung"],
+        ),
+        (
+            "Menurut Siti Nurhaliza, hubungi 0812-3456-7890 atau NIK 3573014508900003.",
+            ["Siti Nurhaliza", "0812-3456-7890", "3573014508900003"],
+            ["Menurut"],
+        ),
+    ],
+)
+def test_the_scanner_replaces_people_and_keeps_places(scanner, text, gone, kept):
+    redacted, kinds = scanner.scan(text)
+    assert "PERSON" in kinds
+    for value in gone:
+        assert value not in redacted, redacted
+    for value in kept:
+        assert value in redacted, redacted
+
+
+def test_batches_and_repeats_give_the_same_result_as_one_by_one(scanner):
+    texts = [
+        "Kemarin Agus Setiawan datang ke kantor Dinas Pendidikan Kota Bandung.",
+        "lampu jalan mati",
+        "Menurut Siti Nurhaliza, banjir melanda Kabupaten Bekasi sejak Senin.",
+        "Kemarin Agus Setiawan datang ke kantor Dinas Pendidikan Kota Bandung.",
+    ] * 3
+    one_by_one = [TextScanner(scanner.analyzer, scanner.anonymizer).scan(t) for t in texts]
+    assert TextScanner(scanner.analyzer, scanner.anonymizer).scan_many(texts) == one_by_one
+
+
+def test_the_model_can_be_switched_off(monkeypatch):
+    from terbuka.privacy import analyzer
+
+    settings = dict(analyzer.config())
+    settings["ner_model"] = None
+    monkeypatch.setattr(analyzer, "config", lambda: settings)
+    engine = analyzer.build_analyzer()
+    names = {r.name for r in engine.registry.recognizers}
+    assert "IndonesianNerRecognizer" not in names and "GazetteerNameRecognizer" in names
+    assert not TextScanner(engine).model
