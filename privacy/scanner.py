@@ -181,7 +181,12 @@ class TextScanner:
         results: list[tuple[str, tuple[str, ...]] | None] = [None] * len(values)
         todo: dict[str, list[int]] = {}
         for index, value in enumerate(values):
-            if not value or (not self._always and value.isascii() and not _MAYBE.search(value)):
+            if not value or (
+                not self._always
+                and value.isascii()
+                and not _MAYBE.search(value)
+                and not (self.model and "PERSON" in self._wanted and worth_modelling(value))
+            ):
                 results[index] = (value, ())
                 continue
             cached = self._cache.get(value)

@@ -43,6 +43,8 @@ BATCH_SIZE = 64
 _CAPITALISED = re.compile(r"[A-Z][A-Za-z'’-]*")
 _SEPARATED = re.compile(r"[^\sA-Za-z'’-]")
 _IN_CODE = re.compile(r"[/0-9_]")
+_UPPER = re.compile(r"[A-Z]")
+_LOWER_WORD = re.compile(r"[a-z]{3,}")
 _SENTENCE_END = re.compile(r"(?<=[a-z]{3})[.!?]+\s+|\n+")
 # Words the model sometimes pulls into a name at its edges (sentence starts, reporting
 # words); the gazetteer's common words count too.
@@ -63,10 +65,13 @@ def worth_modelling(text: str) -> bool:
 
     A capitalised word that is not a common word, and that no organisation or place word
     earlier in the same run of capitalised words owns (``Kecamatan Klojen``, ``CV Budi
-    Jaya``): without one, the model is not asked. Lower-cased text never passes (the
-    pre-filter cannot work there; the gazetteer still looks at it).
+    Jaya``): without one, the model is not asked. Text without any capital letter is
+    lower-cased text, where capitals cannot tell names apart: it goes to the model when
+    it holds a word that is not a common word (slower, but names there are not missed).
     """
     common = common_words()
+    if not _UPPER.search(text):
+        return any(w not in common and w not in NOT_NAMES for w in _LOWER_WORD.findall(text))
     owned, last_end = False, -1
     for match in _CAPITALISED.finditer(text):
         if last_end < 0 or _SEPARATED.search(text, last_end, match.start()):
