@@ -173,11 +173,14 @@ class IndonesianNerRecognizer(EntityRecognizer):
                     continue
                 start, end = ent.start_char, ent.end_char
                 if label == self.ENTITY:
-                    start, end = _trim(part, start, end)
-                    if not _name_like(part[start:end]):
-                        continue
-                    if _CUE_BEFORE.search(part[max(0, start - 14) : start]):
-                        continue  # a street, company or place named after someone
+                    if _organisation_or_place(part, start, end):
+                        # A company, school or street named after someone (CV Budi Jaya,
+                        # SMPS Mathlaul Anwar, Jl. Ahmad Yani): kept, like the model's own.
+                        label = "ORGANIZATION"
+                    else:
+                        start, end = _trim(part, start, end)
+                        if not _name_like(part[start:end]):
+                            continue
                 found.append(result(self, label, offset + start, offset + end, self.SCORE))
         return found
 
@@ -205,6 +208,34 @@ def _edge_word(word: str) -> bool:
     if lowered in NOT_NAMES:
         return True
     return (lowered in EDGE_WORDS or lowered in common_words()) and lowered not in given_names()
+
+
+_RUN_BEFORE = re.compile(r"(?:[A-Z][A-Za-z'’-]*\.?\s+){1,2}$")
+_SCHOOL = re.compile(r"(?:SD|SMP|SMA|SMK|SLB|MI|MTS|MA|TK|PAUD)[A-Z]{0,2}", re.IGNORECASE)
+# Words of place names that also follow a region before a person's name ("Gubernur Jawa
+# Barat Ridwan Kamil"): they do not make the next words a place.
+_GEOGRAPHIC = frozenset(
+    "timur barat utara selatan tengah raya baru lama pusat indonesia nusantara".split()
+)
+
+
+def _organisation_or_place(text: str, start: int, end: int) -> bool:
+    """Whether a PERSON span of the model really names an organisation or a place.
+
+    An organisation or place word inside it (``CV Budi Jaya``), a street or company cue
+    just before it (``Jl. Ahmad Yani``), or a school's type one or two words before it
+    (``SMPS MATHLAUL ANWAR``). A region before a name (``Menteri BUMN Erick Thohir``,
+    ``Gubernur Jawa Barat Ridwan Kamil``) does not count: the name is a person's.
+    """
+    if _CUE_BEFORE.search(text[max(0, start - 14) : start]):
+        return True
+    if any(
+        w.lower() in ORGANISATION_OR_PLACE and w.lower() not in _GEOGRAPHIC
+        for w in re.findall(r"[A-Za-z'’-]+", text[start:end])
+    ):
+        return True
+    run = _RUN_BEFORE.search(text, max(0, start - 40), start)
+    return bool(run) and any(_SCHOOL.fullmatch(w) for w in run.group().split())
 
 
 def _name_like(span: str) -> bool:
