@@ -226,11 +226,13 @@ def test_plugin_entities_are_looked_for_on_every_path():
 
     class PasswordRecognizer(IndonesianPatternRecognizer):
         ENTITY = "PASSWORD"
-        PATTERNS = [Pattern("sandi", r"(?<=sandi )[a-z0-9]{6,}", 0.8)]
+        PATTERNS = [Pattern("kunci", r"(?<=kunci )[a-z0-9]{6,}", 0.8)]
         TRIGGER = None
 
-    text = "kata sandi kucingku123 jangan disebar"
-    expected = ("kata sandi <PASSWORD> jangan disebar", ("PASSWORD",))
+    # Not "kata sandi": in lower-cased text the NER model takes the given name "sandi"
+    # for a person (a known weakness, in its model card).
+    text = "kata kunci kucingku123 jangan disebar"
+    expected = ("kata kunci <PASSWORD> jangan disebar", ("PASSWORD",))
     scanner = TextScanner(extra_recognizers=(PasswordRecognizer,))
     assert scanner.scan_many([text, "lain"]) == [expected, ("lain", ())]
     scanner._cache.clear()

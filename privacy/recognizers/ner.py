@@ -17,6 +17,7 @@ word), and the texts of one Presidio call go through ``nlp.pipe`` together.
 from __future__ import annotations
 
 import re
+from functools import cache
 from typing import Any
 
 from presidio_analyzer import EntityRecognizer, RecognizerResult
@@ -30,6 +31,7 @@ from .person import (
     ORGANISATION_OR_PLACE,
     TITLES,
     common_words,
+    family_names,
     given_names,
 )
 
@@ -60,6 +62,11 @@ _TITLE_WORD = re.compile(
 )
 
 
+@cache
+def _names() -> frozenset[str]:
+    return given_names() | family_names()
+
+
 def worth_modelling(text: str) -> bool:
     """Whether a text could name a person the model would find: the cheap pre-filter.
 
@@ -67,11 +74,12 @@ def worth_modelling(text: str) -> bool:
     earlier in the same run of capitalised words owns (``Kecamatan Klojen``, ``CV Budi
     Jaya``): without one, the model is not asked. Text without any capital letter is
     lower-cased text, where capitals cannot tell names apart: it goes to the model when
-    it holds a word that is not a common word (slower, but names there are not missed).
+    one of its words is a given or family name of the gazetteer.
     """
     common = common_words()
     if not _UPPER.search(text):
-        return any(w not in common and w not in NOT_NAMES for w in _LOWER_WORD.findall(text))
+        names = _names()
+        return any(w in names for w in _LOWER_WORD.findall(text))
     owned, last_end = False, -1
     for match in _CAPITALISED.finditer(text):
         if last_end < 0 or _SEPARATED.search(text, last_end, match.start()):
@@ -157,7 +165,13 @@ class IndonesianNerRecognizer(EntityRecognizer):
             return []
         # The scanner joins many texts with GAP; each of their sentences that could name a
         # person goes through the model as its own doc (it was trained on sentences).
-        parts = [(offset, part) for offset, part in sentences(text) if worth_modelling(part)]
+        # A lone word has no context to read (``Sari`` is a name and a word): like the
+        # gazetteer, the model needs a sentence.
+        parts = [
+            (offset, part)
+            for offset, part in sentences(text)
+            if " " in part.strip() and worth_modelling(part)
+        ]
         if not parts:
             return []
         from ..analyzer import config
