@@ -326,7 +326,7 @@ class TextScanner:
         if self.model and "PERSON" in entities:
             asked = [*entities, *KEPT]
             return keep_named(
-                self.analyzer.analyze(text=text, language=self.language, entities=asked)
+                self.analyzer.analyze(text=text, language=self.language, entities=asked), text
             )
         return self.analyzer.analyze(text=text, language=self.language, entities=entities)
 

@@ -129,6 +129,33 @@ def test_kept_spans_withdraw_weak_person_findings_only():
 
 
 @pytest.mark.parametrize(
+    "text, person, keep, recognizer, kept",
+    [
+        # A person cue in mixed-case text wins over the model's organisation or place.
+        ("Laporan dari Puspa Pradipta", "Puspa Pradipta", "LOCATION", "CuedNameRecognizer", 1),
+        ("Salam, Tira Sinaga", "Tira Sinaga", "ORGANIZATION", "GazetteerNameRecognizer", 1),
+        ("Jamil Uyainah melaporkan", "Jamil Uyainah", "LOCATION", "CuedNameRecognizer", 1),
+        # Suppliers are written in capitals: there the model's organisation is kept.
+        (
+            "dikerjakan oleh BANGUN PUTRA PRATAMA",
+            "BANGUN PUTRA PRATAMA",
+            "ORGANIZATION",
+            "GazetteerNameRecognizer",
+            0,
+        ),
+        ("warga Jackson Heights", "Jackson Heights", "LOCATION", "GazetteerNameRecognizer", 0),
+    ],
+)
+def test_a_person_cue_wins_over_a_kept_span(text, person, keep, recognizer, kept):
+    start = text.index(person)
+    findings = [
+        _finding(keep, start, start + len(person), "IndonesianNerRecognizer"),
+        _finding("PERSON", start, start + len(person), recognizer),
+    ]
+    assert [f.entity_type for f in keep_named(findings, text)] == ["PERSON"] * kept
+
+
+@pytest.mark.parametrize(
     "text, gone, kept",
     [
         (

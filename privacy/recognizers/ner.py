@@ -29,7 +29,10 @@ from .person import (
     INSTITUTIONS,
     NOT_NAMES,
     ORGANISATION_OR_PLACE,
+    ROLES,
     TITLES,
+    VERBS,
+    WEAK_CUES,
     common_words,
     family_names,
     given_names,
@@ -74,12 +77,16 @@ def worth_modelling(text: str) -> bool:
     earlier in the same run of capitalised words owns (``Kecamatan Klojen``, ``CV Budi
     Jaya``): without one, the model is not asked. Text without any capital letter is
     lower-cased text, where capitals cannot tell names apart: it goes to the model when
-    one of its words is a given or family name of the gazetteer.
+    one of its words is a given or family name of the gazetteer, or when it is a sentence
+    (three or more words that are not common words).
     """
     common = common_words()
     if not _UPPER.search(text):
+        words = _LOWER_WORD.findall(text)
         names = _names()
-        return any(w in names for w in _LOWER_WORD.findall(text))
+        return any(w in names for w in words) or (
+            sum(w not in common and w not in NOT_NAMES for w in words) >= 3
+        )
     owned, last_end = False, -1
     for match in _CAPITALISED.finditer(text):
         if last_end < 0 or _SEPARATED.search(text, last_end, match.start()):
@@ -120,8 +127,15 @@ def sentences(text: str) -> list[tuple[int, str]]:
     return [(offset, piece) for offset, piece in out if piece]
 
 
-def keep_named(findings: list[Any]) -> list[Any]:
-    """Drop PERSON findings inside kept organisation/place spans, then the kept spans."""
+def keep_named(findings: list[Any], text: str = "") -> list[Any]:
+    """Drop PERSON findings inside kept organisation/place spans, then the kept spans.
+
+    A person cue wins over the model in mixed-case text: a name right after ``dari``,
+    ``oleh``, ``Salam,``, ``Hormat saya,`` or before ``melaporkan`` stays a person even
+    where the model reads an organisation (it does so for unusual names in short
+    sentences). All-capitals names (``oleh BANGUN PUTRA PRATAMA``) are how suppliers are
+    written, so there the model's organisation is kept.
+    """
     kept = [f for f in findings if f.entity_type in KEPT]
     if not kept:
         return findings
@@ -129,11 +143,23 @@ def keep_named(findings: list[Any]) -> list[Any]:
     for finding in findings:
         if finding.entity_type in KEPT:
             continue
-        if finding.entity_type == "PERSON" and _recognizer(finding) not in STRONG:
-            if any(k.start < finding.end and finding.start < k.end for k in kept):
-                continue
+        if (
+            finding.entity_type == "PERSON"
+            and _recognizer(finding) not in STRONG
+            and any(k.start < finding.end and finding.start < k.end for k in kept)
+            and not _cued(text, finding.start, finding.end)
+        ):
+            continue
         out.append(finding)
     return out
+
+
+def _cued(text: str, start: int, end: int) -> bool:
+    """A mixed-case span right after a person cue or right before a reporting verb."""
+    span = text[start:end]
+    if not span or span.isupper():
+        return False
+    return bool(_CUE_END.search(text, max(0, start - 40), start) or _VERB_START.match(text, end))
 
 
 def _recognizer(finding: Any) -> str:
@@ -224,6 +250,11 @@ def _edge_word(word: str) -> bool:
     return (lowered in EDGE_WORDS or lowered in common_words()) and lowered not in given_names()
 
 
+_CUE_END = re.compile(
+    rf"(?<![A-Za-z])(?i:{WEAK_CUES}|{ROLES}|{HONORIFICS})\.?\s*[:,]?\s*"
+    rf"(?:(?:{TITLES})\.\s*)*$"
+)
+_VERB_START = re.compile(rf"(?:,?\s+[A-Z][A-Za-z.]{{0,6}})*,?\s+(?i:{VERBS})\b")
 _RUN_BEFORE = re.compile(r"(?:[A-Z][A-Za-z'’-]*\.?\s+){1,2}$")
 _SCHOOL = re.compile(r"(?:SD|SMP|SMA|SMK|SLB|MI|MTS|MA|TK|PAUD)[A-Z]{0,2}", re.IGNORECASE)
 # Words of place names that also follow a region before a person's name ("Gubernur Jawa
