@@ -33,6 +33,7 @@ from .person import (
     TITLES,
     VERBS,
     WEAK_CUES,
+    HonorificNameRecognizer,
     common_words,
     family_names,
     given_names,
@@ -87,11 +88,16 @@ def worth_modelling(text: str) -> bool:
         return any(w in names for w in words) or (
             sum(w not in common and w not in NOT_NAMES for w in words) >= 3
         )
+    # Names after an honorific or role (``Ibu Darman Simbolon``) are the honorific
+    # recognizer's: they need no model.
+    explained = [m.span("value") for m in HonorificNameRecognizer.REGEX.finditer(text)]
     owned, last_end = False, -1
     for match in _CAPITALISED.finditer(text):
         if last_end < 0 or _SEPARATED.search(text, last_end, match.start()):
             owned = False  # a new run of capitalised words
         last_end = match.end()
+        if any(s <= match.start() and match.end() <= e for s, e in explained):
+            continue
         raw = match.group()
         word = raw.lower().strip("'’-")
         if word in ORGANISATION_OR_PLACE or word in INSTITUTIONS:
