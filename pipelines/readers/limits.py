@@ -1,0 +1,149 @@
+"""Limits that keep a reader's work bounded whatever a file holds, and how to raise them.
+
+A hostile or broken file must end in one clear line, not in hours of work or gigabytes
+of memory: JSON nested 100,000 levels deep (ijson keeps a prefix per level, so memory
+grows with the square of the depth, and ``json.loads`` recurses), one JSON value of
+hundreds of megabytes that cannot be streamed, a FIFO or a device where a file was
+expected, or an archive that expands a thousandfold. Each limit has a default far
+beyond real data and an environment variable to raise it.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import stat
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError
+
+MB = 1 << 20
+
+
+@dataclass(frozen=True)
+class Limit:
+    """One configurable limit: its default, the variable that overrides it, its unit."""
+
+    env: str
+    default: int
+    unit: str
+    scale: int = 1
+
+    def value(self) -> int:
+        """The limit in force (the environment variable, when set to a whole number)."""
+        text = os.environ.get(self.env, "").strip()
+        return (int(text) if text.isdigit() else self.default) * self.scale
+
+    def hint(self) -> str:
+        """How to raise it, for the end of an error line."""
+        return f"set {self.env} to raise the limit"
+
+
+# OCDS itself nests about 6 levels; 64 leaves room for any extension.
+JSON_DEPTH = Limit("TERBUKA_JSON_MAX_DEPTH", 64, "levels")
+# A JSON value that must be read whole (a bare release, JSON rows, one string).
+JSON_VALUE = Limit("TERBUKA_JSON_MAX_VALUE_MB", 256, "MB", MB)
+# Everything in one archive, decompressed, and how much larger than its compressed size.
+ARCHIVE_TOTAL = Limit("TERBUKA_ARCHIVE_MAX_MB", 4096, "MB", MB)
+ARCHIVE_RATIO = Limit("TERBUKA_ARCHIVE_MAX_RATIO", 200, "times")
+
+LIMITS = (JSON_DEPTH, JSON_VALUE, ARCHIVE_TOTAL, ARCHIVE_RATIO)
+
+
+def regular_file(path: Path, display: str) -> None:
+    """Refuse anything that is not a regular file before it is opened.
+
+    Opening a FIFO blocks until a writer comes, reading a device never ends, and a
+    socket cannot be opened at all: none of them is a source.
+    """
+    try:
+        mode = path.stat().st_mode
+    except OSError as error:
+        raise InputError(display, f"cannot open: {error.strerror or error}") from None
+    if not stat.S_ISREG(mode):
+        kind = (
+            "a named pipe (FIFO)"
+            if stat.S_ISFIFO(mode)
+            else "a socket"
+            if stat.S_ISSOCK(mode)
+            else "a device"
+            if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+            else "not a regular file"
+        )
+        raise InputError(display, f"{kind}, not a regular file: refused")
+
+
+def _where(prefix: str) -> str:
+    return prefix[:80] + ("…" if len(prefix) > 80 else "") if prefix else "the top level"
+
+
+def bounded(events: Iterable[tuple[str, str, Any]], name: str) -> Iterator[tuple[str, str, Any]]:
+    """The events of ``ijson.parse``, stopped with one line past the depth or size limit.
+
+    Counting start and end events keeps the check in step with the parser: it stops
+    at level 65, long before prefixes grow, whatever the nesting further on.
+    """
+    depth, max_depth, max_value = 0, JSON_DEPTH.value(), JSON_VALUE.value()
+    for prefix, event, value in events:
+        if event in ("start_map", "start_array"):
+            depth += 1
+            if depth > max_depth:
+                raise InputError(
+                    name,
+                    f"JSON nested deeper than {max_depth} levels (at {_where(prefix)}); "
+                    + JSON_DEPTH.hint(),
+                )
+        elif event in ("end_map", "end_array"):
+            depth -= 1
+        elif event == "string" and len(value) > max_value:
+            raise InputError(
+                name,
+                f"one JSON string is larger than {max_value // MB} MB (at {_where(prefix)}); "
+                + JSON_VALUE.hint(),
+            )
+        yield prefix, event, value
+
+
+def load_json(data: bytes, name: str) -> Any:
+    """``json.loads`` for one whole value, within the depth and size limits.
+
+    A text with fewer brackets than the depth limit cannot nest deeper, so the fast
+    standard parser reads it; any other goes through the bounded event stream (which
+    also never recurses: 3,000 levels end in a clear line, not ``RecursionError``).
+    """
+    import ijson
+
+    if len(data) > JSON_VALUE.value():
+        raise InputError(name, too_large(JSON_VALUE.value()))
+    if data.count(b"[") + data.count(b"{") <= JSON_DEPTH.value():
+        return json.loads(data.decode("utf-8-sig"))
+    if data[:3] == b"\xef\xbb\xbf":
+        data = data[3:]
+    events = bounded(ijson.parse(io.BytesIO(data), use_float=True), name)
+    try:
+        return next(ijson.items(events, ""))
+    except ijson.JSONError as error:  # the same kind of error as json.loads'
+        raise ValueError(str(error).splitlines()[0] if str(error) else "invalid JSON") from None
+    except StopIteration:
+        raise ValueError("no JSON value") from None
+
+
+def too_large(limit: int) -> str:
+    """The one line for a JSON value that must be read whole and is over the limit."""
+    return (
+        f"one JSON value larger than {limit // MB} MB must be read whole: split it into "
+        f"JSON Lines or a release package (streamed), or {JSON_VALUE.hint()}"
+    )
+
+
+def read_whole(stream: Any, name: str) -> bytes:
+    """All of a stream that must be read whole, refused past the value-size limit."""
+    limit = JSON_VALUE.value()
+    data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise InputError(name, too_large(limit))
+    return data
