@@ -61,7 +61,7 @@ def texts(size: int = MB) -> Iterator[tuple[str, str]]:
     for name, unit in UNITS:
         yield name, repeat(unit, size)
     yield "one word of capitals after a cue", "Nama: " + "A" * (size - 6)
-    yield "one word then a verb", "A" * (size - 12) + " melaporkan"
+    yield "one word then a verb", "A" * (size - 11) + " melaporkan"
 
 
 # --- bad files for whole runs ---------------------------------------------------------

@@ -60,20 +60,20 @@ def test_the_adversarial_texts_are_1mb_each():
 
 
 def test_a_nik_across_a_window_boundary_is_found():
-    from terbuka.privacy.scanner import LONG_TEXT, TextScanner, text_windows
+    from terbuka.privacy.scanner import LONG_TEXT, WINDOW_CHARS, TextScanner, text_windows
 
     nik = "3201011501900001"
-    filler = ("warga melapor jalan rusak di desa " * 4000)[: 3 * LONG_TEXT]
-    first_end = text_windows(len(filler), filler)[0][1]
-    at = first_end - 8  # the NIK straddles the first window's end
-    text = filler[: at - 5] + " NIK " + nik + " " + filler[at + len(nik) + 1 :]
+    words = "warga melapor jalan rusak di desa "
+    # No space near the first cut, so the window ends exactly at WINDOW_CHARS.
+    head = (words * 1000)[: WINDOW_CHARS - 400]
+    block = "_" * 388 + "NIK:" + nik + "_" * 380  # the NIK spans 19,992-20,008
+    text = head + block + (words * 4000)[: 3 * LONG_TEXT]
     cut = text_windows(len(text), text)[0][1]
     start = text.index(nik)
-    assert start < cut < start + len(nik), "the NIK must straddle the cut"
+    assert start < cut < start + len(nik), "the NIK must straddle the first window's end"
     redacted, kinds = TextScanner().scan(text)
     assert nik not in redacted and "NIK" in kinds
-    assert len(redacted) < len(text)  # nothing truncated: the rest is all there
-    assert redacted.endswith(text[-200:])
+    assert redacted.endswith(text[-200:])  # nothing truncated: the rest is all there
 
 
 def test_a_long_text_is_scanned_to_its_end():

@@ -17,7 +17,7 @@ from typing import Any
 
 from ..errors import InputError
 from . import Member
-from .limits import bounded, load_json, read_whole
+from .limits import load_json, parse, read_whole
 from .ocds import skip_bom
 from .tabular import Layout, TabularRow
 
@@ -33,7 +33,7 @@ def _rows_at_top(head: bytes) -> bool:
 
     pending = None
     try:
-        for prefix, event, _ in bounded(ijson.parse(io.BytesIO(head)), "head"):
+        for prefix, event, _ in parse(io.BytesIO(head), "head"):
             if pending:
                 if (prefix, event) in ((f"{pending}.item", "start_map"), (pending, "end_array")):
                     return True

@@ -77,35 +77,50 @@ def regular_file(path: Path, display: str) -> None:
         raise InputError(display, f"{kind}, not a regular file: refused")
 
 
-def _where(prefix: str) -> str:
-    return prefix[:80] + ("…" if len(prefix) > 80 else "") if prefix else "the top level"
+def bounded(events: Iterable[tuple[str, Any]], name: str) -> Iterator[tuple[str, Any]]:
+    """The events of ``ijson.basic_parse``, stopped with one line past a depth or size limit.
 
-
-def bounded(events: Iterable[tuple[str, str, Any]], name: str) -> Iterator[tuple[str, str, Any]]:
-    """The events of ``ijson.parse``, stopped with one line past the depth or size limit.
-
-    Counting start and end events keeps the check in step with the parser: it stops
-    at level 65, long before prefixes grow, whatever the nesting further on.
+    Give the result to ``ijson.parse`` (or ``items``). The check must come before the
+    prefixes: ijson's C parser builds the prefix of every event in a 64 KB buffer before
+    handing any over, and a prefix is as long as its depth, so 64 KB of ``[`` alone
+    took 10 GB. Basic events carry no prefix; ``parse`` then pulls them one by one
+    and never sees level 65.
     """
-    depth, max_depth, max_value = 0, JSON_DEPTH.value(), JSON_VALUE.value()
-    for prefix, event, value in events:
+    max_depth, max_value = JSON_DEPTH.value(), JSON_VALUE.value()
+    path: list[str] = []  # where we are, for the message (never deeper than the limit)
+    for event, value in events:
         if event in ("start_map", "start_array"):
-            depth += 1
-            if depth > max_depth:
+            if len(path) >= max_depth:
                 raise InputError(
                     name,
-                    f"JSON nested deeper than {max_depth} levels (at {_where(prefix)}); "
+                    f"JSON nested deeper than {max_depth} levels (at {_where(path)}); "
                     + JSON_DEPTH.hint(),
                 )
+            path.append("" if event == "start_map" else "item")
         elif event in ("end_map", "end_array"):
-            depth -= 1
+            path.pop()
+        elif event == "map_key":
+            path[-1] = value
         elif event == "string" and len(value) > max_value:
             raise InputError(
                 name,
-                f"one JSON string is larger than {max_value // MB} MB (at {_where(prefix)}); "
+                f"one JSON string is larger than {max_value // MB} MB (at {_where(path)}); "
                 + JSON_VALUE.hint(),
             )
-        yield prefix, event, value
+        yield event, value
+
+
+def _where(path: list[str]) -> str:
+    where = ".".join(p for p in path if p)
+    return (where[:80] + ("…" if len(where) > 80 else "")) if where else "the top level"
+
+
+def parse(stream: Any, name: str, multiple_values: bool = False) -> Any:
+    """``ijson.parse`` events of a stream, within the depth and value-size limits."""
+    import ijson
+
+    basic = ijson.basic_parse(stream, multiple_values=multiple_values, use_float=True)
+    return ijson.parse(bounded(basic, name))
 
 
 def load_json(data: bytes, name: str) -> Any:
@@ -123,9 +138,8 @@ def load_json(data: bytes, name: str) -> Any:
         return json.loads(data.decode("utf-8-sig"))
     if data[:3] == b"\xef\xbb\xbf":
         data = data[3:]
-    events = bounded(ijson.parse(io.BytesIO(data), use_float=True), name)
     try:
-        return next(ijson.items(events, ""))
+        return next(ijson.items(parse(io.BytesIO(data), name), ""))
     except ijson.JSONError as error:  # the same kind of error as json.loads'
         raise ValueError(str(error).splitlines()[0] if str(error) else "invalid JSON") from None
     except StopIteration:

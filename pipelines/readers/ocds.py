@@ -20,7 +20,7 @@ import ijson
 
 from ..errors import InputError
 from . import Member
-from .limits import bounded, load_json, read_whole
+from .limits import load_json, parse, read_whole
 
 PEEK_BYTES = 1 << 20
 PACKAGE_KEYS = {"uri", "publisher", "publishedDate", "version", "extensions", "license",
@@ -63,10 +63,10 @@ class OcdsJsonReader:
             raise InputError(member.name, f"cannot read (truncated or corrupt?): {error}") from None
         stream = skip_bom(member.open())
         try:
-            # Every stream goes through ``bounded``: depth and value size are checked
+            # Every stream goes through ``limits.parse``: depth and value size are checked
             # event by event, before ijson's prefixes or a value can grow without end.
             many = shape == "many"
-            events = bounded(ijson.parse(stream, multiple_values=many, use_float=True), member.name)
+            events = parse(stream, member.name, multiple_values=many)
             if shape == "array":
                 yield from _classify_all(ijson.items(events, "item"))
             elif shape == "lines":
@@ -115,7 +115,7 @@ def _shape(member: Member) -> tuple[str, set[str]]:
     if text[:1] != b"{":
         raise InputError(member.name, "not JSON: does not start with '{' or '['")
     completed, top_keys, depth = 0, set(), 0
-    events = bounded(ijson.parse(io.BytesIO(text), multiple_values=True), member.name)
+    events = parse(io.BytesIO(text), member.name, multiple_values=True)
     try:
         for _prefix, event, value in events:
             if event in ("start_map", "start_array"):
