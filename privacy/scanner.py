@@ -59,7 +59,7 @@ _STREET_CUE = re.compile(
 )
 _PERSON_CUE = re.compile(
     rf"(?<![A-Za-z])(?:(?i:{HONORIFICS})\.?\s+[A-Z]|(?i:{ROLES})|(?i:{LABELS})\s*:"
-    rf"|(?i:{WEAK_CUES})\s*[:,]?\s+[A-Z])|\s(?i:{VERBS})\b"
+    rf"|(?i:{WEAK_CUES})(?:\s*+[:,]\s++|\s++)[A-Z])|\s(?i:{VERBS})\b"
 )
 ID_NUMBERS = ("NIK", "KK", "NPWP", "NIP", "CREDIT_CARD", "IBAN_CODE")
 # What ``candidates`` can rule out. Entities of plugin recognizers are not among them:

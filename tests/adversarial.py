@@ -60,6 +60,9 @@ def texts(size: int = MB) -> Iterator[tuple[str, str]]:
     """``(name, text)`` of ``size`` characters each, shapes known to make regexes backtrack."""
     for name, unit in UNITS:
         yield name, repeat(unit, size)
+    for cue in ("dari", "pelapor", "Nama:", "Bapak", "Jl. Mawar", "RT", "rekening", "NIK"):
+        # a cue, then nothing but spaces: adjacent repeats of spaces backtracked here
+        yield f"{cue} then spaces", cue + " " * (size - len(cue) - 1) + "x"
     yield "one word of capitals after a cue", "Nama: " + "A" * (size - 6)
     yield "one word then a verb", "A" * (size - 11) + " melaporkan"
 

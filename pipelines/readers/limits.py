@@ -16,6 +16,7 @@ import os
 import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -101,6 +102,8 @@ def bounded(events: Iterable[tuple[str, Any]], name: str) -> Iterator[tuple[str,
             path.pop()
         elif event == "map_key":
             path[-1] = value
+        elif event == "number" and isinstance(value, Decimal):
+            value = float(value)  # 1e309 becomes inf: a bad cell, not an unreadable file
         elif event == "string" and len(value) > max_value:
             raise InputError(
                 name,
@@ -119,7 +122,9 @@ def parse(stream: Any, name: str, multiple_values: bool = False) -> Any:
     """``ijson.parse`` events of a stream, within the depth and value-size limits."""
     import ijson
 
-    basic = ijson.basic_parse(stream, multiple_values=multiple_values, use_float=True)
+    # Not ``use_float``: yajl then refuses the whole file at one integer beyond 64 bits
+    # or one 1e309; as Decimals they reach the pipeline and become notes on their cells.
+    basic = ijson.basic_parse(stream, multiple_values=multiple_values)
     return ijson.parse(bounded(basic, name))
 
 
