@@ -51,6 +51,7 @@ class InputError(TerbukaError):
         column: str | None = None,
     ):
         self.path = str(path)
+        self.message = message
         self.row = row
         self.column = column
         where = self.path

@@ -489,7 +489,7 @@ def resolve_inputs(sources: list[str], run: Run) -> list[Input]:
             raise InputError(source, "the folder contains no files")
         inputs.extend(Input(path=p, display=str(p)) for p in found)
     for item in inputs:
-        item.sha256, item.size = hash_file(item.path)
+        item.sha256, item.size = hash_file(item.path, item.display)
     return inputs
 
 

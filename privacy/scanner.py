@@ -46,6 +46,13 @@ CACHE_SIZE = 200_000
 # and wider than any context window, so one Presidio call serves a whole batch.
 SEPARATOR = GAP
 BATCH_CHARS = 20_000
+# Long texts are analysed in overlapping windows, never cut short: every character is
+# searched, and each window runs in bounded time. The overlap is wider than any entity
+# with its context words (a name run, an address with its RT/RW, 40 characters of cue),
+# so whatever a cut splits is found whole in the window before or after it.
+LONG_TEXT = 50_000
+WINDOW_CHARS = 20_000
+OVERLAP = 1_000
 _MAYBE = re.compile(r"[0-9A-Z@]")
 _DIGIT_RUN = re.compile(r"\d(?:[\s.()+-]{0,2}\d)*")
 _IP = re.compile(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}|[0-9a-fA-F]{1,4}::?[0-9a-fA-F]{1,4}:")
@@ -58,7 +65,7 @@ _STREET_CUE = re.compile(
 )
 _PERSON_CUE = re.compile(
     rf"(?<![A-Za-z])(?:(?i:{HONORIFICS})\.?\s+[A-Z]|(?i:{ROLES})|(?i:{LABELS})\s*:"
-    rf"|(?i:{WEAK_CUES})\s*[:,]?\s+[A-Z])|\s(?i:{VERBS})\b"
+    rf"|(?i:{WEAK_CUES})(?:\s*+[:,]\s++|\s++)[A-Z])|\s(?i:{VERBS})\b"
 )
 ID_NUMBERS = ("NIK", "KK", "NPWP", "NIP", "CREDIT_CARD", "IBAN_CODE")
 # What ``candidates`` can rule out. Entities of plugin recognizers are not among them:
@@ -111,6 +118,56 @@ def _mapped(form: Normalised, findings: list[Any]) -> list[Any]:
         for finding in findings:
             finding.start, finding.end = form.span(finding.start, finding.end)
     return findings
+
+
+def text_windows(length: int, text: str = "") -> list[tuple[int, int]]:
+    """``(start, end)`` of overlapping windows covering ``text``, cut at spaces where possible."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    while True:
+        end = min(length, start + WINDOW_CHARS)
+        if end < length and text:
+            space = max(text.rfind(" ", end - OVERLAP // 4, end), text.rfind("\n", end - 250, end))
+            end = space if space > start else end
+        spans.append((start, end))
+        if end >= length:
+            return spans
+        start = end - OVERLAP
+        if text:
+            space = text.find(" ", start, start + OVERLAP // 4)
+            start = space + 1 if space >= 0 else start
+
+
+def merge_results(found: list[Any]) -> list[Any]:
+    """Results of overlapping windows as one list: spans of one entity that meet become one.
+
+    A span cut by a window's edge and the same span found whole merge into the whole; a
+    run longer than a window is covered by the union of its pieces.
+    """
+    merged: list[Any] = []
+    last: dict[str, Any] = {}
+    for item in sorted(found, key=lambda r: (r.entity_type, r.start, -r.end)):
+        previous = last.get(item.entity_type)
+        if previous is not None and item.start <= previous.end:
+            previous.end = max(previous.end, item.end)
+            previous.score = max(previous.score, item.score)
+            continue
+        last[item.entity_type] = item
+        merged.append(item)
+    return sorted(merged, key=lambda r: r.start)
+
+
+def analyze_text(analyzer: Any, text: str, language: str, entities: list[str]) -> list[Any]:
+    """``analyzer.analyze`` on a text of any length: long ones in overlapping windows."""
+    if len(text) <= LONG_TEXT:
+        return analyzer.analyze(text=text, language=language, entities=entities)
+    found = []
+    for start, end in text_windows(len(text), text):
+        for item in analyzer.analyze(text=text[start:end], language=language, entities=entities):
+            item.start += start
+            item.end += start
+            found.append(item)
+    return merge_results(found)
 
 
 def _gazetteer_run(text: str) -> bool:
@@ -325,10 +382,8 @@ class TextScanner:
         """Presidio's findings; with PERSON asked, kept organisation/place spans applied."""
         if self.model and "PERSON" in entities:
             asked = [*entities, *KEPT]
-            return keep_named(
-                self.analyzer.analyze(text=text, language=self.language, entities=asked), text
-            )
-        return self.analyzer.analyze(text=text, language=self.language, entities=entities)
+            return keep_named(analyze_text(self.analyzer, text, self.language, asked), text)
+        return analyze_text(self.analyzer, text, self.language, entities)
 
     def _analyze(self, value: str, wanted: list[str]) -> tuple[str, tuple[str, ...]]:
         form = normalise(value)

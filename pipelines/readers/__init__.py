@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from ..errors import InputError
+from .limits import ARCHIVE_RATIO, ARCHIVE_TOTAL, MB, regular_file
 
 HEAD_BYTES = 64 * 1024
 GZIP_MAGIC = b"\x1f\x8b"
@@ -86,8 +87,9 @@ def public_source(name: str | None) -> str | None:
     return Path(path).name + bang + member
 
 
-def hash_file(path: Path) -> tuple[str, int]:
-    """SHA-256 and size of a file, read in chunks."""
+def hash_file(path: Path, display: str | None = None) -> tuple[str, int]:
+    """SHA-256 and size of a file, read in chunks (a FIFO or device is refused first)."""
+    regular_file(path, display or str(path))
     digest = hashlib.sha256()
     size = 0
     with open(path, "rb") as handle:
@@ -100,6 +102,7 @@ def hash_file(path: Path) -> tuple[str, int]:
 def members(path: Path, display: str | None = None) -> list[Member]:
     """The readable streams in a file, decompressing ``.gz`` and opening ``.zip`` archives."""
     display = display or str(path)
+    regular_file(path, display)
     try:
         with open(path, "rb") as handle:
             magic = handle.read(4)
@@ -108,7 +111,8 @@ def members(path: Path, display: str | None = None) -> list[Member]:
     if not magic:
         raise InputError(display, "the file is empty (0 bytes)")
     if magic.startswith(GZIP_MAGIC):
-        member = Member(display, lambda: gzip.open(path, "rb"))
+        compressed = path.stat().st_size
+        member = Member(display, lambda: _limited(gzip.open(path, "rb"), compressed, display))
         member.head = _read_head(member, display)
         return [member]
     if magic.startswith(ZIP_MAGIC):
@@ -121,11 +125,13 @@ def members(path: Path, display: str | None = None) -> list[Member]:
             member = Member(display, lambda: open(path, "rb"))
             member.head = _read_head(member, display)
             return [member]
+        _check_archive(archive, display)
         found = []
         for name in names:
-            if name.startswith(("__MACOSX/", ".")) or "/." in name:
+            if name.startswith("__MACOSX/"):  # macOS resource forks: metadata, not data
                 continue
-            member = Member(f"{display}!{name}", _zip_opener(path, name))
+            shown = _member_name(name, display)
+            member = Member(f"{display}!{shown}", _zip_opener(path, name))
             member.head = _read_head(member, member.name)
             if member.head:
                 found.append(member)
@@ -137,9 +143,78 @@ def members(path: Path, display: str | None = None) -> list[Member]:
     return [member]
 
 
+def _member_name(name: str, display: str) -> str:
+    """A member's name without ``./``; a name that climbs out or is absolute is refused.
+
+    Hidden members (``.hidden/x.json``) are read like any other: data is never skipped
+    without a word.
+    """
+    parts = [p for p in name.replace("\\", "/").split("/") if p not in ("", ".")]
+    if name.startswith(("/", "\\")) or (name[1:2] == ":") or ".." in parts:
+        raise InputError(
+            display, f"zip member {name[:120]!r} has an unsafe path (absolute or '..'): refused"
+        )
+    return "/".join(parts)
+
+
+def _check_archive(archive: zipfile.ZipFile, display: str) -> None:
+    """Refuse a zip whose declared contents pass the total-size or expansion limits.
+
+    The declared sizes are checked again while reading (``_limited``): a header can lie.
+    """
+    total_limit, ratio = ARCHIVE_TOTAL.value(), ARCHIVE_RATIO.value()
+    total = sum(i.file_size for i in archive.infolist())
+    if total > total_limit:
+        raise InputError(
+            display,
+            f"the archive expands to more than {total_limit // MB} MB; " + ARCHIVE_TOTAL.hint(),
+        )
+    for info in archive.infolist():
+        if info.file_size > MB and info.file_size > ratio * max(info.compress_size, 1):
+            raise InputError(
+                display,
+                f"zip member {info.filename[:120]!r} expands more than {ratio} times "
+                f"(a zip bomb?); {ARCHIVE_RATIO.hint()}",
+            )
+
+
+class _Limited(io.RawIOBase):
+    """A decompressing stream cut off past the archive limits (total size, ratio)."""
+
+    def __init__(self, inner: IO[bytes], compressed: int, display: str):
+        self.inner, self.display, self.read_so_far = inner, display, 0
+        self.limit = min(ARCHIVE_TOTAL.value(), max(compressed, 1) * ARCHIVE_RATIO.value())
+        self.limit = max(self.limit, MB)  # small files may compress very well
+
+    def readable(self) -> bool:  # noqa: D102
+        return True
+
+    def readinto(self, buffer: Any) -> int:  # noqa: D102
+        data = self.inner.read(len(buffer))
+        self.read_so_far += len(data)
+        if self.read_so_far > self.limit:
+            raise InputError(
+                self.display,
+                f"decompresses to more than {self.limit // MB} MB (over the archive size or "
+                f"expansion limit); set {ARCHIVE_TOTAL.env} or {ARCHIVE_RATIO.env} to raise it",
+            )
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:  # noqa: D102
+        self.inner.close()
+        super().close()
+
+
+def _limited(inner: IO[bytes], compressed: int, display: str) -> IO[bytes]:
+    return io.BufferedReader(_Limited(inner, compressed, display))  # type: ignore[return-value]
+
+
 def _zip_opener(path: Path, name: str) -> Callable[[], IO[bytes]]:
     def opener() -> IO[bytes]:
-        return io.BufferedReader(zipfile.ZipFile(path).open(name))  # type: ignore[arg-type]
+        archive = zipfile.ZipFile(path)
+        info = archive.getinfo(name)
+        return _limited(archive.open(name), info.compress_size, f"{path.name}!{name}")
 
     return opener
 
@@ -172,11 +247,15 @@ def detect(member: Member, allowed: list[str] | None = None) -> Any:
 
 
 def iter_paths(source: Path) -> Iterator[Path]:
-    """A file, or every non-hidden file below a folder, in a stable order."""
+    """A file, or every non-hidden file below a folder, in a stable order.
+
+    Anything below the folder that is not a folder is yielded, FIFOs and devices too,
+    so that ``hash_file`` refuses them by name instead of skipping them silently.
+    """
     if source.is_dir():
         for path in sorted(source.rglob("*")):
             relative = path.relative_to(source)
-            if path.is_file() and not any(part.startswith(".") for part in relative.parts):
+            if not path.is_dir() and not any(part.startswith(".") for part in relative.parts):
                 yield path
     else:
         yield source

@@ -172,6 +172,8 @@ class InaprocReader:
         """``(position, row)`` for each item (1-based); ``row`` is ``None`` for a non-object."""
         import ijson
 
+        from .limits import parse
+
         stream = skip_bom(member.open())
         position = 0
         wrapped = member.head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"{"
@@ -179,7 +181,7 @@ class InaprocReader:
             items = (
                 _wrapped_rows(stream, member)
                 if wrapped
-                else ijson.items(stream, "item", use_float=True)
+                else ijson.items(parse(stream, member.name), "item")  # depth and size bounded
             )
             for position, item in enumerate(items, 1):
                 yield position, item if isinstance(item, dict) else None
@@ -198,12 +200,11 @@ class InaprocReader:
 
 def _wrapped_rows(stream: Any, member: Member) -> list[Any]:
     """Rows of an API page that wraps them (``{"data": [...]}``): small, read whole."""
-    import json
-
     from .jsonrows import find_rows
+    from .limits import load_json, read_whole
 
     try:
-        rows = find_rows(json.loads(stream.read().decode("utf-8")))
+        rows = find_rows(load_json(read_whole(stream, member.name), member.name))
     except ValueError as error:
         raise InputError(member.name, f"invalid or truncated JSON: {error}") from None
     if rows is None:

@@ -17,6 +17,7 @@ from typing import Any
 
 from ..errors import InputError
 from . import Member
+from .limits import load_json, parse, read_whole
 from .ocds import skip_bom
 from .tabular import Layout, TabularRow
 
@@ -32,15 +33,15 @@ def _rows_at_top(head: bytes) -> bool:
 
     pending = None
     try:
-        for prefix, event, _ in ijson.parse(io.BytesIO(head)):
+        for prefix, event, _ in parse(io.BytesIO(head), "head"):
             if pending:
                 if (prefix, event) in ((f"{pending}.item", "start_map"), (pending, "end_array")):
                     return True
                 pending = None
             if prefix in ROW_KEYS and prefix != "records" and event == "start_array":
                 pending = prefix
-    except (ijson.JSONError, ijson.IncompleteJSONError):
-        pass
+    except (ijson.JSONError, ijson.IncompleteJSONError, InputError):
+        pass  # too deep to be rows: the OCDS reader reports it
     return False
 
 
@@ -105,7 +106,7 @@ class JsonRowsReader:
         layout = layout if layout is not None else Layout()
         stream = skip_bom(member.open())
         try:
-            data = json.loads(stream.read().decode("utf-8"))
+            data = load_json(read_whole(stream, member.name), member.name)
         except UnicodeDecodeError as error:
             raise InputError(member.name, f"not UTF-8 text: {error.reason}") from None
         except ValueError as error:

@@ -20,6 +20,7 @@ import ijson
 
 from ..errors import InputError
 from . import Member
+from .limits import load_json, parse, read_whole
 
 PEEK_BYTES = 1 << 20
 PACKAGE_KEYS = {"uri", "publisher", "publishedDate", "version", "extensions", "license",
@@ -62,29 +63,26 @@ class OcdsJsonReader:
             raise InputError(member.name, f"cannot read (truncated or corrupt?): {error}") from None
         stream = skip_bom(member.open())
         try:
+            # Every stream goes through ``limits.parse``: depth and value size are checked
+            # event by event, before ijson's prefixes or a value can grow without end.
+            many = shape == "many"
+            events = parse(stream, member.name, multiple_values=many)
             if shape == "array":
-                values = ijson.items(stream, "item", use_float=True)
-                yield from _classify_all(values)
+                yield from _classify_all(ijson.items(events, "item"))
             elif shape == "lines":
-                yield from _json_lines(stream)
+                yield from _json_lines(stream, member.name)
             elif shape == "many":
-                values = ijson.items(stream, "", multiple_values=True, use_float=True)
-                yield from _classify_all(values)
+                yield from _classify_all(ijson.items(events, ""))
             elif shape == "release-package":
                 package = {"shape": "release package"}
-                for position, item in enumerate(
-                    ijson.items(stream, "releases.item", use_float=True)
-                ):
+                for position, item in enumerate(ijson.items(events, "releases.item")):
                     yield _as_release(item, position, package)
             elif shape == "record-package":
                 package = {"shape": "record package"}
-                for position, item in enumerate(
-                    ijson.items(stream, "records.item", use_float=True)
-                ):
+                for position, item in enumerate(ijson.items(events, "records.item")):
                     yield _as_record(item, position, package)
             else:
-                text = stream.read()
-                value = json.loads(text.decode("utf-8-sig"))
+                value = load_json(read_whole(stream, member.name), member.name)
                 yield from _classify_all(iter([value]))
         except (ijson.JSONError, ijson.IncompleteJSONError, json.JSONDecodeError) as error:
             raise InputError(member.name, f"invalid or truncated JSON: {_short(error)}") from None
@@ -117,7 +115,7 @@ def _shape(member: Member) -> tuple[str, set[str]]:
     if text[:1] != b"{":
         raise InputError(member.name, "not JSON: does not start with '{' or '['")
     completed, top_keys, depth = 0, set(), 0
-    events = ijson.parse(io.BytesIO(text), multiple_values=True)
+    events = parse(io.BytesIO(text), member.name, multiple_values=True)
     try:
         for _prefix, event, value in events:
             if event in ("start_map", "start_array"):
@@ -167,14 +165,23 @@ def _looks_like_json_lines(text: bytes, complete_lines: int = 2) -> bool:
         return False
 
 
-def _json_lines(stream: Any) -> Iterator[OcdsItem]:
-    """JSON Lines read line by line: a broken line is reported with its number, not fatal."""
+def _json_lines(stream: Any, name: str) -> Iterator[OcdsItem]:
+    """JSON Lines read line by line: a broken line is reported with its number, not fatal.
+
+    A line too deep or too large is one of those: ``InputError`` from the limits
+    becomes that line's problem.
+    """
     position = 0
     for number, line in enumerate(stream, start=1):
         if not line.strip():
             continue
         try:
-            value = json.loads(line)
+            value = load_json(line, name)
+        except InputError as error:
+            problem = f"line {number}: {error.message}"
+            yield OcdsItem("invalid", None, position, problem=problem)
+            position += 1
+            continue
         except ValueError as error:
             problem = f"line {number}: invalid JSON ({_short(error)})"
             yield OcdsItem("invalid", None, position, problem=problem)

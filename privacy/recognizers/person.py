@@ -86,11 +86,16 @@ TITLES = (
     r"Hj|H|KH|Dr|dr|Drg|drg|Drs|Dra|Ir|Prof|Tgk|Teuku|Tengku|T|Raden|Rr|R\.M|R\.A|R\.Ay|R"
     r"|Mas|Dt|Datuk|Sutan|Cut|Puti|Gusti"
 )
-_TITLE = rf"(?:(?:{TITLES})\.\s*|(?:{TITLES})\s+(?=[A-Z]))"
-_TOKEN = r"(?:[A-Z][a-z'’]+(?:-[A-Za-z][a-z'’]+)?|[A-Z]{2,}|[A-Z]\.)"
+# Runs of spaces are taken possessively (``\s++``): what follows never starts with a
+# space, and giving spaces back one by one made a cue before 1 MB of spaces quadratic.
+_TITLE = rf"(?:(?:{TITLES})\.\s*+|(?:{TITLES})\s++(?=[A-Z]))"
+# A capitalised word. It starts only where a word starts and never gives letters back
+# (an atomic group): on a run of 300,000 capitals the old form was tried at every letter
+# and backtracked through every length, quadratic time.
+_TOKEN = r"(?<![A-Za-z'’])(?>[A-Z][a-z'’]+(?:-[A-Za-z][a-z'’]+)?|[A-Z]{2,}|[A-Z]\.)"
 _NAME = (
-    rf"(?P<value>{_TOKEN}(?:\s+(?:{_TOKEN}|bin|binti|van|de|al))*"
-    r"(?:,?\s+[A-Z][A-Za-z.]{0,6}\.)*)"
+    rf"(?P<value>{_TOKEN}(?:\s++(?:{_TOKEN}|bin|binti|van|de|al))*"
+    r"(?:,?\s++[A-Z][A-Za-z.]{0,6}\.)*)"
 )
 
 
@@ -125,8 +130,8 @@ class HonorificNameRecognizer(SpanRecognizer):
     SCORE = 0.75
     TRIGGER = None
     REGEX = re.compile(
-        first_chars(HONORIFICS, ROLES, LABELS) + rf"(?:\b(?i:{HONORIFICS})\.?\s+{_TITLE}*"
-        rf"|\b(?:(?i:{ROLES})\s*[:.]?|(?i:{LABELS})\s*:)\s*(?:(?i:{HONORIFICS})\.?\s+|{_TITLE})*)"
+        first_chars(HONORIFICS, ROLES, LABELS) + rf"(?:\b(?i:{HONORIFICS})\.?\s++{_TITLE}*"
+        rf"|\b(?:(?i:{ROLES})\s*+[:.]?|(?i:{LABELS})\s*+:)\s*+(?:(?i:{HONORIFICS})\.?\s++|{_TITLE})*)"
         + _NAME
     )
 
@@ -151,7 +156,7 @@ class HonorificNameRecognizer(SpanRecognizer):
         )
 
 
-_RUN = re.compile(rf"{_TOKEN}(?:\s+(?:{_TOKEN}|bin|binti))+")
+_RUN = re.compile(rf"{_TOKEN}(?:\s++(?:{_TOKEN}|bin|binti))+")
 _WORD = re.compile(r"[A-Za-z'’]+(?:-[A-Za-z'’]+)?\.?")
 _CUE_BEFORE = re.compile(
     r"(?i:\b(?:jl|jln|jalan|gg|gang|desa|dusun|kelurahan|kel|kecamatan|kec|kota|kabupaten|kab"
@@ -219,7 +224,7 @@ VERBS = (
     r"melaporkan|melapor|mengadukan|menyampaikan|mengeluhkan|mengatakan|menyatakan"
     r"|menjelaskan|meminta|memohon|bertanya|reported|said|says|complained|wrote|called"
 )
-_RUN_NAME = rf"(?P<value>{_TOKEN}(?:\s+(?:{_TOKEN}|bin|binti))+)"
+_RUN_NAME = rf"(?P<value>{_TOKEN}(?:\s++(?:{_TOKEN}|bin|binti))+)"
 
 
 class CuedNameRecognizer(SpanRecognizer):
@@ -236,13 +241,20 @@ class CuedNameRecognizer(SpanRecognizer):
     TRIGGER = None
     REGEX = re.compile(
         first_chars(WEAK_CUES)
-        + rf"\b(?i:{WEAK_CUES})\s*[:,]?\s+(?:(?i:{HONORIFICS})\.?\s+|{_TITLE})*{_RUN_NAME}"
+        + rf"\b(?i:{WEAK_CUES})(?:\s*+[:,]\s++|\s++)(?:(?i:{HONORIFICS})\.?\s++|{_TITLE})*"
+        + _RUN_NAME
     )
-    BEFORE_VERB = re.compile(rf"{_RUN_NAME}(?=(?:,?\s+[A-Z][A-Za-z.]{{0,6}})*,?\s+(?i:{VERBS})\b)")
+    # A name before a reporting verb is looked for backwards from each verb, in a few
+    # words before it: searched forwards, every run of capitalised words would be tried
+    # against the lookahead at each word (cubic time on a long run).
+    VERB = re.compile(rf"(?<=\s)(?i:{VERBS})\b")
+    BEFORE_VERB = re.compile(rf"{_RUN_NAME}(?:,?\s+[A-Z][A-Za-z.]{{0,6}})*,?\s+\Z")
+    REACH = 240  # characters before a verb that can hold the name (and titles after it)
+    WORDS = 12  # words before a verb that can: a name and its titles are shorter
 
     def _matches(self, text: str) -> list:
         found = super()._matches(text)
-        for match in self.BEFORE_VERB.finditer(text):
+        for match in self._before_verbs(text):
             # "Kemarin Budi Santoso melaporkan": the name is the longest tail that passes.
             words = list(re.finditer(r"\S+", match.group("value")))
             for first in range(len(words) - 1):
@@ -251,6 +263,22 @@ class CuedNameRecognizer(SpanRecognizer):
                     found.append(result(self, self.ENTITY, start, match.end("value"), self.SCORE))
                     break
         return found
+
+    def _before_verbs(self, text: str):
+        """Runs of capitalised words that end (titles aside) right before a reporting verb."""
+        end = -1
+        for verb in self.VERB.finditer(text):
+            start = max(end, verb.start() - self.REACH, 0)
+            words = [m.start() for m in re.finditer(r"(?<!\S)\S", text[start : verb.start()])]
+            if words and words[0] == 0 and start and not text[start - 1].isspace():
+                words = words[1:]  # begin at a word, not inside one
+            if not words:
+                continue
+            start += words[-self.WORDS :][0]
+            match = self.BEFORE_VERB.search(text, start, verb.start())
+            if match:
+                end = match.end("value")
+                yield match
 
     def accept(self, match: re.Match) -> bool:  # noqa: D102
         return self.acceptable(match.group("value").split())
