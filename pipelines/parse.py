@@ -19,6 +19,8 @@ from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from .messages import shown
+
 MIN_YEAR = 1900
 MAX_YEAR = 2100
 
@@ -112,14 +114,14 @@ def parse_number(
         return None, None
     if isinstance(value, int | float):
         if value != value or value in (float("inf"), float("-inf")):
-            return None, f"not a finite number: {value!r}"
+            return None, f"not a finite number: {shown(value)}"
         return value, None
     if isinstance(value, Decimal):
         return (int(value) if value == value.to_integral_value() else float(value)), None
     text = " ".join(str(value).split())
     if is_null(text):
         return None, None
-    shown = _shown(value)
+    quoted = shown(value)
     negative = False
     if text.startswith("(") and text.endswith(")"):
         negative, text = True, text[1:-1].strip()
@@ -135,23 +137,23 @@ def parse_number(
         try:
             number = Decimal(text.replace(",", "."))
         except InvalidOperation:
-            return None, f"not a number: {shown}"
+            return None, f"not a number: {quoted}"
         return _finish_number(-number if negative else number, fraction=True)
     match = _NUMBER_RE.match(text)
     if not match:
-        return None, f"not a number: {shown}"
+        return None, f"not a number: {quoted}"
     if match.group("sign") in ("-", "−"):
         negative = not negative
     unit = (match.group("unit") or "").lower()
     multiplier = Decimal(1)
     if unit:
         if unit not in UNIT_SUFFIXES:
-            return None, f"unknown unit {unit!r} in {shown}"
+            return None, f"unknown unit {shown(unit)} in {quoted}"
         multiplier = Decimal(int(UNIT_SUFFIXES[unit]))
     body = re.sub(r"[\u00a0\u202f ']", "", match.group("body"))
     normalised = _separators(body, decimal)
     if normalised is None:
-        return None, f"ambiguous or malformed number: {shown}"
+        return None, f"ambiguous or malformed number: {quoted}"
     number = Decimal(normalised) * multiplier
     if negative:
         number = -number
@@ -162,10 +164,6 @@ def _finish_number(number: Decimal, fraction: bool) -> tuple[float | int, None]:
     if number == number.to_integral_value() and not fraction:
         return int(number), None
     return float(number), None
-
-
-def _shown(value: object) -> str:
-    return repr(str(value)[:40])
 
 
 def _separators(body: str, decimal: str | None) -> str | None:
@@ -283,12 +281,12 @@ def parse_datetime(
     if isinstance(value, date):
         return _finish(datetime.combine(value, time()), None, has_time=False)
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return None, f"not a date: {value!r}"
+        return None, f"not a date: {shown(value)}"
     text = " ".join(str(value).split())
     if is_null(text):
         return None, None
     if re.match(r"^[-+]\d|^0{4}", text):
-        return None, f"impossible date: {text[:40]!r}"
+        return None, f"impossible date: {shown(text)}"
     if re.match(r"^\d{4}-\d{2}-\d{2}", text):
         try:
             parsed = datetime.fromisoformat(text.replace(" ", "T", 1) if "T" not in text else text)
@@ -309,9 +307,9 @@ def parse_datetime(
     if match:
         month = MONTHS.get(match["m"].lower().rstrip("."))
         if month is None:
-            return None, f"unknown month {match['m']!r} in {text[:40]!r}"
+            return None, f"unknown month {shown(match['m'])} in {shown(text)}"
         return _build(_year(match["y"]), month, int(match["d"]), match, tz, text)
-    return None, f"not a date: {text[:40]!r}"
+    return None, f"not a date: {shown(text)}"
 
 
 def _year(text: str) -> int:
@@ -341,12 +339,12 @@ def _build(
 ) -> tuple[str | None, str | None]:
     at, problem = _time(match["time"], match["ampm"])
     if problem:
-        return None, f"{problem}: {text[:40]!r}"
+        return None, f"{problem}: {shown(text)}"
     zone = _ZONES.get((match["tz"] or "").upper(), tz)
     try:
         parsed = datetime(year, month, day, *(at.hour, at.minute, at.second) if at else ())
     except ValueError:
-        return None, f"impossible date: {text[:40]!r}"
+        return None, f"impossible date: {shown(text)}"
     return _finish(parsed, zone, has_time=at is not None)
 
 

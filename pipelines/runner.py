@@ -13,7 +13,6 @@ import hashlib
 import json
 import platform
 import sqlite3
-import traceback
 import uuid
 from collections import Counter
 from collections.abc import Iterator
@@ -29,7 +28,19 @@ from terbuka.publish import changes, database, datapackage, quality_report, site
 
 from . import descriptors, plugins, work
 from .batch import Batch
-from .errors import EXIT_BAD_INPUT, EXIT_OK, EXIT_STOPPED, GateStopped, InputError, UsageError
+from .errors import (
+    EXIT_BAD_INPUT,
+    EXIT_ENVIRONMENT,
+    EXIT_INTERNAL,
+    EXIT_OK,
+    EXIT_STOPPED,
+    GateStopped,
+    InputError,
+    TerbukaError,
+    UsageError,
+    disk_full_message,
+    write_traceback,
+)
 from .progress import Progress
 from .quality import Gate, load_plan, validators_for
 from .readers import Input, hash_file, iter_paths, public_source
@@ -132,23 +143,30 @@ def run_dataset(
         )
         with Progress(enabled=show_progress) as progress:
             _execute(run, sources, progress, force)
-    except (InputError, UsageError, DescriptorError) as error:
-        record.update(status="failed", error=str(error), exit_code=EXIT_BAD_INPUT)
     except (GateStopped, PrivacyError) as error:
         record.update(status="stopped", error=str(error), exit_code=EXIT_STOPPED)
+    except (TerbukaError, DescriptorError) as error:  # bad input 2, the environment 3
+        record.update(
+            status="failed", error=str(error), exit_code=getattr(error, "exit_code", EXIT_BAD_INPUT)
+        )
     except KeyboardInterrupt:
         record.update(
             status="stopped",
             error="the run was interrupted before it published",
             exit_code=EXIT_STOPPED,
         )
-    except Exception as error:  # a bug: one line for the user, the traceback kept for us
-        log = _write_traceback(out_dir, record["run_id"])
-        record.update(
-            status="failed",
-            error=f"internal error: {type(error).__name__}: {error} (traceback in {log})",
-            exit_code=EXIT_STOPPED,
-        )
+    except Exception as error:
+        full = disk_full_message(error, _being_written(run))
+        if full:  # the environment, not a bug: one line that names the device and the file
+            record.update(status="failed", error=full, exit_code=EXIT_ENVIRONMENT)
+        else:  # a bug: one line for the user (no value: it may hold personal data),
+            # the traceback kept for us
+            log = write_traceback(out_dir / ".runs", record["run_id"])
+            record.update(
+                status="failed",
+                error=f"internal error: {type(error).__name__} (traceback in {log})",
+                exit_code=EXIT_INTERNAL,
+            )
     finally:
         if run is not None:
             _cleanup(run)
@@ -156,6 +174,16 @@ def run_dataset(
     _write_record(out_dir, record)
     quality_report.write_for_run(out_dir, record, run.descriptor.text("title", "en") if run else "")
     return record
+
+
+def _being_written(run: Run | None) -> Path | None:
+    """The file a run was most likely writing when the disk filled up."""
+    if run is None:
+        return None
+    if run.build is not None:
+        built = run.build / f"{run.descriptor.name}.db"
+        return built if built.exists() else run.build
+    return run.staging_path or run.out_dir
 
 
 def _execute(run: Run, sources: list[str], progress: Progress, force: bool) -> None:
@@ -578,24 +606,20 @@ def _cleanup(run: Run) -> None:
 
 
 def _write_record(out_dir: Path, record: dict[str, Any]) -> None:
-    """Every run, whatever its status, leaves its record in ``DIR/.runs/<dataset>/``."""
+    """Every run, whatever its status, leaves its record in ``DIR/.runs/<dataset>/``.
+
+    Secrets are scrubbed from the record first (the caller's copy too: it is what
+    ``--json`` prints).
+    """
+    from terbuka.catalogs.secrets import scrub_data
+
+    record.update(scrub_data(record))
     try:
         folder = out_dir / ".runs" / record["dataset"].replace("/", "_")
         folder.mkdir(parents=True, exist_ok=True)
         site.write_json(folder / f"{record['run_id']}.json", record)
     except OSError:
         pass
-
-
-def _write_traceback(out_dir: Path, run_id: str) -> str:
-    try:
-        folder = out_dir / ".runs"
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{run_id}.traceback.txt"
-        path.write_text(traceback.format_exc(), encoding="utf-8")
-        return str(path)
-    except OSError:
-        return "(not written)"
 
 
 def iter_records(out_dir: Path, dataset: str) -> Iterator[dict[str, Any]]:
