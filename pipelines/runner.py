@@ -170,10 +170,32 @@ def run_dataset(
     finally:
         if run is not None:
             _cleanup(run)
+    if record.get("error"):
+        record["error"] = without_personal_data(record["error"])
     record["finished"] = now()
     _write_record(out_dir, record)
     quality_report.write_for_run(out_dir, record, run.descriptor.text("title", "en") if run else "")
     return record
+
+
+def without_personal_data(message: str) -> str:
+    """An error line through the privacy stage's recognizers: the net behind ``shown``.
+
+    Messages describe bad values by their kind, but a reader's or a library's message may
+    still quote a cell (a header row taken from data, an openpyxl error). Lines that
+    could hold an identifier, a phone number or an e-mail address are scanned; the rest
+    (most lines) cost nothing. If the scanner itself fails, long digit runs go.
+    """
+    from terbuka.privacy.scanner import TextScanner, candidates
+
+    if not set(candidates(message)) - {"IP_ADDRESS", "ADDRESS", "PERSON"}:
+        return message
+    try:
+        return TextScanner(extra_recognizers=tuple(plugins.recognizers())).scan(message)[0]
+    except Exception:  # fail closed: no scanner, no digits
+        import re
+
+        return re.sub(r"\d[\d .-]{5,}\d", "<NUMBER>", message)
 
 
 def _being_written(run: Run | None) -> Path | None:

@@ -51,6 +51,10 @@ def privacy_and_quality(
             redactor.rows(entry["table"], [entry["row"]])
         entry["value"] = _scan(redactor, "_quarantine", "value", entry["value"])
         entry["reason"] = _scan(redactor, "_quarantine", "reason", entry["reason"])
+        # A row key may be built from source values (an id template); a quarantined row
+        # is not published, so its key must not publish what it held. (A note's key is
+        # the published row's own key: scanning it would only break the join.)
+        entry["row_key"] = _scan(redactor, "_quarantine", "row_key", entry["row_key"])
     for note in batch.notes:
         note["value"] = _scan(redactor, "_quality_notes", "value", note["value"])
         note["message"] = _scan(redactor, "_quality_notes", "message", note["message"])
