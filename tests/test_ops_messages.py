@@ -117,6 +117,26 @@ def test_unreadable_cells_are_described_not_quoted(tmp_path):
     assert ("jumlah_peserta", "row 3: not a number: text of 20 characters with 16 digits") in notes
 
 
+def test_an_error_line_quoting_an_identifier_is_redacted_everywhere(tmp_path, monkeypatch):
+    """The net behind ``shown``: a message from a reader or a library that quotes a cell."""
+    from terbuka.pipelines.errors import InputError
+
+    def quoting(*args, **kwargs):
+        raise InputError("t.xlsx", f"cannot read the Excel sheet: bad cell 'NIK {NIK} hp {PHONE}'")
+
+    monkeypatch.setattr(runner, "_extract", quoting)
+    monkeypatch.setenv("TERBUKA_STATE_DIR", str(tmp_path / "state"))
+    source = leaky_workbook(tmp_path / "t.xlsx")
+    out = tmp_path / "site"
+    record = runner.run_dataset("procurement", [str(source)], out, show_progress=False)
+    assert record["exit_code"] == 2
+    assert record["error"] == (
+        "t.xlsx: cannot read the Excel sheet: bad cell 'NIK <NIK> hp <PHONE_NUMBER>'"
+    )
+    for path in every_file(out):
+        assert NIK.encode() not in path.read_bytes(), path
+
+
 # ------------------------------------------------------------------ -q, internal errors
 
 
