@@ -167,6 +167,18 @@ def test_an_internal_error_exits_4_with_a_traceback_file_and_no_value(tmp_path, 
     assert stat.S_IMODE(log.stat().st_mode) == 0o600
 
 
+def test_any_command_turns_a_bug_into_one_line_and_exit_4(tmp_path):
+    folder = tmp_path / "site"
+    (folder / ".feedback").mkdir(parents=True)
+    (folder / ".feedback" / "feedback.db").write_bytes(b"not a database " * 100)
+    result = run_cli("feedback", str(folder), env={"TMPDIR": str(tmp_path)})
+    assert result.returncode == 4
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("Error: internal error: DatabaseError (traceback in ")
+    log = Path(line.split("traceback in ")[1].rstrip(")"))
+    assert log.parent == tmp_path and "Traceback" in log.read_text()
+
+
 # ------------------------------------------------------------------ disk full
 
 
