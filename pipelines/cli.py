@@ -760,11 +760,11 @@ def plugins_command(as_json: bool) -> None:
 
     rows = plugins.listing()
     if as_json:
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     widths = {k: max(len(k), *(len(r[k]) for r in rows)) for k in ("kind", "id", "plugin")}
     for row in [{"kind": "kind", "id": "id", "plugin": "plugin", "title": "title"}, *rows]:
-        click.echo(
+        echo(
             "  ".join(row[k].ljust(widths[k]) for k in ("kind", "id", "plugin"))
             + "  "
             + row["title"]
