@@ -12,7 +12,6 @@ This fails closed without the privacy stage: no recognizer has to catch the valu
 from __future__ import annotations
 
 import re
-from functools import cache
 from typing import Any
 
 MAX_QUOTED = 40  # characters of a harmless value that are quoted
@@ -25,11 +24,16 @@ _PLACEHOLDERS = {
 }  # fmt: skip
 
 
-@cache
-def _harmless_words() -> frozenset[str]:
-    from .parse import MONTHS, UNIT_SUFFIXES
+_HARMLESS = set(_PLACEHOLDERS)
 
-    return frozenset({*MONTHS, *UNIT_SUFFIXES, *_PLACEHOLDERS})
+
+def harmless_words(*vocabularies: Any) -> None:
+    """Add words a message may quote (``parse`` adds its month names and unit suffixes).
+
+    Registered rather than imported: ``parse`` uses this module, not the other way round.
+    """
+    for words in vocabularies:
+        _HARMLESS.update(str(w).lower() for w in words)
 
 
 def shown(value: Any) -> str:
@@ -47,7 +51,7 @@ def shown(value: Any) -> str:
         len(text) <= MAX_QUOTED
         and digits <= MAX_DIGITS
         and "@" not in text
-        and all(w in _harmless_words() for w in words)
+        and all(w in _HARMLESS for w in words)
     )
     if harmless:
         return repr(text)

@@ -19,7 +19,7 @@ from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .messages import shown
+from .messages import harmless_words, shown
 
 MIN_YEAR = 1900
 MAX_YEAR = 2100
@@ -44,6 +44,7 @@ UNIT_SUFFIXES = {
     "m": 1e9, "miliar": 1e9, "milyar": 1e9, "mlyr": 1e9, "mlr": 1e9, "b": 1e9, "bn": 1e9,
     "t": 1e12, "triliun": 1e12, "trilyun": 1e12, "tn": 1e12,
 }  # fmt: skip
+harmless_words(MONTHS, UNIT_SUFFIXES)  # a message may quote "12 Maret 2024", never a name
 
 # Cells that mean "no value" in real exports; they are empty, not unreadable.
 NULL_TOKENS = {"-", "--", "—", "–", "n/a", "na", "#n/a", "null", "none", "nil", "nan", "(null)"}
