@@ -172,4 +172,4 @@ def write_traceback(folder: Path | None, name: str) -> str:
 def _scrubbed(text: str) -> str:
     from terbuka.catalogs.secrets import scrub
 
-    return scrub(text)
+    return str(scrub(text))
