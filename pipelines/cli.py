@@ -248,6 +248,8 @@ def demo(out_dir: Path, port: int, host: str, no_serve: bool, seed: int, as_json
     from .state import private_dir, state_dir
     from .summary import print_summary
 
+    if not no_serve:
+        _check_port(host, port)  # before minutes of work, and again before serving
     out_dir.mkdir(parents=True, exist_ok=True)
     sources_root = private_dir(state_dir(out_dir) / "demo-sources")
     records, worst = [], EXIT_OK

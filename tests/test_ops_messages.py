@@ -167,6 +167,16 @@ def test_an_internal_error_exits_4_with_a_traceback_file_and_no_value(tmp_path, 
     assert stat.S_IMODE(log.stat().st_mode) == 0o600
 
 
+def test_an_unreachable_source_is_a_fault_of_the_environment(tmp_path):
+    url = f"http://127.0.0.1:{free_port()}/tenders.csv"  # nothing listens there
+    result = run_cli("run", "procurement", "--source", url, "--out", str(tmp_path / "site"), "-q",
+                     env={"TERBUKA_HTTP_BACKOFF": "0.01", "TERBUKA_STATE_DIR": str(tmp_path / "s")})  # fmt: skip
+    assert result.returncode == 3
+    assert result.stderr.strip().splitlines() == [
+        f"Error: procurement: {url}: connection refused (gave up after 4 attempts)"
+    ]
+
+
 def test_any_command_turns_a_bug_into_one_line_and_exit_4(tmp_path):
     folder = tmp_path / "site"
     (folder / ".feedback").mkdir(parents=True)
