@@ -375,3 +375,36 @@ def test_scrub_removes_every_form_of_a_remembered_secret(monkeypatch):
     assert secrets.scrub_data({"k": ["portal-secret"]}) == {"k": ["***"]}
     secrets.remember("x")  # too short to be a secret: would blank every message
     assert secrets.scrub("x marks") == "x marks"
+
+
+# ------------------------------------------------------------------ the _quarantine table
+
+
+@pytest.fixture(scope="module")
+def redactor():
+    from terbuka.metadata import load_descriptor
+    from terbuka.privacy import Redactor, load_policy
+    from terbuka.privacy.scanner import TextScanner
+
+    descriptor = load_descriptor("procurement")
+    policy = load_policy(descriptor.privacy, descriptor.folder / "privacy.yml")
+    return Redactor(policy, TextScanner(), b"k" * 32)
+
+
+@pytest.mark.parametrize(
+    "column, value, expected",
+    [
+        ("contact_name", "Ratna", None),  # a name the scanner alone would keep: dropped
+        ("contact_telephone", "12-34 ext 5", None),  # no phone shape: dropped by policy
+        ("name", f"Toko {NIK}", "Toko <NIK>"),  # scanned column: the scanner's work
+    ],
+)
+def test_a_quarantined_value_follows_its_columns_policy(redactor, column, value, expected):
+    from terbuka.pipelines.batch import Batch
+    from terbuka.pipelines.work import privacy_and_quality
+
+    batch = Batch()
+    row = {"id": "p1", "name": "Dinas", column: value}
+    batch.reject("parties", "p1", "type-error", "bad", row=row, column=column, value=value)
+    [entry] = privacy_and_quality(batch, redactor, {}).quarantine
+    assert entry["value"] == expected
