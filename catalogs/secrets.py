@@ -4,9 +4,8 @@ A catalog or a proxy in front of it may echo the request headers back in an erro
 and that body ends up in an error line. Rather than trust every caller to strip the
 token, the places where text leaves the process — stderr, ``--json``, run records,
 ``DIR/.catalogs/*.json`` — pass it through :func:`scrub`, which replaces every secret
-this process knows: ``$CKAN_API_TOKEN``, ``$TERBUKA_WEBHOOK_SECRET`` and any token a source
-read from the environment
-(:func:`remember`). It lives here, not in ``pipelines``, because catalogs and pipelines
+this process knows: ``$CKAN_API_TOKEN``, ``$TERBUKA_WEBHOOK_SECRET`` and any token a
+source read from the environment (:func:`remember`). It lives here, not in ``pipelines``, because catalogs and pipelines
 both use it and catalogs must not import the pipeline.
 """
 
