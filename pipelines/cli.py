@@ -115,7 +115,13 @@ class Group(click.Group):
         except (TerbukaError, DescriptorError) as error:
             echo(f"Error: {error}", err=True)
             sys.exit(getattr(error, "exit_code", EXIT_BAD_INPUT))
-        except (click.exceptions.Exit, click.Abort, SystemExit, KeyboardInterrupt):
+        except (
+            click.ClickException,
+            click.exceptions.Exit,
+            click.Abort,
+            SystemExit,
+            KeyboardInterrupt,
+        ):
             raise
         except Exception as error:
             full = disk_full_message(error)
