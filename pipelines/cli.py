@@ -352,7 +352,8 @@ def _run_many(
     chosen = [
         e
         for e in entries
-        if e.get("error") or (e["due"] if due else e.get("reason") != "declares no sources")
+        if e.get("error")
+        or (e["due"] if due else not str(e.get("reason", "")).startswith("declares no sources"))
     ]
     records, failures, worst = [], [], EXIT_OK
     for entry in chosen:
