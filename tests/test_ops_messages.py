@@ -28,6 +28,7 @@ from terbuka.pipelines import runner
 from terbuka.pipelines.cli import cli
 from terbuka.pipelines.errors import EXIT_CODES_HELP, disk_full_message
 from terbuka.pipelines.messages import shown
+from terbuka.pipelines.parse import MONTHS  # noqa: F401 - parse registers its words with messages
 
 NIK = "3171011203850001"
 PHONE = "081234567890"
