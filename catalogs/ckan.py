@@ -105,7 +105,7 @@ class CkanPublisher:
             raise CatalogError(
                 f"CKAN at {self.target}: {error_message(error)} while publishing {name!r} "
                 "(changed by someone else meanwhile?); publish again to complete it",
-                exit_code=1,
+                exit_code=3,
             ) from None
         status = "created" if created else ("updated" if self.writes else "unchanged")
         return {

@@ -23,6 +23,7 @@ import requests
 from ckanapi.errors import CKANAPIError, NotAuthorized, NotFound, ValidationError
 
 from .published import CatalogError
+from .secrets import remember, scrub
 
 TOKEN_VARIABLE = "CKAN_API_TOKEN"
 DEFAULT_RETRIES = 4
@@ -68,7 +69,8 @@ class CkanClient(ckanapi.RemoteCKAN):
     """``RemoteCKAN`` that retries time-outs, refused connections and 5xx with back-off.
 
     Errors that retrying cannot fix become a :class:`CatalogError` with one line:
-    401/403 (exit 2: the token), 5xx or unreachable after the last retry (exit 1).
+    401/403 (exit 2: the token), 5xx or unreachable after the last retry (exit 3: the
+    environment, as for any unreachable service).
     ``NotFound`` and ``ValidationError`` stay ckanapi's exceptions: callers expect them.
     """
 
@@ -123,7 +125,7 @@ class CkanClient(ckanapi.RemoteCKAN):
                     raise CatalogError(
                         f"CKAN at {self.address} did not answer {action} after "
                         f"{attempt + 1} attempts: {describe(error)}",
-                        exit_code=1,
+                        exit_code=3,
                     ) from None
                 self.sleep(self.backoff * 2**attempt)
                 attempt += 1
@@ -138,7 +140,7 @@ class CkanClient(ckanapi.RemoteCKAN):
             except CKANAPIError as error:
                 raise CatalogError(
                     f"CKAN at {self.address} failed {action}: {error_message(error)}",
-                    exit_code=2 if _client_error(error) else 1,
+                    exit_code=2 if _client_error(error) else 3,
                 ) from None
 
     def _request_fn(self, url, data, headers, files, requests_kwargs):  # noqa: D102
@@ -189,7 +191,7 @@ def error_message(error: Exception) -> str:
             detail = f"HTTP {status}: {body}"
         except (ValueError, SyntaxError):
             pass
-    text = " ".join(str(detail).split())
+    text = scrub(" ".join(str(detail).split()))  # a body may echo the request's headers
     return text[:300] + ("…" if len(text) > 300 else "")
 
 
@@ -203,4 +205,6 @@ def connect(
     """A client for the CKAN at ``url``, authenticated with ``token`` (default: from env)."""
     if not url.startswith(("http://", "https://")):
         raise CatalogError(f"--ckan {url!r}: expected an http(s) URL of a CKAN site", exit_code=2)
-    return CkanClient(url, token or token_from_environment(), retries=retries, backoff=backoff)
+    token = token or token_from_environment()
+    remember(token)
+    return CkanClient(url, token, retries=retries, backoff=backoff)

@@ -30,12 +30,12 @@ SNAPSHOT_KEYS = (
 class CatalogError(Exception):
     """A catalog could not be published or read; the message is one line for the user.
 
-    ``exit_code`` follows the CLI's convention: 2 when the user must fix something (a
-    token, a missing publication, a rejected field), 1 when trying again later may work
-    (the catalog was unreachable or failed).
+    ``exit_code`` follows the CLI's table: 2 when the user must fix something (a token, a
+    missing publication, a rejected field), 3 when trying again later may work (the
+    catalog was unreachable, failed, or changed under us: a fault of the environment).
     """
 
-    def __init__(self, message: str, exit_code: int = 1):
+    def __init__(self, message: str, exit_code: int = 3):
         super().__init__(message)
         self.message = message
         self.exit_code = exit_code

@@ -2,7 +2,8 @@
 
 The record — ``DIR/.catalogs/<dataset>.json``, one entry per catalog address — says
 what the last attempt did, or why it failed, so a steward (and the next scheduled run)
-can see that a catalog entry is incomplete. Nothing secret goes into it.
+can see that a catalog entry is incomplete. Nothing secret goes into it: it is
+scrubbed of tokens and readable by its owner only (0600).
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .published import CatalogError, load_published, write_json
+from .published import CatalogError, load_published
+from .secrets import write_private_json
 
 RECORD_FOLDER = ".catalogs"
 
@@ -67,7 +69,7 @@ def record_attempt(out_dir: Path, dataset: str, result: dict[str, Any]) -> None:
         path = folder / f"{dataset}.json"
         attempts = json.loads(path.read_text("utf-8")) if path.exists() else {}
         attempts[result["target"]] = result
-        write_json(path, attempts)
+        write_private_json(path, attempts)
     except (OSError, ValueError):
         pass
 

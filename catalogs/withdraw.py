@@ -9,9 +9,15 @@ from __future__ import annotations
 
 import os
 
+from .secrets import scrub
+
 
 class CkanWithdrawError(RuntimeError):
-    """CKAN refused or could not be reached; the message never holds the token."""
+    """CKAN refused (exit 2) or could not be reached (exit 3); the message never holds the token."""
+
+    def __init__(self, message: str, exit_code: int = 2):
+        super().__init__(message)
+        self.exit_code = exit_code
 
 
 def withdraw_from_ckan(url: str, name: str, purge: bool = False) -> dict:
@@ -34,6 +40,6 @@ def withdraw_from_ckan(url: str, name: str, purge: bool = False) -> dict:
     except ckanapi.NotAuthorized:
         raise CkanWithdrawError(f"{url}: the token may not change dataset {name!r}") from None
     except ckanapi.ValidationError as error:
-        raise CkanWithdrawError(f"{url}: CKAN refused: {error.error_dict}") from None
+        raise CkanWithdrawError(scrub(f"{url}: CKAN refused: {error.error_dict}")) from None
     except (ckanapi.CKANAPIError, OSError) as error:
-        raise CkanWithdrawError(f"{url}: CKAN failed: {type(error).__name__}") from None
+        raise CkanWithdrawError(f"{url}: CKAN failed: {type(error).__name__}", 3) from None

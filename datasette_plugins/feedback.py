@@ -2,16 +2,27 @@
 
 Reports are stored in a database of their own beside — never inside — the publication
 (``feedback_store``). The form asks for no personal data; the body is size-limited before
-anything reads it, each reader is rate-limited, the store as a whole is bounded, and the
-message is only ever shown escaped. Stewards read and close reports with
-``terbuka feedback DIR``.
+anything reads it, Datasette's CSRF check refuses a post without the form's token, each
+address and each network is rate-limited, the store as a whole is bounded and degrades
+into a queue under a flood, and the message is only ever shown escaped. Stewards read
+and close reports with ``terbuka feedback DIR``.
+
+The client address is the peer's, unless the peer is a configured trusted proxy
+(``trusted_proxies`` in the ``terbuka-feedback`` plugin settings, or
+``$TERBUKA_TRUSTED_PROXIES``): then it is the rightmost ``X-Forwarded-For`` hop that is
+not a trusted proxy — the one the proxy saw, which a client cannot forge.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
+import ipaddress
+import os
+import secrets
 import time
-from collections import defaultdict, deque
+from collections import deque
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -23,9 +34,15 @@ from .panel import page_kind
 
 PATH = "/-/terbuka/feedback"
 MAX_BODY = 16 * 1024
-PER_CLIENT = 5  # reports per client per window
+PER_CLIENT = 5  # reports per address per window
+PER_NETWORK = 20  # reports per network (/24, or /56 for IPv6) per window
 WINDOW_SECONDS = 600
-_RECENT: dict[str, deque] = defaultdict(deque)
+MAX_TRACKED = 10_000  # addresses and networks remembered; the oldest are forgotten first
+PLUGIN = "terbuka-feedback"
+CSRF_COOKIE = "ds_csrftoken"  # Datasette's asgi-csrf cookie; it checks the form field against it
+PROXIES_VARIABLE = "TERBUKA_TRUSTED_PROXIES"
+_RECENT: dict[str, deque] = {}
+_SENDER_KEY = secrets.token_bytes(32)  # sender tags are keyed: no address can be recovered
 
 
 @hookimpl
@@ -104,17 +121,81 @@ def register_routes():
     return [(rf"^{PATH}$", receive_report)]
 
 
-def _allowed(client: str) -> bool:
-    now = time.monotonic()
-    recent = _RECENT[client]
-    while recent and now - recent[0] > WINDOW_SECONDS:
-        recent.popleft()
-    if len(recent) >= PER_CLIENT:
+def trusted_proxies(datasette: Any) -> list[Any]:
+    """The networks whose ``X-Forwarded-For`` is believed (none unless configured)."""
+    config = datasette.plugin_config(PLUGIN) or {}
+    listed = config.get("trusted_proxies")
+    if listed is None:
+        listed = os.environ.get(PROXIES_VARIABLE, "")
+    if isinstance(listed, str):
+        listed = listed.replace(",", " ").split()
+    networks = []
+    for item in listed:
+        try:
+            networks.append(ipaddress.ip_network(str(item).strip(), strict=False))
+        except ValueError:
+            continue  # a typo trusts nothing more, rather than everything
+    return networks
+
+
+def _trusted(address: str, proxies: list[Any]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
         return False
-    recent.append(now)
-    if len(_RECENT) > 10_000:  # forget idle clients so the table stays small
-        for key in [k for k, v in _RECENT.items() if not v]:
-            del _RECENT[key]
+    return any(ip in network for network in proxies)
+
+
+def client_address(scope: dict[str, Any], proxies: list[Any]) -> str:
+    """The reader's address: the peer, or behind trusted proxies the hop they saw."""
+    peer = (scope.get("client") or ("unknown",))[0]
+    if not _trusted(peer, proxies):
+        return peer  # X-Forwarded-For from anyone else is whatever the client wrote
+    hops = [
+        hop.strip()
+        for name, value in scope.get("headers") or []
+        if name.lower() == b"x-forwarded-for"
+        for hop in value.decode("latin-1").split(",")
+        if hop.strip()
+    ]
+    for hop in reversed(hops):
+        if not _trusted(hop, proxies):
+            return hop
+    return hops[0] if hops else peer
+
+
+def network_of(address: str) -> str:
+    """The /24 (IPv4) or /56 (IPv6) around an address: one household or one host's range."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    prefix = 24 if ip.version == 4 else 56
+    return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))
+
+
+def sender_tag(address: str) -> str:
+    """A keyed hash of the address's network: groups a flood, names no one."""
+    digest = hmac.new(_SENDER_KEY, network_of(address).encode(), hashlib.sha256)
+    return digest.hexdigest()[:16]
+
+
+def _allowed(client: str) -> bool:
+    """Within the per-address and the per-network limit (sliding ten-minute window)."""
+    now = time.monotonic()
+    keys = ((client, PER_CLIENT), ("net:" + network_of(client), PER_NETWORK))
+    windows = []
+    for key, limit in keys:
+        recent = _RECENT.setdefault(key, deque())
+        while recent and now - recent[0] > WINDOW_SECONDS:
+            recent.popleft()
+        if len(recent) >= limit:
+            return False
+        windows.append(recent)
+    for recent in windows:
+        recent.append(now)
+    while len(_RECENT) > MAX_TRACKED:  # bounded memory under rotating addresses
+        del _RECENT[next(iter(_RECENT))]
     return True
 
 
@@ -129,6 +210,10 @@ async def receive_report(datasette, request):
         fields = dict(parse_qsl(body, max_num_fields=20))
     except ValueError:  # more fields than any form of ours has
         return await _answer(datasette, request, tr("feedback_unknown"), 400)
+    if not fields.get("csrftoken") or CSRF_COOKIE not in request.cookies:
+        # asgi-csrf lets a post without any cookie through (an API client, it assumes);
+        # this form is only for browsers that loaded a page, so the token is required.
+        return Response.text("Form token missing: reload the page", status=403)
     dataset = fields.get("dataset", "")
     table = fields.get("table", "") or None
     message = feedback_store.clean(fields.get("message", ""))
@@ -153,15 +238,21 @@ async def receive_report(datasette, request):
         )
     if fields.get("website"):  # the hidden field only robots fill in
         return await _answer(datasette, request, tr("thanks"), 200, message=message, back=page)
-    client = (request.scope.get("client") or ("?",))[0]
+    client = client_address(request.scope, trusted_proxies(datasette))
     if not _allowed(client):
         return await _answer(datasette, request, tr("feedback_rate"), 429, back=page)
     folder = publication.folder(datasette, dataset)
     stored = await asyncio.get_running_loop().run_in_executor(
-        None, feedback_store.add, folder, dataset, table, page[:500], message, lang
-    )
+        None,
+        feedback_store.add,
+        folder, dataset, table, page[:500], message, lang, sender_tag(client),
+    )  # fmt: skip
     if stored is None:
         return await _answer(datasette, request, tr("feedback_rate"), 429, back=page)
+    if stored[1] == "pending":  # a flood is on: queued, still received
+        return await _answer(
+            datasette, request, tr("thanks_queued"), 202, message=message, back=page
+        )
     return await _answer(datasette, request, tr("thanks"), 200, message=message, back=page)
 
 

@@ -2,9 +2,16 @@
 
 The folder is hidden, so Datasette's configuration-directory mode never serves it, and
 no pipeline reads it. It holds only what the form asks — dataset, table, the page the
-reader was on, the message and its language — never an IP address or a name. The size
-is bounded: past ``MAX_REPORTS`` open reports or ``MAX_BYTES`` on disk, new ones are
-refused until the steward handles some.
+reader was on, the message and its language — and a *sender tag*: a keyed hash of the
+reader's network, never an IP address or a name.
+
+A flood degrades, it does not lock readers out. Up to ``MAX_PER_HOUR`` reports an hour
+(and ``MAX_REPORTS`` open ones) are stored as ``open``; past that, reports go into a
+``pending`` queue of at most ``MAX_PENDING``. When the queue is full, a new report takes
+the place of the newest pending report of the sender tag that holds the most — so the
+flooder sheds its own reports, and a reader from a quiet network still gets in. Only a
+reader whose network already holds as many pending reports as any other is refused.
+``MAX_BYTES`` on disk is the hard stop.
 """
 
 from __future__ import annotations
@@ -20,7 +27,8 @@ FILE = "feedback.db"
 MAX_MESSAGE = 2000
 MAX_REPORTS = 5000
 MAX_BYTES = 20 * 1024 * 1024
-MAX_PER_HOUR = 200  # across all readers: a flood cannot fill the disk
+MAX_PER_HOUR = 200  # open reports an hour, across all readers
+MAX_PENDING = 1000  # reports queued during a flood, shed heaviest sender first
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
 
 SCHEMA = """
@@ -33,10 +41,12 @@ create table if not exists reports (
     message text not null,
     lang text,
     status text not null default 'open',
-    handled text
+    handled text,
+    sender text
 );
 create index if not exists reports_by_status on reports(status, created);
 """
+VISIBLE = ("open", "pending")  # what a steward still has to read
 
 
 def path_for(out_dir: Path) -> Path:
@@ -54,6 +64,8 @@ def connect(out_dir: Path, create: bool = True) -> sqlite3.Connection | None:
     conn = sqlite3.connect(path, timeout=5)
     conn.row_factory = sqlite3.Row
     conn.executescript(SCHEMA)
+    if "sender" not in {r["name"] for r in conn.execute("pragma table_info(reports)")}:
+        conn.execute("alter table reports add column sender text")  # a store from before 0.x
     return conn
 
 
@@ -69,31 +81,61 @@ def now() -> str:
 
 
 def room_for_more(conn: sqlite3.Connection, out_dir: Path) -> bool:
-    """Whether the store accepts another report (size, open count, hourly volume)."""
+    """Whether another report can be stored as open (hourly volume, open count, size)."""
     hour_ago = (datetime.now(UTC) - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    recent = conn.execute("select count(*) from reports where created >= ?", [hour_ago]).fetchone()[
-        0
-    ]
+    recent = conn.execute(
+        "select count(*) from reports where created >= ? and status != 'pending'", [hour_ago]
+    ).fetchone()[0]
     opened = conn.execute("select count(*) from reports where status = 'open'").fetchone()[0]
-    size = path_for(out_dir).stat().st_size
-    return recent < MAX_PER_HOUR and opened < MAX_REPORTS and size < MAX_BYTES
+    return recent < MAX_PER_HOUR and opened < MAX_REPORTS and not _full(out_dir)
+
+
+def _full(out_dir: Path) -> bool:
+    return path_for(out_dir).stat().st_size >= MAX_BYTES
+
+
+def _queue(conn: sqlite3.Connection, sender: str) -> bool:
+    """Make room in the pending queue for ``sender``; False when it must be refused."""
+    pending = conn.execute("select count(*) from reports where status = 'pending'").fetchone()[0]
+    if pending < MAX_PENDING:
+        return True
+    heaviest = conn.execute(
+        "select sender, count(*) as n from reports where status = 'pending' "
+        "group by sender order by n desc, max(id) desc limit 1"
+    ).fetchone()
+    own = conn.execute(
+        "select count(*) from reports where status = 'pending' and sender is ?", [sender]
+    ).fetchone()[0]
+    if heaviest is None or own + 1 > heaviest["n"] or heaviest["sender"] == sender:
+        return False  # this sender already holds as much of the queue as anyone
+    conn.execute(
+        "delete from reports where id = (select max(id) from reports "
+        "where status = 'pending' and sender is ?)",
+        [heaviest["sender"]],
+    )
+    return True
 
 
 def add(out_dir: Path, dataset: str, table: str | None, page: str | None, message: str,
-        lang: str) -> int | None:  # fmt: skip
-    """Store one report; its id, or None when the store is full."""
+        lang: str, sender: str | None = None) -> tuple[int, str] | None:  # fmt: skip
+    """Store one report: its id and status (``open`` or ``pending``), or None if refused."""
     conn = connect(out_dir)
     assert conn is not None
     try:
-        if not room_for_more(conn, out_dir):
-            return None
         with conn:
+            conn.execute("begin immediate")  # one writer decides at a time
+            if room_for_more(conn, out_dir):
+                status = "open"
+            elif not _full(out_dir) and _queue(conn, sender or ""):
+                status = "pending"
+            else:
+                return None
             cursor = conn.execute(
-                "insert into reports (created, dataset, table_name, page, message, lang) "
-                "values (?, ?, ?, ?, ?, ?)",
-                [now(), dataset, table, page, message[:MAX_MESSAGE], lang],
+                "insert into reports (created, dataset, table_name, page, message, lang, "
+                "status, sender) values (?, ?, ?, ?, ?, ?, ?, ?)",
+                [now(), dataset, table, page, message[:MAX_MESSAGE], lang, status, sender or ""],
             )
-        return cursor.lastrowid
+        return cursor.lastrowid, status
     finally:
         conn.close()
 
@@ -104,8 +146,9 @@ def reports(out_dir: Path, include_handled: bool = False) -> list[dict[str, Any]
     if conn is None:
         return []
     try:
-        where = "" if include_handled else "where status = 'open'"
-        return [dict(r) for r in conn.execute(f"select * from reports {where} order by id")]
+        where = "" if include_handled else "where status in ('open', 'pending')"
+        columns = "id, created, dataset, table_name, page, message, lang, status, handled"
+        return [dict(r) for r in conn.execute(f"select {columns} from reports {where} order by id")]
     finally:
         conn.close()
 

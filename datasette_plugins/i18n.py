@@ -98,6 +98,10 @@ LABELS: dict[str, dict[str, str]] = {
         "id": "Terima kasih. Laporan Anda sudah kami terima:",
         "en": "Thank you. We received your report:",
     },
+    "thanks_queued": {
+        "id": "Terima kasih. Saat ini banyak laporan masuk; laporan Anda masuk antrean:",
+        "en": "Thank you. Many reports are arriving right now; yours is queued:",
+    },
     "back": {"id": "Kembali ke data", "en": "Back to the data"},
     "feedback_too_long": {
         "id": "Pesan terlalu panjang (maksimal {max} karakter).",

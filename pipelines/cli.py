@@ -1,12 +1,14 @@
 """The ``terbuka`` command line.
 
-Exit codes are the same for every command: 0 published (or unchanged), 1 a gate stopped
-publication (the publication is unchanged), 2 bad input or usage — with one line that
-names the file, and the row and column where known.
+Exit codes are the same for every command (the table is in :mod:`.errors` and in every
+command's ``--help``). Anything that goes wrong is one line on stderr that names the
+file, and the row and column where known; every line and JSON document this module
+prints passes through :func:`echo`, which scrubs secrets.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import signal
 import sys
@@ -16,9 +18,24 @@ from typing import Any
 
 import click
 
-from .errors import EXIT_BAD_INPUT, EXIT_OK
+from .errors import (
+    EXIT_BAD_INPUT,
+    EXIT_CODES_HELP,
+    EXIT_ENVIRONMENT,
+    EXIT_INTERNAL,
+    EXIT_OK,
+    disk_full_message,
+    write_traceback,
+)
 
 DEFAULT_SITE = "terbuka-site"
+
+
+def echo(message: Any = "", err: bool = False, nl: bool = True) -> None:
+    """``click.echo`` with secrets scrubbed: the one way text leaves this command line."""
+    from terbuka.catalogs.secrets import scrub
+
+    click.echo(scrub(str(message)), err=err, nl=nl)
 
 
 def _terminate(signum: int, frame: Any) -> None:
@@ -55,8 +72,22 @@ def port_options(func: Callable) -> Callable:
     )(func)
 
 
+class Command(click.Command):
+    """A command whose help ends with the exit-code table."""
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        kwargs.setdefault("epilog", EXIT_CODES_HELP)
+        super().__init__(*args, **kwargs)
+
+
 class Group(click.Group):
-    """Lists commands in definition order; known errors become one line and exit 2."""
+    """Lists commands in definition order; every failure becomes one line and an exit code.
+
+    Known errors carry their code (2 bad input, 3 environment …); a full disk is 3 with
+    the device and the file; anything else is a bug: 4, with the traceback in a file.
+    """
+
+    command_class = Command
 
     def list_commands(self, ctx: click.Context) -> list[str]:  # noqa: D102
         return list(self.commands)
@@ -71,7 +102,7 @@ class Group(click.Group):
         except click.UsageError as error:
             if "--json" in sys.argv[1:]:
                 # The --json contract holds even when the command line itself is wrong.
-                click.echo(
+                echo(
                     json.dumps(
                         {
                             "status": "failed",
@@ -82,11 +113,27 @@ class Group(click.Group):
                 )
             raise
         except (TerbukaError, DescriptorError) as error:
-            click.echo(f"Error: {error}", err=True)
+            echo(f"Error: {error}", err=True)
             sys.exit(getattr(error, "exit_code", EXIT_BAD_INPUT))
+        except (
+            click.ClickException,
+            click.exceptions.Exit,
+            click.Abort,
+            SystemExit,
+            KeyboardInterrupt,
+        ):
+            raise
+        except Exception as error:
+            full = disk_full_message(error)
+            if full:
+                echo(f"Error: {full}", err=True)
+                sys.exit(EXIT_ENVIRONMENT)
+            log = write_traceback(None, "terbuka")
+            echo(f"Error: internal error: {type(error).__name__} (traceback in {log})", err=True)
+            sys.exit(EXIT_INTERNAL)
 
 
-@click.group(cls=Group)
+@click.group(cls=Group, epilog=EXIT_CODES_HELP)
 @click.version_option(package_name="terbuka")
 def cli() -> None:
     """terbuka: publish procurement, budget and service data as open datasets.
@@ -179,9 +226,11 @@ def run(
             out_dir, [record["dataset"]], ckan_url, quiet=quiet
         )
     if as_json:
-        click.echo(json.dumps(record, ensure_ascii=False, indent=2))
+        echo(json.dumps(record, ensure_ascii=False, indent=2))
     if not quiet:
         print_summary(record)
+    elif code != EXIT_OK:  # -q drops the summary, never the one error line
+        echo(f"Error: {record['dataset']}: {record.get('error') or record['status']}", err=True)
     sys.exit(code)
 
 
@@ -193,6 +242,7 @@ def serve(directory: Path, port: int, host: str) -> None:
     from terbuka.publish.serve import serve_directory
 
     _fail_unless_published(directory)
+    _check_port(host, port)
     serve_directory(directory, host=host, port=port)
 
 
@@ -212,6 +262,8 @@ def demo(out_dir: Path, port: int, host: str, no_serve: bool, seed: int, as_json
     from .state import private_dir, state_dir
     from .summary import print_summary
 
+    if not no_serve:
+        _check_port(host, port)  # before minutes of work, and again before serving
     out_dir.mkdir(parents=True, exist_ok=True)
     sources_root = private_dir(state_dir(out_dir) / "demo-sources")
     records, worst = [], EXIT_OK
@@ -230,18 +282,41 @@ def demo(out_dir: Path, port: int, host: str, no_serve: bool, seed: int, as_json
             print_summary(record)
         worst = max(worst, exit_code(record))
     if as_json:
-        click.echo(json.dumps(records, ensure_ascii=False, indent=2))
+        echo(json.dumps(records, ensure_ascii=False, indent=2))
     if worst != EXIT_OK or no_serve:
         sys.exit(worst)
     from terbuka.publish.serve import serve_directory
 
-    click.echo(f"Serving {out_dir} on http://{host}:{port}/ (Ctrl-C to stop)", err=True)
+    _check_port(host, port)
+    echo(f"Serving {out_dir} on http://{host}:{port}/ (Ctrl-C to stop)", err=True)
     serve_directory(out_dir, host=host, port=port)
+
+
+def _check_port(host: str, port: int) -> None:
+    """One line and exit 3 when the port is taken, before Datasette logs its own failure."""
+    import socket
+
+    from .errors import EnvironmentFault
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError as error:
+        raise EnvironmentFault(f"--host {host}: cannot listen there ({error.strerror})") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+        try:
+            probe.bind(address)
+        except OSError as error:
+            why = "already in use" if error.errno == errno.EADDRINUSE else error.strerror
+            raise EnvironmentFault(
+                f"{host}:{port}: cannot serve there ({why}); choose another with --port"
+            ) from None
 
 
 def _fail_unless_published(directory: Path) -> None:
     if not directory.is_dir() or not any(p.exists() for p in directory.glob("*.db")):
-        click.echo(
+        echo(
             f"Error: {directory}: nothing published here (no .db files); run `terbuka run` first",
             err=True,
         )
@@ -278,7 +353,7 @@ def _run_many(
         else None
     )
     if problem and as_json:  # the --json contract holds for usage errors too
-        click.echo(json.dumps({"status": "failed", "error": problem, "exit_code": EXIT_BAD_INPUT}))
+        echo(json.dumps({"status": "failed", "error": problem, "exit_code": EXIT_BAD_INPUT}))
     if problem:
         raise UsageError(problem)
     which = "--due" if due else "--all"
@@ -286,7 +361,8 @@ def _run_many(
     chosen = [
         e
         for e in entries
-        if e.get("error") or (e["due"] if due else e.get("reason") != "declares no sources")
+        if e.get("error")
+        or (e["due"] if due else not str(e.get("reason", "")).startswith("declares no sources"))
     ]
     records, failures, worst = [], [], EXIT_OK
     for entry in chosen:
@@ -313,19 +389,19 @@ def _run_many(
             )
             failures.append(f"{record['dataset']}: {record['status']}: {error}")
     if as_json:
-        click.echo(json.dumps(records, ensure_ascii=False, indent=2))
+        echo(json.dumps(records, ensure_ascii=False, indent=2))
     counts: dict[str, int] = {}
     for record in records:
         counts[record["status"]] = counts.get(record["status"], 0) + 1
     done = ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "nothing to do"
     if failures:
-        click.echo(
+        echo(
             f"terbuka run {which}: {len(failures)} of {len(chosen)} dataset(s) failed — "
             + "; ".join(f.replace("\n", " ") for f in failures),
             err=True,
         )
     elif not quiet:
-        click.echo(f"terbuka run {which}: {len(chosen)} dataset(s): {done}", err=True)
+        echo(f"terbuka run {which}: {len(chosen)} dataset(s): {done}", err=True)
     sys.exit(worst)
 
 
@@ -353,11 +429,11 @@ def pull(dataset: str, out_dir: Path, as_json: bool, full: bool) -> None:
     except (TerbukaError, DescriptorError) as error:
         if as_json:  # one JSON document on stdout, whatever happens
             failed = {"dataset": dataset, "status": "failed", "error": str(error)}
-            click.echo(json.dumps(failed, ensure_ascii=False))
+            echo(json.dumps(failed, ensure_ascii=False))
         raise
     report = {"dataset": descriptor.name, "status": "pulled", **result.report}
     if as_json:
-        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
+        echo(json.dumps(report, ensure_ascii=False, indent=2))
         return
     for source in report["sources"]:
         state = "changed" if source["changed"] else "unchanged"
@@ -366,10 +442,10 @@ def pull(dataset: str, out_dir: Path, as_json: bool, full: bool) -> None:
             f"{source['downloaded_bytes']:,} bytes; {source['payloads']} payload(s), "
             f"{source['new_payloads']} new, {source['removed_payloads']} gone"
         )
-        click.echo(f"{descriptor.name} · {source['id']} ({source['kind']}): {state} — {detail}")
+        echo(f"{descriptor.name} · {source['id']} ({source['kind']}): {state} — {detail}")
         for note in source["notes"]:
-            click.echo(f"  note: {note}")
-    click.echo(
+            echo(f"  note: {note}")
+    echo(
         f"{descriptor.name}: {'changed' if report['changed'] else 'unchanged'} since the last pull"
     )
 
@@ -383,15 +459,15 @@ def due_command(out_dir: Path, as_json: bool) -> None:
 
     entries = due_datasets(out_dir)
     if as_json:
-        click.echo(json.dumps(entries, ensure_ascii=False, indent=2))
+        echo(json.dumps(entries, ensure_ascii=False, indent=2))
         return
     for entry in entries:
         if entry.get("error"):
-            click.echo(f"{entry['dataset']}: broken descriptor — {entry['error']}")
+            echo(f"{entry['dataset']}: broken descriptor — {entry['error']}")
             continue
         mark = "due" if entry["due"] else "not due"
         last = entry["last_success"] or "never"
-        click.echo(
+        echo(
             f"{entry['dataset']}: {mark} ({entry['reason']}; last success {last}; "
             f"update_frequency {entry['update_frequency'] or '-'})"
         )
@@ -458,7 +534,7 @@ def publish(
         quiet=quiet,
     )
     if as_json:
-        click.echo(json.dumps(results, ensure_ascii=False, indent=2))
+        echo(json.dumps(results, ensure_ascii=False, indent=2))
     sys.exit(code)
 
 
@@ -507,7 +583,7 @@ def _publish_to_ckan(
 
     def log(message: str) -> None:
         if not quiet:
-            click.echo(f"  {message}", err=True)
+            echo(f"  {message}", err=True)
 
     try:
         base = mapping.site_url(site)
@@ -531,7 +607,7 @@ def _publish_to_ckan(
                 exit_code=EXIT_BAD_INPUT,
             )
     except CatalogError as error:
-        click.echo(f"Error: {error}", err=True)
+        echo(f"Error: {error}", err=True)
         return [{"status": "failed", "error": str(error), "exit_code": error.exit_code}], (
             error.exit_code
         )
@@ -541,9 +617,9 @@ def _publish_to_ckan(
     results = runs.publish_datasets(directory, names, publisher, guard=_lock_guard(directory))
     for result in results:
         if result["status"] == "failed":
-            click.echo(f"Error: {result['dataset']}: {result['error']}", err=True)
+            echo(f"Error: {result['dataset']}: {result['error']}", err=True)
         elif not quiet:
-            click.echo(
+            echo(
                 f"{result['dataset']}: {result['status']} {result['url']} "
                 f"({result['resources']} resources, {result['writes']} changes)",
                 err=True,
@@ -573,31 +649,29 @@ def feedback(directory: Path, handled: tuple[int, ...], show_all: bool, as_json:
     from terbuka.datasette_plugins import feedback_store
 
     if not directory.is_dir():
-        click.echo(f"Error: {directory}: no such folder", err=True)
+        echo(f"Error: {directory}: no such folder", err=True)
         sys.exit(EXIT_BAD_INPUT)
     if handled:
         missing = feedback_store.mark_handled(directory, list(handled))
         if missing:
-            click.echo(
-                f"Error: {directory}: no report with id {', '.join(map(str, missing))}", err=True
-            )
+            echo(f"Error: {directory}: no report with id {', '.join(map(str, missing))}", err=True)
             sys.exit(EXIT_BAD_INPUT)
-        click.echo(f"Marked {len(handled)} report(s) handled.", err=True)
+        echo(f"Marked {len(handled)} report(s) handled.", err=True)
     reports = feedback_store.reports(directory, include_handled=show_all)
     if as_json:
-        click.echo(json.dumps(reports, ensure_ascii=False, indent=2))
+        echo(json.dumps(reports, ensure_ascii=False, indent=2))
         return
     if not reports:
-        click.echo("No open reports." if not show_all else "No reports.", err=True)
+        echo("No open reports." if not show_all else "No reports.", err=True)
         return
     for report in reports:
         where = "/".join(p for p in (report["dataset"], report["table_name"]) if p)
-        click.echo(
+        echo(
             f"#{report['id']}  {report['created']}  {where}  [{report['status']}]  "
             f"{feedback_store.clean(report['page'] or '')}"
         )
         for line in feedback_store.clean(report["message"]).splitlines():
-            click.echo(f"    {line}")
+            echo(f"    {line}")
 
 
 @cli.command()
@@ -649,14 +723,14 @@ def redact(input_path: Path, output: Path, policy_path: Path | None, workers: in
     except CsvError as error:
         raise InputError(str(input_path), str(error).split(": ", 1)[-1]) from None
     except PrivacyError as error:
-        click.echo(f"Error: {input_path}: stopped, nothing written: {error}", err=True)
+        echo(f"Error: {input_path}: stopped, nothing written: {error}", err=True)
         sys.exit(EXIT_STOPPED)
     from terbuka.privacy.csvfile import write_csv
 
     write_csv(table, header, rows, output)
     summary = column_summary(redactor, table.columns)
     removed = sum(redactor.report.values())
-    click.echo(
+    echo(
         f"{input_path} → {output}: {len(rows)} rows, {len(header)} of {len(table.columns)} "
         f"columns, {removed} personal-data values replaced (hash key: {origin})",
         err=True,
@@ -664,9 +738,7 @@ def redact(input_path: Path, output: Path, policy_path: Path | None, workers: in
     for item in summary:
         found = ", ".join(f"{e} {n}" for e, n in item["found"].items()) or "-"
         detected = f"{item['detected']} ({item['source']})" if item["detected"] else "-"
-        click.echo(
-            f"  {item['column'][:28]:<28} {detected:<28} {item['operator']:<10} {found}", err=True
-        )
+        echo(f"  {item['column'][:28]:<28} {detected:<28} {item['operator']:<10} {found}", err=True)
 
 
 @cli.command()
@@ -701,10 +773,10 @@ def scan(input_path: Path, as_json: bool, policy_path: Path | None) -> None:
     except CsvError as error:
         raise InputError(str(input_path), str(error).split(": ", 1)[-1]) from None
     except PrivacyError as error:
-        click.echo(f"Error: {input_path}: scan failed: {error}", err=True)
+        echo(f"Error: {input_path}: scan failed: {error}", err=True)
         sys.exit(EXIT_STOPPED)
     if as_json:
-        click.echo(
+        echo(
             json.dumps(
                 {"file": str(input_path), "rows": len(table.rows), "columns": result},
                 ensure_ascii=False,
@@ -712,11 +784,11 @@ def scan(input_path: Path, as_json: bool, policy_path: Path | None) -> None:
             )
         )
         return
-    click.echo(f"{input_path}: {len(table.rows)} rows, {len(result)} columns")
+    echo(f"{input_path}: {len(table.rows)} rows, {len(result)} columns")
     for item in result:
         found = ", ".join(f"{e} {n}" for e, n in item["found"].items()) or "-"
         detected = f"{item['detected']} ({item['source']})" if item["detected"] else "-"
-        click.echo(f"  {item['column'][:28]:<28} {detected:<28} {item['operator']:<10} {found}")
+        echo(f"  {item['column'][:28]:<28} {detected:<28} {item['operator']:<10} {found}")
 
 
 @cli.command("plugins")
@@ -731,11 +803,11 @@ def plugins_command(as_json: bool) -> None:
 
     rows = plugins.listing()
     if as_json:
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     widths = {k: max(len(k), *(len(r[k]) for r in rows)) for k in ("kind", "id", "plugin")}
     for row in [{"kind": "kind", "id": "id", "plugin": "plugin", "title": "title"}, *rows]:
-        click.echo(
+        echo(
             "  ".join(row[k].ljust(widths[k]) for k in ("kind", "id", "plugin"))
             + "  "
             + row["title"]
@@ -770,7 +842,7 @@ def withdraw(
     from terbuka.publish.withdraw import WithdrawError
     from terbuka.publish.withdraw import withdraw as withdraw_publication
 
-    from .errors import EXIT_STOPPED, EnvironmentFault, UsageError
+    from .errors import EnvironmentFault, UsageError
     from .runner import _write_record, new_run_id, now
     from .state import private_dir, state_dir
 
@@ -808,24 +880,24 @@ def withdraw(
         except CkanWithdrawError as error:
             record["ckan"] = {"error": str(error)}
             record["error"] = str(error)
-            code = EXIT_STOPPED
+            code = error.exit_code
     held.release()
     record["finished"] = now()
     _write_record(out_dir, record)
     if as_json:
-        click.echo(json.dumps(record, ensure_ascii=False, indent=2))
+        echo(json.dumps(record, ensure_ascii=False, indent=2))
     else:
         publication = record["publication"]
         if "withdrawn_run_id" in publication:
             restored = publication.get("restored_run_id")
-            click.echo(
+            echo(
                 f"{name}: publication {publication['withdrawn_run_id']} withdrawn from {out_dir}"
                 + (f"; restored {restored}" if restored else "")
                 + f" (kept privately in {publication['kept_in']})",
                 err=True,
             )
         if "ckan" in record:
-            click.echo(
+            echo(
                 f"{name}: CKAN: {record['ckan'].get('action') or record['ckan'].get('error')}",
                 err=True,
             )

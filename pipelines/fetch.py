@@ -24,7 +24,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from .archive import Archive
-from .errors import InputError
+from .errors import InputError, SourceFault
 
 log = logging.getLogger("terbuka.fetch")
 
@@ -236,7 +236,7 @@ class Fetcher:
                 problem = f"timed out after {timeout:g} s"
                 continue
             except requests.exceptions.TooManyRedirects:
-                raise InputError(shown, f"more than {MAX_REDIRECTS} redirects") from None
+                raise SourceFault(shown, f"more than {MAX_REDIRECTS} redirects") from None
             except (
                 requests.exceptions.ChunkedEncodingError,
                 requests.exceptions.ContentDecodingError,
@@ -251,7 +251,7 @@ class Fetcher:
             except _Retry as retry:
                 problem, asked = retry.problem, retry.wait
                 if retry.wait is not None and retry.wait > MAX_WAIT:
-                    raise InputError(
+                    raise SourceFault(
                         shown, f"{problem}; the server asks to retry after {retry.wait:.0f} s"
                     ) from None
                 continue
@@ -259,7 +259,7 @@ class Fetcher:
             result.attempts = attempt + 1
             return result
         tries = f"{attempts} attempts" if attempts > 1 else "1 attempt"
-        raise InputError(shown, f"{problem} (gave up after {tries})")
+        raise SourceFault(shown, f"{problem} (gave up after {tries})")
 
     def _count(self) -> None:
         with self._count_lock:
@@ -296,7 +296,7 @@ class Fetcher:
                 shown, sha256=None, status=status, headers=response.headers,
                 dataset=self.dataset, source=source,
             )  # fmt: skip
-            raise InputError(shown, f"HTTP {status} {response.reason or ''}".strip())
+            raise SourceFault(shown, f"HTTP {status} {response.reason or ''}".strip())
         declared = response.headers.get("Content-Length")
         encoded = response.headers.get("Content-Encoding")
         if declared and declared.isdigit() and not encoded and int(declared) > max_bytes:

@@ -19,6 +19,8 @@ from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from .messages import harmless_words, shown
+
 MIN_YEAR = 1900
 MAX_YEAR = 2100
 
@@ -42,6 +44,7 @@ UNIT_SUFFIXES = {
     "m": 1e9, "miliar": 1e9, "milyar": 1e9, "mlyr": 1e9, "mlr": 1e9, "b": 1e9, "bn": 1e9,
     "t": 1e12, "triliun": 1e12, "trilyun": 1e12, "tn": 1e12,
 }  # fmt: skip
+harmless_words(MONTHS, UNIT_SUFFIXES)  # a message may quote "12 Maret 2024", never a name
 
 # Cells that mean "no value" in real exports; they are empty, not unreadable.
 NULL_TOKENS = {"-", "--", "—", "–", "n/a", "na", "#n/a", "null", "none", "nil", "nan", "(null)"}
@@ -134,7 +137,7 @@ def parse_number(
         return None, f"a number with more than {MAX_DIGITS} digits (too long to be an amount)"
     if is_null(text):
         return None, None
-    shown = _shown(value)
+    quoted = shown(value)
     negative = False
     if text.startswith("(") and text.endswith(")"):
         negative, text = True, text[1:-1].strip()
@@ -150,23 +153,23 @@ def parse_number(
         try:
             number = Decimal(text.replace(",", "."))
         except InvalidOperation:
-            return None, f"not a number: {shown}"
+            return None, f"not a number: {quoted}"
         return _finish_number(-number if negative else number, fraction=True)
     match = _NUMBER_RE.match(text)
     if not match:
-        return None, f"not a number: {shown}"
+        return None, f"not a number: {quoted}"
     if match.group("sign") in ("-", "−"):
         negative = not negative
     unit = (match.group("unit") or "").lower()
     multiplier = Decimal(1)
     if unit:
         if unit not in UNIT_SUFFIXES:
-            return None, f"unknown unit {unit!r} in {shown}"
+            return None, f"unknown unit {shown(unit)} in {quoted}"
         multiplier = Decimal(int(UNIT_SUFFIXES[unit]))
     body = re.sub(r"[\u00a0\u202f ']", "", match.group("body"))
     normalised = _separators(body, decimal)
     if normalised is None:
-        return None, f"ambiguous or malformed number: {shown}"
+        return None, f"ambiguous or malformed number: {quoted}"
     number = Decimal(normalised) * multiplier
     if negative:
         number = -number
@@ -181,10 +184,6 @@ def _finish_number(number: Decimal, fraction: bool) -> tuple[float | int | None,
             return None, "an integer too large to store (more than 19 digits)"
         return int(number), None
     return float(number), None
-
-
-def _shown(value: object) -> str:
-    return repr(str(value)[:40])
 
 
 def _separators(body: str, decimal: str | None) -> str | None:
@@ -302,12 +301,12 @@ def parse_datetime(
     if isinstance(value, date):
         return _finish(datetime.combine(value, time()), None, has_time=False)
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return None, f"not a date: {value!r}"
+        return None, f"not a date: {shown(value)}"
     text = " ".join(str(value).split())
     if is_null(text):
         return None, None
     if re.match(r"^[-+]\d|^0{4}", text):
-        return None, f"impossible date: {text[:40]!r}"
+        return None, f"impossible date: {shown(text)}"
     if re.match(r"^\d{4}-\d{2}-\d{2}", text):
         try:
             parsed = datetime.fromisoformat(text.replace(" ", "T", 1) if "T" not in text else text)
@@ -328,9 +327,9 @@ def parse_datetime(
     if match:
         month = MONTHS.get(match["m"].lower().rstrip("."))
         if month is None:
-            return None, f"unknown month {match['m']!r} in {text[:40]!r}"
+            return None, f"unknown month {shown(match['m'])} in {shown(text)}"
         return _build(_year(match["y"]), month, int(match["d"]), match, tz, text)
-    return None, f"not a date: {text[:40]!r}"
+    return None, f"not a date: {shown(text)}"
 
 
 def _year(text: str) -> int:
@@ -360,12 +359,12 @@ def _build(
 ) -> tuple[str | None, str | None]:
     at, problem = _time(match["time"], match["ampm"])
     if problem:
-        return None, f"{problem}: {text[:40]!r}"
+        return None, f"{problem}: {shown(text)}"
     zone = _ZONES.get((match["tz"] or "").upper(), tz)
     try:
         parsed = datetime(year, month, day, *(at.hour, at.minute, at.second) if at else ())
     except ValueError:
-        return None, f"impossible date: {text[:40]!r}"
+        return None, f"impossible date: {shown(text)}"
     return _finish(parsed, zone, has_time=at is not None)
 
 

@@ -13,7 +13,6 @@ import hashlib
 import json
 import platform
 import sqlite3
-import traceback
 import uuid
 from collections import Counter
 from collections.abc import Iterator
@@ -41,12 +40,16 @@ from .batch import Batch
 from .errors import (
     EXIT_BAD_INPUT,
     EXIT_ENVIRONMENT,
+    EXIT_INTERNAL,
     EXIT_OK,
     EXIT_STOPPED,
     EnvironmentFault,
     GateStopped,
     InputError,
+    TerbukaError,
     UsageError,
+    disk_full_message,
+    write_traceback,
 )
 from .progress import Progress
 from .quality import Gate, load_plan, validators_for
@@ -167,34 +170,73 @@ def run_dataset(
         record["swept"] = _sweep(run)
         with Progress(enabled=show_progress) as progress:
             _execute(run, sources, progress, force)
-    except (InputError, UsageError, DescriptorError) as error:
-        record.update(status="failed", error=str(error), exit_code=EXIT_BAD_INPUT)
-    except EnvironmentFault as error:
-        record.update(status="failed", error=str(error), exit_code=EXIT_ENVIRONMENT)
     except (GateStopped, PrivacyError) as error:
         record.update(status="stopped", error=str(error), exit_code=EXIT_STOPPED)
+    except (TerbukaError, DescriptorError) as error:  # bad input 2, the environment 3
+        record.update(
+            status="failed", error=str(error), exit_code=getattr(error, "exit_code", EXIT_BAD_INPUT)
+        )
     except KeyboardInterrupt:
         record.update(
             status="stopped",
             error="the run was interrupted before it published",
             exit_code=EXIT_STOPPED,
         )
-    except Exception as error:  # a bug: one line for the user, the traceback kept for us
-        log = _write_traceback(out_dir, record["run_id"])
-        record.update(
-            status="failed",
-            error=f"internal error: {type(error).__name__}: {error} (traceback in {log})",
-            exit_code=EXIT_STOPPED,
-        )
+    except Exception as error:
+        full = disk_full_message(error, _being_written(run))
+        if full:  # the environment, not a bug: one line that names the device and the file
+            record.update(status="failed", error=full, exit_code=EXIT_ENVIRONMENT)
+        else:  # a bug: one line for the user (no value: it may hold personal data),
+            # the traceback kept for us
+            log = write_traceback(out_dir / ".runs", record["run_id"])
+            record.update(
+                status="failed",
+                error=f"internal error: {type(error).__name__} (traceback in {log})",
+                exit_code=EXIT_INTERNAL,
+            )
     finally:
         if run is not None:
             _cleanup(run)
+    if record.get("error"):
+        record["error"] = without_personal_data(record["error"])
     record["finished"] = now()
     _write_record(out_dir, record)
     if run is not None and run.lock is not None:
         run.lock.release()
     quality_report.write_for_run(out_dir, record, run.descriptor.text("title", "en") if run else "")
     return record
+
+
+def without_personal_data(message: str) -> str:
+    """An error line through the privacy stage's recognizers: the net behind ``shown``.
+
+    Messages describe bad values by their kind, but a reader's or a library's message may
+    still quote a cell (a header row taken from data, an openpyxl error). Lines that
+    could hold an identifier, a phone number or an e-mail address are scanned; the rest
+    (most lines) cost nothing. If the scanner itself fails, long digit runs go.
+    """
+    from terbuka.privacy.scanner import TextScanner, candidates
+
+    if not set(candidates(message)) - {"IP_ADDRESS", "ADDRESS", "PERSON"}:
+        return message
+    try:
+        # Addresses of servers in URLs stay: they are where a source is, not who.
+        scanner = TextScanner(keep=("IP_ADDRESS",), extra_recognizers=tuple(plugins.recognizers()))
+        return scanner.scan(message)[0]
+    except Exception:  # fail closed: no scanner, no digits
+        import re
+
+        return re.sub(r"\d[\d .-]{5,}\d", "<NUMBER>", message)
+
+
+def _being_written(run: Run | None) -> Path | None:
+    """The file a run was most likely writing when the disk filled up."""
+    if run is None:
+        return None
+    if run.build is not None:
+        built = run.build / f"{run.descriptor.name}.db"
+        return built if built.exists() else run.build
+    return run.staging_path or run.out_dir
 
 
 def _execute(run: Run, sources: list[str], progress: Progress, force: bool) -> None:
@@ -659,24 +701,20 @@ def _cleanup(run: Run) -> None:
 
 
 def _write_record(out_dir: Path, record: dict[str, Any]) -> None:
-    """Every run, whatever its status, leaves its record in ``DIR/.runs/<dataset>/``."""
+    """Every run, whatever its status, leaves its record in ``DIR/.runs/<dataset>/``.
+
+    Secrets are scrubbed from the record first (the caller's copy too: it is what
+    ``--json`` prints).
+    """
+    from terbuka.catalogs.secrets import scrub_data
+
+    record.update(scrub_data(record))
     try:
         folder = out_dir / ".runs" / record["dataset"].replace("/", "_")
         folder.mkdir(parents=True, exist_ok=True)
         site.write_json(folder / f"{record['run_id']}.json", record)
     except OSError:
         pass
-
-
-def _write_traceback(out_dir: Path, run_id: str) -> str:
-    try:
-        folder = out_dir / ".runs"
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{run_id}.traceback.txt"
-        path.write_text(traceback.format_exc(), encoding="utf-8")
-        return str(path)
-    except OSError:
-        return "(not written)"
 
 
 def iter_records(out_dir: Path, dataset: str) -> Iterator[dict[str, Any]]:

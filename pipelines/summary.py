@@ -19,7 +19,8 @@ def print_summary(record: dict[str, Any]) -> None:
         label = f"dry run — would be {label}"
     console.print(f"[bold]{record.get('dataset')}[/] {label}  run {record.get('run_id')}")
     if record.get("error"):
-        console.print(f"Error: {record['error']}", markup=False, highlight=False)
+        # One line whatever the terminal's width: scripts and log searches rely on it.
+        console.print(f"Error: {record['error']}", markup=False, highlight=False, soft_wrap=True)
     inputs = record.get("inputs") or []
     if inputs:
         read = sum(i.get("records", 0) for i in inputs)

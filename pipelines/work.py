@@ -48,9 +48,19 @@ def privacy_and_quality(
         redactor.rows(table, rows)
     for entry in batch.quarantine:
         if entry["row"]:
+            before = entry["row"].get(entry["column"]) if entry["column"] else None
             redactor.rows(entry["table"], [entry["row"]])
+            after = entry["row"].get(entry["column"]) if entry["column"] else None
+            if before is not None and after != before and entry["value"] == str(before)[:200]:
+                # The column's policy (drop, hash, mask …) changed the cell: the value
+                # shown beside the reason follows it, not only the generic scanner.
+                entry["value"] = None if after is None else str(after)[:200]
         entry["value"] = _scan(redactor, "_quarantine", "value", entry["value"])
         entry["reason"] = _scan(redactor, "_quarantine", "reason", entry["reason"])
+        # A row key may be built from source values (an id template); a quarantined row
+        # is not published, so its key must not publish what it held. (A note's key is
+        # the published row's own key: scanning it would only break the join.)
+        entry["row_key"] = _scan(redactor, "_quarantine", "row_key", entry["row_key"])
     for note in batch.notes:
         note["value"] = _scan(redactor, "_quality_notes", "value", note["value"])
         note["message"] = _scan(redactor, "_quality_notes", "message", note["message"])

@@ -399,7 +399,7 @@ def test_client_gives_up_with_one_line_and_no_token(flaky):
     with pytest.raises(CatalogError) as caught:
         client.action.package_show(id="x")
     message = str(caught.value)
-    assert caught.value.exit_code == 1
+    assert caught.value.exit_code == 3
     assert "after 3 attempts" in message and "HTTP 500" in message
     assert (
         "\n" not in message and "secret-token" not in message and "secret-token" not in repr(client)
@@ -478,7 +478,7 @@ def test_unreachable_ckan_fails_cleanly_and_is_recorded(site_copy):
         "publish", str(site_copy), "--ckan", f"http://127.0.0.1:{port}", "--retries", "1", "--json",
         env={"CKAN_API_TOKEN": secret, "TERBUKA_SITE_URL": SITE},
     )  # fmt: skip
-    assert result.returncode == 1
+    assert result.returncode == 3
     assert "Traceback" not in result.stderr and secret not in result.stderr + result.stdout
     errors = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
     assert errors == [
@@ -486,7 +486,7 @@ def test_unreachable_ckan_fails_cleanly_and_is_recorded(site_copy):
         "after 2 attempts: connection refused or dropped"
     ]
     [outcome] = json.loads(result.stdout)
-    assert outcome["status"] == "failed" and outcome["exit_code"] == 1
+    assert outcome["status"] == "failed" and outcome["exit_code"] == 3
     recorded = json.loads((site_copy / ".catalogs" / "procurement.json").read_text())
     assert recorded[f"http://127.0.0.1:{port}"]["status"] == "failed"
     for path in Path(site_copy).rglob("*"):

@@ -276,7 +276,7 @@ def test_withdraw_from_a_real_ckan(ckan, tmp_path):
         "withdraw", "procurement", "--out", out, "--ckan", ckan.url, "--ckan-id", name,
         env={"CKAN_API_TOKEN": "not-a-token"},
     )  # fmt: skip
-    assert refused.returncode == 1 and "not-a-token" not in refused.stderr
+    assert refused.returncode == 2 and "not-a-token" not in refused.stderr  # fix the token
 
 
 def test_presidio_is_imported_only_when_text_is_scanned():

@@ -273,7 +273,7 @@ def test_a_failing_source_fails_the_run_and_keeps_the_publication(tmp_path, serv
     before = (out / "pulled.db").read_bytes()
     server.routes["/releases"] = lambda hit: Reply(500, b"down")
     record = run_dataset(folder, [], out, show_progress=False)
-    assert record["status"] == "failed" and record["exit_code"] == 2
+    assert record["status"] == "failed" and record["exit_code"] == 3  # the environment's fault
     assert record["error"] == f"{api.url}: HTTP 500 Internal Server Error (gave up after 1 attempt)"
     assert (out / "pulled.db").read_bytes() == before
 
@@ -329,7 +329,7 @@ def test_run_due_for_cron_one_line_on_failure(tmp_path, server, releases):
     assert not by_name["procurement"]["due"]  # bundled, declares no sources
 
     result = run_cli("run", "--due", "--out", str(out), "--quiet", env=env)
-    assert result.returncode == 2
+    assert result.returncode == 3  # an unreachable or failing source
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     assert lines[0] == (
@@ -379,7 +379,7 @@ def test_pull_json_reports_a_failing_source_as_one_document(tmp_path, server):
     server.routes["/gone.json"] = lambda hit: Reply(410, b"gone")
     folder = descriptor_with_sources(tmp_path, [{"kind": "http", "url": server.url("/gone.json")}])
     result = invoke("pull", str(folder), "--out", str(tmp_path / "site"), "--json")
-    assert result.exit_code == 2
+    assert result.exit_code == 3
     assert json.loads(result.stdout) == {
         "dataset": str(folder), "status": "failed",
         "error": f"{server.url('/gone.json')}: HTTP 410 Gone",

@@ -30,6 +30,7 @@ from typing import Any
 
 from ..batch import Batch
 from ..errors import InputError
+from ..messages import shown
 from ..readers import Input, detect, members, public_source
 from ..readers.tabular import Layout
 from . import budget_codes, budget_djpk, budget_fdp
@@ -287,7 +288,7 @@ class BudgetPipeline:
             except ValueError:
                 rejects.reject(
                     "budget_lines", f"{name}#{row.number}", "bad-fiscal-year",
-                    f"not a year: {str(year)[:20]!r}", row=_plain(row.values),
+                    f"not a year: {shown(year)}", row=_plain(row.values),
                     column=spec["fields"].get("fiscal_year", ""), source=name, position=row.number,
                 )  # fmt: skip
                 continue

@@ -14,6 +14,7 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from ..messages import shown
 from ..parse import UNIT_SUFFIXES, parse_number
 
 _SUFFIX = re.compile(r"^(?P<body>.*?)\s*(?P<unit>[A-Za-z]+)\.?$")
@@ -54,7 +55,7 @@ def amount(
         multiplier = Decimal(int(factor))
     number, problem = parse_number(body, decimal)
     if problem or number is None:
-        return None, None, problem or f"not a number: {text[:40]!r}"
+        return None, None, problem or f"not a number: {shown(text)}"
     exact = _exact(body, number)
     decimals = _decimals(body, decimal)
     scaled = exact * multiplier

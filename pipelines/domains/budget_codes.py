@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from ..messages import shown
+
 WIDTHS = (1, 1, 2, 2, 2, 4)
 
 # Levels 1–3 (akun, kelompok, jenis): code → name. Financing payments (6.2) count
@@ -78,7 +80,7 @@ def normalise_code(value: object) -> tuple[str | None, str | None]:
         text = str(int(value))
     parts = [p for p in re.split(r"[.\s]+", text) if p]
     if not parts or not all(p.isdigit() for p in parts):
-        return None, f"not an account code: {text[:40]!r}"
+        return None, f"not an account code: {shown(text)}"
     if len(parts) == 1 and len(parts[0]) > 1:
         digits, parts = parts[0], []
         for width in WIDTHS:
@@ -87,13 +89,13 @@ def normalise_code(value: object) -> tuple[str | None, str | None]:
             parts.append(digits[:width])
             digits = digits[width:]
         if digits:
-            return None, f"not an account code: {text[:40]!r}"
+            return None, f"not an account code: {shown(text)}"
     if len(parts) > len(WIDTHS):
-        return None, f"account code has more than {len(WIDTHS)} levels: {text[:40]!r}"
+        return None, f"account code has more than {len(WIDTHS)} levels: {shown(text)}"
     padded = []
     for part, width in zip(parts, WIDTHS, strict=False):
         if len(part) > width:
-            return None, f"segment {part!r} is too long in {text[:40]!r}"
+            return None, f"segment {shown(part)} is too long in {shown(text)}"
         padded.append(part.zfill(width))
     return ".".join(padded), None
 

@@ -22,6 +22,8 @@ from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from ..messages import shown
+
 ELEMENTS = {
     "U1": "Persyaratan",
     "U2": "Sistem, Mekanisme, dan Prosedur",
@@ -49,9 +51,9 @@ def score(value: Any) -> tuple[int | None, str | None]:
     try:
         number = float(str(value).strip().replace(",", "."))
     except ValueError:
-        return None, f"not a score: {str(value)[:20]!r}"
+        return None, f"not a score: {shown(value)}"
     if number != int(number) or not 1 <= number <= 4:
-        return None, f"score {str(value).strip()[:20]!r} is not one of 1, 2, 3, 4"
+        return None, f"score {shown(value)} is not one of 1, 2, 3, 4"
     return int(number), None
 
 

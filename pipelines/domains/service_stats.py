@@ -28,6 +28,7 @@ from itertools import groupby
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from ..messages import shown
 from ..parse import parse_datetime
 
 UNSPECIFIED = "(unspecified)"
@@ -67,13 +68,13 @@ def read_time(
         if _OFFSET.search(text.strip()):
             iso, problem = parse_datetime(text, None, dayfirst)
             if problem or iso is None:
-                return None, problem or f"not a date: {text[:40]!r}"
+                return None, problem or f"not a date: {shown(text)}"
             moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
             zone = _zone(timezone) if timezone else None
             return (moment.astimezone(zone) if zone else moment), None
         iso, problem = parse_datetime(text, None, dayfirst)
         if problem or iso is None:
-            return None, problem or f"not a date: {text[:40]!r}"
+            return None, problem or f"not a date: {shown(text)}"
         moment = datetime.fromisoformat(iso.replace("Z", "")).replace(tzinfo=None)
     if moment.tzinfo is None and timezone:
         zone = _zone(timezone)

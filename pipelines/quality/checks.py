@@ -23,6 +23,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from ..messages import shown
 from .gx import import_gx
 
 FREQUENCY_DAYS = {
@@ -542,7 +543,7 @@ class UpToDateFlag(Flag):
         try:
             when = datetime.fromisoformat(str(newest).replace("Z", "+00:00"))
         except ValueError:
-            return "fail", None, f"{table}.{column} holds {newest!r}, not a date"
+            return "fail", None, f"{table}.{column} holds {shown(newest)}, not a date"
         if when.tzinfo is None:
             when = when.replace(tzinfo=UTC)
         age = (context.now - when).total_seconds() / 86400

@@ -15,6 +15,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from terbuka.catalogs.secrets import remember
+
 from ..archive import Archive
 from ..errors import UsageError
 from ..fetch import RETRIES, TIMEOUT, Credentials, Fetched, Fetcher
@@ -106,6 +108,7 @@ class PullContext:
                 f"{self.dataset}: source {spec['id']!r} needs the environment variable {name} "
                 "(its token_env), which is not set"
             )
+        remember(token)  # scrubbed from every message and record from here on
         return Credentials(
             token,
             header=None if spec.get("token_param") else spec.get("token_header", "Authorization"),

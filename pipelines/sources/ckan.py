@@ -12,7 +12,9 @@ import fnmatch
 from typing import Any
 from urllib.parse import urlsplit
 
-from ..errors import InputError
+from terbuka.catalogs.secrets import scrub
+
+from ..errors import InputError, SourceFault
 from ..fetch import redact_url, user_agent
 from . import Payload, PullContext, SourceReport, payload_from
 
@@ -55,11 +57,11 @@ class CkanSource:
                 hint = "the token has no access" if token else "private: set token_env"
                 raise InputError(where, f"not authorised ({hint})") from None
             except ckanapi.CKANAPIError as error:
-                raise InputError(
-                    where, f"the catalog answered with an error: {str(error)[:160]}"
+                raise SourceFault(
+                    where, f"the catalog answered with an error: {scrub(str(error))[:160]}"
                 ) from None
             except requests.RequestException as error:
-                raise InputError(
+                raise SourceFault(
                     where, f"cannot reach the catalog ({type(error).__name__})"
                 ) from None
             chosen = [
