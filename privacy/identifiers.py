@@ -153,8 +153,20 @@ def scrub(text: str | None, scanner: Any = None) -> str | None:
         from .scanner import TextScanner
 
         scanner = TextScanner()
-    findings = scanner.findings_many([text], list(IDENTIFIERS))[0]
+    findings = [
+        f
+        for f in scanner.findings_many([text], list(IDENTIFIERS))[0]
+        if not server_address(text, f)
+    ]
     return protect(text, findings, b"", mode="replace")[0] if findings else text
+
+
+def server_address(text: str, finding: Any) -> bool:
+    """An IP address that is a URL's host names a server, not a person: it stays."""
+    if finding.entity_type != "IP_ADDRESS":
+        return False
+    match = re.match(r"[a-z][a-z0-9+.-]*://(?:[^@/?#]*@)?([^/?#]*)", text, re.I)
+    return bool(match) and match.start(1) <= finding.start and finding.end <= match.end(1)
 
 
 _TAX_NUMBER = re.compile(r"(?<![\d])\d(?:[ .-]?\d){14,15}(?![\d]|[ .-]\d)")

@@ -500,7 +500,13 @@ class Redactor:
         """
         if not hasattr(self.scanner, "findings_many"):  # a stand-in scanner: names only
             return
-        from .identifiers import NPWP_ROLES, identifier_entities, npwp_by_structure, protect
+        from .identifiers import (
+            NPWP_ROLES,
+            identifier_entities,
+            npwp_by_structure,
+            protect,
+            server_address,
+        )
         from .suppliers import npwp_kind
 
         targets: dict[str, list[dict[str, Any]]] = {}
@@ -542,6 +548,7 @@ class Redactor:
 
         mode = "hash" if policy.role == "identifier" else "auto"
         for value, findings in zip(values, found, strict=True):
+            findings = [f for f in findings if not server_address(value, f)]
             if policy.role == "identifier":
                 findings = [*findings, *npwp_by_structure(value)]
             memo[value] = (

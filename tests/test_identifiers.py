@@ -350,3 +350,10 @@ def test_run_records_publish_input_names_without_identifiers():
         "https://lpse.contoh.go.id/x?nik=<NIK>",
         "rekap-rup-2024.csv",
     ]
+
+
+def test_a_server_address_in_a_url_host_stays_but_other_identifiers_in_it_go():
+    from terbuka.privacy.identifiers import scrub
+
+    assert scrub("http://127.0.0.1:8080/releases.json") == "http://127.0.0.1:8080/releases.json"
+    assert scrub("https://10.1.2.3/ktp?nik=3573014508900003") == "https://10.1.2.3/ktp?nik=<NIK>"
