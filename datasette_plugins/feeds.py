@@ -148,45 +148,51 @@ async def subject_feed(datasette: Any, request: Any) -> Response:
     return _respond(feed, entries, lambda e: e["updated"])
 
 
+# Each process's latest release date: when an entry about it last changed.
+LATEST = "join (select ocid, max(date) as updated from releases group by ocid) u on u.ocid = "
+
+
+def _entry(row: dict[str, Any], table: str, keys: list[Any], title: Any, *parts: Any) -> dict:
+    """A feed entry about ``row``'s process: its row page, title, date and summary."""
+    return {
+        "ocid": row["ocid"],
+        "table": table,
+        "keys": keys,
+        "title": title,
+        "updated": row["updated"],
+        "summary": " · ".join(str(part) for part in parts if part),
+    }
+
+
 async def _flag_entries(db: Any, key: str, tables: set[str]) -> list[dict[str, Any]]:
     if "red_flags" not in tables:
         return []
     rows = await _rows(
         db,
         "select f.ocid, f.flag_id, f.detail, t.title, t.buyer_name, u.updated "
-        "from red_flags f join tenders t on t.ocid = f.ocid "
-        "join (select ocid, max(date) as updated from releases group by ocid) u "
-        "on u.ocid = f.ocid where f.flag_id = ? order by u.updated desc, f.ocid limit ?",
+        f"from red_flags f join tenders t on t.ocid = f.ocid {LATEST} f.ocid "
+        "where f.flag_id = ? order by u.updated desc, f.ocid limit ?",
         [key, MAX_ENTRIES],
     )
     return [
-        {
-            "ocid": r["ocid"], "table": "red_flags", "keys": [r["ocid"], r["flag_id"]],
-            "title": r["title"], "updated": r["updated"],
-            "summary": " · ".join(str(v) for v in (r["buyer_name"], r["detail"]) if v),
-        }
+        _entry(r, "red_flags", [r["ocid"], r["flag_id"]], r["title"], r["buyer_name"], r["detail"])
         for r in rows
-    ]  # fmt: skip
+    ]
 
 
 async def _buyer_entries(db: Any, key: str, tables: set[str]) -> list[dict[str, Any]]:
     rows = await _rows(
         db,
         "select t.ocid, t.title, t.buyer_name, t.procurement_method, t.value_amount, "
-        "t.value_currency, u.updated from tenders t "
-        "join (select ocid, max(date) as updated from releases group by ocid) u "
-        "on u.ocid = t.ocid where t.buyer_id = ? order by u.updated desc, t.ocid limit ?",
+        f"t.value_currency, u.updated from tenders t {LATEST} t.ocid "
+        "where t.buyer_id = ? order by u.updated desc, t.ocid limit ?",
         [key, MAX_ENTRIES],
     )
     return [
-        {
-            "ocid": r["ocid"], "table": "tenders", "keys": [r["ocid"]], "title": r["title"],
-            "updated": r["updated"],
-            "summary": " · ".join(
-                str(v) for v in (r["buyer_name"], r["procurement_method"],
-                                 _amount(r["value_amount"], r["value_currency"])) if v
-            ),
-        }
+        _entry(
+            r, "tenders", [r["ocid"]], r["title"], r["buyer_name"], r["procurement_method"],
+            _amount(r["value_amount"], r["value_currency"]),
+        )
         for r in rows
     ]  # fmt: skip
 
@@ -199,22 +205,15 @@ async def _supplier_entries(db: Any, key: str, tables: set[str]) -> list[dict[st
         "select s.ocid, s.award_id, s.supplier_name, a.title, a.value_amount, "
         "a.value_currency, coalesce(nullif(a.date, ''), u.updated) as updated, t.buyer_name "
         "from award_suppliers s join awards a on a.ocid = s.ocid and a.award_id = s.award_id "
-        "left join tenders t on t.ocid = s.ocid "
-        "join (select ocid, max(date) as updated from releases group by ocid) u "
-        "on u.ocid = s.ocid where s.supplier_id = ? "
+        f"left join tenders t on t.ocid = s.ocid {LATEST} s.ocid where s.supplier_id = ? "
         "order by updated desc, s.ocid, s.award_id limit ?",
         [key, MAX_ENTRIES],
     )
     return [
-        {
-            "ocid": r["ocid"], "table": "awards", "keys": [r["ocid"], r["award_id"]],
-            "title": r["title"] or f"{r['supplier_name']} · {r['ocid']}",
-            "updated": r["updated"],
-            "summary": " · ".join(
-                str(v) for v in (r["supplier_name"], r["buyer_name"],
-                                 _amount(r["value_amount"], r["value_currency"])) if v
-            ),
-        }
+        _entry(
+            r, "awards", [r["ocid"], r["award_id"]], r["title"] or f"{r['supplier_name']} · {r['ocid']}",
+            r["supplier_name"], r["buyer_name"], _amount(r["value_amount"], r["value_currency"]),
+        )
         for r in rows
     ]  # fmt: skip
 

@@ -98,15 +98,7 @@ class InaprocPipeline(ProcurementPipeline):
         staging.conn.commit()
         self._fill_publisher(staging, inputs)
         self._map_processes(inputs, staging, rejects, progress)
-        self._mark_duplicates(staging, inputs, rejects)
-        from ..ocds_schema import validator_for
-
-        validator, origin = validator_for(self.release_schema())
-        if validator is None:
-            rejects.note(
-                "releases", "", "ocds-schema-unavailable", f"releases were not validated: {origin}"
-            )
-        return rejects
+        return self._finish_extract(staging, inputs, rejects)
 
     def _read_input(
         self, index: int, source: Input, staging: Any, rejects: Batch, progress: Any

@@ -518,17 +518,27 @@ class ProcessMapper:
         award = self._award(s, s, "kd_nontender", date_field="tgl_selesai_nontender")
         self._contracts(award, "1081", "1080", "1083", "1082")
 
-    def pencatatan_process(self) -> None:
-        """A recorded non-tender purchase (pencatatan): the package and its realisations."""
-        p = self.first("1057")
-        base = p or self.first("1058")
+    def _recorded(
+        self, package: str, realisations: str, kind: str, key: str
+    ) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+        """A recorded process's package row, and the row to describe it by.
+
+        Without a package row the first realisation stands in, with a note.
+        """
+        p = self.first(package)
+        base = p or self.first(realisations)
         assert base is not None
         if p is None:
             self.note(
                 "contract-without-tender",
-                f"pencatatan {self.code} has realisations but no package row",
-                "kd_nontender_pct",
+                f"{kind} {self.code} has realisations but no package row",
+                key,
             )
+        return p, base
+
+    def pencatatan_process(self) -> None:
+        """A recorded non-tender purchase (pencatatan): the package and its realisations."""
+        p, base = self._recorded("1057", "1058", "pencatatan", "kd_nontender_pct")
         status = _pct_status(p.get("status_nontender_pct_ket") if p else None)
         created = self.date(p, "tgl_buat_paket")
         if p:
@@ -548,15 +558,7 @@ class ProcessMapper:
 
     def swakelola_process(self) -> None:
         """Self-managed work (swakelola): no supplier is awarded; realisations are payments."""
-        p = self.first("1059")
-        base = p or self.first("1060")
-        assert base is not None
-        if p is None:
-            self.note(
-                "contract-without-tender",
-                f"swakelola {self.code} has realisations but no package row",
-                "kd_swakelola_pct",
-            )
+        p, base = self._recorded("1059", "1060", "swakelola", "kd_swakelola_pct")
         status = _pct_status(p.get("status_swakelola_pct_ket") if p else None)
         created = self.date(p, "tgl_buat_paket")
         if p:

@@ -112,6 +112,10 @@ class ProcurementPipeline:
                 staging["raw_releases"].insert_all(pending, batch_size=STAGE_BATCH)
                 if progress:
                     progress(len(pending))
+        return self._finish_extract(staging, inputs, rejects)
+
+    def _finish_extract(self, staging: Any, inputs: list[Input], rejects: Batch) -> Batch:
+        """Mark duplicate releases; say when the release schema cannot validate them."""
         self._mark_duplicates(staging, inputs, rejects)
         from ..ocds_schema import validator_for
 
