@@ -58,13 +58,14 @@ def push_table(
     rows = list(_published_rows(db_path, table["name"], schema))
     current = _current_fields(call, resource_id) if resource.get("datastore_active") else None
     if not keys:  # nothing to compare rows by: the whole table, when anything changed
-        digest = _table_hash(rows)
-        if current == wanted and resource.get("terbuka_datastore_sha") == digest:
+        stored = (
+            [h for _, h in _stored_hashes(call, resource_id, [])] if current == wanted else None
+        )
+        if stored is not None and sorted(stored) == sorted(r[ROW_HASH] for _, r in rows):
             return {"rows": len(rows), "upserted": 0, "deleted": 0}
         _create(call, resource_id, wanted, keys, replace=current is not None)
         _write(call, resource_id, [record for _, record in rows], "insert")
-        call("resource_patch", {"id": resource_id, "terbuka_datastore_sha": digest})
-        return {"rows": len(rows), "upserted": len(rows), "deleted": 0}
+        return {"rows": len(rows), "upserted": len(rows), "deleted": len(stored or [])}
     have: dict[tuple, str] = {}
     if current == wanted:
         have = dict(_stored_hashes(call, resource_id, keys))
@@ -108,13 +109,6 @@ def _write(call: Call, resource_id: str, records: list[dict[str, Any]], method: 
         )
 
 
-def _table_hash(rows: list[tuple[tuple, dict[str, Any]]]) -> str:
-    digest = hashlib.sha256()
-    for _, row in rows:
-        digest.update(row[ROW_HASH].encode())
-    return digest.hexdigest()
-
-
 def _current_fields(call: Call, resource_id: str) -> list[dict[str, str]] | None:
     """The DataStore table's columns (without CKAN's ``_id``), or None if it has none."""
     try:
@@ -135,7 +129,7 @@ def _stored_hashes(call: Call, resource_id: str, keys: list[str]) -> Iterator[tu
                 "fields": [*keys, ROW_HASH],
                 "limit": PAGE,
                 "offset": offset,
-                "sort": ", ".join(keys),
+                "sort": ", ".join(keys) or "_id",
                 "include_total": False,
             },
         )

@@ -56,14 +56,14 @@ def privacy_and_quality(
                 # shown beside the reason follows it, not only the generic scanner.
                 entry["value"] = None if after is None else str(after)[:200]
         entry["value"] = _scan(redactor, "_quarantine", "value", entry["value"])
-        entry["reason"] = _scan(redactor, "_quarantine", "reason", entry["reason"])
+        entry["reason"] = _scan_message(redactor, entry["reason"])
         # A row key may be built from source values (an id template); a quarantined row
         # is not published, so its key must not publish what it held. (A note's key is
         # the published row's own key: scanning it would only break the join.)
         entry["row_key"] = _scan(redactor, "_quarantine", "row_key", entry["row_key"])
     for note in batch.notes:
         note["value"] = _scan(redactor, "_quality_notes", "value", note["value"])
-        note["message"] = _scan(redactor, "_quality_notes", "message", note["message"])
+        note["message"] = _scan_message(redactor, note["message"])
     batch.privacy.update(redactor.report)
     redactor.report.clear()
     return check_batch(batch, validators)
@@ -71,6 +71,21 @@ def privacy_and_quality(
 
 def _scan(redactor: Any, table: str, column: str, value: Any) -> Any:
     return redactor.text(table, column, value) if isinstance(value, str) and value else value
+
+
+def _scan_message(redactor: Any, message: Any) -> Any:
+    """Reasons and notes, terbuka's own words: searched for identifiers, not for names.
+
+    Reasons and notes describe values by their kind; what a library adds is English
+    ("invalid JSON", "ValueError") that the name model would take for people.
+    """
+    if not (isinstance(message, str) and message):
+        return message
+    if not hasattr(redactor.scanner, "findings_many"):  # a stand-in scanner
+        return _scan(redactor, "_quarantine", "reason", message)
+    from terbuka.privacy.identifiers import scrub
+
+    return scrub(message, redactor.scanner)
 
 
 def process(unit: Any) -> Batch:

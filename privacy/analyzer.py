@@ -19,12 +19,10 @@ from __future__ import annotations
 import logging
 import os
 from functools import cache
-from importlib import resources
 from typing import Any
 
-import yaml
-
 from .errors import PrivacyError, RegexTimeout
+from .settings import config
 
 LANGUAGES = ("id", "en")
 PRESIDIO_LOGGER = "presidio-analyzer"
@@ -60,12 +58,6 @@ def offline_environment() -> None:
 
 
 @cache
-def config() -> dict[str, Any]:
-    """The Presidio configuration shipped in ``privacy/presidio.yml``."""
-    text = resources.files("terbuka.privacy").joinpath("presidio.yml").read_text("utf-8")
-    return yaml.safe_load(text)
-
-
 def build_analyzer(extra_recognizers: tuple = ()) -> Any:
     """An ``AnalyzerEngine`` with terbuka's recognizers and Presidio's offline-safe ones."""
     offline_environment()

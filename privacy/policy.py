@@ -512,8 +512,12 @@ class Redactor:
         targets: dict[str, list[dict[str, Any]]] = {}
         for row in rows:
             value = row.get(column)
+            # A whole number is searched in an identifier column, and elsewhere only when it
+            # has a NIK's 16 digits: other numbers are amounts and counts (628_960_000_000
+            # is shaped like a +62 phone number and must stay an amount).
             if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**6:
-                value = str(value)
+                if policy.role == "identifier" or len(str(abs(value))) == 16:
+                    value = str(value)
             if isinstance(value, str) and value:
                 targets.setdefault(value, []).append(row)
         # The same ids and dates recur in every table: each value is searched once, and

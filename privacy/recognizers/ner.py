@@ -130,7 +130,33 @@ def sentences(text: str) -> list[tuple[int, str]]:
             start = end.end()
         out.append((position + start, part[start:]))
         position += len(part) + len(GAP)
-    return [(offset, piece) for offset, piece in out if piece]
+    return [
+        (offset + start, window)
+        for offset, piece in out
+        if piece
+        for start, window in _windows(piece)
+    ]
+
+
+LONGEST_SENTENCE = 4000  # a "sentence" longer than this (no end marks) goes in windows
+WINDOW_OVERLAP = 200  # wider than any name, so a name on an edge is whole in one window
+
+
+def _windows(piece: str) -> list[tuple[int, str]]:
+    """A long piece in overlapping windows cut at spaces (spaCy refuses huge texts)."""
+    if len(piece) <= LONGEST_SENTENCE:
+        return [(0, piece)]
+    found, start = [], 0
+    while start < len(piece):
+        end = min(len(piece), start + LONGEST_SENTENCE)
+        if end < len(piece):
+            space = piece.rfind(" ", start + LONGEST_SENTENCE // 2, end)
+            end = space if space > start else end
+        found.append((start, piece[start:end]))
+        if end >= len(piece):
+            break
+        start = max(start + 1, end - WINDOW_OVERLAP)
+    return found
 
 
 def keep_named(findings: list[Any], text: str = "") -> list[Any]:
@@ -206,8 +232,8 @@ class IndonesianNerRecognizer(EntityRecognizer):
         ]
         if not parts:
             return []
-        from ..analyzer import config
         from ..models import load_ner
+        from ..settings import config
 
         nlp = load_ner(config().get("ner_model") or "id_ner")
         found = []
