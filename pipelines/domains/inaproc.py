@@ -253,14 +253,7 @@ class InaprocPipeline(ProcurementPipeline):
     ) -> None:
         """Each process's rows → releases in ``raw_releases`` and side rows in ``isb_extra``."""
         ctx = self._context(staging)
-        staging["raw_releases"].create(
-            {
-                "seq": int, "input": int, "position": int, "ocid": str, "release_id": str,
-                "date": str, "sha256": str, "kind": str, "data": str, "disposition": str,
-            },
-            pk="seq",
-            if_not_exists=True,
-        )  # fmt: skip
+        self._create_raw_releases(staging)
         suppliers: dict[str, dict] = {}
         keys = [k for (k,) in staging.execute(
             "select distinct pkey from isb_rows where pkey != '' order by pkey"

@@ -83,14 +83,7 @@ class ProcurementPipeline:
     def extract(self, inputs: list[Input], staging: Any, progress: Any = None) -> Batch:
         """Read every input into ``staging``; what cannot be used is quarantined."""
         rejects = Batch()
-        staging["raw_releases"].create(
-            {
-                "seq": int, "input": int, "position": int, "ocid": str, "release_id": str,
-                "date": str, "sha256": str, "kind": str, "data": str, "disposition": str,
-            },
-            pk="seq",
-            if_not_exists=True,
-        )  # fmt: skip
+        self._create_raw_releases(staging)
         for index, source in enumerate(inputs):
             pending: list[dict] = []
             for member in members(source.path, source.display):
@@ -113,6 +106,18 @@ class ProcurementPipeline:
                 if progress:
                     progress(len(pending))
         return self._finish_extract(staging, inputs, rejects)
+
+    @staticmethod
+    def _create_raw_releases(staging: Any) -> None:
+        """The staging table every release goes into before it is compiled."""
+        staging["raw_releases"].create(
+            {
+                "seq": int, "input": int, "position": int, "ocid": str, "release_id": str,
+                "date": str, "sha256": str, "kind": str, "data": str, "disposition": str,
+            },
+            pk="seq",
+            if_not_exists=True,
+        )  # fmt: skip
 
     def _finish_extract(self, staging: Any, inputs: list[Input], rejects: Batch) -> Batch:
         """Mark duplicate releases; say when the release schema cannot validate them."""
