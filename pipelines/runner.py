@@ -15,7 +15,6 @@ import platform
 import sqlite3
 import uuid
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
@@ -54,6 +53,7 @@ from .errors import (
 from .progress import Progress
 from .quality import Gate, load_plan, validators_for
 from .readers import Input, hash_file, iter_paths, public_source
+from .record import runs_dir, write_record
 from .state import (
     claim_staging,
     hash_key,
@@ -188,7 +188,7 @@ def run_dataset(
             record.update(status="failed", error=full, exit_code=EXIT_ENVIRONMENT)
         else:  # a bug: one line for the user (no value: it may hold personal data),
             # the traceback kept for us
-            log = write_traceback(out_dir / ".runs", record["run_id"])
+            log = write_traceback(runs_dir(out_dir), record["run_id"])
             record.update(
                 status="failed",
                 error=f"internal error: {type(error).__name__} (traceback in {log})",
@@ -200,7 +200,7 @@ def run_dataset(
     if record.get("error"):
         record["error"] = without_personal_data(record["error"])
     record["finished"] = now()
-    _write_record(out_dir, record)
+    write_record(out_dir, record)
     if run is not None and run.lock is not None:
         run.lock.release()
     quality_report.write_for_run(out_dir, record, run.descriptor.text("title", "en") if run else "")
@@ -701,27 +701,3 @@ def _cleanup(run: Run) -> None:
     if run.staging_path is not None and run.staging_fd is not None:
         release_staging(run.staging_path, run.staging_fd)
         run.staging_fd = None
-
-
-def _write_record(out_dir: Path, record: dict[str, Any]) -> None:
-    """Every run, whatever its status, leaves its record in ``DIR/.runs/<dataset>/``.
-
-    Secrets are scrubbed from the record first (the caller's copy too: it is what
-    ``--json`` prints).
-    """
-    from terbuka.catalogs.secrets import scrub_data
-
-    record.update(scrub_data(record))
-    try:
-        folder = out_dir / ".runs" / record["dataset"].replace("/", "_")
-        folder.mkdir(parents=True, exist_ok=True)
-        site.write_json(folder / f"{record['run_id']}.json", record)
-    except OSError:
-        pass
-
-
-def iter_records(out_dir: Path, dataset: str) -> Iterator[dict[str, Any]]:
-    """Run records of a dataset, oldest first."""
-    folder = out_dir / ".runs" / dataset
-    for path in sorted(folder.glob("*.json")) if folder.exists() else []:
-        yield json.loads(path.read_text("utf-8"))

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from terbuka.metadata import Descriptor, DescriptorError, list_datasets
 
 from . import descriptors
-from .runner import iter_records
+from .record import iter_records
 
 METADATA_PATH_ENV = "TERBUKA_METADATA_PATH"
 SUCCESS = ("published", "unchanged")
