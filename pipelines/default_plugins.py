@@ -6,10 +6,11 @@ from .hookspecs import hookimpl
 @hookimpl
 def register_readers():
     """The built-in source readers."""
+    from .readers.delimited import CsvReader
     from .readers.inaproc import InaprocReader
     from .readers.jsonrows import JsonRowsReader
     from .readers.ocds import OcdsJsonReader
-    from .readers.tabular import CsvReader, XlsxReader
+    from .readers.xlsx import XlsxReader
 
     return [OcdsJsonReader, XlsxReader, CsvReader, JsonRowsReader, InaprocReader]
 

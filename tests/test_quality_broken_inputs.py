@@ -9,7 +9,7 @@ import zipfile
 
 import pytest
 
-from terbuka.pipelines.readers import tabular
+from terbuka.pipelines.readers import delimited, tabular
 from terbuka.pipelines.runner import exit_code, run_dataset
 
 HEADER = "kd_tender;nama_paket;hps;pagu;tgl_pengumuman_tender;status_tender;kd_satker;nama_satker"
@@ -110,7 +110,7 @@ def test_broken_file(tmp_path, case):
 
 
 def test_a_field_beyond_the_csv_limit_is_one_line(tmp_path, monkeypatch):
-    monkeypatch.setattr(tabular, "FIELD_SIZE_LIMIT", 10_000)
+    monkeypatch.setattr(delimited, "FIELD_SIZE_LIMIT", 10_000)
     source = tmp_path / "besar.csv"
     source.write_bytes(spse(GOOD_ROWS[0], "9003;" + "x" * 20_000 + ";1;2;12/03/2024;Aktif;S1;X"))
     try:

@@ -10,7 +10,7 @@ import zipfile
 import pytest
 
 from terbuka.pipelines.errors import InputError
-from terbuka.pipelines.readers import detect, members, tabular
+from terbuka.pipelines.readers import delimited, detect, members, tabular
 from terbuka.pipelines.readers.tabular import Layout, reader_options
 
 HEADER = ["kd_tender", "nama_paket", "pagu", "tgl_pengumuman_tender"]
@@ -305,7 +305,7 @@ def test_broken_files_give_one_line_naming_the_file(tmp_path, case):
 
 
 def test_a_field_beyond_the_limit_names_the_row(tmp_path, monkeypatch):
-    monkeypatch.setattr(tabular, "FIELD_SIZE_LIMIT", 1000)
+    monkeypatch.setattr(delimited, "FIELD_SIZE_LIMIT", 1000)
     path = write(tmp_path, "huge.csv", table_bytes([["a", "b"], ["1", "y"], ["2", "x" * 5000]]))
     try:
         with pytest.raises(InputError) as error:
