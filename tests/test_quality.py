@@ -116,6 +116,45 @@ def test_every_registered_rule_passes_on_good_rows(built, check_id):
     assert outcome.error == "" and outcome.success is True and outcome.rowids == []
 
 
+UNIT_CHECKS = sorted(k for k, c in plugins.checks().items() if c.kind in ("rule", "flag"))
+
+
+@pytest.mark.parametrize("check_id", UNIT_CHECKS)
+def test_every_check_declares_its_options_schema(check_id):
+    """Each rule and flag describes its own options as JSON Schema; unknown keys are refused."""
+    import jsonschema
+
+    check = plugins.checks()[check_id]
+    schema = check.options_schema()
+    jsonschema.Draft202012Validator.check_schema(schema)
+    validator = jsonschema.Draft202012Validator(schema)
+    entry = {"check": check_id, **RULE_CASES[check_id][0]} if check.kind == "rule" else {}
+    assert list(validator.iter_errors(entry)) == []
+    assert [e.validator for e in validator.iter_errors({**entry, "colour": "red"})] == [
+        "additionalProperties"
+    ]
+
+
+@pytest.mark.parametrize("check_id", list(RULE_CASES))
+def test_every_rule_loads_its_case_and_rejects_an_unknown_option(tmp_path, check_id):
+    """What the schema says is what the loader does: the case loads, an unknown key is one line."""
+    import yaml
+
+    from terbuka.pipelines.quality.plan import load_rules, registered_checks
+
+    rules = registered_checks()[0]
+    path = tmp_path / "expectations.yml"
+    entry = {"check": check_id, **RULE_CASES[check_id][0]}
+    path.write_text(yaml.safe_dump({"tables": {"t": [entry]}}))
+    [loaded] = load_rules(path, {"t": SCHEMA}, rules)
+    assert loaded.check is rules[check_id] and loaded.options == RULE_CASES[check_id][0]
+    path.write_text(yaml.safe_dump({"tables": {"t": [{**entry, "colour": "red"}]}}))
+    with pytest.raises(DescriptorError) as error:
+        load_rules(path, {"t": SCHEMA}, rules)
+    assert f"unknown option 'colour' for {check_id}" in str(error.value)
+    assert "expectations.yml:" in str(error.value) and "\n" not in str(error.value)
+
+
 def test_mostly_lets_a_rule_pass_and_still_lists_the_exceptions(built):
     db, path = built
     (outcome,) = run_rules(

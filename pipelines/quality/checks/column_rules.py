@@ -1,0 +1,133 @@
+"""Rules about the values of one column: not-null, unique, regex, in-set, length-between."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from .base import Rule, gx_expectations, mostly_option
+
+
+class NotNull(Rule):
+    """Every row has a value in the column."""
+
+    id = "not-null"
+    title = "has a value"
+    options = {"column": "str", "mostly": "share"}
+    required = ("column",)
+
+    @classmethod
+    def describe(cls, spec):
+        return f"{spec['column']} has a value"
+
+    @classmethod
+    def expectation(cls, spec):
+        return gx_expectations().ExpectColumnValuesToNotBeNull(
+            column=spec["column"], **mostly_option(spec)
+        )
+
+
+class Unique(Rule):
+    """No two rows share a value (or a combination of values)."""
+
+    id = "unique"
+    title = "is unique"
+    options = {"column": "str", "columns": "list", "mostly": "share"}
+    column_options = ("column", "columns")
+
+    @classmethod
+    def problem(cls, spec):
+        if bool(spec.get("column")) == bool(spec.get("columns")):
+            return "give either `column` or `columns`"
+        return ""
+
+    @classmethod
+    def row_mode(cls, spec: dict[str, Any]) -> str | None:
+        """GX lists the failing rows of a single column, not of a combination."""
+        return "map" if spec.get("column") else None
+
+    @classmethod
+    def describe(cls, spec):
+        return f"{spec.get('column') or ' + '.join(spec['columns'])} is unique"
+
+    @classmethod
+    def expectation(cls, spec):
+        gxe = gx_expectations()
+        if spec.get("columns"):
+            return gxe.ExpectCompoundColumnsToBeUnique(
+                column_list=spec["columns"], **mostly_option(spec)
+            )
+        return gxe.ExpectColumnValuesToBeUnique(column=spec["column"], **mostly_option(spec))
+
+
+class Regex(Rule):
+    """Text matches a regular expression (codes, identifiers, formats)."""
+
+    id = "regex"
+    title = "matches a pattern"
+    options = {"column": "str", "pattern": "str", "mostly": "share"}
+    required = ("column", "pattern")
+
+    @classmethod
+    def problem(cls, spec):
+        try:
+            re.compile(spec["pattern"])
+        except re.error as error:
+            return f"`pattern` is not a valid regular expression: {error}"
+        return ""
+
+    @classmethod
+    def describe(cls, spec):
+        return f"{spec['column']} matches {spec['pattern']}"
+
+    @classmethod
+    def expectation(cls, spec):
+        return gx_expectations().ExpectColumnValuesToMatchRegex(
+            column=spec["column"], regex=spec["pattern"], **mostly_option(spec)
+        )
+
+
+class InSet(Rule):
+    """Values come from a list (a codelist)."""
+
+    id = "in-set"
+    title = "is one of a list"
+    options = {"column": "str", "values": "list", "mostly": "share"}
+    required = ("column", "values")
+
+    @classmethod
+    def describe(cls, spec):
+        shown = ", ".join(map(str, spec["values"][:8])) + (", …" if len(spec["values"]) > 8 else "")
+        return f"{spec['column']} is one of {shown}"
+
+    @classmethod
+    def expectation(cls, spec):
+        return gx_expectations().ExpectColumnValuesToBeInSet(
+            column=spec["column"], value_set=list(spec["values"]), **mostly_option(spec)
+        )
+
+
+class LengthBetween(Rule):
+    """Text length within a range (e.g. a 16-digit code)."""
+
+    id = "length-between"
+    title = "has a length within a range"
+    options = {"column": "str", "min": "integer", "max": "integer", "mostly": "share"}
+    required = ("column",)
+
+    @classmethod
+    def problem(cls, spec):
+        return "give `min`, `max` or both" if "min" not in spec and "max" not in spec else ""
+
+    @classmethod
+    def describe(cls, spec):
+        return f"length of {spec['column']} between {spec.get('min', 0)} and {spec.get('max', '∞')}"
+
+    @classmethod
+    def expectation(cls, spec):
+        return gx_expectations().ExpectColumnValueLengthsToBeBetween(
+            column=spec["column"],
+            min_value=spec.get("min"),
+            max_value=spec.get("max"),
+            **mostly_option(spec),
+        )

@@ -1,0 +1,119 @@
+"""Rules about ranges: between, date-between, row-count."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .base import ISO_DATE, Rule, date_bound, gx_expectations, mostly_option, quote
+
+
+class Between(Rule):
+    """Numbers within a range (either end may be open)."""
+
+    id = "between"
+    title = "is within a range"
+    options = {
+        "column": "str",
+        "min": "number",
+        "max": "number",
+        "strict": "bool",
+        "mostly": "share",
+    }
+    required = ("column",)
+    numeric_only = True
+
+    @classmethod
+    def problem(cls, spec):
+        return "give `min`, `max` or both" if "min" not in spec and "max" not in spec else ""
+
+    @classmethod
+    def describe(cls, spec):
+        low = f"{spec['column']} ≥ {spec['min']}" if "min" in spec else ""
+        high = f"{spec['column']} ≤ {spec['max']}" if "max" in spec else ""
+        return " and ".join(p for p in (low, high) if p)
+
+    @classmethod
+    def expectation(cls, spec):
+        strict = bool(spec.get("strict"))
+        return gx_expectations().ExpectColumnValuesToBeBetween(
+            column=spec["column"],
+            min_value=spec.get("min"),
+            max_value=spec.get("max"),
+            strict_min=strict,
+            strict_max=strict,
+            **mostly_option(spec),
+        )
+
+
+class DateBetween(Rule):
+    """Dates within a range; ``now`` and ``today`` are the run's time (no future dates)."""
+
+    id = "date-between"
+    title = "is a date within a range"
+    options = {"column": "str", "min": "date", "max": "date"}
+    required = ("column",)
+    rows = "query"
+
+    @classmethod
+    def problem(cls, spec):
+        if "min" not in spec and "max" not in spec:
+            return "give `min`, `max` or both"
+        for key in ("min", "max"):
+            value = spec.get(key)
+            if (
+                value is not None
+                and value not in ("now", "today")
+                and not ISO_DATE.match(str(value))
+            ):
+                return f"`{key}` must be a date (2024-01-31), a date-time (2024-01-31T00:00:00Z), now or today"
+        return ""
+
+    @classmethod
+    def describe(cls, spec):
+        parts = []
+        if "min" in spec:
+            parts.append(f"{spec['column']} not before {spec['min']}")
+        if "max" in spec:
+            parts.append(f"{spec['column']} not after {spec['max']}")
+        return " and ".join(parts)
+
+    @classmethod
+    def query(cls, spec: dict[str, Any]) -> str:
+        """The rows that break the rule; ``{batch}`` is the table, as GX writes it."""
+        column = quote(spec["column"])
+        tests = []
+        if "min" in spec:
+            tests.append(f"{column} < '{date_bound(spec['min'])}'")
+        if "max" in spec:
+            tests.append(f"{column} > '{date_bound(spec['max'])}'")
+        return f"select * from {{batch}} where {column} is not null and ({' or '.join(tests)})"
+
+    @classmethod
+    def expectation(cls, spec):
+        return gx_expectations().UnexpectedRowsExpectation(
+            unexpected_rows_query=cls.query(spec), description=cls.describe(spec)
+        )
+
+
+class RowCount(Rule):
+    """The table holds a plausible number of rows."""
+
+    id = "row-count"
+    title = "has a plausible number of rows"
+    options = {"min": "integer", "max": "integer"}
+    rows = None
+    column_options = ()
+
+    @classmethod
+    def problem(cls, spec):
+        return "give `min`, `max` or both" if "min" not in spec and "max" not in spec else ""
+
+    @classmethod
+    def describe(cls, spec):
+        return f"between {spec.get('min', 0)} and {spec.get('max', '∞')} rows"
+
+    @classmethod
+    def expectation(cls, spec):
+        return gx_expectations().ExpectTableRowCountToBeBetween(
+            min_value=spec.get("min"), max_value=spec.get("max")
+        )
