@@ -8,7 +8,9 @@ raises ``PrivacyError`` and the run publishes nothing (fail closed).
 from typing import Any
 
 from .analyzer import PrivacyError, build_analyzer, build_anonymizer
-from .policy import ColumnPolicy, PrivacyPolicy, Redactor, hash_value, load_policy, mask_value
+from .hashing import hash_value
+from .policy import ColumnPolicy, PrivacyPolicy, load_policy, mask_value
+from .redactor import Redactor
 
 
 def __getattr__(name: str) -> Any:

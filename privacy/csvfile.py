@@ -23,7 +23,8 @@ from typing import Any
 
 from .analyzer import PrivacyError
 from .generalise import coordinate_kind, generalise_coordinate
-from .policy import PrivacyPolicy, Redactor, load_policy
+from .policy import PrivacyPolicy, load_policy
+from .redactor import Redactor
 
 TABLE = "csv"
 SAMPLE_ROWS = 1000

@@ -354,9 +354,9 @@ def test_a_role_gives_the_operator_when_none_is_named():
 
 
 def test_the_memo_of_kept_values_stays_bounded(scanner, monkeypatch):
-    from terbuka.privacy import policy as policy_module
+    from terbuka.privacy import redactor as redactor_module
 
-    monkeypatch.setattr(policy_module, "KEPT_MEMO", 2)
+    monkeypatch.setattr(redactor_module, "KEPT_MEMO", 2)
     redactor = Redactor(load_policy({"columns": {"t.source": "keep"}}), scanner, KEY)
     for batch in range(3):
         rows = [{"source": f"rekap-{batch}-{i}.csv"} for i in range(4)]
