@@ -89,9 +89,16 @@ def add_dataset(
             graph.add((dataset, DCAT.keyword, Literal(keyword)))
     if descriptor.get("version"):
         graph.add((dataset, OWL.versionInfo, Literal(str(descriptor["version"]))))
-    modified = _date(run.get("finished") or run.get("started"))
+    # dct:modified is when the *data* last changed (its latest date, pipelines/coverage.py);
+    # dct:issued is when this publication went out. UK releases of 2014 republished today
+    # are modified 2014, issued today.
+    issued = _date(run.get("finished") or run.get("started"))
+    data_end = (run.get("coverage") or {}).get("end")
+    modified = _date(str(data_end)) if data_end else issued
     if modified is not None:
         graph.add((dataset, DCTERMS.modified, modified))
+    if issued is not None:
+        graph.add((dataset, DCTERMS.issued, issued))
     frequency = descriptor.get("update_frequency")
     if frequency in FREQUENCIES:
         graph.add(
@@ -124,6 +131,8 @@ def add_dataset(
 
 def _publisher(graph: Graph, dataset: URIRef, published: Published) -> None:
     publisher = published.publisher
+    if not publisher.get("name"):  # an example descriptor whose sources name no publisher
+        return
     agent = URIRef(publisher["url"]) if publisher.get("url") else BNode()
     graph.add((dataset, DCTERMS.publisher, agent))
     graph.add((agent, RDF.type, FOAF.Organization))

@@ -103,7 +103,9 @@ def extras(published: Published) -> dict[str, str]:
     values = {
         MARKER: published.name,
         "terbuka_run_id": run.get("run_id"),
-        "modified": run.get("finished"),
+        # When the data last changed (its latest date), and when it was published.
+        "modified": (run.get("coverage") or {}).get("end") or run.get("finished"),
+        "issued": run.get("finished"),
         "source": source.get("url"),
         "source_title": localized_text(source.get("title")),
         "update_frequency": frequency,

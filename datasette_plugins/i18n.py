@@ -27,7 +27,21 @@ LABELS: dict[str, dict[str, str]] = {
     "licence": {"id": "Lisensi", "en": "Licence"},
     "publisher": {"id": "Penerbit", "en": "Publisher"},
     "source": {"id": "Sumber", "en": "Source"},
-    "updated": {"id": "Diperbarui", "en": "Last updated"},
+    "updated": {"id": "Data terbaru", "en": "Data last updated"},
+    "published": {"id": "Dipublikasikan", "en": "Published"},
+    "data_period": {"id": "Periode data", "en": "Period covered"},
+    "publisher_unset": {
+        "id": "penerbit belum ditetapkan — buat deskriptor Anda sendiri dengan `terbuka init`",
+        "en": "publisher not set — create your own descriptor with `terbuka init`",
+    },
+    "publisher_from_source": {
+        "id": "menurut metadata sumber; deskriptor ini contoh",
+        "en": "as the source's metadata names it; this descriptor is an example",
+    },
+    "ocds_not_validated": {
+        "id": "skema OCDS tidak divalidasi (skema tidak tersedia)",
+        "en": "OCDS schema not validated (schema unavailable)",
+    },
     "frequency": {"id": "Frekuensi pembaruan", "en": "Update frequency"},
     "overdue": {"id": "terlambat diperbarui", "en": "update overdue"},
     "quality": {"id": "Kualitas", "en": "Quality"},

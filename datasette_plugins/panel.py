@@ -78,6 +78,10 @@ async def build_panel(
     table_meta = (metadata.get("tables") or {}).get(table or "", {}) if table else {}
     published = record.get("finished") or cfg.get("published") or record.get("started")
     frequency = cfg.get("update_frequency")
+    coverage = cfg.get("coverage") or {}
+    provenance = cfg.get("provenance") or {}
+    # "Updated" is the data's own latest date; the run's time is "published" (issue 17).
+    data_end = coverage.get("end")
     permalink = datasette.absolute_url(request, _permalink_path(request))
     panel: dict[str, Any] = {
         "kind": kind,
@@ -92,15 +96,21 @@ async def build_panel(
             "url": metadata.get("license_url"),
         },
         "publisher": cfg.get("publisher") or {},
+        "publisher_from": provenance.get("publisher_from"),
+        "publisher_note": i18n.pick(provenance.get("note"), lang) or tr("publisher_unset"),
+        "conflicts": provenance.get("conflicts") or [],
         "source": {
             "title": i18n.pick((cfg.get("source") or {}).get("title"), lang)
             or metadata.get("source"),
             "url": (cfg.get("source") or {}).get("url") or metadata.get("source_url"),
         },
-        "updated": _day(published),
-        "updated_iso": published,
+        "updated": data_end or _day(published),
+        "updated_iso": data_end or published,
+        "published": _day(published),
+        "published_iso": published,
+        "data_period": coverage if coverage.get("start") else None,
         "frequency": tr(frequency) if frequency else None,
-        "overdue": _overdue(published, frequency),
+        "overdue": _overdue(data_end or published, frequency),
         "run_id": cfg.get("run_id") or record.get("run_id"),
         "permalink": permalink,
         "quality": _quality(datasette, facts, database, table, tr, lang),
@@ -125,7 +135,11 @@ async def build_panel(
         panel["table_description"] = i18n.pick(settings.get("description"), lang) or table_meta.get(
             "description"
         )
-        panel["columns"] = list((table_meta.get("columns") or {}).items())
+        translated = settings.get("columns") or {}
+        panel["columns"] = [
+            (name, i18n.pick(translated.get(name), lang) or text)
+            for name, text in (table_meta.get("columns") or {}).items()
+        ]
     if query_name:
         query_cfg = (cfg.get("queries") or {}).get(query_name) or {}
         panel["query_title"] = i18n.pick(query_cfg.get("title"), lang) or query_name
@@ -172,6 +186,8 @@ def _quality(
         lines.append(f"{tr('quality_score')}: {i18n.number(summary['score'], lang)}/100")
     if summary.get("total"):
         lines.append(tr("checks_passed", passed=summary["passed"], total=summary["total"]))
+    if summary.get("ocds_not_validated"):
+        lines.append(tr("ocds_not_validated"))
     quarantined = summary["per_table"].get(table, 0) if table else summary.get("quarantined", 0)
     if quarantined:
         lines.append(tr("quarantined", count=i18n.number(quarantined, lang)))
@@ -280,8 +296,10 @@ def _citation(
     licence = metadata.get("license") or ""
     accessed = datetime.now(UTC).strftime("%Y-%m-%d")
     words = {"id": ("versi", "diakses", "Lisensi"), "en": ("version", "accessed", "Licence")}[lang]
+    # With no publisher (an example descriptor, sources naming none) the title leads.
+    author = f"{publisher} ({year}). {title}" if publisher else f"{title} ({year})"
     return (
-        f"{publisher} ({year}). {title} [dataset; {words[0]} {version}]. {permalink} "
+        f"{author} [dataset; {words[0]} {version}]. {permalink} "
         f"({words[1]} {accessed}). {words[2]} {licence}."
     )
 

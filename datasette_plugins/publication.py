@@ -180,6 +180,11 @@ async def _quality(db: Any, tables: set[str], record: dict[str, Any]) -> dict[st
         if checks:
             summary["total"] = len(checks)
             summary["passed"] = sum(1 for r in checks if _passed(r))
+        # The OCDS release schema could not be had (offline): the releases were not
+        # validated, and the panel says so beside the (lowered) score.
+        summary["ocds_not_validated"] = any(
+            r.get("check_id") == "ocds-validated" and r.get("status") == "fail" for r in rows
+        )
     quarantined = sum(
         t.get("quarantined", 0)
         for t in (record.get("tables") or {}).values()

@@ -5,6 +5,7 @@ loads and validates those folders. Other packages depend on it and nothing else 
 """
 
 from .descriptor import (
+    METADATA_PATH_ENV,
     Descriptor,
     DescriptorError,
     list_datasets,
@@ -12,18 +13,24 @@ from .descriptor import (
     load_yaml,
     localized,
     metadata_root,
+    own_datasets,
+    search_path,
 )
-from .licences import Licence, get_licence, registry
+from .licences import Licence, get_licence, licence_for, registry
 
 __all__ = [
+    "METADATA_PATH_ENV",
     "Descriptor",
     "DescriptorError",
     "Licence",
     "get_licence",
+    "licence_for",
     "list_datasets",
     "load_descriptor",
     "load_yaml",
     "localized",
     "metadata_root",
+    "own_datasets",
+    "search_path",
     "registry",
 ]

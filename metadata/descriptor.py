@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ import yaml
 from .licences import Licence, get_licence, registry
 
 DATASET_FILE = "dataset.yml"
+METADATA_PATH_ENV = "TERBUKA_METADATA_PATH"
 
 
 class DescriptorError(ValueError):
@@ -40,6 +42,14 @@ class Descriptor:
     schemas: dict[str, dict] = field(default_factory=dict)
     privacy: dict[str, Any] = field(default_factory=dict)
     expectations: dict[str, Any] = field(default_factory=dict)
+    # What a run learnt about the publication beyond the YAML: who published it by the
+    # sources' own metadata, conflicts, the period the data covers (pipelines/provenance.py).
+    provenance: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def example(self) -> bool:
+        """A bundled example: it names no publisher; the sources' metadata may."""
+        return bool(self.data.get("example"))
 
     def get(self, key: str, default: Any = None) -> Any:
         """A top-level key of ``dataset.yml``."""
@@ -90,20 +100,39 @@ def list_datasets(root: Path | None = None) -> list[str]:
     return sorted(p.parent.name for p in root.glob(f"*/{DATASET_FILE}"))
 
 
+def search_path() -> list[Path]:
+    """The stewards' descriptor folders (``$TERBUKA_METADATA_PATH``, ``os.pathsep``-separated).
+
+    They come before the bundled descriptors: a steward's own ``procurement`` is found
+    before the bundled example of that name.
+    """
+    return [Path(p) for p in os.environ.get(METADATA_PATH_ENV, "").split(os.pathsep) if p]
+
+
+def own_datasets() -> list[Path]:
+    """Every descriptor folder on the search path (the first of a name wins)."""
+    found: dict[str, Path] = {}
+    for root in search_path():
+        for name in list_datasets(root):
+            found.setdefault(name, root / name)
+    return list(found.values())
+
+
 def resolve(name_or_path: str | Path) -> Path:
-    """The descriptor folder for a dataset name or a path to a folder."""
+    """The descriptor folder for a dataset name or a path to a folder.
+
+    A name is looked up on the search path first, then among the bundled descriptors.
+    """
     path = Path(name_or_path)
     if path.is_dir() and (path / DATASET_FILE).exists():
         return path
     if path.name == DATASET_FILE and path.exists():
         return path.parent
-    candidate = metadata_root() / str(name_or_path)
-    if (
-        re.fullmatch(r"[a-z0-9][a-z0-9-]*", str(name_or_path))
-        and (candidate / DATASET_FILE).exists()
-    ):
-        return candidate
-    known = ", ".join(list_datasets()) or "none"
+    if re.fullmatch(r"[a-z0-9][a-z0-9-]*", str(name_or_path)):
+        for root in [*search_path(), metadata_root()]:
+            if (root / str(name_or_path) / DATASET_FILE).exists():
+                return root / str(name_or_path)
+    known = ", ".join(sorted({*list_datasets(), *(p.name for p in own_datasets())})) or "none"
     raise DescriptorError(
         f"{name_or_path}: no such dataset (a name in metadata/ — {known} — "
         f"or a folder containing {DATASET_FILE})"

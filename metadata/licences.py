@@ -7,6 +7,7 @@ entry, DCAT's ``dct:license``) is derived from this one table so they never disa
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -39,3 +40,26 @@ def registry() -> dict[str, Licence]:
 def get_licence(spdx: str) -> Licence:
     """The licence for an SPDX id; ``KeyError`` for an id we do not know."""
     return registry()[spdx]
+
+
+def licence_for(text: str) -> Licence | None:
+    """The licence a source names, by SPDX id or by URL; ``None`` when it is not known.
+
+    OCDS packages and CKAN sources name licences by URL, written many ways
+    (``http://opendatacommons.org/licenses/pddl/1.0/``, ``…/by/4.0``): the scheme,
+    ``www.``, a trailing slash and ``1.0``/``1-0`` do not tell licences apart.
+    """
+    text = (text or "").strip()
+    if text in registry():
+        return registry()[text]
+    key = _url_key(text)
+    for licence in registry().values():
+        if key and _url_key(licence.url) == key:
+            return licence
+    return None
+
+
+def _url_key(url: str) -> str:
+    url = re.sub(r"^https?://(www\.)?", "", url.strip().lower()).rstrip("/")
+    url = re.sub(r"/legalcode(\.[a-z]+)?$", "", url)
+    return re.sub(r"(\d)[.-](\d)", r"\1.\2", url)

@@ -114,6 +114,7 @@ def _register() -> None:
         serve,
         withdraw,
     )
+    from .steward import init_command
 
     cli.add_command(run.run)
     cli.add_command(serve.serve)
@@ -126,6 +127,7 @@ def _register() -> None:
     cli.add_command(scan.scan)
     cli.add_command(plugins.plugins_command)
     cli.add_command(withdraw.withdraw)
+    cli.add_command(init_command)
 
 
 _register()

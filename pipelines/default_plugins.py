@@ -55,8 +55,9 @@ def register_checks():
     """
     from .domains.budget_checks import CHECKS
     from .quality.checks import FLAGS, RULES
+    from .quality.provenance_flags import FLAGS as PROVENANCE_FLAGS
 
-    return [*RULES, *FLAGS, *CHECKS]
+    return [*RULES, *FLAGS, *PROVENANCE_FLAGS, *CHECKS]
 
 
 @hookimpl

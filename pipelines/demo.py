@@ -162,11 +162,14 @@ class Generator:
         return self.rng.choice(templates).format(h=honorific, n=name, p=phone)
 
 
+# The demo's fictional publisher: shown for the demo's own inputs only (`terbuka demo`
+# hands it to its runs; the OCDS package names it), never for other data.
+DEMO_PUBLISHER = {"name": "Pemerintah Kota Contoh", "url": "https://example.go.id"}
 PACKAGE_META = {
     "uri": "https://example.go.id/ocds/releases.json",
     "version": "1.1",
     "publishedDate": "2024-12-31T10:00:00+07:00",
-    "publisher": {"name": "Pemerintah Kota Contoh"},
+    "publisher": {"name": DEMO_PUBLISHER["name"], "uri": DEMO_PUBLISHER["url"]},
     "license": "https://creativecommons.org/licenses/by/4.0/",
 }
 

@@ -34,7 +34,7 @@ from terbuka.publish import (
     withdraw,
 )
 
-from . import descriptors, plugins, work
+from . import coverage, descriptors, plugins, provenance, work
 from .batch import Batch
 from .errors import (
     EXIT_BAD_INPUT,
@@ -135,8 +135,12 @@ def run_dataset(
     show_progress: bool = True,
     workers: int | None = None,
     wait: bool = False,
+    publisher: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Run one dataset's pipeline end to end and return its run record (never raises).
+
+    ``publisher`` is the publisher of the caller's own inputs (the demo's fictional city):
+    it is shown only when the descriptor is an example (``pipelines/provenance.py``).
 
     The run holds the dataset's lock in ``out_dir`` from start to end (``wait``: wait for
     another run to finish instead of failing with exit code 3), and first sweeps what dead
@@ -155,6 +159,7 @@ def run_dataset(
     run: Run | None = None
     try:
         descriptor = descriptors.load(dataset)
+        descriptor.provenance["given"] = publisher
         record["dataset"] = descriptor.name
         out_dir.mkdir(parents=True, exist_ok=True)
         run = Run(
@@ -250,6 +255,7 @@ def _execute(run: Run, sources: list[str], progress: Progress, force: bool) -> N
     if _read_inputs(run, sources, policy.retention_days, force) == "unchanged":
         return
     staging, rejects = _extract(run, pipeline, progress)
+    provenance.apply(run.descriptor, run.inputs, run.record)  # the sources' own publisher
     published = _published_schemas(run, pipeline, policy)
     plan = load_plan(run.descriptor, published)  # a broken rule file fails before any work
     from terbuka.privacy.scanner import TextScanner  # Presidio: not needed when unchanged
@@ -280,6 +286,7 @@ def _execute(run: Run, sources: list[str], progress: Progress, force: bool) -> N
     _disclosure(run, db, policy, published)
     _derive(run, pipeline, writer, work.WorkContext(pipeline, redactor, validators))
     gate = _quality_gate(run, pipeline, plan, published, db, db_path, progress)
+    coverage.apply(run.descriptor, db, published, pipeline.primary_table, run.record)
     writer.system("_privacy", report.table_rows(run.run_id, run.privacy))
     gate.raise_if_stopped()
     _stage(run, "package", progress)

@@ -8,18 +8,23 @@ this month has none. Calendar periods, not elapsed hours, so a cron job that run
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from terbuka.metadata import Descriptor, DescriptorError, list_datasets
+from terbuka.metadata import (
+    METADATA_PATH_ENV,
+    Descriptor,
+    DescriptorError,
+    list_datasets,
+    own_datasets,
+)
 
 from . import descriptors
 from .record import iter_records
 
-METADATA_PATH_ENV = "TERBUKA_METADATA_PATH"
+__all__ = ["METADATA_PATH_ENV", "due_datasets", "due_status", "known_datasets"]
 SUCCESS = ("published", "unchanged")
 
 
@@ -42,11 +47,10 @@ def period(frequency: str | None, when: datetime) -> str | None:
 
 
 def known_datasets() -> list[str]:
-    """Bundled datasets plus descriptor folders under ``$TERBUKA_METADATA_PATH`` (``:``-separated)."""
-    names: list[str] = list(list_datasets())
-    for root in filter(None, os.environ.get(METADATA_PATH_ENV, "").split(os.pathsep)):
-        names += [str(Path(root) / name) for name in list_datasets(Path(root))]
-    return names
+    """Descriptor folders under ``$TERBUKA_METADATA_PATH``, then bundled ones they do not shadow."""
+    own = own_datasets()
+    shadowed = {folder.name for folder in own}
+    return [n for n in list_datasets() if n not in shadowed] + [str(folder) for folder in own]
 
 
 def last_success(out_dir: Path, dataset: str) -> datetime | None:

@@ -109,6 +109,7 @@ def write_package(
         }
         resources.append(resource)
     source = descriptor.get("source") or {}
+    publisher = descriptor.get("publisher") or {}
     package = {
         "profile": "tabular-data-package",
         "name": descriptor.name,
@@ -118,12 +119,14 @@ def write_package(
         "licenses": [descriptor.licence.as_datapackage()],
         "sources": [{"title": descriptor_text(source.get("title")) or "source", **({"path": source["url"]} if source.get("url") else {})}] if source else [],
         "contributors": [
-            {"title": descriptor.get("publisher")["name"], "role": "publisher",
-             **({"path": descriptor.get("publisher")["url"]} if descriptor.get("publisher").get("url") else {})}
-        ],
+            {"title": publisher["name"], "role": "publisher",
+             **({"path": publisher["url"]} if publisher.get("url") else {})}
+        ] if publisher.get("name") else [],
         "keywords": descriptor.get("keywords", []),
         "resources": resources,
     }  # fmt: skip
+    if descriptor.get("temporal"):  # the period the data covers (pipelines/coverage.py)
+        package["temporal"] = descriptor.get("temporal")
     if extra:
         package.update(extra)
     path = folder / "datapackage.json"

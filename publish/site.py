@@ -103,6 +103,15 @@ def database_metadata(
                 "published": run.get("finished"),
                 "update_frequency": descriptor.get("update_frequency"),
                 "publisher": publisher,
+                # Where the publisher came from (descriptor, source, demo, unset) and, when
+                # unset, what to say instead (pipelines/provenance.py).
+                "provenance": {
+                    k: v
+                    for k, v in (run.get("provenance") or {}).items()
+                    if k in ("publisher_from", "licence_from", "note", "conflicts", "example")
+                },
+                # The period the data covers, from its own dates (pipelines/coverage.py).
+                "coverage": {k: v for k, v in (run.get("coverage") or {}).items() if k != "tables"},
                 "license_title": descriptor.licence.title,
                 "titles": {k: descriptor.text("title", k) for k in ("id", "en")},
                 "descriptions": {k: descriptor.text("description", k) for k in ("id", "en")},
@@ -114,7 +123,11 @@ def database_metadata(
                 "temporal": descriptor.get("temporal"),
                 "version": descriptor.get("version"),
                 "tables": {
-                    t: {"title": _both(v.get("title")), "description": _both(v.get("description"))}
+                    t: {
+                        "title": _both(v.get("title")),
+                        "description": _both(v.get("description")),
+                        "columns": _columns(v.get("columns"), schemas.get(t)),
+                    }
                     for t, v in descriptor.tables.items()
                 },
                 "queries": {
@@ -128,6 +141,27 @@ def database_metadata(
             }
         },
     }
+
+
+def _columns(texts: dict[str, Any] | None, schema: dict | None) -> dict[str, dict[str, str]]:
+    """Column descriptions in both languages: the descriptor's ``columns``, else the schema's.
+
+    A Table Schema's description is English; ``tables.<t>.columns`` in ``dataset.yml`` gives
+    the Indonesian (and may override the English).
+    """
+    texts = texts or {}
+    found = {}
+    for item in (schema or {}).get("fields", []):
+        given = texts.get(item["name"])
+        english = item.get("description", "")
+        if isinstance(given, dict):
+            found[item["name"]] = {
+                "id": given.get("id") or given.get("en") or english,
+                "en": given.get("en") or english or given.get("id", ""),
+            }
+        elif given:
+            found[item["name"]] = {"id": given, "en": english or given}
+    return found
 
 
 def _both(text: Any) -> dict[str, str]:

@@ -11,6 +11,7 @@ import click
 
 from terbuka.pipelines.errors import EXIT_OK
 
+from ..steward import metadata_option
 from .options import DEFAULT_SITE, check_port, command, echo, json_option, out_option, port_options
 
 
@@ -20,6 +21,7 @@ from .options import DEFAULT_SITE, check_port, command, echo, json_option, out_o
 @click.option("--no-serve", is_flag=True, help="Generate and publish, then exit.")
 @click.option("--seed", default=2024, show_default=True, help="Seed of the synthetic data.")
 @json_option
+@metadata_option
 def demo(out_dir: Path, port: int, host: str, no_serve: bool, seed: int, as_json: bool) -> None:
     """Generate sample sources, run every pipeline on them, and serve the result."""
     if not no_serve:
@@ -42,8 +44,9 @@ def _run_demos(out_dir: Path, seed: int, verbose: bool) -> tuple[list[Any], int]
 
     ``verbose``: progress and each dataset's summary on stderr as it finishes.
     """
-    from terbuka.metadata import list_datasets
+    from terbuka.metadata import list_datasets, metadata_root
     from terbuka.pipelines import plugins
+    from terbuka.pipelines.demo import DEMO_PUBLISHER
     from terbuka.pipelines.descriptors import load as load_descriptor
     from terbuka.pipelines.runner import exit_code, run_dataset
     from terbuka.pipelines.state import private_dir, state_dir
@@ -52,15 +55,16 @@ def _run_demos(out_dir: Path, seed: int, verbose: bool) -> tuple[list[Any], int]
     sources_root = private_dir(state_dir(out_dir) / "demo-sources")
     records, worst = [], EXIT_OK
     for name in list_datasets():
-        descriptor = load_descriptor(name)
+        descriptor = load_descriptor(metadata_root() / name)  # the bundled one, not a steward's
         pipeline = plugins.pipelines().get(descriptor.pipeline)
         if pipeline is None or not hasattr(pipeline, "demo_sources"):
             continue
         paths, planted = pipeline.demo_sources(sources_root / name, seed)
         (sources_root / name / "planted.json").write_text(json.dumps(planted.as_json(), indent=1))
         record = run_dataset(
-            name, [str(p) for p in paths], out_dir, force=True, show_progress=verbose
-        )
+            descriptor.folder, [str(p) for p in paths], out_dir, force=True,
+            show_progress=verbose, publisher=DEMO_PUBLISHER,
+        )  # fmt: skip
         records.append(record)
         if verbose:
             print_summary(record)

@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from ..steward import metadata_option
 from .options import command, echo, json_option, out_option
 
 
 @command("due")
 @out_option()
 @json_option
+@metadata_option
 def due_command(out_dir: Path, as_json: bool) -> None:
     """List which datasets are due now by their update_frequency (what `run --due` runs)."""
     from terbuka.pipelines.schedule import due_datasets

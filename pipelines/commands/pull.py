@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from ..steward import metadata_option
 from .options import DEFAULT_SITE, command, echo, json_option, out_option
 
 
@@ -15,6 +16,7 @@ from .options import DEFAULT_SITE, command, echo, json_option, out_option
 @out_option(DEFAULT_SITE)
 @json_option
 @click.option("--full", is_flag=True, help="Ignore watermarks: fetch every page again.")
+@metadata_option
 def pull(dataset: str, out_dir: Path, as_json: bool, full: bool) -> None:
     """Fetch DATASET's declared sources into the private archive; show what changed.
 

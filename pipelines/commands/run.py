@@ -12,6 +12,7 @@ import click
 
 from terbuka.pipelines.errors import EXIT_BAD_INPUT, EXIT_OK
 
+from ..steward import metadata_option
 from .options import command, echo, json_option, out_option
 from .publish import publish_to_ckan
 
@@ -56,6 +57,7 @@ class RunOptions:
     is_flag=True,
     help="If another run holds the dataset's lock, wait for it (else exit 3).",
 )
+@metadata_option
 def run(
     dataset: str | None,
     sources: tuple[str, ...],

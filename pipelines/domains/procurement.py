@@ -17,6 +17,7 @@ from typing import Any
 
 from ..batch import Batch
 from ..errors import InputError
+from ..provenance import package_publisher
 from ..readers import Input, detect, members, public_source
 from ..readers.ocds import OcdsItem
 from ..readers.tabular import Layout, reader_options
@@ -142,8 +143,9 @@ class ProcurementPipeline:
                 source.extra["package"] = {
                     k: v
                     for k, v in item.package.items()
-                    if k in ("shape", "uri", "publishedDate", "version")
+                    if k in ("shape", "uri", "publishedDate", "version", "license")
                 }
+                source.extra["package"].update(package_publisher(item.package))
             if item.kind == "invalid":
                 source.extra.setdefault("invalid", 0)
                 source.extra["invalid"] += 1
