@@ -174,6 +174,8 @@ def _overdue(published: str | None, frequency: str | None) -> bool:
         when = datetime.fromisoformat(published.replace("Z", "+00:00"))
     except ValueError:
         return False
+    if when.tzinfo is None:  # the data's own date (YYYY-MM-DD): read as UTC
+        when = when.replace(tzinfo=UTC)
     return datetime.now(UTC) - when > timedelta(days=PERIOD_DAYS[frequency] * 1.5)
 
 

@@ -59,5 +59,33 @@ def print_summary(record: dict[str, Any]) -> None:
         )
         for reason in (quality.get("gate") or {}).get("reasons", [])[1:]:
             console.print(f"  also: {reason}", markup=False, highlight=False)
+    for line in truth_lines(record):
+        console.print(f"  {line}", markup=False, highlight=False, soft_wrap=True)
     if record.get("published"):
         console.print(f"  published: {record['published'].get('datasette')}")
+
+
+def truth_lines(record: dict[str, Any]) -> list[str]:
+    """What the publication says of itself that a steward must know: who, when, validated.
+
+    The publisher when it is not the steward's own (or not set), conflicts between the
+    sources and the descriptor, the period the data covers, and a skipped validation.
+    """
+    from .provenance import summary_line
+
+    lines = []
+    provenance = record.get("provenance") or {}
+    line = summary_line(provenance)
+    if line:
+        lines.append(line)
+    lines += [f"warning: {conflict}" for conflict in provenance.get("conflicts") or []]
+    coverage = record.get("coverage") or {}
+    if coverage.get("end"):
+        lines.append(
+            f"data covers {coverage['start']} – {coverage['end']} ({coverage['column']})"
+            + ("; overdue for its update frequency" if coverage.get("overdue") else "")
+        )
+    for flag in (record.get("quality") or {}).get("flags") or []:
+        if flag.get("id") == "ocds-validated" and flag.get("status") == "fail":
+            lines.append(f"OCDS releases {flag.get('message')}; the quality score counts it")
+    return lines
