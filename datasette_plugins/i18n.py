@@ -27,9 +27,9 @@ LABELS: dict[str, dict[str, str]] = {
     "licence": {"id": "Lisensi", "en": "Licence"},
     "publisher": {"id": "Penerbit", "en": "Publisher"},
     "source": {"id": "Sumber", "en": "Source"},
-    "updated": {"id": "Data terbaru", "en": "Data last updated"},
-    "published": {"id": "Dipublikasikan", "en": "Published"},
-    "data_period": {"id": "Periode data", "en": "Period covered"},
+    "updated": {"id": "Data diperbarui", "en": "Data last updated"},
+    "published": {"id": "dipublikasikan", "en": "published"},
+    "data_period": {"id": "periode", "en": "period"},
     "publisher_unset": {
         "id": "penerbit belum ditetapkan — buat deskriptor Anda sendiri dengan `terbuka init`",
         "en": "publisher not set — create your own descriptor with `terbuka init`",

@@ -360,7 +360,17 @@ async def quality_report(datasette, request):
     path: Path | None = (await publication.facts(datasette, database))["quality_report"]
     if path is None:
         return Response.text("This dataset has no quality report", status=404)
-    return Response.html(path.read_text("utf-8"))
+    # In the reader's language: quality.html is Indonesian, quality.en.html English.
+    english = path.with_name("quality.en.html")
+    if i18n.language(request) == "en" and english.is_file():
+        path = english
+    html = path.read_text("utf-8")
+    # The report's links work from a file; served here they point into the site.
+    return Response.html(
+        html.replace(f'href="/{database}"', f'href="{datasette.urls.database(database)}"')
+        .replace('href="quality.en.html"', 'href="?_lang=en"')
+        .replace('href="quality.html"', 'href="?_lang=id"')
+    )
 
 
 def safe_json(text: str) -> Markup:

@@ -476,9 +476,7 @@ def _package(
     gate.check_package(errors, db_path, folder)
     record["quality"].update(gate.as_record(), package_valid=not errors)
     gate.raise_if_stopped()
-    quality_report.write(
-        folder / quality_report.REPORT, public_record(record), descriptor.text("title", "en")
-    )
+    quality_report.write_both(folder, public_record(record), descriptor.get("title"))
     site.write_json(folder / site.FRAGMENT, site.database_metadata(descriptor, published, record))
     return folder
 

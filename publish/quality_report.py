@@ -36,8 +36,15 @@ def _template() -> Any:
     return environment.from_string(text)
 
 
-def render(record: dict[str, Any], title: str = "") -> str:
-    """The report for one run record."""
+def render(record: dict[str, Any], title: Any = "", lang: str = "en") -> str:
+    """The report for one run record, in ``lang`` (``id`` or ``en``).
+
+    ``title`` is a string or a descriptor text (``{id: …, en: …}``).
+    """
+    from . import report_i18n
+
+    if isinstance(title, dict):
+        title = title.get(lang) or next(iter(title.values()), "")
     quality = record.get("quality") or {}
     reconciliation = quality.get("reconciliation") or {}
     tables = [
@@ -59,12 +66,30 @@ def render(record: dict[str, Any], title: str = "") -> str:
         package_errors=quality.get("package_errors"),
         labels=STATUS_LABELS,
         inputs=record.get("inputs") or [],
+        lang=lang,
+        t=report_i18n.translator(lang),
+        flag_title=lambda flag: report_i18n.flag_title(flag, lang),
+        # Root-relative, so the file stays offline-clean; the site's route fixes the base.
+        back_url="/" + str(record.get("dataset", "")),
+        other_lang="en" if lang == "id" else "id",
+        other_file=report_i18n.FILES["en" if lang == "id" else "id"],
     )
 
 
-def write(path: Path, record: dict[str, Any], title: str = "") -> None:
-    """Write the report for ``record`` to ``path``."""
+def write(path: Path, record: dict[str, Any], title: Any = "") -> None:
+    """Write the report for ``record`` to ``path`` in English."""
     path.write_text(render(record, title), encoding="utf-8")
+
+
+def write_both(folder: Path, record: dict[str, Any], title: Any = "") -> None:
+    """The published report in both languages, each linking to the other and to the data.
+
+    ``quality.html`` is Indonesian (the site's default language), ``quality.en.html`` English.
+    """
+    from .report_i18n import FILES
+
+    for lang, name in FILES.items():
+        (folder / name).write_text(render(record, title, lang), encoding="utf-8")
 
 
 def write_for_run(out_dir: Path, record: dict[str, Any], title: str = "") -> Path | None:

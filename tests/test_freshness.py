@@ -125,7 +125,7 @@ def test_uk_2014_reads_as_2014_data_and_overdue(uk_offline):
     en, id_ = site_get(site, "/procurement/releases?_lang=en", "/procurement/releases?_lang=id")
     assert f'<time datetime="{record["coverage"]["end"]}">' in en.text
     assert "update overdue" in en.text and "terlambat diperbarui" in id_.text
-    assert "Published" in en.text and record["finished"][:10] in en.text
+    assert "published <time" in en.text and record["finished"][:10] in en.text
 
 
 def test_no_publisher_of_the_demo_and_the_panel_says_it_is_not_set(uk_offline):
@@ -202,3 +202,16 @@ def test_a_source_contradicting_the_stewards_descriptor_is_a_warning_naming_both
     assert any(line.startswith("warning: the descriptor names") for line in truth_lines(record))
     (page,) = site_get(tmp_path / "site", "/py?_lang=en")
     assert "DNCP - Paraguay" in page.text and "Kota Contoh Lain" in page.text
+
+
+def test_the_served_quality_report_speaks_the_readers_language_and_links_back(uk_offline):
+    site, _ = uk_offline
+    en, id_ = site_get(
+        site, "/-/terbuka/quality/procurement?_lang=en", "/-/terbuka/quality/procurement?_lang=id"
+    )
+    assert en.status_code == id_.status_code == 200
+    assert "Quality report" in en.text and "Laporan kualitas" in id_.text
+    for page in (en, id_):
+        assert 'href="/procurement"' in page.text
+    assert 'href="?_lang=id"' in en.text and 'href="?_lang=en"' in id_.text
+    assert "Rilis OCDS divalidasi" in id_.text and "not validated" in en.text
