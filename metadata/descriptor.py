@@ -169,15 +169,34 @@ def load_descriptor(
             f"{display(path)}:{lines.get(('license',), 1)}: key 'license': {spdx!r} is not a "
             f"known SPDX licence id (known: {', '.join(sorted(registry()))})"
         ) from None
+    schemas = load_schemas(folder)
+    _check_column_texts(data, schemas, path, lines)
     return Descriptor(
         name=data["name"],
         folder=folder,
         data=data,
         licence=licence,
-        schemas=load_schemas(folder),
+        schemas=schemas,
         privacy=load_optional_yaml(folder / "privacy.yml"),
         expectations=load_optional_yaml(folder / "expectations.yml"),
     )
+
+
+def _check_column_texts(
+    data: dict[str, Any], schemas: dict[str, dict], path: Path, lines: dict[tuple, int]
+) -> None:
+    """``tables.<t>.columns`` may describe only columns that ``schema/<t>.json`` has."""
+    for table, settings in (data.get("tables") or {}).items():
+        if table not in schemas:
+            continue
+        known = {f["name"] for f in schemas[table].get("fields", [])}
+        for column in (settings or {}).get("columns") or {}:
+            if column not in known:
+                where = ("tables", table, "columns", column)
+                raise DescriptorError(
+                    f"{display(path)}:{lines.get(where, 1)}: key {dotted(where)!r}: "
+                    f"schema/{table}.json has no column {column!r}"
+                )
 
 
 def load_schemas(folder: Path) -> dict[str, dict]:

@@ -45,8 +45,9 @@ def package_publisher(package: dict[str, Any]) -> dict[str, Any]:
 def source_metadata(inputs: list[Any]) -> dict[str, Any]:
     """The publishers and licences the inputs name, most frequent first.
 
-    Reads what readers kept in ``Input.extra`` (``package``: an OCDS package's
-    ``publisher``/``license``; ``catalog``: a CKAN source's ``organization``/``license``).
+    Reads what readers kept in ``Input.extra``: ``package``, an OCDS package's
+    ``publisher``/``license``. ``catalog`` (same shape) is where a CKAN source's
+    organisation and licence belong; the ``ckan`` source does not pass them on yet.
     """
     publishers: Counter = Counter()
     urls: dict[str, str] = {}

@@ -22,6 +22,7 @@ from terbuka.metadata import (
 )
 
 from . import descriptors
+from .coverage import overdue as data_overdue
 from .record import iter_records
 
 __all__ = ["METADATA_PATH_ENV", "due_datasets", "due_status", "known_datasets"]
@@ -64,6 +65,15 @@ def last_success(out_dir: Path, dataset: str) -> datetime | None:
     return latest
 
 
+def data_until(out_dir: Path, dataset: str) -> str | None:
+    """The latest date of the data last published (its ``coverage``), if it had dates."""
+    until = None
+    for record in iter_records(out_dir, dataset):
+        if record.get("status") == "published" and not record.get("dry_run"):
+            until = (record.get("coverage") or {}).get("end") or until
+    return until
+
+
 def due_status(
     descriptor: Descriptor, out_dir: Path, now: datetime | None = None
 ) -> dict[str, Any]:
@@ -80,6 +90,9 @@ def due_status(
     last = last_success(out_dir, descriptor.name)
     if last:
         entry["last_success"] = last.strftime("%Y-%m-%dT%H:%M:%SZ")
+    # Freshness from the data: how old the published data itself is (pipelines/coverage.py).
+    entry["data_until"] = data_until(out_dir, descriptor.name)
+    entry["data_overdue"] = data_overdue(entry["data_until"], frequency, now)
     zone = _zone(descriptor.get("timezone"))
     if not descriptor.get("sources"):
         # Published by hand with --source: never run by the scheduler, but it can be late.

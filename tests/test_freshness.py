@@ -215,3 +215,27 @@ def test_the_served_quality_report_speaks_the_readers_language_and_links_back(uk
         assert 'href="/procurement"' in page.text
     assert 'href="?_lang=id"' in en.text and 'href="?_lang=en"' in id_.text
     assert "Rilis OCDS divalidasi" in id_.text and "not validated" in en.text
+
+
+def test_column_descriptions_follow_the_readers_language(uk_offline):
+    site, _ = uk_offline
+    id_, en = site_get(site, "/procurement/tenders?_lang=id", "/procurement/tenders?_lang=en")
+
+    def columns_box(html):  # the panel's column list (Datasette's own block stays English)
+        return html.split('class="tbk-columns"')[1].split("</dl>")[0]
+
+    assert "Judul tender (nama paket)." in columns_box(id_.text)
+    assert "Title of the tender." not in columns_box(id_.text)
+    assert "Title of the tender." in columns_box(en.text)
+    assert "Judul tender" not in columns_box(en.text)
+
+
+def test_due_knows_how_old_the_published_data_is(uk_offline):
+    from terbuka.metadata import load_descriptor
+    from terbuka.pipelines.schedule import due_status
+
+    site, record = uk_offline
+    entry = due_status(load_descriptor("procurement"), site)
+    assert entry["data_until"] == record["coverage"]["end"]
+    assert entry["data_overdue"] is True
+    assert entry["last_success"] is not None  # the run itself was today

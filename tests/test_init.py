@@ -162,3 +162,13 @@ def test_cli_init_then_run_real_uk_data_shows_the_stewards_own_facts_everywhere(
     extras = {e["key"]: e["value"] for e in package_show["extras"]}
     assert extras["temporal_start"] == record["coverage"]["start"]
     assert extras["modified"] == record["coverage"]["end"]
+
+
+def test_column_texts_must_name_columns_of_the_schema(tmp_path):
+    folder = write_descriptor("mine", "budget", tmp_path, publisher="Dinas")
+    path = folder / "dataset.yml"
+    path.write_text(path.read_text().replace("      line_id:", "      line_idd:", 1))
+    with pytest.raises(
+        DescriptorError, match=r"dataset.yml:\d+: key 'tables.budget_lines.columns.line_idd'"
+    ):
+        load_descriptor(folder)

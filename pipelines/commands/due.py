@@ -27,7 +27,9 @@ def due_command(out_dir: Path, as_json: bool) -> None:
             continue
         mark = "due" if entry["due"] else "not due"
         last = entry["last_success"] or "never"
+        data = entry.get("data_until")
+        data_text = f"; data until {data}" + (" (overdue)" if entry.get("data_overdue") else "")
         echo(
             f"{entry['dataset']}: {mark} ({entry['reason']}; last success {last}; "
-            f"update_frequency {entry['update_frequency'] or '-'})"
+            f"update_frequency {entry['update_frequency'] or '-'}{data_text if data else ''})"
         )
