@@ -20,19 +20,13 @@ from typing import Any
 
 from terbuka.metadata import Descriptor
 
+from .quality.checks import FREQUENCY_DAYS
+
 YEAR_COLUMNS = ("fiscal_year", "year", "tahun")
 MONTH_COLUMNS = ("month", "period", "bulan")
 ISO_PREFIX = "[12][0-9][0-9][0-9]-[01][0-9]*"
-# How long after its latest date a dataset of a frequency counts as overdue (1.5 periods).
-PERIOD_DAYS = {
-    "continuous": 1,
-    "daily": 1,
-    "weekly": 7,
-    "monthly": 31,
-    "quarterly": 92,
-    "biannual": 183,
-    "annual": 366,
-}
+# How long after its latest date a dataset counts as overdue: 1.5 of these periods.
+PERIOD_DAYS = FREQUENCY_DAYS
 
 
 def date_column(schema: dict[str, Any], preferred: str | None = None) -> tuple[str, str] | None:
@@ -80,7 +74,7 @@ def table_period(
 
 def measure(
     db: Any,
-    schemas: dict[str, dict],
+    schemas: dict[str, dict[str, Any]],
     primary_table: str,
     freshness: str | None = None,
     now: datetime | None = None,
@@ -122,7 +116,7 @@ def overdue(end: str | None, frequency: str | None, now: datetime | None = None)
 def apply(
     descriptor: Descriptor,
     db: Any,
-    schemas: dict[str, dict],
+    schemas: dict[str, dict[str, Any]],
     primary_table: str,
     record: dict[str, Any],
 ) -> dict[str, Any]:

@@ -49,9 +49,9 @@ def source_metadata(inputs: list[Any]) -> dict[str, Any]:
     ``publisher``/``license``. ``catalog`` (same shape) is where a CKAN source's
     organisation and licence belong; the ``ckan`` source does not pass them on yet.
     """
-    publishers: Counter = Counter()
+    publishers: Counter[str] = Counter()
     urls: dict[str, str] = {}
-    licences: Counter = Counter()
+    licences: Counter[str] = Counter()
     for source in inputs:
         for key in ("package", "catalog"):
             meta = (getattr(source, "extra", None) or {}).get(key)

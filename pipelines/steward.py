@@ -53,7 +53,7 @@ TOP_CHECKS = {
 }
 
 
-def metadata_option(func: Callable) -> Callable:
+def metadata_option(func: Callable[..., Any]) -> Callable[..., Any]:
     """``--metadata DIR`` (repeatable): folders of your own descriptors, searched first."""
 
     def remember(ctx: click.Context, param: click.Parameter, value: tuple[Path, ...]) -> None:

@@ -8,6 +8,9 @@ English; titles of the built-in flags are translated here by their stable ids.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 LANGUAGES = ("id", "en")
 FILES = {"id": "quality.html", "en": "quality.en.html"}
 
@@ -135,7 +138,7 @@ FLAG_TITLES_ID = {
 }
 
 
-def translator(lang: str):  # type: ignore[no-untyped-def]
+def translator(lang: str) -> Callable[[str], str]:
     """``t(key)``: a label in ``lang`` (the key itself when there is none)."""
 
     def t(key: str) -> str:
@@ -145,7 +148,7 @@ def translator(lang: str):  # type: ignore[no-untyped-def]
     return t
 
 
-def flag_title(flag: dict, lang: str) -> str:
+def flag_title(flag: dict[str, Any], lang: str) -> str:
     """A flag's title in ``lang`` (Indonesian for the built-in flags, else as registered)."""
     if lang == "id" and flag.get("id") in FLAG_TITLES_ID:
         return FLAG_TITLES_ID[flag["id"]]
