@@ -126,17 +126,19 @@ def init_command(
     Every line you must check is marked `# CHECK:`. Then publish with
     `terbuka run NAME --metadata DIR --source …` (or put DIR in $TERBUKA_METADATA_PATH).
     """
-    from .cli import echo
+    from terbuka.catalogs.secrets import scrub
 
     folder = write_descriptor(
         name, kind, out_dir, force=force, publisher=publisher, publisher_url=publisher_url,
         email=email, licence=licence, source_url=source_url, source_title=source_title,
     )  # fmt: skip
     checks = (folder / "dataset.yml").read_text("utf-8").count(CHECK) - 1  # not the header
-    echo(
-        f"{folder / 'dataset.yml'}: written from the {kind} example; {checks} lines marked "
-        f"'{CHECK}' to check. Publish with: terbuka run {name} --metadata {folder.parent} "
-        "--source … --out SITE",
+    click.echo(
+        scrub(
+            f"{folder / 'dataset.yml'}: written from the {kind} example; {checks} lines marked "
+            f"'{CHECK}' to check. Publish with: terbuka run {name} --metadata {folder.parent} "
+            "--source … --out SITE"
+        ),
         err=True,
     )
 
