@@ -305,9 +305,9 @@ def test_the_policy_action_order():
 # --- flags ---------------------------------------------------------------------------------
 
 
-def flag_context(db, base, **changes):
+def flag_context(built_db, base, **changes):
     context = QualityContext(
-        descriptor=base, db=db, schemas={"t": SCHEMA}, policy=GatePolicy(freshness="t.signed"),
+        descriptor=base, db=built_db, schemas={"t": SCHEMA}, policy=GatePolicy(freshness="t.signed"),
         primary_table="t", now=NOW, records_read=6,
         tables={"t": {"rows_in": 6, "rows": 6, "quarantined": 0, "duplicates": 0, "unaccounted": 0}},
         completeness={"t": {"id": 1.0, "amount": 0.83, "code": 0.83}},
@@ -336,7 +336,32 @@ FLAG_CASES = {
     "quarantined": (lambda d: {"tables": {"t": {"rows_in": 10, "rows": 5, "quarantined": 5, "duplicates": 0, "unaccounted": 0}}}, "pass"),
     "reconciled": (lambda d: {"tables": {"t": {"rows_in": 10, "rows": 5, "quarantined": 1, "duplicates": 0, "unaccounted": 4}}}, "pass"),
     "publishable": (lambda d: {"tables": {"t": {"rows_in": 6, "rows": 0, "quarantined": 6, "duplicates": 0, "unaccounted": 0}}}, "pass"),
+    # The bundled procurement descriptor is an example without a publisher: fails as is.
+    "publisher": (lambda d: {}, None),
+    "source-metadata": (lambda d: {"descriptor": dataclasses.replace(d, data={**d.data, "example": False}, provenance=CONFLICT)}, "skip"),
+    "ocds-validated": (lambda d: {"db": schema_unavailable_db()}, "pass"),
 }  # fmt: skip
+CONFLICT = {
+    "example": False,
+    "source": {"publishers": [{"name": "DNCP - Paraguay"}], "licences": []},
+    "conflicts": ["the descriptor names the publisher 'Kota A', the sources 'DNCP - Paraguay'"],
+}
+
+
+def schema_unavailable_db():
+    """A built database whose OCDS releases could not be validated (noted by the pipeline)."""
+    import sqlite_utils
+
+    db = sqlite_utils.Database(memory=True)
+    db["_quality_notes"].insert({"check_id": "ocds-schema-unavailable", "message": "offline"})
+    return db
+
+
+def test_the_publisher_flag_passes_with_a_publisher_named(built):
+    db, _ = built
+    descriptor = descriptor_with(load_descriptor("procurement"), publisher={"name": "Kota A"})
+    status, _, message = plugins.checks()["publisher"].evaluate(flag_context(db, descriptor))
+    assert status == "pass" and "Kota A" in message
 
 
 def test_every_registered_flag_has_a_case():
