@@ -14,12 +14,15 @@ all show the same thing, and into the run record's ``provenance``.
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 from terbuka.metadata import Descriptor, get_licence, licence_for
 
+PACKAGE_MAX_BYTES = 16 * 1024 * 1024  # a descriptor, not data: larger ones are not read here
 NOT_SET = {
     "id": "penerbit belum ditetapkan — buat deskriptor Anda sendiri dengan `terbuka init`",
     "en": "publisher not set — create your own descriptor with `terbuka init`",
@@ -45,16 +48,18 @@ def package_publisher(package: dict[str, Any]) -> dict[str, Any]:
 def source_metadata(inputs: list[Any]) -> dict[str, Any]:
     """The publishers and licences the inputs name, most frequent first.
 
-    Reads what readers kept in ``Input.extra``: ``package``, an OCDS package's
-    ``publisher``/``license``. ``catalog`` (same shape) is where a CKAN source's
-    organisation and licence belong; the ``ckan`` source does not pass them on yet.
+    Reads what readers kept in ``Input.extra`` (``package``: an OCDS package's
+    ``publisher``/``license``) and a (Fiscal) Data Package input's own descriptor.
+    ``catalog`` (same shape) is where a CKAN source's organisation and licence belong;
+    the ``ckan`` source does not pass them on yet.
     """
     publishers: Counter[str] = Counter()
     urls: dict[str, str] = {}
     licences: Counter[str] = Counter()
     for source in inputs:
-        for key in ("package", "catalog"):
-            meta = (getattr(source, "extra", None) or {}).get(key)
+        extra = getattr(source, "extra", None) or {}
+        found = [extra.get("package"), extra.get("catalog"), data_package_metadata(source)]
+        for meta in found:
             if not isinstance(meta, dict):
                 continue
             publisher = meta.get("publisher") or {}
@@ -71,6 +76,43 @@ def source_metadata(inputs: list[Any]) -> dict[str, Any]:
         ],
         "licences": [text for text, _ in licences.most_common()],
     }
+
+
+def data_package_metadata(source: Any) -> dict[str, Any] | None:
+    """A Frictionless (Fiscal) Data Package input's publisher and licence, the same shape.
+
+    The publisher is the contributor whose ``role`` is ``publisher`` (Data Package v1) or
+    a ``publisher`` object; the licence is the first of ``licenses`` (its SPDX ``name`` or
+    its ``path``). ``None`` when the input is not a ``datapackage.json``.
+    """
+    path = getattr(source, "path", None)
+    if path is None or Path(path).name != "datapackage.json" or not Path(path).is_file():
+        return None
+    try:
+        if Path(path).stat().st_size > PACKAGE_MAX_BYTES:
+            return None
+        package = json.loads(Path(path).read_text("utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None  # the reader reports an unreadable package; provenance stays silent
+    if not isinstance(package, dict):
+        return None
+    meta: dict[str, Any] = {}
+    candidates = [c for c in package.get("contributors") or [] if isinstance(c, dict)]
+    publisher = next((c for c in candidates if c.get("role") == "publisher"), None)
+    if publisher is None and isinstance(package.get("publisher"), dict):
+        publisher = package["publisher"]
+    if publisher and str(publisher.get("title") or publisher.get("name") or "").strip():
+        name = str(publisher.get("title") or publisher.get("name")).strip()
+        url = publisher.get("path") or publisher.get("url") or publisher.get("uri")
+        meta["publisher"] = {"name": name, **({"url": url} if _is_url(url) else {})}
+    licence = next((x for x in package.get("licenses") or [] if isinstance(x, dict)), None)
+    if licence and (licence.get("name") or licence.get("path")):
+        meta["license"] = str(licence.get("name") or licence.get("path"))
+    return meta
+
+
+def _is_url(value: Any) -> bool:
+    return isinstance(value, str) and bool(re.match(r"^https?://", value))
 
 
 def resolve(

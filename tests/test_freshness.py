@@ -239,3 +239,31 @@ def test_due_knows_how_old_the_published_data_is(uk_offline):
     assert entry["data_until"] == record["coverage"]["end"]
     assert entry["data_overdue"] is True
     assert entry["last_success"] is not None  # the run itself was today
+
+
+def test_a_fiscal_data_package_names_its_publisher_and_licence(tmp_path, shared_data):
+    from terbuka.pipelines.provenance import source_metadata
+    from terbuka.pipelines.readers import Input
+
+    folder = tmp_path / "fdp"
+    original = shared_data / "budget" / "fdp-demos" / "boost-moldova" / "datapackage.json"
+    package = json.loads(original.read_text())
+    package["contributors"] = [
+        {
+            "title": "Ministry of Finance of Moldova",
+            "role": "publisher",
+            "path": "https://mf.gov.md",
+        }
+    ]
+    package["licenses"] = [
+        {"name": "CC-BY-4.0", "path": "https://creativecommons.org/licenses/by/4.0/"}
+    ]
+    folder.mkdir()
+    (folder / "datapackage.json").write_text(json.dumps(package))
+    found = source_metadata([Input(path=folder / "datapackage.json", display="datapackage.json")])
+    assert found == {
+        "publishers": [{"name": "Ministry of Finance of Moldova", "url": "https://mf.gov.md"}],
+        "licences": ["CC-BY-4.0"],
+    }
+    bare = source_metadata([Input(path=original, display="datapackage.json")])
+    assert bare == {"publishers": [], "licences": []}  # the real package names neither
