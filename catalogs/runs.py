@@ -74,15 +74,6 @@ def record_attempt(out_dir: Path, dataset: str, result: dict[str, Any]) -> None:
         pass
 
 
-def last_attempts(out_dir: Path, dataset: str) -> dict[str, Any]:
-    """The recorded attempts of ``dataset`` by catalog address."""
-    path = Path(out_dir) / RECORD_FOLDER / f"{dataset}.json"
-    try:
-        return json.loads(path.read_text("utf-8"))
-    except (OSError, ValueError):
-        return {}
-
-
 def exit_code(results: list[dict[str, Any]]) -> int:
     """0 when every dataset was published (or unchanged), else the worst failure's code."""
     return max([r.get("exit_code", 0) for r in results if r["status"] == "failed"] or [0])

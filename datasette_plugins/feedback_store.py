@@ -46,7 +46,6 @@ create table if not exists reports (
 );
 create index if not exists reports_by_status on reports(status, created);
 """
-VISIBLE = ("open", "pending")  # what a steward still has to read
 
 
 def path_for(out_dir: Path) -> Path:

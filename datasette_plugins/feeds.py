@@ -25,7 +25,6 @@ from . import i18n, publication
 
 FEED_TYPE = "application/atom+xml"
 MAX_ENTRIES = 100
-KINDS = ("flags", "buyers", "suppliers")
 
 
 def feed_path(database: str, kind: str | None = None, key: str | None = None) -> str:

@@ -616,9 +616,3 @@ def _epurchasing(snap: Snapshot) -> None:
              "status_pkt": "COMPLETED" if index % 3 else "ON_PROCESS",
              "status_pengiriman": "COMPLETED" if index % 3 else "PROCESSING"},
         )  # fmt: skip
-
-
-def planted_kinds() -> tuple[str, ...]:
-    """The kinds of personal values the snapshot plants (none may be published)."""
-    return ("nip", "phone", "email", "bank_account", "account_holder", "representative",
-            "npwp", "address", "nik", "name")  # fmt: skip

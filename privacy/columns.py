@@ -236,10 +236,3 @@ _ORGANISATION = re.compile(
 
 def _mostly_organisations(sample: list[str]) -> bool:
     return sum(bool(_ORGANISATION.search(v.strip())) for v in sample) > len(sample) / 2
-
-
-def detect_columns(
-    columns: list[str], rows: list[dict[str, Any]], scanner: Any
-) -> dict[str, Detection]:
-    """``detect_column`` for every column of a sample of row dicts."""
-    return {c: detect_column(c, (row.get(c) for row in rows), scanner) for c in columns}

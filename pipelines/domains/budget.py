@@ -40,10 +40,6 @@ from .layouts import match_layout, normalise_header
 TABLES = ["budget_accounts", "budget_lines"]  # accounts first: lines refer to them
 UNIT_LINES = 2000
 DJPK_COLUMNS = {"akun", "anggaran", "realisasi"}
-ITEM_FIELDS = (
-    "account_code", "account_name", "planned", "realised", "absorption_pct", "region",
-    "fiscal_year", "admin_unit", "activity",
-)  # fmt: skip
 
 
 def slug(text: str) -> str:

@@ -41,7 +41,6 @@ BANDS = [
     (Decimal("65.00"), "C", "Kurang Baik"),
     (Decimal("25.00"), "D", "Tidak Baik"),
 ]
-PERIODS = ("year", "half", "quarter", "month")
 
 
 def score(value: Any) -> tuple[int | None, str | None]:

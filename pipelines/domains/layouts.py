@@ -14,7 +14,6 @@ from typing import Any
 
 from ..parse import parse_datetime, parse_number
 
-ORG_REFERENCE_KEYS = {"id", "name"}
 TRIVIAL_KEYS = {"id", "currency", "scheme", "status", "awardID"}
 
 
