@@ -1,8 +1,10 @@
-"""The run record's home: where records live and how they are written and read back.
+"""The run record's home: its type, where records live, and how they are written and read.
 
 Every run — and every withdraw — leaves one JSON record in ``DIR/.runs/<dataset>/``;
-the scheduler reads them to know a dataset's last success. The folder is named here
-and nowhere else.
+the scheduler reads them to know a dataset's last success, and the quality report is
+left beside them. The folder is named here and nowhere else. A record that cannot be
+written is not a silent loss: the failure is kept in the record's ``record_errors``
+(printed by ``--json`` and the summary) and the command exits 3 (the environment).
 """
 
 from __future__ import annotations
@@ -10,9 +12,45 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, cast
 
 RUNS_FOLDER = ".runs"
+
+
+class RunRecord(TypedDict, total=False):
+    """What one run (or withdraw) did; ``docs/cli.md`` describes each field."""
+
+    run_id: str
+    dataset: str
+    status: str  # published, unchanged, stopped, failed, withdrawn, rolled_back
+    started: str
+    finished: str
+    dry_run: bool
+    out: str
+    versions: dict[str, str]
+    error: str
+    exit_code: int
+    inputs: list[dict[str, Any]]
+    fingerprint: str
+    previous_run_id: str | None
+    retention: Any
+    swept: list[str]
+    lock_broken: Any
+    hash_key: str
+    tables: dict[str, dict[str, int]]
+    changes: dict[str, Any]
+    privacy: dict[str, int]
+    privacy_detail: Any
+    disclosure: list[dict[str, Any]]
+    notes: dict[str, int]
+    quality: dict[str, Any]
+    published: dict[str, str]
+    webhooks: Any
+    catalogs: list[dict[str, Any]]
+    pull: dict[str, Any]
+    publication: dict[str, Any]  # withdraw
+    ckan: dict[str, Any]  # withdraw --ckan
+    record_errors: list[str]  # what could not be written about this run
 
 
 def runs_dir(out_dir: Path, dataset: str | None = None) -> Path:
@@ -21,26 +59,41 @@ def runs_dir(out_dir: Path, dataset: str | None = None) -> Path:
     return folder / dataset.replace("/", "_") if dataset is not None else folder
 
 
-def write_record(out_dir: Path, record: dict[str, Any]) -> None:
-    """Every run, whatever its status, leaves its record in ``DIR/.runs/<dataset>/``.
+def record_path(out_dir: Path, record: RunRecord, suffix: str = "json") -> Path:
+    """Where a record (``json``) or a file beside it (``quality.html``) goes."""
+    dataset = str(record.get("dataset") or "unknown")
+    return runs_dir(out_dir, dataset) / f"{record['run_id']}.{suffix}"
+
+
+def write_record(out_dir: Path, record: RunRecord) -> str:
+    """Leave the record in ``DIR/.runs/<dataset>/``; ``""``, or why it could not be written.
 
     Secrets are scrubbed from the record first (the caller's copy too: it is what
-    ``--json`` prints).
+    ``--json`` prints). A failure is also noted in the caller's copy (``record_errors``).
     """
     from terbuka.catalogs.secrets import scrub_data
+
+    record.update(cast(RunRecord, scrub_data(record)))
+    path = record_path(out_dir, record)
     from terbuka.publish import site
 
-    record.update(scrub_data(record))
     try:
-        folder = runs_dir(out_dir, record["dataset"])
-        folder.mkdir(parents=True, exist_ok=True)
-        site.write_json(folder / f"{record['run_id']}.json", record)
-    except OSError:
-        pass
+        path.parent.mkdir(parents=True, exist_ok=True)
+        site.write_json(path, record)
+    except OSError as error:
+        problem = f"{path}: the run record could not be written ({error.strerror or error})"
+        note_record_error(record, problem)
+        return problem
+    return ""
 
 
-def iter_records(out_dir: Path, dataset: str) -> Iterator[dict[str, Any]]:
+def note_record_error(record: RunRecord, problem: str) -> None:
+    """Keep a failure to write part of the record in the record itself."""
+    record.setdefault("record_errors", []).append(problem)
+
+
+def iter_records(out_dir: Path, dataset: str) -> Iterator[RunRecord]:
     """Run records of a dataset, oldest first."""
-    folder = runs_dir(out_dir) / dataset
+    folder = runs_dir(out_dir, dataset)
     for path in sorted(folder.glob("*.json")) if folder.exists() else []:
-        yield json.loads(path.read_text("utf-8"))
+        yield cast(RunRecord, json.loads(path.read_text("utf-8")))

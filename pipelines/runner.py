@@ -53,7 +53,7 @@ from .errors import (
 from .progress import Progress
 from .quality import Gate, load_plan, validators_for
 from .readers import Input, hash_file, iter_paths, public_source
-from .record import runs_dir, write_record
+from .record import RunRecord, note_record_error, record_path, runs_dir, write_record
 from .state import (
     claim_staging,
     hash_key,
@@ -82,7 +82,7 @@ class Run:
     dry_run: bool = False
     workers: int | None = None
     inputs: list[Input] = field(default_factory=list)
-    record: dict[str, Any] = field(default_factory=dict)
+    record: RunRecord = field(default_factory=lambda: RunRecord())
     build: Path | None = None
     staging_path: Path | None = None
     staging_fd: int | None = None
@@ -115,11 +115,11 @@ def versions() -> dict[str, str]:
     return found
 
 
-def exit_code(record: dict[str, Any]) -> int:
-    """The process exit code for a run record."""
+def exit_code(record: RunRecord) -> int:
+    """The process exit code for a run record (3 when the record itself was not written)."""
     status = record.get("status")
     if status in ("published", "unchanged"):
-        return EXIT_OK
+        return EXIT_ENVIRONMENT if record.get("record_errors") else EXIT_OK
     if status == "stopped":
         return EXIT_STOPPED
     return record.get("exit_code", EXIT_BAD_INPUT)
@@ -136,7 +136,7 @@ def run_dataset(
     workers: int | None = None,
     wait: bool = False,
     publisher: dict[str, Any] | None = None,
-) -> dict[str, Any]:
+) -> RunRecord:
     """Run one dataset's pipeline end to end and return its run record (never raises).
 
     ``publisher`` is the publisher of the caller's own inputs (the demo's fictional city):
@@ -146,31 +146,18 @@ def run_dataset(
     another run to finish instead of failing with exit code 3), and first sweeps what dead
     runs left behind.
     """
-    started = now()
-    record: dict[str, Any] = {
+    record: RunRecord = {
         "run_id": new_run_id(),
         "dataset": str(dataset),
         "status": "failed",
-        "started": started,
+        "started": now(),
         "dry_run": dry_run,
         "out": str(out_dir),
         "versions": versions(),
     }
     run: Run | None = None
     try:
-        descriptor = descriptors.load(dataset)
-        descriptor.provenance["given"] = publisher
-        record["dataset"] = descriptor.name
-        out_dir.mkdir(parents=True, exist_ok=True)
-        run = Run(
-            descriptor,
-            out_dir,
-            state_dir(out_dir),
-            record["run_id"],
-            dry_run,
-            workers,
-            record=record,
-        )
+        run = _new_run(dataset, out_dir, record, dry_run, workers, publisher)
         run.lock = _take_lock(run, wait)
         record["swept"] = _sweep(run)
         with Progress(enabled=show_progress) as progress:
@@ -188,28 +175,63 @@ def run_dataset(
             exit_code=EXIT_STOPPED,
         )
     except Exception as error:
-        full = disk_full_message(error, _being_written(run))
-        if full:  # the environment, not a bug: one line that names the device and the file
-            record.update(status="failed", error=full, exit_code=EXIT_ENVIRONMENT)
-        else:  # a bug: one line for the user (no value: it may hold personal data),
-            # the traceback kept for us
-            log = write_traceback(runs_dir(out_dir), record["run_id"])
-            record.update(
-                status="failed",
-                error=f"internal error: {type(error).__name__} (traceback in {log})",
-                exit_code=EXIT_INTERNAL,
-            )
+        _unexpected(record, error, run, out_dir)
     finally:
         if run is not None:
             _cleanup(run)
+    _finish(record, run, out_dir)
+    return record
+
+
+def _new_run(
+    dataset: str | Path,
+    out_dir: Path,
+    record: RunRecord,
+    dry_run: bool,
+    workers: int | None,
+    publisher: dict[str, Any] | None = None,
+) -> Run:
+    """The run of a descriptor (loaded and validated) into ``out_dir``, which is created."""
+    descriptor = descriptors.load(dataset)
+    descriptor.provenance["given"] = publisher
+    record["dataset"] = descriptor.name
+    out_dir.mkdir(parents=True, exist_ok=True)
+    return Run(
+        descriptor,
+        out_dir,
+        state_dir(out_dir),
+        record["run_id"],
+        dry_run,
+        workers,
+        record=record,
+    )
+
+
+def _unexpected(record: RunRecord, error: Exception, run: Run | None, out_dir: Path) -> None:
+    """A full disk is the environment (exit 3); anything else a bug (exit 4, traceback kept)."""
+    full = disk_full_message(error, _being_written(run))
+    if full:  # the environment, not a bug: one line that names the device and the file
+        record.update(status="failed", error=full, exit_code=EXIT_ENVIRONMENT)
+    else:  # a bug: one line for the user (no value: it may hold personal data),
+        # the traceback kept for us
+        log = write_traceback(runs_dir(out_dir), record["run_id"])
+        record.update(
+            status="failed",
+            error=f"internal error: {type(error).__name__} (traceback in {log})",
+            exit_code=EXIT_INTERNAL,
+        )
+
+
+def _finish(record: RunRecord, run: Run | None, out_dir: Path) -> None:
+    """Whatever happened: the record written, the lock released, the quality report left."""
     if record.get("error"):
         record["error"] = without_personal_data(record["error"])
     record["finished"] = now()
     write_record(out_dir, record)
     if run is not None and run.lock is not None:
         run.lock.release()
-    quality_report.write_for_run(out_dir, record, run.descriptor.text("title", "en") if run else "")
-    return record
+    title = run.descriptor.text("title", "en") if run else ""
+    quality_report.write_for_run(record_path(out_dir, record, quality_report.REPORT), record, title)
 
 
 def without_personal_data(message: str) -> str:
@@ -269,9 +291,9 @@ def _execute(run: Run, sources: list[str], progress: Progress, force: bool) -> N
     db = database.open_database(db_path)
     database.create_tables(db, published)
     writer = database.Writer(db, published)
-    # transform, privacy and quality stream batch by batch, in that order.
-    for name in ("transform", "privacy", "quality"):
-        _stage(run, name, progress)
+    # Row-level privacy and row checks stream with the transform, batch by batch; the
+    # privacy and quality stages proper (disclosure control, the gate) start after it.
+    _stage(run, "transform", progress)
     _transform(
         run,
         pipeline,
@@ -283,8 +305,10 @@ def _execute(run: Run, sources: list[str], progress: Progress, force: bool) -> N
     )
     # Disclosure control changes published values, so it comes before the quality gate,
     # and before derived tables, which are computed from the rows as published.
+    _stage(run, "privacy", progress)
     _disclosure(run, db, policy, published)
     _derive(run, pipeline, writer, work.WorkContext(pipeline, redactor, validators))
+    _stage(run, "quality", progress)
     gate = _quality_gate(run, pipeline, plan, published, db, db_path, progress)
     coverage.apply(run.descriptor, db, published, pipeline.primary_table, run.record)
     writer.system("_privacy", report.table_rows(run.run_id, run.privacy))
@@ -650,8 +674,12 @@ def public_record(record: dict[str, Any]) -> dict[str, Any]:
     return public
 
 
-def _write_runs_table(db: Any, old_db: Path, record: dict[str, Any]) -> None:
-    """``_runs`` keeps the history of runs: the previous database's rows plus this one."""
+def _write_runs_table(db: Any, old_db: Path, record: RunRecord) -> None:
+    """``_runs`` keeps the history of runs: the previous database's rows plus this one.
+
+    A previous history that cannot be read is noted in the record (exit 3), not dropped
+    in silence.
+    """
     if old_db.exists():
         try:
             old = sqlite3.connect(f"file:{old_db}?mode=ro", uri=True)
@@ -659,8 +687,10 @@ def _write_runs_table(db: Any, old_db: Path, record: dict[str, Any]) -> None:
             columns = [d[0] for d in old.execute("select * from _runs limit 0").description]
             old.close()
             db["_runs"].insert_all([dict(zip(columns, r, strict=True)) for r in rows], alter=False)
-        except sqlite3.Error:
-            pass
+        except sqlite3.Error as error:
+            note_record_error(
+                record, f"{old_db}: the history of runs (_runs) could not be carried over ({error})"
+            )
     db["_runs"].insert(
         {
             "run_id": record["run_id"],

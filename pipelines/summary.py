@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from rich.table import Table
@@ -11,7 +12,7 @@ from .progress import console
 STATUS_STYLE = {"published": "green", "unchanged": "cyan", "stopped": "yellow", "failed": "red"}
 
 
-def print_summary(record: dict[str, Any]) -> None:
+def print_summary(record: Mapping[str, Any]) -> None:
     """What was read, published, quarantined and removed — or why nothing was."""
     status = record.get("status", "failed")
     label = f"[{STATUS_STYLE.get(status, 'white')}]{status}[/]"
@@ -21,6 +22,8 @@ def print_summary(record: dict[str, Any]) -> None:
     if record.get("error"):
         # One line whatever the terminal's width: scripts and log searches rely on it.
         console.print(f"Error: {record['error']}", markup=False, highlight=False, soft_wrap=True)
+    for problem in record.get("record_errors") or []:
+        console.print(f"Error: {problem}", markup=False, highlight=False, soft_wrap=True)
     inputs = record.get("inputs") or []
     if inputs:
         read = sum(i.get("records", 0) for i in inputs)

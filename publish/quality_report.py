@@ -10,6 +10,7 @@ from a file, in any browser. Published runs put it beside the Data Package
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -92,16 +93,18 @@ def write_both(folder: Path, record: dict[str, Any], title: Any = "") -> None:
         (folder / name).write_text(render(record, title, lang), encoding="utf-8")
 
 
-def write_for_run(out_dir: Path, record: dict[str, Any], title: str = "") -> Path | None:
-    """Leave the report beside the run record, whatever the run's status (when it has one)."""
+def write_for_run(path: Path, record: Mapping[str, Any], title: str = "") -> Path | None:
+    """Leave the report at ``path`` beside the run record, whatever the run's status.
+
+    The runner names the place (``pipelines/record.py``); runs without quality results
+    (unchanged, or stopped before the gate) get no report.
+    """
     quality = record.get("quality") or {}
     if record.get("status") == "unchanged" or not (quality.get("flags") or quality.get("rules")):
         return None
     try:
-        folder = out_dir / ".runs" / str(record.get("dataset", "unknown")).replace("/", "_")
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{record['run_id']}.{REPORT}"
-        write(path, record, title)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write(path, dict(record), title)
         return path
     except Exception:  # a courtesy beside the record: it must never turn a run into a crash
         return None

@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from terbuka.pipelines.errors import EXIT_BAD_INPUT, EXIT_OK
+from terbuka.pipelines.record import RunRecord
 
 from ..steward import metadata_option
 from .options import command, echo, json_option, out_option
@@ -106,8 +107,13 @@ def run(
     if not quiet:
         print_summary(record)
     elif code != EXIT_OK:  # -q drops the summary, never the one error line
-        echo(f"Error: {record['dataset']}: {record.get('error') or record['status']}", err=True)
+        echo(f"Error: {record['dataset']}: {_why(record)}", err=True)
     sys.exit(code)
+
+
+def _why(record: RunRecord) -> str:
+    """The one line a failed run ends with: its error, what was not recorded, or its status."""
+    return record.get("error") or "; ".join(record.get("record_errors", [])) or record["status"]
 
 
 def _check_many(
@@ -143,7 +149,9 @@ def run_many(which: str, options: RunOptions) -> None:
         if e.get("error")
         or (e["due"] if due else not str(e.get("reason", "")).startswith("declares no sources"))
     ]
-    records, failures, worst = [], [], EXIT_OK
+    records: list[RunRecord] = []
+    failures: list[str] = []
+    worst = EXIT_OK
     for entry in chosen:
         if entry.get("error"):
             failures.append(f"{entry['dataset']}: {entry['error']}")
@@ -153,9 +161,8 @@ def run_many(which: str, options: RunOptions) -> None:
         records.append(record)
         worst = max(worst, code)
         if code != EXIT_OK:
-            error = record.get("error") or "; ".join(
-                c.get("error", "") for c in record.get("catalogs", [])
-            )
+            error = _why(record) if record.get("error") or record.get("record_errors") else ""
+            error = error or "; ".join(c.get("error", "") for c in record.get("catalogs", []))
             failures.append(f"{record['dataset']}: {record['status']}: {error}")
     if options.as_json:
         echo(json.dumps(records, ensure_ascii=False, indent=2))
@@ -163,7 +170,7 @@ def run_many(which: str, options: RunOptions) -> None:
     sys.exit(worst)
 
 
-def _run_one(path: Any, options: RunOptions) -> tuple[dict[str, Any], int]:
+def _run_one(path: Any, options: RunOptions) -> tuple[RunRecord, int]:
     """One dataset of ``--all``/``--due``, then CKAN when asked; its record and exit code."""
     from terbuka.pipelines.runner import exit_code, run_dataset
     from terbuka.pipelines.summary import print_summary
@@ -184,7 +191,7 @@ def _run_one(path: Any, options: RunOptions) -> tuple[dict[str, Any], int]:
 
 
 def _many_summary(
-    which: str, chosen: int, records: list[dict[str, Any]], failures: list[str], quiet: bool
+    which: str, chosen: int, records: list[RunRecord], failures: list[str], quiet: bool
 ) -> None:
     """The one line ``--all``/``--due`` ends with: the failures, or the counts by status."""
     counts: dict[str, int] = {}
