@@ -159,49 +159,16 @@ class Redactor:
         """
         if not hasattr(self.scanner, "findings_many"):  # a stand-in scanner: names only
             return
-        from .identifiers import (
-            NPWP_ROLES,
-            identifier_entities,
-            npwp_by_structure,
-            protect,
-            server_address,
-        )
+        from .identifiers import NPWP_ROLES, npwp_by_structure, protect, server_address
         from .suppliers import npwp_kind
 
-        targets: dict[str, list[dict[str, Any]]] = {}
-        for row in rows:
-            value = row.get(column)
-            # A whole number is searched in an identifier column, and elsewhere only when it
-            # has a NIK's 16 digits: other numbers are amounts and counts (628_960_000_000
-            # is shaped like a +62 phone number and must stay an amount).
-            if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**6:
-                if policy.role == "identifier" or len(str(abs(value))) == 16:
-                    value = str(value)
-            if isinstance(value, str) and value:
-                targets.setdefault(value, []).append(row)
+        targets = _kept_targets(rows, column, policy.role)
         # The same ids and dates recur in every table: each value is searched once, and
         # only for the identifiers it could hold.
         memo = self._kept_memo.setdefault((policy.role, company), {})
         if len(memo) > KEPT_MEMO:
             memo.clear()
-        asks: dict[tuple[str, ...], list[str]] = {}
-        for value in targets:
-            if value not in memo:
-                wanted = tuple(identifier_entities(value))
-                if wanted:
-                    asks.setdefault(wanted, []).append(value)
-                else:
-                    memo[value] = (value, [])
-        values: list[str] = []
-        found: list[list[Any]] = []
-        try:
-            for wanted, group in asks.items():
-                values.extend(group)
-                found.extend(self.scanner.findings_many(group, list(wanted)))
-        except PrivacyError:
-            raise
-        except Exception as error:
-            raise PrivacyError(f"{table}.{column}: scan failed: {type(error).__name__}") from error
+        values, found = self._kept_findings(targets, memo, f"{table}.{column}")
 
         def allowed(entity: str, span: str) -> bool:
             if entity != "NPWP" or policy.role not in NPWP_ROLES:
@@ -227,6 +194,35 @@ class Redactor:
                 row[column] = new
                 for entity, operator in changed:
                     self.report[(table, label or column, entity, operator)] += 1
+
+    def _kept_findings(
+        self, targets: dict[str, Any], memo: dict[str, tuple[str, list]], where: str
+    ) -> tuple[list[str], list[list[Any]]]:
+        """The values not yet in ``memo`` that could hold an identifier, and what was found.
+
+        Values that could hold none go straight into ``memo``, unchanged.
+        """
+        from .identifiers import identifier_entities
+
+        asks: dict[tuple[str, ...], list[str]] = {}
+        for value in targets:
+            if value not in memo:
+                wanted = tuple(identifier_entities(value))
+                if wanted:
+                    asks.setdefault(wanted, []).append(value)
+                else:
+                    memo[value] = (value, [])
+        values: list[str] = []
+        found: list[list[Any]] = []
+        try:
+            for wanted, group in asks.items():
+                values.extend(group)
+                found.extend(self.scanner.findings_many(group, list(wanted)))
+        except PrivacyError:
+            raise
+        except Exception as error:
+            raise PrivacyError(f"{where}: scan failed: {type(error).__name__}") from error
+        return values, found
 
     def _scan_column(
         self, table: str, column: str, policy: ColumnPolicy, rows: list[dict[str, Any]]
@@ -426,6 +422,26 @@ class Redactor:
         role = "identifier" if key == "id" else ""
         self._check_kept(table, key, ColumnPolicy("keep", role=role), [row], label=column)
         return row[key]
+
+
+def _kept_targets(
+    rows: list[dict[str, Any]], column: str, role: str
+) -> dict[str, list[dict[str, Any]]]:
+    """The text values of a kept column, each with the rows that hold it.
+
+    A whole number is searched in an identifier column, and elsewhere only when it has a
+    NIK's 16 digits: other numbers are amounts and counts (628_960_000_000 is shaped like
+    a +62 phone number and must stay an amount).
+    """
+    targets: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        value = row.get(column)
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**6:
+            if role == "identifier" or len(str(abs(value))) == 16:
+                value = str(value)
+        if isinstance(value, str) and value:
+            targets.setdefault(value, []).append(row)
+    return targets
 
 
 def _within(path: tuple, pattern: list[str]) -> bool:

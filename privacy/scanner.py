@@ -22,6 +22,8 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections import Counter, OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from .analyzer import PrivacyError, build_anonymizer, config, shared_analyzer
@@ -181,6 +183,17 @@ def _gazetteer_run(text: str) -> bool:
     return False
 
 
+@contextmanager
+def failing_closed() -> Iterator[None]:
+    """Any failure of Presidio or spaCy becomes a ``PrivacyError``: the run fails closed."""
+    try:
+        yield
+    except PrivacyError:
+        raise
+    except Exception as error:
+        raise PrivacyError(f"personal-data scan failed: {type(error).__name__}: {error}") from error
+
+
 class TextScanner:
     """Replaces each personal-data span in a text with ``<ENTITY_TYPE>``."""
 
@@ -284,7 +297,7 @@ class TextScanner:
             norm_starts.append(norm_position)
             position += len(text) + len(SEPARATOR)
             norm_position += len(form.text) + len(SEPARATOR)
-        try:
+        with failing_closed():
             findings = self._find(SEPARATOR.join(f.text for f in forms), self.entities)
             if not findings:
                 return [(text, ()) for text in texts]
@@ -300,12 +313,6 @@ class TextScanner:
                 )
                 finding.start, finding.end = starts[i] + start, starts[i] + end
             redacted = self.anonymizer.anonymize(text=joined, analyzer_results=findings)
-        except PrivacyError:
-            raise
-        except Exception as error:
-            raise PrivacyError(
-                f"personal-data scan failed: {type(error).__name__}: {error}"
-            ) from error
         parts = redacted.text.split(SEPARATOR)
         if len(parts) != len(texts):
             return [self._analyze(text, self.entities) for text in texts]
@@ -346,14 +353,8 @@ class TextScanner:
             for form in forms:
                 starts.append(position)
                 position += len(form.text) + len(SEPARATOR)
-            try:
+            with failing_closed():
                 found = self._find(joined, wanted)
-            except PrivacyError:
-                raise
-            except Exception as error:
-                raise PrivacyError(
-                    f"personal-data scan failed: {type(error).__name__}: {error}"
-                ) from error
             for item in found:
                 segment = bisect_right(starts, item.start) - 1
                 item.start, item.end = forms[segment].span(
@@ -369,14 +370,8 @@ class TextScanner:
         wanted = self.wanted(form.text)
         if not wanted:
             return []
-        try:
+        with failing_closed():
             return _mapped(form, self._find(form.text, wanted))
-        except PrivacyError:
-            raise
-        except Exception as error:
-            raise PrivacyError(
-                f"personal-data scan failed: {type(error).__name__}: {error}"
-            ) from error
 
     def _find(self, text: str, entities: list[str]) -> list[Any]:
         """Presidio's findings; with PERSON asked, kept organisation/place spans applied."""
@@ -387,17 +382,11 @@ class TextScanner:
 
     def _analyze(self, value: str, wanted: list[str]) -> tuple[str, tuple[str, ...]]:
         form = normalise(value)
-        try:
+        with failing_closed():
             findings = _mapped(form, self._find(form.text, wanted))
             if not findings:
                 return value, ()
             redacted = self.anonymizer.anonymize(text=value, analyzer_results=findings)
-        except PrivacyError:
-            raise
-        except Exception as error:
-            raise PrivacyError(
-                f"personal-data scan failed: {type(error).__name__}: {error}"
-            ) from error
         kinds = tuple(item.entity_type for item in redacted.items)
         return redacted.text, kinds
 

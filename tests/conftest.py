@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -18,6 +19,22 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("TERBUKA_SHARED", ROOT.parent / "shared"))
 SHARED_DATA = SHARED / "data"
 OCDS_SCHEMA = SHARED_DATA / "procurement" / "ocds-schema-1.1.5" / "release-schema.json"
+
+
+def rows(db: Path, sql: str, params=()) -> list[dict]:
+    """The rows a query returns, as dicts (tests import it: ``from conftest import rows``)."""
+    connection = sqlite3.connect(db)
+    connection.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in connection.execute(sql, params)]
+    finally:
+        connection.close()
+
+
+def query(db_path: Path, sql: str, *params) -> list[tuple]:
+    """The rows a query returns, as tuples (``from conftest import query``)."""
+    with sqlite3.connect(db_path) as conn:
+        return conn.execute(sql, params).fetchall()
 
 
 def pytest_configure(config):

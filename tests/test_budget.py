@@ -8,24 +8,14 @@ from __future__ import annotations
 
 import csv
 import json
-import sqlite3
 from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
+from conftest import rows, run_cli
 
 from terbuka.pipelines.runner import run_dataset
-
-
-def rows(db: Path, sql: str, params=()) -> list[dict]:
-    connection = sqlite3.connect(db)
-    connection.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in connection.execute(sql, params)]
-    finally:
-        connection.close()
 
 
 def source_rupiah(text: str) -> int | None:

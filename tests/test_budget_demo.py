@@ -2,19 +2,7 @@
 
 from __future__ import annotations
 
-import sqlite3
-from pathlib import Path
-
-from conftest import DEMO_SEED, get_json
-
-
-def rows(db: Path, sql: str, params=()) -> list[dict]:
-    connection = sqlite3.connect(db)
-    connection.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in connection.execute(sql, params)]
-    finally:
-        connection.close()
+from conftest import DEMO_SEED, get_json, rows
 
 
 def test_demo_publishes_every_dataset(demo_site):

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import shutil
-import sqlite3
 from pathlib import Path
 
 import yaml
+from conftest import rows
 
 from terbuka.metadata.descriptor import metadata_root
 from terbuka.pipelines.runner import run_dataset
@@ -18,15 +18,6 @@ SMALL = (
     '" Belanja Hibah","200,00 M","100,00 M",50.00\n'
     '" Belanja Sesuatu Yang Baru","100,00 M","50,00 M",50.00\n'
 )
-
-
-def rows(db: Path, sql: str, params=()) -> list[dict]:
-    connection = sqlite3.connect(db)
-    connection.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in connection.execute(sql, params)]
-    finally:
-        connection.close()
 
 
 def write(path: Path, text: str) -> Path:

@@ -1,8 +1,7 @@
 import json
-import sqlite3
 
 import pytest
-from conftest import run_cli, tree_digest
+from conftest import query, run_cli, tree_digest
 
 from terbuka.pipelines import plugins
 from terbuka.pipelines.runner import STAGES, run_dataset
@@ -18,11 +17,6 @@ REQUIRED_RECORD_KEYS = {
     "versions",
     "run_id",
 }
-
-
-def query(db_path, sql, *params):
-    with sqlite3.connect(db_path) as conn:
-        return conn.execute(sql, params).fetchall()
 
 
 def test_demo_run_record(published_demo):

@@ -5,12 +5,11 @@ publication leaves the last good one byte for byte intact."""
 import json
 import re
 import shutil
-import sqlite3
 from pathlib import Path
 
 import pytest
 import yaml
-from conftest import run_cli, tree_digest
+from conftest import query, run_cli, tree_digest
 
 from terbuka.pipelines import plugins
 from terbuka.pipelines.runner import run_dataset
@@ -60,11 +59,6 @@ def package(tmp_path, name, releases):
     path = tmp_path / name
     path.write_text(json.dumps({"uri": "x", "publisher": {"name": "t"}, "releases": releases}))
     return path
-
-
-def query(db_path, sql, *params):
-    with sqlite3.connect(db_path) as conn:
-        return conn.execute(sql, params).fetchall()
 
 
 def descriptor_copy(tmp_path, policy=None, **data):

@@ -11,26 +11,17 @@ from __future__ import annotations
 import csv
 import json
 import math
-import sqlite3
 from collections import defaultdict
 from datetime import datetime
 from pathlib import Path
 
 import pytest
+from conftest import rows
 
 from terbuka.pipelines.runner import run_dataset
 
 NYC = "%m/%d/%Y %I:%M:%S %p"
 K = 5  # metadata/service-kpi/privacy.yml
-
-
-def rows(db: Path, sql: str, params=()) -> list[dict]:
-    connection = sqlite3.connect(db)
-    connection.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in connection.execute(sql, params)]
-    finally:
-        connection.close()
 
 
 def plain_median(values):

@@ -7,23 +7,12 @@ the generated survey file with the csv module.
 from __future__ import annotations
 
 import csv
-import sqlite3
 import statistics
 from collections import defaultdict
-from pathlib import Path
 
-from conftest import DEMO_SEED, get_json
+from conftest import DEMO_SEED, get_json, rows
 
 K = 5
-
-
-def rows(db: Path, sql: str, params=()) -> list[dict]:
-    connection = sqlite3.connect(db)
-    connection.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in connection.execute(sql, params)]
-    finally:
-        connection.close()
 
 
 def test_no_planted_personal_value_is_published(demo_site, tmp_path):

@@ -8,21 +8,13 @@ policy rightly stops such runs.
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
+
+from conftest import rows
 
 from terbuka.pipelines.runner import run_dataset
 
 HEADER = "Nomor Tiket;Tanggal Laporan;Tanggal Selesai;Instansi Tujuan;Kategori;Isi Laporan;Nama Pelapor\n"
-
-
-def rows(db: Path, sql: str, params=()) -> list[dict]:
-    connection = sqlite3.connect(db)
-    connection.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in connection.execute(sql, params)]
-    finally:
-        connection.close()
 
 
 def run(tmp_path: Path, *files: tuple[str, str], descriptor: str = "service-kpi") -> dict:

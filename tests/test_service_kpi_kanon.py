@@ -10,25 +10,15 @@ import asyncio
 import json
 import re
 import shutil
-import sqlite3
 from pathlib import Path
 
 import pytest
-from conftest import DEMO_SEED, tree_digest
+from conftest import DEMO_SEED, rows, tree_digest
 
 from terbuka.metadata import load_descriptor
 from terbuka.privacy.policy import load_policy
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def rows(db: Path, sql: str) -> list[dict]:
-    connection = sqlite3.connect(db)
-    connection.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in connection.execute(sql)]
-    finally:
-        connection.close()
 
 
 @pytest.fixture(scope="module")

@@ -116,9 +116,8 @@ def publish_to_ckan(
     quiet: bool = False,
 ) -> tuple[list[dict[str, Any]], int]:
     """Publish to CKAN with the registered ``ckan`` publisher; one line per dataset."""
-    from terbuka.catalogs import mapping, runs
-    from terbuka.catalogs.client import TOKEN_VARIABLE, connect, token_from_environment
-    from terbuka.catalogs.published import CatalogError, list_published
+    from terbuka.catalogs import runs
+    from terbuka.catalogs.published import CatalogError
     from terbuka.pipelines import plugins
 
     def log(message: str) -> None:
@@ -126,26 +125,7 @@ def publish_to_ckan(
             echo(f"  {message}", err=True)
 
     try:
-        base = mapping.site_url(site)
-        if not base:
-            raise CatalogError(
-                f"no public address for the Datasette site: set {mapping.SITE_URL_VARIABLE} "
-                "or --site-url (CKAN links to its table pages and API)",
-                exit_code=EXIT_BAD_INPUT,
-            )
-        if not token_from_environment():
-            raise CatalogError(
-                f"set {TOKEN_VARIABLE} to a CKAN API token (it is never read from options "
-                "or files)",
-                exit_code=EXIT_BAD_INPUT,
-            )
-        client = connect(ckan_url, retries=retries)
-        names = names or list_published(directory)
-        if not names:
-            raise CatalogError(
-                f"{directory}: nothing published here; run `terbuka run` first",
-                exit_code=EXIT_BAD_INPUT,
-            )
+        client, base, names = _ckan_and_datasets(directory, names, ckan_url, site, retries)
     except CatalogError as error:
         echo(f"Error: {error}", err=True)
         return [{"status": "failed", "error": str(error), "exit_code": error.exit_code}], (
@@ -165,3 +145,36 @@ def publish_to_ckan(
                 err=True,
             )
     return results, runs.exit_code(results)
+
+
+def _ckan_and_datasets(
+    directory: Path, names: list[str], ckan_url: str, site: str | None, retries: int
+) -> tuple[Any, str, list[str]]:
+    """The CKAN client, the site's public address and the datasets to publish.
+
+    Each missing piece is a ``CatalogError`` (exit 2) before anything is sent.
+    """
+    from terbuka.catalogs import mapping
+    from terbuka.catalogs.client import TOKEN_VARIABLE, connect, token_from_environment
+    from terbuka.catalogs.published import CatalogError, list_published
+
+    base = mapping.site_url(site)
+    if not base:
+        raise CatalogError(
+            f"no public address for the Datasette site: set {mapping.SITE_URL_VARIABLE} "
+            "or --site-url (CKAN links to its table pages and API)",
+            exit_code=EXIT_BAD_INPUT,
+        )
+    if not token_from_environment():
+        raise CatalogError(
+            f"set {TOKEN_VARIABLE} to a CKAN API token (it is never read from options or files)",
+            exit_code=EXIT_BAD_INPUT,
+        )
+    client = connect(ckan_url, retries=retries)
+    names = names or list_published(directory)
+    if not names:
+        raise CatalogError(
+            f"{directory}: nothing published here; run `terbuka run` first",
+            exit_code=EXIT_BAD_INPUT,
+        )
+    return client, base, names

@@ -33,6 +33,7 @@ from ..errors import InputError
 from ..messages import shown
 from ..readers import Input, detect, members, public_source
 from ..readers.tabular import Layout
+from ..staging import insert_in_chunks
 from . import budget_codes, budget_djpk, budget_fdp
 from .budget_checks import CHECKS, absorption, amount
 from .layouts import match_layout, normalise_header
@@ -99,18 +100,7 @@ class BudgetPipeline:
                 rows = self._fdp_lines(source)
             else:
                 rows = self._table_lines(source, rejects, seen)
-            pending = []
-            for row in rows:
-                pending.append(row)
-                if len(pending) >= UNIT_LINES:
-                    staging["raw_lines"].insert_all(pending)
-                    if progress:
-                        progress(len(pending))
-                    pending = []
-            if pending:
-                staging["raw_lines"].insert_all(pending)
-                if progress:
-                    progress(len(pending))
+            insert_in_chunks(staging["raw_lines"], rows, UNIT_LINES, progress)
         staging.conn.commit()
         self._place(staging)
         return rejects

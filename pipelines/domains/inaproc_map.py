@@ -428,16 +428,7 @@ class ProcessMapper:
             tender["value"] = self.value(hps)
         if status_text:
             tender["statusDetails"] = status_text
-        for label, name in (("Evaluasi", "mtd_evaluasi"), ("Kualifikasi", "mtd_kualifikasi")):
-            if base.get(name):
-                tender["awardCriteriaDetails" if label == "Evaluasi" else "eligibilityCriteria"] = (
-                    f"{label}: {base.get(name)}"
-                    + (
-                        f" (usaha {base.get('kualifikasi_paket')})"
-                        if label == "Kualifikasi" and base.get("kualifikasi_paket")
-                        else ""
-                    )
-                )
+        _criteria(tender, base)
         self._schedule(tender)
         self._related(body)
         self.official(p, "nama_ppk")
@@ -1115,3 +1106,17 @@ def _slug(name: Any) -> str:
 def _clean(node: dict[str, Any]) -> dict[str, Any]:
     """Drop ``None``, empty strings and empty containers (OCDS omits what is unknown)."""
     return {k: v for k, v in node.items() if v not in (None, "", [], {})}
+
+
+def _criteria(tender: dict[str, Any], base: Any) -> None:
+    """How bids are evaluated and who qualifies, as SPSE words them (``mtd_*``)."""
+    for label, name in (("Evaluasi", "mtd_evaluasi"), ("Kualifikasi", "mtd_kualifikasi")):
+        if base.get(name):
+            tender["awardCriteriaDetails" if label == "Evaluasi" else "eligibilityCriteria"] = (
+                f"{label}: {base.get(name)}"
+                + (
+                    f" (usaha {base.get('kualifikasi_paket')})"
+                    if label == "Kualifikasi" and base.get("kualifikasi_paket")
+                    else ""
+                )
+            )

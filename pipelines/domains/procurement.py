@@ -21,6 +21,7 @@ from ..provenance import package_publisher
 from ..readers import Input, detect, members, public_source
 from ..readers.ocds import OcdsItem
 from ..readers.tabular import Layout, reader_options
+from ..staging import insert_in_chunks
 from .layouts import LayoutError, RowMapper, match_layout, normalise_header
 from .ocds_flatten import Flattener, normalise_dates, text
 
@@ -86,27 +87,23 @@ class ProcurementPipeline:
         rejects = Batch()
         self._create_raw_releases(staging)
         for index, source in enumerate(inputs):
-            pending: list[dict] = []
-            for member in members(source.path, source.display):
-                reader = detect(member, self.readers)
-                source.reader = reader.id
-                if reader.id == "ocds-json":
-                    items = self._ocds_items(reader, member, source, rejects)
-                else:
-                    items = self._tabular_items(reader, member, source, rejects)
-                for staged in items:
-                    staged["input"] = index
-                    pending.append(staged)
-                    if len(pending) >= STAGE_BATCH:
-                        staging["raw_releases"].insert_all(pending, batch_size=STAGE_BATCH)
-                        if progress:
-                            progress(len(pending))
-                        pending = []
-            if pending:
-                staging["raw_releases"].insert_all(pending, batch_size=STAGE_BATCH)
-                if progress:
-                    progress(len(pending))
+            items = self._staged(index, source, rejects)
+            table = staging["raw_releases"]
+            insert_in_chunks(table, items, STAGE_BATCH, progress, batch_size=STAGE_BATCH)
         return self._finish_extract(staging, inputs, rejects)
+
+    def _staged(self, index: int, source: Input, rejects: Batch) -> Iterator[dict[str, Any]]:
+        """Every release or row of one input, as staged, read member by member."""
+        for member in members(source.path, source.display):
+            reader = detect(member, self.readers)
+            source.reader = reader.id
+            if reader.id == "ocds-json":
+                items = self._ocds_items(reader, member, source, rejects)
+            else:
+                items = self._tabular_items(reader, member, source, rejects)
+            for staged in items:
+                staged["input"] = index
+                yield staged
 
     @staticmethod
     def _create_raw_releases(staging: Any) -> None:

@@ -23,6 +23,7 @@ from ..batch import Batch
 from ..errors import InputError
 from ..readers import Input, detect, members, public_source
 from ..readers.tabular import Layout
+from ..staging import insert_in_chunks
 from . import ikm, service_stats
 from .layouts import match_layout, normalise_header
 
@@ -78,18 +79,9 @@ class ServiceKpiPipeline:
             pk="seq",
         )  # fmt: skip
         for source in inputs:
-            pending = []
-            for staged in self._read(source, rejects):
-                pending.append(staged)
-                if len(pending) >= UNIT_RECORDS:
-                    staging["records"].insert_all(pending)
-                    if progress:
-                        progress(len(pending))
-                    pending = []
-            if pending:
-                staging["records"].insert_all(pending)
-                if progress:
-                    progress(len(pending))
+            insert_in_chunks(
+                staging["records"], self._read(source, rejects), UNIT_RECORDS, progress
+            )
         self._supersede(staging, rejects)
         kinds = {kind for (kind,) in staging.execute("select distinct kind from records")}
         if kinds == {"survey"}:
@@ -115,25 +107,7 @@ class ServiceKpiPipeline:
             kind = spec.get("kind", "requests")
             mapping = self._mapping(spec, layout.columns, kind)
             source.kind = kind
-            source.extra.update(
-                {
-                    "layout": layout_id,
-                    "encoding": layout.encoding,
-                    "delimiter": layout.delimiter,
-                    "header_row": layout.header_row,
-                    "unmapped_columns": sorted(
-                        c
-                        for c in layout.columns
-                        if normalise_header(c) not in set(mapping.values())
-                    ),
-                    "missing_columns": sorted(
-                        f
-                        for f, column in mapping.items()
-                        if f in spec["fields"]
-                        and column not in {normalise_header(c) for c in layout.columns}
-                    ),
-                }
-            )
+            source.extra.update(_layout_record(layout_id, layout, spec, mapping))
             id_field = "request_id" if kind == "requests" else "response_id"
             for row in _chain(first, rows):
                 source.records += 1
@@ -386,6 +360,26 @@ def _suppressed(batch: Batch, table: str, count: int, k: int) -> None:
             f"{count} group{'s' if count > 1 else ''} with fewer than {k} members suppressed",
             severity="info",
         )  # fmt: skip
+
+
+def _layout_record(
+    layout_id: str, layout: Layout, spec: dict, mapping: dict[str, str | None]
+) -> dict[str, Any]:
+    """What the run record says about how a file was read and mapped."""
+    return {
+        "layout": layout_id,
+        "encoding": layout.encoding,
+        "delimiter": layout.delimiter,
+        "header_row": layout.header_row,
+        "unmapped_columns": sorted(
+            c for c in layout.columns if normalise_header(c) not in set(mapping.values())
+        ),
+        "missing_columns": sorted(
+            f
+            for f, column in mapping.items()
+            if f in spec["fields"] and column not in {normalise_header(c) for c in layout.columns}
+        ),
+    }
 
 
 def _table(kind: str) -> str:

@@ -156,29 +156,9 @@ class CsvReader:
         lines = _LineRecorder(stream)
         reader = csv.reader(lines, delimiter=delimiter)
         problems: dict[int, tuple[str, str]] = {}
-
-        def numbered() -> Iterator[tuple[int, list[str]]]:
-            start = 1
-            for row in reader:
-                raw = lines.take()
-                if len(raw) > 1:
-                    problem = _quoting_problem(raw, delimiter)
-                    if problem == "unexpected end of data":
-                        raise InputError(
-                            member.name,
-                            "a quoted field opened here is never closed (the file ends inside quotes)",
-                            row=start,
-                        )
-                    if problem:
-                        problems[start] = (
-                            "malformed-quotes",
-                            f"lines {start}-{start + len(raw) - 1} read as one row: {problem}",
-                        )
-                yield start, row
-                start = reader.line_num + 1
-
+        numbered = _numbered(reader, lines, delimiter, member.name, problems)
         try:
-            yield from layout_rows(member.name, numbered(), options, layout, delimiter, problems)
+            yield from layout_rows(member.name, numbered, options, layout, delimiter, problems)
         except csv.Error as error:
             raise InputError(member.name, _csv_problem(error), row=reader.line_num or 1) from None
         except UnicodeDecodeError as error:
@@ -195,6 +175,37 @@ class CsvReader:
             ) from None
         finally:
             stream.close()
+
+
+def _numbered(
+    reader: Any,
+    lines: _LineRecorder,
+    delimiter: str,
+    name: str,
+    problems: dict[int, tuple[str, str]],
+) -> Iterator[tuple[int, list[str]]]:
+    """Each record with the line it starts on; broken quoting noted in ``problems``.
+
+    A quote never closed is an ``InputError`` naming the line where it opened.
+    """
+    start = 1
+    for row in reader:
+        raw = lines.take()
+        if len(raw) > 1:
+            problem = _quoting_problem(raw, delimiter)
+            if problem == "unexpected end of data":
+                raise InputError(
+                    name,
+                    "a quoted field opened here is never closed (the file ends inside quotes)",
+                    row=start,
+                )
+            if problem:
+                problems[start] = (
+                    "malformed-quotes",
+                    f"lines {start}-{start + len(raw) - 1} read as one row: {problem}",
+                )
+        yield start, row
+        start = reader.line_num + 1
 
 
 def _csv_problem(error: csv.Error) -> str:
