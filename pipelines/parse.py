@@ -118,20 +118,8 @@ def parse_number(
     ``(1.000)`` and ``1.000-`` are negative, as accountants write them; ``Rp``/``IDR``,
     a trailing ``,-`` and a ``%`` sign are dropped.
     """
-    if value is None or isinstance(value, bool):
-        return None, None
-    if isinstance(value, int):
-        if abs(value) > MAX_INTEGER:
-            return None, "an integer too large to store (more than 19 digits)"
-        return value, None
-    if isinstance(value, float):
-        if value != value or value in (float("inf"), float("-inf")):
-            return None, "not a finite number (NaN, or out of range)"
-        return value, None
-    if isinstance(value, Decimal):
-        if not value.is_finite() or value.adjusted() >= MAX_DIGITS:
-            return None, f"not a finite number or more than {MAX_DIGITS} digits"
-        return (int(value) if value == value.to_integral_value() else float(value)), None
+    if value is None or isinstance(value, bool | int | float | Decimal):
+        return _native_number(value)
     text = " ".join(str(value).split())
     if sum(ch.isdigit() for ch in text) > MAX_DIGITS:
         return None, f"a number with more than {MAX_DIGITS} digits (too long to be an amount)"
@@ -174,6 +162,24 @@ def parse_number(
     if negative:
         number = -number
     return _finish_number(number, fraction="." in normalised and not unit)
+
+
+def _native_number(value: object) -> tuple[float | int | None, str | None]:
+    """A value that is already a number (or None, or a bool: not a number), checked."""
+    if value is None or isinstance(value, bool):
+        return None, None
+    if isinstance(value, int):
+        if abs(value) > MAX_INTEGER:
+            return None, "an integer too large to store (more than 19 digits)"
+        return value, None
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            return None, "not a finite number (NaN, or out of range)"
+        return value, None
+    assert isinstance(value, Decimal)
+    if not value.is_finite() or value.adjusted() >= MAX_DIGITS:
+        return None, f"not a finite number or more than {MAX_DIGITS} digits"
+    return (int(value) if value == value.to_integral_value() else float(value)), None
 
 
 def _finish_number(number: Decimal, fraction: bool) -> tuple[float | int | None, str | None]:

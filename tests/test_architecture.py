@@ -162,7 +162,6 @@ LONG_FUNCTIONS = {
     "pipelines/domains/inaproc.py::_read_input",
     "pipelines/domains/inaproc_map.py::_contracts",
     "pipelines/fetch.py::get",
-    "pipelines/parse.py::parse_number",
     "pipelines/sources/ocds_api.py::pull",
     "privacy/disclosure.py::enforce_k_anonymity",
     "publish/site.py::database_metadata",
