@@ -158,7 +158,6 @@ LONG_FUNCTIONS = {
     "pipelines/demo_inaproc.py::_econtract",
     "pipelines/demo_inaproc.py::_pencatatan",
     "pipelines/demo_services.py::_complaint",
-    "pipelines/domains/budget_fdp.py::read_rows",
     "pipelines/domains/inaproc.py::_read_input",
     "pipelines/domains/inaproc_map.py::_contracts",
     "pipelines/fetch.py::get",

@@ -272,27 +272,36 @@ def read_rows(package: Package, display: str) -> Iterator[FdpRow]:
             layout = Layout()
             for row in reader.read(member, {}, layout):
                 values = row.values
-                year = None
-                raw_date = _text(_value(values, date_column))
-                if raw_date:
-                    match = re.search(r"(19|20|21)\d\d", raw_date)
-                    year = int(match.group(0)) if match else None
-                path_codes = []
-                for code_column, label_column in account_chain:
-                    code = _text(_value(values, code_column))
-                    if code is None:
-                        continue
-                    path_codes.append((code, _text(_value(values, label_column))))
                 yield FdpRow(
                     resource=resource,
                     number=row.number,
-                    year=year,
-                    account=path_codes,
+                    year=_year(values, date_column),
+                    account=_account_path(values, account_chain),
                     admin_unit=_label(values, admin_chain),
                     activity=_label(values, activity_chain),
                     amounts=[(m, _value(values, m.source)) for m in package.measures],
                     problem=row.problem,
                 )
+
+
+def _year(values: dict[str, Any], date_column: Any) -> int | None:
+    """The year of a row's date column (``2024``, ``2024-03-01``, ``TA 2024``), or None."""
+    raw_date = _text(_value(values, date_column))
+    if not raw_date:
+        return None
+    match = re.search(r"(19|20|21)\d\d", raw_date)
+    return int(match.group(0)) if match else None
+
+
+def _account_path(values: dict[str, Any], chain: list[Any]) -> list[tuple[Any, Any]]:
+    """The row's account codes from the top level down, each with its label."""
+    path_codes = []
+    for code_column, label_column in chain:
+        code = _text(_value(values, code_column))
+        if code is None:
+            continue
+        path_codes.append((code, _text(_value(values, label_column))))
+    return path_codes
 
 
 def _label(values: dict[str, Any], chain: list[tuple[str, str | None]]) -> str | None:
