@@ -25,6 +25,8 @@ from ..staging import insert_in_chunks
 from .layouts import LayoutError, RowMapper, match_layout, normalise_header
 from .ocds_flatten import Flattener, normalise_dates, text
 
+from ..red_flags.tables import RED_FLAG_TABLES
+
 BATCH_RELEASES = 500
 STAGE_BATCH = 2000
 # Parents first: foreign keys point at tables that already exist. ``tenders`` (one row per
@@ -41,6 +43,7 @@ TABLES = [
     "items",
     "red_flag_indicators",
     "red_flags",
+    *RED_FLAG_TABLES,
 ]
 
 
