@@ -64,11 +64,13 @@ def register_checks():
 def register_red_flags():
     """The built-in procurement red flags (Cardinal's where it defines them, else TBK-…)."""
     from .red_flags.cardinal import ShortSubmissionPeriod, SingleBidReceived
+    from .red_flags.cardinal_bids import CARDINAL_BID_INDICATORS
     from .red_flags.tbk import AwardAboveEstimate, DirectAboveLimit, SupplierConcentration
 
     return [
         ShortSubmissionPeriod,
         SingleBidReceived,
+        *CARDINAL_BID_INDICATORS,
         AwardAboveEstimate,
         SupplierConcentration,
         DirectAboveLimit,

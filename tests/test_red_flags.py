@@ -15,6 +15,7 @@ from terbuka.metadata import load_descriptor
 from terbuka.pipelines import plugins
 from terbuka.pipelines.errors import UsageError
 from terbuka.pipelines.red_flags import RedFlagError, derive_red_flags, enabled_indicators
+from terbuka.pipelines.red_flags.base import Flag, PartyFlag
 from terbuka.pipelines.runner import run_dataset
 from terbuka.publish.database import create_tables
 
@@ -154,6 +155,127 @@ CASES = {
 }
 
 
+def ocds(ocid, bids=None, awards=None, **release):
+    """A compiled release as published (``compiled_releases.release``)."""
+    body = {"ocid": ocid, **release}
+    if bids is not None:
+        body["bids"] = {"details": bids}
+    if awards is not None:
+        body["awards"] = awards
+    return {"ocid": ocid, "release": json.dumps(body)}
+
+
+def bid(tenderer, amount=None, status="valid", **values):
+    found = {"status": status, "tenderers": [{"id": tenderer}], **values}
+    if amount is not None:
+        found["value"] = {"amount": amount, "currency": "IDR"}
+    return found
+
+
+def won(*suppliers, status="active", **values):
+    return {"status": status, "suppliers": [{"id": s} for s in suppliers], **values}
+
+
+def tenderer(party_id):
+    return ("tenderer", party_id)
+
+
+# Cardinal's bid indicators, on compiled releases; organisations flagged as (role, id).
+CASES.update({
+    "R024": (
+        {"compiled_releases": [
+            ocds("close", [bid("W1", 100), bid("L1", 102)], [won("W1")]),
+            ocds("far", [bid("W2", 100), bid("L2", 150)], [won("W2")]),
+            ocds("pending", [bid("W3", 100), bid("L3", 101)], [won("W3", status="pending")]),
+            ocds("lowest-lost", [bid("W4", 110), bid("L4", 100)], [won("W4")]),
+            ocds("two-suppliers", [bid("W5", 100), bid("L5", 101)], [won("W5", "X")]),
+        ]},
+        {"threshold": 0.05},
+        {"close", tenderer("W1"), tenderer("L1")},
+    ),
+    "R058": (
+        {"compiled_releases": [
+            ocds("big", [bid("W1", 100), bid("L1", 200)], [won("W1")]),
+            ocds("small", [bid("W2", 100), bid("L2", 110)], [won("W2")]),
+        ]},
+        {"threshold": 0.5},
+        {"big", tenderer("W1")},
+    ),
+    "R025": (
+        {"compiled_releases": [
+            ocds("p0", [bid("F")], [won("F")]),
+            *[ocds(f"p{i}", [bid("F"), bid(f"X{i}")], [won(f"X{i}")]) for i in (1, 2, 3)],
+        ]},
+        {"threshold": 0.3},
+        {tenderer("F")},
+    ),
+    "R028": (
+        {"compiled_releases": [
+            ocds("same", [bid("A", 100), bid("B", 100, status="disqualified")]),
+            ocds("diff", [bid("C", 100), bid("D", 200)]),
+            ocds("self", [bid("E", 100), bid("E", 100)]),
+            ocds("withdrawn", [bid("G", 100), bid("H", 100, status="withdrawn")]),
+        ]},
+        {},
+        {"same", tenderer("A"), tenderer("B")},
+    ),
+    "R030": (
+        {"compiled_releases": [
+            ocds("late", [bid("W1", date="2024-03-20T00:00:00Z")], [won("W1")],
+                 tender={"tenderPeriod": {"endDate": "2024-03-15T00:00:00Z"}}),
+            ocds("ontime", [bid("W2", date="2024-03-10T00:00:00Z")], [won("W2")],
+                 tender={"tenderPeriod": {"endDate": "2024-03-15T00:00:00Z"}}),
+            ocds("late-loser", [bid("L3", date="2024-03-20T00:00:00Z"), bid("W3")], [won("W3")],
+                 tender={"tenderPeriod": {"endDate": "2024-03-15T00:00:00Z"}}),
+        ]},
+        {},
+        {"late", tenderer("W1")},
+    ),
+    "R035": (
+        {"compiled_releases": [
+            ocds("all-out", [bid("V1"), bid("D1", status="disqualified"),
+                             bid("D2", status="disqualified")], [won("V1")]),
+            ocds("two-valid", [bid("V2"), bid("V3"), bid("D3", status="disqualified")],
+                 [won("V2")]),
+            ocds("award-other", [bid("V4"), bid("D4", status="disqualified")], [won("X")]),
+        ]},
+        {},
+        {"all-out", tenderer("V1")},
+    ),
+    "R036": (
+        {"compiled_releases": [
+            ocds("low-out", [bid("A", 90, status="disqualified"), bid("B", 100)], [won("B")]),
+            ocds("low-ok", [bid("A", 90), bid("B", 100, status="disqualified")], [won("A")]),
+            ocds("no-award", [bid("A", 90, status="disqualified"), bid("B", 100)],
+                 [won("B", status="pending")]),
+        ]},
+        {},
+        {"low-out"},
+    ),
+    "R038": (
+        {"compiled_releases": [
+            ocds("p1", [bid("V1"), bid("D", status="disqualified")], buyer={"id": "B1"}),
+            ocds("p2", [bid("V1"), bid("V2")], buyer={"id": "B2"}),
+            ocds("p3", [bid("V2"), bid("D", status="disqualified")], buyer={"id": "B2"}),
+        ]},
+        {"threshold": 0.5},
+        {("buyer", "B1"), tenderer("D")},
+    ),
+    "R048": (
+        {"compiled_releases": [
+            ocds("p1", awards=[won("S1", items=[{"classification": {"id": "10101500"}},
+                                                {"classification": {"id": "20101500"}}])]),
+            ocds("p2", awards=[won("S1", items=[{"classification": {"id": "30101500"}}])]),
+            ocds("p3", awards=[won("S2", items=[{"classification": {"id": "10101500"}}])]),
+            ocds("p4", awards=[won("S3", "S4", items=[
+                {"classification": {"id": f"{n}000000"}} for n in (40, 50, 60, 70)])]),
+        ]},
+        {"threshold": 3, "minimum_contracting_processes": 1},
+        {tenderer("S1")},
+    ),
+})  # fmt: skip
+
+
 def test_every_registered_indicator_has_cases():
     assert set(plugins.red_flags()) == set(CASES)
 
@@ -171,10 +293,18 @@ def test_indicator_flags_exactly_the_expected_processes(tmp_path, flag_id):
     tables, settings, expected = CASES[flag_id]
     indicator = plugins.red_flags()[flag_id](settings)
     flags = list(indicator.evaluate(build(tmp_path, tables)))
-    assert {f.ocid for f in flags} == expected
-    assert len(flags) == len({f.ocid for f in flags}), "one flag per process and indicator"
+    keys = [f.ocid if isinstance(f, Flag) else (f.role, f.party_id) for f in flags]
+    assert set(keys) == expected
+    assert len(keys) == len(set(keys)), "one flag per process (or organisation) and indicator"
+    cls = plugins.red_flags()[flag_id]
     for flag in flags:
-        assert flag.detail and flag.threshold is not None and flag.measure is not None
+        assert flag.detail
+        if isinstance(flag, Flag) and "{measure" in cls.explain["en"]:
+            assert flag.measure is not None
+        if isinstance(flag, Flag) and "{threshold" in cls.explain["en"]:
+            assert flag.threshold is not None
+        if isinstance(flag, PartyFlag):
+            assert flag.role in cls.subjects or "tender" in cls.subjects
     cls = plugins.red_flags()[flag_id]
     assert cls.title["id"] and cls.title["en"] and cls.definition["id"] and cls.definition["en"]
     assert cls.explain["en"].format(measure=1.0, threshold=1.0)

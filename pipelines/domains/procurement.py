@@ -21,11 +21,10 @@ from ..provenance import package_publisher
 from ..readers import Input, detect, members, public_source
 from ..readers.ocds import OcdsItem
 from ..readers.tabular import Layout, reader_options
+from ..red_flags.tables import RED_FLAG_TABLES
 from ..staging import insert_in_chunks
 from .layouts import LayoutError, RowMapper, match_layout, normalise_header
 from .ocds_flatten import Flattener, normalise_dates, text
-
-from ..red_flags.tables import RED_FLAG_TABLES
 
 BATCH_RELEASES = 500
 STAGE_BATCH = 2000
@@ -69,6 +68,7 @@ class ProcurementPipeline:
         self.timezone = descriptor.get("timezone")
         self.layouts = descriptor.get("layouts") or {}
         self.red_flags = _red_flags(descriptor)  # checked now: a typo fails before any work
+        self.risk_score = _risk_score(descriptor, self.red_flags)
 
     @staticmethod
     def demo_sources(folder: Any, seed: int = 2024) -> tuple[list[Any], Any]:
@@ -332,7 +332,7 @@ class ProcurementPipeline:
         """Red-flag indicators, computed from the published tables (``red_flags/``)."""
         from ..red_flags import derive_red_flags
 
-        yield from derive_red_flags(build_db, self.red_flags)
+        yield from derive_red_flags(build_db, self.red_flags, self.risk_score)
 
     # --- batches -------------------------------------------------------------------
 
@@ -441,6 +441,12 @@ def _red_flags(descriptor: Any) -> list[Any]:
     from ..red_flags import enabled_indicators
 
     return enabled_indicators(descriptor)
+
+
+def _risk_score(descriptor: Any, indicators: list[Any]) -> dict[str, Any]:
+    from ..red_flags.risk import risk_settings
+
+    return risk_settings(descriptor, indicators)
 
 
 _MERGERS: dict[str | None, Any] = {}

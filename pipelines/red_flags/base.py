@@ -31,6 +31,25 @@ class Flag(NamedTuple):
     detail: str
 
 
+class PartyFlag(NamedTuple):
+    """One flagged organisation: a buyer, a procuring entity or a tenderer (supplier).
+
+    Cardinal computes some indicators per organisation (R025, R038, R048) and, with some
+    per-process indicators, also flags the tenderers involved (value 0.0 or 1.0, as its
+    documentation says). ``processes`` is how many contracting processes the finding
+    rests on.
+    """
+
+    role: str  # "buyer", "procuring_entity" or "tenderer"
+    party_id: str
+    value: float
+    measure: float | None
+    threshold: float | None
+    processes: int | None
+    detail: str
+    name: str | None = None
+
+
 class RedFlag:
     """Base class: subclasses set the class attributes and implement ``evaluate``."""
 
@@ -42,9 +61,18 @@ class RedFlag:
     explain: ClassVar[dict[str, str]] = {}
     methodology_url: ClassVar[str] = ""
     defaults: ClassVar[dict[str, Any]] = {}
+    # What it flags: "tender" (contracting processes) and/or organisation roles ("buyer",
+    # "procuring_entity", "tenderer"); the risk score reads it.
+    subjects: ClassVar[tuple[str, ...]] = ("tender",)
 
     def __init__(self, settings: dict[str, Any] | None = None):
         self.settings = self.check_settings(settings or {})
+        # After ``evaluate``: the ocids the indicator could judge (flagged or not), or None
+        # when the indicator does not say. The risk score counts a process the indicator
+        # could not judge as missing, never as clean.
+        self.judged: set[str] | None = None
+        # The same for organisations, as (role, id), for indicators about organisations.
+        self.judged_parties: set[tuple[str, str]] | None = None
 
     @classmethod
     def check_settings(cls, given: dict[str, Any]) -> dict[str, Any]:
@@ -59,7 +87,7 @@ class RedFlag:
             )
         return {**cls.defaults, **given}
 
-    def evaluate(self, db: Any) -> Iterator[Flag]:
+    def evaluate(self, db: Any) -> Iterator[Flag | PartyFlag]:
         """Flags for the published tables in ``db`` (a sqlite-utils Database)."""
         raise NotImplementedError
 

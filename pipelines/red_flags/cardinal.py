@@ -65,12 +65,14 @@ class ShortSubmissionPeriod(RedFlag):
               and {NOT_CANCELLED}
             """
         )
+        self.judged = set()
         for ocid, method, details, start, end in rows:
             if methods and method not in methods:
                 continue
             start_at, end_at = parse_instant(start), parse_instant(end)
             if start_at is None or end_at is None:
                 continue
+            self.judged.add(ocid)
             days = whole_days(start_at, end_at)
             threshold = per_details.get(details, self.settings["threshold"])
             if days < threshold:
@@ -106,10 +108,14 @@ class SingleBidReceived(RedFlag):
         methods = _methods(self.settings["procurement_methods"])
         rows = db.execute(
             f"""
-            select t.ocid, t.procurement_method from tenders t
-            where t.number_of_tenderers = 1 and {NOT_CANCELLED}
+            select t.ocid, t.procurement_method, t.number_of_tenderers from tenders t
+            where t.number_of_tenderers is not null and {NOT_CANCELLED}
             """
         )
-        for ocid, method in rows:
-            if not methods or method in methods:
+        self.judged = set()
+        for ocid, method, tenderers in rows:
+            if methods and method not in methods:
+                continue
+            self.judged.add(ocid)
+            if tenderers == 1:
                 yield Flag(ocid, 1.0, 1, 1, f"1 tenderer, method {method}")

@@ -1,9 +1,12 @@
-"""Compute the switched-on indicators over the published tables, as two derived tables.
+"""Compute the switched-on indicators over the published tables, as derived tables.
 
 ``red_flag_indicators`` holds one row per indicator (id, bilingual title and definition,
-methodology, the settings used, how many processes it flagged) and ``red_flags`` one row
-per flagged contracting process and indicator. Both go through the privacy and quality
-stages like every other table.
+methodology, the settings used, how many processes and organisations it flagged and
+judged), ``red_flags`` one row per flagged contracting process and indicator, and
+``red_flag_parties`` one row per flagged organisation and indicator. Cardinal's
+indicators are also written in Cardinal's own result shape (``cardinal_results``), and
+the risk score (``risk.py``) is computed from what every indicator flagged and judged.
+All go through the privacy and quality stages like every other table.
 """
 
 from __future__ import annotations
@@ -13,7 +16,10 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..batch import Batch
-from .base import RedFlag, RedFlagError
+from .base import PartyFlag, RedFlag, RedFlagError
+from .cardinal_output import result_row
+from .risk import Evidence, derive_risk, risk_settings
+from .tables import CARDINAL_TABLE, PARTY_TABLE
 
 INDICATOR_TABLE = "red_flag_indicators"
 RESULT_TABLE = "red_flags"
@@ -43,29 +49,64 @@ def enabled_indicators(descriptor: Any) -> list[RedFlag]:
     return indicators
 
 
-def derive_red_flags(db: Any, indicators: list[RedFlag]) -> Iterator[Batch]:
-    """Batches of ``red_flags`` rows, then the ``red_flag_indicators`` summary."""
-    counts = {}
+def derive_red_flags(
+    db: Any, indicators: list[RedFlag], risk: dict[str, Any] | None = None
+) -> Iterator[Batch]:
+    """Batches of flag rows, the ``red_flag_indicators`` summary, then the risk score.
+
+    ``risk`` is the descriptor's ``risk_score`` as ``risk_settings`` returns it (weight 1
+    for every applicable indicator when None).
+    """
+    counts: dict[str, list[int]] = {}
+    evidence = Evidence()
     for indicator in indicators:
-        batch, counts[indicator.id] = Batch(), 0
+        batch, counts[indicator.id] = Batch(), [0, 0]
         for flag in indicator.evaluate(db):
-            batch.add(
-                RESULT_TABLE,
-                {"ocid": flag.ocid, "flag_id": indicator.id, **flag._asdict()},
-            )
-            counts[indicator.id] += 1
-            if len(batch.tables[RESULT_TABLE]) >= CHUNK:
+            if isinstance(flag, PartyFlag):
+                batch.add(PARTY_TABLE, party_row(indicator.id, flag))
+                evidence.party_flagged[indicator.id].add((flag.role, flag.party_id))
+                counts[indicator.id][1] += 1
+            else:
+                batch.add(RESULT_TABLE, {"flag_id": indicator.id, **flag._asdict()})
+                evidence.flagged[indicator.id].add(flag.ocid)
+                counts[indicator.id][0] += 1
+            if indicator.origin == "cardinal":
+                batch.add(CARDINAL_TABLE, result_row(indicator.id, flag))
+            if sum(len(rows) for rows in batch.tables.values()) >= CHUNK:
                 yield batch
                 batch = Batch()
+        if "tender" in indicator.subjects:
+            evidence.judged[indicator.id] = indicator.judged
+        if set(indicator.subjects) - {"tender"}:
+            evidence.party_judged[indicator.id] = indicator.judged_parties
         if batch.tables:
             yield batch
     summary = Batch()
     for indicator in indicators:
-        summary.add(INDICATOR_TABLE, indicator_row(indicator, counts[indicator.id]))
+        flagged, parties = counts[indicator.id]
+        summary.add(INDICATOR_TABLE, indicator_row(indicator, flagged, parties))
     yield summary
+    if risk is None:
+        risk = risk_settings({}, indicators)
+    yield from derive_risk(db, risk, evidence)
 
 
-def indicator_row(indicator: RedFlag, flagged: int) -> dict[str, Any]:
+def party_row(flag_id: str, flag: PartyFlag) -> dict[str, Any]:
+    """One ``red_flag_parties`` row."""
+    return {
+        "party_role": flag.role,
+        "party_id": flag.party_id,
+        "party_name": flag.name,
+        "flag_id": flag_id,
+        "value": flag.value,
+        "measure": flag.measure,
+        "threshold": flag.threshold,
+        "processes": flag.processes,
+        "detail": flag.detail,
+    }
+
+
+def indicator_row(indicator: RedFlag, flagged: int, parties: int = 0) -> dict[str, Any]:
     """The published description of one indicator."""
     return {
         "flag_id": indicator.id,
@@ -79,4 +120,10 @@ def indicator_row(indicator: RedFlag, flagged: int) -> dict[str, Any]:
         "methodology_url": indicator.methodology_url or None,
         "settings": json.dumps(indicator.settings, ensure_ascii=False, sort_keys=True),
         "flagged": flagged,
+        "flagged_parties": parties,
+        "judged": None if indicator.judged is None else len(indicator.judged),
+        "judged_parties": (
+            None if indicator.judged_parties is None else len(indicator.judged_parties)
+        ),
+        "subjects": ",".join(indicator.subjects),
     }

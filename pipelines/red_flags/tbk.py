@@ -56,6 +56,7 @@ class AwardAboveEstimate(RedFlag):
             """
         )
         seen: set[str] = set()
+        self.judged = seen
         for ocid, award_id, awarded, estimate in rows:
             if ocid in seen:
                 continue
@@ -121,9 +122,11 @@ class SupplierConcentration(RedFlag):
         share_needed = float(self.settings["share"])
         minimum = int(self.settings["minimum_awards"])
         flagged: dict[str, Flag] = {}
+        self.judged = set()
         for ocid, buyer, buyer_name, currency, supplier, supplier_name, _ in rows:
             if awards[buyer, currency] < minimum:
                 continue
+            self.judged.add(ocid)
             share = per_supplier[buyer, currency, supplier] / totals[buyer, currency]
             if share >= share_needed and (ocid not in flagged or flagged[ocid].measure < share):
                 flagged[ocid] = Flag(
@@ -186,6 +189,9 @@ class DirectAboveLimit(RedFlag):
             """,
             [currency, currency, *methods],
         )
+        self.judged = set()
         for ocid, details, amount in rows:
+            if amount is not None:
+                self.judged.add(ocid)
             if amount is not None and amount > limit:
                 yield Flag(ocid, amount, amount, limit, f"{details}: {amount:,.0f} {currency}")

@@ -1,0 +1,920 @@
+"""Cardinal's bid and item indicators (R024 … R058), read from the compiled OCDS releases.
+
+Cardinal (https://github.com/open-contracting/cardinal-rs) computes these from compiled
+releases with ``bids.details`` (the OCDS bid extension) and ``awards[].items``. Its program
+cannot be installed here, so each class follows the indicator's documentation page
+(``docs/cli/indicators/R/NNN.md``) and, where the page leaves a detail open, Cardinal's
+source (``src/indicators/rNNN.rs``, ``src/lib.rs``) — rule for rule, on the published
+``compiled_releases.release`` JSON, so national feeds and OCDS publishers are judged
+alike. ``tests/test_cardinal_indicators.py`` runs every worked example of Cardinal's
+documentation and asserts the documented output.
+
+Shared rules (Cardinal's ``indicators`` page): a process is skipped when its ``ocid`` is
+not a string, when ``tender.status`` is ``cancelled`` or when its
+``tender.procurementMethodDetails`` is in ``exclusions.procurement_method_details``;
+amounts in another currency than the main one (``currency``, else the first observed)
+are skipped. Quartiles are statrs' (Hyndman–Fan type 8), as Cardinal uses.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from .base import Flag, PartyFlag, RedFlag, RedFlagError
+
+DOCS = "https://github.com/open-contracting/cardinal-rs/blob/main/docs/cli/indicators/R/{}.md"
+PRICE_SETTINGS = {
+    "no_price_comparison_procurement_methods": "",
+    "price_comparison_procurement_methods": "",
+}
+EXCLUSIONS = {"exclusions": {}}
+
+
+# --- statistics and OCDS helpers (Cardinal's src/lib.rs) ---------------------------------
+
+
+def quantile(values: Iterable[float], tau: float) -> float:
+    """The quantile as Cardinal's statrs computes it (Hyndman–Fan type 8); NaN for no data."""
+    data = sorted(values)
+    n = len(data)
+    if not n or not 0.0 <= tau <= 1.0:
+        return float("nan")
+    h = (n + 1 / 3) * tau + 1 / 3
+    hf = int(h)
+    if hf <= 0 or tau == 0.0:
+        return data[0]
+    if hf >= n or tau == 1.0:
+        return data[-1]
+    a, b = data[hf - 1], data[hf]
+    return a + (h - hf) * (b - a)
+
+
+def pipe_set(value: Any) -> set[str]:
+    """Cardinal's pipe-separated lists (``Random Selection|Sorteo``); a YAML list also works."""
+    if value is None:
+        return set()
+    if isinstance(value, str):
+        return {v for v in value.split("|") if v}
+    return {str(v) for v in value}
+
+
+def _object(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def matches_method_details(release: dict, include: set[str], exclude: set[str]) -> bool:
+    """``matches_procurement_method_details``: an allow list wins over a deny list."""
+    details = _object(release.get("tender")).get("procurementMethodDetails")
+    if isinstance(details, str):
+        return details in include if include else details not in exclude
+    return not include
+
+
+def submitted_bids(release: dict) -> list[dict]:
+    """Bids whose status is a string other than invited or withdrawn."""
+    return [
+        bid
+        for bid in _list(_object(release.get("bids")).get("details"))
+        if isinstance(bid, dict)
+        and isinstance(bid.get("status"), str)
+        and bid["status"] not in ("invited", "withdrawn")
+    ]
+
+
+def complete_awards_and_bids(release: dict) -> tuple[list[dict], list[Any]] | None:
+    """Active awards and all bids, or None if an award is not final (e.g. pending)."""
+    awards = release.get("awards")
+    details = _object(release.get("bids")).get("details")
+    if not isinstance(awards, list) or not isinstance(details, list):
+        return None
+    complete = []
+    for award in awards:
+        status = _object(award).get("status")
+        if isinstance(status, str):
+            if status == "active":
+                complete.append(award)
+            elif status not in ("cancelled", "unsuccessful"):
+                return None
+    return complete, details
+
+
+def valid_priced_bids(details: list[Any]) -> list[tuple[str, float, str]]:
+    """(tenderer, amount, currency) of valid bids with one identified tenderer and a price."""
+    found = []
+    for bid in details:
+        bid = _object(bid)
+        value = _object(bid.get("value"))
+        amount, currency = _number(value.get("amount")), value.get("currency")
+        tenderers = _list(bid.get("tenderers"))
+        if (
+            bid.get("status") == "valid"
+            and amount is not None
+            and isinstance(currency, str)
+            and len(tenderers) == 1
+            and isinstance(_object(tenderers[0]).get("id"), str)
+        ):
+            found.append((tenderers[0]["id"], amount, currency))
+    return found
+
+
+def single_supplier(awards: list[dict]) -> str | None:
+    """The supplier of the only active award, when it has exactly one identified supplier."""
+    if len(awards) != 1:
+        return None
+    suppliers = _list(awards[0].get("suppliers"))
+    if len(suppliers) != 1:
+        return None
+    supplier_id = _object(suppliers[0]).get("id")
+    return supplier_id if isinstance(supplier_id, str) else None
+
+
+def compiled_releases(db: Any) -> Iterator[dict]:
+    """The published compiled releases (JSON), in ocid order; unreadable ones are skipped."""
+    if "compiled_releases" not in db.table_names():
+        return
+    for (text,) in db.execute("select release from compiled_releases order by ocid"):
+        try:
+            release = json.loads(text) if isinstance(text, str) else None
+        except ValueError:
+            continue
+        if isinstance(release, dict):
+            yield release
+
+
+class Names:
+    """Organisation names seen in the releases, so a flagged id can be shown by name."""
+
+    def __init__(self) -> None:
+        self.names: dict[tuple[str, str], str] = {}
+
+    def see(self, release: dict) -> None:
+        """Remember buyer, procuring entity, tenderer and supplier names in ``release``."""
+        buyer = _object(release.get("buyer"))
+        self._add("buyer", buyer)
+        self._add(
+            "procuring_entity", _object(_object(release.get("tender")).get("procuringEntity"))
+        )
+        for bid in _list(_object(release.get("bids")).get("details")):
+            for tenderer in _list(_object(bid).get("tenderers")):
+                self._add("tenderer", _object(tenderer))
+        for award in _list(release.get("awards")):
+            for supplier in _list(_object(award).get("suppliers")):
+                self._add("tenderer", _object(supplier))
+
+    def _add(self, role: str, org: dict) -> None:
+        if isinstance(org.get("id"), str) and isinstance(org.get("name"), str):
+            self.names.setdefault((role, org["id"]), org["name"])
+
+    def get(self, role: str, party_id: str) -> str | None:
+        """The name of ``party_id`` in ``role``, if any release gave one."""
+        return self.names.get((role, party_id))
+
+
+# --- the indicators ----------------------------------------------------------------------
+
+
+class CardinalIndicator(RedFlag):
+    """A Cardinal indicator over compiled releases: ``fold`` each process, then ``finish``."""
+
+    origin = "cardinal"
+
+    @classmethod
+    def check_settings(cls, given: dict[str, Any]) -> dict[str, Any]:
+        """Cardinal's settings, plus its ``exclusions.procurement_method_details``."""
+        settings = super().check_settings(given)
+        exclusions = settings.get("exclusions") or {}
+        if not isinstance(exclusions, dict) or set(exclusions) - {"procurement_method_details"}:
+            raise RedFlagError(
+                f"red_flags.{cls.id}: 'exclusions' takes only 'procurement_method_details'"
+            )
+        return settings
+
+    def evaluate(self, db: Any) -> Iterator[Flag | PartyFlag]:
+        """The indicator over the published compiled releases."""
+        return self.evaluate_releases(compiled_releases(db))
+
+    def evaluate_releases(self, releases: Iterable[dict]) -> Iterator[Flag | PartyFlag]:
+        """The indicator over OCDS compiled releases (Cardinal's input, one dict each)."""
+        excluded = pipe_set(
+            (self.settings.get("exclusions") or {}).get("procurement_method_details")
+        )
+        self.judged, self.names = set(), Names()
+        self.currency: str | None = self.settings.get("currency")
+        for release in releases:
+            ocid = release.get("ocid")
+            tender = _object(release.get("tender"))
+            if not isinstance(ocid, str) or tender.get("status") == "cancelled":
+                continue
+            if not matches_method_details(release, set(), excluded):
+                continue
+            self.names.see(release)
+            self.fold(release, ocid)
+        yield from self.finish()
+
+    def price_comparable(self, release: dict) -> bool:
+        """``price_comparison_procurement_methods`` / ``no_price_…`` (Cardinal's globals)."""
+        return matches_method_details(
+            release,
+            pipe_set(self.settings.get("price_comparison_procurement_methods")),
+            pipe_set(self.settings.get("no_price_comparison_procurement_methods")),
+        )
+
+    def main_currency(self, currency: str) -> bool:
+        """Whether ``currency`` is the main one (the setting, else the first observed)."""
+        if self.currency is None:
+            self.currency = currency
+        return currency == self.currency
+
+    def fold(self, release: dict, ocid: str) -> None:
+        """Take in one contracting process."""
+        raise NotImplementedError
+
+    def finish(self) -> Iterator[Flag | PartyFlag]:
+        """The flags, once every process has been folded."""
+        raise NotImplementedError
+
+    def party(self, role: str, party_id: str, value: float, measure: float | None,
+              threshold: float | None, processes: int | None, detail: str) -> PartyFlag:  # fmt: skip
+        """A flag on an organisation, with its name when the releases give one."""
+        return PartyFlag(role, party_id, value, measure, threshold, processes, detail,
+                         self.names.get(role, party_id))  # fmt: skip
+
+
+class _SecondLowestBid(CardinalIndicator):
+    """R024 and R058: (second-lowest valid bid − winning bid) ÷ winning bid, per process."""
+
+    defaults = {"threshold": None, "currency": None, **PRICE_SETTINGS, **EXCLUSIONS}
+
+    def evaluate_releases(self, releases: Iterable[dict]) -> Iterator[Flag | PartyFlag]:
+        """Ratios first (``SecondLowestBidRatio`` in Cardinal's util.rs), then the fence."""
+        self.ratios: dict[str, float] = {}
+        self.pairs: dict[str, tuple[str, str, float, float]] = {}
+        return super().evaluate_releases(releases)
+
+    def fold(self, release: dict, ocid: str) -> None:
+        """The winner's and the lowest other valid bid, when the process is price-only."""
+        if not self.price_comparable(release):
+            return
+        found = complete_awards_and_bids(release)
+        if found is None:
+            return
+        supplier = single_supplier(found[0])
+        if supplier is None:
+            return
+        winner = loser = None
+        for tenderer, amount, currency in valid_priced_bids(found[1]):
+            if not self.main_currency(currency):
+                continue
+            if tenderer == supplier:
+                if winner is None or amount < winner[1]:
+                    winner = (tenderer, amount)
+            elif loser is None or amount < loser[1]:
+                loser = (tenderer, amount)
+        # The lowest bid must have won (price-only award). A zero winning bid has no ratio
+        # (Cardinal would divide by zero); such processes are left unjudged.
+        if winner and loser and loser[1] >= winner[1] and winner[1] > 0:
+            self.ratios[ocid] = (loser[1] - winner[1]) / winner[1]
+            self.pairs[ocid] = (winner[0], loser[0], winner[1], loser[1])
+
+    def fences(self) -> tuple[float, float]:
+        """(q1, q3) of the ratios."""
+        values = list(self.ratios.values())
+        return quantile(values, 0.25), quantile(values, 0.75)
+
+
+class PriceCloseToWinningBid(_SecondLowestBid):
+    """R024: the second-lowest valid bid is very close to the winning bid."""
+
+    id = "R024"
+    title = {"id": "Harga dekat dengan penawaran pemenang", "en": "Price close to winning bid"}
+    definition = {
+        "id": (
+            "Selisih (penawaran sah terendah kedua − penawaran pemenang) ÷ penawaran pemenang "
+            "kurang dari atau sama dengan pagar bawah Q1 − 1,5 × IQR dari semua selisih "
+            "(atau 'threshold'). Hanya proses dengan satu pemenang aktif, satu penyedia, "
+            "penawaran satu peserta, dan pemenang = penawaran terendah. Pemenang dan "
+            "penawar terendah kedua juga ditandai (nilai 0)."
+        ),
+        "en": (
+            "The difference (second-lowest valid bid − winning bid) ÷ winning bid is at or "
+            "below the lower fence Q1 − 1.5 × IQR of all differences (or 'threshold'). "
+            "Only processes with one active award to one supplier, single-tenderer bids and "
+            "a lowest bid that won. The winner and second-lowest bidder are also flagged "
+            "(value 0.0)."
+        ),
+    }
+    explain = {
+        "id": "Penawaran kedua hanya {measure:.1%} di atas pemenang (pagar bawah {threshold:.1%})",
+        "en": "Second bid only {measure:.1%} above the winner (lower fence {threshold:.1%})",
+    }
+    methodology_url = DOCS.format("024")
+
+    def finish(self) -> Iterator[Flag | PartyFlag]:
+        """Processes at or below the lower fence, and their two bidders."""
+        if self.settings["threshold"] is not None:
+            fence, q1 = float(self.settings["threshold"]), 1.0
+        else:
+            q1, q3 = self.fences()
+            fence = q1 - 1.5 * (q3 - q1)
+        # Cardinal skips when 75 % of processes have no difference (q1 = 0) or the fence ≤ 0.
+        if not (q1 > 0 and fence > 0):
+            return
+        self.judged = set(self.ratios)
+        tenderers: dict[str, int] = defaultdict(int)
+        for ocid, ratio in sorted(self.ratios.items()):
+            if ratio <= fence:
+                winner, loser, won, second = self.pairs[ocid]
+                yield Flag(ocid, ratio, ratio, fence,
+                           f"winning bid {won:,.0f}, second-lowest valid bid {second:,.0f}")  # fmt: skip
+                tenderers[winner] += 1
+                tenderers[loser] += 1
+        for tenderer, count in sorted(tenderers.items()):
+            yield self.party("tenderer", tenderer, 0.0, None, fence, count,
+                             f"winner or second-lowest bidder in {count} flagged process(es)")  # fmt: skip
+
+
+class HeavilyDiscountedBid(_SecondLowestBid):
+    """R058: the winning bid is far below the second-lowest valid bid."""
+
+    id = "R058"
+    title = {"id": "Penawaran dengan diskon besar", "en": "Heavily discounted bid"}
+    definition = {
+        "id": (
+            "Selisih (penawaran sah terendah kedua − penawaran pemenang) ÷ penawaran pemenang "
+            "lebih besar dari atau sama dengan pagar atas Q3 + 1,5 × IQR dari semua selisih "
+            "(atau 'threshold'), dengan syarat yang sama seperti R024. Pemenang juga ditandai "
+            "(nilai 0)."
+        ),
+        "en": (
+            "The difference (second-lowest valid bid − winning bid) ÷ winning bid is at or "
+            "above the upper fence Q3 + 1.5 × IQR of all differences (or 'threshold'), on "
+            "the same processes as R024. The winner is also flagged (value 0.0)."
+        ),
+    }
+    explain = {
+        "id": "Penawaran kedua {measure:.1%} di atas pemenang (pagar atas {threshold:.1%})",
+        "en": "Second bid {measure:.1%} above the winner (upper fence {threshold:.1%})",
+    }
+    methodology_url = DOCS.format("058")
+
+    def finish(self) -> Iterator[Flag | PartyFlag]:
+        """Processes at or above the upper fence, and their winners."""
+        if self.settings["threshold"] is not None:
+            fence = float(self.settings["threshold"])
+        else:
+            q1, q3 = self.fences()
+            fence = q3 + 1.5 * (q3 - q1)
+        if not fence > 0:
+            return
+        self.judged = set(self.ratios)
+        winners: dict[str, int] = defaultdict(int)
+        for ocid, ratio in sorted(self.ratios.items()):
+            if ratio >= fence:
+                winner, _, won, second = self.pairs[ocid]
+                yield Flag(ocid, ratio, ratio, fence,
+                           f"winning bid {won:,.0f}, second-lowest valid bid {second:,.0f}")  # fmt: skip
+                winners[winner] += 1
+        for tenderer, count in sorted(winners.items()):
+            yield self.party("tenderer", tenderer, 0.0, None, fence, count,
+                             f"winner of {count} heavily discounted process(es)")  # fmt: skip
+
+
+class ExcessiveUnsuccessfulBids(CardinalIndicator):
+    """R025: a top tenderer wins an outlyingly small share of its valid bids."""
+
+    id = "R025"
+    title = {"id": "Terlalu banyak penawaran kalah", "en": "Excessive unsuccessful bids"}
+    definition = {
+        "id": (
+            "Per penawar: jumlah proses yang dimenangkan ÷ jumlah proses dengan penawaran "
+            "sahnya. Ditandai bila jumlah penawarannya ≥ persentil 'percentile' (bawaan 75) "
+            "dan rasionya ≤ pagar bawah Q1 − 1,5 × IQR (atau 'threshold'). Hanya proses "
+            "dengan satu pemenang aktif dan satu penyedia."
+        ),
+        "en": (
+            "Per tenderer: processes won ÷ processes with a valid bid from it. Flagged when "
+            "its number of valid bids is at or above the 'percentile' (default 75th) and "
+            "its ratio at or below the lower fence Q1 − 1.5 × IQR (or 'threshold'). Only "
+            "processes with one active award to one supplier."
+        ),
+    }
+    explain = {
+        "id": "Menang {measure:.1%} dari penawarannya (pagar bawah {threshold:.1%})",
+        "en": "Won {measure:.1%} of its bids (lower fence {threshold:.1%})",
+    }
+    methodology_url = DOCS.format("025")
+    defaults = {"percentile": 75, "threshold": None, **EXCLUSIONS}
+    subjects = ("tenderer",)
+
+    def evaluate_releases(self, releases: Iterable[dict]) -> Iterator[Flag | PartyFlag]:
+        """Won and valid-bid counts per tenderer, then the fences."""
+        self.fractions: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        return super().evaluate_releases(releases)
+
+    def fold(self, release: dict, ocid: str) -> None:
+        """Each valid tenderer once per process; a win when it supplies the only award."""
+        found = complete_awards_and_bids(release)
+        supplier = single_supplier(found[0]) if found else None
+        if found is None or supplier is None:
+            return
+        valid = set()
+        for bid in found[1]:
+            bid = _object(bid)
+            tenderers = _list(bid.get("tenderers"))
+            if bid.get("status") == "valid" and len(tenderers) == 1:
+                tenderer = _object(tenderers[0]).get("id")
+                if isinstance(tenderer, str):
+                    valid.add(tenderer)
+        for tenderer in valid:
+            self.fractions[tenderer][0] += tenderer == supplier
+            self.fractions[tenderer][1] += 1
+
+    def finish(self) -> Iterator[Flag | PartyFlag]:
+        """Top tenderers at or below the lower fence."""
+        counts = [d for _, d in self.fractions.values()]
+        upper = quantile(counts, int(self.settings["percentile"]) / 100)
+        ratios = {t: n / d for t, (n, d) in self.fractions.items()}
+        if self.settings["threshold"] is not None:
+            fence, q1 = float(self.settings["threshold"]), 1.0
+        else:
+            q1, q3 = quantile(ratios.values(), 0.25), quantile(ratios.values(), 0.75)
+            fence = q1 - 1.5 * (q3 - q1)
+        if not (q1 > 0 and fence > 0):
+            return
+        self.judged_parties = {
+            ("tenderer", t) for t, (_, bids) in self.fractions.items() if bids >= upper
+        }
+        for tenderer, ratio in sorted(ratios.items()):
+            won, bids = self.fractions[tenderer]
+            if bids >= upper and ratio <= fence:
+                yield self.party("tenderer", tenderer, ratio, ratio, fence, bids,
+                                 f"won {won} of {bids} processes with a valid bid "
+                                 f"(top tenderers: at least {upper:g} bids)")  # fmt: skip
+
+
+class IdenticalBidPrices(CardinalIndicator):
+    """R028: different tenderers submitted bids with the same price."""
+
+    id = "R028"
+    title = {"id": "Harga penawaran identik", "en": "Identical bid prices"}
+    definition = {
+        "id": (
+            "Penawar yang berbeda memasukkan penawaran (diajukan: tertunda, sah atau "
+            "digugurkan) dengan harga dan mata uang yang sama. Para penawar itu juga ditandai."
+        ),
+        "en": (
+            "Different tenderers submitted bids (pending, valid or disqualified) with the "
+            "same amount and currency. These tenderers are also flagged."
+        ),
+    }
+    explain = {
+        "id": "{measure:g} penawar dengan harga yang sama",
+        "en": "{measure:g} tenderers with the same price",
+    }
+    methodology_url = DOCS.format("028")
+    defaults = {**PRICE_SETTINGS, **EXCLUSIONS}
+
+    def evaluate_releases(self, releases: Iterable[dict]) -> Iterator[Flag | PartyFlag]:
+        """Flags per process as they are found; tenderers at the end."""
+        self.found: list[Flag] = []
+        self.tenderers: dict[str, int] = defaultdict(int)
+        return super().evaluate_releases(releases)
+
+    def fold(self, release: dict, ocid: str) -> None:
+        """Same (amount, currency) from a different set of tenderers flags the process."""
+        if not self.price_comparable(release):
+            return
+        prices: dict[tuple[float, str], frozenset[str]] = {}
+        same: set[str] = set()
+        priced = 0
+        for bid in submitted_bids(release):
+            value = _object(bid.get("value"))
+            amount, currency = _number(value.get("amount")), value.get("currency")
+            tenderers = bid.get("tenderers")
+            if not isinstance(tenderers, list) or amount is None or not isinstance(currency, str):
+                continue
+            ids = frozenset(t["id"] for t in tenderers if isinstance(_object(t).get("id"), str))
+            if not ids:
+                continue
+            priced += 1
+            other = prices.get((amount, currency))
+            if other is not None and ids != other:
+                same |= ids | other
+            prices[amount, currency] = ids
+        if priced:
+            self.judged.add(ocid)  # type: ignore[union-attr]
+        if same:
+            self.found.append(
+                Flag(ocid, 1.0, len(same), 2, f"{len(same)} tenderers with one price")
+            )
+            for tenderer in same:
+                self.tenderers[tenderer] += 1
+
+    def finish(self) -> Iterator[Flag | PartyFlag]:
+        """The processes, then the tenderers involved (value 1.0)."""
+        yield from self.found
+        for tenderer, count in sorted(self.tenderers.items()):
+            yield self.party("tenderer", tenderer, 1.0, None, None, count,
+                             f"same price as another tenderer in {count} process(es)")  # fmt: skip
+
+
+class LateBidWon(CardinalIndicator):
+    """R030: a valid bid received after the submission deadline won."""
+
+    id = "R030"
+    title = {"id": "Penawaran terlambat menang", "en": "Late bid won"}
+    definition = {
+        "id": (
+            "Tanggal penawaran sah (bids.details.date) sesudah batas akhir penawaran "
+            "(tender.tenderPeriod.endDate) dan penawarnya adalah penyedia pada penetapan "
+            "pemenang yang aktif. Penawar itu juga ditandai."
+        ),
+        "en": (
+            "A valid bid's date (bids.details.date) is after the submission deadline "
+            "(tender.tenderPeriod.endDate) and its tenderer supplies an active award. That "
+            "tenderer is also flagged."
+        ),
+    }
+    explain = {
+        "id": "Penawaran pemenang masuk sesudah batas akhir",
+        "en": "The winning bid arrived after the deadline",
+    }
+    methodology_url = DOCS.format("030")
+    defaults = {**EXCLUSIONS}
+
+    def evaluate_releases(self, releases: Iterable[dict]) -> Iterator[Flag | PartyFlag]:
+        """Flags per process; tenderers at the end."""
+        self.found: list[Flag] = []
+        self.tenderers: dict[str, int] = defaultdict(int)
+        return super().evaluate_releases(releases)
+
+    def fold(self, release: dict, ocid: str) -> None:
+        """Dates compared as Cardinal does: as strings (RFC 3339 in one offset sorts right)."""
+        end = _object(_object(release.get("tender")).get("tenderPeriod")).get("endDate")
+        awards = release.get("awards")
+        details = _object(release.get("bids")).get("details")
+        if (
+            not isinstance(end, str)
+            or not isinstance(awards, list)
+            or not isinstance(details, list)
+        ):
+            return
+        self.judged.add(ocid)  # type: ignore[union-attr]
+        suppliers = {
+            s["id"]
+            for a in awards
+            if _object(a).get("status") == "active" and isinstance(a.get("suppliers"), list)
+            for s in a["suppliers"]
+            if isinstance(_object(s).get("id"), str)
+        }
+        late = set()
+        for bid in details:
+            bid = _object(bid)
+            date = bid.get("date")
+            if bid.get("status") == "valid" and isinstance(date, str) and date > end:
+                late |= {
+                    t["id"]
+                    for t in _list(bid.get("tenderers"))
+                    if _object(t).get("id") in suppliers
+                }
+        if late:
+            self.found.append(Flag(ocid, 1.0, None, None, f"valid bid after the deadline {end}"))
+            for tenderer in late:
+                self.tenderers[tenderer] += 1
+
+    def finish(self) -> Iterator[Flag | PartyFlag]:
+        """The processes, then the late winners (value 1.0)."""
+        yield from self.found
+        for tenderer, count in sorted(self.tenderers.items()):
+            yield self.party("tenderer", tenderer, 1.0, None, None, count,
+                             f"won with a late bid in {count} process(es)")  # fmt: skip
+
+
+class AllExceptWinningBidDisqualified(CardinalIndicator):
+    """R035: every bid but the single winner's was disqualified."""
+
+    id = "R035"
+    title = {"id": "Semua kecuali pemenang digugurkan", "en": "All except winning bid disqualified"}
+    definition = {
+        "id": (
+            "Tepat satu penawar punya penawaran sah, penawar itu sama dengan penyedia semua "
+            "penetapan pemenang aktif, dan paling sedikit 'threshold' (bawaan 1) penawar lain "
+            "penawarannya digugurkan. Nilai: jumlah penawar yang digugurkan. Pemenang juga "
+            "ditandai (nilai 0)."
+        ),
+        "en": (
+            "Exactly one tenderer has valid bids, it is the supplier of all active awards, "
+            "and at least 'threshold' (default 1) other tenderers had bids disqualified. "
+            "Value: the number of tenderers disqualified. The winner is also flagged "
+            "(value 0.0)."
+        ),
+    }
+    explain = {
+        "id": "{measure:g} penawar lain digugurkan (ambang {threshold:g})",
+        "en": "{measure:g} other tenderer(s) disqualified (threshold {threshold:g})",
+    }
+    methodology_url = DOCS.format("035")
+    defaults = {"threshold": 1, **EXCLUSIONS}
+
+    def evaluate_releases(self, releases: Iterable[dict]) -> Iterator[Flag | PartyFlag]:
+        """Flags per process; winners at the end."""
+        self.found: list[Flag] = []
+        self.winners: dict[str, int] = defaultdict(int)
+        return super().evaluate_releases(releases)
+
+    def fold(self, release: dict, ocid: str) -> None:
+        """Valid and disqualified tenderers against the active awards' suppliers."""
+        found = complete_awards_and_bids(release)
+        if found is None:
+            return
+        awards, details = found
+        if awards:
+            self.judged.add(ocid)  # type: ignore[union-attr]
+        suppliers = {
+            s["id"]
+            for a in awards
+            for s in _list(a.get("suppliers"))
+            if isinstance(_object(s).get("id"), str)
+        }
+        valid: set[str] = set()
+        disqualified: set[str] = set()
+        for bid in details:
+            bid = _object(bid)
+            status, tenderers = bid.get("status"), bid.get("tenderers")
+            if not isinstance(status, str) or not isinstance(tenderers, list):
+                continue
+            target = {"valid": valid, "disqualified": disqualified}.get(status)
+            if target is not None:
+                target |= {t["id"] for t in tenderers if isinstance(_object(t).get("id"), str)}
+        threshold = max(int(self.settings["threshold"]), 1)
+        others = len(disqualified - valid)
+        if len(valid) == 1 and valid == suppliers and others >= threshold:
+            self.found.append(Flag(ocid, float(others), others, threshold,
+                                   f"{others} other tenderer(s) disqualified"))  # fmt: skip
+            self.winners[next(iter(valid))] += 1
+
+    def finish(self) -> Iterator[Flag | PartyFlag]:
+        """The processes, then their winners (value 0.0)."""
+        yield from self.found
+        for tenderer, count in sorted(self.winners.items()):
+            yield self.party("tenderer", tenderer, 0.0, None, None, count,
+                             f"sole qualified winner in {count} flagged process(es)")  # fmt: skip
+
+
+class LowestBidDisqualified(CardinalIndicator):
+    """R036: the lowest submitted bid was disqualified."""
+
+    id = "R036"
+    title = {"id": "Penawaran terendah digugurkan", "en": "Lowest bid disqualified"}
+    definition = {
+        "id": (
+            "Ada penetapan pemenang aktif dan penawaran sah berharga, dan penawaran terendah "
+            "yang diajukan (dalam mata uang utama) digugurkan."
+        ),
+        "en": (
+            "There is an active award and a valid bid with an amount, and the lowest "
+            "submitted bid (in the main currency) is disqualified."
+        ),
+    }
+    explain = {
+        "id": "Penawaran terendah {measure:,.0f} digugurkan; penawaran sah terendah {threshold:,.0f}",
+        "en": "Lowest bid of {measure:,.0f} disqualified; lowest valid bid {threshold:,.0f}",
+    }
+    methodology_url = DOCS.format("036")
+    defaults = {"currency": None, **PRICE_SETTINGS, **EXCLUSIONS}
+
+    def evaluate_releases(self, releases: Iterable[dict]) -> Iterator[Flag | PartyFlag]:
+        """Flags per process."""
+        self.found: list[Flag] = []
+        return super().evaluate_releases(releases)
+
+    def fold(self, release: dict, ocid: str) -> None:
+        """The lowest submitted amount and whether its bid was disqualified."""
+        if not self.price_comparable(release):
+            return
+        if not any(_object(a).get("status") == "active" for a in _list(release.get("awards"))):
+            return
+        lowest: tuple[float, bool] | None = None
+        lowest_valid: float | None = None
+        for bid in submitted_bids(release):
+            value = _object(bid.get("value"))
+            amount, currency = _number(value.get("amount")), value.get("currency")
+            if amount is None or not isinstance(currency, str) or not self.main_currency(currency):
+                continue
+            if lowest is None or amount < lowest[0]:
+                lowest = (amount, bid["status"] == "disqualified")
+            if bid["status"] == "valid":
+                lowest_valid = amount if lowest_valid is None else min(lowest_valid, amount)
+        if lowest_valid is None or lowest is None:
+            return
+        self.judged.add(ocid)  # type: ignore[union-attr]
+        if lowest[1]:
+            self.found.append(Flag(ocid, 1.0, lowest[0], lowest_valid,
+                                   f"lowest bid {lowest[0]:,.0f} disqualified"))  # fmt: skip
+
+    def finish(self) -> Iterator[Flag | PartyFlag]:
+        """The processes."""
+        yield from self.found
+
+
+class ExcessiveDisqualifiedBids(CardinalIndicator):
+    """R038: an organisation's share of disqualified bids is a high outlier."""
+
+    id = "R038"
+    title = {"id": "Terlalu banyak penawaran digugurkan", "en": "Excessive disqualified bids"}
+    definition = {
+        "id": (
+            "Per pembeli, unit pengadaan dan penawar: penawaran digugurkan ÷ penawaran "
+            "diajukan, di semua proses. Ditandai bila ≥ pagar atas Q3 + 1,5 × IQR (atau "
+            "'threshold'). Pembeli dan unit pengadaan dengan kurang dari "
+            "'minimum_contracting_processes' (bawaan 2) dan penawar dengan kurang dari "
+            "'minimum_submitted_bids' (bawaan 2) tidak dinilai."
+        ),
+        "en": (
+            "Per buyer, procuring entity and tenderer: disqualified ÷ submitted bids across "
+            "all processes. Flagged at or above the upper fence Q3 + 1.5 × IQR (or "
+            "'threshold'). Buyers and procuring entities under "
+            "'minimum_contracting_processes' (default 2) and tenderers under "
+            "'minimum_submitted_bids' (default 2) are not judged."
+        ),
+    }
+    explain = {
+        "id": "{measure:.1%} penawaran digugurkan (pagar atas {threshold:.1%})",
+        "en": "{measure:.1%} of bids disqualified (upper fence {threshold:.1%})",
+    }
+    methodology_url = DOCS.format("038")
+    defaults = {
+        "threshold": None,
+        "minimum_submitted_bids": 2,
+        "minimum_contracting_processes": 2,
+        **EXCLUSIONS,
+    }
+    GROUPS = ("buyer", "procuring_entity", "tenderer")
+    subjects = GROUPS
+
+    def evaluate_releases(self, releases: Iterable[dict]) -> Iterator[Flag | PartyFlag]:
+        """Disqualified and submitted counts per organisation, then the fences."""
+        self.fractions: dict[str, dict[str, list[int]]] = {
+            g: defaultdict(lambda: [0, 0]) for g in self.GROUPS
+        }
+        return super().evaluate_releases(releases)
+
+    def fold(self, release: dict, ocid: str) -> None:
+        """Every submitted bid counts for its tenderers, its buyer and procuring entity."""
+        bids = submitted_bids(release)
+        if not bids:
+            return
+        disqualified = 0
+        for bid in bids:
+            increment = int(bid.get("status") == "disqualified")
+            disqualified += increment
+            for tenderer in _list(bid.get("tenderers")):
+                if isinstance(_object(tenderer).get("id"), str):
+                    fraction = self.fractions["tenderer"][tenderer["id"]]
+                    fraction[0] += increment
+                    fraction[1] += 1
+        organisations = {
+            "buyer": _object(release.get("buyer")).get("id"),
+            "procuring_entity": _object(_object(release.get("tender")).get("procuringEntity")).get(
+                "id"
+            ),
+        }
+        for group, org in organisations.items():
+            if isinstance(org, str):
+                fraction = self.fractions[group][org]
+                fraction[0] += disqualified
+                fraction[1] += len(bids)
+
+    def finish(self) -> Iterator[Flag | PartyFlag]:
+        """Per group: organisations at or above the upper fence.
+
+        The minimum for buyers and procuring entities is compared, as in Cardinal's
+        ``r038.rs``, with their number of submitted bids (the documented worked example
+        gives its documented output only that way; see docs/red-flags.md).
+        """
+        minimums = {
+            "buyer": int(self.settings["minimum_contracting_processes"]),
+            "procuring_entity": int(self.settings["minimum_contracting_processes"]),
+            "tenderer": int(self.settings["minimum_submitted_bids"]),
+        }
+        self.judged_parties = set()
+        for group in self.GROUPS:
+            ratios = {
+                org: n / d for org, (n, d) in self.fractions[group].items() if d >= minimums[group]
+            }
+            if not ratios:
+                continue
+            if self.settings["threshold"] is not None:
+                fence = float(self.settings["threshold"])
+            else:
+                q1, q3 = quantile(ratios.values(), 0.25), quantile(ratios.values(), 0.75)
+                fence = q3 + 1.5 * (q3 - q1)
+            if not fence > 0:
+                continue
+            self.judged_parties |= {(group, org) for org in ratios}
+            for org, ratio in sorted(ratios.items()):
+                if ratio >= fence:
+                    n, d = self.fractions[group][org]
+                    yield self.party(group, org, ratio, ratio, fence, None,
+                                     f"{n} of {d} submitted bids disqualified")  # fmt: skip
+
+
+class HeterogeneousSupplier(CardinalIndicator):
+    """R048: the variety of items a supplier is awarded is a high outlier."""
+
+    id = "R048"
+    title = {"id": "Penyedia serba ada", "en": "Heterogeneous supplier"}
+    definition = {
+        "id": (
+            "Per penyedia: jumlah klasifikasi tingkat pertama ('digits' angka pertama, bawaan "
+            "2) yang berbeda dari barang pada penetapan pemenang aktif dengan satu penyedia. "
+            "Ditandai bila ≥ pagar atas Q3 + 1,5 × IQR (atau 'threshold') di antara penyedia "
+            "yang menang pada paling sedikit 'minimum_contracting_processes' (bawaan 20) proses."
+        ),
+        "en": (
+            "Per supplier: the number of distinct first-level classifications (the first "
+            "'digits' characters, default 2) of items in active single-supplier awards. "
+            "Flagged at or above the upper fence Q3 + 1.5 × IQR (or 'threshold') among "
+            "suppliers awarded in at least 'minimum_contracting_processes' (default 20)."
+        ),
+    }
+    explain = {
+        "id": "{measure:g} kelompok barang/jasa berbeda (pagar atas {threshold:g})",
+        "en": "{measure:g} distinct item categories (upper fence {threshold:g})",
+    }
+    methodology_url = DOCS.format("048")
+    defaults = {"digits": 2, "threshold": None, "minimum_contracting_processes": 20, **EXCLUSIONS}
+    subjects = ("tenderer",)
+
+    def evaluate_releases(self, releases: Iterable[dict]) -> Iterator[Flag | PartyFlag]:
+        """Classification prefixes and process counts per supplier, then the fence."""
+        self.classes: dict[str, tuple[list[int], set[str]]] = defaultdict(lambda: ([0], set()))
+        return super().evaluate_releases(releases)
+
+    def fold(self, release: dict, ocid: str) -> None:
+        """A supplier counts once per process; every classified item adds its prefix."""
+        digits = int(self.settings["digits"])
+        seen: set[str] = set()
+        for award in _list(release.get("awards")):
+            award = _object(award)
+            items, suppliers = award.get("items"), award.get("suppliers")
+            if award.get("status") != "active" or not isinstance(items, list):
+                continue
+            if not isinstance(suppliers, list) or len(suppliers) != 1:
+                continue
+            supplier = _object(suppliers[0]).get("id")
+            if not isinstance(supplier, str):
+                continue
+            for item in items:
+                code = _object(_object(item).get("classification")).get("id")
+                if isinstance(code, str):
+                    count, codes = self.classes[supplier]
+                    if supplier not in seen:
+                        seen.add(supplier)
+                        count[0] += 1
+                    codes.add(code[:digits])
+
+    def finish(self) -> Iterator[Flag | PartyFlag]:
+        """Suppliers (with enough processes) at or above the fence."""
+        minimum = int(self.settings["minimum_contracting_processes"])
+        varieties = {
+            s: len(codes) for s, (count, codes) in self.classes.items() if count[0] >= minimum
+        }
+        if self.settings["threshold"] is not None:
+            fence = float(self.settings["threshold"])
+        else:
+            q1, q3 = quantile(varieties.values(), 0.25), quantile(varieties.values(), 0.75)
+            fence = q3 + 1.5 * (q3 - q1)
+        if fence == fence:  # not NaN: there were suppliers to compare
+            self.judged_parties = {("tenderer", s) for s in varieties}
+        for supplier, variety in sorted(varieties.items()):
+            if variety >= fence:
+                yield self.party("tenderer", supplier, float(variety), variety, fence,
+                                 self.classes[supplier][0][0],
+                                 f"{variety} distinct item categories")  # fmt: skip
+
+
+CARDINAL_BID_INDICATORS: list[type[RedFlag]] = [
+    PriceCloseToWinningBid,
+    ExcessiveUnsuccessfulBids,
+    IdenticalBidPrices,
+    LateBidWon,
+    AllExceptWinningBidDisqualified,
+    LowestBidDisqualified,
+    ExcessiveDisqualifiedBids,
+    HeterogeneousSupplier,
+    HeavilyDiscountedBid,
+]
