@@ -65,6 +65,7 @@ def register_red_flags():
     """The built-in procurement red flags (Cardinal's where it defines them, else TBK-…)."""
     from .red_flags.cardinal import ShortSubmissionPeriod, SingleBidReceived
     from .red_flags.cardinal_bids import CARDINAL_BID_INDICATORS
+    from .red_flags.indonesia import INDONESIAN_INDICATORS
     from .red_flags.tbk import AwardAboveEstimate, DirectAboveLimit, SupplierConcentration
 
     return [
@@ -74,4 +75,5 @@ def register_red_flags():
         AwardAboveEstimate,
         SupplierConcentration,
         DirectAboveLimit,
+        *INDONESIAN_INDICATORS,
     ]

@@ -276,6 +276,141 @@ CASES.update({
 })  # fmt: skip
 
 
+# Indonesia's rules (indonesia.py): by the rule in force on the process's date.
+PL = "Pengadaan Langsung"
+
+
+def pl(ocid, amount, start, category="Pengadaan Barang", **tender_values):
+    tender_body = {"procurementMethodDetails": PL, "mainProcurementCategoryDetails": category,
+                   "value": {"amount": amount, "currency": "IDR"},
+                   "tenderPeriod": {"startDate": start}, **tender_values}  # fmt: skip
+    return ocds(ocid, tender=tender_body)
+
+
+CASES.update({
+    "TBK-PL-CEILING": (
+        {"compiled_releases": [
+            pl("goods-over", 250e6, "2022-03-01T00:00:00Z"),
+            pl("goods-at", 200e6, "2022-03-01T00:00:00Z"),
+            pl("consult-over", 150e6, "2022-03-01T00:00:00Z", "Jasa Konsultansi Badan Usaha"),
+            pl("consult-under", 90e6, "2022-03-01T00:00:00Z", "Jasa Konsultansi Perorangan"),
+            pl("before-rules", 900e6, "2017-01-01T00:00:00Z"),
+            pl("cancelled", 900e6, "2022-03-01T00:00:00Z", status="cancelled"),
+            ocds("open", tender={"procurementMethodDetails": "Tender",
+                                 "value": {"amount": 9e9, "currency": "IDR"},
+                                 "tenderPeriod": {"startDate": "2022-03-01T00:00:00Z"}}),
+        ]},
+        {},
+        {"goods-over", "consult-over"},
+    ),
+    "TBK-SPLIT-PACKAGES": (
+        {"tenders": [
+            tender("a1", title="Belanja ATK 1", procurement_method_details=PL, value_amount=150e6,
+                   tender_period_start=day(0)),
+            tender("a2", title="Belanja ATK 2", procurement_method_details=PL, value_amount=100e6,
+                   tender_period_start=day(10)),
+            tender("a3", title="Belanja ATK 3", procurement_method_details=PL, value_amount=100e6,
+                   tender_period_start=day(60)),
+            tender("b1", title="Belanja ATK 4", procurement_method_details=PL, value_amount=150e6,
+                   tender_period_start=day(5), buyer_id="B2"),
+            tender("c1", title="Sewa mobil", procurement_method_details=PL, value_amount=150e6,
+                   tender_period_start=day(1)),
+            tender("t1", title="Belanja ATK 5", value_amount=150e6, tender_period_start=day(2)),
+        ]},
+        {},
+        {"a1", "a2"},
+    ),
+    "TBK-TENDER-PERIOD": (
+        {"tenders": [
+            tender("short", procurement_method_details="Tender", tender_period_start=day(0),
+                   tender_period_end=day(5)),
+            tender("ok", procurement_method_details="Tender", tender_period_start=day(0),
+                   tender_period_end=day(7)),
+            tender("quick-ok", procurement_method_details="Tender Cepat",
+                   tender_period_start=day(0), tender_period_end=day(3)),
+            tender("quick-short", procurement_method_details="Tender Cepat",
+                   tender_period_start=day(0), tender_period_end=day(2, 23)),
+            tender("other", procurement_method_details="E-Purchasing",
+                   tender_period_start=day(0), tender_period_end=day(1)),
+        ]},
+        {},
+        {"short", "quick-short"},
+    ),
+    "TBK-CONTRACT-INCREASE": (
+        {
+            "tenders": [tender(o) for o in ("up", "ten", "down", "usd")],
+            "awards": [award(o, "a", 100.0) for o in ("up", "ten", "down", "usd")],
+            "contracts": [
+                {"ocid": "up", "contract_id": "c", "award_id": "a", "value_amount": 111.0,
+                 "value_currency": "IDR"},
+                {"ocid": "ten", "contract_id": "c", "award_id": "a", "value_amount": 110.0,
+                 "value_currency": "IDR"},
+                {"ocid": "down", "contract_id": "c", "award_id": "a", "value_amount": 90.0,
+                 "value_currency": "IDR"},
+                {"ocid": "usd", "contract_id": "c", "award_id": "a", "value_amount": 500.0,
+                 "value_currency": "USD"},
+            ],
+        },
+        {},
+        {"up"},
+    ),
+    "TBK-HIGH-BID-FEW-BIDS": (
+        {"compiled_releases": [
+            ocds("high-two", [bid("W", 96), bid("L", 99)], [won("W")],
+                 tender={"value": {"amount": 100, "currency": "IDR"}}),
+            ocds("high-three", [bid("W", 96), bid("L", 99), bid("M", 98)], [won("W")],
+                 tender={"value": {"amount": 100, "currency": "IDR"}}),
+            ocds("low-one", [bid("W", 80)], [won("W")],
+                 tender={"value": {"amount": 100, "currency": "IDR"}}),
+            ocds("exact-one", [bid("W", 95)], [won("W")],
+                 tender={"value": {"amount": 100, "currency": "IDR"}}),
+            ocds("no-estimate", [bid("W", 96)], [won("W")]),
+        ]},
+        {},
+        {"high-two", "exact-one"},
+    ),
+    "TBK-REPEAT-WINNER": (
+        {
+            "tenders": [tender(f"r{i}", tender_period_start=day(i)) for i in range(4)]
+            + [tender("other-buyer", buyer_id="B2", tender_period_start=day(1))],
+            "awards": [award(f"r{i}", "a", 10.0) for i in range(4)]
+            + [award("other-buyer", "a", 10.0)],
+            "award_suppliers": [supplier(f"r{i}", "a", "S1" if i < 3 else "S2") for i in range(4)]
+            + [supplier("other-buyer", "a", "S2")],
+        },
+        {},
+        {"r0", "r1", "r2", ("tenderer", "S1")},
+    ),
+    "TBK-PDN-SHARE": (
+        {
+            "tenders": [tender("p1"), tender("p2", buyer_id="B2"), tender("p3", buyer_id="B3")],
+            "amounts": [
+                {"ocid": "p1", "kind": "contract", "amount": 100.0},
+                {"ocid": "p1", "kind": "pdn", "amount": 30.0},
+                {"ocid": "p2", "kind": "contract", "amount": 100.0},
+                {"ocid": "p2", "kind": "pdn", "amount": 40.0},
+                {"ocid": "p3", "kind": "contract", "amount": 100.0},
+            ],
+        },
+        {},
+        {("buyer", "B1")},
+    ),
+    "TBK-UMK-SHARE": (
+        {
+            "tenders": [tender("p1"), tender("p2", buyer_id="B2")],
+            "amounts": [
+                {"ocid": "p1", "kind": "contract", "amount": 100.0},
+                {"ocid": "p1", "kind": "umk", "amount": 50.0},
+                {"ocid": "p2", "kind": "contract", "amount": 100.0},
+                {"ocid": "p2", "kind": "umk", "amount": 10.0},
+            ],
+        },
+        {},
+        {("buyer", "B2")},
+    ),
+})  # fmt: skip
+
+
 def test_every_registered_indicator_has_cases():
     assert set(plugins.red_flags()) == set(CASES)
 

@@ -1,0 +1,596 @@
+"""Indonesia's own procurement rules as red flags, by the rule in force on the tender date.
+
+Each indicator names the regulation it reads (Perpres 16/2018 on government procurement,
+as amended by Perpres 12/2021; LKPP regulations) and which of ICW opentender.net's
+indicators it matches. Thresholds are descriptor settings; where a default is not taken
+from an article checked here, the methodology page (docs/red-flags.md) marks it
+**unverified**. Date-dependent settings are a list of ``rules``, each with ``from`` (the
+first day it applies, ISO date) and its values; the rule with the latest ``from`` on or
+before the process's date applies, and a process dated before every rule is not judged.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+from .base import NOT_CANCELLED, Flag, PartyFlag, RedFlag, RedFlagError, parse_instant, whole_days
+from .cardinal_bids import _list, _number, _object, compiled_releases
+
+# The methodology page is docs/red-flags.md in the repository (no public URL is known here).
+METHODOLOGY = "docs/red-flags.md#{}"
+PL_METHODS = ["Pengadaan Langsung"]
+# Perpres 16/2018 (in force 1 July 2018) and its amendment Perpres 12/2021 (in force on
+# promulgation, 2 February 2021): both dates and the ceilings are unverified here (see
+# docs/red-flags.md); a descriptor replaces the whole list.
+PL_RULES = [
+    {"from": "2018-07-01", "regulation": "Perpres 16/2018", "goods_works_services": 200_000_000,
+     "consultancy": 100_000_000},
+    {"from": "2021-02-02", "regulation": "Perpres 12/2021", "goods_works_services": 200_000_000,
+     "consultancy": 100_000_000},
+]  # fmt: skip
+PERIOD_RULES = [
+    {"from": "2018-07-01", "regulation": "Perpres 16/2018 (LKPP rules)",
+     "minimum_days": {"Tender": 7, "Seleksi": 7, "Tender Cepat": 3}},
+]  # fmt: skip
+
+
+def check_rules(cls: type[RedFlag], rules: Any, keys: set[str]) -> list[dict[str, Any]]:
+    """Rules sorted by ``from``; each must carry ``from`` (ISO date) and ``keys``."""
+    if not isinstance(rules, list) or not rules:
+        raise RedFlagError(f"red_flags.{cls.id}: 'rules' is a non-empty list")
+    checked = []
+    for rule in rules:
+        if not isinstance(rule, dict) or not keys | {"from"} <= set(rule):
+            raise RedFlagError(
+                f"red_flags.{cls.id}: each rule needs 'from' and {', '.join(sorted(keys))}"
+            )
+        try:
+            date.fromisoformat(str(rule["from"]))
+        except ValueError:
+            raise RedFlagError(f"red_flags.{cls.id}: rule 'from' is not an ISO date") from None
+        checked.append({**rule, "from": str(rule["from"])})
+    return sorted(checked, key=lambda r: r["from"])
+
+
+def rule_for(rules: list[dict[str, Any]], when: str | None) -> dict[str, Any] | None:
+    """The rule in force on ``when`` (an ISO date or date-time), or None."""
+    if not when:
+        return None
+    day = when[:10]
+    found = None
+    for rule in rules:
+        if rule["from"] <= day:
+            found = rule
+    return found
+
+
+def is_consultancy(category: Any, details: Any) -> bool:
+    """Consultancy services (jasa konsultansi) by the SPSE category text."""
+    return "konsultansi" in f"{details or ''} {category or ''}".lower()
+
+
+class DirectProcurementCeiling(RedFlag):
+    """TBK-PL-CEILING: Pengadaan Langsung above the ceiling for its category on its date."""
+
+    id = "TBK-PL-CEILING"
+    title = {"id": "Pengadaan langsung di atas batas kategorinya",
+             "en": "Direct procurement above its category's ceiling"}  # fmt: skip
+    definition = {
+        "id": (
+            "Proses dengan metode 'procurement_method_details' (bawaan Pengadaan Langsung) yang "
+            "HPS-nya (tender.value; bila kosong, nilai pemenang terbesar) dalam rupiah melebihi "
+            "batas untuk kategorinya (jasa konsultansi, atau barang/pekerjaan konstruksi/jasa "
+            "lainnya) menurut aturan yang berlaku pada tanggal mulai proses (Perpres 16/2018 "
+            "dan Perpres 12/2021). Cocok dengan indikator ICW opentender.net 'nilai kontrak'."
+        ),
+        "en": (
+            "A process with method details in 'procurement_method_details' (default: "
+            "Pengadaan Langsung, direct procurement) whose estimate (tender.value; else the "
+            "largest award) in rupiah exceeds the ceiling for its category (consultancy, or "
+            "goods/works/other services) under the rule in force on the process's start date "
+            "(Perpres 16/2018, Perpres 12/2021). Matches ICW opentender.net's 'contract "
+            "value' indicator."
+        ),
+    }
+    explain = {
+        "id": "Nilai {measure:,.0f} melebihi batas {threshold:,.0f}",
+        "en": "Value of {measure:,.0f} above the ceiling of {threshold:,.0f}",
+    }
+    methodology_url = METHODOLOGY.format("tbk-pl-ceiling")
+    defaults = {"procurement_method_details": PL_METHODS, "currency": "IDR", "rules": PL_RULES}
+
+    @classmethod
+    def check_settings(cls, given: dict[str, Any]) -> dict[str, Any]:
+        """The rules must name both ceilings."""
+        settings = super().check_settings(given)
+        settings["rules"] = check_rules(
+            cls, settings["rules"], {"goods_works_services", "consultancy"}
+        )
+        return settings
+
+    def evaluate(self, db: Any) -> Iterator[Flag]:
+        """The estimate (or largest award) against the ceiling of its category and date."""
+        methods = set(self.settings["procurement_method_details"])
+        currency = self.settings["currency"]
+        self.judged = set()
+        for release in compiled_releases(db):
+            tender = _object(release.get("tender"))
+            if tender.get("procurementMethodDetails") not in methods:
+                continue
+            if tender.get("status") == "cancelled" or not isinstance(release.get("ocid"), str):
+                continue
+            when = _object(tender.get("tenderPeriod")).get("startDate") or release.get("date")
+            rule = rule_for(self.settings["rules"], when if isinstance(when, str) else None)
+            amount = _amount(tender.get("value"), currency)
+            if amount is None:
+                awards = [
+                    _amount(_object(a).get("value"), currency) for a in _list(release.get("awards"))
+                ]
+                amount = max((a for a in awards if a is not None), default=None)
+            if rule is None or amount is None:
+                continue
+            ocid = release["ocid"]
+            self.judged.add(ocid)
+            consultancy = is_consultancy(tender.get("mainProcurementCategory"),
+                                         tender.get("mainProcurementCategoryDetails"))  # fmt: skip
+            ceiling = float(rule["consultancy" if consultancy else "goods_works_services"])
+            if amount > ceiling:
+                kind = "consultancy" if consultancy else "goods/works/other services"
+                yield Flag(ocid, amount, amount, ceiling,
+                           f"{kind}: {amount:,.0f} {currency} above {ceiling:,.0f} "
+                           f"({rule.get('regulation', 'rule from ' + rule['from'])})")  # fmt: skip
+
+
+def _amount(value: Any, currency: str) -> float | None:
+    value = _object(value)
+    if value.get("currency") != currency:
+        return None
+    return _number(value.get("amount"))
+
+
+class PackageSplitting(RedFlag):
+    """TBK-SPLIT-PACKAGES: several direct purchases of one object that together exceed the ceiling."""
+
+    id = "TBK-SPLIT-PACKAGES"
+    title = {"id": "Indikasi pemecahan paket", "en": "Possible package splitting"}
+    definition = {
+        "id": (
+            "Paling sedikit 'minimum_packages' (bawaan 2) proses Pengadaan Langsung dari pembeli "
+            "(satuan kerja) yang sama, dengan objek yang sama (judul yang sama setelah huruf "
+            "kecil dan angka dihapus), dimulai dalam 'window_days' (bawaan 30) hari, yang "
+            "jumlah HPS-nya melebihi 'threshold' (bawaan Rp200.000.000, batas pengadaan "
+            "langsung). Perpres 16/2018 melarang memecah paket untuk menghindari tender."
+        ),
+        "en": (
+            "At least 'minimum_packages' (default 2) direct-procurement processes of one buyer "
+            "(work unit) for the same object (the same title once lower-cased and stripped of "
+            "digits), started within 'window_days' (default 30) days, whose estimates add up "
+            "to more than 'threshold' (default IDR 200,000,000, the direct-procurement "
+            "ceiling). Perpres 16/2018 forbids splitting packages to avoid a tender."
+        ),
+    }
+    explain = {
+        "id": "Paket sejenis berjumlah {measure:,.0f} (ambang {threshold:,.0f})",
+        "en": "Similar packages add up to {measure:,.0f} (threshold {threshold:,.0f})",
+    }
+    methodology_url = METHODOLOGY.format("tbk-split-packages")
+    defaults = {
+        "procurement_method_details": PL_METHODS,
+        "window_days": 30,
+        "minimum_packages": 2,
+        "threshold": 200_000_000,
+        "currency": "IDR",
+    }
+
+    def evaluate(self, db: Any) -> Iterator[Flag]:
+        """Groups by buyer and object; a sliding window over their start dates."""
+        methods = list(self.settings["procurement_method_details"])
+        if not methods:
+            return
+        marks = ", ".join("?" for _ in methods)
+        rows = db.execute(
+            f"""
+            select t.ocid, coalesce(t.buyer_id, t.buyer_name), t.title, t.value_amount,
+                t.tender_period_start
+            from tenders t
+            where t.procurement_method_details in ({marks}) and t.value_currency = ?
+              and t.value_amount is not null and t.tender_period_start is not null
+              and coalesce(t.buyer_id, t.buyer_name) is not null and t.title is not null
+              and {NOT_CANCELLED}
+            order by t.tender_period_start, t.ocid
+            """,
+            [*methods, self.settings["currency"]],
+        ).fetchall()
+        groups: dict[tuple[str, str], list[tuple[str, float, Any]]] = defaultdict(list)
+        self.judged = set()
+        for ocid, buyer, title, amount, start in rows:
+            started = parse_instant(start)
+            if started is None:
+                continue
+            self.judged.add(ocid)
+            groups[buyer, object_key(title)].append((ocid, amount, started))
+        window = int(self.settings["window_days"])
+        minimum = int(self.settings["minimum_packages"])
+        threshold = float(self.settings["threshold"])
+        flagged: dict[str, Flag] = {}
+        for (_, key), packages in groups.items():
+            for i, (_, _, first) in enumerate(packages):
+                together = [p for p in packages[i:] if whole_days(first, p[2]) <= window]
+                total = sum(p[1] for p in together)
+                if len(together) >= minimum and total > threshold:
+                    for ocid, _, _ in together:
+                        if ocid not in flagged or flagged[ocid].measure < total:
+                            flagged[ocid] = Flag(ocid, total, total, threshold,
+                                                 f"{len(together)} packages '{key}' within "
+                                                 f"{window} days add up to {total:,.0f}")  # fmt: skip
+        yield from sorted(flagged.values())
+
+
+def object_key(title: str) -> str:
+    """What a package buys, for comparing titles: lower case, no digits or punctuation."""
+    return " ".join(re.sub(r"[\W\d_]+", " ", title.lower()).split())
+
+
+class TenderPeriodBelowMinimum(RedFlag):
+    """TBK-TENDER-PERIOD: the tender period is shorter than the rule's minimum for its method."""
+
+    id = "TBK-TENDER-PERIOD"
+    title = {"id": "Masa tender di bawah minimum", "en": "Tender period below the minimum"}
+    definition = {
+        "id": (
+            "Masa penawaran (tenderPeriod, hari kalender penuh) lebih pendek dari minimum untuk "
+            "metode pemilihannya (procurementMethodDetails) menurut aturan yang berlaku pada "
+            "tanggal mulai tender. Cocok sebagian dengan indikator ICW opentender.net tentang "
+            "durasi pengumuman."
+        ),
+        "en": (
+            "The submission period (tenderPeriod, whole calendar days) is shorter than the "
+            "minimum for its method details under the rule in force on the tender's start "
+            "date. Partly matches ICW opentender.net's announcement-duration indicator."
+        ),
+    }
+    explain = {
+        "id": "Masa tender {measure:g} hari (minimum {threshold:g} hari)",
+        "en": "Tender period of {measure:g} days (minimum {threshold:g} days)",
+    }
+    methodology_url = METHODOLOGY.format("tbk-tender-period")
+    defaults = {"rules": PERIOD_RULES}
+
+    @classmethod
+    def check_settings(cls, given: dict[str, Any]) -> dict[str, Any]:
+        """Each rule maps method details to a minimum number of days."""
+        settings = super().check_settings(given)
+        settings["rules"] = check_rules(cls, settings["rules"], {"minimum_days"})
+        return settings
+
+    def evaluate(self, db: Any) -> Iterator[Flag]:
+        """Whole days of the tender period against the minimum of the rule in force."""
+        rows = db.execute(
+            f"""
+            select t.ocid, t.procurement_method_details, t.tender_period_start,
+                t.tender_period_end
+            from tenders t
+            where t.tender_period_start is not null and t.tender_period_end is not null
+              and {NOT_CANCELLED}
+            """
+        )
+        self.judged = set()
+        for ocid, details, start, end in rows:
+            rule = rule_for(self.settings["rules"], start)
+            minimum = (rule or {}).get("minimum_days", {}).get(details)
+            started, ended = parse_instant(start), parse_instant(end)
+            if minimum is None or started is None or ended is None:
+                continue
+            self.judged.add(ocid)
+            days = whole_days(started, ended)
+            if days < minimum:
+                yield Flag(ocid, 1.0, days, minimum,
+                           f"{details}: {days} days, minimum {minimum} "
+                           f"({rule.get('regulation', 'rule from ' + rule['from'])})")  # fmt: skip
+
+
+class ContractAboveAward(RedFlag):
+    """TBK-CONTRACT-INCREASE: the contract grew more than 10 % over the awarded value."""
+
+    id = "TBK-CONTRACT-INCREASE"
+    title = {"id": "Nilai kontrak naik lebih dari 10%", "en": "Contract value up more than 10%"}
+    definition = {
+        "id": (
+            "Nilai kontrak (contracts.value) lebih besar dari nilai penetapan pemenangnya "
+            "(awards.value, mata uang sama) dikali (1 + 'max_increase', bawaan 0,10). Perpres "
+            "16/2018 membatasi penambahan nilai kontrak lewat adendum sampai 10% dari harga "
+            "kontrak awal; nilai pemenang dipakai sebagai harga awal."
+        ),
+        "en": (
+            "A contract's value is larger than its award's value (same currency) times "
+            "(1 + 'max_increase', default 0.10). Perpres 16/2018 caps the increase of a "
+            "contract's value by addenda at 10% of the original contract price; the award "
+            "value stands for the original price."
+        ),
+    }
+    explain = {
+        "id": "Kontrak {measure:.1%} di atas nilai pemenang (batas {threshold:.0%})",
+        "en": "Contract {measure:.1%} above the award (limit {threshold:.0%})",
+    }
+    methodology_url = METHODOLOGY.format("tbk-contract-increase")
+    defaults = {"max_increase": 0.10}
+
+    def evaluate(self, db: Any) -> Iterator[Flag]:
+        """The largest contract-to-award increase per process."""
+        limit = float(self.settings["max_increase"])
+        rows = db.execute(
+            f"""
+            select c.ocid, c.contract_id, c.value_amount, a.value_amount
+            from contracts c
+            join awards a on a.ocid = c.ocid and a.award_id = c.award_id
+            join tenders t on t.ocid = c.ocid
+            where c.value_amount is not null and a.value_amount > 0
+              and c.value_currency is a.value_currency and {NOT_CANCELLED}
+            order by c.ocid, c.value_amount / a.value_amount desc
+            """
+        )
+        self.judged = set()
+        for ocid, contract_id, contracted, awarded in rows:
+            if ocid in self.judged:
+                continue
+            self.judged.add(ocid)
+            increase = contracted / awarded - 1
+            # Compared as amounts, not as a computed ratio: 110 on 100 is exactly 10 %.
+            if contracted > awarded * (1 + limit):
+                yield Flag(ocid, increase, increase, limit,
+                           f"contract {contract_id}: {contracted:,.0f} against an award of "
+                           f"{awarded:,.0f}")  # fmt: skip
+
+
+class HighBidFewBidders(RedFlag):
+    """TBK-HIGH-BID-FEW-BIDS: the winner bid ≥ 95 % of the estimate with at most 2 bids."""
+
+    id = "TBK-HIGH-BID-FEW-BIDS"
+    title = {"id": "Penawaran pemenang dekat HPS, sedikit penawar",
+             "en": "Winning bid near the estimate, few bids"}  # fmt: skip
+    definition = {
+        "id": (
+            "Penawaran pemenang (bids.details milik penyedia pemenang; bila lebih dari satu, "
+            "yang terendah) paling sedikit 'ratio' (bawaan 0,95) × HPS (tender.value, mata uang "
+            "sama) dan jumlah penawaran yang diajukan paling banyak 'max_bids' (bawaan 2). "
+            "Cocok dengan indikator ICW opentender.net 'perbandingan nilai kontrak dan HPS' "
+            "dan 'jumlah penawaran'."
+        ),
+        "en": (
+            "The winning bid (the winning supplier's bids.details; the lowest if several) is "
+            "at least 'ratio' (default 0.95) × the estimate (tender.value, same currency) and "
+            "at most 'max_bids' (default 2) bids were submitted. Matches ICW opentender.net's "
+            "'contract value against HPS' and 'number of bids' indicators."
+        ),
+    }
+    explain = {
+        "id": "Penawaran pemenang {measure:.1%} dari HPS (ambang {threshold:.0%})",
+        "en": "Winning bid at {measure:.1%} of the estimate (threshold {threshold:.0%})",
+    }
+    methodology_url = METHODOLOGY.format("tbk-high-bid-few-bids")
+    defaults = {"ratio": 0.95, "max_bids": 2}
+
+    def evaluate(self, db: Any) -> Iterator[Flag]:
+        """From the compiled releases: estimate, submitted bids and the winner's bid."""
+        ratio_needed, max_bids = float(self.settings["ratio"]), int(self.settings["max_bids"])
+        self.judged = set()
+        for release in compiled_releases(db):
+            tender = _object(release.get("tender"))
+            ocid = release.get("ocid")
+            estimate = _object(tender.get("value"))
+            amount, currency = _number(estimate.get("amount")), estimate.get("currency")
+            if not isinstance(ocid, str) or tender.get("status") == "cancelled" or not amount:
+                continue
+            winners = {
+                s["id"]
+                for a in _list(release.get("awards"))
+                if _object(a).get("status") == "active"
+                for s in _list(a.get("suppliers"))
+                if isinstance(_object(s).get("id"), str)
+            }
+            submitted = [
+                _object(b)
+                for b in _list(_object(release.get("bids")).get("details"))
+                if _object(b).get("status") not in ("invited", "withdrawn")
+            ]
+            winning = [
+                value
+                for b in submitted
+                if {_object(t).get("id") for t in _list(b.get("tenderers"))} & winners
+                and _object(b.get("value")).get("currency") == currency
+                and (value := _number(_object(b.get("value")).get("amount"))) is not None
+            ]
+            if not winners or not winning:
+                continue
+            self.judged.add(ocid)
+            ratio = min(winning) / amount
+            if ratio >= ratio_needed and len(submitted) <= max_bids:
+                yield Flag(ocid, ratio, ratio, ratio_needed,
+                           f"winning bid {min(winning):,.0f} of an estimate of {amount:,.0f}; "
+                           f"{len(submitted)} bid(s)")  # fmt: skip
+
+
+class RepeatWinner(RedFlag):
+    """TBK-REPEAT-WINNER: one supplier wins many processes of one buyer in one year."""
+
+    id = "TBK-REPEAT-WINNER"
+    title = {"id": "Pemenang berulang pada satu pembeli", "en": "Repeat winner at one buyer"}
+    definition = {
+        "id": (
+            "Satu penyedia memenangkan paling sedikit 'minimum_wins' (bawaan 3) proses dari "
+            "pembeli (satuan kerja) yang sama dalam satu tahun (tahun mulai tender). Setiap "
+            "proses itu ditandai, dan penyedianya. Cocok dengan indikator ICW opentender.net "
+            "'jumlah kontrak pemenang' (pemenang berulang)."
+        ),
+        "en": (
+            "One supplier wins at least 'minimum_wins' (default 3) processes of the same "
+            "buyer (work unit) in one year (the tender's start year). Each of those processes "
+            "is flagged, and the supplier. Matches ICW opentender.net's 'number of the "
+            "winner's contracts' (repeat winner) indicator."
+        ),
+    }
+    explain = {
+        "id": "Penyedia ini menang {measure:g} kali pada pembeli yang sama dalam setahun (ambang {threshold:g})",
+        "en": "This supplier won {measure:g} times at the same buyer in a year (threshold {threshold:g})",
+    }
+    methodology_url = METHODOLOGY.format("tbk-repeat-winner")
+    defaults = {"minimum_wins": 3}
+    subjects = ("tender", "tenderer")
+
+    def evaluate(self, db: Any) -> Iterator[Flag | PartyFlag]:
+        """Wins per (buyer, year, supplier) from awards in force and their suppliers."""
+        minimum = int(self.settings["minimum_wins"])
+        rows = db.execute(
+            f"""
+            select distinct a.ocid, coalesce(t.buyer_id, t.buyer_name),
+                substr(t.tender_period_start, 1, 4), coalesce(s.supplier_id, s.supplier_name),
+                s.supplier_name
+            from awards a
+            join tenders t on t.ocid = a.ocid
+            join award_suppliers s on s.ocid = a.ocid and s.award_id = a.award_id
+            where coalesce(a.status, 'active') = 'active' and t.tender_period_start is not null
+              and coalesce(t.buyer_id, t.buyer_name) is not null
+              and coalesce(s.supplier_id, s.supplier_name) is not null and {NOT_CANCELLED}
+            order by 1
+            """
+        ).fetchall()
+        wins: dict[tuple, set[str]] = defaultdict(set)
+        names: dict[str, str] = {}
+        for ocid, buyer, year, supplier, name in rows:
+            wins[buyer, year, supplier].add(ocid)
+            if name:
+                names[supplier] = name
+        self.judged = {r[0] for r in rows}
+        self.judged_parties = {("tenderer", r[3]) for r in rows}
+        flagged: dict[str, Flag] = {}
+        suppliers: dict[str, int] = defaultdict(int)
+        for (buyer, year, supplier), ocids in sorted(wins.items()):
+            if len(ocids) < minimum:
+                continue
+            suppliers[supplier] = max(suppliers[supplier], len(ocids))
+            for ocid in ocids:
+                if ocid not in flagged or flagged[ocid].measure < len(ocids):
+                    flagged[ocid] = Flag(ocid, float(len(ocids)), len(ocids), minimum,
+                                         f"{names.get(supplier, supplier)} won {len(ocids)} "
+                                         f"processes of {buyer} in {year}")  # fmt: skip
+        yield from sorted(flagged.values())
+        for supplier, count in sorted(suppliers.items()):
+            yield PartyFlag("tenderer", supplier, float(count), count, minimum, count,
+                            f"won up to {count} processes of one buyer in one year",
+                            names.get(supplier))  # fmt: skip
+
+
+class _ShareBelowMinimum(RedFlag):
+    """A buyer's share of contract value of a kind (PDN, small business) below the minimum."""
+
+    kind = ""
+    subjects = ("buyer",)
+    defaults = {"minimum_share": 0.40}
+
+    def evaluate(self, db: Any) -> Iterator[PartyFlag]:
+        """Per buyer: Σ amounts of the kind ÷ Σ contract amounts, over processes that have both."""
+        self.judged_parties = set()
+        if "amounts" not in db.table_names():
+            return
+        rows = db.execute(
+            f"""
+            with per as (
+              select ocid,
+                sum(case when kind = ? then amount end) as part,
+                sum(case when kind = 'contract' then amount end) as whole
+              from amounts group by ocid
+            )
+            select coalesce(t.buyer_id, t.buyer_name), max(t.buyer_name), sum(per.part),
+                sum(per.whole), count(*)
+            from per join tenders t on t.ocid = per.ocid
+            where per.part is not null and per.whole > 0
+              and coalesce(t.buyer_id, t.buyer_name) is not null and {NOT_CANCELLED}
+            group by 1
+            """,
+            [self.kind],
+        )
+        minimum = float(self.settings["minimum_share"])
+        for buyer, name, part, whole, processes in rows:
+            self.judged_parties.add(("buyer", buyer))
+            share = part / whole
+            if share < minimum:
+                yield PartyFlag("buyer", buyer, share, share, minimum, processes,
+                                f"{self.kind} share {share:.1%} of {whole:,.0f} contracted "
+                                f"over {processes} process(es)", name)  # fmt: skip
+
+
+class DomesticShareBelowMinimum(_ShareBelowMinimum):
+    """TBK-PDN-SHARE: a buyer's domestic-product (PDN) share is below the set share."""
+
+    id = "TBK-PDN-SHARE"
+    kind = "pdn"
+    title = {
+        "id": "Porsi produk dalam negeri di bawah target",
+        "en": "Domestic-product share below target",
+    }
+    definition = {
+        "id": (
+            "Per pembeli: jumlah nilai PDN kontrak (nilai_pdn_kontrak) ÷ jumlah nilai kontrak, "
+            "pada proses yang punya keduanya, di bawah 'minimum_share' (bawaan 0,40; "
+            "**belum diverifikasi** terhadap pasal peraturan). Tidak ada padanan di ICW "
+            "opentender.net."
+        ),
+        "en": (
+            "Per buyer: domestic-product value (nilai_pdn_kontrak) ÷ contract value, over "
+            "processes that have both, is below 'minimum_share' (default 0.40; **unverified** "
+            "against a regulation's article). No ICW opentender.net counterpart."
+        ),
+    }
+    explain = {
+        "id": "Porsi PDN {measure:.1%} (minimum {threshold:.0%})",
+        "en": "Domestic-product share {measure:.1%} (minimum {threshold:.0%})",
+    }
+    methodology_url = METHODOLOGY.format("tbk-pdn-share")
+
+
+class SmallBusinessShareBelowMinimum(_ShareBelowMinimum):
+    """TBK-UMK-SHARE: a buyer's small-business (UMK) share is below the set share."""
+
+    id = "TBK-UMK-SHARE"
+    kind = "umk"
+    title = {
+        "id": "Porsi usaha mikro dan kecil di bawah target",
+        "en": "Small-business share below target",
+    }
+    definition = {
+        "id": (
+            "Per pembeli: jumlah nilai UMK kontrak (nilai_umk_kontrak) ÷ jumlah nilai kontrak, "
+            "pada proses yang punya keduanya, di bawah 'minimum_share' (bawaan 0,40; Perpres "
+            "12/2021 menetapkan paling sedikit 40% nilai anggaran belanja barang/jasa untuk "
+            "usaha mikro, kecil dan koperasi — pasal **belum diverifikasi**). Tidak ada padanan "
+            "di ICW opentender.net."
+        ),
+        "en": (
+            "Per buyer: small-business value (nilai_umk_kontrak) ÷ contract value, over "
+            "processes that have both, is below 'minimum_share' (default 0.40; Perpres "
+            "12/2021 reserves at least 40% of the goods/services budget for micro and small "
+            "businesses and cooperatives — article **unverified**). No ICW opentender.net "
+            "counterpart."
+        ),
+    }
+    explain = {
+        "id": "Porsi UMK {measure:.1%} (minimum {threshold:.0%})",
+        "en": "Small-business share {measure:.1%} (minimum {threshold:.0%})",
+    }
+    methodology_url = METHODOLOGY.format("tbk-umk-share")
+
+
+INDONESIAN_INDICATORS: list[type[RedFlag]] = [
+    DirectProcurementCeiling,
+    PackageSplitting,
+    TenderPeriodBelowMinimum,
+    ContractAboveAward,
+    HighBidFewBidders,
+    RepeatWinner,
+    DomesticShareBelowMinimum,
+    SmallBusinessShareBelowMinimum,
+]
