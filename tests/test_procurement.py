@@ -4,6 +4,7 @@ import pytest
 from conftest import query, run_cli, tree_digest
 
 from terbuka.pipelines import plugins
+from terbuka.pipelines.red_flags.tables import RED_FLAG_TABLES
 from terbuka.pipelines.runner import STAGES, run_dataset
 
 REQUIRED_RECORD_KEYS = {
@@ -40,6 +41,7 @@ def test_demo_run_record(published_demo):
         "items",
         "red_flag_indicators",
         "red_flags",
+        *RED_FLAG_TABLES,
     }
     assert record["privacy"]["EMAIL_ADDRESS"] > 0 and record["privacy"]["PHONE_NUMBER"] > 0
     assert record["quality"]["checks"] >= record["quality"]["failed"]
