@@ -510,3 +510,96 @@ def test_a_declared_snapshot_folder_is_incremental(tmp_path):
     third = run_dataset(descriptor, [], out, show_progress=False)
     assert third["status"] == "published"
     assert third["changes"]["tenders"]["added"] == 1
+
+
+# --- red flags on the national feeds, recomputed independently --------------------------
+
+
+def _winning_and_bids(db):
+    """Per process, from the published ``bids`` table: (winning bid, [all priced offers])."""
+    offers: dict[str, list[tuple[float, bool]]] = {}
+    for row in db.execute("select ocid, value_amount, corrected_amount, winner from bids"):
+        amount = (
+            row["corrected_amount"] if row["corrected_amount"] is not None else row["value_amount"]
+        )
+        offers.setdefault(row["ocid"], []).append((amount, bool(row["winner"])))
+    return offers
+
+
+def test_high_bid_few_bids_agrees_with_the_bids_table(published):
+    """TBK-HIGH-BID-FEW-BIDS reads the compiled releases; here: plain Python over ``bids``."""
+    _, _, db = published
+    estimates = {
+        r["ocid"]: r["value_amount"]
+        for r in db.execute("select ocid, value_amount, status from tenders")
+        if r["value_amount"] and r["status"] != "cancelled"
+    }
+    active = {r["ocid"] for r in db.execute("select ocid from awards where status = 'active'")}
+    expected = set()
+    for ocid, offers in _winning_and_bids(db).items():
+        won = [a for a, w in offers if w and a is not None]
+        if ocid in estimates and ocid in active and won:
+            if min(won) / estimates[ocid] >= 0.95 and len(offers) <= 2:
+                expected.add(ocid)
+    published_flags = {
+        r["ocid"]
+        for r in db.execute("select ocid from red_flags where flag_id = 'TBK-HIGH-BID-FEW-BIDS'")
+    }
+    assert expected, "the demo snapshot has winners bidding close to the estimate"
+    assert published_flags == expected
+
+
+def test_heavily_discounted_bid_agrees_with_numpy_quartiles(published):
+    """R058 by hand: ratios from ``bids``, fences with numpy's type-8 quantiles."""
+    np = pytest.importorskip("numpy")
+    _, _, db = published
+    active = {
+        r["ocid"]
+        for r in db.execute(
+            "select ocid from awards group by ocid"
+            " having sum(status = 'active') = 1 and sum(status not in ('active', 'cancelled',"
+            " 'unsuccessful')) = 0"
+        )
+    }
+    ratios = {}
+    for ocid, offers in _winning_and_bids(db).items():
+        won = [a for a, w in offers if w and a is not None]
+        lost = [a for a, w in offers if not w and a is not None]
+        if ocid in active and won and lost and min(lost) >= min(won) > 0:
+            ratios[ocid] = (min(lost) - min(won)) / min(won)
+    q1, q3 = np.quantile(list(ratios.values()), [0.25, 0.75], method="median_unbiased")
+    fence = q3 + 1.5 * (q3 - q1)
+    expected = {o for o, r in ratios.items() if r >= fence} if fence > 0 else set()
+    published_flags = {
+        r["ocid"] for r in db.execute("select ocid from red_flags where flag_id = 'R058'")
+    }
+    assert published_flags == expected
+    counted = db.execute(
+        "select flagged from red_flag_indicators where flag_id = 'R058'"
+    ).fetchone()
+    assert counted["flagged"] == len(expected)
+
+
+def test_cardinal_results_mirror_the_flags(published):
+    _, _, db = published
+    from terbuka.pipelines.red_flags.cardinal_output import cardinal_json
+
+    results = cardinal_json(db)
+    cardinal_ids = {
+        r["flag_id"]
+        for r in db.execute("select flag_id from red_flag_indicators where origin = 'cardinal'")
+    }
+    per_process = {
+        (r["ocid"], r["flag_id"]): r["value"]
+        for r in db.execute("select * from red_flags")
+        if r["flag_id"] in cardinal_ids
+    }
+    assert {
+        (o, c): v for o, codes in results.get("OCID", {}).items() for c, v in codes.items()
+    } == per_process
+    tenderers = {
+        (r["party_id"], r["flag_id"])
+        for r in db.execute("select * from red_flag_parties where party_role = 'tenderer'")
+        if r["flag_id"] in cardinal_ids
+    }
+    assert {(t, c) for t, codes in results.get("Tenderer", {}).items() for c in codes} == tenderers
