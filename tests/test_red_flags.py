@@ -558,13 +558,20 @@ def awards_above_estimate(release):
     return False
 
 
-def direct_above_limit(release, limit=200_000_000):
+def pl_ceiling(release):
+    """TBK-PL-CEILING by hand: Rp 100 million for consultancy, 200 million otherwise, from mid-2018."""
     tender = release.get("tender") if isinstance(release.get("tender"), dict) else {}
     if (
         tender.get("status") == "cancelled"
         or tender.get("procurementMethodDetails") != "Pengadaan Langsung"
     ):
         return False
+    period = tender.get("tenderPeriod") if isinstance(tender.get("tenderPeriod"), dict) else {}
+    when = period.get("startDate") or release.get("date") or ""
+    if when[:10] < "2018-07-01":
+        return False
+    text = f"{tender.get('mainProcurementCategoryDetails') or ''} {tender.get('mainProcurementCategory') or ''}"
+    limit = 100_000_000 if "konsultansi" in text.lower() else 200_000_000
     value = tender.get("value") if isinstance(tender.get("value"), dict) else {}
     if isinstance(value.get("amount"), int | float) and value.get("currency") == "IDR":
         return value["amount"] > limit
@@ -575,7 +582,6 @@ def direct_above_limit(release, limit=200_000_000):
         and isinstance(a.get("value"), dict)
         and a["value"].get("currency") == "IDR"
         and isinstance(a["value"].get("amount"), int | float)
-        and a.get("status", "active") in ("active", None)
     ]
     return bool(amounts) and max(amounts) > limit
 
@@ -642,7 +648,7 @@ def check_against_independent(releases, flags):
             judged["R018"] += 1
             assert (ocid in flags["R018"]) == expected, ("R018", ocid)
         assert (ocid in flags["TBK-AWARD-ABOVE-ESTIMATE"]) == awards_above_estimate(release), ocid
-        assert (ocid in flags["TBK-DIRECT-ABOVE-LIMIT"]) == direct_above_limit(release), ocid
+        assert (ocid in flags["TBK-PL-CEILING"]) == pl_ceiling(release), ocid
     assert flags["TBK-SUPPLIER-CONCENTRATION"] == supplier_concentration(releases.values())
     return judged
 
@@ -653,7 +659,7 @@ def test_demo_flags_match_an_independent_computation(published_demo):
     judged = check_against_independent(releases, flags)
     assert judged["R003"] > 100 and judged["R018"] > 50
     assert flags["R003"] and flags["R018"] and flags["TBK-AWARD-ABOVE-ESTIMATE"]
-    assert flags["TBK-DIRECT-ABOVE-LIMIT"]
+    assert flags["TBK-PL-CEILING"]
 
 
 @pytest.fixture(scope="module")
