@@ -135,6 +135,8 @@ def database_metadata(
                     for q, v in (descriptor.get("queries") or {}).items()
                 },
                 "charts": descriptor.get("charts") or {},
+                # Which columns hold rupiah or durations (schema ``unit``, query ``units``).
+                "units": column_units(descriptor, schemas),
                 "feedback": descriptor.get("feedback", True),
                 "quality_score": (run.get("quality") or {}).get("score"),
                 "quality_report": f"{descriptor.name}/quality.html",
@@ -162,6 +164,24 @@ def _columns(texts: dict[str, Any] | None, schema: dict | None) -> dict[str, dic
         elif given:
             found[item["name"]] = {"id": given, "en": english or given}
     return found
+
+
+def column_units(descriptor: Descriptor, schemas: dict[str, dict]) -> dict[str, dict[str, str]]:
+    """``{table, view or query: {column: unit}}`` from the schemas and the descriptor.
+
+    The site formats a column by its declared unit (``Rp 5,46 T``, ``3 hari 4 jam``),
+    never by guessing from a float; a column without a unit is shown as it is.
+    """
+    units: dict[str, dict[str, str]] = {}
+    for table, schema in schemas.items():
+        found = {f["name"]: f["unit"] for f in schema["fields"] if f.get("unit")}
+        if found:
+            units[table] = found
+    for key in ("views", "queries"):
+        for name, query in (descriptor.get(key) or {}).items():
+            if query.get("units"):
+                units[name] = dict(query["units"])
+    return units
 
 
 def _both(text: Any) -> dict[str, str]:
