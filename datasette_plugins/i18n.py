@@ -3,7 +3,8 @@
 The reader picks the language with ``?_lang=id`` or ``?_lang=en`` (remembered in a
 cookie); otherwise the browser's ``Accept-Language`` decides, and Indonesian is the
 default. Descriptor texts carry both languages already; labels live in ``LABELS``.
-Datasette's own interface stays English: it has no translations of its own.
+Datasette has no translations of its own: terbuka's copies of its table.html and
+_facet_results.html put its interface strings through ``LABELS`` too (keys ``ds_…``).
 """
 
 from __future__ import annotations
@@ -160,6 +161,32 @@ LABELS: dict[str, dict[str, str]] = {
     "ADDRESS": {"id": "alamat", "en": "addresses"},
     "STREET_ADDRESS": {"id": "alamat", "en": "addresses"},
     "red_flag_link": {"id": "Lihat tanda bahaya proses ini", "en": "See this process's red flags"},
+    # Datasette's own interface strings (templates/table.html, _facet_results.html, …).
+    "ds_table_actions": {"id": "Tindakan tabel", "en": "Table actions"},
+    "ds_search": {"id": "Cari", "en": "Search"},
+    "ds_filter_column": {"id": "Kolom saringan", "en": "Filter column"},
+    "ds_filter_op": {"id": "Cara menyaring", "en": "Filter operation"},
+    "ds_filter_value": {"id": "Nilai saringan", "en": "Filter value"},
+    "ds_sort_by": {"id": "Urutkan menurut", "en": "Sort by"},
+    "ds_descending": {"id": "menurun", "en": "descending"},
+    "ds_apply": {"id": "Terapkan", "en": "Apply"},
+    "ds_view_sql": {"id": "Lihat dan ubah SQL", "en": "View and edit SQL"},
+    "ds_this_data_as": {"id": "Data ini sebagai", "en": "This data as"},
+    "ds_advanced": {"id": "lanjutan", "en": "advanced"},
+    "ds_facets_timed_out": {"id": "Faset ini melewati batas waktu", "en": "These facets timed out"},
+    "ds_next_page": {"id": "Halaman berikutnya", "en": "Next page"},
+    "ds_advanced_export": {"id": "Ekspor lanjutan", "en": "Advanced export"},
+    "ds_json_shape": {"id": "Bentuk JSON", "en": "JSON shape"},
+    "ds_csv_options": {"id": "Pilihan CSV", "en": "CSV options"},
+    "ds_download_file": {"id": "unduh berkas", "en": "download file"},
+    "ds_expand_labels": {"id": "tampilkan label", "en": "expand labels"},
+    "ds_stream_all": {"id": "alirkan semua baris", "en": "stream all rows"},
+    "ds_export_csv": {"id": "Ekspor CSV", "en": "Export CSV"},
+    "ds_rows": {"id": "{count} baris", "en": "{count} rows"},
+    "ds_rows_one": {"id": "{count} baris", "en": "{count} row"},
+    "ds_remove_filter": {"id": "Hapus saringan ini", "en": "Remove this filter"},
+    "ds_remove_facet": {"id": "Sembunyikan faset ini", "en": "Hide this facet"},
+    "ds_sql_label": {"id": "Kueri SQL", "en": "SQL query"},
 }
 
 
@@ -271,6 +298,7 @@ def extra_template_vars(request):
     return {
         "terbuka_lang": lang,
         "tr": translator(lang),
+        "num_local": lambda value: number(value, lang),
         "terbuka_languages": switch_links(request, lang) if request is not None else [],
     }
 
