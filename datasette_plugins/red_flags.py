@@ -83,8 +83,9 @@ def render_cell(row, value, column, table, database, datasette):
     async def inner():
         known = await indicators(datasette, database)
         flags = await flags_for(datasette, database, ocid) if known else []
+        title = _tender_link(datasette, database, ocid, value)
         if not flags:
-            return None
+            return title
         link = datasette.urls.table(database, "red_flags") + "?ocid=" + _quote(ocid)
         badges = "".join(
             f'<a class="tbk-flag" href="{escape(link)}" title="'
@@ -93,9 +94,20 @@ def render_cell(row, value, column, table, database, datasette):
             f"{escape(f['flag_id'])}</a>"
             for f in flags
         )
-        return Markup(f"{escape(value if value is not None else '')} {badges}")
+        return Markup(f"{title or escape(value if value is not None else '')} {badges}")
 
     return inner
+
+
+def _tender_link(datasette: Any, database: str, ocid: str, value: Any) -> Markup | None:
+    """The title as a link to the tender page (``pages.py``), where the dataset has one."""
+    from . import numbers
+
+    cfg = publication.config(datasette, database)
+    if cfg is None or not numbers.pages_enabled(cfg) or value in (None, ""):
+        return None
+    href = numbers.page_url(datasette, database, "tender", ocid)
+    return Markup(f'<a class="tbk-page-link" href="{escape(href)}">{escape(value)}</a>')
 
 
 def _quote(value: str) -> str:

@@ -260,3 +260,46 @@ def test_feedback_receipt_page_is_accessible(browser, own_site):
     tab.wait_for_url("**/-/terbuka/feedback*")
     assert serious(axe(tab)) == []
     context.close()
+
+
+def serious_axe_violations(tab):
+    tab.add_script_tag(path=str(AXE))
+    found = tab.evaluate("async () => (await axe.run(document)).violations")
+    return [(v["id"], v["nodes"][0]["html"][:120]) for v in found if v["impact"] in ("serious", "critical")]  # fmt: skip
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone-360"])
+def test_story_pages_show_key_facts_first_without_sideways_scroll(browser, demo_site_url, viewport):
+    """Tender, buyer and supplier pages: facts on the first screen, fits 360 px, axe clean."""
+    import urllib.request
+
+    with urllib.request.urlopen(demo_site_url + "/inaproc/bids.json?_shape=array&winner=1&_size=1") as r:  # fmt: skip
+        bid = json.loads(r.read())[0]
+    with urllib.request.urlopen(demo_site_url + f"/-/terbuka/inaproc/tender/{bid['ocid']}.json") as r:  # fmt: skip
+        buyer = json.loads(r.read())["facts"]["buyer_id"]
+    pages = {
+        "tender": f"/-/terbuka/inaproc/tender/{bid['ocid']}",
+        "buyer": f"/-/terbuka/inaproc/buyer/{buyer}",
+        "supplier": f"/-/terbuka/inaproc/supplier/{bid['supplier_id']}",
+    }
+    context = browser.new_context(viewport=viewport, locale="id-ID")
+    tab = context.new_page()
+    for kind, path in pages.items():
+        tab.goto(demo_site_url + path)
+        width = tab.evaluate("document.documentElement.scrollWidth")
+        assert width <= viewport["width"], (kind, width)
+        facts = tab.locator(".tbk-keyfacts > div")
+        assert facts.count() >= 4
+        for index in range(facts.count()):
+            box = facts.nth(index).bounding_box()
+            assert box and box["y"] + box["height"] <= viewport["height"], (kind, index, box)
+        text = tab.locator(".tbk-keyfacts").inner_text()
+        assert "Rp" in text, (kind, text)
+        shot(tab, f"page-{kind}-{viewport['width']}")
+        if viewport is DESKTOP:
+            assert serious_axe_violations(tab) == [], kind
+    if viewport is DESKTOP:
+        for path in ("/inaproc", "/inaproc/packages", "/procurement/tenders?status=complete"):
+            tab.goto(demo_site_url + path)
+            assert serious_axe_violations(tab) == [], path
+    context.close()

@@ -1,0 +1,218 @@
+"""Tender, buyer and supplier pages, readable numbers and the database page's order.
+
+In-process (``ds.client``) over the full demo site (``terbuka demo --no-serve``): the
+procurement (OCDS) and INAPROC databases, with the values checked against the tables.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import sqlite3
+
+import pytest
+from conftest import site_get
+
+from terbuka.datasette_plugins import numbers
+
+# A raw float: a long fraction, an ungrouped integer part with a decimal point, or e+.
+# (``1.486.000`` is Indonesian grouping, not a float.)
+AMOUNT_FLOAT = re.compile(r"\b\d+\.\d{4,}\b|\b\d{4,}\.\d+\b|\d[eE]\+\d")
+
+
+@pytest.mark.parametrize(
+    "value, lang, expected",
+    [
+        (5_464_590_000_000.0, "id", "Rp\u00a05,46\u00a0T"),
+        (2_500_000_000, "id", "Rp\u00a02,5\u00a0M"),
+        (125_000_000, "id", "Rp\u00a0125\u00a0jt"),
+        (950_000, "id", "Rp\u00a0950.000"),
+        (1_250_000.4, "en", "Rp\u00a01.25\u00a0m"),
+        (None, "id", "–"),
+    ],
+)
+def test_rupiah_the_indonesian_way(value, lang, expected):
+    assert numbers.rupiah(value, lang) == expected
+
+
+def test_full_rupiah_and_durations():
+    assert numbers.rupiah_full(1_250_000.0) == "Rp\u00a01.250.000"
+    assert numbers.duration(68.6375) == "68 hari 15 jam"
+    assert numbers.duration(1, "en") == "1 day"
+    assert numbers.duration(1647.3016666666667 / 24, "en") == "68 days 15 hours"
+    assert numbers.format_value(3.5, None) is None  # no unit: left as it is
+
+
+@pytest.fixture(scope="module")
+def site(demo_site):
+    out, _ = demo_site
+    return out
+
+
+def one(out, sql, db="procurement"):
+    with sqlite3.connect(out / f"{db}.db") as conn:
+        return conn.execute(sql).fetchone()
+
+
+def test_tender_page_tells_the_story_with_links_and_data(site):
+    ocid, buyer_id, title = one(
+        site,
+        "select t.ocid, t.buyer_id, t.title from tenders t join red_flags f on f.ocid = t.ocid "
+        "join awards a on a.ocid = t.ocid where t.value_amount is not null limit 1",
+    )
+    path = f"/-/terbuka/procurement/tender/{ocid}"
+    page, as_json, as_csv, missing = site_get(
+        site, path, path + ".json", path + ".csv?section=timeline", path + "x-none"
+    )
+    assert page.status_code == 200 and missing.status_code == 404
+    html = page.text
+    assert title in html
+    assert f'href="/-/terbuka/procurement/buyer/{buyer_id}"' in html
+    data = as_json.json()
+    estimate = one(site, f"select value_amount from tenders where ocid = '{ocid}'")[0]
+    assert data["facts"]["estimate"] == estimate  # raw value in JSON
+    assert numbers.rupiah(estimate) in html  # readable in HTML
+    flag_ids = {r[0] for r in sqlite3.connect(site / "procurement.db").execute(
+        "select flag_id from red_flags where ocid = ?", [ocid])}  # fmt: skip
+    assert {f["id"] for f in data["flags"]} == flag_ids
+    for flag_id in flag_ids:
+        assert f'id="flag-{flag_id}"' in html
+    rows = list(csv.DictReader(io.StringIO(as_csv.text)))
+    assert [r["step"] for r in rows][:2] == ["budget", "estimate"]
+    assert "award" in [r["step"] for r in rows]
+    assert "?ocid=" in html and "/procurement/releases?ocid=" in html  # the package's records
+    assert "tbk-panel" in html and "Cara mengutip" in html  # trust panel, how to cite
+    assert not AMOUNT_FLOAT.search(re.sub(r'(value|datetime|href)="[^"]*"', "", html))
+
+
+def test_inaproc_tender_page_has_bids_and_payments(site):
+    (ocid,) = one(
+        site,
+        "select b.ocid from bids b join amounts a on a.ocid = b.ocid and a.kind = 'payment' "
+        "group by b.ocid limit 1",
+        "inaproc",
+    )
+    (data,) = site_get(site, f"/-/terbuka/inaproc/tender/{ocid}.json")
+    data = data.json()
+    steps = [s["step"] for s in data["sections"]["timeline"]]
+    assert steps[0] == "budget" and "bids" in steps and steps[-1] == "payment"
+    with sqlite3.connect(site / "inaproc.db") as conn:
+        paid = conn.execute(
+            "select sum(amount) from amounts where ocid = ? and kind = 'payment'", [ocid]
+        ).fetchone()[0]
+        bids = conn.execute("select count(*) from bids where ocid = ?", [ocid]).fetchone()[0]
+    assert data["facts"]["paid"] == paid
+    assert len(data["sections"]["bids"]) == bids
+
+
+def test_buyer_page_spending_suppliers_flags_and_missing_risk_score(site):
+    (buyer_id,) = one(
+        site,
+        "select t.buyer_id from tenders t join red_flags f on f.ocid = t.ocid "
+        "group by t.buyer_id order by count(*) desc limit 1",
+    )
+    path = f"/-/terbuka/procurement/buyer/{buyer_id}"
+    page, data = site_get(site, path, path + ".json")
+    data = data.json()
+    with sqlite3.connect(site / "procurement.db") as conn:
+        processes = conn.execute(
+            "select count(*) from tenders where buyer_id = ?", [buyer_id]
+        ).fetchone()[0]
+        flagged = conn.execute(
+            "select count(distinct f.ocid) from red_flags f join tenders t using (ocid) "
+            "where t.buyer_id = ?",
+            [buyer_id],
+        ).fetchone()[0]
+    assert data["facts"]["processes"] == processes == sum(r["processes"] for r in data["sections"]["spending"])  # fmt: skip
+    assert data["facts"]["flagged"] == flagged > 0
+    shares = [s["share"] for s in data["sections"]["suppliers"]]
+    assert shares and abs(sum(shares) - 1) < 0.01
+    assert data["risk"] is None
+    assert "Belum dihitung" in page.text  # "not computed", never a clean score
+    first = data["sections"]["suppliers"][0]
+    assert f"/-/terbuka/procurement/supplier/{first['supplier_key']}" in page.text
+
+
+def test_supplier_page_win_rate_and_co_bidders(site):
+    (supplier_id,) = one(
+        site,
+        "select b.supplier_id from bids b join award_suppliers s on s.supplier_id = b.supplier_id "
+        "group by b.supplier_id order by count(*) desc limit 1",
+        "inaproc",
+    )
+    path = f"/-/terbuka/inaproc/supplier/{supplier_id}"
+    page, data, co = site_get(site, path, path + ".json", path + ".csv?section=co_bidders")
+    data = data.json()
+    with sqlite3.connect(site / "inaproc.db") as conn:
+        bids, wins = conn.execute(
+            "select count(*), sum(winner) from bids where supplier_id = ?", [supplier_id]
+        ).fetchone()
+        others = {
+            r[0]
+            for r in conn.execute(
+                "select distinct coalesce(o.supplier_id, o.supplier_name) from bids b "
+                "join bids o on o.ocid = b.ocid where b.supplier_id = ? "
+                "and coalesce(o.supplier_id, o.supplier_name) != b.supplier_id",
+                [supplier_id],
+            )
+        }
+    assert data["facts"]["win_rate"] == {"bids": bids, "wins": wins, "share": wins / bids}
+    assert {r["supplier_key"] for r in csv.DictReader(io.StringIO(co.text))} == others
+    assert data["facts"]["contracts"] == len(data["sections"]["won"]) > 0
+    assert "/-/terbuka/inaproc/tender/" in page.text
+    assert not AMOUNT_FLOAT.search(re.sub(r'(value|datetime|href)="[^"]*"', "", page.text))
+
+
+@pytest.mark.parametrize(
+    "path, column",
+    [
+        ("/procurement/tenders?_size=50", "value_amount"),
+        ("/procurement/largest_awards", "value_amount"),
+        ("/inaproc/packages", "hps"),
+        ("/inaproc/bids_per_tender", "value_amount"),
+    ],
+)
+def test_amount_cells_are_rupiah_in_html_and_raw_in_json(site, path, column):
+    html, as_json = site_get(site, path, path.replace("?", ".json?", 1) if "?" in path else path + ".json")  # fmt: skip
+    cells = re.findall(rf'<td class="col-{column}(?: [^"]*)?">(.*?)</td>', html.text, re.S)
+    filled = [c for c in cells if c.strip() and "&nbsp;" not in c]
+    assert filled and all("Rp" in c for c in filled), filled[:3]
+    assert not any(AMOUNT_FLOAT.search(re.sub(r'(value|title)="[^"]*"', "", c)) for c in cells)
+    payload = as_json.json()
+    index = payload["columns"].index(column)
+    assert any(isinstance(r[index], float) for r in payload["rows"])  # raw numbers in JSON
+
+
+def test_ocid_buyer_and_supplier_cells_link_to_pages(site):
+    tenders, awards, query, suppliers = site_get(
+        site, "/procurement/tenders", "/procurement/awards", "/procurement/largest_awards",
+        "/procurement/award_suppliers",
+    )  # fmt: skip
+    tender_link = r'<a class="tbk-page-link" href="/-/terbuka/procurement/tender/'
+    # On the tenders table the ocid is the key (Datasette links it to the row): the title links.
+    assert re.search(r'<td class="col-title[^"]*">' + tender_link, tenders.text)
+    assert 'href="/-/terbuka/procurement/buyer/' in tenders.text
+    for page in (awards, query):
+        assert re.search(r'<td class="col-ocid[^"]*">' + tender_link, page.text)
+    assert re.search(r'<td class="col-supplier_name[^"]*"><a class="tbk-page-link" href="/-/terbuka/procurement/supplier/', suppliers.text)  # fmt: skip
+
+
+def test_database_page_lists_data_before_system_tables_and_opens_on_a_useful_query(site):
+    (page,) = site_get(site, "/procurement")
+    listed = re.findall(r'<h3><a href="/procurement/([a-z_]+)"', page.text)
+    first_system = min(i for i, name in enumerate(listed) if name.startswith("_"))
+    assert listed[0] == "tenders"
+    assert all(not n.startswith("_") for n in listed[:first_system])
+    assert all(n.startswith("_") for n in listed[first_system:])
+    sql = re.search(r'<textarea id="sql-editor" name="sql">([^<]*)', page.text).group(1)
+    assert sql == "select * from tenders"
+
+
+def test_facet_counts_and_datasette_strings_in_indonesian(site):
+    id_page, en_page = site_get(site, "/procurement/tenders", "/procurement/tenders?_lang=en")
+    assert re.search(r'<span class="facet-count">\d', id_page.text)
+    assert "Terapkan" in id_page.text and "Ekspor lanjutan" in id_page.text
+    assert 'aria-label="Kolom saringan"' in id_page.text
+    assert "Apply" in en_page.text and "Advanced export" in en_page.text
+    assert re.search(r"\d+ baris", id_page.text)
