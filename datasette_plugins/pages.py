@@ -94,6 +94,7 @@ LABELS: dict[str, dict[str, str]] = {
     "awards": {"id": "Pemenang", "en": "Awards"},
     "contracts": {"id": "Kontrak", "en": "Contracts"},
     "buyers": {"id": "Pembeli", "en": "Buyers"},
+    "institution": {"id": "Instansi", "en": "Institution"},
 }
 
 

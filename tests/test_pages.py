@@ -134,6 +134,25 @@ def test_buyer_page_spending_suppliers_flags_and_missing_risk_score(site):
     assert f"/-/terbuka/procurement/supplier/{first['supplier_key']}" in page.text
 
 
+def test_buyer_page_reads_a_risk_score_table_when_there_is_one(site, tmp_path):
+    import shutil
+
+    copy = tmp_path / "site"
+    shutil.copytree(site, copy, symlinks=True)  # the links are relative: a separate copy
+    assert not (copy / "procurement.db").resolve().is_relative_to(site.resolve())
+    conn = sqlite3.connect(copy / "procurement.db")
+    (buyer_id,) = conn.execute("select buyer_id from tenders limit 1").fetchone()
+    conn.execute("create table risk_scores (level text, entity_id text, score real)")
+    conn.execute("insert into risk_scores values ('buyer', ?, 42.5)", [buyer_id])
+    conn.execute("insert into risk_scores values ('supplier', ?, 99)", [buyer_id])
+    conn.commit()
+    conn.close()
+    path = f"/-/terbuka/procurement/buyer/{buyer_id}"
+    page, data = site_get(copy, path, path + ".json")
+    assert data.json()["risk"]["score"] == 42.5  # the buyer's row, not the supplier's
+    assert "42,5/100" in page.text and "Belum dihitung" not in page.text
+
+
 def test_supplier_page_win_rate_and_co_bidders(site):
     (supplier_id,) = one(
         site,
