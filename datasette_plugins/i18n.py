@@ -187,6 +187,20 @@ LABELS: dict[str, dict[str, str]] = {
     "ds_remove_filter": {"id": "Hapus saringan ini", "en": "Remove this filter"},
     "ds_remove_facet": {"id": "Sembunyikan faset ini", "en": "Hide this facet"},
     "ds_sql_label": {"id": "Kueri SQL", "en": "SQL query"},
+    "ds_custom_sql": {"id": "Kueri SQL sendiri", "en": "Custom SQL query"},
+    "ds_format_sql": {"id": "Rapikan SQL", "en": "Format SQL"},
+    "ds_run_sql": {"id": "Jalankan SQL", "en": "Run SQL"},
+    "ds_edit_sql": {"id": "Ubah SQL", "en": "Edit SQL"},
+    "ds_queries": {"id": "Kueri", "en": "Queries"},
+    "ds_tables": {"id": "Tabel", "en": "Tables"},
+    "ds_views": {"id": "View (tabel turunan)", "en": "Views"},
+    "ds_hidden": {"id": "tersembunyi", "en": "hidden"},
+    "ds_many_rows": {"id": "Banyak baris", "en": "Many rows"},
+    "ds_hidden_tables": {"id": "dan {count} tabel tersembunyi", "en": "and {count} hidden tables"},
+    "ds_download_db": {"id": "Unduh basis data SQLite", "en": "Download SQLite DB"},
+    "ds_query_parameters": {"id": "Parameter kueri", "en": "Query parameters"},
+    "ds_zero_results": {"id": "Tidak ada hasil", "en": "0 results"},
+    "ds_links_from": {"id": "Tautan dari tabel lain", "en": "Links from other tables"},
 }
 
 

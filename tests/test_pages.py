@@ -226,6 +226,8 @@ def test_database_page_lists_data_before_system_tables_and_opens_on_a_useful_que
     assert all(n.startswith("_") for n in listed[first_system:])
     sql = re.search(r'<textarea id="sql-editor" name="sql">([^<]*)', page.text).group(1)
     assert sql == "select * from tenders"
+    assert "Kueri SQL sendiri" in page.text and 'value="Jalankan SQL"' in page.text
+    assert re.search(r"<p>\d[\d.]* baris</p>", page.text)  # row counts with Indonesian separators
 
 
 def test_facet_counts_and_datasette_strings_in_indonesian(site):
