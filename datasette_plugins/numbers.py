@@ -99,10 +99,9 @@ def cell(value: Any, unit: str | None, lang: str = i18n.DEFAULT) -> Markup | Non
     text = format_value(value, unit, lang)
     if text is None:
         return None
-    exact = rupiah_full(value, lang) if unit == "IDR" else text
+    exact = f' title="{escape(rupiah_full(value, lang))}"' if unit == "IDR" else ""
     return Markup(
-        f'<data class="tbk-num" value="{escape(repr(value))}" title="{escape(exact)}">'
-        f"{escape(text)}</data>"
+        f'<data class="tbk-num" value="{escape(repr(value))}"{exact}>{escape(text)}</data>'
     )
 
 

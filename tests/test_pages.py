@@ -203,6 +203,16 @@ def test_amount_cells_are_rupiah_in_html_and_raw_in_json(site, path, column):
     assert any(isinstance(r[index], float) for r in payload["rows"])  # raw numbers in JSON
 
 
+def test_durations_read_in_days_and_hours(site):
+    page, raw = site_get(site, "/service-kpi/kpi_agency", "/service-kpi/kpi_agency.json?_shape=array")  # fmt: skip
+    cells = re.findall(r'<td class="col-median_hours[^"]*">(.*?)</td>', page.text, re.S)
+    shown = [re.sub(r"<[^>]+>", "", c) for c in cells if "data" in c]
+    hours = [r["median_hours"] for r in raw.json() if r["median_hours"] is not None]
+    assert shown and len(shown) == len(hours)
+    assert shown == [numbers.duration(h / 24) for h in hours]
+    assert all("hari" in text or "jam" in text for text in shown)
+
+
 def test_ocid_buyer_and_supplier_cells_link_to_pages(site):
     tenders, awards, query, suppliers = site_get(
         site, "/procurement/tenders", "/procurement/awards", "/procurement/largest_awards",
