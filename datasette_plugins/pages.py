@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Iterable
 from typing import Any
 from urllib.parse import quote
@@ -95,6 +94,7 @@ LABELS: dict[str, dict[str, str]] = {
     "contracts": {"id": "Kontrak", "en": "Contracts"},
     "buyers": {"id": "Pembeli", "en": "Buyers"},
     "institution": {"id": "Instansi", "en": "Institution"},
+    "last_award": {"id": "Terakhir menang", "en": "Last award"},
 }
 
 
@@ -142,7 +142,7 @@ def jsonable(data: dict, kind: str, database: str) -> dict:
     return {
         "kind": kind,
         "database": database,
-        **{k: v for k, v in data.items() if k != "flags_shown"},
+        **data,
     }
 
 
@@ -561,8 +561,3 @@ async def html(datasette: Any, request: Any, database: str, cfg: dict, kind: str
 def _day(value: str | None) -> str:
     """``2024-03-05`` from an ISO date-time (the page shows days; JSON keeps the time)."""
     return value[:10] if value else "–"
-
-
-def dumps(data: Any) -> str:
-    """JSON for tests and the template (stable key order)."""
-    return json.dumps(data, ensure_ascii=False, sort_keys=True)
