@@ -24,10 +24,9 @@ from datasette.utils.asgi import Response
 from . import i18n, numbers, panel, publication, red_flags
 
 KINDS = ("tender", "buyer", "supplier")
-RISK_TABLES = ("risk_scores", "risk_score", "composite_risk_scores")
-# How each page's key appears in a risk table: the kind column's candidates and values.
-RISK_KIND_COLUMNS = ("level", "entity_type", "kind", "scope")
-RISK_KEY_COLUMNS = {"tender": ("ocid", "entity_id", "key", "id"), "buyer": ("buyer_id", "entity_id", "key", "id"), "supplier": ("supplier_id", "entity_id", "key", "id")}  # fmt: skip
+# The composite risk score's tables (pipelines/red_flags/risk.py; docs/red-flags.md).
+RISK_SCORES = "risk_scores"
+RISK_COMPONENTS = "risk_components"
 
 LABELS: dict[str, dict[str, str]] = {
     "tender": {"id": "Tender", "en": "Tender"},
@@ -66,6 +65,23 @@ LABELS: dict[str, dict[str, str]] = {
         "en": "Not computed for this data.",
     },
     "risk_peers": {"id": "dibandingkan rekan sejenis", "en": "against peers"},
+    "risk_unjudged": {
+        "id": "Tidak ada komponen yang dapat dinilai dari data ini.",
+        "en": "No component could be judged from this data.",
+    },
+    "risk_percentile": {
+        "id": "persentil {pct} di antara {count} rekan ({group})",
+        "en": "percentile {pct} among {count} peers ({group})",
+    },
+    "risk_coverage": {"id": "bobot yang dinilai {share}", "en": "weight judged {share}"},
+    "component": {"id": "Komponen", "en": "Component"},
+    "weight": {"id": "Bobot", "en": "Weight"},
+    "contribution": {"id": "Kontribusi", "en": "Contribution"},
+    "not_judged": {"id": "tidak dapat dinilai", "en": "cannot be judged"},
+    "risk_note": {
+        "id": "Skor adalah alasan untuk melihat lebih dekat, bukan bukti.",
+        "en": "A score is a reason to look closer, not proof.",
+    },
     "flagged_share": {
         "id": "{flagged} dari {total} proses bertanda bahaya ({share}); semua pembeli: {peers}",
         "en": "{flagged} of {total} processes flagged ({share}); all buyers: {peers}",
@@ -130,6 +146,8 @@ async def page_view(datasette: Any, request: Any) -> Response:
     if data is None:
         return Response.text(f"{label('not_found', lang)}: {kind} {key}", status=404)
     data["risk"] = await risk_score(db, tables, kind, data["key"])
+    if data["risk"]:
+        data["sections"]["risk"] = data["risk"]["components"]
     if fmt == "json":
         return Response.json(jsonable(data, kind, database))
     if fmt == "csv":
@@ -497,31 +515,32 @@ async def supplier_data(
 
 
 async def risk_score(db: Any, tables: set[str], kind: str, key: str) -> dict | None:
-    """The composite score from a ``risk_scores``-like table, or None ("not computed").
+    """The subject's latest composite score with its components, or None ("not computed").
 
-    The score table belongs to the red-flag pipeline; its columns are found by name so the
-    page follows the published table rather than assuming one layout.
+    A score is NULL when no component could be judged; a component the data cannot judge
+    is NULL too and is shown as missing, never as clean.
     """
-    table = next((t for t in RISK_TABLES if t in tables), None)
-    if table is None:
+    if RISK_SCORES not in tables:
         return None
-    columns = [r["name"] for r in await rows(db, f"pragma table_info([{table}])")]
-    score = next((c for c in ("score", "risk_score", "composite_score") if c in columns), None)
-    key_column = next((c for c in RISK_KEY_COLUMNS[kind] if c in columns), None)
-    if score is None or key_column is None:
-        return None
-    sql = f"select * from [{table}] where [{key_column}] = ?"
-    params: list[Any] = [key]
-    kind_column = next((c for c in RISK_KIND_COLUMNS if c in columns), None)
-    if kind_column:
-        sql += f" and [{kind_column}] = ?"
-        params.append(kind)
-    elif key_column != RISK_KEY_COLUMNS[kind][0]:
-        return None  # a generic key without a kind could be any page's
-    found = await rows(db, sql + " limit 1", params)
+    found = await rows(
+        db,
+        f"select * from [{RISK_SCORES}] where subject_kind = ? and subject_id = ? "
+        "order by period desc limit 1",
+        [kind, key],
+    )
     if not found:
         return None
-    return {"table": table, "score": found[0][score], "row": found[0]}
+    risk = dict(found[0])
+    risk["components"] = []
+    if RISK_COMPONENTS in tables:
+        risk["components"] = await rows(
+            db,
+            "select component, value, weight, contribution, judged, flagged "
+            f"from [{RISK_COMPONENTS}] where subject_kind = ? and subject_id = ? and period = ? "
+            "order by contribution is null, contribution desc, component",
+            [kind, key, risk["period"]],
+        )
+    return risk
 
 
 async def html(datasette: Any, request: Any, database: str, cfg: dict, kind: str, data: dict, lang: str) -> Response:  # fmt: skip

@@ -106,7 +106,7 @@ def test_inaproc_tender_page_has_bids_and_payments(site):
     assert len(data["sections"]["bids"]) == bids
 
 
-def test_buyer_page_spending_suppliers_flags_and_missing_risk_score(site):
+def test_buyer_page_spending_suppliers_flags_and_risk_score(site):
     (buyer_id,) = one(
         site,
         "select t.buyer_id from tenders t join red_flags f on f.ocid = t.ocid "
@@ -128,13 +128,28 @@ def test_buyer_page_spending_suppliers_flags_and_missing_risk_score(site):
     assert data["facts"]["flagged"] == flagged > 0
     shares = [s["share"] for s in data["sections"]["suppliers"]]
     assert shares and abs(sum(shares) - 1) < 0.01
-    assert data["risk"] is None
-    assert "Belum dihitung" in page.text  # "not computed", never a clean score
+    with sqlite3.connect(site / "procurement.db") as conn:
+        conn.row_factory = sqlite3.Row
+        score = conn.execute(
+            "select * from risk_scores where subject_kind = 'buyer' and subject_id = ? "
+            "order by period desc limit 1",
+            [buyer_id],
+        ).fetchone()
+        components = conn.execute(
+            "select component, value, contribution from risk_components "
+            "where subject_kind = 'buyer' and subject_id = ? and period = ?",
+            [buyer_id, score["period"]],
+        ).fetchall()
+    assert data["risk"]["score"] == score["score"] is not None
+    assert {c["component"] for c in data["sections"]["risk"]} == {
+        c["component"] for c in components
+    }
+    assert "/100" in page.text and 'id="risk"' in page.text
     first = data["sections"]["suppliers"][0]
     assert f"/-/terbuka/procurement/supplier/{first['supplier_key']}" in page.text
 
 
-def test_buyer_page_reads_a_risk_score_table_when_there_is_one(site, tmp_path):
+def test_a_page_without_risk_tables_says_not_computed_and_unjudged_is_not_clean(site, tmp_path):
     import shutil
 
     copy = tmp_path / "site"
@@ -142,15 +157,20 @@ def test_buyer_page_reads_a_risk_score_table_when_there_is_one(site, tmp_path):
     assert not (copy / "procurement.db").resolve().is_relative_to(site.resolve())
     conn = sqlite3.connect(copy / "procurement.db")
     (buyer_id,) = conn.execute("select buyer_id from tenders limit 1").fetchone()
-    conn.execute("create table risk_scores (level text, entity_id text, score real)")
-    conn.execute("insert into risk_scores values ('buyer', ?, 42.5)", [buyer_id])
-    conn.execute("insert into risk_scores values ('supplier', ?, 99)", [buyer_id])
+    conn.execute("update risk_scores set score = null where subject_kind = 'buyer' and subject_id = ?", [buyer_id])  # fmt: skip
+    conn.execute("update risk_components set value = null, contribution = null where subject_kind = 'buyer' and subject_id = ?", [buyer_id])  # fmt: skip
     conn.commit()
-    conn.close()
     path = f"/-/terbuka/procurement/buyer/{buyer_id}"
     page, data = site_get(copy, path, path + ".json")
-    assert data.json()["risk"]["score"] == 42.5  # the buyer's row, not the supplier's
-    assert "42,5/100" in page.text and "Belum dihitung" not in page.text
+    assert data.json()["risk"]["score"] is None
+    assert "Tidak ada komponen yang dapat dinilai" in page.text and "tidak dapat dinilai" in page.text  # fmt: skip
+    conn.execute("drop table risk_components")
+    conn.execute("drop table risk_scores")
+    conn.commit()
+    conn.close()
+    page, data = site_get(copy, path, path + ".json")
+    assert data.json()["risk"] is None
+    assert "Belum dihitung" in page.text  # "not computed", never a clean score
 
 
 def test_supplier_page_win_rate_and_co_bidders(site):
