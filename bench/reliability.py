@@ -2,6 +2,7 @@
 
     python bench/reliability.py            # every adversarial input, every kill point
     python bench/reliability.py --quick    # a few of each
+    python bench/reliability.py --big      # 300 MB inputs only (--big-mb to change the size)
 
 Prints what was tried and what happened:
 
@@ -13,6 +14,15 @@ Prints what was tried and what happened:
   withdraw) and survived (the old or the new publication whole afterwards);
 - staging databases and build folders left after the next run, and stale pages served
   by a running ``terbuka serve`` after republishing and after a withdraw.
+
+With ``--big``: four inputs of 300 MB each, generated in a temporary folder (never the
+repository) by ``adversarial.big_files``: OCDS JSON Lines (the ordinary input of that
+size, the yardstick), the same releases as one JSON array on a single line, one release
+whose description is a single 300 MB string, and an SPSE CSV. Each goes through a real
+``terbuka run`` with a generous timeout; printed per input: exit code, the one-line
+message, wall time, the peak resident set of the largest process (``RUSAGE_CHILDREN``
+of a fresh wrapper) and of all its processes together (sampled from ``/proc``, or
+psutil when installed). Goal: ≤ 1 GB per process, ≤ 2 GB summed, no hang.
 
 The corpus is generated (``tests/adversarial.py``), never committed; the fault helpers
 are the tests' own (``tests/faultkit.py``).
@@ -27,6 +37,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -186,6 +197,131 @@ def stale_pages(site: Path, sources: list[str], state: Path) -> dict:
         server.wait(timeout=30)
 
 
+# --- 300 MB inputs ------------------------------------------------------------------
+
+# Runs the command given after it and prints the largest resident set of any of its
+# processes (every descendant that was waited for is in RUSAGE_CHILDREN), in KB.
+PEAK_WRAPPER = (
+    "import resource, subprocess, sys\n"
+    "code = subprocess.call(sys.argv[1:])\n"
+    "print('PEAK_KB', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr)\n"
+    "sys.exit(code)\n"
+)
+
+
+def _tree_rss(root: int) -> int:
+    """Resident bytes of ``root`` and every descendant, now (psutil, else ``/proc``)."""
+    try:
+        import psutil
+
+        parent = psutil.Process(root)
+        processes = [parent, *parent.children(recursive=True)]
+        total = 0
+        for process in processes:
+            try:
+                total += process.memory_info().rss
+            except psutil.Error:
+                continue
+        return total
+    except ImportError:
+        pass
+    except Exception:  # the process ended between two looks
+        return 0
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as handle:
+                fields = handle.read().rsplit(b")", 1)[1].split()
+            children.setdefault(int(fields[1]), []).append(int(entry))
+            rss[int(entry)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
+        except (OSError, IndexError, ValueError):
+            continue
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        total += rss.get(pid, 0)
+        todo.extend(children.get(pid, []))
+    return total
+
+
+def measured_run(args: list[str], env: dict[str, str], timeout: float) -> dict:
+    """``terbuka ARGS`` with its peak memory per process and summed over its processes."""
+    started = time.monotonic()
+    process = subprocess.Popen(
+        [sys.executable, "-c", PEAK_WRAPPER, *faultkit.terbuka(*args)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **env},
+    )
+    summed = [0]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.5):
+            summed[0] = max(summed[0], _tree_rss(process.pid))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    try:
+        _, err = process.communicate(timeout=timeout)
+        hung = False
+    except subprocess.TimeoutExpired:
+        process.kill()
+        _, err = process.communicate()
+        hung = True
+    done.set()
+    sampler.join()
+    lines = [line for line in err.strip().splitlines() if line.strip()]
+    peak = [int(line.split()[1]) for line in lines if line.startswith("PEAK_KB")]
+    message = [line for line in lines if not line.startswith("PEAK_KB")]
+    return {
+        "code": process.returncode,
+        "message": message[-1] if message else "",
+        "lines": len(message),
+        "seconds": time.monotonic() - started,
+        "peak_mb": (peak[0] / 1024) if peak else float("nan"),
+        "summed_mb": summed[0] / (1 << 20),
+        "hung": hung,
+    }
+
+
+def big_inputs(work: Path, state: Path, size_mb: int, timeout: float) -> list[dict]:
+    """The big inputs through real runs; times are compared with the JSON Lines run.
+
+    The one huge value and the single-line array run first: they are the ones that
+    could blow up; the JSON Lines run (the ordinary input of that size) gives the
+    yardstick for "no hang" once it is done.
+    """
+    print(f"generating {size_mb} MB inputs in {work} …", flush=True)
+    files = adversarial.big_files(work / "big", size_mb << 20)
+    results = []
+    for name in ("one-huge-value", "one-line-array", "spse-csv", "ocds-lines"):
+        path = files[name]
+        out = work / f"big-site-{name}"
+        env = {"TERBUKA_STATE_DIR": str(state)}
+        args = ["run", "procurement", "--source", str(path), "--out", str(out), "-q"]
+        result = measured_run(args, env, timeout)
+        result.update(name=name, mb=path.stat().st_size / (1 << 20))
+        results.append(result)
+        print(
+            f"  {name:<15} {result['mb']:6.0f} MB  exit {result['code']}"
+            f"{' HUNG' if result['hung'] else ''}  {result['seconds']:7.1f} s  "
+            f"peak {result['peak_mb']:5.0f} MB per process, {result['summed_mb']:5.0f} MB "
+            f"summed  {result['message'][:160]!r}",
+            flush=True,
+        )
+        shutil.rmtree(out, ignore_errors=True)
+    yardstick = next(r["seconds"] for r in results if r["name"] == "ocds-lines")
+    for result in results:
+        result["times_ordinary"] = result["seconds"] / yardstick
+        print(f"  {result['name']:<15} {result['times_ordinary']:.2f}× the JSON Lines time")
+    return results
+
+
 def faultkit_free_port() -> int:
     import socket
 
@@ -217,10 +353,26 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a few inputs and kill points")
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
+    parser.add_argument("--big", action="store_true", help="only the 300 MB inputs")
+    parser.add_argument("--big-mb", type=int, default=300, help="size of each big input")
+    parser.add_argument(
+        "--big-timeout", type=float, default=6 * 3600, help="seconds before a big run is a hang"
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="terbuka-reliability-"))
     state = work / "state"
     try:
+        if args.big:
+            big = big_inputs(work, state, args.big_mb, args.big_timeout)
+            worst = max(r["peak_mb"] for r in big)
+            summed = max(r["summed_mb"] for r in big)
+            hangs = sum(r["hung"] for r in big)
+            internal = sum(r["code"] == 4 or "Traceback" in r["message"] for r in big)
+            print(
+                f"\nbig inputs {len(big)}: hangs {hangs}, internal errors {internal}, "
+                f"largest process {worst:.0f} MB, largest sum over processes {summed:.0f} MB"
+            )
+            return
         ordinary = ordinary_seconds(work, state)
         limit = max(120.0, 10 * ordinary)
         print(f"ordinary input: {ordinary:.1f} s; a hang is no answer within {limit:.0f} s")

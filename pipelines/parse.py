@@ -20,6 +20,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .messages import harmless_words, shown
+from .unusable import MAX_DIGITS, MAX_INTEGER, RowProblem, date_kind, number_kind
 
 MIN_YEAR = 1900
 MAX_YEAR = 2100
@@ -55,10 +56,9 @@ NULL_TOKENS = {"-", "--", "—", "–", "n/a", "na", "#n/a", "null", "none", "ni
 _NUMBER_RE = re.compile(
     r"^(?P<sign>[-+−])?\s*(?P<body>[0-9][0-9.,'\u00a0\u202f ]*+)\s*(?:(?P<unit>[a-zA-Z]+)\.?)?$"
 )
-# More digits than any amount, count or identifier has: refused before Decimal and int
-# conversions, which take time quadratic in the length, and before SQLite (64-bit ints).
-MAX_DIGITS = 30
-MAX_INTEGER = 2**63 - 1
+# More digits than any amount, count or identifier has (``MAX_DIGITS``): refused before
+# Decimal and int conversions, which take time quadratic in the length, and before SQLite
+# (64-bit ints, ``MAX_INTEGER``). Such a value quarantines its row (``unusable``).
 _SCIENTIFIC_RE = re.compile(r"^[-+]?\d+(?:[.,]\d+)?[eE][-+]?\d{1,3}$")
 _CURRENCY_PREFIX_RE = re.compile(r"^(?:rp\.?|idr|usd|\$)\s*", re.IGNORECASE)
 _CURRENCY_SUFFIX_RE = re.compile(r"\s*(?:idr|rupiah|rp\.?)$", re.IGNORECASE)
@@ -122,7 +122,9 @@ def parse_number(
         return _native_number(value)
     text = " ".join(str(value).split())
     if sum(ch.isdigit() for ch in text) > MAX_DIGITS:
-        return None, f"a number with more than {MAX_DIGITS} digits (too long to be an amount)"
+        return None, RowProblem(
+            f"a number with more than {MAX_DIGITS} digits (too long to be an amount)"
+        )
     if is_null(text):
         return None, None
     quoted = shown(value)
@@ -165,29 +167,27 @@ def parse_number(
 
 
 def _native_number(value: object) -> tuple[float | int | None, str | None]:
-    """A value that is already a number (or None, or a bool: not a number), checked."""
+    """A value that is already a number (or None, or a bool: not a number), checked.
+
+    Out of range (``unusable.number_kind``) is a ``RowProblem``: the row is quarantined.
+    """
     if value is None or isinstance(value, bool):
         return None, None
-    if isinstance(value, int):
-        if abs(value) > MAX_INTEGER:
-            return None, "an integer too large to store (more than 19 digits)"
-        return value, None
-    if isinstance(value, float):
-        if value != value or value in (float("inf"), float("-inf")):
-            return None, "not a finite number (NaN, or out of range)"
-        return value, None
-    assert isinstance(value, Decimal)
-    if not value.is_finite() or value.adjusted() >= MAX_DIGITS:
-        return None, f"not a finite number or more than {MAX_DIGITS} digits"
-    return (int(value) if value == value.to_integral_value() else float(value)), None
+    kind = number_kind(value)
+    if kind:
+        return None, RowProblem(kind)
+    if isinstance(value, Decimal):
+        return (int(value) if value == value.to_integral_value() else float(value)), None
+    assert isinstance(value, int | float)
+    return value, None
 
 
 def _finish_number(number: Decimal, fraction: bool) -> tuple[float | int | None, str | None]:
     if not number.is_finite() or number.adjusted() >= MAX_DIGITS:
-        return None, f"a number out of range (more than {MAX_DIGITS} digits)"
+        return None, RowProblem(f"a number out of range (more than {MAX_DIGITS} digits)")
     if number == number.to_integral_value() and not fraction:
         if abs(number) > MAX_INTEGER:
-            return None, "an integer too large to store (more than 19 digits)"
+            return None, RowProblem("an integer too large to store (more than 19 digits)")
         return int(number), None
     return float(number), None
 
@@ -306,8 +306,9 @@ def parse_datetime(
         return _finish(value, tz, has_time=True)
     if isinstance(value, date):
         return _finish(datetime.combine(value, time()), None, has_time=False)
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return None, f"not a date: {shown(value)}"
+    kind = date_kind(value)
+    if kind:  # a number or an object where text belongs: the row is quarantined
+        return None, RowProblem(kind)
     text = " ".join(str(value).split())
     if is_null(text):
         return None, None

@@ -618,9 +618,11 @@ def _consume(run: Run, writer: database.Writer, batch: Batch) -> None:
 
 def _quarantine_row(run: Run, entry: dict[str, Any]) -> dict[str, Any]:
     source = entry.get("source")
-    row_key = entry["row_key"]
+    row_key, reason = entry["row_key"], entry["reason"]
     if source and row_key and source in row_key:
         row_key = row_key.replace(source, public_source(source))
+    if source and reason and source in reason:  # a steward's folders are not published
+        reason = reason.replace(source, public_source(source) or "")
     return {
         "run_id": run.run_id,
         "table_name": entry["table"],
@@ -628,7 +630,7 @@ def _quarantine_row(run: Run, entry: dict[str, Any]) -> dict[str, Any]:
         "check_id": entry["check_id"],
         "column_name": entry["column"],
         "value": entry["value"],
-        "reason": entry["reason"],
+        "reason": reason,
         "row": json.dumps(entry["row"], ensure_ascii=False, sort_keys=True, default=str)
         if entry["row"]
         else None,

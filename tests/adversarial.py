@@ -292,3 +292,55 @@ def cases() -> Iterator[Case]:
         "published",
         noted=False,
     )
+
+
+# --- big files (300 MB in bench/reliability.py --big, a few MB in tests) ----------------
+
+
+def big_files(folder: Path, size: int) -> dict[str, Path]:
+    """Four sources of about ``size`` bytes each, written in flat memory into ``folder``.
+
+    ``ocds-lines``: OCDS releases as JSON Lines (the ordinary shape of a big export, the
+    yardstick); ``one-line-array``: the same releases as one JSON array on a single line;
+    ``one-huge-value``: one release whose description is a single string of ``size``
+    bytes (must be refused with the limit named, or streamed); ``spse-csv``: an SPSE
+    tender export (Windows-1252, ``;``) of the demo's shape.
+    """
+    from terbuka.pipelines.demo import Generator, _spse_csv, iter_ocds_releases
+
+    folder.mkdir(parents=True, exist_ok=True)
+    lines, array = folder / "ocds-lines.jsonl", folder / "one-line-array.json"
+    written = 0
+    with open(lines, "w", encoding="utf-8") as out, open(array, "w", encoding="utf-8") as one:
+        one.write("[")
+        for number, release in enumerate(iter_ocds_releases(Generator(13), 10**9)):
+            text = json.dumps(release, ensure_ascii=False)
+            out.write(text + "\n")
+            one.write(("," if number else "") + text)
+            written += len(text) + 1
+            if written >= size:
+                break
+        one.write("]")
+    huge = folder / "one-huge-value.json"
+    head = json.dumps(_release(1, description="@"), ensure_ascii=False).encode()
+    before, _, after = head.partition(b"@")
+    with open(huge, "wb") as out:
+        out.write(before)
+        chunk = b"Jalan desa rusak berat " * (MB // 23)
+        left = size - len(head)
+        while left > 0:
+            out.write(chunk[:left])
+            left -= len(chunk)
+        out.write(after)
+    sample = folder / "sample.csv"
+    _spse_csv(Generator(13), sample, 2000)
+    per_row = sample.stat().st_size / 2000
+    sample.unlink()
+    csv_path = folder / "spse.csv"
+    _spse_csv(Generator(13), csv_path, max(20, int(size / per_row)))
+    return {
+        "ocds-lines": lines,
+        "one-line-array": array,
+        "one-huge-value": huge,
+        "spse-csv": csv_path,
+    }

@@ -34,6 +34,7 @@ from ..messages import shown
 from ..readers import Input, detect, members, public_source
 from ..readers.tabular import Layout
 from ..staging import insert_in_chunks
+from ..unusable import unusable_line
 from . import budget_codes, budget_djpk, budget_fdp
 from .budget_checks import CHECKS, absorption, amount
 from .layouts import match_layout, normalise_header
@@ -437,6 +438,9 @@ def budget_lines(staged: list[dict], batch: Batch) -> list[dict]:
         separators = (".", ",") if entry["_decimal"] == "djpk" else (entry["_decimal"], None)
         planned, p_precision, p_problem = amount(entry["_planned"], entry["_unit"], *separators)
         realised, r_precision, r_problem = amount(entry["_realised"], entry["_unit"], *separators)
+        where = f"{entry['source']} row {entry['source_row']}"
+        if unusable_line(line, where, (("planned", p_problem), ("realised", r_problem)), batch):
+            continue
         for column, problem, raw in (
             ("planned", p_problem, entry["_planned"]),
             ("realised", r_problem, entry["_realised"]),

@@ -19,6 +19,7 @@ from ..batch import Batch
 from ..errors import InputError
 from ..readers import Input, members, public_source
 from ..readers.inaproc import BY_ID, InaprocReader, from_file_name, identify
+from ..unusable import UnusableValue, unusable_record
 from .inaproc_map import (
     MASTER_TABLES,
     PROCESS_KEYS,
@@ -135,6 +136,9 @@ class InaprocPipeline(ProcurementPipeline):
                         "releases", record, "not-an-object", f"item {position} is not an object",
                         source=member.name, position=position,
                     )  # fmt: skip
+                    counts["quarantined"] += 1
+                    continue
+                if unusable_record(row, record, member.name, position, rejects, "releases"):
                     counts["quarantined"] += 1
                     continue
                 pkey = ""
@@ -271,6 +275,12 @@ class InaprocPipeline(ProcurementPipeline):
             mapper = ProcessMapper(pkey, rows, ctx)
             try:
                 mapped = mapper.map()
+            except UnusableValue as error:  # an amount out of range: the process waits
+                rejects.reject(
+                    "releases", mapper.ocid, "unusable-value", str(error),
+                    row={"ocid": mapper.ocid}, column=error.column,
+                )  # fmt: skip
+                continue
             except Exception as error:  # one odd process must not stop the snapshot
                 rejects.reject(
                     "releases", mapper.ocid, "unmappable-process",

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..parse import parse_datetime, parse_number
+from ..unusable import UnusableValue, quarantines
 
 CURRENCY = "IDR"
 # Which process an endpoint's row belongs to: (ocid kind, key field).
@@ -182,6 +183,8 @@ class ProcessMapper:
             parsed, problem = parse_datetime(value, self.ctx.timezone, dayfirst=True)
             if parsed:
                 return parsed
+            if quarantines(problem):
+                raise UnusableValue(row.record, name, str(problem))
             if problem:
                 self.note("invalid-date", f"{row.record}: {problem}", name)
         return None
@@ -191,6 +194,8 @@ class ProcessMapper:
         if row is None:
             return None
         value, problem = parse_number(row.get(name))
+        if quarantines(problem):
+            raise UnusableValue(row.record, name, str(problem))
         if problem:
             self.note("invalid-amount", f"{row.record}: {problem}", name)
             return None

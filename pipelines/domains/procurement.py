@@ -23,6 +23,7 @@ from ..readers.ocds import OcdsItem
 from ..readers.tabular import Layout, reader_options
 from ..red_flags.tables import RED_FLAG_TABLES
 from ..staging import insert_in_chunks
+from ..unusable import unusable_release, unusable_row
 from .layouts import LayoutError, RowMapper, match_layout, normalise_header
 from .ocds_flatten import Flattener, normalise_dates, text
 
@@ -212,6 +213,8 @@ class ProcurementPipeline:
                 source=source, position=position,
             )  # fmt: skip
             return None
+        if unusable_release(release, key, position, source, rejects):
+            return None
         data = canonical(release)
         date = release.get("date")
         return {
@@ -272,6 +275,8 @@ class ProcurementPipeline:
                     "releases", f"{member.name}#{row.number}", "unmappable-row", str(error),
                     source=member.name, position=row.number,
                 )  # fmt: skip
+                continue
+            if unusable_row(problems, member.name, row.number, release, rejects):
                 continue
             for column, problem, value in problems:
                 rejects.note(

@@ -24,6 +24,7 @@ from ..errors import InputError
 from ..readers import Input, detect, members, public_source
 from ..readers.tabular import Layout
 from ..staging import insert_in_chunks
+from ..unusable import unusable_record
 from . import ikm, service_stats
 from .layouts import match_layout, normalise_header
 
@@ -33,6 +34,7 @@ REQUEST_FIELDS = (
     "subcategory", "status", "channel", "area", "title", "description", "resolution",
 )  # fmt: skip
 SURVEY_FIELDS = ("response_id", "unit", "date", "suggestion")
+DATE_FIELDS = ("created", "closed", "due", "date")
 TABLES = [
     "requests", "kpi_agency_month", "kpi_category_month", "kpi_agency",
     "ikm_responses", "ikm_units", "ikm_elements",
@@ -118,6 +120,17 @@ class ServiceKpiPipeline:
                     )  # fmt: skip
                     continue
                 values = {normalise_header(k): v for k, v in row.values.items()}
+                dates = [c for f, c in mapping.items() if c and f in DATE_FIELDS]
+                mapped = {c: values.get(c) for c in mapping.values() if c}
+                for key, value in row.values.items():  # an object date, flattened
+                    head, dot, rest = key.partition(".")
+                    if dot and normalise_header(head) in dates:
+                        mapped[f"{normalise_header(head)}.{rest}"] = value
+                where = f"{member.name}#{row.number}"
+                if unusable_record(
+                    mapped, where, member.name, row.number, rejects, _table(kind), dates
+                ):
+                    continue
                 data = {f: _json_safe(values.get(c)) if c else None for f, c in mapping.items()}
                 record_id = service_stats.clean(data.get(id_field))
                 if record_id is None and kind == "survey":
