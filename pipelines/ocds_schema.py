@@ -16,6 +16,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from .errors import InputError
+from .readers.limits import load_json, read_whole
+
 SCHEMA_ENV = "TERBUKA_OCDS_SCHEMA"
 MAX_ERRORS = 5
 
@@ -64,9 +67,9 @@ def _load_schema(location: str | None) -> tuple[dict | None, str]:
     try:
         request = urllib.request.Request(location, headers={"User-Agent": "terbuka"})
         with urllib.request.urlopen(request, timeout=10) as response:
-            body = response.read()
-        schema = json.loads(body)
-    except (OSError, ValueError) as error:
+            body = read_whole(response, location)  # bounded, as every reader
+        schema = load_json(body, location)
+    except (OSError, ValueError, InputError) as error:
         return None, f"cannot fetch OCDS schema {location}: {error}"
     cached.parent.mkdir(parents=True, exist_ok=True)
     tmp = cached.with_suffix(".tmp")

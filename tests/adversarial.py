@@ -15,6 +15,7 @@ import gzip
 import io
 import json
 import os
+import tarfile
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -133,6 +134,20 @@ def _zip(*members: tuple[str, bytes]) -> bytes:
     return buffer.getvalue()
 
 
+def _tar(*members: tuple[str, bytes]) -> bytes:
+    """A .tar.gz of ``members`` plus a symbolic link (refused with a note when read)."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        for name, data in members:
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+        link = tarfile.TarInfo("link.json")
+        link.type, link.linkname = tarfile.SYMTYPE, "/etc/passwd"
+        archive.addfile(link)
+    return buffer.getvalue()
+
+
 def _spse(*rows: str) -> str:
     header = (
         "kd_tender;nama_paket;hps;pagu;tgl_pengumuman_tender;status_tender;kd_satker;nama_satker"
@@ -211,21 +226,33 @@ def cases() -> Iterator[Case]:
         noted=False,
     )
     yield Case(
-        "zip member ../x",
+        "zip member ../x (refused with a note, a.json read)",
         _file(
             "rilis.zip",
             _zip(
                 ("a.json", _package(one).encode()), ("../evil.json", _package(_release(2)).encode())
             ),
         ),
+        "published",
+    )
+    yield Case(
+        "zip of nothing but /etc/x",
+        _file("rilis.zip", _zip(("/tmp/evil.json", _package(one).encode()))),
         "error",
         "unsafe path",
     )
     yield Case(
-        "zip member /etc/x",
-        _file("rilis.zip", _zip(("/tmp/evil.json", _package(one).encode()))),
-        "error",
-        "unsafe path",
+        "tar.gz with ../x, a link, __MACOSX and .DS_Store",
+        _file(
+            "rilis.tar.gz",
+            _tar(
+                ("a.json", _package(one).encode()),
+                ("../evil.json", _package(_release(2)).encode()),
+                ("__MACOSX/._a.json", b"\x00\x05\x16\x07"),
+                (".DS_Store", b"Bud1"),
+            ),
+        ),
+        "published",
     )
     bomb = _package(one, _release(2, description=" " * (8 * MB))).encode()
     yield Case(
@@ -269,6 +296,7 @@ def cases() -> Iterator[Case]:
                 one,
                 _release(2, value={"amount": 10**400, "currency": "IDR"}),
                 _release(3, value={"amount": 2**64, "currency": "IDR"}),
+                _release(4),  # clean: published beside the three quarantined
             ).replace('"title": "Paket 1"', '"title": "Paket 1", "value": {"amount": 1e309}'),
         ),
         "published",

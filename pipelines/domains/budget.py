@@ -31,7 +31,7 @@ from typing import Any
 from ..batch import Batch
 from ..errors import InputError
 from ..messages import shown
-from ..readers import Input, detect, members, public_source
+from ..readers import Input, detect, members, note_skipped, public_source
 from ..readers.tabular import Layout
 from ..staging import insert_in_chunks
 from ..unusable import unusable_line
@@ -159,7 +159,9 @@ class BudgetPipeline:
     def _table_lines(
         self, source: Input, rejects: Batch, seen: dict[tuple[str, str], str]
     ) -> Iterator[dict]:
-        for member in members(source.path, source.display):
+        found = members(source.path, source.display)
+        note_skipped(found, rejects, "budget_lines", source.display)
+        for member in found:
             reader = detect(member, self.readers)
             source.reader = reader.id
             layout = Layout()

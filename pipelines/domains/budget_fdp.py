@@ -9,7 +9,6 @@ amount. A package whose data files are not beside it is an error naming the miss
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ from typing import Any
 
 from ..errors import InputError
 from ..readers import detect, members
+from ..readers.limits import load_json, read_whole
 from ..readers.tabular import Layout
 
 REALISED_WORDS = re.compile(r"paid|execut|actual|realis|spent|outturn", re.IGNORECASE)
@@ -57,8 +57,9 @@ def is_package(path: Path) -> bool:
 
 def load_package(path: Path, display: str, roles: dict[str, str] | None = None) -> Package:
     """Read and check a package: its model, its measures' roles and its data files."""
-    try:
-        data = json.loads(path.read_text("utf-8-sig"))
+    try:  # bounded: depth and size limits hold here as in every reader
+        with open(path, "rb") as stream:
+            data = load_json(read_whole(stream, display), display)
     except (OSError, UnicodeDecodeError, ValueError) as error:
         raise InputError(display, f"not a readable datapackage.json: {error}") from None
     if not isinstance(data, dict):
@@ -267,7 +268,10 @@ def read_rows(package: Package, display: str) -> Iterator[FdpRow]:
     admin_chain = _chain(admin[1]) if admin else []
     activity_chain = _chain(activity[1]) if activity else []
     for resource, path in package.resources:
-        for member in members(path, f"{display}!{path.relative_to(package.folder)}"):
+        found = members(path, f"{display}!{path.relative_to(package.folder)}")
+        if found.notes:  # no quality notes here: refuse rather than skip without a word
+            raise InputError(f"{display}!{path.relative_to(package.folder)}", found.notes[0])
+        for member in found:
             reader = detect(member, ["csv", "xlsx"])
             layout = Layout()
             for row in reader.read(member, {}, layout):

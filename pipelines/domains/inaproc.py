@@ -17,7 +17,7 @@ from typing import Any
 
 from ..batch import Batch
 from ..errors import InputError
-from ..readers import Input, members, public_source
+from ..readers import Input, members, note_skipped, public_source
 from ..readers.inaproc import BY_ID, InaprocReader, from_file_name, identify
 from ..unusable import UnusableValue, unusable_record
 from .inaproc_map import (
@@ -118,7 +118,9 @@ class InaprocPipeline(ProcurementPipeline):
             source.extra.update(_endpoint_record(endpoint.id, "name", 0))
             return
         counts: Counter[str] = Counter()
-        for member in members(source.path, source.display):
+        found = members(source.path, source.display)
+        note_skipped(found, rejects, "releases", source.display)
+        for member in found:
             rows = InaprocReader.read(member)
             head: list[tuple[int, dict | None]] = []
             for item in rows:

@@ -18,7 +18,7 @@ from typing import Any
 from ..batch import Batch
 from ..errors import InputError
 from ..provenance import package_publisher
-from ..readers import Input, detect, members, public_source
+from ..readers import Input, detect, members, note_skipped, public_source
 from ..readers.ocds import OcdsItem
 from ..readers.tabular import Layout, reader_options
 from ..red_flags.tables import RED_FLAG_TABLES
@@ -98,7 +98,9 @@ class ProcurementPipeline:
 
     def _staged(self, index: int, source: Input, rejects: Batch) -> Iterator[dict[str, Any]]:
         """Every release or row of one input, as staged, read member by member."""
-        for member in members(source.path, source.display):
+        found = members(source.path, source.display)
+        note_skipped(found, rejects, "releases", source.display)
+        for member in found:
             reader = detect(member, self.readers)
             source.reader = reader.id
             if reader.id == "ocds-json":

@@ -21,7 +21,7 @@ from typing import Any
 
 from ..batch import Batch
 from ..errors import InputError
-from ..readers import Input, detect, members, public_source
+from ..readers import Input, detect, members, note_skipped, public_source
 from ..readers.tabular import Layout
 from ..staging import insert_in_chunks
 from ..unusable import unusable_record
@@ -91,7 +91,9 @@ class ServiceKpiPipeline:
         return rejects
 
     def _read(self, source: Input, rejects: Batch) -> Iterator[dict]:
-        for member in members(source.path, source.display):
+        found = members(source.path, source.display)
+        note_skipped(found, rejects, "requests", source.display)
+        for member in found:
             reader = detect(member, self.readers)
             source.reader = reader.id
             layout = Layout()

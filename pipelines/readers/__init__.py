@@ -3,6 +3,14 @@
 A reader is a small class with a stable ``id``, a ``sniff`` that scores how well a file's
 first bytes fit, and a ``read`` that streams items. The extension is only a hint: data
 arrives as ``export.txt`` or ``download`` as often as ``tenders.csv``.
+
+Archives (``.zip``, ``.tar``, ``.tar.gz``) are opened member by member. A member that
+cannot be read safely (a name that climbs out with ``..`` or is absolute, a link, a
+device) is refused *with a note* and the other members are still read; macOS metadata
+(``__MACOSX/``, ``.DS_Store``, ``._*``) is skipped with a note; hidden members
+(``.hidden/x.json``) are read like any other. Nothing is skipped without a word:
+``members`` returns the notes with the members and every domain records them as
+quality notes (``note_skipped``).
 """
 
 from __future__ import annotations
@@ -10,9 +18,10 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
+import tarfile
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -99,13 +108,33 @@ def hash_file(path: Path, display: str | None = None) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
-def members(path: Path, display: str | None = None) -> list[Member]:
-    """The readable streams in a file, decompressing ``.gz`` and opening ``.zip`` archives."""
+class Members(list[Member]):
+    """The members of a file, and a note for each archive member refused or skipped."""
+
+    def __init__(self, found: Iterable[Member] = (), notes: Iterable[str] = ()):
+        super().__init__(found)
+        self.notes: list[str] = list(notes)
+
+
+def note_skipped(found: Members, batch: Any, table: str, display: str) -> None:
+    """Record each refused or skipped archive member as a quality note on ``table``."""
+    for message in getattr(found, "notes", []):
+        batch.note(table, public_source(display) or display, "archive-member-skipped", message)
+
+
+def members(path: Path, display: str | None = None) -> Members:
+    """The readable streams in a file, decompressing ``.gz`` and opening archives.
+
+    ``.notes`` of the result has one line per archive member refused or skipped (see
+    the module's docstring); the caller records them with ``note_skipped``.
+    """
     display = display or str(path)
     regular_file(path, display)
     try:
         with open(path, "rb") as handle:
             magic = handle.read(4)
+            handle.seek(257)
+            tar_magic = handle.read(5)
     except OSError as error:
         raise InputError(display, f"cannot open: {error.strerror or error}") from None
     if not magic:
@@ -114,75 +143,112 @@ def members(path: Path, display: str | None = None) -> list[Member]:
         compressed = path.stat().st_size
         member = Member(display, lambda: _limited(gzip.open(path, "rb"), compressed, display))
         member.head = _read_head(member, display)
-        return [member]
+        if member.head[257:262] == b"ustar":  # a .tar.gz
+            return _tar_members(path, display)
+        return Members([member])
     if magic.startswith(ZIP_MAGIC):
         try:
-            archive = zipfile.ZipFile(path)
-            names = [i.filename for i in archive.infolist() if not i.is_dir()]
+            with zipfile.ZipFile(path) as archive:
+                infos = [i for i in archive.infolist() if not i.is_dir()]
         except (zipfile.BadZipFile, OSError) as error:
             raise InputError(display, f"not a readable zip archive: {error}") from None
-        if OFFICE_MARKER in names:  # an .xlsx/.ods is a zip too: read it whole
+        if OFFICE_MARKER in {i.filename for i in infos}:  # an .xlsx/.ods: read it whole
             member = Member(display, lambda: open(path, "rb"))
             member.head = _read_head(member, display)
-            return [member]
-        _check_archive(archive, display)
-        found = []
-        for name in names:
-            if name.startswith("__MACOSX/"):  # macOS resource forks: metadata, not data
-                continue
-            shown = _member_name(name, display)
-            member = Member(f"{display}!{shown}", _zip_opener(path, name))
-            member.head = _read_head(member, member.name)
-            if member.head:
-                found.append(member)
-        if not found:
-            raise InputError(display, "the zip archive contains no non-empty files")
-        return found
+            return Members([member])
+        entries = [(i.filename, i.file_size, i.compress_size, None) for i in infos]
+        return _archive_members(path, display, "zip", entries)
+    if tar_magic == b"ustar":
+        return _tar_members(path, display)
     member = Member(display, lambda: open(path, "rb"))
     member.head = _read_head(member, display)
-    return [member]
+    return Members([member])
 
 
-def _member_name(name: str, display: str) -> str:
-    """A member's name without ``./``; a name that climbs out or is absolute is refused.
+MACOS_JUNK = "macOS metadata (__MACOSX, .DS_Store, ._*), not data: skipped"
 
-    Hidden members (``.hidden/x.json``) are read like any other: data is never skipped
-    without a word.
-    """
+
+def _member_problem(name: str) -> tuple[str, str | None]:
+    """A member's clean name (no ``./``), and why it is not read (``None``: it is read)."""
     parts = [p for p in name.replace("\\", "/").split("/") if p not in ("", ".")]
     if name.startswith(("/", "\\")) or (name[1:2] == ":") or ".." in parts:
-        raise InputError(
-            display, f"zip member {name[:120]!r} has an unsafe path (absolute or '..'): refused"
-        )
-    return "/".join(parts)
+        return name, "has an unsafe path (absolute or '..'): refused"
+    clean = "/".join(parts)
+    if parts and (parts[0] == "__MACOSX" or parts[-1] == ".DS_Store" or parts[-1].startswith("._")):
+        return clean, MACOS_JUNK
+    return clean, None
 
 
-def _check_archive(archive: zipfile.ZipFile, display: str) -> None:
-    """Refuse a zip whose declared contents pass the total-size or expansion limits.
+def _tar_members(path: Path, display: str) -> Members:
+    """A ``.tar`` or ``.tar.gz``: regular files are members; links and devices are noted."""
+    entries: list[tuple[str, int, int, str | None]] = []
+    try:
+        with tarfile.open(path, "r:*") as archive:
+            for info in archive:  # streamed: headers only, data skipped
+                if info.isdir():
+                    continue
+                other = None if info.isreg() else "is a link or a device, not a file: refused"
+                entries.append((info.name, info.size, info.size, other))
+    except (tarfile.TarError, OSError, EOFError, zlib.error) as error:
+        raise InputError(display, f"not a readable tar archive: {error}") from None
+    compressed = path.stat().st_size
+    if compressed < sum(e[1] for e in entries):  # a .tar.gz: the ratio is the whole file's
+        total = max(sum(e[1] for e in entries), 1)
+        entries = [(n, size, max(compressed * size // total, 1), o) for n, size, _, o in entries]
+    return _archive_members(path, display, "tar", entries)
+
+
+def _archive_members(
+    path: Path, display: str, kind: str, entries: list[tuple[str, int, int, str | None]]
+) -> Members:
+    """Members of an archive from ``(name, size, compressed size, refusal)`` entries."""
+    _check_archive(entries, display)
+    found, notes = Members(), []
+    for name, _size, compressed, refused in entries:
+        shown, problem = _member_problem(name)
+        problem = problem or refused
+        if problem:
+            notes.append(f"{kind} member {shown[:120]!r} {problem}")
+            continue
+        member = Member(f"{display}!{shown}", _archive_opener(path, kind, name, compressed))
+        member.head = _read_head(member, member.name)
+        if member.head:
+            found.append(member)
+        else:
+            notes.append(f"{kind} member {shown[:120]!r} is empty: nothing to read")
+    if not found:
+        why = f" ({'; '.join(notes[:3])})" if notes else ""
+        raise InputError(display, f"the {kind} archive contains no readable non-empty file{why}")
+    found.notes = notes
+    return found
+
+
+def _check_archive(entries: list[tuple[str, int, int, str | None]], display: str) -> None:
+    """Refuse an archive whose declared contents pass the total-size or expansion limits.
 
     The declared sizes are checked again while reading (``_limited``): a header can lie.
     """
     total_limit, ratio = ARCHIVE_TOTAL.value(), ARCHIVE_RATIO.value()
-    total = sum(i.file_size for i in archive.infolist())
+    total = sum(size for _, size, _, _ in entries)
     if total > total_limit:
         raise InputError(
             display,
             f"the archive expands to more than {total_limit // MB} MB; " + ARCHIVE_TOTAL.hint(),
         )
-    for info in archive.infolist():
-        if info.file_size > MB and info.file_size > ratio * max(info.compress_size, 1):
+    for name, size, compressed, _ in entries:
+        if size > MB and size > ratio * max(compressed, 1):
             raise InputError(
                 display,
-                f"zip member {info.filename[:120]!r} expands more than {ratio} times "
-                f"(a zip bomb?); {ARCHIVE_RATIO.hint()}",
+                f"archive member {_member_problem(name)[0][:120]!r} expands more than {ratio} "
+                f"times (a zip bomb?); {ARCHIVE_RATIO.hint()}",
             )
 
 
 class _Limited(io.RawIOBase):
     """A decompressing stream cut off past the archive limits (total size, ratio)."""
 
-    def __init__(self, inner: IO[bytes], compressed: int, display: str):
-        self.inner, self.display, self.read_so_far = inner, display, 0
+    def __init__(self, inner: IO[bytes], compressed: int, display: str, owner: Any = None):
+        self.inner, self.display, self.read_so_far, self.owner = inner, display, 0, owner
         self.limit = min(ARCHIVE_TOTAL.value(), max(compressed, 1) * ARCHIVE_RATIO.value())
         self.limit = max(self.limit, MB)  # small files may compress very well
 
@@ -203,18 +269,28 @@ class _Limited(io.RawIOBase):
 
     def close(self) -> None:  # noqa: D102
         self.inner.close()
+        if self.owner is not None:  # the archive the member was opened from
+            self.owner.close()
         super().close()
 
 
-def _limited(inner: IO[bytes], compressed: int, display: str) -> IO[bytes]:
-    return io.BufferedReader(_Limited(inner, compressed, display))  # type: ignore[return-value]
+def _limited(inner: IO[bytes], compressed: int, display: str, owner: Any = None) -> IO[bytes]:
+    stream = _Limited(inner, compressed, display, owner)
+    return io.BufferedReader(stream)  # type: ignore[return-value]
 
 
-def _zip_opener(path: Path, name: str) -> Callable[[], IO[bytes]]:
+def _archive_opener(path: Path, kind: str, name: str, compressed: int) -> Callable[[], IO[bytes]]:
     def opener() -> IO[bytes]:
-        archive = zipfile.ZipFile(path)
-        info = archive.getinfo(name)
-        return _limited(archive.open(name), info.compress_size, f"{path.name}!{name}")
+        shown = f"{path.name}!{name}"
+        if kind == "zip":
+            archive: Any = zipfile.ZipFile(path)
+            return _limited(archive.open(name), compressed, shown, archive)
+        archive = tarfile.open(path, "r:*")
+        stream = archive.extractfile(name)
+        if stream is None:
+            archive.close()
+            raise InputError(shown, "not a regular file in the tar archive")
+        return _limited(stream, compressed, shown, archive)
 
     return opener
 
@@ -223,7 +299,14 @@ def _read_head(member: Member, display: str) -> bytes:
     try:
         with member.open() as stream:
             return stream.read(HEAD_BYTES)
-    except (OSError, EOFError, zipfile.BadZipFile, gzip.BadGzipFile, zlib.error) as error:
+    except (
+        OSError,
+        EOFError,
+        zipfile.BadZipFile,
+        gzip.BadGzipFile,
+        zlib.error,
+        tarfile.TarError,
+    ) as error:
         raise InputError(display, f"cannot decompress: {error}") from None
 
 

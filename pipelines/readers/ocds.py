@@ -160,8 +160,11 @@ def _looks_like_json_lines(text: bytes, complete_lines: int = 2) -> bool:
     if len(lines) < complete_lines:
         return False
     try:
-        return all(isinstance(json.loads(line), dict | list) for line in lines[:complete_lines])
-    except ValueError:
+        return all(
+            isinstance(load_json(line, "a JSON line"), dict | list)
+            for line in lines[:complete_lines]
+        )
+    except (ValueError, InputError):
         return False
 
 

@@ -158,14 +158,28 @@ def payload_from(fetched: Fetched) -> Payload:
     return Payload(fetched.url, fetched.sha256, fetched.path, fetched.size)
 
 
-def load_json(path: Path) -> Any:
-    """Parse a payload as JSON (gzip-compressed or not); ``None`` when it is not JSON."""
+def load_json(path: Path, name: str | None = None) -> Any:
+    """Parse a payload as JSON (gzip-compressed or not); ``None`` when it is not JSON.
+
+    Bounded like every reader (``readers.limits``): the decompressed size and the
+    nesting depth have limits, so a gzip bomb or 100,000 brackets from a server end in
+    one line naming ``name`` (the URL) and the limit, not in gigabytes or a
+    ``RecursionError``.
+    """
     import gzip
 
-    data = path.read_bytes()
-    if data[:2] == b"\x1f\x8b":
-        data = gzip.decompress(data)
+    from ..readers.limits import load_json as bounded_json
+    from ..readers.limits import read_whole
+
+    shown = name or path.name
+    with open(path, "rb") as raw:
+        compressed = raw.read(2) == b"\x1f\x8b"
     try:
-        return json.loads(data.decode("utf-8-sig"))
+        with gzip.open(path, "rb") if compressed else open(path, "rb") as stream:
+            data = read_whole(stream, shown)
+    except (OSError, EOFError):
+        return None
+    try:
+        return bounded_json(data, shown)
     except (UnicodeDecodeError, ValueError):
         return None

@@ -130,7 +130,7 @@ class OcdsApiSource:
                 report.notes.append(f"links.next loops back to {fetched.url}: stopped")
                 break
             visited.add(fetched.url)
-            data = load_json(fetched.path)
+            data = load_json(fetched.path, fetched.url)
             if data is None:
                 raise InputError(
                     fetched.url, "not JSON (expected an OCDS release or record package)"

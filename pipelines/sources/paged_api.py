@@ -102,7 +102,7 @@ def _crawl(
         if size and spec.get("size_param"):
             params[spec["size_param"]] = size
         fetched = ctx.get(spec, report, url, params=params, credentials=credentials)
-        data = load_json(fetched.path)
+        data = load_json(fetched.path, fetched.url)
         if data is None:
             raise InputError(fetched.url, "not JSON")
         rows = find_rows(data, spec.get("results"))
