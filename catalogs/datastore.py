@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+import urllib.parse
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -149,7 +150,7 @@ def _published_rows(
     types = {f["name"]: f.get("type", "string") for f in schema["fields"]}
     keys = list(schema.get("primaryKey") or [])
     columns = ", ".join(f'"{n}"' for n in names)
-    connection = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    connection = sqlite3.connect(f"file:{urllib.parse.quote(str(db_path))}?mode=ro", uri=True)
     try:
         for values in connection.execute(f'select {columns} from "{table}" order by rowid'):
             record = {n: _value(v, types[n]) for n, v in zip(names, values, strict=True)}

@@ -14,6 +14,7 @@ import hashlib
 import json
 import re
 import sqlite3
+import urllib.parse
 from collections import Counter
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -365,7 +366,9 @@ class EmbeddedCKAN:
 def _first_run(published: Published) -> str | None:
     """When the dataset was first published: the oldest run in its ``_runs`` table."""
     try:
-        connection = sqlite3.connect(f"file:{published.db_path}?mode=ro", uri=True)
+        connection = sqlite3.connect(
+            f"file:{urllib.parse.quote(str(published.db_path))}?mode=ro", uri=True
+        )
         try:
             row = connection.execute(
                 "select min(started) from _runs where status = 'published'"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import urllib.parse
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -71,7 +72,9 @@ def record_package_chunks(published: Published, site: str) -> Iterator[str]:
     }
     head = json.dumps(header, ensure_ascii=False, indent=1)
     yield head[: head.rindex("}")].rstrip() + ',\n "records": [\n'
-    connection = sqlite3.connect(f"file:{published.db_path}?mode=ro", uri=True)
+    connection = sqlite3.connect(
+        f"file:{urllib.parse.quote(str(published.db_path))}?mode=ro", uri=True
+    )
     try:
         links = _linked_releases(connection, published, site)
         pending = next(links, None)

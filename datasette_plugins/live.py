@@ -24,6 +24,7 @@ import json
 import os
 import sqlite3
 import threading
+import urllib.parse
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +54,9 @@ class FollowedDatabase(Database):
         self.cached_size, self._mtime_ns = stat.st_size, stat.st_mtime_ns
 
     def connect(self, write: bool = False) -> sqlite3.Connection:  # noqa: D102
-        conn = sqlite3.connect(f"file:{self.real}?mode=ro", uri=True, check_same_thread=False)
+        # Percent-encoded: a `?` or `#` in the folder's name would end an SQLite URI's path.
+        path = urllib.parse.quote(str(self.real))
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
         self._all_file_connections.append(conn)
         return conn
 

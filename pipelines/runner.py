@@ -13,6 +13,7 @@ import hashlib
 import json
 import platform
 import sqlite3
+import urllib.parse
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
@@ -684,7 +685,7 @@ def _write_runs_table(db: Any, old_db: Path, record: RunRecord) -> None:
     """
     if old_db.exists():
         try:
-            old = sqlite3.connect(f"file:{old_db}?mode=ro", uri=True)
+            old = sqlite3.connect(f"file:{urllib.parse.quote(str(old_db))}?mode=ro", uri=True)
             rows = old.execute("select * from _runs").fetchall()
             columns = [d[0] for d in old.execute("select * from _runs limit 0").description]
             old.close()

@@ -150,6 +150,20 @@ def _resource_schema(schema: dict[str, Any]) -> dict[str, Any]:
     return copy
 
 
+def open_package(path: Path | str) -> Any:
+    """A Frictionless ``Package`` of a written ``datapackage.json``, whatever its folder is called.
+
+    Given a path string, Frictionless expands ``*``, ``?`` and ``[…]`` as a glob, so an
+    ``--out`` folder named ``data [2024]`` or ``site*`` opened another package (or none).
+    The descriptor is read here and handed over as data, with its folder as ``basepath``.
+    """
+    from frictionless import Package
+
+    path = Path(path)
+    descriptor = json.loads(path.read_text("utf-8"))
+    return Package(descriptor, basepath=str(path.parent))
+
+
 def validate_package(path: Path, workers: int = 1) -> list[str]:
     """Validate with Frictionless; one line per error (at most 20), ``[]`` when valid.
 
@@ -158,9 +172,7 @@ def validate_package(path: Path, workers: int = 1) -> list[str]:
     The processes come from a fork server, not from this (large) process: the keys
     Frictionless keeps for unique and foreign-key checks are then most of their memory.
     """
-    from frictionless import Package
-
-    names = [r.name for r in Package(str(path)).resources]
+    names = [r.name for r in open_package(path).resources]
     if workers > 1 and len(names) > 1 and "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(["frictionless", __name__])
@@ -183,10 +195,10 @@ def _quiet_worker() -> None:
 
 
 def _validate_resource(path: str, name: str) -> list[str]:
-    from frictionless import Package, system
+    from frictionless import system
 
     with system.use_context(trusted=True):
-        report = Package(path).validate(name=name)
+        report = open_package(path).validate(name=name)
     messages = []
     for task in report.tasks:
         for error in task.errors:

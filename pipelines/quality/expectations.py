@@ -12,6 +12,7 @@ rules: the import takes seconds.
 
 from __future__ import annotations
 
+import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,7 +65,10 @@ def run_rules(
     db.conn.commit()
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    source = context.data_sources.add_sqlite("build", connection_string=f"sqlite:///{db_path}")
+    # Percent-encoded: a space, `?`, `#`, `$` or `[` in --out is a URL's syntax to GX and
+    # pydantic; SQLAlchemy decodes the path back.
+    url = f"sqlite:///{urllib.parse.quote(str(db_path))}"
+    source = context.data_sources.add_sqlite("build", connection_string=url)
     outcomes: dict[str, RuleOutcome] = {}
     try:
         for table in tables:

@@ -523,9 +523,11 @@ def write_quality_table(db: Any, rows: list[dict[str, Any]]) -> None:
 
 def validate_resource(package_dir: Path, name: str) -> list[str]:
     """Frictionless' verdict on one resource of a written package (after a rewrite)."""
-    from frictionless import Package, system
+    from frictionless import system
+
+    from terbuka.publish.datapackage import open_package
 
     with system.use_context(trusted=True):
-        package = Package(str(package_dir / "datapackage.json"))
+        package = open_package(package_dir / "datapackage.json")
         report = package.get_resource(name).validate()
     return [error.message for task in report.tasks for error in task.errors][:5]
