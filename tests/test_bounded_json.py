@@ -1,0 +1,74 @@
+"""Every JSON parse of outside data is bounded (issue 13): no plain ``json.loads`` left.
+
+Pulled API pages (``sources.load_json``), an FDP ``datapackage.json``, the JSON Lines
+sniffer: 100,000 brackets end in one line naming the limit, never a ``RecursionError``
+or gigabytes; a gzip bomb from a server stops at the value-size limit.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+from adversarial import deep_json
+
+from terbuka.pipelines.domains.budget_fdp import load_package
+from terbuka.pipelines.errors import InputError
+from terbuka.pipelines.readers.ocds import _looks_like_json_lines
+from terbuka.pipelines.sources import load_json
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_a_pulled_page_nested_too_deep_is_one_line_naming_the_url(tmp_path):
+    page = tmp_path / "payload"
+    page.write_bytes(deep_json(100_000))
+    with pytest.raises(InputError) as error:
+        load_json(page, "https://data.example.go.id/api?page=2")
+    assert "nested deeper than 64 levels" in str(error.value)
+    assert "https://data.example.go.id/api?page=2" in str(error.value)
+
+
+def test_a_gzip_bomb_from_a_server_stops_at_the_value_limit(tmp_path, monkeypatch):
+    monkeypatch.setenv("TERBUKA_JSON_MAX_VALUE_MB", "1")
+    page = tmp_path / "payload"
+    page.write_bytes(gzip.compress(b'{"rows": ["' + b"x" * (4 << 20) + b'"]}'))
+    assert page.stat().st_size < 64 << 10
+    with pytest.raises(InputError) as error:
+        load_json(page, "https://x.go.id/p")
+    assert "TERBUKA_JSON_MAX_VALUE_MB" in str(error.value)
+
+
+def test_a_pulled_page_still_parses_and_non_json_is_none(tmp_path):
+    page = tmp_path / "payload"
+    page.write_bytes(gzip.compress(json.dumps({"data": [{"a": 1}] * 100}).encode()))
+    assert load_json(page, "u") == {"data": [{"a": 1}] * 100}
+    page.write_bytes(b"<html>not json</html>")
+    assert load_json(page, "u") is None
+
+
+def test_a_deep_fdp_datapackage_is_one_line(tmp_path):
+    path = tmp_path / "datapackage.json"
+    path.write_bytes(b'{"model": ' + deep_json(5_000, "{") + b"}")
+    with pytest.raises(InputError) as error:
+        load_package(path, "apbd/datapackage.json")
+    assert "apbd/datapackage.json" in str(error.value) and "nested deeper" in str(error.value)
+
+
+def test_the_json_lines_sniffer_survives_a_deep_line():
+    lines = deep_json(50_000) + b"\n" + deep_json(50_000) + b"\n"
+    assert _looks_like_json_lines(lines) is False
+    assert _looks_like_json_lines(b'{"a": 1}\n{"b": 2}\n') is True
+
+
+def test_no_plain_json_loads_on_outside_data_is_left():
+    """Where outside bytes are parsed, the bounded reader is used (our own state files may
+    use ``json.loads``: terbuka wrote them)."""
+    for relative in ("pipelines/sources/__init__.py", "pipelines/domains/budget_fdp.py"):
+        text = (ROOT / relative).read_text("utf-8")
+        body = text.split("def load_json", 1)[-1] if "sources" in relative else text
+        assert (
+            "json.loads(data" not in body and 'json.loads(path.read_text("utf-8-sig"))' not in text
+        )
