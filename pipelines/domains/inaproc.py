@@ -278,10 +278,7 @@ class InaprocPipeline(ProcurementPipeline):
             try:
                 mapped = mapper.map()
             except UnusableValue as error:  # an amount out of range: the process waits
-                rejects.reject(
-                    "releases", mapper.ocid, "unusable-value", str(error),
-                    row={"ocid": mapper.ocid}, column=error.column,
-                )  # fmt: skip
+                rejects.reject("releases", mapper.ocid, "unusable-value", str(error), row={"ocid": mapper.ocid}, column=error.column)  # fmt: skip
                 continue
             except Exception as error:  # one odd process must not stop the snapshot
                 rejects.reject(

@@ -91,9 +91,9 @@ class ServiceKpiPipeline:
         return rejects
 
     def _read(self, source: Input, rejects: Batch) -> Iterator[dict]:
-        found = members(source.path, source.display)
-        note_skipped(found, rejects, "requests", source.display)
-        for member in found:
+        parts = members(source.path, source.display)
+        note_skipped(parts, rejects, "requests", source.display)
+        for member in parts:
             reader = detect(member, self.readers)
             source.reader = reader.id
             layout = Layout()
@@ -122,16 +122,9 @@ class ServiceKpiPipeline:
                     )  # fmt: skip
                     continue
                 values = {normalise_header(k): v for k, v in row.values.items()}
-                dates = [c for f, c in mapping.items() if c and f in DATE_FIELDS]
-                mapped = {c: values.get(c) for c in mapping.values() if c}
-                for key, value in row.values.items():  # an object date, flattened
-                    head, dot, rest = key.partition(".")
-                    if dot and normalise_header(head) in dates:
-                        mapped[f"{normalise_header(head)}.{rest}"] = value
+                mapped, dates = _typed_cells(row.values, values, mapping)
                 where = f"{member.name}#{row.number}"
-                if unusable_record(
-                    mapped, where, member.name, row.number, rejects, _table(kind), dates
-                ):
+                if unusable_record(mapped, where, member.name, row.number, rejects, _table(kind), dates):  # fmt: skip
                     continue
                 data = {f: _json_safe(values.get(c)) if c else None for f, c in mapping.items()}
                 record_id = service_stats.clean(data.get(id_field))
@@ -405,6 +398,23 @@ def _chain(first: Any, rows: Iterator[Any]) -> Iterator[Any]:
     if first is not None:
         yield first
     yield from rows
+
+
+def _typed_cells(
+    raw: dict[str, Any], values: dict[str, Any], mapping: dict[str, str | None]
+) -> tuple[dict[str, Any], list[str]]:
+    """The mapped cells (and the date columns) checked by ``unusable_record``.
+
+    An object date was flattened by the JSON rows reader into ``column.key`` cells: they
+    are kept under the normalised column so the object is seen for what it was.
+    """
+    dates = [c for f, c in mapping.items() if c and f in DATE_FIELDS]
+    mapped = {c: values.get(c) for c in mapping.values() if c}
+    for key, value in raw.items():
+        head, dot, rest = key.partition(".")
+        if dot and normalise_header(head) in dates:
+            mapped[f"{normalise_header(head)}.{rest}"] = value
+    return mapped, dates
 
 
 def _json_safe(value: Any) -> Any:
