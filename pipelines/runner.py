@@ -35,7 +35,7 @@ from terbuka.publish import (
     withdraw,
 )
 
-from . import coverage, descriptors, plugins, provenance, work
+from . import coverage, descriptors, ingest, plugins, provenance, work
 from .batch import Batch
 from .errors import (
     EXIT_BAD_INPUT,
@@ -53,7 +53,7 @@ from .errors import (
 )
 from .progress import Progress
 from .quality import Gate, load_plan, validators_for
-from .readers import Input, hash_file, iter_paths, public_source
+from .readers import Input, hash_file, public_source
 from .record import RunRecord, note_record_error, record_path, runs_dir, write_record
 from .state import (
     claim_staging,
@@ -361,12 +361,31 @@ def _read_inputs(run: Run, sources: list[str], retention_days: Any, force: bool)
 
 def _extract(run: Run, pipeline: Any, progress: Progress) -> tuple[Any, Any]:
     """Read every input into a private staging database; rejected records come back."""
-    run.staging_path, run.staging_fd = claim_staging(
-        run.state, f"{run.descriptor.name.replace('/', '_')}-{run.run_id}"
+    attempts: list[Any] = []
+
+    def attempt(inputs: list[Input]) -> tuple[Any, Any]:
+        suffix = f"-{len(attempts)}" if attempts else ""
+        run.staging_path, run.staging_fd = claim_staging(
+            run.state, f"{run.descriptor.name.replace('/', '_')}-{run.run_id}{suffix}"
+        )
+        attempts.append(database.open_database(run.staging_path))
+        with progress.task("extract", total=None) as advance:
+            return attempts[-1], pipeline.extract(inputs, attempts[-1], advance)
+
+    def reset() -> None:  # a broken file: throw away what was staged, read the rest again
+        attempts[-1].close()
+        if run.staging_path is not None and run.staging_fd is not None:
+            release_staging(run.staging_path, run.staging_fd)
+            run.staging_path = run.staging_fd = None
+
+    inputs, empty = ingest.screen_empty(run.inputs, pipeline)
+    run.inputs, staging, rejects, broken = ingest.extract_surviving(
+        inputs, pipeline, attempt, reset
     )
-    staging = database.open_database(run.staging_path)
-    with progress.task("extract", total=None) as advance:
-        rejects = pipeline.extract(run.inputs, staging, advance)
+    aside = run.record.setdefault("skipped_inputs", []) + empty + broken
+    run.record["skipped_inputs"] = aside
+    ingest.record_set_aside(rejects, pipeline.primary_table, aside)
+    ingest.check_share(run.descriptor, len(broken), len(inputs))
     run.record["inputs"] = [i.as_record() for i in run.inputs]
     return staging, rejects
 
@@ -559,8 +578,11 @@ def resolve_inputs(sources: list[str], run: Run) -> list[Input]:
         path = Path(source)
         if not path.exists():
             raise InputError(source, "no such file or folder")
-        found = list(iter_paths(path))
+        found, skipped = ingest.folder_files(path) if path.is_dir() else ([path], [])
+        run.record.setdefault("skipped_inputs", []).extend(skipped)
         if path.is_dir() and not found:
+            if skipped:
+                raise ingest.no_data_left(skipped, source)
             raise InputError(source, "the folder contains no files")
         inputs.extend(Input(path=p, display=str(p)) for p in found)
     for item in inputs:
@@ -670,6 +692,10 @@ def public_record(record: dict[str, Any]) -> dict[str, Any]:
     public["inputs"] = [
         {**i, "path": scrub(public_source(i.get("path")))} for i in record.get("inputs", [])
     ]
+    if record.get("skipped_inputs"):
+        public["skipped_inputs"] = [
+            {**s, "path": scrub(public_source(s.get("path")))} for s in record["skipped_inputs"]
+        ]
     if public.get("published"):
         public["published"] = {
             k: Path(v).name if k == "datasette" else v for k, v in public["published"].items()

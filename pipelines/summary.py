@@ -28,6 +28,11 @@ def print_summary(record: Mapping[str, Any]) -> None:
     if inputs:
         read = sum(i.get("records", 0) for i in inputs)
         console.print(f"  read {read} records from {len(inputs)} input(s)")
+    for entry in record.get("skipped_inputs") or []:  # one line per file set aside
+        console.print(
+            f"  {entry['status']}: {entry['path']}: {entry['reason']}",
+            markup=False, highlight=False, soft_wrap=True,
+        )  # fmt: skip
     pull = record.get("pull")
     if pull:
         console.print(

@@ -60,6 +60,7 @@ class InaprocPipeline(ProcurementPipeline):
     id = "inaproc"
     title = "Procurement from the ISB/INAPROC feeds (OCDS + bids)"
     readers = ["inaproc-json"]
+    empty_inputs = True  # a 0-byte endpoint file is an endpoint with no rows (pipelines/ingest.py)
     tables = [*TABLES, *EXTRA_TABLES]
     primary_table = "releases"
     extensions = ("bids",)
