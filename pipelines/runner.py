@@ -504,10 +504,12 @@ def _package(
             {t: [f["name"] for f in s["fields"]] for t, s in published.items()},
         )
         database.create_views(db, descriptor.get("views") or {})
-        record["changes"] = changes.diff(
+        record["changes"] = changes.row_changes(  # and every changed row into _changes
             db,
             old_db if old_db.exists() else None,
             {t: s.get("primaryKey", []) for t, s in published.items()},
+            run.run_id,
+            swap.published_run_id(run.out_dir, descriptor.name),
         )
         record["status"] = "published"
         _write_runs_table(db, old_db, record)

@@ -7,6 +7,9 @@ database attached, so it costs one pass per table and no memory.
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -71,3 +74,202 @@ def _diff_table(
 
 def _one(db: sqlite_utils.Database, sql: str) -> Any:
     return db.execute(sql).fetchone()[0]
+
+
+# --- row-level changes: the ``_changes`` table --------------------------------------------
+
+CHANGE_KINDS = ("added", "changed", "removed")
+ROW_HASH = "row hash"
+PRIMARY_KEY = "primary key"
+
+
+def row_changes(
+    new: sqlite_utils.Database,
+    old_path: Path | None,
+    keys: dict[str, list[str]],
+    run_id: str,
+    previous_run_id: str | None,
+) -> dict[str, dict[str, int]]:
+    """Write every added, removed and changed row since the previous publication to ``_changes``.
+
+    Rows are matched by the table's primary key; a table without one is compared by row
+    hash (a changed row there is one ``removed`` and one ``added``). Only values this
+    publication publishes are written: old values of a column the current publication
+    no longer has are left out, so a privacy policy that now drops a column never
+    republishes it through the diff. The first publication has no ``_changes`` rows.
+    Returns the counts per table, ``{table: {added, changed, removed}}``.
+    """
+    if old_path is None or not old_path.exists():
+        return diff(new, None, keys)
+    new.conn.execute("attach database ? as previous", [str(old_path)])
+    result: dict[str, dict[str, int]] = {}
+    try:
+        old_tables = {
+            r[0]
+            for r in new.execute("select name from previous.sqlite_master where type = 'table'")
+        }
+        context = (run_id, previous_run_id)
+        for table, pk in keys.items():
+            if table not in new.table_names():
+                continue
+            result[table] = _table_changes(new, table, pk, table in old_tables, context)
+    finally:
+        new.conn.commit()
+        new.conn.execute("detach database previous")
+    return result
+
+
+def _table_changes(
+    db: sqlite_utils.Database, table: str, pk: list[str], existed: bool, context: tuple
+) -> dict[str, int]:
+    columns = [c.name for c in db[table].columns]
+    old_columns = {r[1] for r in db.execute(f"pragma previous.table_info([{table}])")}
+    common = [c for c in columns if c in old_columns] if existed else []
+    counts = dict.fromkeys(CHANGE_KINDS, 0)
+    rows: Iterator[dict[str, Any]]
+    if not existed or not all(k in common for k in pk):  # nothing to match rows with
+        rows = _whole(db, "main", table, columns, pk, "added", context)
+    elif pk:
+        rows = _by_key(db, table, columns, common, pk, context)
+    else:
+        rows = _by_hash(db, table, columns, common, context)
+    batch = []
+    for row in rows:
+        counts[row["change"]] += 1
+        batch.append(row)
+        if len(batch) >= 1000:
+            db["_changes"].insert_all(batch)
+            batch = []
+    if batch:
+        db["_changes"].insert_all(batch)
+    return counts
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def _key(values: tuple, pk_len: int, row: tuple) -> str:
+    """A row's key as text: its primary-key value(s), or the hash of the whole row."""
+    if not pk_len:
+        return hashlib.sha256(_dumps(list(row)).encode("utf-8")).hexdigest()
+    return str(values[0]) if pk_len == 1 else _dumps(list(values[:pk_len]))
+
+
+def _change(context: tuple, table: str, key: str, kind: str, how: str, **values: Any) -> dict:
+    run_id, previous = context
+    return {
+        "run_id": run_id,
+        "previous_run_id": previous,
+        "table_name": table,
+        "row_key": key,
+        "key_kind": how,
+        "change": kind,
+        "columns": values.get("columns"),
+        "old": values.get("old"),
+        "new": values.get("new"),
+    }
+
+
+def _cols(alias: str, columns: list[str]) -> str:
+    return ", ".join(f"{alias}.[{c}]" for c in columns)
+
+
+def _rows(
+    db: sqlite_utils.Database,
+    sql: str,
+    table: str,
+    columns: list[str],
+    pk: list[str],
+    kind: str,
+    context: tuple,
+) -> Iterator[dict[str, Any]]:
+    """Whole rows as ``kind`` (added: their new values; removed: their old values).
+
+    ``sql`` selects the primary-key columns first, then ``columns``.
+    """
+    how = PRIMARY_KEY if pk else ROW_HASH
+    for values in db.execute(sql):
+        row = values[len(pk) :]
+        data = _dumps(dict(zip(columns, row, strict=True)))
+        side = {"new": data} if kind == "added" else {"old": data}
+        yield _change(context, table, _key(values, len(pk), row), kind, how, **side)
+
+
+def _by_key(
+    db: sqlite_utils.Database,
+    table: str,
+    columns: list[str],
+    common: list[str],
+    pk: list[str],
+    context: tuple,
+) -> Iterator[dict[str, Any]]:
+    join = " and ".join(f"n.[{k}] = o.[{k}]" for k in pk)
+    keys = _cols("n", pk)
+    yield from _rows(
+        db,
+        f"select {keys}, {_cols('n', columns)} from main.[{table}] n "
+        f"where not exists (select 1 from previous.[{table}] o where {join})",
+        table, columns, pk, "added", context,
+    )  # fmt: skip
+    compared = [c for c in common if c not in pk]
+    if compared:
+        differs = " or ".join(f"n.[{c}] is not o.[{c}]" for c in compared)
+        sql = (
+            f"select {keys}, {_cols('n', compared)}, {_cols('o', compared)} "
+            f"from main.[{table}] n join previous.[{table}] o on {join} where {differs}"
+        )
+        width = len(compared)
+        for values in db.execute(sql):
+            new = values[len(pk) : len(pk) + width]
+            old = values[len(pk) + width :]
+            changed = [(c, o, n) for c, n, o in zip(compared, new, old, strict=True) if n != o]
+            yield _change(
+                context, table, _key(values, len(pk), ()), "changed", PRIMARY_KEY,
+                columns=_dumps([c for c, _, _ in changed]),
+                old=_dumps({c: o for c, o, _ in changed}),
+                new=_dumps({c: n for c, _, n in changed}),
+            )  # fmt: skip
+    yield from _rows(
+        db,
+        f"select {_cols('o', pk)}, {_cols('o', common)} from previous.[{table}] o "
+        f"where not exists (select 1 from main.[{table}] n where {join})",
+        table, common, pk, "removed", context,
+    )  # fmt: skip
+
+
+def _by_hash(
+    db: sqlite_utils.Database,
+    table: str,
+    columns: list[str],
+    common: list[str],
+    context: tuple,
+) -> Iterator[dict[str, Any]]:
+    """A keyless table: rows present in one publication and not the other, by content.
+
+    Compared as sets (SQL ``except``): a row repeated in both counts once.
+    """
+    if common != columns:  # a column added or removed: every row's content differs
+        yield from _whole(db, "main", table, columns, [], "added", context)
+        yield from _whole(db, "previous", table, common, [], "removed", context)
+        return
+    cols = ", ".join(f"[{c}]" for c in columns)
+    for kind, this, that in (("added", "main", "previous"), ("removed", "previous", "main")):
+        sql = f"select {cols} from {this}.[{table}] except select {cols} from {that}.[{table}]"
+        yield from _rows(db, sql, table, columns, [], kind, context)
+
+
+def _whole(
+    db: sqlite_utils.Database,
+    schema: str,
+    table: str,
+    columns: list[str],
+    pk: list[str],
+    kind: str,
+    context: tuple,
+) -> Iterator[dict[str, Any]]:
+    """Every row of ``schema.table`` as ``kind``."""
+    selected = ", ".join(f"[{c}]" for c in [*pk, *columns])
+    yield from _rows(
+        db, f"select {selected} from {schema}.[{table}]", table, columns, pk, kind, context
+    )

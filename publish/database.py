@@ -56,12 +56,18 @@ QUALITY_COLUMNS = {
     "run_id": str, "check_id": str, "kind": str, "table_name": str, "column_name": str,
     "status": str, "action": str, "value": float, "title": str, "message": str,
 }  # fmt: skip
+# One row per row added, changed or removed since the previous publication (changes.py).
+CHANGES_COLUMNS = {
+    "run_id": str, "previous_run_id": str, "table_name": str, "row_key": str, "key_kind": str,
+    "change": str, "columns": str, "old": str, "new": str,
+}  # fmt: skip
 SYSTEM_TABLES = {
     "_quarantine": QUARANTINE_COLUMNS,
     "_quality_notes": NOTES_COLUMNS,
     "_privacy": PRIVACY_COLUMNS,
     "_runs": RUNS_COLUMNS,
     "_quality": QUALITY_COLUMNS,
+    "_changes": CHANGES_COLUMNS,
 }
 
 

@@ -26,6 +26,7 @@ SYSTEM_DESCRIPTIONS = {
     "_quality_notes": "Problems found in rows that were still published (e.g. an unreadable date set to null).",
     "_privacy": "How many personal-data values were removed, per table, column, entity type and operator.",
     "_runs": "Every run that built this dataset: inputs, counts, checks and software versions.",
+    "_changes": "Every row added, changed or removed since the previous publication (changed columns with old and new values, as published).",
     "_quality": "The quality score and every quality finding of this publication: flags, business rules, rows accounted for per table, completeness per column.",
 }
 
