@@ -20,7 +20,7 @@ from datasette import hookimpl
 from datasette.utils.asgi import Response
 from markupsafe import Markup
 
-from . import i18n, publication
+from . import i18n, publication, versions
 
 PAGES = {
     "database.html": "database",
@@ -123,7 +123,7 @@ async def build_panel(
             i18n.pick((tables_cfg.get(table or "") or {}).get("title"), lang),
             lang,
             published,
-            permalink,
+            _version_link(datasette, request, database, table, cfg, record) or permalink,
         ),
         "api": _api(datasette, request, database, table, query_name, kind),
     }
@@ -282,6 +282,18 @@ def _questions(datasette: Any, database: str, table: str | None, cfg: dict, lang
         )
     relevant = [q for q in found if q["here"]]
     return relevant or found
+
+
+def _version_link(
+    datasette: Any, request: Any, database: str, table: str | None, cfg: dict, record: dict
+) -> str | None:
+    """A citation names a run: its link is that version's permanent address (versions.py)."""
+    run_id = cfg.get("run_id") or record.get("run_id")
+    if not run_id:
+        return None
+    path = versions.version_path(database, run_id, table)
+    query = _permalink_path(request).partition("?")[2]
+    return datasette.absolute_url(request, path + ("?" + query if query and table else ""))
 
 
 def _citation(

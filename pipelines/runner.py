@@ -34,6 +34,7 @@ from terbuka.publish import (
     swap,
     withdraw,
 )
+from terbuka.publish import versions as kept_versions
 
 from . import coverage, descriptors, ingest, plugins, provenance, work
 from .batch import Batch
@@ -542,7 +543,10 @@ def _publish(run: Run, folder: Path) -> None:
         raise EnvironmentFault(
             f"{run.lock.path}: the run lock was taken over (no heartbeat?); nothing published"
         )
-    swap.swap_in(run.build, run.out_dir, name, run.run_id)
+    retention = kept_versions.Retention.from_descriptor(run.descriptor.get("versions"))
+    swap.swap_in(
+        run.build, run.out_dir, name, run.run_id, lambda o, d: kept_versions.prune(o, d, retention)
+    )
     run.build = None
 
 

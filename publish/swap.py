@@ -27,6 +27,7 @@ import os
 import re
 import shutil
 import signal
+from collections.abc import Callable
 from pathlib import Path
 
 from .site import write_site
@@ -154,8 +155,17 @@ def withdrawn_marker(out_dir: Path, dataset: str, run_id: str) -> Path:
     return publications_dir(out_dir, dataset) / f".withdrawn-{run_id}"
 
 
-def swap_in(build: Path, out_dir: Path, dataset: str, run_id: str | None = None) -> Path:
+def swap_in(
+    build: Path,
+    out_dir: Path,
+    dataset: str,
+    run_id: str | None = None,
+    prune: Callable[[Path, str], object] | None = None,
+) -> Path:
     """Make a finished build the live publication of ``dataset``; returns its folder.
+
+    ``prune(out_dir, dataset)`` removes old versions after the switch (``versions.prune``
+    with the descriptor's retention); without it the newest ``KEEP_HISTORY`` are kept.
 
     A crash anywhere in here leaves the previous publication live and whole, or the new
     one: the only change readers can see is the rename of ``.live/<dataset>``.
@@ -175,7 +185,7 @@ def swap_in(build: Path, out_dir: Path, dataset: str, run_id: str | None = None)
     switch(out_dir, dataset, target)
     kill_point("publish:switched")
     write_site(out_dir)
-    prune_history(out_dir, dataset)
+    (prune or prune_history)(out_dir, dataset)
     kill_point("publish:pruned")
     return target
 

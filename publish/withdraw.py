@@ -14,7 +14,7 @@ import os
 import shutil
 from pathlib import Path
 
-from . import swap
+from . import swap, versions
 
 
 class WithdrawError(ValueError):
@@ -75,6 +75,7 @@ def withdraw(out_dir: Path, dataset: str, private: Path, rollback: bool = False)
         raise WithdrawError(f"{out_dir}: no previous publication of {dataset!r} to roll back to")
     finish_withdrawals(out_dir, dataset, private)  # one a killed withdraw left half-done
     marker = swap.withdrawn_marker(out_dir, dataset, live.name)
+    versions.mark_gone(out_dir, dataset, live.name, "withdrawn", "withdrawn by the publisher")
     marker.touch()
     swap.fsync_dir(marker.parent)
     if rollback:

@@ -1,0 +1,273 @@
+"""Versioned permalinks: every kept publication, read-only, at an address that never moves.
+
+``/-/terbuka/v/<dataset>/<run_id>`` lists a version's tables; ``…/<run_id>/<table>``
+(``.json``, ``.csv``) serves its rows, filtered by ``column=value`` (or
+``column__exact=value``) and paged with ``_size``/``_offset``; ``…/<run_id>/_changes`` is
+the diff page, "what changed in this version". Each page carries a banner saying whether
+this is the current version or an older one, with a link to the latest.
+
+The files are the publication folders ``publish/swap.py`` wrote and never changes:
+``DIR/.publications/<dataset>/<run_id>/<dataset>.db``, opened read-only per request.
+A version pruned by retention or withdrawn answers **410 Gone** with the reason from its
+tombstone (``publish/versions.py``) and a link to the latest; an unknown run id is 404.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+import sqlite3
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, quote, urlencode
+
+from datasette import hookimpl
+from datasette.utils.asgi import Response
+
+from . import i18n
+
+PREFIX = "/-/terbuka/v"
+NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+RUN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*$")
+MAX_SIZE = 1000
+DEFAULT_SIZE = 100
+TEXT = {
+    "older": {
+        "en": "This is an older version of {dataset} (run {run_id}), kept read-only so that citations of it still work.",
+        "id": "Ini versi lama {dataset} (run {run_id}), disimpan hanya-baca agar kutipan tetap berlaku.",
+    },
+    "current": {
+        "en": "This is the current version of {dataset} (run {run_id}).",
+        "id": "Ini versi terkini {dataset} (run {run_id}).",
+    },
+    "latest": {"en": "See the latest version", "id": "Lihat versi terbaru"},
+    "changes": {"en": "What changed in this version", "id": "Apa yang berubah di versi ini"},
+    "gone": {
+        "en": "Version {run_id} of {dataset} is no longer available: {reason} ({when}).",
+        "id": "Versi {run_id} dari {dataset} tidak tersedia lagi: {reason} ({when}).",
+    },
+    "tables": {"en": "Tables", "id": "Tabel"},
+}
+
+
+def version_path(dataset: str, run_id: str, table: str | None = None, fmt: str = "") -> str:
+    """The permanent path of a version (or of one of its tables)."""
+    path = f"{PREFIX}/{quote(dataset)}/{quote(run_id)}"
+    if table:
+        path += f"/{quote(table)}"
+    return path + (f".{fmt}" if fmt else "")
+
+
+def _folder(datasette: Any) -> Path | None:
+    """``DIR``: the published folder served (``config_dir``, else a served database's)."""
+    if getattr(datasette, "config_dir", None):
+        return Path(datasette.config_dir)
+    for db in datasette.databases.values():
+        if getattr(db, "path", None):
+            return Path(db.path).parent
+    return None
+
+
+def _live_run(folder: Path, dataset: str) -> str | None:
+    try:
+        return Path(os.readlink(folder / ".live" / dataset)).name
+    except OSError:
+        return None
+
+
+def _tombstone(folder: Path, dataset: str, run_id: str) -> dict[str, Any] | None:
+    try:
+        data = json.loads(
+            (folder / ".publications" / dataset / ".gone" / f"{run_id}.json").read_text("utf-8")
+        )
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _t(key: str, lang: str, **values: Any) -> str:
+    return TEXT[key].get(lang, TEXT[key]["en"]).format(**values)
+
+
+@hookimpl
+def register_routes() -> list[tuple[str, Any]]:
+    """The version routes."""
+    return [
+        (rf"^{PREFIX}/(?P<dataset>[^/]+)/(?P<run_id>[^/.]+)(\.(?P<format>json))?$", version_page),
+        (
+            rf"^{PREFIX}/(?P<dataset>[^/]+)/(?P<run_id>[^/]+)/(?P<table>[^/.]+)(\.(?P<format>json|csv))?$",
+            version_table,
+        ),
+    ]
+
+
+async def _resolve(datasette: Any, request: Any) -> tuple[Path, str, str] | Response:
+    """The version's database file, or the 404/410 answer."""
+    dataset, run_id = request.url_vars["dataset"], request.url_vars["run_id"]
+    folder = _folder(datasette)
+    lang = i18n.language(request)
+    if folder is None or not NAME.match(dataset) or not RUN.match(run_id):
+        return Response.text("Not found: no such version", status=404)
+    tomb = _tombstone(folder, dataset, run_id)
+    if tomb is not None:
+        latest = datasette.urls.database(dataset) if _live_run(folder, dataset) else "/"
+        line = _t(
+            "gone",
+            lang,
+            dataset=dataset,
+            run_id=run_id,
+            reason=tomb.get("reason", tomb.get("status")),
+            when=tomb.get("when", "?"),
+        )
+        return await _page(datasette, request, 410, {"notice": line, "latest": latest})
+    db = folder / ".publications" / dataset / run_id / f"{dataset}.db"
+    if not db.is_file():
+        return Response.text(f"Not found: {dataset} has no version {run_id}", status=404)
+    return db, dataset, run_id
+
+
+def _connect(db: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, check_same_thread=False)
+    conn.row_factory = sqlite3.Row
+    return conn
+
+
+def _banner(datasette: Any, request: Any, folder: Path, dataset: str, run_id: str) -> dict:
+    lang = i18n.language(request)
+    live = _live_run(folder, dataset)
+    key = "current" if live == run_id else "older"
+    return {
+        "notice": _t(key, lang, dataset=dataset, run_id=run_id),
+        "older": key == "older",
+        "latest": datasette.urls.database(dataset) if live else "/",
+        "latest_label": _t("latest", lang),
+        "changes": version_path(dataset, run_id, "_changes"),
+        "changes_label": _t("changes", lang),
+        "run_id": run_id,
+        "dataset": dataset,
+    }
+
+
+async def _page(datasette: Any, request: Any, status: int, context: dict) -> Response:
+    lang = i18n.language(request)
+    context.setdefault("latest_label", _t("latest", lang))
+    html = await datasette.render_template("terbuka_version.html", context, request=request)
+    return Response.html(html, status=status)
+
+
+async def version_page(datasette: Any, request: Any) -> Response:
+    """A version's tables with their row counts."""
+    found = await _resolve(datasette, request)
+    if isinstance(found, Response):
+        return found
+    db, dataset, run_id = found
+    conn = _connect(db)
+    try:
+        names = [
+            r[0]
+            for r in conn.execute(
+                "select name from sqlite_master where type = 'table' and name not like '%_fts%' "
+                "and name not like 'sqlite_%' order by name"
+            )
+        ]
+        tables = [
+            {
+                "name": n,
+                "rows": conn.execute(f"select count(*) from [{n}]").fetchone()[0],
+                "url": version_path(dataset, run_id, n),
+            }
+            for n in names
+        ]
+    finally:
+        conn.close()
+    banner = _banner(datasette, request, _folder(datasette) or db.parent, dataset, run_id)
+    if request.url_vars.get("format") == "json":
+        return Response.json({**_public(banner), "tables": tables})
+    lang = i18n.language(request)
+    return await _page(
+        datasette, request, 200, {**banner, "tables": tables, "tables_label": _t("tables", lang)}
+    )
+
+
+def _public(banner: dict) -> dict:
+    return {k: banner[k] for k in ("dataset", "run_id", "older", "latest", "notice")}
+
+
+async def version_table(datasette: Any, request: Any) -> Response:
+    """Rows of one table of a version: HTML, JSON or CSV, filtered and paged."""
+    found = await _resolve(datasette, request)
+    if isinstance(found, Response):
+        return found
+    db, dataset, run_id = found
+    table = request.url_vars["table"]
+    conn = _connect(db)
+    try:
+        columns = [r[1] for r in conn.execute("select * from pragma_table_info(?)", [table])]
+        if not columns:
+            return Response.text(
+                f"Not found: version {run_id} of {dataset} has no table {table}", status=404
+            )
+        where, params = [], []
+        args = parse_qsl(request.query_string, keep_blank_values=True)
+        for key, value in args:
+            column = key.removesuffix("__exact")
+            if key.startswith("_"):  # _size, _offset, _lang: not column filters
+                continue
+            if column not in columns:
+                return Response.text(f"{key}: no such column in {table}", status=400)
+            where.append(f"[{column}] = ?")
+            params.append(value)
+        try:
+            size = min(MAX_SIZE, max(1, int(request.args.get("_size", DEFAULT_SIZE))))
+            offset = max(0, int(request.args.get("_offset", 0)))
+        except ValueError:
+            return Response.text("_size and _offset must be whole numbers", status=400)
+        clause = f" where {' and '.join(where)}" if where else ""
+        total = conn.execute(f"select count(*) from [{table}]{clause}", params).fetchone()[0]
+        rows = [
+            dict(r)
+            for r in conn.execute(
+                f"select * from [{table}]{clause} limit ? offset ?", [*params, size, offset]
+            )
+        ]
+    finally:
+        conn.close()
+    fmt = request.url_vars.get("format")
+    banner = _banner(datasette, request, _folder(datasette) or db.parent, dataset, run_id)
+    if fmt == "json":
+        return Response.json(
+            {
+                **_public(banner),
+                "table": table,
+                "total": total,
+                "offset": offset,
+                "columns": columns,
+                "rows": rows,
+            }
+        )
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, columns, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+        return Response(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    lang = i18n.language(request)
+    heading = _t("changes", lang) if table == "_changes" else table
+    base = version_path(dataset, run_id, table)
+    query = request.query_string
+    kept = [(k, v) for k, v in args if k not in ("_offset", "_size")]
+    following = urlencode([*kept, ("_offset", offset + size), ("_size", size)])
+    return await _page(
+        datasette, request, 200,
+        {
+            **banner, "table": table, "heading": heading, "columns": columns, "rows": rows,
+            "total": total, "offset": offset, "size": size,
+            "json_url": f"{base}.json" + (f"?{query}" if query else ""),
+            "csv_url": f"{base}.csv" + (f"?{query}" if query else ""),
+            "version_url": version_path(dataset, run_id),
+            "next_url": f"{base}?{following}" if offset + len(rows) < total else None,
+        },
+    )  # fmt: skip
