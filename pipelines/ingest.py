@@ -69,7 +69,7 @@ def folder_files(folder: Path) -> tuple[list[Path], list[dict[str, Any]]]:
     return files, skipped
 
 
-def _entry(path: Path, display: str, status: str, reason: str, sha256: str = "") -> dict:
+def _entry(path: Path, display: str, status: str, reason: str, sha256: str = "") -> dict[str, Any]:
     size = path.stat().st_size if path.is_file() else 0
     return {"path": display, "status": status, "reason": reason, "sha256": sha256, "bytes": size}
 
