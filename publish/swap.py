@@ -13,7 +13,8 @@ changes: a new link is made beside it and renamed over it (``rename(2)`` is atom
 reader — Datasette, a download, a catalog — sees the old publication or the new one,
 never half of each. A run builds in ``DIR/.build-<run_id>/`` (same file system), fsyncs
 it, renames it into ``.publications/`` and switches. Previous publications stay for
-rollback; the newest ``KEEP_HISTORY`` are kept.
+rollback and as citable versions; how many are kept is the descriptor's retention
+(``versions.py``; ``KEEP_HISTORY`` when a caller gives none).
 
 ``TERBUKA_KILL_AT=<point>`` (one of ``KILL_POINTS``) kills the process with SIGKILL when
 it reaches that point. It exists for the crash tests only (tests/test_publication_swap.py,

@@ -28,7 +28,7 @@ from faultkit import (
 )
 
 from terbuka.pipelines.state import claim_staging, release_staging, sweep_staging
-from terbuka.publish import lock, swap
+from terbuka.publish import lock, swap, versions
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +82,7 @@ def test_a_kill_at_any_point_of_the_swap_leaves_the_old_or_the_new_publication_w
     assert leftovers(out, state_dir()) == []
     # runs killed before the switch left no publication folder behind them
     kept = swap.publications(out, "procurement")
-    assert kept[-1] == record["run_id"] and len(kept) <= swap.KEEP_HISTORY + 1
+    assert kept[-1] == record["run_id"] and len(kept) <= versions.DEFAULT_KEEP + 1
 
 
 @pytest.mark.parametrize("point", WITHDRAW_KILL_POINTS)
