@@ -196,6 +196,30 @@ def _public(banner: dict) -> dict:
     return {k: banner[k] for k in ("dataset", "run_id", "older", "latest", "notice")}
 
 
+def _csv(columns: list[str], rows: list[dict[str, Any]]) -> Response:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return Response(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+
+
+def _filters(
+    args: list[tuple[str, str]], columns: list[str], table: str
+) -> tuple[list[str], list[str]] | Response:
+    """``column=value`` (or ``column__exact=value``) arguments as SQL conditions."""
+    where, params = [], []
+    for key, value in args:
+        column = key.removesuffix("__exact")
+        if key.startswith("_"):  # _size, _offset, _lang: not column filters
+            continue
+        if column not in columns:
+            return Response.text(f"{key}: no such column in {table}", status=400)
+        where.append(f"[{column}] = ?")
+        params.append(value)
+    return where, params
+
+
 async def version_table(datasette: Any, request: Any) -> Response:
     """Rows of one table of a version: HTML, JSON or CSV, filtered and paged."""
     found = await _resolve(datasette, request)
@@ -210,16 +234,11 @@ async def version_table(datasette: Any, request: Any) -> Response:
             return Response.text(
                 f"Not found: version {run_id} of {dataset} has no table {table}", status=404
             )
-        where, params = [], []
         args = parse_qsl(request.query_string, keep_blank_values=True)
-        for key, value in args:
-            column = key.removesuffix("__exact")
-            if key.startswith("_"):  # _size, _offset, _lang: not column filters
-                continue
-            if column not in columns:
-                return Response.text(f"{key}: no such column in {table}", status=400)
-            where.append(f"[{column}] = ?")
-            params.append(value)
+        filters = _filters(args, columns, table)
+        if isinstance(filters, Response):
+            return filters
+        where, params = filters
         try:
             size = min(MAX_SIZE, max(1, int(request.args.get("_size", DEFAULT_SIZE))))
             offset = max(0, int(request.args.get("_offset", 0)))
@@ -239,21 +258,11 @@ async def version_table(datasette: Any, request: Any) -> Response:
     banner = _banner(datasette, request, _folder(datasette) or db.parent, dataset, run_id)
     if fmt == "json":
         return Response.json(
-            {
-                **_public(banner),
-                "table": table,
-                "total": total,
-                "offset": offset,
-                "columns": columns,
-                "rows": rows,
-            }
-        )
+            {**_public(banner), "table": table, "total": total, "offset": offset,
+             "columns": columns, "rows": rows}
+        )  # fmt: skip
     if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, columns, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
-        return Response(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+        return _csv(columns, rows)
     lang = i18n.language(request)
     heading = _t("changes", lang) if table == "_changes" else table
     base = version_path(dataset, run_id, table)

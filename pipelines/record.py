@@ -31,6 +31,7 @@ class RunRecord(TypedDict, total=False):
     error: str
     exit_code: int
     inputs: list[dict[str, Any]]
+    skipped_inputs: list[dict[str, Any]]  # files set aside by batch ingest (pipelines/ingest.py)
     fingerprint: str
     previous_run_id: str | None
     retention: Any
