@@ -79,14 +79,46 @@ def ocds_examples(shared_data) -> Path:
     return shared_data / "procurement" / "ocds-real-examples-2018"
 
 
+def once_per_run(tmp_path_factory, name: str, build):
+    """``build(folder)`` once per test run, even with pytest-xdist workers; its value is shared.
+
+    A session fixture runs once per *worker*; the expensive ones (publishing a sample site)
+    are built by the first worker that needs them, under a file lock in the run's common
+    temporary folder, and the others read the pickled value (paths into that folder).
+    A failed build is not cached: each worker that needs it fails the same way.
+    """
+    import pickle
+
+    from filelock import FileLock
+
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent  # the folder every worker's basetemp lives in
+    done = base / f"once-{name}.pickle"
+    with FileLock(str(base / f"once-{name}.lock")):
+        if done.exists():
+            return pickle.loads(done.read_bytes())
+        folder = base / f"once-{name}"
+        if folder.exists():  # a build that failed half-way in another worker
+            import shutil
+
+            shutil.rmtree(folder)
+        folder.mkdir()
+        value = build(folder)
+        done.write_bytes(pickle.dumps(value))
+        return value
+
+
 @pytest.fixture(scope="session")
 def demo_sources(tmp_path_factory):
     """The bundled generator's procurement sources and the personal values planted in them."""
     from terbuka.pipelines.demo import generate_procurement
 
-    folder = tmp_path_factory.mktemp("demo-sources")
-    paths, planted = generate_procurement(folder, seed=7, processes=120)
-    return paths, planted
+    return once_per_run(
+        tmp_path_factory,
+        "demo-sources",
+        lambda folder: generate_procurement(folder, seed=7, processes=120),
+    )
 
 
 def run_cli(*args: str, env: dict | None = None, timeout: int = 600) -> subprocess.CompletedProcess:
@@ -97,23 +129,58 @@ def run_cli(*args: str, env: dict | None = None, timeout: int = 600) -> subproce
     )
 
 
+def invoke_cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    """Run the ``terbuka`` command in this process with click's ``CliRunner``.
+
+    Same exit code, stdout and stderr as :func:`run_cli` without a new interpreter (a
+    subprocess pays seconds of imports per call). An exception that escapes the command
+    is appended to stderr as the traceback the console script would have printed, so a
+    test that asserts ``"Traceback" not in result.stderr`` still catches it. Use
+    :func:`run_cli` where the process itself is under test (argv, signals, serving).
+    """
+    import traceback
+
+    from click.testing import CliRunner
+
+    from terbuka.pipelines.cli import cli
+
+    result = CliRunner(env=env).invoke(cli, list(args))
+    stderr = result.stderr
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        stderr += "".join(traceback.format_exception(result.exception))
+    return subprocess.CompletedProcess(["terbuka", *args], result.exit_code, result.stdout, stderr)
+
+
 @pytest.fixture(scope="session")
 def published_demo(tmp_path_factory, demo_sources):
-    """A site with the demo procurement data published by the real CLI."""
-    out = tmp_path_factory.mktemp("site")
-    env = {
-        "TERBUKA_STATE_DIR": str(tmp_path_factory.mktemp("demo-state")),
-        "TERBUKA_OCDS_SCHEMA": str(OCDS_SCHEMA) if OCDS_SCHEMA.exists() else "",
-    }
+    """A site with the demo procurement data published by the real CLI (a true subprocess),
+    once per test run: read-only for tests; a test that changes a site copies it first
+    (``shutil.copytree(out, copy, symlinks=True)``: the publication lives behind links)."""
     paths, _ = demo_sources
-    sources = [arg for p in paths for arg in ("--source", str(p))]
-    result = run_cli(
-        "run", "procurement", *sources, "--out", str(out), "--json", "--quiet", env=env
-    )
-    assert result.returncode == 0, result.stderr
-    assert "Traceback" not in result.stderr, result.stderr
-    record = json.loads(result.stdout)
-    return out, record
+
+    def publish(folder: Path):
+        out = folder / "site"
+        env = {
+            "TERBUKA_STATE_DIR": str(folder / "state"),
+            "TERBUKA_OCDS_SCHEMA": str(OCDS_SCHEMA) if OCDS_SCHEMA.exists() else "",
+        }
+        sources = [arg for p in paths for arg in ("--source", str(p))]
+        result = run_cli(
+            "run", "procurement", *sources, "--out", str(out), "--json", "--quiet", env=env
+        )
+        assert result.returncode == 0, result.stderr
+        assert "Traceback" not in result.stderr, result.stderr
+        return out, json.loads(result.stdout)
+
+    return once_per_run(tmp_path_factory, "published-demo", publish)
+
+
+def nonempty(items, what: str = "results") -> list:
+    """``items`` as a list, failing when it is empty: a loop or ``all()`` over no results
+    checks nothing, so a test that iterates over query results asserts there are some."""
+    items = list(items)
+    assert items, f"no {what} to check"
+    return items
 
 
 def tree_digest(folder: Path) -> dict[str, str]:
@@ -258,15 +325,19 @@ def service_kpi_exact(tmp_path_factory) -> str:
 
 @pytest.fixture(scope="session")
 def demo_site(tmp_path_factory):
-    """``terbuka demo --no-serve``: every bundled dataset published by the real CLI."""
-    out = tmp_path_factory.mktemp("demo-site")
-    env = {"TERBUKA_STATE_DIR": str(tmp_path_factory.mktemp("demo-site-state"))}
-    result = run_cli(
-        "demo", "--no-serve", "--out", str(out), "--seed", str(DEMO_SEED), "--json", env=env
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    records = {r["dataset"]: r for r in json.loads(result.stdout)}
-    return out, records
+    """``terbuka demo --no-serve``: every bundled dataset published by the real CLI, once
+    per test run (read-only for tests, like :func:`published_demo`)."""
+
+    def demo(folder: Path):
+        out = folder / "site"
+        env = {"TERBUKA_STATE_DIR": str(folder / "state")}
+        result = run_cli(
+            "demo", "--no-serve", "--out", str(out), "--seed", str(DEMO_SEED), "--json", env=env
+        )
+        assert result.returncode == 0, result.stderr[-3000:]
+        return out, {r["dataset"]: r for r in json.loads(result.stdout)}
+
+    return once_per_run(tmp_path_factory, "demo-site", demo)
 
 
 @pytest.fixture(scope="session")
@@ -329,3 +400,36 @@ def site_get(folder: Path, *paths: str) -> list:
         return [await ds.client.get(path) for path in paths]
 
     return asyncio.run(fetch())
+
+
+# --- pytest-xdist: whole files per worker, and every test that uses CKAN in one worker ----
+# `.ci/run` runs `pytest -n 2 --dist loadgroup`. Module fixtures (a run shared by a file's
+# tests) stay in one worker because files are the unit of work; files marked
+# ``pytest.mark.xdist_group("ckan")`` share one worker, so one CKAN starts (on the ports of
+# its environment) and a test that stops it for an outage never pulls it from another file.
+CKAN_GROUP = "ckan"
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the marks
+def pytest_collection_modifyitems(config, items):
+    """Every test that uses the ``ckan`` fixture joins the CKAN group."""
+    for item in items:
+        if "ckan" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group(CKAN_GROUP))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """``--dist loadgroup`` made file-wise: a file is a unit, a named group is one unit."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class FileOrGroupScheduling(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            # xdist appends "@<group>" to the node ids of grouped tests under loadgroup
+            if nodeid.endswith("@" + CKAN_GROUP):
+                return "@" + CKAN_GROUP
+            return super()._split_scope(nodeid)
+
+    return FileOrGroupScheduling(config, log)

@@ -13,7 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from conftest import rows, run_cli
+from conftest import invoke_cli, nonempty, rows
 
 from terbuka.pipelines.runner import run_dataset
 
@@ -112,7 +112,7 @@ def test_mangled_names_are_repaired_and_the_original_kept(djpk):
 def test_hierarchy_never_double_counts(djpk):
     """Leaves add up to every top-level total wherever the source agrees with itself."""
     _, db, _ = djpk
-    lines = rows(db, "select * from budget_lines")
+    lines = nonempty(rows(db, "select * from budget_lines"))
     by_id = {line["line_id"]: line for line in lines}
     children = defaultdict(list)
     for line in lines:
@@ -205,7 +205,7 @@ def test_canned_questions_run(djpk):
     assert len(absorption) == 114 * 2  # revenue and spending per region-year, once each
     yoy = results["year_on_year"]
     assert {(r["previous_year"], r["fiscal_year"]) for r in yoy} == {(2021, 2022), (2022, 2023)}
-    assert all(r["planned"] is not None for r in results["largest_gaps"])
+    assert all(r["planned"] is not None for r in nonempty(results["largest_gaps"]))
 
 
 def test_datapackage_carries_the_fiscal_model(djpk):
@@ -245,7 +245,7 @@ def test_fdp_rows_and_amounts_match_the_csv(shared_data, tmp_path):
         "from budget_lines group by 1",
     )
     assert sum(r["n"] for r in published) == len(source)
-    for row in published:
+    for row in nonempty(published):
         assert row["paid"] == pytest.approx(float(paid[row["fiscal_year"]]), rel=1e-12)
         assert row["planned"] == 0  # "advance" and "interim" are payments too: not the plan
     measures = record["inputs"][-1]
@@ -282,7 +282,7 @@ def test_package_without_its_data_files_is_a_clear_error(shared_data, tmp_path, 
 
 def test_missing_package_data_on_the_command_line(shared_data, tmp_path):
     folder = shared_data / "budget" / "fdp-demos" / "boost-peru-national"
-    result = run_cli("run", "budget", "--source", str(folder), "--out", str(tmp_path), "--json")
+    result = invoke_cli("run", "budget", "--source", str(folder), "--out", str(tmp_path), "--json")
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     error = json.loads(result.stdout)["error"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import DEMO_SEED, get_json, rows
+from conftest import DEMO_SEED, get_json, nonempty, rows
 
 
 def test_demo_publishes_every_dataset(demo_site):
@@ -55,7 +55,7 @@ def test_demo_budget_lines_reconcile(demo_site):
 def test_line_items_roll_up_by_code(demo_site):
     out, _ = demo_site
     db = out / "budget.db"
-    items = rows(db, "select * from budget_lines where source_format = 'rekening'")
+    items = nonempty(rows(db, "select * from budget_lines where source_format = 'rekening'"))
     by_id = {i["line_id"]: i for i in items}
     for item in items:
         assert item["account_code"] and item["level"] == item["account_code"].count(".") + 1

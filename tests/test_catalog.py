@@ -15,7 +15,7 @@ import jsonschema
 import pytest
 import rdflib
 from ckanapi.errors import NotAuthorized, NotFound, SearchQueryError, ValidationError
-from conftest import OCDS_SCHEMA, free_port, run_cli
+from conftest import OCDS_SCHEMA, free_port, invoke_cli, nonempty
 from rdflib.compare import isomorphic
 
 from terbuka.catalogs import dcat, mapping, ocds
@@ -75,7 +75,7 @@ def test_package_fields_come_from_the_descriptor_and_the_run(published, publishe
     assert extras["licence_spdx"] == "CC-BY-4.0"
     for entity, count in record["privacy"].items():
         assert f"{count} {entity}" in extras["privacy_summary"]
-    assert all(isinstance(v, str) and v for v in extras.values())
+    assert all(isinstance(v, str) and v for v in nonempty(extras.values(), "extras"))
 
 
 def test_organisation_is_the_publisher(published):
@@ -446,11 +446,13 @@ def test_client_keeps_not_found_and_validation_errors(flaky):
 
 def test_publish_needs_a_token_and_a_site_url(site_copy, monkeypatch):
     monkeypatch.delenv("CKAN_API_TOKEN", raising=False)
-    result = run_cli("publish", str(site_copy), "--ckan", "http://127.0.0.1:9", "--site-url", SITE)
+    result = invoke_cli(
+        "publish", str(site_copy), "--ckan", "http://127.0.0.1:9", "--site-url", SITE
+    )
     assert result.returncode == 2 and result.stderr.count("\n") == 1
     assert "CKAN_API_TOKEN" in result.stderr
     monkeypatch.delenv("TERBUKA_SITE_URL", raising=False)
-    result = run_cli(
+    result = invoke_cli(
         "publish", str(site_copy), "--ckan", "http://127.0.0.1:9", env={"CKAN_API_TOKEN": "t"}
     )
     assert result.returncode == 2 and "TERBUKA_SITE_URL" in result.stderr
@@ -459,7 +461,9 @@ def test_publish_needs_a_token_and_a_site_url(site_copy, monkeypatch):
 
 def test_publish_unknown_dataset_or_empty_folder(site_copy, tmp_path):
     env = {"CKAN_API_TOKEN": "t", "TERBUKA_SITE_URL": SITE}
-    result = run_cli("publish", str(site_copy), "budgetx", "--ckan", "http://127.0.0.1:9", env=env)
+    result = invoke_cli(
+        "publish", str(site_copy), "budgetx", "--ckan", "http://127.0.0.1:9", env=env
+    )
     assert result.returncode == 2
     assert result.stderr.strip() == (
         f"Error: budgetx: {site_copy}: dataset 'budgetx' is not published here "
@@ -467,14 +471,14 @@ def test_publish_unknown_dataset_or_empty_folder(site_copy, tmp_path):
     )
     empty = tmp_path / "empty"
     empty.mkdir()
-    result = run_cli("publish", str(empty), "--ckan", "http://127.0.0.1:9", env=env)
+    result = invoke_cli("publish", str(empty), "--ckan", "http://127.0.0.1:9", env=env)
     assert result.returncode == 2 and "nothing published" in result.stderr
 
 
 def test_unreachable_ckan_fails_cleanly_and_is_recorded(site_copy):
     port = free_port()  # nothing listens there
     secret = "tok-" + "7" * 20
-    result = run_cli(
+    result = invoke_cli(
         "publish", str(site_copy), "--ckan", f"http://127.0.0.1:{port}", "--retries", "1", "--json",
         env={"CKAN_API_TOKEN": secret, "TERBUKA_SITE_URL": SITE},
     )  # fmt: skip

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from conftest import OCDS_SCHEMA
+from conftest import OCDS_SCHEMA, nonempty
 
 from terbuka.pipelines.demo_inaproc import generate_inaproc
 from terbuka.pipelines.descriptors import load
@@ -138,18 +138,18 @@ def test_registrants_are_participants_and_only_priced_offers_are_bids(snapshot, 
     assert one_bid and all(row["participants"] > 1 for row in one_bid)
     numbers = {r[0]: r[1] for r in db.execute("select ocid, number_of_tenderers from tenders")}
     per_ocid = Counter(r[0] for r in db.execute("select ocid from bids"))
-    assert all(numbers[ocid] == n for ocid, n in per_ocid.items())
+    assert all(numbers[ocid] == n for ocid, n in nonempty(per_ocid.items(), "bids"))
 
 
 def test_packages_put_plan_tender_award_contract_and_payment_side_by_side(snapshot, published):
     folder, _, _ = snapshot
     _, _, db = published
     packages = {r["ocid"]: dict(r) for r in db.execute("select * from packages")}
-    for row in rows_of(folder, "1013"):
+    for row in nonempty(rows_of(folder, "1013")):
         package = packages[f"ocds-terbuka-t-{row['kd_tender']}"]
         assert package["pagu"] == row["pagu"] and package["hps"] == row["hps"]
     contracts = {code(r["kd_tender"]): r["nilai_kontrak"] for r in rows_of(folder, "1073")}
-    for kd, value in contracts.items():
+    for kd, value in nonempty(contracts.items(), "contracts"):
         assert packages[f"ocds-terbuka-t-{kd}"]["contract"] == value
     paid: Counter = Counter()
     for row in rows_of(folder, "1082"):
@@ -158,7 +158,7 @@ def test_packages_put_plan_tender_award_contract_and_payment_side_by_side(snapsh
     for kd, total in paid.items():
         assert packages[f"ocds-terbuka-nt-{kd}"]["paid"] == pytest.approx(total)
     winners = {code(r["kd_tender"]): r["nilai_terkoreksi"] for r in rows_of(folder, "1015")}
-    for kd, value in winners.items():
+    for kd, value in nonempty(winners.items(), "winners"):
         assert packages[f"ocds-terbuka-t-{kd}"]["winning_bid"] == value
     # Each amount keeps the endpoint and record it was read from.
     sources = db.execute(
@@ -180,7 +180,7 @@ def test_planned_vs_procured_per_work_unit_is_one_query(snapshot, published):
     for row in rows_of(folder, "1039"):
         planned[str(row["kd_satker"])] += row["pagu_subkegiatan"]
     assert {k: result[k]["subactivity_ceiling"] for k in planned} == dict(planned)
-    assert all(result[k]["work_unit"] for k in planned)
+    assert all(result[k]["work_unit"] for k in nonempty(planned, "planned work units"))
     assert (
         sum(r["packages"] or 0 for r in result.values())
         == db.execute("select count(*) from packages").fetchone()[0]

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import free_port, run_cli, tree_digest
+from conftest import free_port, invoke_cli, run_cli, tree_digest
 from datasette.app import Datasette
 
 from terbuka.catalogs import secrets
@@ -96,7 +96,7 @@ def every_file(folder):
 def test_unreadable_cells_are_described_not_quoted(tmp_path):
     source = leaky_workbook(tmp_path / "tenders.xlsx")
     out, state = tmp_path / "site", tmp_path / "state"
-    result = run_cli(
+    result = invoke_cli(
         "run", "procurement", "--source", str(source), "--out", str(out), "--json",
         env={"TERBUKA_STATE_DIR": str(state)},
     )  # fmt: skip
@@ -142,7 +142,7 @@ def test_an_error_line_quoting_an_identifier_is_redacted_everywhere(tmp_path, mo
 
 
 def test_quiet_run_that_fails_still_prints_its_one_error_line(tmp_path):
-    result = run_cli("run", "procurement", "--source", str(tmp_path / "nope.csv"),
+    result = invoke_cli("run", "procurement", "--source", str(tmp_path / "nope.csv"),
                      "--out", str(tmp_path / "site"), "-q")  # fmt: skip
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
@@ -170,7 +170,7 @@ def test_an_internal_error_exits_4_with_a_traceback_file_and_no_value(tmp_path, 
 
 def test_an_unreachable_source_is_a_fault_of_the_environment(tmp_path):
     url = f"http://127.0.0.1:{free_port()}/tenders.csv"  # nothing listens there
-    result = run_cli("run", "procurement", "--source", url, "--out", str(tmp_path / "site"), "-q",
+    result = invoke_cli("run", "procurement", "--source", url, "--out", str(tmp_path / "site"), "-q",
                      env={"TERBUKA_HTTP_BACKOFF": "0.01", "TERBUKA_STATE_DIR": str(tmp_path / "s")})  # fmt: skip
     assert result.returncode == 3
     assert result.stderr.strip().splitlines() == [
@@ -331,7 +331,7 @@ def test_the_token_echoed_back_by_a_server_appears_nowhere(published_demo, tmp_p
     site = tmp_path / "site"
     shutil.copytree(out, site, ignore=shutil.ignore_patterns(".catalogs"))
     env = {"CKAN_API_TOKEN": TOKEN, "TERBUKA_SITE_URL": "https://data.example.go.id"}
-    result = run_cli("publish", str(site), "--ckan", echoing, "--retries", "0", "--json",
+    result = invoke_cli("publish", str(site), "--ckan", echoing, "--retries", "0", "--json",
                      env=env)  # fmt: skip
     assert result.returncode == 2, result.stderr  # refused: the user must fix the token
     assert "Access denied. You sent:" in result.stderr  # the body is shown ...
@@ -357,7 +357,7 @@ def test_a_ckan_source_echoing_its_token_is_scrubbed_and_exits_3(tmp_path, echoi
     (folder / "dataset.yml").write_text(descriptor)
     out, state = tmp_path / "site", tmp_path / "state"
     env = {"PORTAL_TOKEN": TOKEN, "TERBUKA_STATE_DIR": str(state)}
-    result = run_cli("run", str(folder), "--out", str(out), "--json", env=env)
+    result = invoke_cli("run", str(folder), "--out", str(out), "--json", env=env)
     record = json.loads(result.stdout)
     assert result.returncode == 2, result.stderr  # a 403: the token is the user's to fix
     assert record["status"] == "failed"

@@ -3,7 +3,7 @@
 import csv
 import json
 
-from conftest import run_cli
+from conftest import invoke_cli
 
 HEADER = [
     "no",
@@ -122,7 +122,7 @@ def read(path):
 def test_redact_keeps_shape_and_removes_personal_data(tmp_path):
     source, target = tmp_path / "in.csv", tmp_path / "out.csv"
     write(source, ROWS)
-    result = run_cli("redact", str(source), "--out", str(target))
+    result = invoke_cli("redact", str(source), "--out", str(target))
     assert result.returncode == 0, result.stderr
     rows = read(target)
     assert rows[0] == HEADER

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, run_cli
+from conftest import ROOT, invoke_cli, run_cli
 from presidio_analyzer import Pattern, PatternRecognizer
 
 from terbuka.privacy import PrivacyError, Redactor, TextScanner, load_policy
@@ -223,7 +223,7 @@ def test_withdraw_rolls_back_then_takes_down(small_sources, tmp_path):
     out = tmp_path / "site"
     first, second = _publish_twice(small_sources, out)
     state = Path(os.environ["TERBUKA_STATE_DIR"])
-    result = run_cli("withdraw", "procurement", "--out", str(out), "--rollback", "--json")
+    result = invoke_cli("withdraw", "procurement", "--out", str(out), "--rollback", "--json")
     assert result.returncode == 0, result.stderr
     record = json.loads(result.stdout)
     assert record["publication"]["withdrawn_run_id"] == second["run_id"]
@@ -235,7 +235,7 @@ def test_withdraw_rolls_back_then_takes_down(small_sources, tmp_path):
     fragment = json.loads((out / "procurement" / "datasette.json").read_text())
     assert fragment["plugins"]["terbuka"]["run_id"] == first["run_id"]
 
-    result = run_cli("withdraw", "procurement", "--out", str(out))
+    result = invoke_cli("withdraw", "procurement", "--out", str(out))
     assert result.returncode == 0, result.stderr
     assert not (out / "procurement.db").exists() and not (out / "procurement").exists()
     assert not (out / ".live" / "procurement").exists()
@@ -244,7 +244,7 @@ def test_withdraw_rolls_back_then_takes_down(small_sources, tmp_path):
     records = list((out / ".runs" / "procurement").glob("*.json"))
     assert {json.loads(p.read_text())["status"] for p in records} >= {"withdrawn", "rolled_back"}
 
-    again = run_cli("withdraw", "procurement", "--out", str(out), "--rollback")
+    again = invoke_cli("withdraw", "procurement", "--out", str(out), "--rollback")
     assert again.returncode == 2 and "nothing published" in again.stderr
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import query, run_cli, tree_digest
+from conftest import invoke_cli, query, tree_digest
 
 from terbuka.pipelines import plugins
 from terbuka.pipelines.runner import run_dataset
@@ -165,13 +165,13 @@ def test_a_stopping_rule_leaves_the_last_good_publication_intact(tmp_path):
     folder = descriptor_copy(tmp_path, {"stop": ["award-after-tender"], "warn": ["within-budget"]})
     out = tmp_path / "site"
     good = package(tmp_path, "good.json", GOOD)
-    first = run_cli(
+    first = invoke_cli(
         "run", str(folder), "--source", str(good), "--out", str(out), "--json", "--quiet"
     )
     assert first.returncode == 0, first.stderr
     before = tree_digest(out)
     bad = package(tmp_path, "bad.json", [*GOOD, AWARD_BEFORE_TENDER])
-    result = run_cli("run", str(folder), "--source", str(bad), "--out", str(out), "--json")
+    result = invoke_cli("run", str(folder), "--source", str(bad), "--out", str(out), "--json")
     assert result.returncode == 1, result.stderr
     assert "Traceback" not in result.stderr
     record = json.loads(result.stdout)
@@ -268,7 +268,7 @@ def test_a_broken_rule_file_is_one_line_with_its_line_number(tmp_path):
     (folder / "expectations.yml").write_text(
         "tables:\n  awards:\n    - check: between\n      column: nilai\n      min: 0\n"
     )
-    result = run_cli(
+    result = invoke_cli(
         "run",
         str(folder),
         "--source",

@@ -9,7 +9,7 @@ import sqlite3
 
 import httpx
 import pytest
-from conftest import ServedSite, run_cli
+from conftest import ServedSite, invoke_cli
 
 FORM = "/-/terbuka/feedback"
 
@@ -149,25 +149,25 @@ def test_steward_lists_and_handles_reports(fresh_site):
     report(session, token, "Nilai kontrak\x1b]0;pwned\x07 salah")
     report(session, token, "Tanggal salah", table="awards", page="/procurement/awards")
     folder = str(fresh_site.folder)
-    listing = run_cli("feedback", folder)
+    listing = invoke_cli("feedback", folder)
     assert listing.returncode == 0
     assert "#1" in listing.stdout and "procurement/tenders" in listing.stdout
     assert "Nilai kontrak]0;pwned salah" in listing.stdout and "\x1b" not in listing.stdout
-    as_json = json.loads(run_cli("feedback", folder, "--json").stdout)
+    as_json = json.loads(invoke_cli("feedback", folder, "--json").stdout)
     assert [r["status"] for r in as_json] == ["open", "open"]
-    handled = run_cli("feedback", folder, "--handled", "1")
+    handled = invoke_cli("feedback", folder, "--handled", "1")
     assert handled.returncode == 0
-    remaining = json.loads(run_cli("feedback", folder, "--json").stdout)
+    remaining = json.loads(invoke_cli("feedback", folder, "--json").stdout)
     assert [r["id"] for r in remaining] == [2]
-    everything = json.loads(run_cli("feedback", folder, "--json", "--all").stdout)
+    everything = json.loads(invoke_cli("feedback", folder, "--json", "--all").stdout)
     assert [r["status"] for r in everything] == ["handled", "open"] and everything[0]["handled"]
-    unknown = run_cli("feedback", folder, "--handled", "99")
+    unknown = invoke_cli("feedback", folder, "--handled", "99")
     assert unknown.returncode == 2 and "no report with id 99" in unknown.stderr
     assert len(unknown.stderr.strip().splitlines()) == 1
 
 
 def test_feedback_on_an_empty_folder(tmp_path):
-    result = run_cli("feedback", str(tmp_path))
+    result = invoke_cli("feedback", str(tmp_path))
     assert result.returncode == 0 and "No open reports." in result.stderr
-    missing = run_cli("feedback", str(tmp_path / "nope"))
+    missing = invoke_cli("feedback", str(tmp_path / "nope"))
     assert missing.returncode == 2 and "no such folder" in missing.stderr

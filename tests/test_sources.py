@@ -81,7 +81,14 @@ CASES = {
 }
 
 
-@pytest.mark.parametrize("kind", sorted(plugins.sources()))
+@pytest.mark.parametrize(
+    "kind",
+    [
+        # the CKAN case starts the session's CKAN: it joins the CKAN group (tests/conftest.py)
+        pytest.param(kind, marks=pytest.mark.xdist_group("ckan")) if kind == "ckan" else kind
+        for kind in sorted(plugins.sources())
+    ],
+)
 def test_every_source_kind_pulls_and_archives_then_finds_nothing_new(kind, tmp_path, request):
     unit = plugins.sources()[kind]
     assert unit.id == kind and unit.title and unit.requires

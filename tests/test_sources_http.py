@@ -8,6 +8,7 @@ import logging
 import threading
 
 import pytest
+from conftest import nonempty
 from pullkit import LoopbackServer, Reply
 
 from terbuka.pipelines.archive import Archive
@@ -211,7 +212,7 @@ def test_token_in_a_query_parameter_is_redacted(server, fetcher, archive):
     fetched = fetcher.get(server.url("/q"), credentials=Credentials(token, param="api_key"))
     assert fetched.status == 200 and fetched.url == server.url("/q")
     assert fetched.final_url == server.url("/q?api_key=***")
-    assert all(token not in f["url"] for f in archive.fetches())
+    assert all(token not in f["url"] for f in nonempty(archive.fetches(), "fetches"))
 
 
 def test_redact_url():
