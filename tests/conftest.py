@@ -390,6 +390,56 @@ def site_datasette(folder: Path):
     return Datasette(config_dir=Path(folder), cors=True)
 
 
+class InProcessSite:
+    """The Datasette ``terbuka serve`` runs over a published folder, answering in this process.
+
+    One instance (and one event loop) serves many requests: no server process, no port,
+    no HTTP. ``get`` takes a path or a URL under :attr:`url` (the address Datasette's
+    in-process client gives its pages) and returns an ``httpx.Response``.
+    """
+
+    url = "http://localhost"
+
+    def __init__(self, folder: Path):
+        import asyncio
+
+        self.folder = Path(folder)
+        self.loop = asyncio.new_event_loop()
+        self.ds = site_datasette(self.folder)
+        self.loop.run_until_complete(self.ds.invoke_startup())
+
+    def get(self, path: str, **kwargs):
+        if path.startswith(self.url + "/"):  # a link the site printed
+            path = path[len(self.url) :]
+        return self.loop.run_until_complete(self.ds.client.get(path, **kwargs))
+
+    def json(self, path: str):
+        response = self.get(path)
+        assert response.status_code == 200, (path, response.status_code, response.text[-500:])
+        return response.json()
+
+    def close(self) -> None:
+        self.loop.close()
+
+
+@pytest.fixture(scope="session")
+def demo_site_client(published_demo):
+    """The published demo procurement site, served in-process (see :class:`InProcessSite`)."""
+    out, _ = published_demo
+    site = InProcessSite(out)
+    yield site
+    site.close()
+
+
+@pytest.fixture(scope="session")
+def full_demo_client(demo_site):
+    """Every bundled dataset (``terbuka demo``), served in-process."""
+    out, _ = demo_site
+    site = InProcessSite(out)
+    yield site
+    site.close()
+
+
 def site_get(folder: Path, *paths: str) -> list:
     """Responses of the published folder's Datasette to GET ``paths``, in-process."""
     import asyncio
@@ -412,9 +462,12 @@ CKAN_GROUP = "ckan"
 
 @pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the marks
 def pytest_collection_modifyitems(config, items):
-    """Every test that uses the ``ckan`` fixture joins the CKAN group."""
+    """Every test that uses the ``ckan`` fixture is marked ``ckan`` and ``slow`` (a real
+    CKAN; ``-m "not ckan"`` leaves them out) and joins the CKAN group."""
     for item in items:
-        if "ckan" in getattr(item, "fixturenames", ()):
+        if "ckan" in getattr(item, "fixturenames", ()) or item.get_closest_marker("ckan"):
+            item.add_marker(pytest.mark.ckan)
+            item.add_marker(pytest.mark.slow)
             item.add_marker(pytest.mark.xdist_group(CKAN_GROUP))
 
 

@@ -38,6 +38,7 @@ def child(code: str, timeout: int = HANG) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.slow  # a fresh interpreter per recognizer scans 1 MB texts (a hang cannot hide)
 @pytest.mark.parametrize("recognizer", RECOGNIZERS, ids=lambda r: r.__name__)
 def test_every_recognizer_finishes_on_1mb_adversarial_texts(recognizer):
     result = child(f"""
@@ -131,6 +132,7 @@ def test_adversarial_input_through_the_pipeline(tmp_path, monkeypatch, case):
         assert problems >= 1  # the bad values are accounted for with a reason
 
 
+@pytest.mark.slow  # a child interpreter with a memory limit
 def test_deep_nesting_keeps_memory_flat(tmp_path):
     source = tmp_path / "dalam.json"
     source.write_bytes(deep_json(100_000))

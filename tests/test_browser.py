@@ -11,6 +11,9 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, ServedSite
 
+# slow: a real Chromium drives a real served site (true HTTP)
+pytestmark = pytest.mark.slow
+
 CHROMIUM = Path("/usr/bin/chromium")
 AXE = ROOT / ".venv" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 ARTIFACTS = ROOT / "tests" / "artifacts"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import DEMO_SEED, get_json, nonempty, rows
+from conftest import DEMO_SEED, nonempty, rows
 
 
 def test_demo_publishes_every_dataset(demo_site):
@@ -71,24 +71,22 @@ def test_line_items_roll_up_by_code(demo_site):
     assert accounts["p90:5.1.02.01.01.0024"]["parent_account_id"] == "p90:5.1.02.01.01"
 
 
-def test_budget_canned_questions_over_http(demo_site_url):
+def test_budget_canned_questions_over_http(full_demo_client):
     for name in ("absorption_by_region_year", "largest_gaps", "year_on_year", "source_disagrees"):
-        data = get_json(f"{demo_site_url}/budget/{name}.json?_shape=objects")
+        data = full_demo_client.json(f"/budget/{name}.json?_shape=objects")
         assert data["rows"], name
-    absorption = get_json(f"{demo_site_url}/budget/absorption_by_region_year.json?_shape=objects")
+    absorption = full_demo_client.json("/budget/absorption_by_region_year.json?_shape=objects")
     assert {r["account_name"] for r in absorption["rows"]} == {
         "Pendapatan Daerah",
         "Belanja Daerah",
     }
-    table = get_json(f"{demo_site_url}/budget/budget_lines.json?_shape=objects&level=1&_size=5")
+    table = full_demo_client.json("/budget/budget_lines.json?_shape=objects&level=1&_size=5")
     assert table["rows"] and all(r["level"] == 1 for r in table["rows"])
 
 
-def test_budget_and_service_pages_render(demo_site_url):
-    import urllib.request
-
+def test_budget_and_service_pages_render(full_demo_client):
     for path in ("/budget/budget_lines", "/budget/budget_accounts", "/service-kpi/requests",
                  "/service-kpi/kpi_agency_month", "/service-kpi/ikm_units"):  # fmt: skip
-        with urllib.request.urlopen(demo_site_url + path, timeout=30) as response:
-            assert response.status == 200
-            assert "<table" in response.read().decode()
+        response = full_demo_client.get(path)
+        assert response.status_code == 200, path
+        assert "<table" in response.text

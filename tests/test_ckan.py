@@ -29,6 +29,9 @@ from terbuka.catalogs.published import load_published
 from terbuka.pipelines import plugins
 from terbuka.publish.database import SYSTEM_TABLES
 
+# slow: a real CKAN 2.12 (PostgreSQL, Redis, gunicorn) behind real HTTP
+pytestmark = pytest.mark.slow
+
 SITE = "https://data.example.go.id"
 CC_BY = "https://creativecommons.org/licenses/by/4.0/"
 DCAT = rdflib.Namespace("http://www.w3.org/ns/dcat#")

@@ -24,6 +24,9 @@ from terbuka.pipelines import contracts, plugins
 from terbuka.pipelines.cli import cli
 from terbuka.pipelines.runner import STAGES, run_dataset
 
+# slow: builds and pip-installs the example plugin, runs the real console script
+pytestmark = pytest.mark.slow
+
 PLUGIN_SOURCE = ROOT / "tests" / "example_plugin"
 DISTRIBUTION = "terbuka-example-plugin"
 PACKAGE = "terbuka_example_plugin"

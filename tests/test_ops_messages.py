@@ -200,6 +200,7 @@ def tmpfs(folder, size):
     return mounted.returncode == 0
 
 
+@pytest.mark.slow  # real CLI subprocesses on a full tmpfs
 def test_a_full_disk_is_one_line_exit_3_and_the_publication_untouched(tmp_path, monkeypatch):
     source = leaky_workbook(tmp_path / "t.xlsx")
     mount = tmp_path / "small"
@@ -258,6 +259,7 @@ def test_disk_full_message_names_device_and_file(tmp_path):
 # ------------------------------------------------------------------ serve, 404
 
 
+@pytest.mark.slow  # a true `terbuka serve` subprocess
 def test_serve_on_a_busy_port_is_one_line_and_exit_3(published_demo):
     out, _ = published_demo
     with socket.socket() as taken:

@@ -192,6 +192,7 @@ def test_a_run_stopped_at_any_stage_leaves_the_publication_intact(demo_sources, 
     assert written["status"] == "stopped"
 
 
+@pytest.mark.slow  # a real CLI subprocess killed mid-run
 def test_a_killed_run_leaves_the_publication_intact(demo_sources, tmp_path):
     import os
     import signal
@@ -451,6 +452,7 @@ def test_an_spse_excel_export_maps_like_the_csv(tmp_path):
     assert "198803122010011001" not in everything
 
 
+@pytest.mark.slow  # true subprocesses: the --json contract is read from the process's own argv
 @pytest.mark.parametrize(
     "args, fragment",
     [

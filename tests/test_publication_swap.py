@@ -30,6 +30,9 @@ from faultkit import (
 from terbuka.pipelines.state import claim_staging, release_staging, sweep_staging
 from terbuka.publish import lock, swap, versions
 
+# slow: real CLI subprocesses killed (SIGKILL) at every kill point
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def sources(tmp_path_factory):

@@ -10,12 +10,16 @@ import hashlib
 import sqlite3
 import uuid
 
+import pytest
 from pullkit import LoopbackServer, OcdsApi, demo_releases, descriptor_with_sources, later_releases
 
 from terbuka.pipelines.archive import Archive
 from terbuka.pipelines.demo import generate_procurement
 from terbuka.pipelines.runner import run_dataset
 from terbuka.pipelines.state import state_dir
+
+# slow: pulls from a real CKAN 2.12
+pytestmark = pytest.mark.slow
 
 
 def traced_rows(out, dataset):

@@ -18,9 +18,13 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+import pytest
 from conftest import free_port, run_cli
 
 from terbuka.publish import swap
+
+# slow: a real `terbuka serve` process follows 20 republishes while polled
+pytestmark = pytest.mark.slow
 
 PAGES = (
     "/",

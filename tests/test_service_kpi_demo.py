@@ -10,7 +10,7 @@ import csv
 import statistics
 from collections import defaultdict
 
-from conftest import DEMO_SEED, get_json, nonempty, rows
+from conftest import DEMO_SEED, nonempty, rows
 
 K = 5
 
@@ -123,9 +123,9 @@ def test_ikm_equals_a_recomputation_from_the_survey_file(demo_site, tmp_path):
         assert row["category"] == expected
 
 
-def test_service_canned_questions_over_http(demo_site_url):
+def test_service_canned_questions_over_http(full_demo_client):
     for name in ("slowest_agencies", "sla_compliance_trend", "ikm_ranking"):
-        data = get_json(f"{demo_site_url}/service-kpi/{name}.json?_shape=objects")
+        data = full_demo_client.json(f"/service-kpi/{name}.json?_shape=objects")
         assert data["rows"], name
-    ranking = get_json(f"{demo_site_url}/service-kpi/ikm_ranking.json?_shape=objects")["rows"]
+    ranking = full_demo_client.json("/service-kpi/ikm_ranking.json?_shape=objects")["rows"]
     assert [r["ikm"] for r in ranking] == sorted((r["ikm"] for r in ranking), reverse=True)

@@ -6,8 +6,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import get_json
-
 
 def test_data_package_passes_frictionless_validate(published_demo):
     out, _ = published_demo
@@ -64,39 +62,36 @@ def test_data_package_carries_licence_and_sources(published_demo):
     assert package["sources"] and package["sources"][0]["title"]
 
 
-def test_datasette_serves_tables_with_licence(datasette_url):
-    metadata = get_json(datasette_url + "/-/metadata.json")
+def test_datasette_serves_tables_with_licence(demo_site_client):
+    metadata = demo_site_client.json("/-/metadata.json")
     database = metadata["databases"]["procurement"]
     assert database["license"] == "CC-BY-4.0"
     assert database["license_url"].startswith("https://creativecommons.org/")
     assert database["tables"]["tenders"]["columns"]["value_amount"]
-    tenders = get_json(datasette_url + "/procurement/tenders.json?_shape=objects&_size=5")
+    tenders = demo_site_client.json("/procurement/tenders.json?_shape=objects&_size=5")
     assert len(tenders["rows"]) == 5 and "ocid" in tenders["rows"][0]
 
 
-def test_datasette_html_page_shows_licence(datasette_url):
-    import urllib.request
-
-    with urllib.request.urlopen(datasette_url + "/procurement/tenders", timeout=30) as response:
-        html = response.read().decode()
+def test_datasette_html_page_shows_licence(demo_site_client):
+    response = demo_site_client.get("/procurement/tenders")
+    assert response.status_code == 200
+    html = response.text
     assert "CC-BY-4.0" in html and "creativecommons.org/licenses/by/4.0" in html
 
 
-def test_facets_and_full_text_search(datasette_url):
-    faceted = get_json(
-        datasette_url + "/procurement/tenders.json?_facet=procurement_method&_size=0"
-    )
+def test_facets_and_full_text_search(demo_site_client):
+    faceted = demo_site_client.json("/procurement/tenders.json?_facet=procurement_method&_size=0")
     assert faceted["facet_results"]["procurement_method"]["results"]
     assert not faceted.get("facets_timed_out")
-    found = get_json(datasette_url + "/procurement/tenders.json?_search=jalan&_shape=objects")
+    found = demo_site_client.json("/procurement/tenders.json?_search=jalan&_shape=objects")
     assert found["rows"] and all(
         "jalan" in (r["title"] or "").lower() or "jalan" in (r["description"] or "").lower()
         for r in found["rows"]
     )
 
 
-def test_canned_query_runs(datasette_url):
-    result = get_json(datasette_url + "/procurement/single_bidder_tenders.json?_shape=objects")
+def test_canned_query_runs(demo_site_client):
+    result = demo_site_client.json("/procurement/single_bidder_tenders.json?_shape=objects")
     assert result["rows"]
     assert all(r["number_of_tenderers"] == 1 for r in result["rows"])
 

@@ -7,7 +7,6 @@ from urllib.parse import quote
 
 import httpx
 import pytest
-from conftest import get_json
 
 from terbuka.datasette_plugins.i18n import (
     LABELS,
@@ -20,9 +19,13 @@ from terbuka.datasette_plugins.i18n import (
 LICENCE_URL = "https://creativecommons.org/licenses/by/4.0/"
 
 
-def page(url, **kwargs):
-    response = httpx.get(url, timeout=30, **kwargs)
-    assert response.status_code == 200, (url, response.status_code, response.text[-500:])
+def page(site, path, **kwargs):
+    """GET ``path`` from a site served in-process, or over HTTP when ``site`` is a base URL."""
+    if isinstance(site, str):
+        response = httpx.get(site + path, timeout=30, **kwargs)
+    else:
+        response = site.get(path, **kwargs)
+    assert response.status_code == 200, (path, response.status_code, response.text[-500:])
     return response
 
 
@@ -32,10 +35,10 @@ def panel(html):
     return match.group(0)
 
 
-def every_page(base):
-    tables = [t["name"] for t in get_json(base + "/procurement.json")["tables"]]
-    ocid = get_json(base + "/procurement/tenders.json?_shape=array&_size=1")[0]["ocid"]
-    queries = list(get_json(base + "/-/metadata.json")["databases"]["procurement"]["queries"])
+def every_page(site):
+    tables = [t["name"] for t in site.json("/procurement.json")["tables"]]
+    ocid = site.json("/procurement/tenders.json?_shape=array&_size=1")[0]["ocid"]
+    queries = list(site.json("/-/metadata.json")["databases"]["procurement"]["queries"])
     return (
         ["/procurement"]
         + [f"/procurement/{t}" for t in tables]
@@ -44,11 +47,11 @@ def every_page(base):
     )
 
 
-def test_every_database_table_row_and_question_page_has_the_panel(datasette_url):
-    paths = every_page(datasette_url)
+def test_every_database_table_row_and_question_page_has_the_panel(demo_site_client):
+    paths = every_page(demo_site_client)
     assert "/procurement/_quarantine" in paths and "/procurement/red_flags" in paths
     for path in paths:
-        box = panel(page(datasette_url + path + "?_lang=en").text)
+        box = panel(page(demo_site_client, path + "?_lang=en").text)
         assert f'href="{LICENCE_URL}" rel="license"' in box, path
         assert "Creative Commons Attribution 4.0 International" in box
         assert "Pemerintah Kota Contoh" in box and "Sistem Pengadaan Secara Elektronik" in box
@@ -59,20 +62,20 @@ def test_every_database_table_row_and_question_page_has_the_panel(datasette_url)
         assert "How to cite" in box and "curl &#39;http" in box and "urllib.request" in box
 
 
-def test_table_panel_describes_columns_privacy_and_api(datasette_url):
-    box = panel(page(datasette_url + "/procurement/parties?_lang=en").text)
+def test_table_panel_describes_columns_privacy_and_api(demo_site_client):
+    box = panel(page(demo_site_client, "/procurement/parties?_lang=en").text)
     assert "<code>contact_url</code>" in box and "Columns (" in box
     assert "In this table" in box and "column removed" in box, (
         "parties' contact columns were dropped"
     )
-    assert f"{datasette_url}/procurement/parties.json?_shape=array&amp;_size=100" in box
-    contracts = panel(page(datasette_url + "/procurement/contracts?_lang=id").text)
+    assert f"{demo_site_client.url}/procurement/parties.json?_shape=array&amp;_size=100" in box
+    contracts = panel(page(demo_site_client, "/procurement/contracts?_lang=id").text)
     assert "Kolom (" in contracts and "Cara mengutip" in contracts
 
 
-def test_quality_facts_come_from_the_run(datasette_url, published_demo):
+def test_quality_facts_come_from_the_run(demo_site_client, published_demo):
     _, record = published_demo
-    box = panel(page(datasette_url + "/procurement/releases?_lang=en").text)
+    box = panel(page(demo_site_client, "/procurement/releases?_lang=en").text)
     quarantined = record["tables"]["releases"]["quarantined"]
     assert f"quarantined rows: {quarantined}" in box
     assert f"Quality score: {record['quality']['score']}/100" in box
@@ -116,15 +119,15 @@ def test_every_label_exists_in_both_languages():
         assert set(texts) == set(LANGUAGES) and all(texts.values()), key
 
 
-def test_language_switch_is_remembered(datasette_url):
-    english = page(datasette_url + "/procurement/tenders?_lang=en")
+def test_language_switch_is_remembered(demo_site_client):
+    english = page(demo_site_client, "/procurement/tenders?_lang=en")
     assert english.headers["content-language"] == "en"
     assert '<html lang="en">' in english.text
     assert "About this data" in english.text and "Ready-made questions" in english.text
     assert "terbuka_lang=en" in english.headers["set-cookie"]
-    remembered = page(datasette_url + "/procurement/awards", cookies={"terbuka_lang": "en"})
+    remembered = page(demo_site_client, "/procurement/awards", cookies={"terbuka_lang": "en"})
     assert "About this data" in remembered.text and '<html lang="en">' in remembered.text
-    indonesian = page(datasette_url + "/procurement/tenders?_lang=id")
+    indonesian = page(demo_site_client, "/procurement/tenders?_lang=id")
     assert '<html lang="id">' in indonesian.text
     assert "Tentang data ini" in indonesian.text and "Pertanyaan siap pakai" in indonesian.text
     assert "Tender dengan satu penawar" in indonesian.text
@@ -134,8 +137,8 @@ def test_language_switch_is_remembered(datasette_url):
     assert 'hreflang="en"' in indonesian.text and 'aria-current="true"' in indonesian.text
 
 
-def test_questions_are_one_click_away_and_answer_them(datasette_url):
-    box = panel(page(datasette_url + "/procurement/tenders?_lang=en").text)
+def test_questions_are_one_click_away_and_answer_them(demo_site_client):
+    box = panel(page(demo_site_client, "/procurement/tenders?_lang=en").text)
     links = dict(
         (title, href)
         for href, title in re.findall(r'<li><a href="(/procurement/\w+)"[^>]*>([^<]+)</a>', box)
@@ -147,60 +150,56 @@ def test_questions_are_one_click_away_and_answer_them(datasette_url):
         "Supplier concentration per buyer",
     ):
         assert title in links, (title, links)
-    short = get_json(datasette_url + links["Short tender periods"] + ".json?_shape=array")
+    short = demo_site_client.json(links["Short tender periods"] + ".json?_shape=array")
     assert short and all(r["days"] < r["threshold_days"] for r in short)
-    single = get_json(datasette_url + links["Single-bidder tenders"] + ".json?_shape=array")
+    single = demo_site_client.json(links["Single-bidder tenders"] + ".json?_shape=array")
     assert single and all(
         r["number_of_tenderers"] == 1 and r["procurement_method"] in ("open", "selective")
         for r in single
     )
-    above = get_json(
-        datasette_url + links["Awards above the owner&#39;s estimate"] + ".json?_shape=array"
+    above = demo_site_client.json(
+        links["Awards above the owner&#39;s estimate"] + ".json?_shape=array"
     )
     assert above and all(r["awarded"] > r["estimate"] and r["ratio"] > 1 for r in above)
-    shares = get_json(
-        datasette_url + links["Supplier concentration per buyer"] + ".json?_shape=array"
-    )
+    shares = demo_site_client.json(links["Supplier concentration per buyer"] + ".json?_shape=array")
     assert shares and all(0 < r["share_percent"] <= 100 for r in shares)
 
 
-def test_red_flags_show_on_the_tenders_row(datasette_url):
-    flagged = get_json(
-        datasette_url + "/procurement/red_flags.json?_shape=array&flag_id=R018&_size=1"
+def test_red_flags_show_on_the_tenders_row(demo_site_client):
+    flagged = demo_site_client.json(
+        "/procurement/red_flags.json?_shape=array&flag_id=R018&_size=1"
     )[0]
     ocid = flagged["ocid"]
-    listing = page(datasette_url + f"/procurement/tenders?ocid={ocid}").text
+    listing = page(demo_site_client, f"/procurement/tenders?ocid={ocid}").text
     assert re.search(
         r'class="tbk-flag" href="/procurement/red_flags\?ocid=[^"]+" title="Hanya satu penawaran / Single bid received">R018</a>',
         listing,
     )
-    row = page(datasette_url + f"/procurement/tenders/{ocid}?_lang=en").text
+    row = page(demo_site_client, f"/procurement/tenders/{ocid}?_lang=en").text
     assert "Red flags" in row and "Single bid received" in row and "Only 1 tenderer" in row
     assert "cardinal-rs/blob/main/docs/cli/indicators/R/018.md" in row
-    row_id = page(datasette_url + f"/procurement/tenders/{ocid}?_lang=id").text
+    row_id = page(demo_site_client, f"/procurement/tenders/{ocid}?_lang=id").text
     assert "Tanda bahaya" in row_id and "Hanya satu penawaran" in row_id
-    unflagged = get_json(
-        datasette_url
-        + "/procurement.json?_shape=array&sql=select+ocid+from+tenders+where+ocid+not+in+(select+ocid+from+red_flags)+limit+1"
+    unflagged = demo_site_client.json(
+        "/procurement.json?_shape=array&sql=select+ocid+from+tenders+where+ocid+not+in+(select+ocid+from+red_flags)+limit+1"
     )[0]["ocid"]
-    clean = page(datasette_url + f"/procurement/tenders/{unflagged}?_lang=en").text
+    clean = page(demo_site_client, f"/procurement/tenders/{unflagged}?_lang=en").text
     assert "No red flags for this process." in clean
 
 
-def test_charts_render_from_published_data(datasette_url):
-    html = page(datasette_url + "/procurement?_lang=en").text
+def test_charts_render_from_published_data(demo_site_client):
+    html = page(demo_site_client, "/procurement?_lang=en").text
     assert html.count('class="tbk-svg"') == 3
     assert "Largest supplier&#39;s share per buyer" in html
-    svg = httpx.get(
-        datasette_url + "/-/terbuka/charts/procurement/red_flags_by_indicator.svg?_lang=en",
+    svg = demo_site_client.get(
+        "/-/terbuka/charts/procurement/red_flags_by_indicator.svg?_lang=en",
         timeout=30,
     )
     assert svg.status_code == 200 and svg.headers["content-type"].startswith("image/svg+xml")
     root = ET.fromstring(svg.text)
     ns = {"s": "http://www.w3.org/2000/svg"}
-    counts = get_json(
-        datasette_url
-        + "/procurement.json?_shape=array&sql=select+flag_id,+count(*)+as+n+from+red_flags+group+by+flag_id"
+    counts = demo_site_client.json(
+        "/procurement.json?_shape=array&sql=select+flag_id,+count(*)+as+n+from+red_flags+group+by+flag_id"
     )
     bars = root.findall(".//s:rect", ns)
     assert len(bars) == len(counts)
@@ -211,19 +210,19 @@ def test_charts_render_from_published_data(datasette_url):
         and root.find("s:title", ns).text == "Processes flagged per indicator"
     )
     assert (
-        httpx.get(datasette_url + "/-/terbuka/charts/procurement/nope.svg", timeout=30).status_code
+        demo_site_client.get("/-/terbuka/charts/procurement/nope.svg", timeout=30).status_code
         == 404
     )
 
 
-def test_table_pages_without_charts_stay_light(datasette_url):
-    with_chart = page(datasette_url + "/procurement/tenders").text
+def test_table_pages_without_charts_stay_light(demo_site_client):
+    with_chart = page(demo_site_client, "/procurement/tenders").text
     assert 'class="tbk-svg"' in with_chart
-    light = page(datasette_url + "/procurement/parties").text
+    light = page(demo_site_client, "/procurement/parties").text
     assert "<svg" not in light.split('class="tbk-panel"', 1)[1].split("</section>", 1)[0]
     scripts = re.findall(r"<script[^>]*src=\"([^\"]+)\"", light)
     assert scripts == ["/-/static/table.js"], "terbuka adds no script to a page"
-    css = httpx.get(datasette_url + "/-/static-plugins/terbuka/terbuka.css", timeout=30)
+    css = demo_site_client.get("/-/static-plugins/terbuka/terbuka.css", timeout=30)
     assert css.status_code == 200 and len(css.content) < 8_000
 
 
@@ -233,40 +232,40 @@ def jsonld(html):
     return json.loads(match.group(1))
 
 
-def test_schema_org_dataset_on_database_and_table_pages(datasette_url):
-    database = jsonld(page(datasette_url + "/procurement").text)
+def test_schema_org_dataset_on_database_and_table_pages(demo_site_client):
+    database = jsonld(page(demo_site_client, "/procurement").text)
     assert database["@context"] == "https://schema.org/" and database["@type"] == "Dataset"
-    assert database["url"] == database["@id"] == datasette_url + "/procurement"
+    assert database["url"] == database["@id"] == demo_site_client.url + "/procurement"
     assert database["license"] == LICENCE_URL and len(database["description"]) >= 50
     assert database["publisher"]["name"] == "Pemerintah Kota Contoh"
     assert {p["name"] for p in database["hasPart"]} >= {"Tender", "Tanda bahaya"}
-    html = page(datasette_url + "/procurement/tenders?_lang=en").text
+    html = page(demo_site_client, "/procurement/tenders?_lang=en").text
     table = jsonld(html)
-    assert table["url"] == datasette_url + "/procurement/tenders"
+    assert table["url"] == demo_site_client.url + "/procurement/tenders"
     assert f'<link rel="canonical" href="{table["url"]}">' in html
     assert table["isPartOf"]["@id"] == database["@id"] and table["name"].endswith(": Tenders")
     assert any(v["name"] == "number_of_tenderers" for v in table["variableMeasured"])
     downloads = {d["encodingFormat"]: d["contentUrl"] for d in table["distribution"]}
-    csv_text = httpx.get(downloads["text/csv"], timeout=30).text
-    rows = get_json(
-        datasette_url + "/procurement.json?sql=select+count(*)+as+n+from+tenders&_shape=array"
+    csv_text = demo_site_client.get(downloads["text/csv"]).text
+    rows = demo_site_client.json(
+        "/procurement.json?sql=select+count(*)+as+n+from+tenders&_shape=array"
     )[0]["n"]
     assert len(csv_text.strip().splitlines()) >= rows + 1
     assert "</script" not in json.dumps(table)
 
 
-def test_json_api_allows_cross_origin_use(datasette_url):
-    response = httpx.get(
-        datasette_url + "/procurement/tenders.json?_size=1",
+def test_json_api_allows_cross_origin_use(demo_site_client):
+    response = demo_site_client.get(
+        "/procurement/tenders.json?_size=1",
         headers={"Origin": "https://example.org"},
         timeout=30,
     )
     assert response.headers["access-control-allow-origin"] == "*"
 
 
-def test_permalinks_are_stable(datasette_url):
-    box = panel(page(datasette_url + "/procurement/tenders?status=active&_lang=en").text)
-    assert f'href="{datasette_url}/procurement/tenders?status=active"' in box, (
+def test_permalinks_are_stable(demo_site_client):
+    box = panel(page(demo_site_client, "/procurement/tenders?status=active&_lang=en").text)
+    assert f'href="{demo_site_client.url}/procurement/tenders?status=active"' in box, (
         "no _lang in permalinks"
     )
 
@@ -280,7 +279,8 @@ def test_the_api_examples_work_as_shown(datasette_url, published_demo):
     import subprocess
 
     out, _ = published_demo
-    box = panel(page(datasette_url + "/procurement/awards?_lang=en").text)
+    box = panel(page(datasette_url, "/procurement/awards?_lang=en").text)  # over HTTP: the
+    # examples name the served address
     curl, python = [
         html_module.unescape(c)
         for c in re.findall(r"<pre[^>]*><code>(.*?)</code></pre>", box, re.S)
@@ -300,7 +300,7 @@ def test_the_api_examples_work_as_shown(datasette_url, published_demo):
         assert len(httpx.get(url, timeout=30).json()) == min(100, awards)
 
 
-def test_every_bundled_dataset_gets_its_panel_and_charts(demo_site, demo_site_url):
+def test_every_bundled_dataset_gets_its_panel_and_charts(demo_site, full_demo_client):
     from terbuka.metadata import load_descriptor
 
     _, records = demo_site
@@ -308,16 +308,14 @@ def test_every_bundled_dataset_gets_its_panel_and_charts(demo_site, demo_site_ur
     for dataset in records:
         charts = load_descriptor(dataset).get("charts") or {}
         assert charts, f"{dataset} declares no charts"
-        html = page(f"{demo_site_url}/{dataset}?_lang=en").text
+        html = page(full_demo_client, f"/{dataset}?_lang=en").text
         assert "About this data" in panel(html) and "checks passed" in panel(html)
         assert html.count('class="tbk-svg"') == len(charts), dataset
         for name, spec in charts.items():
-            svg = httpx.get(f"{demo_site_url}/-/terbuka/charts/{dataset}/{name}.svg", timeout=30)
+            svg = full_demo_client.get(f"/-/terbuka/charts/{dataset}/{name}.svg", timeout=30)
             assert svg.status_code == 200, (dataset, name, svg.text[:200])
             marks = svg.text.count("<rect") + svg.text.count("<circle")
-            rows = get_json(
-                f"{demo_site_url}/{dataset}.json?_shape=array&sql=" + quote(spec["sql"])
-            )
+            rows = full_demo_client.json(f"/{dataset}.json?_shape=array&sql=" + quote(spec["sql"]))
             drawn = [r for r in rows if r[spec["y"]] is not None][: spec.get("limit", 60)]
             legend = (
                 len({r[spec["series"]] for r in rows})

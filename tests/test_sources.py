@@ -85,7 +85,7 @@ CASES = {
     "kind",
     [
         # the CKAN case starts the session's CKAN: it joins the CKAN group (tests/conftest.py)
-        pytest.param(kind, marks=pytest.mark.xdist_group("ckan")) if kind == "ckan" else kind
+        pytest.param(kind, marks=pytest.mark.ckan) if kind == "ckan" else kind
         for kind in sorted(plugins.sources())
     ],
 )
