@@ -9,7 +9,7 @@ import json
 import re
 
 import pytest
-from conftest import run_cli, site_get
+from conftest import invoke_cli, site_get
 
 from terbuka.metadata import (
     DescriptorError,
@@ -120,7 +120,7 @@ def test_cli_init_then_run_real_uk_data_shows_the_stewards_own_facts_everywhere(
     tmp_path, shared_data
 ):
     meta, site = tmp_path / "meta", tmp_path / "site"
-    made = run_cli(
+    made = invoke_cli(
         "init", "ukcf", "--kind", "procurement", "--publisher", "Crown Commercial Service",
         "--publisher-url", "https://www.gov.uk/ccs", "--licence", "OGL-UK-3.0",
         "--source", "https://www.contractsfinder.service.gov.uk",
@@ -128,7 +128,7 @@ def test_cli_init_then_run_real_uk_data_shows_the_stewards_own_facts_everywhere(
     )  # fmt: skip
     assert made.returncode == 0, made.stderr
     assert "lines marked '# CHECK:'" in made.stderr and "--metadata" in made.stderr
-    result = run_cli(
+    result = invoke_cli(
         "run", "ukcf", "--metadata", str(meta), "--source", str(shared_data / UK),
         "--out", str(site), "--json", "--quiet",
     )  # fmt: skip
