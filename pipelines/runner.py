@@ -36,7 +36,7 @@ from terbuka.publish import (
 )
 from terbuka.publish import versions as kept_versions
 
-from . import coverage, descriptors, ingest, plugins, provenance, work
+from . import coverage, descriptors, ingest, package_check, plugins, provenance, work
 from .batch import Batch
 from .errors import (
     EXIT_BAD_INPUT,
@@ -83,6 +83,7 @@ class Run:
     run_id: str
     dry_run: bool = False
     workers: int | None = None
+    full_check: bool = False
     inputs: list[Input] = field(default_factory=list)
     record: RunRecord = field(default_factory=lambda: RunRecord())
     build: Path | None = None
@@ -138,6 +139,7 @@ def run_dataset(
     workers: int | None = None,
     wait: bool = False,
     publisher: dict[str, Any] | None = None,
+    full_check: bool = False,
 ) -> RunRecord:
     """Run one dataset's pipeline end to end and return its run record (never raises).
 
@@ -160,6 +162,7 @@ def run_dataset(
     run: Run | None = None
     try:
         run = _new_run(dataset, out_dir, record, dry_run, workers, publisher)
+        run.full_check = full_check
         run.lock = _take_lock(run, wait)
         record["swept"] = _sweep(run)
         with Progress(enabled=show_progress) as progress:
@@ -519,9 +522,14 @@ def _package(
         package_path = datapackage.write_package(db, folder, descriptor, published, extra)
         report.write_report(folder, record)
         db.close()
-        errors = datapackage.validate_package(package_path, run.workers or work.default_workers())
+        rows = package_check.sample_rows(descriptor, run.full_check)
+        errors = datapackage.validate_package(
+            package_path, run.workers or work.default_workers(), rows
+        )
     gate.check_package(errors, db_path, folder)
-    record["quality"].update(gate.as_record(), package_valid=not errors)
+    record["quality"].update(
+        gate.as_record(), package_valid=not errors, package_check=package_check.describe(rows)
+    )
     gate.raise_if_stopped()
     quality_report.write_both(folder, public_record(record), descriptor.get("title"))
     site.write_json(folder / site.FRAGMENT, site.database_metadata(descriptor, published, record))

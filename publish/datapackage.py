@@ -165,8 +165,13 @@ def open_package(path: Path | str) -> Any:
     return Package(descriptor, basepath=str(path.parent))
 
 
-def validate_package(path: Path, workers: int = 1) -> list[str]:
+def validate_package(path: Path, workers: int = 1, sample_rows: int | None = None) -> list[str]:
     """Validate with Frictionless; one line per error (at most 20), ``[]`` when valid.
+
+    ``sample_rows``: the lean check. Every published row was already checked against the
+    same Table Schema before it was written, so Frictionless validates the package's
+    structure (descriptor, resources, headers against their schemas) and the first
+    ``sample_rows`` rows of each table, in this process; ``None`` re-reads every cell.
 
     Frictionless' own ``parallel=True`` is refused for packages with foreign keys, so with
     ``workers > 1`` each resource is validated (foreign keys included) in its own process.
@@ -174,6 +179,9 @@ def validate_package(path: Path, workers: int = 1) -> list[str]:
     Frictionless keeps for unique and foreign-key checks are then most of their memory.
     """
     names = [r.name for r in open_package(path).resources]
+    if sample_rows is not None:
+        results = [_validate_resource(str(path), name, sample_rows) for name in names]
+        return [message for messages in results for message in messages][:20]
     if workers > 1 and len(names) > 1 and "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(["frictionless", __name__])
@@ -195,11 +203,11 @@ def _quiet_worker() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _validate_resource(path: str, name: str) -> list[str]:
+def _validate_resource(path: str, name: str, limit_rows: int | None = None) -> list[str]:
     from frictionless import system
 
     with system.use_context(trusted=True):
-        report = open_package(path).validate(name=name)
+        report = open_package(path).validate(name=name, limit_rows=limit_rows)
     messages = []
     for task in report.tasks:
         for error in task.errors:

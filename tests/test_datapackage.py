@@ -66,3 +66,20 @@ def test_type_key_and_reference_errors_name_resource_and_row(tmp_path, workers):
 def test_parallel_and_serial_validation_agree(tmp_path):
     path = write_package(tmp_path, "ocid,value\na,x\n", "id,ocid\n1,z\n1,a\n")
     assert sorted(validate_package(path, 2)) == sorted(validate_package(path, 1))
+
+
+def test_the_sample_check_reads_only_the_first_rows(tmp_path):
+    """The lean check: structure and the first rows; an error past the sample is the full
+    check's to find (the rows were checked against the same schema before writing)."""
+    tenders = "ocid,value\n" + "".join(f"t{i},{i}\n" for i in range(50)) + "late,lots\n"
+    path = write_package(tmp_path, tenders, "id,ocid\n1,t1\n")
+    assert validate_package(path, 1, sample_rows=10) == []
+    assert any(e.startswith("tenders, row 52:") for e in validate_package(path, 1))
+
+
+def test_the_sample_check_still_finds_structure_and_early_rows(tmp_path):
+    path = write_package(tmp_path, "ocid,value\na,lots\n", "id,ocid\n1,a\n")
+    assert any(e.startswith("tenders, row 2:") for e in validate_package(path, 1, sample_rows=5))
+    (tmp_path / "awards.csv").write_text("identifier,ocid\n1,a\n", encoding="utf-8")
+    errors = validate_package(path, 1, sample_rows=5)
+    assert any(e.startswith("awards") and "label" in e.lower() for e in errors), errors

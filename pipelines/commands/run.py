@@ -59,6 +59,11 @@ class RunOptions:
     help="If another run holds the dataset's lock, wait for it (else exit 3).",
 )
 @metadata_option
+@click.option(
+    "--full-check",
+    is_flag=True,
+    help="Frictionless re-reads every published cell (default: structure and a sample).",
+)
 def run(
     dataset: str | None,
     sources: tuple[str, ...],
@@ -72,6 +77,7 @@ def run(
     ckan_url: str | None = None,
     workers: int | None = None,
     wait: bool = False,
+    full_check: bool = False,
 ) -> None:
     """Run DATASET's pipeline on the sources and publish it into --out.
 
@@ -96,6 +102,7 @@ def run(
         show_progress=not quiet,
         workers=workers,
         wait=wait,
+        full_check=full_check,
     )
     code = exit_code(record)
     if ckan_url and code == EXIT_OK and not dry_run:

@@ -1,0 +1,28 @@
+"""How thoroughly the package stage re-validates the Data Package it wrote (issue 19).
+
+Every published row has already been checked against its table's Table Schema (the row
+checks of the quality stage, before the row was written), so re-reading every cell of
+every CSV with Frictionless repeats that work: on real OCDS it was most of the package
+stage. By default Frictionless validates the package's structure and a bounded sample of
+rows per table; the full cell-by-cell check stays one option away — ``package: {check:
+full}`` in ``dataset.yml`` or ``terbuka run --full-check``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+SAMPLE_ROWS = 1000
+
+
+def sample_rows(descriptor: Any, full_check: bool = False) -> int | None:
+    """Rows per table Frictionless reads: a bounded sample, or ``None`` for every row."""
+    options = descriptor.get("package") or {}
+    if full_check or options.get("check") == "full":
+        return None
+    return int(options.get("sample_rows", SAMPLE_ROWS))
+
+
+def describe(rows: int | None) -> str:
+    """What the run record says about the check (``quality.package_check``)."""
+    return "full" if rows is None else f"structure and the first {rows} rows of each table"
