@@ -18,9 +18,11 @@ from typing import Any
 
 from .errors import InputError
 from .readers.limits import load_json, read_whole
+from .ocds_validate import MAX_ERRORS, CompiledReleaseValidator
+
+__all__ = ["MAX_ERRORS", "ReleaseValidator", "load_schema", "validator_for"]
 
 SCHEMA_ENV = "TERBUKA_OCDS_SCHEMA"
-MAX_ERRORS = 5
 
 
 def cache_dir() -> Path:
@@ -38,7 +40,7 @@ def load_schema(location: str | None) -> tuple[dict | None, str]:
     """The release schema and where it came from, or ``(None, reason)``.
 
     The schema's own ``id`` is removed: it is a URL, and reference resolvers (jsonref
-    in ocdsmerge, fastjsonschema) would otherwise fetch ``#/definitions`` from the web.
+    in ocdsmerge, jsonschema-rs) would otherwise fetch ``#/definitions`` from the web.
     """
     schema, origin = _load_schema(location)
     if schema is not None:
@@ -78,44 +80,8 @@ def _load_schema(location: str | None) -> tuple[dict | None, str]:
     return schema, location
 
 
-class ReleaseValidator:
-    """A compiled validator for the fast path, the reference validator for messages."""
-
-    def __init__(self, schema: dict):
-        import fastjsonschema
-
-        self.schema = schema
-        self._fast = fastjsonschema.compile(schema, use_formats=True)
-        self._full: Any = None
-
-    def errors(self, release: dict) -> list[str]:
-        """Up to ``MAX_ERRORS`` messages, each prefixed by the JSON path; ``[]`` if valid."""
-        import fastjsonschema
-
-        try:
-            self._fast(release)
-            return []
-        except fastjsonschema.JsonSchemaException:
-            pass
-        if self._full is None:
-            import jsonschema
-
-            self._full = jsonschema.Draft4Validator(
-                self.schema, format_checker=jsonschema.Draft4Validator.FORMAT_CHECKER
-            )
-        messages = []
-        for error in self._full.iter_errors(release):
-            path = "/".join(str(p) for p in error.absolute_path) or "(release)"
-            messages.append(f"{path}: {_message(error)}")
-            if len(messages) >= MAX_ERRORS:
-                break
-        return messages or ["invalid against the release schema"]
-
-
-def _message(error: Any) -> str:
-    if error.validator in ("type", "format", "enum", "required", "minProperties", "minItems"):
-        return error.message[:200]
-    return f"fails '{error.validator}'"[:200]
+class ReleaseValidator(CompiledReleaseValidator):
+    """The release validator (``ocds_validate``): compiled, with ``jsonschema``'s messages."""
 
 
 @cache
