@@ -36,7 +36,7 @@ from terbuka.publish import (
 )
 from terbuka.publish import versions as kept_versions
 
-from . import coverage, descriptors, ingest, package_check, plugins, provenance, work
+from . import coverage, descriptors, ingest, package_check, plugins, provenance, timings, work
 from .batch import Batch
 from .errors import (
     EXIT_BAD_INPUT,
@@ -229,6 +229,7 @@ def _unexpected(record: RunRecord, error: Exception, run: Run | None, out_dir: P
 
 def _finish(record: RunRecord, run: Run | None, out_dir: Path) -> None:
     """Whatever happened: the record written, the lock released, the quality report left."""
+    timings.mark(record, None)
     if record.get("error"):
         record["error"] = without_personal_data(record["error"])
     record["finished"] = now()
@@ -570,7 +571,17 @@ def _notify(run: Run) -> None:
         run.record["webhooks"] = webhooks.deliver(urls, body)
 
 
+# Transform, privacy and row checks stream batch by batch (timed together); the "privacy"
+# and "quality" stages that follow are disclosure control + derived tables, and the gate.
+TIMED = {
+    "transform": "transform+privacy+quality",
+    "privacy": "disclosure+derived",
+    "quality": "quality gate",
+}
+
+
 def _stage(run: Run, name: str, progress: Progress) -> None:
+    timings.mark(run.record, TIMED.get(name, name))
     progress.stage(name)
     plugins.pm.hook.before_stage(stage=name, run=run)
 
