@@ -92,7 +92,8 @@ def timed(command: list[str], env: dict[str, str] | None = None, **kwargs: Any) 
     report = Path(tempfile.mktemp(prefix="terbuka-time-"))
     wrapped = ["/usr/bin/time", "-f", "%U %S %M", "-o", str(report), *command]
     started = time.perf_counter()
-    process = subprocess.run(wrapped, capture_output=True, env=env, **kwargs)
+    kwargs.setdefault("stdout", subprocess.PIPE)
+    process = subprocess.run(wrapped, stderr=subprocess.PIPE, env=env, **kwargs)
     elapsed = time.perf_counter() - started
     lines = report.read_text().split() if report.exists() else []
     report.unlink(missing_ok=True)

@@ -68,21 +68,22 @@ class CompiledReleaseValidator:
             text = f"{instance!r} {'should be non-empty' if value == 1 else short}"
         return text[:200]
 
-    def _order(self, error: Any) -> list[int]:
-        """Where ``jsonschema`` would have met this error: indexes along its evaluation path."""
+    def _order(self, error: Any) -> list[Any]:
+        """Where ``jsonschema`` would have met this error: indexes along its evaluation path.
+
+        Keywords and properties count by their place in the schema; array items by
+        their index in the instance (the evaluation path does not carry it).
+        """
         node: Any = self.schema
-        key: list[int] = []
+        key: list[Any] = []
         path = list(error.evaluation_path)
+        instance = list(error.instance_path)
+        consumed = 0  # instance path elements matched so far
         i = 0
         while i < len(path):
             step = path[i]
             if isinstance(node, dict) and step == "$ref" and "$ref" in node:
                 node = self._at([p for p in node["$ref"].lstrip("#").split("/") if p])
-                i += 1
-                continue
-            if isinstance(node, list) and isinstance(step, int):
-                key.append(step)
-                node = node[step]
                 i += 1
                 continue
             if not isinstance(node, dict):
@@ -92,16 +93,23 @@ class CompiledReleaseValidator:
             node = node.get(step)
             following = path[i + 1] if i + 1 < len(path) else None
             if step in ("properties", "patternProperties") and isinstance(node, dict):
+                if following is None:
+                    break
                 names = list(node)
-                if following is not None:
-                    key.append(names.index(following) if following in names else len(names))
-                    node = node.get(following)
-                    i += 2
-                    continue
-            elif step in ("items", "additionalItems") and isinstance(following, int):
-                key.append(following)
+                key.append(names.index(following) if following in names else len(names))
+                node = node.get(following)
+                consumed += 1
                 i += 2
                 continue
+            if step in ("items", "additionalItems", "additionalProperties"):
+                if consumed < len(instance):
+                    item = instance[consumed]
+                    key.append(item if isinstance(item, int) else 0)
+                    consumed += 1
+                if isinstance(node, list) and isinstance(following, int):
+                    node = node[following]
+                    i += 2
+                    continue
             i += 1
         return key
 

@@ -74,3 +74,19 @@ def test_the_bid_extension_schema_compiles_and_agrees(shared_data, schema):
     extended, _ = load_schema(location)
     release = {"ocid": "o", "id": "r", "date": "2024", "bids": {"details": [{"id": 1}]}}
     assert CompiledReleaseValidator(extended).errors(release) == reference_errors(extended, release)
+
+
+def test_errors_in_array_items_come_in_item_order(schema):
+    """The evaluation path has no item index: item 2's later field comes before item 3's
+    earlier one, as jsonschema reports them (a case seen in Mexico's releases)."""
+    parties = [{"id": str(i)} for i in range(5)]
+    parties[2]["contactPoint"] = {"telephone": 56398000}
+    parties[3]["address"] = {"postalCode": 4530}
+    parties[1]["contactPoint"] = {"telephone": 1}
+    parties[4]["address"] = {"postalCode": 2}
+    release = {"ocid": "o", "id": "r", "date": "2024-01-01T00:00:00Z", "parties": parties,
+               "tag": ["x"], "awards": [{"id": "a", "status": "nope"}]}  # fmt: skip
+    messages = CompiledReleaseValidator(schema).errors(release)
+    assert messages == reference_errors(schema, release)
+    parties_seen = [m.split("/")[1] for m in messages if m.startswith("parties/")]
+    assert parties_seen == sorted(parties_seen) and len(parties_seen) >= 3, messages
