@@ -55,7 +55,13 @@ def real_releases(folder: Path) -> list[dict[str, Any]]:
             data = json.loads(path.read_text("utf-8"))
         except ValueError:
             continue  # three zero-byte files
+        if isinstance(data, list):  # an array of bare releases
+            found += [r for r in data if isinstance(r, dict) and "ocid" in r]
+            continue
         if not isinstance(data, dict):
+            continue
+        if "ocid" in data:  # a bare release
+            found.append(data)
             continue
         found += [r for r in data.get("releases") or [] if isinstance(r, dict)]
         for record in data.get("records") or []:

@@ -27,7 +27,12 @@ class CompiledReleaseValidator:
         import jsonschema_rs
 
         self.schema = schema
-        self._validator = jsonschema_rs.Draft4Validator(schema, validate_formats=True)
+        # Formats are checked where ``jsonschema`` checks them: ``date-time`` (with
+        # rfc3339-validator) but not ``uri`` (it would need rfc3987), else the notes change.
+        unchecked = {name: _accept for name in _formats(schema) - set(_python_formats())}
+        self._validator = jsonschema_rs.Draft4Validator(
+            schema, validate_formats=True, formats=unchecked
+        )
 
     def errors(self, release: Any) -> list[str]:
         """Up to ``MAX_ERRORS`` messages, each prefixed by the JSON path; ``[]`` if valid."""
@@ -112,6 +117,27 @@ class CompiledReleaseValidator:
                     continue
             i += 1
         return key
+
+
+def _accept(_value: str) -> bool:
+    return True
+
+
+def _formats(node: Any) -> set[str]:
+    """Every ``format`` named in a schema."""
+    if isinstance(node, dict):
+        found = {node["format"]} if isinstance(node.get("format"), str) else set()
+        return found.union(*(_formats(v) for v in node.values()))
+    if isinstance(node, list):
+        return set().union(*(_formats(v) for v in node))
+    return set()
+
+
+def _python_formats() -> list[str]:
+    """The formats ``jsonschema``'s Draft 4 checker checks with what is installed."""
+    import jsonschema
+
+    return list(jsonschema.Draft4Validator.FORMAT_CHECKER.checkers)
 
 
 def reference_errors(schema: dict[str, Any], release: Any) -> list[str]:

@@ -16,7 +16,13 @@ def real_releases(examples):
             data = json.loads(path.read_text("utf-8"))
         except ValueError:
             continue
+        if isinstance(data, list):  # an array of bare releases
+            yield from (r for r in data if isinstance(r, dict) and "ocid" in r)
+            continue
         if not isinstance(data, dict):
+            continue
+        if "ocid" in data:  # a bare release
+            yield data
             continue
         yield from (r for r in data.get("releases") or [] if isinstance(r, dict))
         for record in data.get("records") or []:
@@ -90,3 +96,12 @@ def test_errors_in_array_items_come_in_item_order(schema):
     assert messages == reference_errors(schema, release)
     parties_seen = [m.split("/")[1] for m in messages if m.startswith("parties/")]
     assert parties_seen == sorted(parties_seen) and len(parties_seen) >= 3, messages
+
+
+def test_formats_are_checked_where_jsonschema_checks_them(schema):
+    """``uri`` is not checked by jsonschema without rfc3987: not by the compiled one either."""
+    release = {"ocid": "o", "id": "r", "date": "2024-01-01T00:00:00Z", "tag": ["tender"],
+               "initiationType": "tender", "parties": [{"id": "1", "contactPoint": {"url": "www.inai.org.mx"}}]}  # fmt: skip
+    assert CompiledReleaseValidator(schema).errors(release) == reference_errors(schema, release)
+    release["date"] = "not a date"
+    assert CompiledReleaseValidator(schema).errors(release) == reference_errors(schema, release)
