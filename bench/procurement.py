@@ -30,6 +30,7 @@ import gzip
 import itertools
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -155,14 +156,16 @@ def bare_insert(published: Path, target: Path, tuned: bool) -> tuple[float, int]
 
 
 def community(source: Path, work: Path) -> dict | None:
-    """``ocdskit compile`` then ``flatten-tool flatten`` to CSV; ``None`` if not installed."""
+    """``ocdskit upgrade`` + ``compile``, then ``flatten-tool flatten`` to CSV (or ``None``)."""
     ocdskit, flatten = BIN / "ocdskit", BIN / "flatten-tool"
     if not (ocdskit.exists() and flatten.exists()):
         return None
     compiled = work / "compiled.jsonl"
-    with source.open("rb") as stdin, compiled.open("wb") as stdout:
-        compile_step = timed([str(ocdskit), "compile", "--schema", str(SCHEMA)], stdin=stdin,
-                             stdout=stdout)  # fmt: skip
+    # Mixed 1.0 and 1.1 releases must be upgraded first (ocdskit says so and refuses).
+    script = (f"{shlex.quote(str(ocdskit))} upgrade 1.0:1.1 < {shlex.quote(str(source))} | "
+              f"{shlex.quote(str(ocdskit))} compile --schema {shlex.quote(str(SCHEMA))} "
+              f"> {shlex.quote(str(compiled))}")  # fmt: skip
+    compile_step = timed(["sh", "-c", script])
     if compile_step["process"].returncode != 0:
         raise SystemExit(f"ocdskit compile failed: {compile_step['process'].stderr[-1000:]}")
     started = time.perf_counter()

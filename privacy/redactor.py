@@ -52,6 +52,7 @@ class Redactor:
         self._officials_scanner: Any = None
         self._named_scanner: Any = None
         self._kept_memo: dict[tuple[str, bool], dict[str, tuple[str, list]]] = {}
+        self.prefetch = True  # JSON documents' strings scanned in one batch (prefetch.py)
 
     def rows(self, table: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Redact every row of a table in place; returns the same list."""
@@ -379,6 +380,10 @@ class Redactor:
                 self.report[(table, f"{column}:{'.'.join(path)}", "PERSONAL_DATA", "drop")] += (
                     removed
                 )
+        if self.prefetch:
+            from .prefetch import prefetch
+
+            prefetch(self.scanner, value, rules)
         return self._walk(value, table, column, rules, ())
 
     def _walk(self, node: Any, table: str, column: str, rules: dict, path: tuple) -> Any:

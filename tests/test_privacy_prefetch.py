@@ -1,0 +1,94 @@
+"""JSON documents' strings scanned in one batch give the same document and counts."""
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from terbuka.privacy.policy import load_policy
+from terbuka.privacy.redactor import Redactor
+from terbuka.privacy.prefetch import document_strings
+from terbuka.privacy.scanner import TextScanner
+
+POLICY = Path(__file__).parents[1] / "metadata" / "procurement" / "privacy.yml"
+
+PLANTED = {
+    "ocid": "ocds-x-1",
+    "id": "1",
+    "tender": {
+        "title": "Pengadaan laptop, hubungi Bapak Budi Santoso 0812-3456-7890",
+        "description": "Kirim ke budi.santoso@example.co.id atau NIK 3174051203850001",
+        "items": [{"id": "1", "description": "Laptop 14 inci"}],
+    },
+    "parties": [
+        {
+            "id": "p1",
+            "name": "CV Maju Jaya",
+            "identifier": {"scheme": "ID-NPWP", "id": "3174051203850001"},
+            "address": {"streetAddress": "Jl. Melati No. 5 RT 03/RW 04", "locality": "Bandung"},
+            "contactPoint": {"name": "Siti Aminah", "telephone": "081234567890"},
+        }
+    ],
+    "awards": [{"id": "a1", "title": "Pemenang: Ibu Sri Wahyuni", "amount": 1}],
+}
+
+
+@pytest.fixture(scope="module")
+def policy():
+    return load_policy(yaml.safe_load(POLICY.read_text("utf-8")), POLICY)
+
+
+@pytest.fixture(scope="module")
+def documents(ocds_examples):
+    docs = [PLANTED]
+    for path in sorted(ocds_examples.glob("**/releases/*.json"))[:60]:
+        if path.stat().st_size:
+            docs += [r for r in json.loads(path.read_text("utf-8")).get("releases", [])][:2]
+    return docs
+
+
+def redacted(policy, documents, prefetch):
+    redactor = Redactor(policy, TextScanner(), b"k" * 32)
+    redactor.prefetch = prefetch
+    out = [
+        redactor.document("compiled_releases", "release", copy.deepcopy(d), "ocds-release")
+        for d in documents
+    ]
+    return out, dict(redactor.report)
+
+
+def test_prefetched_and_walked_documents_are_identical(policy, documents):
+    walked, walked_report = redacted(policy, documents, prefetch=False)
+    fetched, fetched_report = redacted(policy, documents, prefetch=True)
+    assert fetched == walked
+    assert fetched_report == walked_report
+    text = json.dumps(fetched[0], ensure_ascii=False)
+    for planted in ("0812-3456-7890", "budi.santoso@", "Siti Aminah", "Jl. Melati"):
+        assert planted not in text
+
+
+class Recorder:
+    """A stand-in scanner that records what it is asked to scan."""
+
+    def __init__(self):
+        self.scanned, self.batched = [], []
+
+    def scan(self, value):
+        self.scanned.append(value)
+        return value, ()
+
+    def scan_many(self, values):
+        self.batched += values
+        return [(v, ()) for v in values]
+
+
+def test_the_prefetch_collects_exactly_what_the_walk_scans(policy):
+    rules = policy.documents["ocds-release"]
+    recorder = Recorder()
+    redactor = Redactor(policy, recorder, b"k" * 32)
+    redactor.prefetch = False
+    document = copy.deepcopy(PLANTED)
+    redactor.document("compiled_releases", "release", document, "ocds-release")
+    assert recorder.scanned == list(document_strings(document, rules))
