@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from typing import Any
 
 
-def document_strings(node: Any, rules: dict, path: tuple = ()) -> Iterator[str]:
+def document_strings(node: Any, rules: dict[str, Any], path: tuple[str, ...] = ()) -> Iterator[str]:
     """The strings ``Redactor._walk`` passes to the scanner, in walk order.
 
     Values under ``keep_keys`` (unless the path is forced by ``scan``) are not scanned as
@@ -35,7 +35,7 @@ def document_strings(node: Any, rules: dict, path: tuple = ()) -> Iterator[str]:
         yield node
 
 
-def prefetch(scanner: Any, node: Any, rules: dict) -> None:
+def prefetch(scanner: Any, node: Any, rules: dict[str, Any]) -> None:
     """Fill ``scanner``'s cache with the results for ``node``'s strings (one batch)."""
     if not hasattr(scanner, "scan_many"):  # a stand-in scanner: the walk scans one by one
         return
@@ -44,7 +44,7 @@ def prefetch(scanner: Any, node: Any, rules: dict) -> None:
         scanner.scan_many(strings)
 
 
-def _within(path: tuple, pattern: list[str]) -> bool:
+def _within(path: tuple[str, ...], pattern: list[str]) -> bool:
     """Whether ``path`` is at or below ``pattern`` (``*`` matches any key or element)."""
     return len(path) >= len(pattern) and all(
         p in ("*", k) for k, p in zip(path, pattern, strict=False)
