@@ -8,8 +8,8 @@ import pytest
 import yaml
 
 from terbuka.privacy.policy import load_policy
-from terbuka.privacy.redactor import Redactor
 from terbuka.privacy.prefetch import document_strings
+from terbuka.privacy.redactor import Redactor
 from terbuka.privacy.scanner import TextScanner
 
 POLICY = Path(__file__).parents[1] / "metadata" / "procurement" / "privacy.yml"
