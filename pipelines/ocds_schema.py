@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from .errors import InputError
-from .readers.limits import load_json, read_whole
 from .ocds_validate import MAX_ERRORS, CompiledReleaseValidator
+from .readers.limits import load_json, read_whole
 
 __all__ = ["MAX_ERRORS", "ReleaseValidator", "load_schema", "validator_for"]
 
