@@ -20,7 +20,7 @@ from datasette import hookimpl
 from datasette.utils.asgi import Response
 from markupsafe import Markup
 
-from . import i18n, publication, versions
+from . import column_texts, i18n, publication, versions
 
 PAGES = {
     "database.html": "database",
@@ -59,7 +59,12 @@ def extra_template_vars(template, database, table, request, datasette):
         return {}
 
     async def inner():
-        return {"terbuka_panel": await build_panel(datasette, request, database, table, kind, cfg)}
+        found = {"terbuka_panel": await build_panel(datasette, request, database, table, kind, cfg)}
+        if kind == "table" and table:
+            # Datasette's own column-description block, in the reader's language too.
+            lang = i18n.language(request)
+            found["metadata"] = column_texts.table_metadata(datasette, database, table, cfg, lang)
+        return found
 
     return inner
 
@@ -135,11 +140,7 @@ async def build_panel(
         panel["table_description"] = i18n.pick(settings.get("description"), lang) or table_meta.get(
             "description"
         )
-        translated = settings.get("columns") or {}
-        panel["columns"] = [
-            (name, i18n.pick(translated.get(name), lang) or text)
-            for name, text in (table_meta.get("columns") or {}).items()
-        ]
+        panel["columns"] = list(column_texts.columns(cfg, table_meta, table, lang).items())
     if query_name:
         query_cfg = (cfg.get("queries") or {}).get(query_name) or {}
         panel["query_title"] = i18n.pick(query_cfg.get("title"), lang) or query_name
