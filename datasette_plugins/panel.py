@@ -201,7 +201,34 @@ def _quality(
             "href": datasette.urls.table(database, "_quality_notes"),
             "label": tr("quality_notes"),
         }
-    return {"lines": lines, "link": link, "score": summary.get("score")}
+    return {
+        "lines": lines,
+        "link": link,
+        "score": summary.get("score"),
+        "failing": _failing_flags(facts["record"], lang),
+    }
+
+
+def _failing_flags(record: dict[str, Any], lang: str) -> list[dict[str, str]]:
+    """The flags that failed, with their message, in the reader's language.
+
+    The run record carries each flag's words in Indonesian too (``title_id``,
+    ``message_id``, from the pipeline's ``quality/check_messages.py``).
+    """
+    quality = record.get("quality") if isinstance(record.get("quality"), dict) else {}
+    found = []
+    for flag in quality.get("flags") or []:
+        if not isinstance(flag, dict) or flag.get("status") != "fail":
+            continue
+        suffix = "_id" if lang == "id" else ""
+        found.append(
+            {
+                "id": str(flag.get("id") or ""),
+                "title": str(flag.get(f"title{suffix}") or flag.get("title") or flag.get("id")),
+                "message": str(flag.get(f"message{suffix}") or flag.get("message") or ""),
+            }
+        )
+    return found
 
 
 def _privacy(facts: dict, table: str | None, tr: Any, lang: str) -> dict:
