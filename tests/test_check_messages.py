@@ -118,3 +118,17 @@ def test_the_report_shows_check_messages_in_its_language(tmp_path):
     assert "3 of 4 rules pass on the published data" not in indonesian
     assert "3 of 4 rules pass on the published data" in english and "2 rows failed" in english
     assert "dari 4 aturan" not in english
+
+
+def test_a_plugin_check_brings_its_own_indonesian(monkeypatch):
+    """The example plugin's rule (tests/example_plugin) names its words in both languages."""
+    from pathlib import Path
+
+    monkeypatch.syspath_prepend(str(Path(__file__).parent / "example_plugin"))
+    from terbuka_example_plugin.check import MultipleOf
+
+    (message,) = written_messages(MultipleOf)
+    assert translate("multiple-of", message, "id", check=MultipleOf) == "7 kelipatan 7"
+    assert translate("multiple-of", "amount is a multiple of 1000", "id") == (
+        "amount is a multiple of 1000"  # not registered in this process: shown as written
+    )
