@@ -53,6 +53,7 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "quarantined": {"id": "baris dikarantina: {count}", "en": "quarantined rows: {count}"},
     "quality_report": {"id": "laporan kualitas", "en": "quality report"},
+    "failing_flags": {"id": "Tanda kualitas yang gagal", "en": "Quality flags that fail"},
     "quality_notes": {"id": "catatan kualitas", "en": "quality notes"},
     "privacy": {"id": "Privasi", "en": "Privacy"},
     "privacy_none": {

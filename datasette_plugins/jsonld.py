@@ -12,7 +12,7 @@ from typing import Any
 
 from datasette import hookimpl
 
-from . import i18n, publication
+from . import column_texts, i18n, publication
 from .panel import page_kind, safe_json
 
 
@@ -117,7 +117,7 @@ def _table_part(
         "isPartOf": {"@type": "Dataset", "@id": document["@id"], "name": document["name"]},
         "variableMeasured": [
             {"@type": "PropertyValue", "name": name, "description": text}
-            for name, text in (table_meta.get("columns") or {}).items()
+            for name, text in column_texts.columns(cfg, table_meta, table, lang).items()
         ],
         "distribution": [
             download("csv", "text/csv", "?_stream=on&_size=max"),

@@ -20,7 +20,7 @@ from datasette import hookimpl
 from datasette.utils.asgi import Response
 from markupsafe import Markup
 
-from . import i18n, publication, versions
+from . import column_texts, i18n, publication, versions
 
 PAGES = {
     "database.html": "database",
@@ -59,7 +59,12 @@ def extra_template_vars(template, database, table, request, datasette):
         return {}
 
     async def inner():
-        return {"terbuka_panel": await build_panel(datasette, request, database, table, kind, cfg)}
+        found = {"terbuka_panel": await build_panel(datasette, request, database, table, kind, cfg)}
+        if kind == "table" and table:
+            # Datasette's own column-description block, in the reader's language too.
+            lang = i18n.language(request)
+            found["metadata"] = column_texts.table_metadata(datasette, database, table, cfg, lang)
+        return found
 
     return inner
 
@@ -135,11 +140,7 @@ async def build_panel(
         panel["table_description"] = i18n.pick(settings.get("description"), lang) or table_meta.get(
             "description"
         )
-        translated = settings.get("columns") or {}
-        panel["columns"] = [
-            (name, i18n.pick(translated.get(name), lang) or text)
-            for name, text in (table_meta.get("columns") or {}).items()
-        ]
+        panel["columns"] = list(column_texts.columns(cfg, table_meta, table, lang).items())
     if query_name:
         query_cfg = (cfg.get("queries") or {}).get(query_name) or {}
         panel["query_title"] = i18n.pick(query_cfg.get("title"), lang) or query_name
@@ -200,7 +201,34 @@ def _quality(
             "href": datasette.urls.table(database, "_quality_notes"),
             "label": tr("quality_notes"),
         }
-    return {"lines": lines, "link": link, "score": summary.get("score")}
+    return {
+        "lines": lines,
+        "link": link,
+        "score": summary.get("score"),
+        "failing": _failing_flags(facts["record"], lang),
+    }
+
+
+def _failing_flags(record: dict[str, Any], lang: str) -> list[dict[str, str]]:
+    """The flags that failed, with their message, in the reader's language.
+
+    The run record carries each flag's words in Indonesian too (``title_id``,
+    ``message_id``, from the pipeline's ``quality/check_messages.py``).
+    """
+    quality = record.get("quality") if isinstance(record.get("quality"), dict) else {}
+    found = []
+    for flag in quality.get("flags") or []:
+        if not isinstance(flag, dict) or flag.get("status") != "fail":
+            continue
+        suffix = "_id" if lang == "id" else ""
+        found.append(
+            {
+                "id": str(flag.get("id") or ""),
+                "title": str(flag.get(f"title{suffix}") or flag.get("title") or flag.get("id")),
+                "message": str(flag.get(f"message{suffix}") or flag.get("message") or ""),
+            }
+        )
+    return found
 
 
 def _privacy(facts: dict, table: str | None, tr: Any, lang: str) -> dict:

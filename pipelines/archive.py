@@ -79,6 +79,13 @@ class Archive:
             );
             create index if not exists fetches_by_url on fetches(url, id);
             create index if not exists fetches_by_sha on fetches(sha256);
+            create table if not exists annotations (
+                sha256 text not null,
+                source text not null,
+                meta text not null,
+                noted_at text not null,
+                primary key (sha256, source)
+            );
             """
         )
 
@@ -178,6 +185,29 @@ class Archive:
                     "headers": json.loads(headers or "{}"),
                 }
         return None
+
+    def annotate(self, sha256: str, source: str, meta: dict[str, Any]) -> None:
+        """Keep what a catalog said about a payload (organisation, licence, last change).
+
+        The latest word per source wins: a catalog may change its licence while the
+        bytes stay the same, and provenance must show the licence as it is now.
+        """
+        with self._lock:
+            self._db.execute(
+                "insert or replace into annotations (sha256, source, meta, noted_at)"
+                " values (?, ?, ?, ?)",
+                [sha256, source, json.dumps(meta, sort_keys=True), utc_now()],
+            )
+            self._db.commit()
+
+    def annotation(self, sha256: str) -> dict[str, Any]:
+        """The latest catalog metadata kept for a payload (``{}`` when none)."""
+        with self._lock:
+            row = self._db.execute(
+                "select meta from annotations where sha256 = ? order by noted_at desc limit 1",
+                [sha256],
+            ).fetchone()
+        return json.loads(row[0]) if row else {}
 
     def trace(self, sha256: str) -> list[dict[str, Any]]:
         """Every fetch that produced or confirmed this payload, oldest first."""

@@ -3,7 +3,7 @@
 A steward's descriptor names its publisher and licence, and those are shown. The bundled
 descriptors are examples (``example: true``) with no publisher: a run with one shows
 the publisher and licence the *sources* name — an OCDS package's ``publisher`` and
-``license`` — or says plainly that the publisher is not set, never a made-up one. Where
+``license``, a CKAN dataset's organisation and licence — or says plainly that the publisher is not set, never a made-up one. Where
 the sources name a different publisher or licence than a steward's descriptor, both are
 kept for the quality flag ``source-metadata`` to name.
 
@@ -50,12 +50,14 @@ def source_metadata(inputs: list[Any]) -> dict[str, Any]:
 
     Reads what readers kept in ``Input.extra`` (``package``: an OCDS package's
     ``publisher``/``license``) and a (Fiscal) Data Package input's own descriptor.
-    ``catalog`` (same shape) is where a CKAN source's organisation and licence belong;
-    the ``ckan`` source does not pass them on yet.
+    ``catalog`` (same shape) is a CKAN source's organisation and licence, which the
+    ``ckan`` source passes on (``sources/ckan_metadata.py``) with the package's
+    ``metadata_modified``: the latest of those is ``modified``.
     """
     publishers: Counter[str] = Counter()
     urls: dict[str, str] = {}
     licences: Counter[str] = Counter()
+    modified: list[str] = []
     for source in inputs:
         extra = getattr(source, "extra", None) or {}
         found = [extra.get("package"), extra.get("catalog"), data_package_metadata(source)]
@@ -69,12 +71,15 @@ def source_metadata(inputs: list[Any]) -> dict[str, Any]:
                     urls.setdefault(publisher["name"], publisher["url"])
             if isinstance(meta.get("license"), str) and meta["license"].strip():
                 licences[meta["license"].strip()] += 1
+            if isinstance(meta.get("modified"), str) and meta["modified"]:
+                modified.append(meta["modified"])
     return {
         "publishers": [
             {"name": name, **({"url": urls[name]} if name in urls else {})}
             for name, _ in publishers.most_common()
         ],
         "licences": [text for text, _ in licences.most_common()],
+        **({"modified": max(modified)} if modified else {}),
     }
 
 

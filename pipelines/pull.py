@@ -139,7 +139,14 @@ def declared_inputs(run: Any) -> list[Input]:
     result = pull_dataset(run.descriptor, run.state)
     run.record["pull"] = result.report
     return [
-        Input(path=p.path, display=p.display, sha256=p.sha256, size=p.size) for p in result.payloads
+        Input(
+            path=p.path,
+            display=p.display,
+            sha256=p.sha256,
+            size=p.size,
+            extra={"catalog": dict(p.meta)} if p.meta else {},
+        )
+        for p in result.payloads
     ]
 
 

@@ -70,6 +70,7 @@ def render(record: dict[str, Any], title: Any = "", lang: str = "en") -> str:
         lang=lang,
         t=report_i18n.translator(lang),
         flag_title=lambda flag: report_i18n.flag_title(flag, lang),
+        words=lambda item, key: report_i18n.words(item, key, lang),
         # Root-relative, so the file stays offline-clean; the site's route fixes the base.
         back_url="/" + str(record.get("dataset", "")),
         other_lang="en" if lang == "id" else "id",

@@ -2,8 +2,9 @@
 
 The report is written once per language: ``quality.html`` in Indonesian (the site's
 default language) and ``quality.en.html`` in English; each links to the other and back
-to the dataset's pages. Check results' own messages come from the checks and stay
-English; titles of the built-in flags are translated here by their stable ids.
+to the dataset's pages. Titles of the built-in flags are translated here by their
+stable ids; check results' messages come translated in the run record (``message_id``,
+``description_id``, written by ``pipelines/quality/check_messages.py``).
 """
 
 from __future__ import annotations
@@ -150,6 +151,15 @@ def translator(lang: str) -> Callable[[str], str]:
 
 def flag_title(flag: dict[str, Any], lang: str) -> str:
     """A flag's title in ``lang`` (Indonesian for the built-in flags, else as registered)."""
+    if lang == "id" and flag.get("title_id"):
+        return str(flag["title_id"])
     if lang == "id" and flag.get("id") in FLAG_TITLES_ID:
         return FLAG_TITLES_ID[flag["id"]]
     return str(flag.get("title") or flag.get("id") or "")
+
+
+def words(item: dict[str, Any], key: str, lang: str) -> str:
+    """A flag's or rule's ``message``/``description`` in ``lang`` (``<key>_id`` in Indonesian)."""
+    if lang == "id" and item.get(f"{key}_id"):
+        return str(item[f"{key}_id"])
+    return str(item.get(key) or "")

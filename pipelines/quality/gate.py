@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import GateStopped
+from .check_messages import localise
 from .checks import quote
 from .expectations import RuleOutcome, run_rules
 from .plan import QualityPlan, RuleSpec, known_ids
@@ -298,27 +299,33 @@ class Gate:
         """The ``quality`` entry of the run record."""
         judged = [f for f in self.flags if f["status"] in ("pass", "fail")]
         failed_rules = [r for r in self.rules if r["status"] in ("fail", "error", "quarantined")]
-        return {
-            "score": self.score(),
-            "flags": self.flags,
-            "rules": self.rules,
-            "completeness": self.completeness,
-            "reconciliation": self.tables,
-            "checks": len(judged) + len(self.rules),
-            "failed": sum(f["status"] == "fail" for f in judged) + len(failed_rules),
-            "gate": {
-                "decision": "stop" if self.reasons else "publish",
-                "reasons": list(self.reasons),
-                "policy": self.plan.policy.as_record(),
-                "unknown_ids": sorted(
-                    (self.plan.policy.stop | self.plan.policy.quarantine | self.plan.policy.warn)
-                    - known_ids(self.plan)
-                ),
-            },
-            "quarantined_by_rule": dict(self.quarantined),
-            "noted_by_rule": dict(self.noted),
-            "package_errors": self.package_errors,
-        }
+        return localise(
+            {
+                "score": self.score(),
+                "flags": self.flags,
+                "rules": self.rules,
+                "completeness": self.completeness,
+                "reconciliation": self.tables,
+                "checks": len(judged) + len(self.rules),
+                "failed": sum(f["status"] == "fail" for f in judged) + len(failed_rules),
+                "gate": {
+                    "decision": "stop" if self.reasons else "publish",
+                    "reasons": list(self.reasons),
+                    "policy": self.plan.policy.as_record(),
+                    "unknown_ids": sorted(
+                        (
+                            self.plan.policy.stop
+                            | self.plan.policy.quarantine
+                            | self.plan.policy.warn
+                        )
+                        - known_ids(self.plan)
+                    ),
+                },
+                "quarantined_by_rule": dict(self.quarantined),
+                "noted_by_rule": dict(self.noted),
+                "package_errors": self.package_errors,
+            }
+        )  # each flag's and rule's words in Indonesian too (check_messages.py)
 
 
 def _number(value: Any) -> float | None:

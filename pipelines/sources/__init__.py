@@ -42,6 +42,9 @@ class Payload:
     sha256: str
     path: Path
     size: int
+    # What the source's catalog says about these bytes (a CKAN package's organisation,
+    # licence, ``metadata_modified``); becomes ``Input.extra["catalog"]`` for provenance.
+    meta: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass

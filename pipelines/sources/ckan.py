@@ -1,7 +1,8 @@
 """``ckan``: the resources of chosen datasets in a CKAN catalog (a regional portal).
 
 Dataset metadata comes from the catalog's Action API through ckanapi
-(``package_show``); each matching resource is downloaded through the shared fetcher, so
+(``package_show``): the organisation, licence and ``metadata_modified`` go with every
+payload (``Payload.meta``, kept in the archive) to provenance; each matching resource is downloaded through the shared fetcher, so
 it is archived, conditional and polite like any other URL. An uploaded resource whose
 URL, size and ``last_modified`` are unchanged since the last pull is not downloaded again.
 """
@@ -17,6 +18,7 @@ from terbuka.catalogs.secrets import scrub
 from ..errors import InputError, SourceFault
 from ..fetch import redact_url, user_agent
 from . import Payload, PullContext, SourceReport, payload_from
+from .ckan_metadata import catalog_metadata
 
 
 class CkanSource:
@@ -78,10 +80,12 @@ class CkanSource:
             ]
             if not chosen:
                 raise InputError(where, "no resource matches the source's formats/resources")
+            meta = catalog_metadata(package, redact_url(base))
             for resource in chosen:
-                payloads.append(
-                    _resource(resource, base, credentials, spec, ctx, report, known, seen)
-                )
+                payload = _resource(resource, base, credentials, spec, ctx, report, known, seen)
+                payload.meta = meta
+                ctx.archive.annotate(payload.sha256, spec["id"], meta)
+                payloads.append(payload)
         ctx.save_state(report.id, {"resources": seen})
         return payloads
 

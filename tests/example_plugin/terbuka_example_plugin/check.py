@@ -21,6 +21,10 @@ class MultipleOf(Rule):
     required = ("column", "multiple")
     rows = "query"
     numeric_only = True
+    # Its words in Indonesian too, for the quality report and the panel (docs/plugins.md).
+    messages = [
+        {"en": "{column} is a multiple of {multiple}", "id": "{column} kelipatan {multiple}"}
+    ]
 
     @classmethod
     def problem(cls, spec: dict[str, Any]) -> str:  # noqa: D102
