@@ -104,15 +104,22 @@ class Witness:
         self.ended.append((stage, "disclosure" in run.record, built, "published" in run.record))
 
 
-def test_each_stage_hook_fires_where_its_stage_starts(tmp_path):
+def run_witnessed(tmp_path, witness, **options):
+    """The SPSE sample run through the procurement pipeline with ``witness`` registered."""
     source = tmp_path / "spse.csv"
     source.write_text(SPSE)
-    witness = Witness()
     plugins.pm.register(witness)
     try:
-        record = run_dataset("procurement", [str(source)], tmp_path / "site", show_progress=False)
+        return run_dataset(
+            "procurement", [str(source)], tmp_path / "site", show_progress=False, **options
+        )
     finally:
         plugins.pm.unregister(witness)
+
+
+def test_each_stage_hook_fires_where_its_stage_starts(tmp_path):
+    witness = Witness()
+    record = run_witnessed(tmp_path, witness)
     assert record["status"] == "published"
     seen = {stage: rest for stage, *rest in witness.seen}
     assert [stage for stage, *_ in witness.seen] == list(STAGES)
@@ -140,27 +147,13 @@ class StopAtQuality(Witness):
 
 
 def test_a_stage_that_fails_does_not_end(tmp_path):
-    source = tmp_path / "spse.csv"
-    source.write_text(SPSE)
     witness = StopAtQuality()
-    plugins.pm.register(witness)
-    try:
-        record = run_dataset("procurement", [str(source)], tmp_path / "site", show_progress=False)
-    finally:
-        plugins.pm.unregister(witness)
+    record = run_witnessed(tmp_path, witness)
     assert record["status"] == "stopped"
     assert [stage for stage, *_ in witness.ended] == ["extract", "transform", "privacy"]
 
 
 def test_a_dry_run_ends_with_the_publish_stage(tmp_path):
-    source = tmp_path / "spse.csv"
-    source.write_text(SPSE)
     witness = Witness()
-    plugins.pm.register(witness)
-    try:
-        run_dataset(
-            "procurement", [str(source)], tmp_path / "site", dry_run=True, show_progress=False
-        )
-    finally:
-        plugins.pm.unregister(witness)
+    run_witnessed(tmp_path, witness, dry_run=True)
     assert [stage for stage, *_ in witness.ended] == list(STAGES[:-1])
