@@ -164,7 +164,6 @@ LONG_FUNCTIONS = {
     "privacy/disclosure.py::enforce_k_anonymity",
     "publish/site.py::database_metadata",
     "datasette_plugins/panel.py::build_panel",
-    "datasette_plugins/svg.py::line_chart",
 }
 
 
