@@ -566,6 +566,12 @@ def _pencatatan(snap: Snapshot, suppliers: list[dict]) -> None:
                  "npwp_penyedia": supplier["npwp_penyedia"], "nip_ppk": gen.nip(),
                  "nama_ppk": OFFICIALS[index % len(OFFICIALS)], "_event_date": f"{YEAR}-10-03"},
             )  # fmt: skip
+    _swakelola(snap)
+
+
+def _swakelola(snap: Snapshot) -> None:
+    """Self-managed works (swakelola) recorded outside SPSE, each with one payment."""
+    rng, gen = snap.rng, snap.gen
     for index in range(3):
         kd = 6_600_000 + index
         satker = SATKER[index]
