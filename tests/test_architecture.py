@@ -155,7 +155,6 @@ LONG_FUNCTIONS = {
     "pipelines/demo.py::_process_releases",
     "pipelines/demo_inaproc.py::_tenders",
     "pipelines/demo_inaproc.py::_econtract",
-    "pipelines/domains/inaproc.py::_read_input",
     "pipelines/domains/inaproc_map.py::_contracts",
     "pipelines/fetch.py::get",
     "pipelines/sources/ocds_api.py::pull",
