@@ -103,9 +103,7 @@ def bar_chart(
             value = values.get((name, category))
             length = 0 if value is None or value <= 0 else plot_width * value / scale_max
             colour = PALETTE[index % len(PALETTE)]
-            label = (
-                f"{category}{' · ' + name if name else ''}: {number(value, lang)} {unit}".strip()
-            )
+            label = _label(category, name, value, unit, lang)
             body.append(
                 f'<rect x="8" y="{cursor}" width="{length:.1f}" height="{bar_height}" '
                 f'fill="{colour}"><title>{escape(label)}</title></rect>'
@@ -124,17 +122,20 @@ def bar_chart(
     return _frame(_id(uid), cursor + 4, title, description, body + legend)
 
 
-def line_chart(
-    rows: Sequence[dict], x: str, y: str, *, series: str | None = None, title: str = "",
-    unit: str = "", lang: str = "id", uid: str = "chart",
-) -> str:  # fmt: skip
-    """One line per series over the categories in their given order (months, years)."""
-    categories, names, values = _series(rows, x, y, series)
-    top = max([v for v in values.values() if v is not None] or [0])
-    scale_max = nice_max(top)
-    left, right, plot_top, plot_height = 48, 12, 10, 150
-    plot_width = WIDTH - left - right
-    step = plot_width / max(1, len(categories) - 1)
+def _label(category: str, name: str, value: float | None, unit: str, lang: str) -> str:
+    """A bar's or a point's tooltip: category, series and value with its unit."""
+    return f"{category}{' · ' + name if name else ''}: {number(value, lang)} {unit}".strip()
+
+
+def _line_axes(
+    categories: list[str],
+    scale_max: float,
+    box: tuple[int, int, int, int],
+    step: float,
+    lang: str,
+) -> list[str]:
+    """A line chart's grid lines with their values and every few categories' labels."""
+    left, right, plot_top, plot_height = box
     body = []
     for tick in range(5):
         value = scale_max * tick / 4
@@ -152,6 +153,21 @@ def line_chart(
                 f'<text x="{left + step * index:.1f}" y="{plot_top + plot_height + 16}" '
                 f'text-anchor="middle" fill="{MUTED}">{escape(category)}</text>'
             )
+    return body
+
+
+def line_chart(
+    rows: Sequence[dict], x: str, y: str, *, series: str | None = None, title: str = "",
+    unit: str = "", lang: str = "id", uid: str = "chart",
+) -> str:  # fmt: skip
+    """One line per series over the categories in their given order (months, years)."""
+    categories, names, values = _series(rows, x, y, series)
+    top = max([v for v in values.values() if v is not None] or [0])
+    scale_max = nice_max(top)
+    left, right, plot_top, plot_height = 48, 12, 10, 150
+    plot_width = WIDTH - left - right
+    step = plot_width / max(1, len(categories) - 1)
+    body = _line_axes(categories, scale_max, (left, right, plot_top, plot_height), step, lang)
     for index, name in enumerate(names):
         colour = PALETTE[index % len(PALETTE)]
         points = []
@@ -173,9 +189,7 @@ def line_chart(
                 f'<polyline points="{path}" fill="none" stroke="{colour}" stroke-width="2"/>'
             )
         for px, py, category, value in points:
-            label = (
-                f"{category}{' · ' + name if name else ''}: {number(value, lang)} {unit}".strip()
-            )
+            label = _label(category, name, value, unit, lang)
             body.append(
                 f'<circle cx="{px:.1f}" cy="{py:.1f}" r="3" fill="{colour}">'
                 f"<title>{escape(label)}</title></circle>"

@@ -173,6 +173,37 @@ def _supplier_fields(supplier: dict[str, Any], *names: str) -> dict[str, Any]:
     return {n: supplier[n] for n in names if n in supplier}
 
 
+def _programs(snap: Snapshot, master: dict[str, Any], code: int, code_str: str, name: str) -> None:
+    """A work unit's programmes, their activities and sub-activities (RUP masters)."""
+    rng = snap.rng
+    for p in range(2):
+        program = code * 100 + p
+        snap.add(
+            "24_1041_RUP-ProgramMaster",
+            {**master, "kd_program": program, "kd_program_str": f"{code_str[:4]}.{p + 1:02d}",
+             "nama_program": f"Program {p + 1} {name}", "pagu_program": 0, "kd_program_lokal": None},
+        )  # fmt: skip
+        for k in range(2):
+            activity = program * 10 + k
+            snap.add(
+                "12_1040_RUP-KegiatanMaster",
+                {**master, "kd_program": program, "kd_kegiatan": activity,
+                 "kd_kegiatan_str": f"{code_str[:4]}.{p + 1:02d}.{k + 1}",
+                 "nama_kegiatan": f"Kegiatan {k + 1}", "pagu_kegiatan": 0,
+                 "kd_kegiatan_lokal": None},
+            )  # fmt: skip
+            for s in range(2):
+                snap.add(
+                    "28_1039_RUP-SubKegiatanMaster",
+                    {**master, "kd_program": program, "kd_kegiatan": activity,
+                     "kd_subkegiatan": activity * 10 + s,
+                     "kd_subkegiatan_str": f"{code_str[:4]}.{p + 1:02d}.{k + 1}.{s + 1:04d}",
+                     "nama_subkegiatan": f"Sub kegiatan {s + 1}",
+                     "pagu_subkegiatan": rng.randrange(100, 3000) * 1_000_000,
+                     "kd_subkegiatan_lokal": None},
+                )  # fmt: skip
+
+
 def _masters(snap: Snapshot) -> None:
     rng = snap.rng
     for satker in SATKER:
@@ -200,32 +231,7 @@ def _masters(snap: Snapshot) -> None:
         master = {"tahun_anggaran": YEAR, "kd_klpd": KLPD[0], "nama_klpd": KLPD[1],
                   "jenis_klpd": KLPD[2], "kd_satker": code, "is_deleted": False,
                   "_event_date": f"{YEAR}-10-03"}  # fmt: skip
-        for p in range(2):
-            program = code * 100 + p
-            snap.add(
-                "24_1041_RUP-ProgramMaster",
-                {**master, "kd_program": program, "kd_program_str": f"{code_str[:4]}.{p + 1:02d}",
-                 "nama_program": f"Program {p + 1} {name}", "pagu_program": 0, "kd_program_lokal": None},
-            )  # fmt: skip
-            for k in range(2):
-                activity = program * 10 + k
-                snap.add(
-                    "12_1040_RUP-KegiatanMaster",
-                    {**master, "kd_program": program, "kd_kegiatan": activity,
-                     "kd_kegiatan_str": f"{code_str[:4]}.{p + 1:02d}.{k + 1}",
-                     "nama_kegiatan": f"Kegiatan {k + 1}", "pagu_kegiatan": 0,
-                     "kd_kegiatan_lokal": None},
-                )  # fmt: skip
-                for s in range(2):
-                    snap.add(
-                        "28_1039_RUP-SubKegiatanMaster",
-                        {**master, "kd_program": program, "kd_kegiatan": activity,
-                         "kd_subkegiatan": activity * 10 + s,
-                         "kd_subkegiatan_str": f"{code_str[:4]}.{p + 1:02d}.{k + 1}.{s + 1:04d}",
-                         "nama_subkegiatan": f"Sub kegiatan {s + 1}",
-                         "pagu_subkegiatan": rng.randrange(100, 3000) * 1_000_000,
-                         "kd_subkegiatan_lokal": None},
-                    )  # fmt: skip
+        _programs(snap, master, code, code_str, name)
     # Officials' accounts in the catalogue: nothing here may be published.
     for index in range(3):
         snap.add(
@@ -560,6 +566,12 @@ def _pencatatan(snap: Snapshot, suppliers: list[dict]) -> None:
                  "npwp_penyedia": supplier["npwp_penyedia"], "nip_ppk": gen.nip(),
                  "nama_ppk": OFFICIALS[index % len(OFFICIALS)], "_event_date": f"{YEAR}-10-03"},
             )  # fmt: skip
+    _swakelola(snap)
+
+
+def _swakelola(snap: Snapshot) -> None:
+    """Self-managed works (swakelola) recorded outside SPSE, each with one payment."""
+    rng, gen = snap.rng, snap.gen
     for index in range(3):
         kd = 6_600_000 + index
         satker = SATKER[index]

@@ -18,6 +18,7 @@ import csv
 import json
 from datetime import datetime, timedelta
 from pathlib import Path
+from random import Random
 
 from .demo import HONORIFICS, Generator, Planted
 
@@ -107,19 +108,7 @@ def _complaint(gen: Generator, number: int) -> dict[str, str]:
         text += f" Pelapor: {name}, NIK {nik}."
     elif style < 0.5:
         text += f" Balasan mohon dikirim ke {email} atau telp {phone}."
-    closed = None
-    draw = rng.random()
-    if draw < 0.07:
-        closed = None  # still open
-    else:
-        hours = rng.lognormvariate(0, 0.9) * typical
-        closed = created + timedelta(hours=hours)
-        if draw < 0.09:
-            closed = created - timedelta(hours=rng.uniform(1, 72))  # closed before created
-        elif draw < 0.15:
-            closed = closed.replace(hour=0, minute=0, second=0)  # the date typed without a time
-        elif draw < 0.16:
-            closed = created  # closed the moment it was filed (zero duration)
+    closed = _closed(rng, created, typical)
     status = (
         "Selesai" if closed else rng.choice(["Diproses", "Menunggu Verifikasi", "Didisposisikan"])
     )
@@ -156,6 +145,24 @@ def _complaint(gen: Generator, number: int) -> dict[str, str]:
         "Email Pelapor": email,
         "Alamat Pelapor": address,
     }
+
+
+def _closed(rng: Random, created: datetime, typical: float) -> datetime | None:
+    """When a complaint was closed: open, typical, or one of the planted slips."""
+    closed = None
+    draw = rng.random()
+    if draw < 0.07:
+        closed = None  # still open
+    else:
+        hours = rng.lognormvariate(0, 0.9) * typical
+        closed = created + timedelta(hours=hours)
+        if draw < 0.09:
+            closed = created - timedelta(hours=rng.uniform(1, 72))  # closed before created
+        elif draw < 0.15:
+            closed = closed.replace(hour=0, minute=0, second=0)  # the date typed without a time
+        elif draw < 0.16:
+            closed = created  # closed the moment it was filed (zero duration)
+    return closed
 
 
 def _when(rng, moment: datetime) -> str:

@@ -59,6 +59,11 @@ def before_stage(stage: str, run: Any) -> None:
 
 
 @hookspec
+def after_stage(stage: str, run: Any) -> None:
+    """Called when a stage of a run has ended without error (not for a stage that failed)."""
+
+
+@hookspec
 def register_sources() -> list[type[Any]]:
     """Return source classes (``contracts.Source``: ``id``, ``requires``, ``accepts``, ``pull``)."""
     raise NotImplementedError

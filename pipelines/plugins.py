@@ -124,8 +124,7 @@ def listing() -> list[dict[str, str]]:
                         "plugin": origin(impl.plugin),
                     }
                 )
-    for impl in reversed(pm.hook.before_stage.get_hookimpls()):
-        rows.append(
-            {"kind": "hook", "id": "before_stage", "title": "", "plugin": origin(impl.plugin)}
-        )
+    for hook in ("before_stage", "after_stage"):
+        for impl in reversed(getattr(pm.hook, hook).get_hookimpls()):
+            rows.append({"kind": "hook", "id": hook, "title": "", "plugin": origin(impl.plugin)})
     return rows

@@ -95,6 +95,7 @@ class Run:
     counts: Counter = field(default_factory=Counter)
     notes: Counter = field(default_factory=Counter)
     reasons: list[str] = field(default_factory=list)
+    stage: str | None = None  # the stage under way: ended (after_stage) by the next or the last
 
 
 def new_run_id() -> str:
@@ -276,11 +277,15 @@ def _being_written(run: Run | None) -> Path | None:
 
 
 def _execute(run: Run, sources: list[str], progress: Progress, force: bool) -> None:
-    """The stages in order; each is a plain function and a ``before_stage`` hook point."""
+    """The stages in order, each a plain function between two hook points.
+
+    ``before_stage`` and ``after_stage``: a stage that raises does not end.
+    """
     pipeline = _pipeline(run.descriptor)
     policy = load_policy(run.descriptor.privacy, run.descriptor.folder / "privacy.yml")
     _stage(run, "extract", progress)
     if _read_inputs(run, sources, policy.retention_days, force) == "unchanged":
+        _end_stage(run)
         return
     staging, rejects = _extract(run, pipeline, progress)
     provenance.apply(run.descriptor, run.inputs, run.record)  # the sources' own publisher
@@ -324,10 +329,12 @@ def _execute(run: Run, sources: list[str], progress: Progress, force: bool) -> N
     _stage(run, "publish", progress)
     if run.dry_run:
         run.record["published"] = {}
+        _end_stage(run)
         return
     _publish(run, folder)
     _stage(run, "record", progress)
     _notify(run)
+    _end_stage(run)
 
 
 def _pipeline(descriptor: Descriptor) -> Any:
@@ -581,9 +588,19 @@ TIMED = {
 
 
 def _stage(run: Run, name: str, progress: Progress) -> None:
+    """The stage under way ends (nothing runs between two stages) and ``name`` starts."""
+    _end_stage(run)
+    run.stage = name
     timings.mark(run.record, TIMED.get(name, name))
     progress.stage(name)
     plugins.pm.hook.before_stage(stage=name, run=run)
+
+
+def _end_stage(run: Run) -> None:
+    """``after_stage`` for the stage under way, which has done all its work."""
+    if run.stage is not None:
+        stage, run.stage = run.stage, None
+        plugins.pm.hook.after_stage(stage=stage, run=run)
 
 
 def resolve_inputs(sources: list[str], run: Run) -> list[Input]:

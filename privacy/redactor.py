@@ -12,8 +12,8 @@ import re
 from collections import Counter
 from typing import Any
 
-from .analyzer import PrivacyError
 from .columns import Detection, detect_column, entity_from_name, role_from_name
+from .errors import PrivacyError
 from .generalise import generalise
 from .hashing import hash_value
 from .policy import (
@@ -46,12 +46,12 @@ class Redactor:
         self.policy = policy
         self.scanner = scanner
         self.hash_key = hash_key
-        self.report: Counter = Counter()
+        self.report: Counter[tuple[str, ...]] = Counter()
         self.detections: dict[tuple[str, str], Detection] = {}
         self._plans: dict[tuple[str, str], ColumnPolicy] = {}
         self._officials_scanner: Any = None
         self._named_scanner: Any = None
-        self._kept_memo: dict[tuple[str, bool], dict[str, tuple[str, list]]] = {}
+        self._kept_memo: dict[tuple[str, bool], dict[str, tuple[str, list[Any]]]] = {}
         self.prefetch = True  # JSON documents' strings scanned in one batch (prefetch.py)
 
     def rows(self, table: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -197,7 +197,7 @@ class Redactor:
                     self.report[(table, label or column, entity, operator)] += 1
 
     def _kept_findings(
-        self, targets: dict[str, Any], memo: dict[str, tuple[str, list]], where: str
+        self, targets: dict[str, Any], memo: dict[str, tuple[str, list[Any]]], where: str
     ) -> tuple[list[str], list[list[Any]]]:
         """The values not yet in ``memo`` that could hold an identifier, and what was found.
 
@@ -361,6 +361,7 @@ class Redactor:
             if self._officials_scanner is None:
                 self._officials_scanner = scanner.without("PERSON")
             scanner = self._officials_scanner
+        redacted: str
         redacted, kinds = scanner.scan(value)
         for kind in kinds:
             self.report[(table, column, kind, "replace")] += 1
@@ -386,7 +387,9 @@ class Redactor:
             prefetch(self.scanner, value, rules)
         return self._walk(value, table, column, rules, ())
 
-    def _walk(self, node: Any, table: str, column: str, rules: dict, path: tuple) -> Any:
+    def _walk(
+        self, node: Any, table: str, column: str, rules: dict[str, Any], path: tuple[Any, ...]
+    ) -> Any:
         """Scan every string, except under ``keep_keys`` — unless the path is in ``scan``."""
         if isinstance(node, dict):
             forced = any(_within(path, p) for p in rules["scan"])
@@ -449,7 +452,7 @@ def _kept_targets(
     return targets
 
 
-def _within(path: tuple, pattern: list[str]) -> bool:
+def _within(path: tuple[Any, ...], pattern: list[str]) -> bool:
     """Whether ``path`` is at or below ``pattern`` (``*`` matches any key or element)."""
     return len(path) >= len(pattern) and all(
         p in ("*", k) for k, p in zip(path, pattern, strict=False)

@@ -158,6 +158,7 @@ def test_terbuka_plugins_lists_every_unit_of_the_installed_plugin(plugin_site, t
         ("recognizer", "NisnRecognizer"),
         ("publisher", "example-manifest"),
         ("hook", "before_stage"),
+        ("hook", "after_stage"),
     }
 
 
@@ -223,10 +224,14 @@ def test_the_plugin_recognizer_removes_the_student_number_everywhere(grants_run)
     assert uncued[0][0] > 30
 
 
-def test_before_stage_sees_every_stage_in_order(grants_run):
+def test_stage_hooks_see_every_stage_start_and_end_in_order(grants_run):
     _, _, base = grants_run
     lines = (base / "stages.txt").read_text("utf-8").splitlines()
-    assert lines == [f"example-grants {stage}" for stage in STAGES]
+    assert lines == [
+        line
+        for stage in STAGES
+        for line in (f"example-grants {stage}", f"example-grants {stage} ended")
+    ]
 
 
 @pytest.mark.parametrize(

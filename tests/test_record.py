@@ -7,7 +7,7 @@ from click.testing import CliRunner
 
 from terbuka.pipelines import plugins
 from terbuka.pipelines.cli import cli
-from terbuka.pipelines.errors import EXIT_ENVIRONMENT, EXIT_OK
+from terbuka.pipelines.errors import EXIT_ENVIRONMENT, EXIT_OK, GateStopped
 from terbuka.pipelines.record import (
     RunRecord,
     iter_records,
@@ -84,6 +84,7 @@ class Witness:
 
     def __init__(self):
         self.seen = []
+        self.ended = []
 
     @plugins.hookspecs.hookimpl
     def before_stage(self, stage, run):
@@ -96,16 +97,29 @@ class Witness:
             db.close()
         self.seen.append((stage, written, "disclosure" in run.record, "tables" in run.record))
 
+    @plugins.hookspecs.hookimpl
+    def after_stage(self, stage, run):
+        package = run.build / run.descriptor.name / "datapackage.json" if run.build else None
+        built = package is not None and package.exists()
+        self.ended.append((stage, "disclosure" in run.record, built, "published" in run.record))
 
-def test_each_stage_hook_fires_where_its_stage_starts(tmp_path):
+
+def run_witnessed(tmp_path, witness, **options):
+    """The SPSE sample run through the procurement pipeline with ``witness`` registered."""
     source = tmp_path / "spse.csv"
     source.write_text(SPSE)
-    witness = Witness()
     plugins.pm.register(witness)
     try:
-        record = run_dataset("procurement", [str(source)], tmp_path / "site", show_progress=False)
+        return run_dataset(
+            "procurement", [str(source)], tmp_path / "site", show_progress=False, **options
+        )
     finally:
         plugins.pm.unregister(witness)
+
+
+def test_each_stage_hook_fires_where_its_stage_starts(tmp_path):
+    witness = Witness()
+    record = run_witnessed(tmp_path, witness)
     assert record["status"] == "published"
     seen = {stage: rest for stage, *rest in witness.seen}
     assert [stage for stage, *_ in witness.seen] == list(STAGES)
@@ -113,3 +127,33 @@ def test_each_stage_hook_fires_where_its_stage_starts(tmp_path):
     assert seen["privacy"] == [2, False, False]  # rows written, disclosure control next
     assert seen["quality"] == [2, True, False]  # disclosure done, the gate next
     assert seen["package"] == [2, True, True]
+    ended = {stage: rest for stage, *rest in witness.ended}
+    assert [stage for stage, *_ in witness.ended] == list(STAGES)
+    assert ended["transform"] == [False, False, False]  # disclosure control not yet done
+    assert ended["privacy"] == [True, False, False]  # disclosure done
+    assert ended["quality"] == [True, False, False]  # nothing packaged yet
+    assert ended["package"] == [True, True, False]  # the package written, not published
+    assert ended["publish"] == [True, False, True]  # swapped in: the build folder is gone
+    assert ended["record"] == [True, False, True]
+
+
+class StopAtQuality(Witness):
+    """Stops the run where the quality stage starts."""
+
+    @plugins.hookspecs.hookimpl
+    def before_stage(self, stage, run):
+        if stage == "quality":
+            raise GateStopped("stopped by a plugin")
+
+
+def test_a_stage_that_fails_does_not_end(tmp_path):
+    witness = StopAtQuality()
+    record = run_witnessed(tmp_path, witness)
+    assert record["status"] == "stopped"
+    assert [stage for stage, *_ in witness.ended] == ["extract", "transform", "privacy"]
+
+
+def test_a_dry_run_ends_with_the_publish_stage(tmp_path):
+    witness = Witness()
+    run_witnessed(tmp_path, witness, dry_run=True)
+    assert [stage for stage, *_ in witness.ended] == list(STAGES[:-1])

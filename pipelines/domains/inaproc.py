@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from ..batch import Batch
 from ..errors import InputError
 from ..readers import Input, members, note_skipped, public_source
 from ..readers.inaproc import BY_ID, InaprocReader, from_file_name, identify
+from ..staging import insert_in_chunks
 from ..unusable import UnusableValue, unusable_record
 from .inaproc_map import (
     MASTER_TABLES,
@@ -130,50 +131,10 @@ class InaprocPipeline(ProcurementPipeline):
                     break
             keys = {k for _, r in head if r for k in r}
             endpoint, how = identify(member.name, keys)
-            pending: list[dict] = []
-            for position, row in _chain(head, rows):
-                source.records += 1
-                record = f"{public_source(member.name) or shown}#{position}"
-                if row is None:
-                    rejects.reject(
-                        "releases", record, "not-an-object", f"item {position} is not an object",
-                        source=member.name, position=position,
-                    )  # fmt: skip
-                    counts["quarantined"] += 1
-                    continue
-                if unusable_record(row, record, member.name, position, rejects, "releases"):
-                    counts["quarantined"] += 1
-                    continue
-                pkey = ""
-                if endpoint.id in PROCESS_KEYS:
-                    pkey, problem = process_key(endpoint.id, row)
-                    if problem:
-                        rejects.reject(
-                            "releases", record, "missing-key",
-                            f"{endpoint.name} row {position}: {problem}", column=PROCESS_KEYS[endpoint.id][1],
-                            source=member.name, position=position,
-                        )  # fmt: skip
-                        counts["quarantined"] += 1
-                        continue
-                elif endpoint.id not in MASTER_TABLES:
-                    counts["not_published"] += 1
-                    continue
-                counts["mapped"] += 1
-                pending.append(
-                    {
-                        "endpoint": endpoint.id,
-                        "input": index,
-                        "position": position,
-                        "pkey": pkey,
-                        "record": record,
-                        "data": json.dumps(row, ensure_ascii=False, default=str),
-                    }
-                )
-                if len(pending) >= STAGE_BATCH:
-                    staging["isb_rows"].insert_all(pending, batch_size=STAGE_BATCH)
-                    pending = []
-            if pending:
-                staging["isb_rows"].insert_all(pending, batch_size=STAGE_BATCH)
+            staged = _staged(
+                index, source, member, endpoint, _chain(head, rows), shown, counts, rejects
+            )
+            insert_in_chunks(staging["isb_rows"], staged, STAGE_BATCH, batch_size=STAGE_BATCH)
             source.extra.update(_endpoint_record(endpoint.id, how, source.records, counts))
         if progress:
             progress(source.records)
@@ -451,6 +412,57 @@ def _blank_array(source: Input) -> bool:
         return source.path.read_bytes().strip(b"\xef\xbb\xbf \t\r\n") in (b"[]", b"")
     except OSError:
         return False
+
+
+def _staged(
+    index: int,
+    source: Input,
+    member: Any,
+    endpoint: Any,
+    items: Iterable[tuple[int, dict | None]],
+    shown: str,
+    counts: Counter[str],
+    rejects: Batch,
+) -> Iterator[dict[str, Any]]:
+    """One member's rows as staged, in order; each bad row quarantined, each counted."""
+    for position, row in items:
+        source.records += 1
+        record = f"{public_source(member.name) or shown}#{position}"
+        if row is None:
+            rejects.reject(
+                "releases", record, "not-an-object", f"item {position} is not an object",
+                source=member.name, position=position,
+            )  # fmt: skip
+            counts["quarantined"] += 1
+            continue
+        if unusable_record(row, record, member.name, position, rejects, "releases"):
+            counts["quarantined"] += 1
+            continue
+        pkey = ""
+        if endpoint.id in PROCESS_KEYS:
+            pkey, problem = process_key(endpoint.id, row)
+            if problem:
+                rejects.reject(
+                    "releases", record, "missing-key",
+                    f"{endpoint.name} row {position}: {problem}", column=PROCESS_KEYS[endpoint.id][1],
+                    source=member.name, position=position,
+                )  # fmt: skip
+                counts["quarantined"] += 1
+                continue
+        elif endpoint.id not in MASTER_TABLES:
+            counts["not_published"] += 1
+            continue
+        counts["mapped"] += 1
+        yield (
+            {
+                "endpoint": endpoint.id,
+                "input": index,
+                "position": position,
+                "pkey": pkey,
+                "record": record,
+                "data": json.dumps(row, ensure_ascii=False, default=str),
+            }
+        )
 
 
 def _chain(head: list, rest: Iterator) -> Iterator:

@@ -17,11 +17,11 @@ class NotNull(Rule):
     required = ("column",)
 
     @classmethod
-    def describe(cls, spec):
+    def describe(cls, spec: dict[str, Any]) -> str:
         return f"{spec['column']} has a value"
 
     @classmethod
-    def expectation(cls, spec):
+    def expectation(cls, spec: dict[str, Any]) -> Any:
         return gx_expectations().ExpectColumnValuesToNotBeNull(
             column=spec["column"], **mostly_option(spec)
         )
@@ -36,7 +36,7 @@ class Unique(Rule):
     column_options = ("column", "columns")
 
     @classmethod
-    def problem(cls, spec):
+    def problem(cls, spec: dict[str, Any]) -> str:
         if bool(spec.get("column")) == bool(spec.get("columns")):
             return "give either `column` or `columns`"
         return ""
@@ -47,11 +47,11 @@ class Unique(Rule):
         return "map" if spec.get("column") else None
 
     @classmethod
-    def describe(cls, spec):
+    def describe(cls, spec: dict[str, Any]) -> str:
         return f"{spec.get('column') or ' + '.join(spec['columns'])} is unique"
 
     @classmethod
-    def expectation(cls, spec):
+    def expectation(cls, spec: dict[str, Any]) -> Any:
         gxe = gx_expectations()
         if spec.get("columns"):
             return gxe.ExpectCompoundColumnsToBeUnique(
@@ -69,7 +69,7 @@ class Regex(Rule):
     required = ("column", "pattern")
 
     @classmethod
-    def problem(cls, spec):
+    def problem(cls, spec: dict[str, Any]) -> str:
         try:
             re.compile(spec["pattern"])
         except re.error as error:
@@ -77,11 +77,11 @@ class Regex(Rule):
         return ""
 
     @classmethod
-    def describe(cls, spec):
+    def describe(cls, spec: dict[str, Any]) -> str:
         return f"{spec['column']} matches {spec['pattern']}"
 
     @classmethod
-    def expectation(cls, spec):
+    def expectation(cls, spec: dict[str, Any]) -> Any:
         return gx_expectations().ExpectColumnValuesToMatchRegex(
             column=spec["column"], regex=spec["pattern"], **mostly_option(spec)
         )
@@ -96,12 +96,12 @@ class InSet(Rule):
     required = ("column", "values")
 
     @classmethod
-    def describe(cls, spec):
+    def describe(cls, spec: dict[str, Any]) -> str:
         shown = ", ".join(map(str, spec["values"][:8])) + (", …" if len(spec["values"]) > 8 else "")
         return f"{spec['column']} is one of {shown}"
 
     @classmethod
-    def expectation(cls, spec):
+    def expectation(cls, spec: dict[str, Any]) -> Any:
         return gx_expectations().ExpectColumnValuesToBeInSet(
             column=spec["column"], value_set=list(spec["values"]), **mostly_option(spec)
         )
@@ -116,15 +116,15 @@ class LengthBetween(Rule):
     required = ("column",)
 
     @classmethod
-    def problem(cls, spec):
+    def problem(cls, spec: dict[str, Any]) -> str:
         return "give `min`, `max` or both" if "min" not in spec and "max" not in spec else ""
 
     @classmethod
-    def describe(cls, spec):
+    def describe(cls, spec: dict[str, Any]) -> str:
         return f"length of {spec['column']} between {spec.get('min', 0)} and {spec.get('max', '∞')}"
 
     @classmethod
-    def expectation(cls, spec):
+    def expectation(cls, spec: dict[str, Any]) -> Any:
         return gx_expectations().ExpectColumnValueLengthsToBeBetween(
             column=spec["column"],
             min_value=spec.get("min"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from .base import Flag
 
 
@@ -14,7 +16,7 @@ class SchemaValidFlag(Flag):
     fixed_action = "stop"
 
     @classmethod
-    def evaluate(cls, context):
+    def evaluate(cls, context: Any) -> tuple[str, float | None, str]:
         errors = context.package_errors
         if errors is None:
             return "skip", None, "the package was not validated"
@@ -30,7 +32,7 @@ class CompletenessFlag(Flag):
     title = "Columns filled"
 
     @classmethod
-    def evaluate(cls, context):
+    def evaluate(cls, context: Any) -> tuple[str, float | None, str]:
         shares = [s for columns in context.completeness.values() for s in columns.values()]
         if not shares:
             return "skip", None, "no published rows"
@@ -51,7 +53,7 @@ class DuplicatesFlag(Flag):
     title = "Few duplicates"
 
     @classmethod
-    def evaluate(cls, context):
+    def evaluate(cls, context: Any) -> tuple[str, float | None, str]:
         duplicates = sum(t["duplicates"] for t in context.tables.values())
         rows_in = sum(t["rows_in"] for t in context.tables.values())
         if not rows_in:
@@ -68,7 +70,7 @@ class ChecksPassedFlag(Flag):
     title = "Business rules pass"
 
     @classmethod
-    def evaluate(cls, context):
+    def evaluate(cls, context: Any) -> tuple[str, float | None, str]:
         results = context.rule_results
         if not results:
             return "skip", None, "no rules declared in expectations.yml"
@@ -89,7 +91,7 @@ class QuarantinedFlag(Flag):
     title = "Few rows quarantined"
 
     @classmethod
-    def evaluate(cls, context):
+    def evaluate(cls, context: Any) -> tuple[str, float | None, str]:
         worst, worst_share = "", 0.0
         for table, counts in context.tables.items():
             if counts["rows_in"]:
@@ -111,7 +113,7 @@ class ReconciledFlag(Flag):
     fixed_action = "stop"
 
     @classmethod
-    def evaluate(cls, context):
+    def evaluate(cls, context: Any) -> tuple[str, float | None, str]:
         off = {t: c["unaccounted"] for t, c in context.tables.items() if c["unaccounted"]}
         if not off:
             return "pass", 0, "rows in = published + quarantined + duplicates, in every table"
@@ -133,7 +135,7 @@ class PublishableFlag(Flag):
     default_action = "stop"
 
     @classmethod
-    def evaluate(cls, context):
+    def evaluate(cls, context: Any) -> tuple[str, float | None, str]:
         table = context.primary_table
         counts = context.tables.get(table)
         if counts is None:

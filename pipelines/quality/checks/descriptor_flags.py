@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from ...messages import shown
 from .base import FREQUENCY_DAYS, Flag, quote
@@ -15,7 +16,7 @@ class LicenceFlag(Flag):
     title = "Open licence declared"
 
     @classmethod
-    def evaluate(cls, context):
+    def evaluate(cls, context: Any) -> tuple[str, float | None, str]:
         licence = context.descriptor.licence
         if licence.open:
             return "pass", 1, f"{licence.spdx}: {licence.title}"
@@ -29,7 +30,7 @@ class DescriptionFlag(Flag):
     title = "Dataset described"
 
     @classmethod
-    def evaluate(cls, context):
+    def evaluate(cls, context: Any) -> tuple[str, float | None, str]:
         texts = [context.descriptor.text("description", lang) for lang in ("id", "en")]
         longest = max((len(t) for t in texts), default=0)
         if longest >= 40:
@@ -45,7 +46,7 @@ class ColumnDescriptionsFlag(Flag):
     THRESHOLD = 0.8
 
     @classmethod
-    def evaluate(cls, context):
+    def evaluate(cls, context: Any) -> tuple[str, float | None, str]:
         fields = [f for s in context.schemas.values() for f in s["fields"]]
         if not fields:
             return "skip", None, "no published columns"
@@ -61,7 +62,7 @@ class UpdateFrequencyFlag(Flag):
     title = "Update frequency declared"
 
     @classmethod
-    def evaluate(cls, context):
+    def evaluate(cls, context: Any) -> tuple[str, float | None, str]:
         frequency = context.descriptor.get("update_frequency")
         if frequency:
             return "pass", None, f"updated {frequency}"
@@ -75,7 +76,7 @@ class UpToDateFlag(Flag):
     title = "Up to date"
 
     @classmethod
-    def evaluate(cls, context):
+    def evaluate(cls, context: Any) -> tuple[str, float | None, str]:
         frequency = context.descriptor.get("update_frequency")
         if frequency not in FREQUENCY_DAYS:
             return "skip", None, f"no regular update frequency ({frequency or 'none declared'})"

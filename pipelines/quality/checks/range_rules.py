@@ -23,17 +23,17 @@ class Between(Rule):
     numeric_only = True
 
     @classmethod
-    def problem(cls, spec):
+    def problem(cls, spec: dict[str, Any]) -> str:
         return "give `min`, `max` or both" if "min" not in spec and "max" not in spec else ""
 
     @classmethod
-    def describe(cls, spec):
+    def describe(cls, spec: dict[str, Any]) -> str:
         low = f"{spec['column']} ≥ {spec['min']}" if "min" in spec else ""
         high = f"{spec['column']} ≤ {spec['max']}" if "max" in spec else ""
         return " and ".join(p for p in (low, high) if p)
 
     @classmethod
-    def expectation(cls, spec):
+    def expectation(cls, spec: dict[str, Any]) -> Any:
         strict = bool(spec.get("strict"))
         return gx_expectations().ExpectColumnValuesToBeBetween(
             column=spec["column"],
@@ -55,7 +55,7 @@ class DateBetween(Rule):
     rows = "query"
 
     @classmethod
-    def problem(cls, spec):
+    def problem(cls, spec: dict[str, Any]) -> str:
         if "min" not in spec and "max" not in spec:
             return "give `min`, `max` or both"
         for key in ("min", "max"):
@@ -69,7 +69,7 @@ class DateBetween(Rule):
         return ""
 
     @classmethod
-    def describe(cls, spec):
+    def describe(cls, spec: dict[str, Any]) -> str:
         parts = []
         if "min" in spec:
             parts.append(f"{spec['column']} not before {spec['min']}")
@@ -89,7 +89,7 @@ class DateBetween(Rule):
         return f"select * from {{batch}} where {column} is not null and ({' or '.join(tests)})"
 
     @classmethod
-    def expectation(cls, spec):
+    def expectation(cls, spec: dict[str, Any]) -> Any:
         return gx_expectations().UnexpectedRowsExpectation(
             unexpected_rows_query=cls.query(spec), description=cls.describe(spec)
         )
@@ -105,15 +105,15 @@ class RowCount(Rule):
     column_options = ()
 
     @classmethod
-    def problem(cls, spec):
+    def problem(cls, spec: dict[str, Any]) -> str:
         return "give `min`, `max` or both" if "min" not in spec and "max" not in spec else ""
 
     @classmethod
-    def describe(cls, spec):
+    def describe(cls, spec: dict[str, Any]) -> str:
         return f"between {spec.get('min', 0)} and {spec.get('max', '∞')} rows"
 
     @classmethod
-    def expectation(cls, spec):
+    def expectation(cls, spec: dict[str, Any]) -> Any:
         return gx_expectations().ExpectTableRowCountToBeBetween(
             min_value=spec.get("min"), max_value=spec.get("max")
         )

@@ -18,22 +18,22 @@ class ColumnPair(Rule):
     OPS = (">", ">=", "<", "<=", "==")
 
     @classmethod
-    def problem(cls, spec):
+    def problem(cls, spec: dict[str, Any]) -> str:
         return "" if spec["op"] in cls.OPS else f"`op` must be one of {', '.join(cls.OPS)}"
 
     @classmethod
-    def describe(cls, spec):
+    def describe(cls, spec: dict[str, Any]) -> str:
         return f"{spec['left']} {spec['op']} {spec['right']}"
 
     @classmethod
-    def present(cls, spec, value):
+    def present(cls, spec: dict[str, Any], value: Any) -> Any:
         # `<` and `<=` run as GX's A > B with the columns swapped: show (left, right).
         if spec["op"] in ("<", "<=") and isinstance(value, list | tuple):
             return list(reversed(value))
         return value
 
     @classmethod
-    def expectation(cls, spec):
+    def expectation(cls, spec: dict[str, Any]) -> Any:
         gxe = gx_expectations()
         left, op, right = spec["left"], spec["op"], spec["right"]
         ignore = {"ignore_row_if": "either_value_is_missing", **mostly_option(spec)}
@@ -61,7 +61,7 @@ class Sql(Rule):
     column_options = ()
 
     @classmethod
-    def problem(cls, spec):
+    def problem(cls, spec: dict[str, Any]) -> str:
         query = spec["query"].strip().lower()
         if not query.startswith(("select", "with")) or "{batch}" not in query:
             return "`query` must be a SELECT over {batch} (the checked table)"
@@ -70,14 +70,15 @@ class Sql(Rule):
     @classmethod
     def query(cls, spec: dict[str, Any]) -> str:
         """The steward's query."""
-        return spec["query"].strip().rstrip(";")
+        query: str = spec["query"]
+        return query.strip().rstrip(";")
 
     @classmethod
-    def describe(cls, spec):
+    def describe(cls, spec: dict[str, Any]) -> str:
         return spec.get("description") or "custom SQL rule"
 
     @classmethod
-    def expectation(cls, spec):
+    def expectation(cls, spec: dict[str, Any]) -> Any:
         return gx_expectations().UnexpectedRowsExpectation(
             unexpected_rows_query=cls.query(spec), description=cls.describe(spec)
         )

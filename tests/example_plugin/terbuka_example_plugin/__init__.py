@@ -79,3 +79,12 @@ def before_stage(stage: str, run: Any) -> None:
     if path:
         with open(path, "a", encoding="utf-8") as handle:
             handle.write(f"{run.descriptor.name} {stage}\n")
+
+
+@hookimpl
+def after_stage(stage: str, run: Any) -> None:
+    """Append ``<dataset> <stage> ended`` to the same file, once the stage has ended."""
+    path = os.environ.get(STAGES_VARIABLE)
+    if path:
+        with open(path, "a", encoding="utf-8") as handle:
+            handle.write(f"{run.descriptor.name} {stage} ended\n")
