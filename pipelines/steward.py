@@ -33,7 +33,7 @@ from terbuka.metadata import (
     search_path,
 )
 
-from .errors import UsageError
+from .errors import EXIT_CODES_HELP, UsageError
 
 CHECK = "# CHECK:"
 NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -83,7 +83,7 @@ def use_metadata(folders: tuple[Path, ...] | list[Path]) -> None:
     )
 
 
-@click.command("init")
+@click.command("init", epilog=EXIT_CODES_HELP)
 @click.argument("name")
 @click.option(
     "--kind",

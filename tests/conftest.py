@@ -247,9 +247,12 @@ class Ckan:
                 time.sleep(0.3)
 
     def start(self) -> None:
-        """Start it again (reuses the installed state: about 15 s)."""
+        """Start it again (reuses the installed state: about 15 s) and wait until it answers."""
         if self.base:
             _setup_ckan(self.env)
+            deadline = time.time() + 180
+            while time.time() < deadline and not _reachable(self.url):
+                time.sleep(1)
 
 
 def _reachable(url: str) -> bool:
