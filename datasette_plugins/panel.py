@@ -80,42 +80,15 @@ async def build_panel(
     query_name = _canned_query(datasette, request, database, kind)
     metadata = datasette.metadata(database=database) or {}
     tables_cfg = cfg.get("tables") or {}
-    table_meta = (metadata.get("tables") or {}).get(table or "", {}) if table else {}
     published = record.get("finished") or cfg.get("published") or record.get("started")
-    frequency = cfg.get("update_frequency")
-    coverage = cfg.get("coverage") or {}
-    provenance = cfg.get("provenance") or {}
-    # "Updated" is the data's own latest date; the run's time is "published" (issue 17).
-    data_end = coverage.get("end")
     permalink = datasette.absolute_url(request, _permalink_path(request))
     panel: dict[str, Any] = {
         "kind": kind,
         "dataset": cfg["dataset"],
         "database": database,
         "table": table,
-        "title": i18n.pick(cfg.get("titles"), lang) or metadata.get("title") or database,
-        "description": i18n.pick(cfg.get("descriptions"), lang) or metadata.get("description"),
-        "licence": {
-            "id": metadata.get("license"),
-            "title": cfg.get("license_title") or metadata.get("license"),
-            "url": metadata.get("license_url"),
-        },
-        "publisher": cfg.get("publisher") or {},
-        "publisher_from": provenance.get("publisher_from"),
-        "publisher_note": i18n.pick(provenance.get("note"), lang) or tr("publisher_unset"),
-        "conflicts": provenance.get("conflicts") or [],
-        "source": {
-            "title": i18n.pick((cfg.get("source") or {}).get("title"), lang)
-            or metadata.get("source"),
-            "url": (cfg.get("source") or {}).get("url") or metadata.get("source_url"),
-        },
-        "updated": data_end or _day(published),
-        "updated_iso": data_end or published,
-        "published": _day(published),
-        "published_iso": published,
-        "data_period": coverage if coverage.get("start") else None,
-        "frequency": tr(frequency) if frequency else None,
-        "overdue": _overdue(data_end or published, frequency),
+        **_about(cfg, metadata, database, tr, lang),
+        **_dates(cfg, published, tr),
         "run_id": cfg.get("run_id") or record.get("run_id"),
         "permalink": permalink,
         "quality": _quality(datasette, facts, database, table, tr, lang),
@@ -133,6 +106,7 @@ async def build_panel(
         "api": _api(datasette, request, database, table, query_name, kind),
     }
     if table:
+        table_meta = (metadata.get("tables") or {}).get(table, {})
         settings = tables_cfg.get(table) or {}
         panel["table_title"] = (
             i18n.pick(settings.get("title"), lang) or table_meta.get("title") or table
@@ -146,6 +120,48 @@ async def build_panel(
         panel["query_title"] = i18n.pick(query_cfg.get("title"), lang) or query_name
         panel["query_description"] = i18n.pick(query_cfg.get("description"), lang)
     return panel
+
+
+def _about(cfg: dict, metadata: dict, database: str, tr: Any, lang: str) -> dict[str, Any]:
+    """The dataset's title and description, licence, publisher and source."""
+    provenance = cfg.get("provenance") or {}
+    source = cfg.get("source") or {}
+    return {
+        "title": i18n.pick(cfg.get("titles"), lang) or metadata.get("title") or database,
+        "description": i18n.pick(cfg.get("descriptions"), lang) or metadata.get("description"),
+        "licence": {
+            "id": metadata.get("license"),
+            "title": cfg.get("license_title") or metadata.get("license"),
+            "url": metadata.get("license_url"),
+        },
+        "publisher": cfg.get("publisher") or {},
+        "publisher_from": provenance.get("publisher_from"),
+        "publisher_note": i18n.pick(provenance.get("note"), lang) or tr("publisher_unset"),
+        "conflicts": provenance.get("conflicts") or [],
+        "source": {
+            "title": i18n.pick(source.get("title"), lang) or metadata.get("source"),
+            "url": source.get("url") or metadata.get("source_url"),
+        },
+    }
+
+
+def _dates(cfg: dict, published: str | None, tr: Any) -> dict[str, Any]:
+    """When the data was updated and published, the period it covers, and if it is overdue.
+
+    "Updated" is the data's own latest date; the run's time is "published" (issue 17).
+    """
+    frequency = cfg.get("update_frequency")
+    coverage = cfg.get("coverage") or {}
+    data_end = coverage.get("end")
+    return {
+        "updated": data_end or _day(published),
+        "updated_iso": data_end or published,
+        "published": _day(published),
+        "published_iso": published,
+        "data_period": coverage if coverage.get("start") else None,
+        "frequency": tr(frequency) if frequency else None,
+        "overdue": _overdue(data_end or published, frequency),
+    }
 
 
 def _canned_query(datasette: Any, request: Any, database: str, kind: str) -> str | None:

@@ -222,155 +222,179 @@ def iter_ocds_releases(gen: Generator, processes: int) -> Iterator[dict]:
 def _process_releases(
     gen: Generator, rng: random.Random, suppliers: list, processes: int
 ) -> Iterator[dict]:
-    releases: list[dict] = []
+    """Each contracting process: a tender release, then most often an award and a contract."""
     for index in range(1, processes + 1):
-        ocid = f"ocds-terbuka-demo-{2024000 + index}"
-        buyer_code, buyer_name = rng.choice(BUYERS)
-        buyer_id = f"ID-SATKER-{buyer_code}"
-        category, details, title_template, item_text, kbki = rng.choice(WORKS)
-        title = title_template.format(place=rng.choice(PLACES))
-        method, method_details = rng.choice(METHODS)
-        estimate = rng.randrange(50, 5000) * 1_000_000
-        start = datetime(2024, 1, 8) + timedelta(
-            days=rng.randrange(0, 300), hours=rng.randrange(8, 16)
-        )
-        days_open = (
-            rng.choice([2, 3, 5, 7, 10, 14, 21]) if method == "open" else rng.choice([1, 3, 5])
-        )
-        end = start + timedelta(days=days_open)
-        contact = gen.person()
-        buyer_party = {
-            "id": buyer_id,
-            "name": f"{buyer_name} Kota Contoh",
-            "roles": ["buyer", "procuringEntity"],
-            "identifier": {"scheme": "ID-SATKER", "id": buyer_code},
-            "address": {"streetAddress": f"{rng.choice(STREETS)} No. {rng.randint(1, 200)}", "locality": "Kota Contoh", "region": "Jawa Timur", "countryName": "Indonesia"},
-            "contactPoint": {"name": contact, "email": gen.email(contact), "telephone": gen.phone()},
-        }  # fmt: skip
-        description = f"{title} Tahun Anggaran 2024."
-        if rng.random() < 0.6:
-            description += " " + gen.narahubung()
-        if rng.random() < 0.15:
-            description += f" Sanggahan atas nama {gen.person()} NIK {gen.nik()} telah dijawab."
-        tenderers = rng.choice([1, 1, 2, 3, 4, 5, 7]) if method == "open" else 1
-        tender = {
-            "id": f"T-{2024000 + index}",
-            "title": title,
-            "description": description,
-            "status": "active",
-            "procurementMethod": method,
-            "procurementMethodDetails": method_details,
-            "mainProcurementCategory": category,
-            "mainProcurementCategoryDetails": details,
-            "value": {"amount": estimate, "currency": "IDR"},
-            "tenderPeriod": {"startDate": _iso(start), "endDate": _iso(end)},
-            "submissionMethod": ["electronicSubmission"],
-            "items": [
-                {
-                    "id": "1",
-                    "description": item_text,
-                    "classification": {"scheme": "KBKI", "id": kbki, "description": item_text},
-                    "quantity": rng.randint(1, 20),
-                    "unit": {"name": rng.choice(["paket", "unit", "meter", "buah"]), "value": {"amount": estimate // 10, "currency": "IDR"}},
-                }
-            ],
-        }  # fmt: skip
-        planning = {
-            "budget": {
-                "amount": {
-                    "amount": int(estimate * rng.uniform(1.0, 1.15)) // 1000 * 1000,
-                    "currency": "IDR",
-                },
-                "description": "APBD 2024",
-            }
-        }
-        base = {
-            "ocid": ocid,
-            "initiationType": "tender",
-            "language": "id",
-            "buyer": {"id": buyer_id, "name": buyer_party["name"]},
-            "parties": [buyer_party],
-        }
-        releases.append(
-            {
-                **base,
-                "id": f"{ocid}-tender",
-                "date": _iso(start),
-                "tag": ["tender"],
-                "planning": planning,
-                "tender": tender,
-            }
-        )
+        tendered, process = _tender_release(gen, rng, index)
+        yield tendered
         if rng.random() < 0.8:
-            supplier_id, supplier_name = rng.choice(suppliers)
-            representative = gen.person()
-            supplier_party = {
-                "id": supplier_id,
-                "name": supplier_name,
-                "roles": ["supplier", "tenderer"],
-                "address": {"streetAddress": f"{rng.choice(STREETS)} No. {rng.randint(1, 300)} RT {rng.randint(1, 9):02d}/RW {rng.randint(1, 9):02d}", "locality": "Kota Contoh"},
-                "contactPoint": {"name": representative, "telephone": gen.phone(), "email": gen.email(representative)},
-            }  # fmt: skip
-            if rng.random() < 0.25:
-                supplier_party["identifier"] = {"scheme": "ID-NPWP", "id": gen.npwp()}
-            factor = rng.uniform(0.78, 1.08)
-            award_value = int(estimate * factor) // 1000 * 1000
-            award_date = end + timedelta(days=rng.randint(3, 25))
-            award = {
-                "id": f"{ocid}-award-1",
-                "title": f"Penetapan pemenang {title}",
-                "status": "active",
-                "date": _iso(award_date),
-                "value": {"amount": award_value, "currency": "IDR"},
-                "suppliers": [{"id": supplier_id, "name": supplier_name}],
+            yield from _award_releases(gen, rng, suppliers, process)
+
+
+@dataclass
+class _Process:
+    """What a process's award and contract releases repeat from its tender."""
+
+    base: dict  # ocid, buyer and parties: common to every release of the process
+    buyer_code: str
+    buyer_party: dict
+    tender_id: str
+    title: str
+    estimate: int
+    end: datetime
+    tenderers: int
+
+
+def _tender_release(gen: Generator, rng: random.Random, index: int) -> tuple[dict, _Process]:
+    """The tender release of process ``index``, and what its later releases repeat."""
+    ocid = f"ocds-terbuka-demo-{2024000 + index}"
+    buyer_code, buyer_name = rng.choice(BUYERS)
+    category, details, title_template, item_text, kbki = rng.choice(WORKS)
+    title = title_template.format(place=rng.choice(PLACES))
+    method, method_details = rng.choice(METHODS)
+    estimate = rng.randrange(50, 5000) * 1_000_000
+    start = datetime(2024, 1, 8) + timedelta(days=rng.randrange(0, 300), hours=rng.randrange(8, 16))
+    days_open = rng.choice([2, 3, 5, 7, 10, 14, 21]) if method == "open" else rng.choice([1, 3, 5])
+    end = start + timedelta(days=days_open)
+    buyer_party = _buyer_party(gen, rng, buyer_code, buyer_name)
+    description = _tender_description(gen, rng, title)
+    tenderers = rng.choice([1, 1, 2, 3, 4, 5, 7]) if method == "open" else 1
+    tender = {
+        "id": f"T-{2024000 + index}",
+        "title": title,
+        "description": description,
+        "status": "active",
+        "procurementMethod": method,
+        "procurementMethodDetails": method_details,
+        "mainProcurementCategory": category,
+        "mainProcurementCategoryDetails": details,
+        "value": {"amount": estimate, "currency": "IDR"},
+        "tenderPeriod": {"startDate": _iso(start), "endDate": _iso(end)},
+        "submissionMethod": ["electronicSubmission"],
+        "items": [
+            {
+                "id": "1",
+                "description": item_text,
+                "classification": {"scheme": "KBKI", "id": kbki, "description": item_text},
+                "quantity": rng.randint(1, 20),
+                "unit": {"name": rng.choice(["paket", "unit", "meter", "buah"]), "value": {"amount": estimate // 10, "currency": "IDR"}},
             }
-            awarded = {
-                **base,
-                "id": f"{ocid}-award",
-                "date": _iso(award_date),
-                "tag": ["award"],
-                "parties": [buyer_party, supplier_party],
-                "tender": {
-                    "id": tender["id"],
-                    "status": "complete",
-                    "numberOfTenderers": tenderers,
-                },
-                "awards": [award],
-            }
-            if rng.random() < 0.05:
-                awarded["awards"][0]["date"] = (
-                    "-0001-11-30T00:00:00+07:00"  # the zero date some systems emit
-                )
-            releases.append(awarded)
-            if rng.random() < 0.85:
-                signed = award_date + timedelta(days=rng.randint(2, 14))
-                contract = {
-                    "id": f"{rng.randint(1, 999):03d}/SPK/{buyer_code}/2024",
-                    "awardID": award["id"],
-                    "title": f"Kontrak {title}",
-                    "status": "active",
-                    "value": {"amount": award_value, "currency": "IDR"},
-                    "dateSigned": _iso(signed),
-                    "period": {"startDate": _iso(signed), "endDate": _iso(signed + timedelta(days=rng.choice([30, 60, 90, 120])))},
-                }  # fmt: skip
-                if rng.random() < 0.2:
-                    contract["description"] = (
-                        f"Pembayaran ke rekening Bank Jatim no. rek {rng.randint(1000000000, 9999999999)} a.n. {gen.person()}."
-                    )
-                    gen.planted.add(
-                        "bank_account", contract["description"].split("no. rek ")[1].split(" ")[0]
-                    )
-                releases.append(
-                    {
-                        **base,
-                        "id": f"{ocid}-contract",
-                        "date": _iso(signed),
-                        "tag": ["contract"],
-                        "contracts": [contract],
-                    }
-                )
-        yield from releases
-        releases.clear()
+        ],
+    }  # fmt: skip
+    budget = int(estimate * rng.uniform(1.0, 1.15)) // 1000 * 1000
+    planning = {
+        "budget": {"amount": {"amount": budget, "currency": "IDR"}, "description": "APBD 2024"}
+    }
+    base = {
+        "ocid": ocid,
+        "initiationType": "tender",
+        "language": "id",
+        "buyer": {"id": buyer_party["id"], "name": buyer_party["name"]},
+        "parties": [buyer_party],
+    }
+    release = {**base, "id": f"{ocid}-tender", "date": _iso(start), "tag": ["tender"], "planning": planning, "tender": tender}  # fmt: skip
+    return release, _Process(
+        base, buyer_code, buyer_party, tender["id"], title, estimate, end, tenderers
+    )
+
+
+def _buyer_party(gen: Generator, rng: random.Random, code: str, name: str) -> dict:
+    """The buying unit as an OCDS party, with a contact person (personal data to redact)."""
+    contact = gen.person()
+    return {
+        "id": f"ID-SATKER-{code}",
+        "name": f"{name} Kota Contoh",
+        "roles": ["buyer", "procuringEntity"],
+        "identifier": {"scheme": "ID-SATKER", "id": code},
+        "address": {"streetAddress": f"{rng.choice(STREETS)} No. {rng.randint(1, 200)}", "locality": "Kota Contoh", "region": "Jawa Timur", "countryName": "Indonesia"},
+        "contactPoint": {"name": contact, "email": gen.email(contact), "telephone": gen.phone()},
+    }  # fmt: skip
+
+
+def _tender_description(gen: Generator, rng: random.Random, title: str) -> str:
+    """Free text as officials write it: often a contact sentence, sometimes a NIK."""
+    description = f"{title} Tahun Anggaran 2024."
+    if rng.random() < 0.6:
+        description += " " + gen.narahubung()
+    if rng.random() < 0.15:
+        description += f" Sanggahan atas nama {gen.person()} NIK {gen.nik()} telah dijawab."
+    return description
+
+
+def _award_releases(
+    gen: Generator, rng: random.Random, suppliers: list, process: _Process
+) -> list[dict]:
+    """The award release to a supplier and, most often, the contract release after it."""
+    supplier_id, supplier_name = rng.choice(suppliers)
+    supplier_party = _supplier_party(gen, rng, supplier_id, supplier_name)
+    factor = rng.uniform(0.78, 1.08)
+    award_value = int(process.estimate * factor) // 1000 * 1000
+    award_date = process.end + timedelta(days=rng.randint(3, 25))
+    ocid = process.base["ocid"]
+    award = {
+        "id": f"{ocid}-award-1",
+        "title": f"Penetapan pemenang {process.title}",
+        "status": "active",
+        "date": _iso(award_date),
+        "value": {"amount": award_value, "currency": "IDR"},
+        "suppliers": [{"id": supplier_id, "name": supplier_name}],
+    }
+    awarded = {
+        **process.base,
+        "id": f"{ocid}-award",
+        "date": _iso(award_date),
+        "tag": ["award"],
+        "parties": [process.buyer_party, supplier_party],
+        "tender": {
+            "id": process.tender_id,
+            "status": "complete",
+            "numberOfTenderers": process.tenderers,
+        },
+        "awards": [award],
+    }
+    if rng.random() < 0.05:
+        awarded["awards"][0]["date"] = "-0001-11-30T00:00:00+07:00"  # some systems' zero date
+    releases = [awarded]
+    if rng.random() < 0.85:
+        releases.append(_contract_release(gen, rng, process, award, award_date))
+    return releases
+
+
+def _supplier_party(gen: Generator, rng: random.Random, supplier_id: str, name: str) -> dict:
+    """The winning supplier as an OCDS party: its representative, sometimes its NPWP."""
+    representative = gen.person()
+    party = {
+        "id": supplier_id,
+        "name": name,
+        "roles": ["supplier", "tenderer"],
+        "address": {"streetAddress": f"{rng.choice(STREETS)} No. {rng.randint(1, 300)} RT {rng.randint(1, 9):02d}/RW {rng.randint(1, 9):02d}", "locality": "Kota Contoh"},
+        "contactPoint": {"name": representative, "telephone": gen.phone(), "email": gen.email(representative)},
+    }  # fmt: skip
+    if rng.random() < 0.25:
+        party["identifier"] = {"scheme": "ID-NPWP", "id": gen.npwp()}
+    return party
+
+
+def _contract_release(
+    gen: Generator, rng: random.Random, process: _Process, award: dict, award_date: datetime
+) -> dict:
+    """The contract signed after the award; some carry a bank account in free text."""
+    signed = award_date + timedelta(days=rng.randint(2, 14))
+    contract = {
+        "id": f"{rng.randint(1, 999):03d}/SPK/{process.buyer_code}/2024",
+        "awardID": award["id"],
+        "title": f"Kontrak {process.title}",
+        "status": "active",
+        "value": dict(award["value"]),
+        "dateSigned": _iso(signed),
+        "period": {"startDate": _iso(signed), "endDate": _iso(signed + timedelta(days=rng.choice([30, 60, 90, 120])))},
+    }  # fmt: skip
+    if rng.random() < 0.2:
+        contract["description"] = (
+            f"Pembayaran ke rekening Bank Jatim no. rek {rng.randint(1000000000, 9999999999)} a.n. {gen.person()}."
+        )
+        gen.planted.add("bank_account", contract["description"].split("no. rek ")[1].split(" ")[0])
+    ocid = process.base["ocid"]
+    return {**process.base, "id": f"{ocid}-contract", "date": _iso(signed), "tag": ["contract"], "contracts": [contract]}  # fmt: skip
 
 
 def _spse_csv(gen: Generator, path: Path, rows: int) -> None:

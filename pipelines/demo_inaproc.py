@@ -14,6 +14,7 @@ is published.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -242,10 +243,55 @@ def _masters(snap: Snapshot) -> None:
         )  # fmt: skip
 
 
+@dataclass
+class _Tender:
+    """One announced tender package: what its bids, award and contract repeat."""
+
+    position: int
+    kd_tender: int
+    kd_rup: int
+    status: str
+    satker: tuple
+    category: str
+    title: str
+    announced: datetime
+    pagu: int
+    hps: int
+    ppk: str
+    nip_ppk: str
+    common: dict[str, Any]
+
+
 def _tenders(snap: Snapshot, suppliers: list[dict], count: int) -> None:
-    rng, gen = snap.rng, snap.gen
+    """Tender packages from announcement to contract, the failed ones re-tendered."""
     companies = [s for s in suppliers if not s["individual"]]
-    plan: list[tuple[int, int, str, int]] = []  # kd_tender, kd_rup, status, version
+    for position, planned in enumerate(_tender_plan(count)):
+        tender = _announce(snap, position, *planned)
+        if tender.status == "Berlangsung":  # still open: registered, no offers yet
+            for offset, supplier in enumerate(snap.rng.sample(companies, 4)):
+                _participant(snap, tender.common, tender.satker, tender.kd_tender, supplier, offset, None, False)  # fmt: skip
+            continue
+        winner, offer = _bids(snap, tender, suppliers)
+        if winner is not None:
+            _award(snap, tender, winner, offer)
+    # A contract whose tender the feeds do not have.
+    orphan = {**_base(SATKER[0]), "kd_lpse": 93, "kd_tender": 3_999_999}
+    _econtract(
+        snap,
+        orphan,
+        companies[0],
+        250_000_000,
+        datetime(YEAR, 6, 2),
+        OFFICIALS[0],
+        snap.gen.nip(),
+        with_bast=False,
+        stages=(2,),
+    )
+
+
+def _tender_plan(count: int) -> list[tuple[int, int, str, int]]:
+    """(kd_tender, kd_rup, status, version) per package: done, failed or running, and re-tenders."""
+    plan = []
     for index in range(count):
         status = (
             "Selesai"
@@ -256,109 +302,117 @@ def _tenders(snap: Snapshot, suppliers: list[dict], count: int) -> None:
     for kd_tender, kd_rup, status, _ in list(plan):  # re-tenders of the failed ones
         if status == "Gagal/Batal":
             plan.append((kd_tender + 9_000, kd_rup, "Selesai", 2))
-    for position, (kd_tender, kd_rup, status, version) in enumerate(plan):
-        satker = SATKER[position % len(SATKER)]
-        category, title = WORKS[position % len(WORKS)]
-        title = title.format(n=kd_rup % 1000)
-        announced = datetime(YEAR, 2, 3, 9) + timedelta(days=position * 9)
-        pagu = rng.randrange(400, 6000) * 1_000_000
-        hps = int(pagu * rng.uniform(0.9, 0.99))
-        ppk = OFFICIALS[position % len(OFFICIALS)]
-        nip_ppk = gen.nip()
-        one_bidder = position == 1
-        common = {**_base(satker), "kd_lpse": 93, "kd_tender": kd_tender}
+    return plan
+
+
+def _announce(
+    snap: Snapshot, position: int, kd_tender: int, kd_rup: int, status: str, version: int
+) -> _Tender:
+    """The tender's announcement and its schedule of stages."""
+    rng, gen = snap.rng, snap.gen
+    satker = SATKER[position % len(SATKER)]
+    category, title = WORKS[position % len(WORKS)]
+    title = title.format(n=kd_rup % 1000)
+    announced = datetime(YEAR, 2, 3, 9) + timedelta(days=position * 9)
+    pagu = rng.randrange(400, 6000) * 1_000_000
+    hps = int(pagu * rng.uniform(0.9, 0.99))
+    ppk = OFFICIALS[position % len(OFFICIALS)]
+    nip_ppk = gen.nip()
+    common = {**_base(satker), "kd_lpse": 93, "kd_tender": kd_tender}
+    snap.add(
+        "47_1013_SPSE-TenderPengumuman",
+        {
+            **common, "list_tahun_anggaran": str(YEAR), "nama_lpse": "LPSE Kab. Contoh Raya",
+            "kd_pkt_dce": kd_tender - 17, "kd_rup": str(kd_rup), "nama_paket": title,
+            "pagu": pagu, "hps": snap.money(hps), "sumber_dana": "APBD",
+            "kualifikasi_paket": "Kecil", "jenis_pengadaan": category,
+            "mtd_pemilihan": "Seleksi" if "Konsultansi" in category else "Tender",
+            "mtd_evaluasi": "Harga Terendah Sistem Gugur",
+            "mtd_kualifikasi": "Pra Dua File Kualitas Biaya" if "Konsultansi" in category else "Pasca Satu File",
+            "kontrak_pembayaran": "Lumsum", "status_tender": status,
+            "tanggal_status": snap.when(announced + timedelta(days=20)), "versi_tender": version,
+            "ket_ditutup": "Tender gagal: tidak ada peserta yang lulus evaluasi" if status == "Gagal/Batal" else None,
+            "ket_diulang": None, "tgl_buat_paket": snap.when(announced - timedelta(days=5)),
+            "tgl_kolektif_kolegial": snap.when(announced - timedelta(days=4)),
+            "tgl_pengumuman_tender": snap.when(announced), "nip_ppk": nip_ppk,
+            "nama_ppk": ppk, "nip_pokja": gen.nip(), "nama_pokja": snap.representative(),
+            "lokasi_pekerjaan": f"{satker[2]} - {KLPD[1]}", "url_lpse": "https://lpse.contoh.go.id",
+            "_event_date": f"{YEAR}-10-03",
+        },
+    )  # fmt: skip
+    for stage, name, start, end in STAGES:
         snap.add(
-            "47_1013_SPSE-TenderPengumuman",
-            {
-                **common, "list_tahun_anggaran": str(YEAR), "nama_lpse": "LPSE Kab. Contoh Raya",
-                "kd_pkt_dce": kd_tender - 17, "kd_rup": str(kd_rup), "nama_paket": title,
-                "pagu": pagu, "hps": snap.money(hps), "sumber_dana": "APBD",
-                "kualifikasi_paket": "Kecil", "jenis_pengadaan": category,
-                "mtd_pemilihan": "Seleksi" if "Konsultansi" in category else "Tender",
-                "mtd_evaluasi": "Harga Terendah Sistem Gugur",
-                "mtd_kualifikasi": "Pra Dua File Kualitas Biaya" if "Konsultansi" in category else "Pasca Satu File",
-                "kontrak_pembayaran": "Lumsum", "status_tender": status,
-                "tanggal_status": snap.when(announced + timedelta(days=20)), "versi_tender": version,
-                "ket_ditutup": "Tender gagal: tidak ada peserta yang lulus evaluasi" if status == "Gagal/Batal" else None,
-                "ket_diulang": None, "tgl_buat_paket": snap.when(announced - timedelta(days=5)),
-                "tgl_kolektif_kolegial": snap.when(announced - timedelta(days=4)),
-                "tgl_pengumuman_tender": snap.when(announced), "nip_ppk": nip_ppk,
-                "nama_ppk": ppk, "nip_pokja": gen.nip(), "nama_pokja": snap.representative(),
-                "lokasi_pekerjaan": f"{satker[2]} - {KLPD[1]}", "url_lpse": "https://lpse.contoh.go.id",
-                "_event_date": f"{YEAR}-10-03",
-            },
+            "31_1068_SPSE-JadwalTahapanTender",
+            {**common, "kd_satker_str": satker[1], "kd_tahapan": stage, "nama_tahapan": name,
+             "kd_akt": stage * 10, "nama_akt": None,
+             "tgl_awal": snap.when(announced + timedelta(days=start)),
+             "tgl_akhir": snap.when(announced + timedelta(days=end, hours=6)),
+             "_event_date": f"{YEAR}-10-03"},
         )  # fmt: skip
-        for stage, name, start, end in STAGES:
-            snap.add(
-                "31_1068_SPSE-JadwalTahapanTender",
-                {**common, "kd_satker_str": satker[1], "kd_tahapan": stage, "nama_tahapan": name,
-                 "kd_akt": stage * 10, "nama_akt": None,
-                 "tgl_awal": snap.when(announced + timedelta(days=start)),
-                 "tgl_akhir": snap.when(announced + timedelta(days=end, hours=6)),
-                 "_event_date": f"{YEAR}-10-03"},
-            )  # fmt: skip
-        if status == "Berlangsung":
-            registrants = rng.sample(companies, 4)
-            for offset, supplier in enumerate(registrants):
-                _participant(snap, common, satker, kd_tender, supplier, offset, None, False)
-            continue
-        registrants = rng.sample(suppliers, rng.randrange(6, 12))
-        bidders = registrants[:1] if one_bidder else registrants[: rng.randrange(2, 4)]
-        offers = {id(s): int(hps * rng.uniform(0.85, 0.99)) for s in bidders}
-        winner = None if status == "Gagal/Batal" else min(bidders, key=lambda s: offers[id(s)])
-        for offset, supplier in enumerate(registrants):
-            offer = offers.get(id(supplier))
-            _participant(
-                snap, common, satker, kd_tender, supplier, offset, offer, supplier is winner
-            )
-        if winner is None:
-            continue
-        offer = offers[id(winner)]
-        negotiated = int(offer * 0.995)
-        awarded = announced + timedelta(days=16)
-        snap.add(
-            "48_1014_SPSE-TenderSelesai",
-            {
-                **common, "nama_lpse": "LPSE Kab. Contoh Raya", "kd_pkt_dce": kd_tender - 17,
-                "kd_rup": str(kd_rup), "nama_paket": title, "pagu": pagu, "hps": hps,
-                "sumber_dana": "APBD", "mak": f"{satker[1]}.5.1.02.01.0001", "kualifikasi_paket": "Kecil",
-                "jenis_pengadaan": category, "mtd_pemilihan": "Tender",
-                "mtd_evaluasi": "Harga Terendah Sistem Gugur", "mtd_kualifikasi": "Pasca Satu File",
-                "kontrak_pembayaran": "Lumsum", "status_tender": "Selesai",
-                "tgl_pengumuman_tender": snap.when(announced), "tgl_penetapan_pemenang": snap.when(awarded),
-                "url_lpse": "https://lpse.contoh.go.id",
-            },
+    return _Tender(
+        position, kd_tender, kd_rup, status, satker, category, title, announced, pagu, hps,
+        ppk, nip_ppk, common,
+    )  # fmt: skip
+
+
+def _bids(snap: Snapshot, tender: _Tender, suppliers: list[dict]) -> tuple[dict | None, int]:
+    """Registrants and their offers; the lowest wins unless the tender failed (then ``None``)."""
+    rng = snap.rng
+    registrants = rng.sample(suppliers, rng.randrange(6, 12))
+    one_bidder = tender.position == 1
+    bidders = registrants[:1] if one_bidder else registrants[: rng.randrange(2, 4)]
+    offers = {id(s): int(tender.hps * rng.uniform(0.85, 0.99)) for s in bidders}
+    winner = None if tender.status == "Gagal/Batal" else min(bidders, key=lambda s: offers[id(s)])
+    for offset, supplier in enumerate(registrants):
+        offer = offers.get(id(supplier))
+        _participant(
+            snap, tender.common, tender.satker, tender.kd_tender, supplier, offset, offer,
+            supplier is winner,
         )  # fmt: skip
-        # The same tender in a third endpoint, with its code as text and (once) another HPS.
-        snap.add(
-            "49_1015_SPSE-TenderSelesaiNilai",
-            {
-                **{k: v for k, v in common.items() if k != "kd_satker_str"},
-                "kd_tender": str(kd_tender) if position % 4 == 0 else kd_tender,
-                "kd_paket": kd_tender - 17, "kd_rup_paket": str(kd_rup), "pagu": pagu,
-                "hps": hps + 1_000_000 if position == 0 else hps,
-                "nilai_penawaran": snap.money(offer), "nilai_terkoreksi": offer,
-                "nilai_negosiasi": negotiated, "nilai_kontrak": snap.money(negotiated),
-                "tgl_pengumuman_tender": snap.when(announced), "tgl_penetapan_pemenang": snap.when(awarded),
-                **_supplier_fields(winner, "kd_penyedia", "nama_penyedia", "npwp_penyedia", "npwp_16_penyedia"),
-                "nilai_pdn_kontrak": int(negotiated * 0.4), "nilai_umk_kontrak": negotiated,
-                "_event_date": f"{YEAR}-10-03",
-            },
-        )  # fmt: skip
-        _econtract(snap, common, winner, negotiated, awarded, ppk, nip_ppk, with_bast=False)
-    # A contract whose tender the feeds do not have.
-    orphan = {**_base(SATKER[0]), "kd_lpse": 93, "kd_tender": 3_999_999}
-    _econtract(
-        snap,
-        orphan,
-        companies[0],
-        250_000_000,
-        datetime(YEAR, 6, 2),
-        OFFICIALS[0],
-        gen.nip(),
-        with_bast=False,
-        stages=(2,),
+    return winner, offers[id(winner)] if winner is not None else 0
+
+
+def _award(snap: Snapshot, tender: _Tender, winner: dict, offer: int) -> None:
+    """The finished tender in two endpoints (which disagree a little), then its e-contract."""
+    common, satker, kd_tender, kd_rup = (
+        tender.common,
+        tender.satker,
+        tender.kd_tender,
+        tender.kd_rup,
     )
+    announced, pagu, hps = tender.announced, tender.pagu, tender.hps
+    negotiated = int(offer * 0.995)
+    awarded = announced + timedelta(days=16)
+    snap.add(
+        "48_1014_SPSE-TenderSelesai",
+        {
+            **common, "nama_lpse": "LPSE Kab. Contoh Raya", "kd_pkt_dce": kd_tender - 17,
+            "kd_rup": str(kd_rup), "nama_paket": tender.title, "pagu": pagu, "hps": hps,
+            "sumber_dana": "APBD", "mak": f"{satker[1]}.5.1.02.01.0001", "kualifikasi_paket": "Kecil",
+            "jenis_pengadaan": tender.category, "mtd_pemilihan": "Tender",
+            "mtd_evaluasi": "Harga Terendah Sistem Gugur", "mtd_kualifikasi": "Pasca Satu File",
+            "kontrak_pembayaran": "Lumsum", "status_tender": "Selesai",
+            "tgl_pengumuman_tender": snap.when(announced), "tgl_penetapan_pemenang": snap.when(awarded),
+            "url_lpse": "https://lpse.contoh.go.id",
+        },
+    )  # fmt: skip
+    # The same tender in a third endpoint, with its code as text and (once) another HPS.
+    snap.add(
+        "49_1015_SPSE-TenderSelesaiNilai",
+        {
+            **{k: v for k, v in common.items() if k != "kd_satker_str"},
+            "kd_tender": str(kd_tender) if tender.position % 4 == 0 else kd_tender,
+            "kd_paket": kd_tender - 17, "kd_rup_paket": str(kd_rup), "pagu": pagu,
+            "hps": hps + 1_000_000 if tender.position == 0 else hps,
+            "nilai_penawaran": snap.money(offer), "nilai_terkoreksi": offer,
+            "nilai_negosiasi": negotiated, "nilai_kontrak": snap.money(negotiated),
+            "tgl_pengumuman_tender": snap.when(announced), "tgl_penetapan_pemenang": snap.when(awarded),
+            **_supplier_fields(winner, "kd_penyedia", "nama_penyedia", "npwp_penyedia", "npwp_16_penyedia"),
+            "nilai_pdn_kontrak": int(negotiated * 0.4), "nilai_umk_kontrak": negotiated,
+            "_event_date": f"{YEAR}-10-03",
+        },
+    )  # fmt: skip
+    _econtract(snap, common, winner, negotiated, awarded, tender.ppk, tender.nip_ppk, with_bast=False)  # fmt: skip
 
 
 def _participant(
@@ -386,87 +440,105 @@ def _econtract(
     prefix: str = "SPSE-TenderEkontrak", numbers: tuple[str, str, str, str] = ("46_1075", "44_1073", "45_1077", "43_1076"),
     mtd: str | None = None,
 ) -> None:  # fmt: skip
-    gen, rng = snap.gen, snap.rng
+    """An awarded package's e-contract documents, by stage: SPPBJ, contract, SPMK, BAST."""
     key = common.get("kd_tender") or common.get("kd_nontender")
-    sppbj, contract_no = f"{key}/SPPBJ/{YEAR}", f"{key}/SP/{YEAR}"
     satker = next(s for s in SATKER if str(s[0]) == str(common["kd_satker"]))
-    shared = {**common, "alamat_satker": satker[3], "nama_paket": f"Paket {key}", "no_sppbj": sppbj}
+    shared = {**common, "alamat_satker": satker[3], "nama_paket": f"Paket {key}", "no_sppbj": f"{key}/SPPBJ/{YEAR}"}  # fmt: skip
     if mtd:
         shared["mtd_pengadaan"] = mtd
-    person = {"nip_ppk": nip_ppk, "nama_ppk": ppk, "jabatan_ppk": "Pejabat Pembuat Komitmen"}
+    head = {**shared, "nip_ppk": nip_ppk, "nama_ppk": ppk, "jabatan_ppk": "Pejabat Pembuat Komitmen"}  # fmt: skip
+    names = [f"{n}_{prefix}-{d}" for n, d in zip(numbers, ("1SPPBJ", "2Kontrak", "3SPMKSPP", "4BAPBAST"), strict=True)]  # fmt: skip
     signed = awarded + timedelta(days=5)
     if 1 in stages:
-        snap.add(
-            f"{numbers[0]}_{prefix}-1SPPBJ",
-            {**shared, **person, "lampiran_sppbj": "1 berkas", "tgl_sppbj": snap.when(awarded + timedelta(days=2)),
-             "kota_sppbj": "Contoh Raya",
-             **_supplier_fields(supplier, "nama_penyedia", "npwp_penyedia"),
-             "npwp_penyedia_16": supplier["npwp_16_penyedia"], "harga_final": snap.money(value),
-             "nilai_jaminan_pelaksanaan": int(value * 0.05), "masa_berlaku_jaminan": 90,
-             "status_kontrak": "Kontrak Sedang Berjalan", "apakah_addendum": "Tidak", "versi_addendum": 0,
-             "alasan_addendum": None, "_event_date": f"{YEAR}-10-03"},
-        )  # fmt: skip
-    addendum = rng.random() < 0.15
+        snap.add(names[0], _sppbj(snap, head, supplier, value, awarded))
+    addendum = snap.rng.random() < 0.15
+    contract = {**head, "no_kontrak": f"{key}/SP/{YEAR}"}
     if 2 in stages:
-        snap.add(
-            f"{numbers[1]}_{prefix}-2Kontrak",
-            {**shared, **person, "no_kontrak": contract_no, "no_sk_ppk": f"SK/{key}",
-             "lingkup_pekerjaan": gen.narahubung() if rng.random() < 0.3 else "Sesuai dokumen pemilihan",
-             "tgl_kontrak": snap.when(signed), "tgl_kontrak_awal": snap.when(signed),
-             "tgl_kontrak_akhir": snap.when(signed + timedelta(days=120)), "kota_kontrak": "Contoh Raya",
-             **_supplier_fields(supplier, "kd_penyedia", "nama_penyedia", "npwp_penyedia",
-                                "npwp_16_penyedia", "bentuk_usaha_penyedia"),
-             "tipe_penyedia": "Penyedia Perseorangan" if supplier["individual"] else "Penyedia Badan Usaha Non KSO",
-             "anggota_kso": None, "wakil_sah_penyedia": snap.representative(),
-             "jabatan_wakil_penyedia": "Direktur", "nama_rek_bank": "Bank Pembangunan Daerah",
-             "no_rek_bank": snap.bank(), "nama_pemilik_rek_bank": snap.holder(),
-             "nilai_kontrak": snap.money(value), "alasan_ubah_nilai_kontrak": None,
-             "alasan_nilai_kontrak_10_persen": None, "nilai_pdn_kontrak": int(value * 0.4),
-             "nilai_umk_kontrak": value, "jenis_kontrak": "Lumsum", "informasi_lainnya": None,
-             "status_kontrak": "Kontrak Sedang Berjalan", "tgl_penetapan_status_kontrak": None,
-             "alasan_penetapan_status_kontrak": None, "apakah_addendum": "Ya" if addendum else "Tidak",
-             "versi_addendum": 1 if addendum else 0,
-             "alasan_addendum": "Perpanjangan waktu pelaksanaan" if addendum else None},
-        )  # fmt: skip
+        snap.add(names[1], _kontrak(snap, contract, key, supplier, value, signed, addendum))
     if 3 in stages:
-        start = signed + timedelta(days=3)
-        snap.add(
-            f"{numbers[2]}_{prefix}-3SPMKSPP",
-            {**shared, **person, "no_kontrak": contract_no, "no_spmk_spp": f"{key}/SPMK/{YEAR}",
-             "tgl_spmk_spp": snap.when(start), "tgl_mulai_pekerjaan": snap.when(start),
-             "tgl_selesai_pekerjaan": snap.when(start + timedelta(days=100)),
-             "waktu_penyelesaian": "100 hari kalender", "kota_spmk_spp": "Contoh Raya",
-             "alamat_pengiriman": None,
-             **_supplier_fields(supplier, "nama_penyedia", "alamat_penyedia", "npwp_penyedia"),
-             "npwp_penyedia_16": supplier["npwp_16_penyedia"],
-             "wakil_sah_penyedia": snap.representative(), "jabatan_wakil_penyedia": "Direktur",
-             "_event_date": f"{YEAR}-10-03",
-             **({"tgl_kontrak": snap.when(signed), "status_kontrak": "Kontrak Sedang Berjalan",
-                 "tgl_penetapan_status_kontrak": None, "alasan_penetapan_status_kontrak": None,
-                 "apakah_addendum": "Tidak", "versi_addendum": 0, "alasan_addendum": None}
-                if mtd else {})},
-        )  # fmt: skip
+        snap.add(names[2], _spmk(snap, contract, key, supplier, signed, with_status=bool(mtd)))
     if 4 in stages and with_bast:
-        terms = rng.choice([1, 2, 3])
+        terms = snap.rng.choice([1, 2, 3])
         for term in range(terms):
-            paid = value // terms
-            when = signed + timedelta(days=40 * (term + 1))
-            snap.add(
-                f"{numbers[3]}_{prefix}-4BAPBAST",
-                {**shared, **person, "no_kontrak": contract_no, "tgl_kontrak": snap.when(signed),
-                 "nilai_kontrak": value, "no_sk_ppk": f"SK/{key}", "jabatan_penandatangan_sk": "Kepala Dinas",
-                 **_supplier_fields(supplier, "nama_penyedia", "alamat_penyedia", "npwp_penyedia",
-                                    "npwp_16_penyedia"),
-                 "wakil_sah_penyedia": None, "jabatan_wakil_penyedia": "Direktur",
-                 "no_bast": f"{key}/BAST/{term + 1}", "tgl_bast": snap.when(when),
-                 "no_bap": f"{key}/BAP/{term + 1}", "tgl_bap": snap.when(when),
-                 "besar_pembayaran": snap.money(paid), "progres_pekerjaan": 100 * (term + 1) // terms,
-                 "cara_pembayaran_kontrak": "Termin" if terms > 1 else "Sekaligus",
-                 "status_kontrak": "Kontrak Selesai" if term == terms - 1 else "Kontrak Sedang Berjalan",
-                 "tgl_penetapan_status_kontrak": None, "alasan_penetapan_status_kontrak": None,
-                 "apakah_addendum": "Tidak", "versi_addendum": 0, "alasan_addendum": None,
-                 "_event_date": f"{YEAR}-09-0{term + 1}", "_inserted_date": None},
-            )  # fmt: skip
+            snap.add(names[3], _bast(snap, contract, key, supplier, value, signed, term, terms))
+
+
+def _sppbj(snap: Snapshot, head: dict, supplier: dict, value: int, awarded: datetime) -> dict:
+    """The letter appointing the supplier (SPPBJ)."""
+    return {**head, "lampiran_sppbj": "1 berkas", "tgl_sppbj": snap.when(awarded + timedelta(days=2)),
+            "kota_sppbj": "Contoh Raya",
+            **_supplier_fields(supplier, "nama_penyedia", "npwp_penyedia"),
+            "npwp_penyedia_16": supplier["npwp_16_penyedia"], "harga_final": snap.money(value),
+            "nilai_jaminan_pelaksanaan": int(value * 0.05), "masa_berlaku_jaminan": 90,
+            "status_kontrak": "Kontrak Sedang Berjalan", "apakah_addendum": "Tidak", "versi_addendum": 0,
+            "alasan_addendum": None, "_event_date": f"{YEAR}-10-03"}  # fmt: skip
+
+
+def _kontrak(
+    snap: Snapshot, contract: dict, key: Any, supplier: dict, value: int, signed: datetime,
+    addendum: bool,
+) -> dict:  # fmt: skip
+    """The contract: the supplier's representative and bank account (personal data)."""
+    gen, rng = snap.gen, snap.rng
+    return {**contract, "no_sk_ppk": f"SK/{key}",
+            "lingkup_pekerjaan": gen.narahubung() if rng.random() < 0.3 else "Sesuai dokumen pemilihan",
+            "tgl_kontrak": snap.when(signed), "tgl_kontrak_awal": snap.when(signed),
+            "tgl_kontrak_akhir": snap.when(signed + timedelta(days=120)), "kota_kontrak": "Contoh Raya",
+            **_supplier_fields(supplier, "kd_penyedia", "nama_penyedia", "npwp_penyedia",
+                               "npwp_16_penyedia", "bentuk_usaha_penyedia"),
+            "tipe_penyedia": "Penyedia Perseorangan" if supplier["individual"] else "Penyedia Badan Usaha Non KSO",
+            "anggota_kso": None, "wakil_sah_penyedia": snap.representative(),
+            "jabatan_wakil_penyedia": "Direktur", "nama_rek_bank": "Bank Pembangunan Daerah",
+            "no_rek_bank": snap.bank(), "nama_pemilik_rek_bank": snap.holder(),
+            "nilai_kontrak": snap.money(value), "alasan_ubah_nilai_kontrak": None,
+            "alasan_nilai_kontrak_10_persen": None, "nilai_pdn_kontrak": int(value * 0.4),
+            "nilai_umk_kontrak": value, "jenis_kontrak": "Lumsum", "informasi_lainnya": None,
+            "status_kontrak": "Kontrak Sedang Berjalan", "tgl_penetapan_status_kontrak": None,
+            "alasan_penetapan_status_kontrak": None, "apakah_addendum": "Ya" if addendum else "Tidak",
+            "versi_addendum": 1 if addendum else 0,
+            "alasan_addendum": "Perpanjangan waktu pelaksanaan" if addendum else None}  # fmt: skip
+
+
+def _spmk(
+    snap: Snapshot, contract: dict, key: Any, supplier: dict, signed: datetime, with_status: bool
+) -> dict:
+    """The order to start work (SPMK/SPP); non-tender feeds repeat the contract's status."""
+    start = signed + timedelta(days=3)
+    return {**contract, "no_spmk_spp": f"{key}/SPMK/{YEAR}",
+            "tgl_spmk_spp": snap.when(start), "tgl_mulai_pekerjaan": snap.when(start),
+            "tgl_selesai_pekerjaan": snap.when(start + timedelta(days=100)),
+            "waktu_penyelesaian": "100 hari kalender", "kota_spmk_spp": "Contoh Raya",
+            "alamat_pengiriman": None,
+            **_supplier_fields(supplier, "nama_penyedia", "alamat_penyedia", "npwp_penyedia"),
+            "npwp_penyedia_16": supplier["npwp_16_penyedia"],
+            "wakil_sah_penyedia": snap.representative(), "jabatan_wakil_penyedia": "Direktur",
+            "_event_date": f"{YEAR}-10-03",
+            **({"tgl_kontrak": snap.when(signed), "status_kontrak": "Kontrak Sedang Berjalan",
+                "tgl_penetapan_status_kontrak": None, "alasan_penetapan_status_kontrak": None,
+                "apakah_addendum": "Tidak", "versi_addendum": 0, "alasan_addendum": None}
+               if with_status else {})}  # fmt: skip
+
+
+def _bast(
+    snap: Snapshot, contract: dict, key: Any, supplier: dict, value: int, signed: datetime,
+    term: int, terms: int,
+) -> dict:  # fmt: skip
+    """The hand-over and payment of one term (BAP/BAST); the last one ends the contract."""
+    paid = value // terms
+    when = signed + timedelta(days=40 * (term + 1))
+    return {**contract, "tgl_kontrak": snap.when(signed),
+            "nilai_kontrak": value, "no_sk_ppk": f"SK/{key}", "jabatan_penandatangan_sk": "Kepala Dinas",
+            **_supplier_fields(supplier, "nama_penyedia", "alamat_penyedia", "npwp_penyedia",
+                               "npwp_16_penyedia"),
+            "wakil_sah_penyedia": None, "jabatan_wakil_penyedia": "Direktur",
+            "no_bast": f"{key}/BAST/{term + 1}", "tgl_bast": snap.when(when),
+            "no_bap": f"{key}/BAP/{term + 1}", "tgl_bap": snap.when(when),
+            "besar_pembayaran": snap.money(paid), "progres_pekerjaan": 100 * (term + 1) // terms,
+            "cara_pembayaran_kontrak": "Termin" if terms > 1 else "Sekaligus",
+            "status_kontrak": "Kontrak Selesai" if term == terms - 1 else "Kontrak Sedang Berjalan",
+            "tgl_penetapan_status_kontrak": None, "alasan_penetapan_status_kontrak": None,
+            "apakah_addendum": "Tidak", "versi_addendum": 0, "alasan_addendum": None,
+            "_event_date": f"{YEAR}-09-0{term + 1}", "_inserted_date": None}  # fmt: skip
 
 
 def _nontenders(snap: Snapshot, suppliers: list[dict], count: int) -> None:

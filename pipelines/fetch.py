@@ -198,24 +198,15 @@ class Fetcher:
 
         The error names the URL (secrets removed) and the HTTP status or network problem.
         """
-        import requests
-
         secrets = [credentials.token] if credentials else []
         full_url = with_params(url, params)
         shown = redact_url(full_url, secrets)
-        headers: dict[str, str] = {}
-        query: dict[str, Any] = {}
-        if accept:
-            headers["Accept"] = accept
-        if credentials:
-            credentials.apply(headers, query)
-        request_url = with_params(full_url, query)
         previous = self.archive.last_ok(shown) if conditional else None
-        if previous:
-            if previous["headers"].get("etag"):
-                headers["If-None-Match"] = previous["headers"]["etag"]
-            if previous["headers"].get("last-modified"):
-                headers["If-Modified-Since"] = previous["headers"]["last-modified"]
+        request_url, headers = _request(full_url, credentials, accept, previous)
+
+        def handle(response: Any) -> Fetched:
+            return self._handle(response, shown, secrets, previous, max_bytes, source)
+
         problem, asked = "", None
         attempts = retries + 1
         for attempt in range(attempts):
@@ -223,31 +214,8 @@ class Fetcher:
                 wait = asked if asked is not None else self.backoff * 2 ** (attempt - 1)
                 log.info("retrying %s in %.1f s (%s)", shown, wait, problem)
                 self.sleep(min(wait, MAX_WAIT))
-            asked = None
             try:
-                with self.limiter.slot(url):
-                    self._count()
-                    response = self.session.get(
-                        request_url, headers=headers, stream=True, timeout=timeout
-                    )
-                    with response:
-                        result = self._handle(response, shown, secrets, previous, max_bytes, source)
-            except requests.exceptions.Timeout:
-                problem = f"timed out after {timeout:g} s"
-                continue
-            except requests.exceptions.TooManyRedirects:
-                raise SourceFault(shown, f"more than {MAX_REDIRECTS} redirects") from None
-            except (
-                requests.exceptions.ChunkedEncodingError,
-                requests.exceptions.ContentDecodingError,
-            ):
-                problem = "the response was cut off (truncated body)"
-                continue
-            except requests.exceptions.ConnectionError as error:
-                problem = _connection_problem(error, secrets)
-                continue
-            except requests.exceptions.InvalidURL:
-                raise InputError(shown, "not a valid URL") from None
+                result = self._once(url, request_url, headers, timeout, shown, secrets, handle)
             except _Retry as retry:
                 problem, asked = retry.problem, retry.wait
                 if retry.wait is not None and retry.wait > MAX_WAIT:
@@ -260,6 +228,41 @@ class Fetcher:
             return result
         tries = f"{attempts} attempts" if attempts > 1 else "1 attempt"
         raise SourceFault(shown, f"{problem} (gave up after {tries})")
+
+    def _once(
+        self,
+        url: str,
+        request_url: str,
+        headers: dict[str, str],
+        timeout: float,
+        shown: str,
+        secrets: list[str],
+        handle: Callable[[Any], Fetched],
+    ) -> Fetched:
+        """One request within the host's limit; a problem worth retrying raises ``_Retry``."""
+        import requests
+
+        try:
+            with self.limiter.slot(url):
+                self._count()
+                response = self.session.get(
+                    request_url, headers=headers, stream=True, timeout=timeout
+                )
+                with response:
+                    return handle(response)
+        except requests.exceptions.Timeout:
+            raise _Retry(f"timed out after {timeout:g} s", None) from None
+        except requests.exceptions.TooManyRedirects:
+            raise SourceFault(shown, f"more than {MAX_REDIRECTS} redirects") from None
+        except (
+            requests.exceptions.ChunkedEncodingError,
+            requests.exceptions.ContentDecodingError,
+        ):
+            raise _Retry("the response was cut off (truncated body)", None) from None
+        except requests.exceptions.ConnectionError as error:
+            raise _Retry(_connection_problem(error, secrets), None) from None
+        except requests.exceptions.InvalidURL:
+            raise InputError(shown, "not a valid URL") from None
 
     def _count(self) -> None:
         with self._count_lock:
@@ -324,6 +327,27 @@ class Fetcher:
             shown, final, status, stored.sha256, stored.path, size,
             _lower(response.headers), stored.new,
         )  # fmt: skip
+
+
+def _request(
+    full_url: str,
+    credentials: Credentials | None,
+    accept: str | None,
+    previous: dict[str, Any] | None,
+) -> tuple[str, dict[str, str]]:
+    """The URL and headers to send: credentials applied, conditional on the last payload."""
+    headers: dict[str, str] = {}
+    query: dict[str, Any] = {}
+    if accept:
+        headers["Accept"] = accept
+    if credentials:
+        credentials.apply(headers, query)
+    if previous:
+        if previous["headers"].get("etag"):
+            headers["If-None-Match"] = previous["headers"]["etag"]
+        if previous["headers"].get("last-modified"):
+            headers["If-Modified-Since"] = previous["headers"]["last-modified"]
+    return with_params(full_url, query), headers
 
 
 class _Retry(Exception):

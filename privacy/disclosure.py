@@ -131,52 +131,74 @@ def enforce_k_anonymity(
         q.steps if q.steps is not None else default_steps([r.get(q.column) for r in rows])
         for q in quasi
     ]
-    # ladders[i][level] is column i's values after ``level`` steps, row by row.
-    ladders = [[[r.get(q.column) for r in rows]] for q in quasi]
-    levels = [0] * len(quasi)
-    budget = int(max_suppressed * len(rows) + 1e-9)  # 0.29 * 100 is 28.999…
-
-    def small(levels: list[int]) -> int:
-        keys = list(zip(*(ladders[i][lvl] for i, lvl in enumerate(levels)), strict=True))
-        counts = Counter(keys)
-        # rows whose quasi-identifiers are all empty describe nobody: not counted
-        return sum(1 for key in keys if counts[key] < k and any(v is not None for v in key))
-
-    def ladder(i: int, level: int) -> list[Any]:
-        while len(ladders[i]) <= level:
-            step = steps[i][len(ladders[i]) - 1]
-            ladders[i].append(_stepped(ladders[i][-1], step, hierarchies))
-        return ladders[i][level]
-
-    left = small(levels)
-    while left > budget:
-        options = []
-        for i in range(len(quasi)):
-            if levels[i] < len(steps[i]):
-                ladder(i, levels[i] + 1)
-                trial = [*levels[:i], levels[i] + 1, *levels[i + 1 :]]
-                options.append((small(trial), i))
-        if not options:
-            done = [
-                f"{q.column} to {steps[i][levels[i] - 1]}" for i, q in enumerate(quasi) if levels[i]
-            ]
-            raise KAnonymityError(
-                f"k={k} not reached: "
-                + (
-                    f"after generalising {', '.join(done)}, "
-                    if done
-                    else "with no step to generalise, "
-                )
-                + f"{left} of {len(rows)} rows ({left / len(rows):.1%}) are in groups smaller than "
-                f"{k} and at most {max_suppressed * 100:g}% may be suppressed (privacy.yml "
-                "max_suppressed); declare coarser steps"
-            )
-        left, chosen = min(options)
-        levels[chosen] += 1
+    levels = _generalisation_levels(rows, quasi, steps, k, max_suppressed, hierarchies)
     _generalise_rows(rows, quasi, steps, levels, hierarchies, report)
     _suppress_rows(rows, quasi, names, k, report)
     report.k_achieved = smallest_group(rows, names)
     return report
+
+
+class _Ladders:
+    """Each quasi-identifier's values after 0, 1, 2 … of its steps, computed when needed."""
+
+    def __init__(
+        self,
+        rows: list[dict[str, Any]],
+        quasi: list[QuasiIdentifier],
+        steps: list[tuple[str, ...]],
+        hierarchies: dict[str, dict[str, str]],
+    ):
+        # values[i][level] is column i's values after ``level`` steps, row by row.
+        self.values = [[[r.get(q.column) for r in rows]] for q in quasi]
+        self.steps = steps
+        self.hierarchies = hierarchies
+
+    def at(self, i: int, level: int) -> list[Any]:
+        """Column ``i``'s values after ``level`` steps."""
+        ladder = self.values[i]
+        while len(ladder) <= level:
+            ladder.append(_stepped(ladder[-1], self.steps[i][len(ladder) - 1], self.hierarchies))
+        return ladder[level]
+
+    def rows_in_small_groups(self, levels: list[int], k: int) -> int:
+        """Rows in groups smaller than ``k`` with each column at its level."""
+        keys = list(zip(*(self.at(i, level) for i, level in enumerate(levels)), strict=True))
+        counts = Counter(keys)
+        # rows whose quasi-identifiers are all empty describe nobody: not counted
+        return sum(1 for key in keys if counts[key] < k and any(v is not None for v in key))
+
+
+def _generalisation_levels(
+    rows: list[dict[str, Any]],
+    quasi: list[QuasiIdentifier],
+    steps: list[tuple[str, ...]],
+    k: int,
+    max_suppressed: float,
+    hierarchies: dict[str, dict[str, str]],
+) -> list[int]:
+    """How many steps each quasi-identifier takes: the greedy search of the docstring above."""
+    ladders = _Ladders(rows, quasi, steps, hierarchies)
+    levels = [0] * len(quasi)
+    budget = int(max_suppressed * len(rows) + 1e-9)  # 0.29 * 100 is 28.999…
+    left = ladders.rows_in_small_groups(levels, k)
+    while left > budget:
+        options = []
+        for i in range(len(quasi)):
+            if levels[i] < len(steps[i]):
+                trial = [*levels[:i], levels[i] + 1, *levels[i + 1 :]]
+                options.append((ladders.rows_in_small_groups(trial, k), i))
+        if not options:
+            done = [f"{q.column} to {steps[i][levels[i] - 1]}" for i, q in enumerate(quasi) if levels[i]]  # fmt: skip
+            raise KAnonymityError(
+                f"k={k} not reached: "
+                + (f"after generalising {', '.join(done)}, " if done else "with no step to generalise, ")
+                + f"{left} of {len(rows)} rows ({left / len(rows):.1%}) are in groups smaller than "
+                f"{k} and at most {max_suppressed * 100:g}% may be suppressed (privacy.yml "
+                "max_suppressed); declare coarser steps"
+            )  # fmt: skip
+        left, chosen = min(options)
+        levels[chosen] += 1
+    return levels
 
 
 def _generalise_rows(

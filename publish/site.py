@@ -46,11 +46,22 @@ def database_metadata(
     descriptor: Descriptor, schemas: dict[str, dict], run: dict[str, Any], lang: str = "id"
 ) -> dict[str, Any]:
     """Datasette metadata for one dataset's database."""
+    provenance = _provenance(descriptor, lang)
+    return {
+        "title": descriptor.text("title", lang),
+        "description": descriptor.text("description", lang),
+        **provenance,
+        "tables": _tables(descriptor, schemas, provenance, lang),
+        "queries": _queries(descriptor, lang),
+        "plugins": {"terbuka": _plugin_metadata(descriptor, schemas, run)},
+    }
+
+
+def _provenance(descriptor: Descriptor, lang: str) -> dict[str, Any]:
+    """Licence, source and publisher, as Datasette shows them."""
     source = descriptor.get("source") or {}
     publisher = descriptor.get("publisher") or {}
-    # Datasette's table pages inherit licence and source from the site, not from the
-    # database, so every table carries them itself.
-    provenance = {
+    return {
         "license": descriptor.licence.spdx,
         "license_url": descriptor.licence.url,
         "source": localized(source.get("title"), lang) or publisher.get("name", ""),
@@ -58,6 +69,16 @@ def database_metadata(
         "about": publisher.get("name", ""),
         "about_url": publisher.get("url", ""),
     }
+
+
+def _tables(
+    descriptor: Descriptor, schemas: dict[str, dict], provenance: dict[str, Any], lang: str
+) -> dict[str, Any]:
+    """Each table's and view's title, description, columns and display settings.
+
+    Datasette's table pages inherit licence and source from the site, not from the
+    database, so every table carries them itself.
+    """
     tables: dict[str, Any] = {}
     for table, schema in schemas.items():
         settings = descriptor.tables.get(table, {})
@@ -81,6 +102,11 @@ def database_metadata(
             "title": localized(view.get("title"), lang) or name,
             "description": localized(view.get("description"), lang) or "",
         }
+    return tables
+
+
+def _queries(descriptor: Descriptor, lang: str) -> dict[str, Any]:
+    """The descriptor's canned queries."""
     queries = {}
     for name, query in (descriptor.get("queries") or {}).items():
         queries[name] = {
@@ -90,58 +116,57 @@ def database_metadata(
         }
         if query.get("hide_sql"):
             queries[name]["hide_sql"] = True
+    return queries
+
+
+def _plugin_metadata(
+    descriptor: Descriptor, schemas: dict[str, dict], run: dict[str, Any]
+) -> dict[str, Any]:
+    """What terbuka's Datasette plugins read: both languages, charts, the feedback form."""
+    source = descriptor.get("source") or {}
+    queries = descriptor.get("queries") or {}
     return {
-        "title": descriptor.text("title", lang),
-        "description": descriptor.text("description", lang),
-        **provenance,
-        "tables": tables,
-        "queries": queries,
-        "plugins": {
-            "terbuka": {
-                "dataset": descriptor.name,
-                "run_id": run.get("run_id"),
-                "published": run.get("finished"),
-                "update_frequency": descriptor.get("update_frequency"),
-                "publisher": publisher,
-                # Where the publisher came from (descriptor, source, demo, unset) and, when
-                # unset, what to say instead (pipelines/provenance.py).
-                "provenance": {
-                    k: v
-                    for k, v in (run.get("provenance") or {}).items()
-                    if k in ("publisher_from", "licence_from", "note", "conflicts", "example")
-                },
-                # The period the data covers, from its own dates (pipelines/coverage.py).
-                "coverage": {k: v for k, v in (run.get("coverage") or {}).items() if k != "tables"},
-                "license_title": descriptor.licence.title,
-                "titles": {k: descriptor.text("title", k) for k in ("id", "en")},
-                "descriptions": {k: descriptor.text("description", k) for k in ("id", "en")},
-                # For terbuka's Datasette plugins: both languages, charts, the feedback form.
-                "source": {"title": _both(source.get("title")), "url": source.get("url")},
-                "keywords": descriptor.get("keywords") or [],
-                "language": descriptor.get("language") or [],
-                "spatial": descriptor.get("spatial"),
-                "temporal": descriptor.get("temporal"),
-                "version": descriptor.get("version"),
-                "tables": {
-                    t: {
-                        "title": _both(v.get("title")),
-                        "description": _both(v.get("description")),
-                        "columns": _columns(v.get("columns"), schemas.get(t)),
-                    }
-                    for t, v in descriptor.tables.items()
-                },
-                "queries": {
-                    q: {"title": _both(v.get("title")), "description": _both(v.get("description"))}
-                    for q, v in (descriptor.get("queries") or {}).items()
-                },
-                "charts": descriptor.get("charts") or {},
-                # Which columns hold rupiah or durations (schema ``unit``, query ``units``).
-                "units": column_units(descriptor, schemas),
-                "feedback": descriptor.get("feedback", True),
-                "quality_score": (run.get("quality") or {}).get("score"),
-                "quality_report": f"{descriptor.name}/quality.html",
-            }
+        "dataset": descriptor.name,
+        "run_id": run.get("run_id"),
+        "published": run.get("finished"),
+        "update_frequency": descriptor.get("update_frequency"),
+        "publisher": descriptor.get("publisher") or {},
+        # Where the publisher came from (descriptor, source, demo, unset) and, when
+        # unset, what to say instead (pipelines/provenance.py).
+        "provenance": {
+            k: v
+            for k, v in (run.get("provenance") or {}).items()
+            if k in ("publisher_from", "licence_from", "note", "conflicts", "example")
         },
+        # The period the data covers, from its own dates (pipelines/coverage.py).
+        "coverage": {k: v for k, v in (run.get("coverage") or {}).items() if k != "tables"},
+        "license_title": descriptor.licence.title,
+        "titles": {k: descriptor.text("title", k) for k in ("id", "en")},
+        "descriptions": {k: descriptor.text("description", k) for k in ("id", "en")},
+        "source": {"title": _both(source.get("title")), "url": source.get("url")},
+        "keywords": descriptor.get("keywords") or [],
+        "language": descriptor.get("language") or [],
+        "spatial": descriptor.get("spatial"),
+        "temporal": descriptor.get("temporal"),
+        "version": descriptor.get("version"),
+        "tables": {
+            t: {
+                "title": _both(v.get("title")),
+                "description": _both(v.get("description")),
+                "columns": _columns(v.get("columns"), schemas.get(t)),
+            }
+            for t, v in descriptor.tables.items()
+        },
+        "queries": {
+            q: {"title": _both(v.get("title")), "description": _both(v.get("description"))}
+            for q, v in queries.items()
+        },
+        "charts": descriptor.get("charts") or {},
+        # Which columns hold rupiah or durations (schema ``unit``, query ``units``).
+        "units": column_units(descriptor, schemas),
+        "feedback": descriptor.get("feedback", True),
+        "quality_score": (run.get("quality") or {}).get("score"),
+        "quality_report": f"{descriptor.name}/quality.html",
     }
 
 

@@ -873,25 +873,7 @@ class ProcessMapper:
         if not stages:
             return
         if award is None:  # a contract whose award the feeds lack: the award is inferred
-            row = stages[0][1]
-            supplier = self.supplier(row, "supplier")
-            award = {
-                "id": f"{self.code}-kontrak",
-                "status": "active",
-                "suppliers": [supplier] if supplier else None,
-            }
-            self.note(
-                "award-inferred",
-                f"{self.key}: contract stages without an award row; award taken from the contract",
-                "kd_penyedia",
-            )
-            self.release(
-                "award",
-                row,
-                self.date(row, "tgl_sppbj", "tgl_kontrak"),
-                ["award"],
-                {"awards": [_clean(award)]},
-            )
+            award = self._inferred_award(stages[0][1])
         buyer = self.buyer(stages[0][1])
         for endpoint, row in stages:
             contract_id = str(
@@ -903,112 +885,132 @@ class ProcessMapper:
                 "awardID": award["id"],
                 "title": row.get("nama_paket"),
             }
-            status = _contract_status(row.get("status_kontrak"))
+            status = _contract_status(row.get("status_kontrak")) or "active"
             if endpoint == e1:
-                value = self.amount("sppbj", row, "harga_final", "contract", contract_id)
-                contract.update(status="pending", value=self.value(value))
-                self.release(
-                    "sppbj",
-                    row,
-                    self.date(row, "tgl_sppbj"),
-                    ["contract"],
-                    {"contracts": [_clean(contract)]},
-                )
+                self._sppbj(row, contract)
             elif endpoint == e2:
-                value = self.amount("contract", row, "nilai_kontrak", "contract", contract_id)
-                self.amount("pdn", row, "nilai_pdn_kontrak", "contract", contract_id)
-                self.amount("umk", row, "nilai_umk_kontrak", "contract", contract_id)
-                signed = self.date(row, "tgl_kontrak")
-                contract.update(
-                    status=status or "active",
-                    value=self.value(value),
-                    dateSigned=signed,
-                    description=row.get("lingkup_pekerjaan"),
-                    period=_clean(
-                        {
-                            "startDate": self.date(row, "tgl_kontrak_awal"),
-                            "endDate": self.date(row, "tgl_kontrak_akhir"),
-                        }
-                    )
-                    or None,
-                )
-                tag = ["contract"]
-                if str(row.get("apakah_addendum") or "").lower() == "ya":
-                    contract["amendments"] = [
-                        _clean(
-                            {
-                                "id": f"addendum-{code(row.get('versi_addendum')) or 1}",
-                                "rationale": row.get("alasan_addendum"),
-                            }
-                        )
-                    ]
-                    tag = ["contractAmendment"]
-                self.official(row, "nama_ppk")
-                self.release("contract", row, signed, tag, {"contracts": [_clean(contract)]})
+                self._signed_contract(row, contract, status)
             elif endpoint == e3:
-                start = self.date(row, "tgl_mulai_pekerjaan")
-                contract.update(
-                    status=status or "active",
-                    period=_clean(
-                        {"startDate": start, "endDate": self.date(row, "tgl_selesai_pekerjaan")}
-                    )
-                    or None,
-                    implementation={
-                        "milestones": [
-                            _clean(
-                                {
-                                    "id": str(row.get("no_spmk_spp") or "spmk"),
-                                    "title": "SPMK/SPP",
-                                    "type": "delivery",
-                                    "status": "met",
-                                    "dateMet": self.date(row, "tgl_spmk_spp"),
-                                }
-                            )
-                        ]
-                    },
-                )
-                self.release(
-                    "spmk",
-                    row,
-                    self.date(row, "tgl_spmk_spp") or start,
-                    ["implementation"],
-                    {"contracts": [_clean(contract)]},
-                )
+                self._work_order(row, contract, status)
             else:
-                paid = self.amount(
-                    "payment", row, "besar_pembayaran", "implementation", contract_id
-                )
-                when = self.date(row, "tgl_bap", "tgl_bast")
-                transaction = _clean(
-                    {
-                        "id": str(row.get("no_bap") or row.get("no_bast") or f"bap-{row.record}"),
-                        "source": None,
-                        "date": when,
-                        "value": self.value(paid),
-                        "payer": buyer,
-                        "payee": supplier,
-                    }
-                )
-                contract.update(
-                    status=status or "active",
-                    implementation={
-                        "transactions": [transaction],
-                        "milestones": [
-                            _clean(
-                                {
-                                    "id": str(row.get("no_bast") or "bast"),
-                                    "title": "BAST",
-                                    "type": "delivery",
-                                    "status": "met",
-                                    "dateMet": self.date(row, "tgl_bast"),
-                                }
-                            )
-                        ],
-                    },
-                )
-                self.release(
-                    "bast", row, when, ["implementation"], {"contracts": [_clean(contract)]}
-                )
+                self._handover(row, contract, status, buyer, supplier)
+
+    def _inferred_award(self, row: Any) -> dict[str, Any]:
+        """The award of a contract whose award row is missing: its supplier, with a note."""
+        supplier = self.supplier(row, "supplier")
+        award = {
+            "id": f"{self.code}-kontrak",
+            "status": "active",
+            "suppliers": [supplier] if supplier else None,
+        }
+        self.note(
+            "award-inferred",
+            f"{self.key}: contract stages without an award row; award taken from the contract",
+            "kd_penyedia",
+        )
+        self.release(
+            "award",
+            row,
+            self.date(row, "tgl_sppbj", "tgl_kontrak"),
+            ["award"],
+            {"awards": [_clean(award)]},
+        )
+        return award
+
+    def _sppbj(self, row: Any, contract: dict[str, Any]) -> None:
+        """The supplier's appointment (SPPBJ): a pending contract at the final price."""
+        value = self.amount("sppbj", row, "harga_final", "contract", contract["id"])
+        contract.update(status="pending", value=self.value(value))
+        self.release(
+            "sppbj",
+            row,
+            self.date(row, "tgl_sppbj"),
+            ["contract"],
+            {"contracts": [_clean(contract)]},
+        )
+
+    def _signed_contract(self, row: Any, contract: dict[str, Any], status: str) -> None:
+        """The signed contract: value, period, scope, and an amendment when it has an addendum."""
+        contract_id = contract["id"]
+        value = self.amount("contract", row, "nilai_kontrak", "contract", contract_id)
+        self.amount("pdn", row, "nilai_pdn_kontrak", "contract", contract_id)
+        self.amount("umk", row, "nilai_umk_kontrak", "contract", contract_id)
+        signed = self.date(row, "tgl_kontrak")
+        period = {
+            "startDate": self.date(row, "tgl_kontrak_awal"),
+            "endDate": self.date(row, "tgl_kontrak_akhir"),
+        }
+        contract.update(
+            status=status,
+            value=self.value(value),
+            dateSigned=signed,
+            description=row.get("lingkup_pekerjaan"),
+            period=_clean(period) or None,
+        )
+        tag = ["contract"]
+        if str(row.get("apakah_addendum") or "").lower() == "ya":
+            amendment = {
+                "id": f"addendum-{code(row.get('versi_addendum')) or 1}",
+                "rationale": row.get("alasan_addendum"),
+            }
+            contract["amendments"] = [_clean(amendment)]
+            tag = ["contractAmendment"]
+        self.official(row, "nama_ppk")
+        self.release("contract", row, signed, tag, {"contracts": [_clean(contract)]})
+
+    def _work_order(self, row: Any, contract: dict[str, Any], status: str) -> None:
+        """The order to start work (SPMK/SPP): the work period and a delivery milestone."""
+        start = self.date(row, "tgl_mulai_pekerjaan")
+        end = self.date(row, "tgl_selesai_pekerjaan")
+        milestone = {
+            "id": str(row.get("no_spmk_spp") or "spmk"),
+            "title": "SPMK/SPP",
+            "type": "delivery",
+            "status": "met",
+            "dateMet": self.date(row, "tgl_spmk_spp"),
+        }
+        contract.update(
+            status=status,
+            period=_clean({"startDate": start, "endDate": end}) or None,
+            implementation={"milestones": [_clean(milestone)]},
+        )
+        self.release(
+            "spmk",
+            row,
+            self.date(row, "tgl_spmk_spp") or start,
+            ["implementation"],
+            {"contracts": [_clean(contract)]},
+        )
+
+    def _handover(
+        self, row: Any, contract: dict[str, Any], status: str, buyer: Any, supplier: Any
+    ) -> None:
+        """A hand-over (BAP/BAST): the payment as a transaction and a delivery milestone."""
+        paid = self.amount("payment", row, "besar_pembayaran", "implementation", contract["id"])
+        when = self.date(row, "tgl_bap", "tgl_bast")
+        transaction = {
+            "id": str(row.get("no_bap") or row.get("no_bast") or f"bap-{row.record}"),
+            "source": None,
+            "date": when,
+            "value": self.value(paid),
+            "payer": buyer,
+            "payee": supplier,
+        }
+        milestone = {
+            "id": str(row.get("no_bast") or "bast"),
+            "title": "BAST",
+            "type": "delivery",
+            "status": "met",
+            "dateMet": self.date(row, "tgl_bast"),
+        }
+        contract.update(
+            status=status,
+            implementation={
+                "transactions": [_clean(transaction)],
+                "milestones": [_clean(milestone)],
+            },
+        )
+        self.release("bast", row, when, ["implementation"], {"contracts": [_clean(contract)]})
 
     def _realisations(
         self, endpoint: str, name_field: str | None, buyer: Any, suppliers: bool

@@ -92,80 +92,111 @@ class OcdsApiSource:
     @staticmethod
     def pull(spec: dict[str, Any], ctx: PullContext, report: SourceReport) -> list[Payload]:
         """Crawl from ``url``; incremental when there is a watermark and the API allows it."""
-        state = ctx.load_state(report.id)
-        if state.get("url") != spec["url"]:
-            state = {}  # another API now: start afresh
-        kept = state.get("pages", [])
-        watermark = state.get("watermark")
-        at_watermark = set(state.get("watermark_keys", []))
-        intact = all(ctx.archive.has(p["sha256"]) for p in kept)
-        if kept and not intact:
-            report.notes.append("earlier pages are missing from the archive: fetched everything")
-        can_skip = spec.get("since_param") or spec.get("order") == "newest-first"
-        incremental = bool(kept and intact and watermark and can_skip and not ctx.full)
-        report.incremental = incremental
-        credentials = ctx.credentials(spec)
-        params = dict(spec.get("params") or {})
-        if incremental and spec.get("since_param"):
-            params[spec["since_param"]] = watermark
-        previous_by_url = {p["url"]: p for p in kept}
-        max_pages = int(spec.get("max_pages", MAX_PAGES))
-
-        def is_new(key: str, date: str | None) -> bool:
-            if not incremental or date is None:
-                return True
-            return date > watermark or (date == watermark and key not in at_watermark)
-
-        crawled: list[dict] = []
-        fresh_items: list[tuple[str, str | None]] = []
-        url: str | None = spec["url"]
-        visited: set[str] = set()
-        while url:
-            if len(visited) >= max_pages:
-                report.notes.append(f"stopped after max_pages ({max_pages})")
-                break
-            fetched = ctx.get(spec, report, url, params=params, credentials=credentials)
-            params = None  # links.next carries its own query
-            if fetched.url in visited:
-                report.notes.append(f"links.next loops back to {fetched.url}: stopped")
-                break
-            visited.add(fetched.url)
-            data = load_json(fetched.path, fetched.url)
-            if data is None:
-                raise InputError(
-                    fetched.url, "not JSON (expected an OCDS release or record package)"
-                )
-            page = read_page(data, fetched.url)
-            fresh = [(k, d) for k, d in page.items if is_new(k, d)]
-            entry = {
-                "url": fetched.url, "sha256": fetched.sha256, "size": fetched.size,
-                "items": len(page.items), "digest": page.digest, "newest": page.newest,
-            }  # fmt: skip
-            earlier = previous_by_url.get(fetched.url)
-            if earlier and earlier["digest"] == page.digest and ctx.archive.has(earlier["sha256"]):
-                entry = earlier  # same releases, new wrapper: keep the copy already used
-            if fresh and not (incremental and entry in kept):
-                crawled.append(entry)
-                fresh_items.extend(fresh)
-            if incremental and spec.get("order") == "newest-first" and len(fresh) < len(page.items):
-                break
-            url = page.next
-        pages = kept + crawled if incremental else crawled
-        items = fresh_items
-        dates = [d for _, d in items if d]
-        newest = max([watermark, *dates]) if incremental else max(dates, default=None)
-        if newest is not None:
-            keys = {k for k, d in items if d == newest}
-            if newest == watermark:
-                keys |= at_watermark
-            state_keys = sorted(keys)
-        else:
-            state_keys = []
+        earlier = _earlier_pulls(spec, ctx, report)
+        report.incremental = earlier.incremental
+        crawled, items = _crawl(spec, ctx, report, earlier)
+        pages = earlier.pages + crawled if earlier.incremental else crawled
+        newest, keys = earlier.next_watermark(items)
         report.watermark = newest
         ctx.save_state(
             report.id,
-            {"pages": pages, "watermark": newest, "watermark_keys": state_keys, "url": spec["url"]},
+            {"pages": pages, "watermark": newest, "watermark_keys": keys, "url": spec["url"]},
         )
         return [
             Payload(p["url"], p["sha256"], ctx.archive.path(p["sha256"]), p["size"]) for p in pages
         ]
+
+
+@dataclass
+class EarlierPulls:
+    """What earlier pulls kept: their pages and the watermark (newest date, keys at it)."""
+
+    pages: list[dict]
+    watermark: str | None
+    at_watermark: set[str]
+    incremental: bool  # fetch only what is new, added to the kept pages
+
+    def is_new(self, key: str, date: str | None) -> bool:
+        """An item past the watermark (every item when the pull is not incremental)."""
+        if not self.incremental or date is None or self.watermark is None:
+            return True
+        return date > self.watermark or (date == self.watermark and key not in self.at_watermark)
+
+    def next_watermark(self, items: list[tuple[str, str | None]]) -> tuple[str | None, list[str]]:
+        """The newest date after this pull and the keys of the items with that date."""
+        dates = [d for _, d in items if d]
+        if self.incremental and self.watermark:
+            dates.append(self.watermark)
+        newest = max(dates, default=None)
+        if newest is None:
+            return None, []
+        keys = {k for k, d in items if d == newest}
+        if newest == self.watermark:
+            keys |= self.at_watermark
+        return newest, sorted(keys)
+
+
+def _earlier_pulls(spec: dict[str, Any], ctx: PullContext, report: SourceReport) -> EarlierPulls:
+    """The saved state of this source; the pull is incremental when it can skip old pages."""
+    state = ctx.load_state(report.id)
+    if state.get("url") != spec["url"]:
+        state = {}  # another API now: start afresh
+    kept = state.get("pages", [])
+    watermark = state.get("watermark")
+    intact = all(ctx.archive.has(p["sha256"]) for p in kept)
+    if kept and not intact:
+        report.notes.append("earlier pages are missing from the archive: fetched everything")
+    can_skip = spec.get("since_param") or spec.get("order") == "newest-first"
+    incremental = bool(kept and intact and watermark and can_skip and not ctx.full)
+    return EarlierPulls(kept, watermark, set(state.get("watermark_keys", [])), incremental)
+
+
+def _crawl(
+    spec: dict[str, Any], ctx: PullContext, report: SourceReport, earlier: EarlierPulls
+) -> tuple[list[dict], list[tuple[str, str | None]]]:
+    """Follow ``links.next`` from ``url``: the pages holding something new, and the new items."""
+    credentials = ctx.credentials(spec)
+    params = dict(spec.get("params") or {})
+    if earlier.incremental and spec.get("since_param"):
+        params[spec["since_param"]] = earlier.watermark
+    previous_by_url = {p["url"]: p for p in earlier.pages}
+    max_pages = int(spec.get("max_pages", MAX_PAGES))
+    crawled: list[dict] = []
+    fresh_items: list[tuple[str, str | None]] = []
+    url: str | None = spec["url"]
+    visited: set[str] = set()
+    while url:
+        if len(visited) >= max_pages:
+            report.notes.append(f"stopped after max_pages ({max_pages})")
+            break
+        fetched = ctx.get(spec, report, url, params=params, credentials=credentials)
+        params = None  # links.next carries its own query
+        if fetched.url in visited:
+            report.notes.append(f"links.next loops back to {fetched.url}: stopped")
+            break
+        visited.add(fetched.url)
+        page = _fetched_page(fetched)
+        fresh = [(k, d) for k, d in page.items if earlier.is_new(k, d)]
+        entry = {
+            "url": fetched.url, "sha256": fetched.sha256, "size": fetched.size,
+            "items": len(page.items), "digest": page.digest, "newest": page.newest,
+        }  # fmt: skip
+        before = previous_by_url.get(fetched.url)
+        if before and before["digest"] == page.digest and ctx.archive.has(before["sha256"]):
+            entry = before  # same releases, new wrapper: keep the copy already used
+        if fresh and not (earlier.incremental and entry in earlier.pages):
+            crawled.append(entry)
+            fresh_items.extend(fresh)
+        newest_first = spec.get("order") == "newest-first"
+        if earlier.incremental and newest_first and len(fresh) < len(page.items):
+            break  # the rest of the pages are older
+        url = page.next
+    return crawled, fresh_items
+
+
+def _fetched_page(fetched: Any) -> Page:
+    """The page a fetch brought, or an ``InputError`` when it is not an OCDS package."""
+    data = load_json(fetched.path, fetched.url)
+    if data is None:
+        raise InputError(fetched.url, "not JSON (expected an OCDS release or record package)")
+    return read_page(data, fetched.url)
