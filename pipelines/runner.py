@@ -54,6 +54,7 @@ from .errors import (
 )
 from .progress import Progress
 from .quality import Gate, load_plan, validators_for
+from .quality.gate import QUALITY_TABLE, write_quality_table
 from .readers import Input, hash_file, public_source
 from .record import RunRecord, note_record_error, record_path, runs_dir, write_record
 from .state import (
@@ -325,7 +326,7 @@ def _execute(run: Run, sources: list[str], progress: Progress, force: bool) -> N
     writer.system("_privacy", report.table_rows(run.run_id, run.privacy))
     gate.raise_if_stopped()
     _stage(run, "package", progress)
-    folder = _package(run, pipeline, published, db, db_path, gate, progress)
+    folder = _package(run, pipeline, published, db, gate, progress)
     _stage(run, "publish", progress)
     if run.dry_run:
         run.record["published"] = {}
@@ -497,7 +498,6 @@ def _package(
     pipeline: Any,
     published: dict,
     db: Any,
-    db_path: Path,
     gate: Gate,
     progress: Progress,
 ) -> Path:
@@ -526,15 +526,8 @@ def _package(
         record["status"] = "published"
         _write_runs_table(db, old_db, record)
         folder.mkdir()
-        extra = pipeline.package_extra(published) if hasattr(pipeline, "package_extra") else None
-        package_path = datapackage.write_package(db, folder, descriptor, published, extra)
         report.write_report(folder, record)
-        db.close()
-        rows = package_check.sample_rows(descriptor, run.full_check)
-        errors = datapackage.validate_package(
-            package_path, run.workers or work.default_workers(), rows
-        )
-    gate.check_package(errors, db_path, folder)
+        errors, rows = _write_data_package(run, pipeline, published, db, folder, gate)
     record["quality"].update(
         gate.as_record(), package_valid=not errors, package_check=package_check.describe(rows)
     )
@@ -542,6 +535,35 @@ def _package(
     quality_report.write_both(folder, public_record(record), descriptor.get("title"))
     site.write_json(folder / site.FRAGMENT, site.database_metadata(descriptor, published, record))
     return folder
+
+
+def _write_data_package(
+    run: Run, pipeline: Any, published: dict, db: Any, folder: Path, gate: Gate
+) -> tuple[list[str], int | None]:
+    """The Data Package: the tables' CSVs, Frictionless' verdict on them, then ``_quality``.
+
+    The gate judges the package before its ``_quality`` table exists, so that table, its
+    CSV and its hash in ``datapackage.json`` are written once, with the verdict in them.
+    Returns Frictionless' errors and the rows per table it read (``None``: all).
+    """
+    descriptor = run.descriptor
+    tables = datapackage.package_tables(published)
+    checked = {t: schema for t, schema in tables.items() if t != QUALITY_TABLE}
+    resources = datapackage.write_resources(db, folder, descriptor, checked)
+    extra = pipeline.package_extra(published) if hasattr(pipeline, "package_extra") else None
+    package = datapackage.package_descriptor(descriptor, list(resources.values()), extra)
+    rows = package_check.sample_rows(descriptor, run.full_check)
+    workers = run.workers or work.default_workers()
+    errors = datapackage.validate_package(folder / "datapackage.json", workers, rows, package)
+    gate.check_package(errors)
+    write_quality_table(db, gate.rows())
+    quality = {QUALITY_TABLE: tables[QUALITY_TABLE]}
+    resources.update(datapackage.write_resources(db, folder, descriptor, quality))
+    db.close()
+    package["resources"] = [resources[t] for t in tables]
+    datapackage.write_descriptor(folder, package)
+    gate.check_quality_resource(folder)
+    return errors, rows
 
 
 def _publish(run: Run, folder: Path) -> None:

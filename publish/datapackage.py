@@ -6,6 +6,7 @@ not only with ours, so the runner validates it with ``frictionless`` before publ
 
 from __future__ import annotations
 
+import copy
 import csv
 import hashlib
 import json
@@ -65,37 +66,29 @@ def integrity(path: Path) -> dict[str, Any]:
     return {"bytes": size, "hash": f"sha256:{digest.hexdigest()}"}
 
 
-def rewrite_resource(db: sqlite_utils.Database, folder: Path, table: str) -> None:
-    """Write one table's CSV again and bring its ``bytes`` and ``hash`` up to date."""
-    package_path = folder / "datapackage.json"
-    package = json.loads(package_path.read_text("utf-8"))
-    resource = next(r for r in package["resources"] if r["name"] == table)
-    path = folder / resource["path"]
-    write_csv(db, table, [f["name"] for f in resource["schema"]["fields"]], path)
-    resource.update(integrity(path))
-    _write_json(package_path, package)
-
-
 def _write_json(path: Path, data: dict[str, Any]) -> None:
     path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
-def write_package(
-    db: sqlite_utils.Database,
-    folder: Path,
-    descriptor: Descriptor,
-    schemas: dict[str, dict],
-    extra: dict[str, Any] | None = None,
-) -> Path:
-    """Write ``folder/datapackage.json`` and ``folder/data/*.csv``; return the JSON's path."""
+def package_tables(schemas: dict[str, dict]) -> dict[str, dict]:
+    """Every table the package holds, in its order: the data tables, then the system tables."""
+    return {**schemas, **{t: system_schema(t) for t in SYSTEM_TABLES}}
+
+
+def write_resources(
+    db: sqlite_utils.Database, folder: Path, descriptor: Descriptor, tables: dict[str, dict]
+) -> dict[str, dict[str, Any]]:
+    """Write each table's CSV to ``folder/data``; return its resource entry, by table.
+
+    ``bytes`` and ``hash`` are those of the CSV as written: each file is written once.
+    """
     data = folder / "data"
     data.mkdir(parents=True, exist_ok=True)
-    resources = []
-    for table, schema in {**schemas, **{t: system_schema(t) for t in SYSTEM_TABLES}}.items():
-        columns = [f["name"] for f in schema["fields"]]
-        write_csv(db, table, columns, data / f"{table}.csv")
+    resources = {}
+    for table, schema in tables.items():
+        write_csv(db, table, [f["name"] for f in schema["fields"]], data / f"{table}.csv")
         settings = descriptor.tables.get(table, {})
-        resource = {
+        resources[table] = {
             "name": table,
             "path": f"data/{table}.csv",
             "profile": "tabular-data-resource",
@@ -108,7 +101,13 @@ def write_package(
             "schema": _resource_schema(schema),
             **integrity(data / f"{table}.csv"),
         }
-        resources.append(resource)
+    return resources
+
+
+def package_descriptor(
+    descriptor: Descriptor, resources: list[dict[str, Any]], extra: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The ``datapackage.json`` of a dataset with these resources (not yet written)."""
     source = descriptor.get("source") or {}
     publisher = descriptor.get("publisher") or {}
     package = {
@@ -130,6 +129,11 @@ def write_package(
         package["temporal"] = descriptor.get("temporal")
     if extra:
         package.update(extra)
+    return package
+
+
+def write_descriptor(folder: Path, package: dict[str, Any]) -> Path:
+    """Write ``folder/datapackage.json``; return its path."""
     path = folder / "datapackage.json"
     _write_json(path, package)
     return path
@@ -151,7 +155,7 @@ def _resource_schema(schema: dict[str, Any]) -> dict[str, Any]:
     return copy
 
 
-def open_package(path: Path | str) -> Any:
+def open_package(path: Path | str, package: dict[str, Any] | None = None) -> Any:
     """A Frictionless ``Package`` of a written ``datapackage.json``, whatever its folder is called.
 
     Given a path string, Frictionless expands ``*``, ``?`` and ``[…]`` as a glob, so an
@@ -161,12 +165,20 @@ def open_package(path: Path | str) -> Any:
     from frictionless import Package
 
     path = Path(path)
-    descriptor = json.loads(path.read_text("utf-8"))
+    descriptor = copy.deepcopy(package) if package else json.loads(path.read_text("utf-8"))
     return Package(descriptor, basepath=str(path.parent))
 
 
-def validate_package(path: Path, workers: int = 1, sample_rows: int | None = None) -> list[str]:
+def validate_package(
+    path: Path,
+    workers: int = 1,
+    sample_rows: int | None = None,
+    package: dict[str, Any] | None = None,
+) -> list[str]:
     """Validate with Frictionless; one line per error (at most 20), ``[]`` when valid.
+
+    ``package``: a descriptor not yet written to ``path`` (its resources' CSVs are); the
+    runner validates the tables before the ``_quality`` table that reports the verdict.
 
     ``sample_rows``: the lean check. Every published row was already checked against the
     same Table Schema before it was written, so Frictionless validates the package's
@@ -178,22 +190,24 @@ def validate_package(path: Path, workers: int = 1, sample_rows: int | None = Non
     The processes come from a fork server, not from this (large) process: the keys
     Frictionless keeps for unique and foreign-key checks are then most of their memory.
     """
-    names = [r.name for r in open_package(path).resources]
+    names = [r.name for r in open_package(path, package).resources]
     if sample_rows is not None:
-        results = [_validate_resource(str(path), name, sample_rows) for name in names]
+        results = [_validate_resource(str(path), name, sample_rows, package) for name in names]
         return [message for messages in results for message in messages][:20]
     if workers > 1 and len(names) > 1 and "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(["frictionless", __name__])
         pool = context.Pool(min(workers, len(names)), initializer=_quiet_worker)
         try:
-            results = pool.starmap(_validate_resource, [(str(path), name) for name in names])
+            results = pool.starmap(
+                _validate_resource, [(str(path), name, None, package) for name in names]
+            )
             pool.close()
         finally:
             pool.terminate()
             pool.join()
     else:
-        results = [_validate_resource(str(path), name) for name in names]
+        results = [_validate_resource(str(path), name, None, package) for name in names]
     return [message for messages in results for message in messages][:20]
 
 
@@ -203,11 +217,13 @@ def _quiet_worker() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _validate_resource(path: str, name: str, limit_rows: int | None = None) -> list[str]:
+def _validate_resource(
+    path: str, name: str, limit_rows: int | None = None, package: dict[str, Any] | None = None
+) -> list[str]:
     from frictionless import system
 
     with system.use_context(trusted=True):
-        report = open_package(path).validate(name=name, limit_rows=limit_rows)
+        report = open_package(path, package).validate(name=name, limit_rows=limit_rows)
     messages = []
     for task in report.tasks:
         for error in task.errors:

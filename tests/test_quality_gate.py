@@ -8,12 +8,13 @@ import shutil
 from pathlib import Path
 
 import pytest
+import sqlite_utils
 import yaml
 from conftest import invoke_cli, query, tree_digest
 
 from terbuka.pipelines import plugins
 from terbuka.pipelines.runner import run_dataset
-from terbuka.publish import database
+from terbuka.publish import database, datapackage
 
 ROOT = Path(__file__).resolve().parents[1]
 SUPPLIER = {"id": "S1", "name": "PT Maju Jaya"}
@@ -311,3 +312,56 @@ def test_fixed_stops_cannot_be_downgraded(tmp_path, flag):
         str(folder), [str(package(tmp_path, "r.json", GOOD))], tmp_path / "s", show_progress=False
     )
     assert record["status"] == "failed" and "cannot be downgraded" in record["error"]
+
+
+class QualityWitness:
+    """The ``_quality`` rows in the build database when the gate's stage ends."""
+
+    rows_when_gate_ends = None
+
+    @plugins.hookspecs.hookimpl
+    def after_stage(self, stage, run):
+        if stage == "quality":
+            built = sqlite_utils.Database(run.build / f"{run.descriptor.name}.db")
+            self.rows_when_gate_ends = built.execute("select count(*) from _quality").fetchone()[0]
+            built.close()
+
+
+def test_the_package_writes_quality_once_after_the_gate_decided(tmp_path, monkeypatch):
+    written = []
+    real_write_csv = datapackage.write_csv
+
+    def recording_write_csv(db, table, columns, path):
+        written.append(table)
+        return real_write_csv(db, table, columns, path)
+
+    monkeypatch.setattr(datapackage, "write_csv", recording_write_csv)
+    witness = QualityWitness()
+    plugins.pm.register(witness)
+    try:
+        record = run_dataset(
+            str(descriptor_copy(tmp_path)),
+            [str(package(tmp_path, "r.json", GOOD))],
+            tmp_path / "site",
+            show_progress=False,
+        )
+    finally:
+        plugins.pm.unregister(witness)
+    assert record["status"] == "published", record.get("error")
+    assert witness.rows_when_gate_ends == 0, "the gate computes; packaging writes _quality"
+    assert written.count("_quality") == 1 and len(written) == len(set(written))
+    folder = tmp_path / "site" / "procurement"
+    resource = next(
+        r
+        for r in json.loads((folder / "datapackage.json").read_text())["resources"]
+        if r["name"] == "_quality"
+    )
+    assert {k: resource[k] for k in ("bytes", "hash")} == datapackage.integrity(
+        folder / resource["path"]
+    )
+    verdict = query(
+        tmp_path / "site" / "procurement.db",
+        "select status from _quality where check_id = 'schema-valid'",
+    )
+    assert verdict == [("pass",)], "Frictionless' verdict on the package is in its _quality"
+    assert record["quality"]["package_valid"] is True

@@ -5,8 +5,9 @@ the dataset's flags, scores it, and decides whether it may be published.
 
 It works on the built database, after privacy: what it quarantines or quotes in notes is
 already redacted. Everything it finds goes to the run record, to the published
-``_quality`` table and to the steward's HTML report; a stop raises ``GateStopped`` (exit 1)
-before anything is swapped into place, so the previous publication stays untouched.
+``_quality`` table (which packaging writes once the decision is made) and to the steward's
+HTML report; a stop raises ``GateStopped`` (exit 1) before anything is swapped into place,
+so the previous publication stays untouched.
 """
 
 from __future__ import annotations
@@ -97,7 +98,6 @@ class Gate:
         self.flags = [self._judge(flag) for flag in self.plan.flags if flag.phase == "data"]
         self._stop_on_quarantine_checks(db)
         self._stop_on_score()
-        write_quality_table(db, self.rows())
 
     def _act(self, db: Any, outcome: RuleOutcome) -> dict[str, Any]:
         rule = outcome.rule
@@ -220,23 +220,20 @@ class Gate:
 
     # --- the package ----------------------------------------------------------------
 
-    def check_package(self, errors: list[str], db_path: Path, package_dir: Path) -> None:
-        """Frictionless' verdict on the Data Package becomes a flag; ``_quality`` is rewritten."""
-        import sqlite_utils
+    def check_package(self, errors: list[str]) -> None:
+        """Frictionless' verdict on the package's tables becomes a flag; the decision is final.
 
+        It comes before ``_quality`` is written, so packaging writes that table (rows, CSV
+        and hash) once, with the verdict in it.
+        """
         self.package_errors = list(errors)
         assert self.context is not None
         self.context.package_errors = self.package_errors
         self.flags += [self._judge(flag) for flag in self.plan.flags if flag.phase == "package"]
         self._stop_on_score()
-        db = sqlite_utils.Database(db_path)
-        try:
-            write_quality_table(db, self.rows())
-            from terbuka.publish.datapackage import rewrite_resource
 
-            rewrite_resource(db, package_dir, QUALITY_TABLE)
-        finally:
-            db.close()
+    def check_quality_resource(self, package_dir: Path) -> None:
+        """The written ``_quality`` resource must validate too: a stop when it does not."""
         problems = validate_resource(package_dir, QUALITY_TABLE)
         if problems:
             self.reasons.append(f"{QUALITY_TABLE}: {problems[0]}")
@@ -529,7 +526,7 @@ def write_quality_table(db: Any, rows: list[dict[str, Any]]) -> None:
 
 
 def validate_resource(package_dir: Path, name: str) -> list[str]:
-    """Frictionless' verdict on one resource of a written package (after a rewrite)."""
+    """Frictionless' verdict on one resource of a written package."""
     from frictionless import system
 
     from terbuka.publish.datapackage import open_package
