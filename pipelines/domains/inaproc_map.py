@@ -962,17 +962,11 @@ class ProcessMapper:
         """The order to start work (SPMK/SPP): the work period and a delivery milestone."""
         start = self.date(row, "tgl_mulai_pekerjaan")
         end = self.date(row, "tgl_selesai_pekerjaan")
-        milestone = {
-            "id": str(row.get("no_spmk_spp") or "spmk"),
-            "title": "SPMK/SPP",
-            "type": "delivery",
-            "status": "met",
-            "dateMet": self.date(row, "tgl_spmk_spp"),
-        }
+        milestone = self._delivery(row, "no_spmk_spp", "spmk", "SPMK/SPP", "tgl_spmk_spp")
         contract.update(
             status=status,
             period=_clean({"startDate": start, "endDate": end}) or None,
-            implementation={"milestones": [_clean(milestone)]},
+            implementation={"milestones": [milestone]},
         )
         self.release(
             "spmk",
@@ -980,6 +974,20 @@ class ProcessMapper:
             self.date(row, "tgl_spmk_spp") or start,
             ["implementation"],
             {"contracts": [_clean(contract)]},
+        )
+
+    def _delivery(
+        self, row: Any, number: str, default: str, title: str, date_field: str
+    ) -> dict[str, Any]:
+        """A met delivery milestone: the document's number and date."""
+        return _clean(
+            {
+                "id": str(row.get(number) or default),
+                "title": title,
+                "type": "delivery",
+                "status": "met",
+                "dateMet": self.date(row, date_field),
+            }
         )
 
     def _handover(
@@ -996,18 +1004,12 @@ class ProcessMapper:
             "payer": buyer,
             "payee": supplier,
         }
-        milestone = {
-            "id": str(row.get("no_bast") or "bast"),
-            "title": "BAST",
-            "type": "delivery",
-            "status": "met",
-            "dateMet": self.date(row, "tgl_bast"),
-        }
+        milestone = self._delivery(row, "no_bast", "bast", "BAST", "tgl_bast")
         contract.update(
             status=status,
             implementation={
                 "transactions": [_clean(transaction)],
-                "milestones": [_clean(milestone)],
+                "milestones": [milestone],
             },
         )
         self.release("bast", row, when, ["implementation"], {"contracts": [_clean(contract)]})
