@@ -100,8 +100,14 @@ class Run:
 
 
 def new_run_id() -> str:
-    """Sortable and unique: UTC time plus a random suffix."""
-    return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:6]
+    """Sortable and unique: UTC time, its microseconds, a random suffix.
+
+    ``20261205T065958Z-048213-cbab30``: the microseconds make two runs started in the same
+    second sort in run order (versions, records and retention sort run ids as text). Ids
+    made before them (``20261205T065958Z-cbab30``) still read: the first 16 characters
+    are the time in both.
+    """
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ-%f-") + uuid.uuid4().hex[:6]
 
 
 def now() -> str:

@@ -52,7 +52,7 @@ WITHDRAW_KILL_POINTS = (
     "withdraw:switched",  # the live link is gone (or points to the previous publication)
     "withdraw:unlinked",  # the fixed links are gone too (withdraw without rollback)
 )
-_RUN_ID = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{6}$")
+_RUN_ID = re.compile(r"^\d{8}T\d{6}Z-(\d{6}-)?[0-9a-f]{6}$")  # with microseconds, or older
 
 
 def kill_point(name: str) -> None:
