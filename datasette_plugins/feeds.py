@@ -106,7 +106,7 @@ async def dataset_feed(datasette: Any, request: Any) -> Response:
         entry.link(href=url, rel="alternate", type="text/html")
         entry.title(f"{database}: publication {row['run_id']}")
         entry.updated(_instant(row["finished"]))
-        entry.summary(_change_summary(record.get("changes") or {}))
+        entry.summary(_with_reason(_change_summary(record.get("changes") or {}), record))
     return _respond(feed, rows, lambda r: r["finished"])
 
 
@@ -315,6 +315,17 @@ def _change_summary(changes: dict[str, Any]) -> str:
         if moved:
             parts.append(f"{table}: " + ", ".join(f"{n} {k}" for k, n in moved.items()))
     return "; ".join(parts) or "no rows changed"
+
+
+def _with_reason(summary: str, record: dict[str, Any]) -> str:
+    """The change summary, then the run's note and the reader's report it answers."""
+    note, answers = record.get("note"), record.get("answers")
+    parts = [
+        summary,
+        f"Reason: {note}" if note else "",
+        f"Answers report {answers}" if answers else "",
+    ]
+    return ". ".join(p for p in parts if p)
 
 
 def _amount(value: Any, currency: Any) -> str:

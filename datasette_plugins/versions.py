@@ -27,7 +27,7 @@ from urllib.parse import parse_qsl, quote, urlencode
 from datasette import hookimpl
 from datasette.utils.asgi import Response
 
-from . import i18n
+from . import i18n, version_diff
 
 PREFIX = "/-/terbuka/v"
 NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -50,6 +50,12 @@ TEXT = {
         "id": "Versi {run_id} dari {dataset} tidak tersedia lagi: {reason} ({when}).",
     },
     "tables": {"en": "Tables", "id": "Tabel"},
+    "range": {
+        "en": "What changed from version {old} to version {new} of {dataset}",
+        "id": "Apa yang berubah dari versi {old} ke versi {new} {dataset}",
+    },
+    "reasons": {"en": "Reasons given", "id": "Alasan yang diberikan"},
+    "no_reason": {"en": "no reason given", "id": "tanpa alasan"},
 }
 
 
@@ -96,6 +102,11 @@ def _t(key: str, lang: str, **values: Any) -> str:
 def register_routes() -> list[tuple[str, Any]]:
     """The version routes."""
     return [
+        (
+            rf"^{PREFIX}/(?P<dataset>[^/]+)/(?P<old>[^/.]+)\.\.(?P<new>[^/.]+)/_changes"
+            r"(\.(?P<format>json|csv))?$",
+            range_changes,
+        ),
         (rf"^{PREFIX}/(?P<dataset>[^/]+)/(?P<run_id>[^/.]+)(\.(?P<format>json))?$", version_page),
         (
             rf"^{PREFIX}/(?P<dataset>[^/]+)/(?P<run_id>[^/]+)/(?P<table>[^/.]+)(\.(?P<format>json|csv))?$",
@@ -104,9 +115,11 @@ def register_routes() -> list[tuple[str, Any]]:
     ]
 
 
-async def _resolve(datasette: Any, request: Any) -> tuple[Path, str, str] | Response:
-    """The version's database file, or the 404/410 answer."""
-    dataset, run_id = request.url_vars["dataset"], request.url_vars["run_id"]
+async def _resolve(
+    datasette: Any, request: Any, run_id: str | None = None
+) -> tuple[Path, str, str] | Response:
+    """The version's database file (``run_id``, else the address's), or the 404/410 answer."""
+    dataset, run_id = request.url_vars["dataset"], run_id or request.url_vars["run_id"]
     folder = _folder(datasette)
     lang = i18n.language(request)
     if folder is None or not NAME.match(dataset) or not RUN.match(run_id):
@@ -278,5 +291,73 @@ async def version_table(datasette: Any, request: Any) -> Response:
             "csv_url": f"{base}.csv" + (f"?{query}" if query else ""),
             "version_url": version_path(dataset, run_id),
             "next_url": f"{base}?{following}" if offset + len(rows) < total else None,
+        },
+    )  # fmt: skip
+
+
+def _page_of(request: Any) -> slice | Response:
+    """``_size`` and ``_offset`` as a slice, or the 400 answer."""
+    try:
+        size = min(MAX_SIZE, max(1, int(request.args.get("_size", DEFAULT_SIZE))))
+        offset = max(0, int(request.args.get("_offset", 0)))
+    except ValueError:
+        return Response.text("_size and _offset must be whole numbers", status=400)
+    return slice(offset, offset + size)
+
+
+async def range_changes(datasette: Any, request: Any) -> Response:
+    """The diff between two kept versions: HTML, JSON or CSV (``version_diff.py``)."""
+    ends = []
+    for run_id in (request.url_vars["old"], request.url_vars["new"]):
+        found = await _resolve(datasette, request, run_id)
+        if isinstance(found, Response):
+            return found
+        ends.append(found[0])
+    page = _page_of(request)
+    if isinstance(page, Response):
+        return page
+    dataset, (old_db, new_db) = request.url_vars["dataset"], ends
+    keys = version_diff.compared_tables(new_db.parent, dataset)
+    args = dict(parse_qsl(request.query_string))
+    rows, total = version_diff.rows_between(old_db, new_db, keys, args, page)
+    old, new = old_db.parent.name, new_db.parent.name
+    spanned = version_diff.reasons(new_db, old, new)
+    fmt = request.url_vars.get("format")
+    if fmt == "json":
+        return Response.json(
+            {"dataset": dataset, "from": old, "to": new, "reasons": spanned, "total": total,
+             "offset": page.start, "columns": version_diff.COLUMNS, "rows": rows}
+        )  # fmt: skip
+    if fmt == "csv":
+        return _csv(version_diff.COLUMNS, rows)
+    return await _range_page(datasette, request, (dataset, old, new), spanned, rows, total, page)
+
+
+async def _range_page(
+    datasette: Any, request: Any, ends: tuple[str, str, str], spanned: list, rows: list,
+    total: int, page: slice,
+) -> Response:  # fmt: skip
+    lang = i18n.language(request)
+    dataset, old, new = ends
+    base = version_diff.range_path(dataset, old, new)
+    query = request.query_string
+    kept = [(k, v) for k, v in parse_qsl(query) if k not in ("_offset", "_size")]
+    size = page.stop - page.start
+    following = urlencode([*kept, ("_offset", page.stop), ("_size", size)])
+    live = _live_run(_folder(datasette) or Path("."), dataset)
+    return await _page(
+        datasette, request, 200,
+        {
+            "notice": _t("range", lang, dataset=dataset, old=old, new=new),
+            "latest": datasette.urls.database(dataset) if live else "/",
+            "dataset": dataset, "run_id": f"{old}..{new}", "heading": _t("range", lang,
+            dataset=dataset, old=old, new=new), "columns": version_diff.COLUMNS, "rows": rows,
+            "total": total, "offset": page.start, "size": size,
+            "reasons": spanned, "reasons_label": _t("reasons", lang),
+            "no_reason": _t("no_reason", lang),
+            "json_url": f"{base}.json" + (f"?{query}" if query else ""),
+            "csv_url": f"{base}.csv" + (f"?{query}" if query else ""),
+            "version_url": version_path(dataset, new),
+            "next_url": f"{base}?{following}" if page.start + len(rows) < total else None,
         },
     )  # fmt: skip

@@ -52,6 +52,8 @@ class RunRecord(TypedDict, total=False):
     publication: dict[str, Any]  # withdraw
     ckan: dict[str, Any]  # withdraw --ckan
     record_errors: list[str]  # what could not be written about this run
+    note: str  # terbuka run --note: why this publication changes what it changes
+    answers: str  # terbuka run --answers: the reader's report it answers
 
 
 def runs_dir(out_dir: Path, dataset: str | None = None) -> Path:
@@ -98,3 +100,50 @@ def iter_records(out_dir: Path, dataset: str) -> Iterator[RunRecord]:
     folder = runs_dir(out_dir, dataset)
     for path in sorted(folder.glob("*.json")) if folder.exists() else []:
         yield cast(RunRecord, json.loads(path.read_text("utf-8")))
+
+
+def reason_fields(note: str | None, answers: str | None) -> dict[str, str]:
+    """``note`` and ``answers`` for a run record (only those given, stripped).
+
+    The note is published (``_changes``, ``_runs``, feeds), so identifiers in it are
+    replaced like those in published input names (``privacy.identifiers.scrub``).
+    """
+    from terbuka.privacy.identifiers import scrub
+
+    given = {"note": scrub((note or "").strip()) or "", "answers": (answers or "").strip()}
+    return {k: v for k, v in given.items() if v}
+
+
+def change_reason(record: RunRecord | dict[str, Any]) -> str | None:
+    """The reason a run's ``_changes`` rows carry: its note and the report it answers."""
+    note, answers = record.get("note"), record.get("answers")
+    if answers:
+        return f"{note} (answers report {answers})" if note else f"answers report {answers}"
+    return note or None
+
+
+def check_answers(out_dir: Path, answers: str | None) -> None:
+    """``--answers`` must name a report in the feedback store, when there is one.
+
+    Without a store (``DIR/.feedback/feedback.db`` absent: reports are kept elsewhere,
+    or the site takes none) the id is recorded as given, unchecked.
+    """
+    if not answers:
+        return
+    from terbuka.datasette_plugins import feedback_store
+    from terbuka.pipelines.errors import UsageError
+
+    conn = feedback_store.connect(out_dir, create=False)
+    if conn is None:
+        return
+    try:
+        found = (
+            answers.isdigit()
+            and conn.execute("select 1 from reports where id = ?", [int(answers)]).fetchone()
+        )
+    finally:
+        conn.close()
+    if not found:
+        raise UsageError(
+            f"--answers {answers}: no such report in {feedback_store.path_for(out_dir)}"
+        )

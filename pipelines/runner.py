@@ -56,7 +56,16 @@ from .progress import Progress
 from .quality import Gate, load_plan, validators_for
 from .quality.gate import QUALITY_TABLE, write_quality_table
 from .readers import Input, hash_file, public_source
-from .record import RunRecord, note_record_error, record_path, runs_dir, write_record
+from .record import (
+    RunRecord,
+    change_reason,
+    check_answers,
+    note_record_error,
+    reason_fields,
+    record_path,
+    runs_dir,
+    write_record,
+)
 from .state import (
     claim_staging,
     hash_key,
@@ -148,6 +157,8 @@ def run_dataset(
     wait: bool = False,
     publisher: dict[str, Any] | None = None,
     full_check: bool = False,
+    note: str | None = None,
+    answers: str | None = None,
 ) -> RunRecord:
     """Run one dataset's pipeline end to end and return its run record (never raises).
 
@@ -156,7 +167,8 @@ def run_dataset(
 
     The run holds the dataset's lock in ``out_dir`` from start to end (``wait``: wait for
     another run to finish instead of failing with exit code 3), and first sweeps what dead
-    runs left behind.
+    runs left behind. ``note`` and ``answers`` (the id of a reader's report) are the
+    reason for this publication's changes (``record.change_reason``).
     """
     record: RunRecord = {
         "run_id": new_run_id(),
@@ -166,9 +178,11 @@ def run_dataset(
         "dry_run": dry_run,
         "out": str(out_dir),
         "versions": versions(),
+        **reason_fields(note, answers),
     }
     run: Run | None = None
     try:
+        check_answers(out_dir, answers)
         run = _new_run(dataset, out_dir, record, dry_run, workers, publisher)
         run.full_check = full_check
         run.lock = _take_lock(run, wait)
@@ -528,6 +542,7 @@ def _package(
             {t: s.get("primaryKey", []) for t, s in published.items()},
             run.run_id,
             swap.published_run_id(run.out_dir, descriptor.name),
+            change_reason(record),
         )
         record["status"] = "published"
         _write_runs_table(db, old_db, record)

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import sqlite_utils
 
@@ -89,12 +91,14 @@ def row_changes(
     keys: dict[str, list[str]],
     run_id: str,
     previous_run_id: str | None,
+    reason: str | None = None,
 ) -> dict[str, dict[str, int]]:
     """Write every added, removed and changed row since the previous publication to ``_changes``.
 
     Rows are matched by the table's primary key; a table without one is compared by row
     hash (a changed row there is one ``removed`` and one ``added``). Only values this
-    publication publishes are written: old values of a column the current publication
+    publication publishes are written (each with the run's ``reason``: its note, the
+    reader's report it answers): old values of a column the current publication
     no longer has are left out, so a privacy policy that now drops a column never
     republishes it through the diff. The first publication has no ``_changes`` rows.
     Returns the counts per table, ``{table: {added, changed, removed}}``.
@@ -108,7 +112,7 @@ def row_changes(
             r[0]
             for r in new.execute("select name from previous.sqlite_master where type = 'table'")
         }
-        context = (run_id, previous_run_id)
+        context = (run_id, previous_run_id, reason)
         for table, pk in keys.items():
             if table not in new.table_names():
                 continue
@@ -119,22 +123,51 @@ def row_changes(
     return result
 
 
-def _table_changes(
+def table_rows(
     db: sqlite_utils.Database, table: str, pk: list[str], existed: bool, context: tuple
-) -> dict[str, int]:
+) -> Iterator[dict[str, Any]]:
+    """The ``_changes`` rows of one table: ``main`` compared with the attached ``previous``."""
     columns = [c.name for c in db[table].columns]
     old_columns = {r[1] for r in db.execute(f"pragma previous.table_info([{table}])")}
     common = [c for c in columns if c in old_columns] if existed else []
-    counts = dict.fromkeys(CHANGE_KINDS, 0)
-    rows: Iterator[dict[str, Any]]
     if not existed or not all(k in common for k in pk):  # nothing to match rows with
-        rows = _whole(db, "main", table, columns, pk, "added", context)
-    elif pk:
-        rows = _by_key(db, table, columns, common, pk, context)
-    else:
-        rows = _by_hash(db, table, columns, common, context)
+        return _whole(db, "main", table, columns, pk, "added", context)
+    if pk:
+        return _by_key(db, table, columns, common, pk, context)
+    return _by_hash(db, table, columns, common, context)
+
+
+def between(
+    old_path: Path, new_path: Path, keys: dict[str, list[str]], context: tuple
+) -> Iterator[dict[str, Any]]:
+    """The ``_changes`` rows from one kept publication to another, both opened read-only.
+
+    The same comparison a run makes against its previous publication, computed on
+    demand: ``new_path`` is opened and ``old_path`` attached, neither copied nor written.
+    ``context`` is ``(run_id, previous_run_id, reason)`` as in ``row_changes``.
+    """
+    conn = sqlite3.connect(f"file:{quote(str(new_path))}?mode=ro", uri=True)
+    try:
+        conn.execute("attach database ? as previous", [f"file:{quote(str(old_path))}?mode=ro"])
+        db = sqlite_utils.Database(conn)
+        tables = set(db.table_names())
+        old_tables = {
+            r[0]
+            for r in conn.execute("select name from previous.sqlite_master where type = 'table'")
+        }
+        for table, pk in keys.items():
+            if table in tables:
+                yield from table_rows(db, table, pk, table in old_tables, context)
+    finally:
+        conn.close()
+
+
+def _table_changes(
+    db: sqlite_utils.Database, table: str, pk: list[str], existed: bool, context: tuple
+) -> dict[str, int]:
+    counts = dict.fromkeys(CHANGE_KINDS, 0)
     batch = []
-    for row in rows:
+    for row in table_rows(db, table, pk, existed, context):
         counts[row["change"]] += 1
         batch.append(row)
         if len(batch) >= 1000:
@@ -157,10 +190,11 @@ def _key(values: tuple, pk_len: int, row: tuple) -> str:
 
 
 def _change(context: tuple, table: str, key: str, kind: str, how: str, **values: Any) -> dict:
-    run_id, previous = context
+    run_id, previous, reason = (*context, None)[:3]
     return {
         "run_id": run_id,
         "previous_run_id": previous,
+        "reason": reason,
         "table_name": table,
         "row_key": key,
         "key_kind": how,

@@ -59,7 +59,7 @@ QUALITY_COLUMNS = {
 # One row per row added, changed or removed since the previous publication (changes.py).
 CHANGES_COLUMNS = {
     "run_id": str, "previous_run_id": str, "table_name": str, "row_key": str, "key_kind": str,
-    "change": str, "columns": str, "old": str, "new": str,
+    "change": str, "columns": str, "old": str, "new": str, "reason": str,
 }  # fmt: skip
 SYSTEM_TABLES = {
     "_quarantine": QUARANTINE_COLUMNS,

@@ -31,6 +31,7 @@ import signal
 from collections.abc import Callable
 from pathlib import Path
 
+from .sharing import share_unchanged
 from .site import write_site
 
 KEEP_HISTORY = 3
@@ -168,10 +169,14 @@ def swap_in(
     ``prune(out_dir, dataset)`` removes old versions after the switch (``versions.prune``
     with the descriptor's retention); without it the newest ``KEEP_HISTORY`` are kept.
 
+    Files byte-identical to the live publication's become hard links to them first
+    (``sharing.py``): unchanged tables cost no disk in the new version.
+
     A crash anywhere in here leaves the previous publication live and whole, or the new
     one: the only change readers can see is the rename of ``.live/<dataset>``.
     """
     run_id = run_id or build.name.removeprefix(BUILD_PREFIX)
+    share_unchanged(build, live_target(out_dir, dataset))
     fsync_tree(build)
     kill_point("publish:built")
     root = publications_dir(out_dir, dataset)

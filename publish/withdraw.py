@@ -15,6 +15,7 @@ import shutil
 from pathlib import Path
 
 from . import swap, versions
+from .sharing import unshare
 
 
 class WithdrawError(ValueError):
@@ -35,6 +36,8 @@ def _keep_privately(folder: Path, private: Path) -> Path:
     shutil.move(str(folder), str(target))
     os.chmod(target, 0o700)
     for path in target.rglob("*"):
+        if not path.is_dir():
+            unshare(path)  # a file kept versions share: owner-only applies to a copy
         os.chmod(path, 0o700 if path.is_dir() else 0o600)
     return target
 

@@ -64,6 +64,12 @@ class RunOptions:
     is_flag=True,
     help="Frictionless re-reads every published cell (default: structure and a sample).",
 )
+@click.option("--note", help="Why this publication changes the data (kept in _changes and feeds).")
+@click.option(
+    "--answers",
+    metavar="REPORT_ID",
+    help="The reader's report (terbuka feedback) this publication answers.",
+)
 def run(
     dataset: str | None,
     sources: tuple[str, ...],
@@ -78,13 +84,16 @@ def run(
     workers: int | None = None,
     wait: bool = False,
     full_check: bool = False,
+    note: str | None = None,
+    answers: str | None = None,
 ) -> None:
     """Run DATASET's pipeline on the sources and publish it into --out.
 
     DATASET is a descriptor name in metadata/ (procurement, ...) or a path to a
     descriptor folder. Without --source, the sources declared in its dataset.yml are
     pulled (only what changed is fetched). --all or --due run many datasets. Each run replaces the dataset's previous publication atomically;
-    a failed or stopped run leaves it untouched.
+    a failed or stopped run leaves it untouched. --note and --answers give the reason
+    for what changes (a correction ledger: see docs/site.md#versions).
     """
     from terbuka.pipelines.runner import exit_code, run_dataset
     from terbuka.pipelines.summary import print_summary
@@ -103,6 +112,8 @@ def run(
         workers=workers,
         wait=wait,
         full_check=full_check,
+        note=note,
+        answers=answers,
     )
     code = exit_code(record)
     if ckan_url and code == EXIT_OK and not dry_run:
