@@ -31,27 +31,6 @@ def range_path(dataset: str, old: str, new: str, fmt: str = "") -> str:
     return path + (f".{fmt}" if fmt else "")
 
 
-def compared_tables(version: Path, dataset: str) -> dict[str, list[str]]:
-    """The tables a version's run compared (its ``run.json`` changes) and their keys."""
-    folder = version / dataset
-    try:
-        record = json.loads((folder / "run.json").read_text("utf-8"))
-        package = json.loads((folder / "datapackage.json").read_text("utf-8"))
-    except (OSError, ValueError):
-        return {}
-    keys = {
-        r["name"]: list(_as_list(r.get("schema", {}).get("primaryKey")))
-        for r in package.get("resources", [])
-    }
-    return {t: keys.get(t, []) for t in record.get("changes") or {}}
-
-
-def _as_list(value: Any) -> list[str]:
-    if not value:
-        return []
-    return [value] if isinstance(value, str) else list(value)
-
-
 def reasons(new_db: Path, old: str, new: str) -> list[dict[str, Any]]:
     """The publications after ``old`` up to ``new`` with the reason each gave, oldest first."""
     conn = sqlite3.connect(f"file:{quote(str(new_db))}?mode=ro", uri=True)

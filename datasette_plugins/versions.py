@@ -27,6 +27,8 @@ from urllib.parse import parse_qsl, quote, urlencode
 from datasette import hookimpl
 from datasette.utils.asgi import Response
 
+from terbuka.publish import versions as kept
+
 from . import i18n, version_diff
 
 PREFIX = "/-/terbuka/v"
@@ -113,6 +115,47 @@ def register_routes() -> list[tuple[str, Any]]:
             version_table,
         ),
     ]
+
+
+@hookimpl
+def permission_allowed(datasette: Any, actor: Any, action: str, resource: Any) -> bool | None:
+    """Refuse the live ``_changes`` while it holds old values from a withdrawn version.
+
+    SQL on that database and its download are refused too; the version's own page
+    (``…/<run_id>/_changes``) serves the table without those values.
+    """
+    if action not in ("view-table", "execute-sql", "view-database-download"):
+        return None
+    database = resource[0] if isinstance(resource, (tuple, list)) else resource
+    if action == "view-table" and resource[1] != "_changes":
+        return None
+    folder = _folder(datasette)
+    if folder is None or not isinstance(database, str) or not NAME.match(database):
+        return None
+    withdrawn = kept.withdrawn_runs(folder, database)
+    live = _live_run(folder, database)
+    if not withdrawn or live is None:
+        return None
+    db = folder / ".publications" / database / live / f"{database}.db"
+    return False if _holds_old_values(db, withdrawn) else None
+
+
+def _holds_old_values(db: Path, runs: set[str]) -> bool:
+    """Whether ``_changes`` in ``db`` has old values that came from one of ``runs``."""
+    marks = ", ".join("?" * len(runs))
+    try:
+        conn = _connect(db)
+        try:
+            found = conn.execute(
+                f"select 1 from _changes where previous_run_id in ({marks}) "
+                "and old is not null limit 1",
+                sorted(runs),
+            ).fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return False
+    return found is not None
 
 
 async def _resolve(
@@ -205,6 +248,18 @@ async def version_page(datasette: Any, request: Any) -> Response:
     )
 
 
+def _withdrawn(datasette: Any, dataset: str) -> set[str]:
+    folder = _folder(datasette)
+    return kept.withdrawn_runs(folder, dataset) if folder else set()
+
+
+def _without_withdrawn(row: dict[str, Any], withdrawn: set[str]) -> dict[str, Any]:
+    """A ``_changes`` row whose old values came from a withdrawn version loses them."""
+    if withdrawn and row.get("previous_run_id") in withdrawn and row.get("old") is not None:
+        row["old"] = None
+    return row
+
+
 def _public(banner: dict) -> dict:
     return {k: banner[k] for k in ("dataset", "run_id", "older", "latest", "notice")}
 
@@ -248,19 +303,19 @@ async def version_table(datasette: Any, request: Any) -> Response:
                 f"Not found: version {run_id} of {dataset} has no table {table}", status=404
             )
         args = parse_qsl(request.query_string, keep_blank_values=True)
-        filters = _filters(args, columns, table)
+        withdrawn = _withdrawn(datasette, dataset) if table == "_changes" else set()
+        filters = _filters(args, [c for c in columns if not (withdrawn and c == "old")], table)
         if isinstance(filters, Response):
             return filters
         where, params = filters
-        try:
-            size = min(MAX_SIZE, max(1, int(request.args.get("_size", DEFAULT_SIZE))))
-            offset = max(0, int(request.args.get("_offset", 0)))
-        except ValueError:
-            return Response.text("_size and _offset must be whole numbers", status=400)
+        page = _page_of(request)
+        if isinstance(page, Response):
+            return page
+        offset, size = page.start, page.stop - page.start
         clause = f" where {' and '.join(where)}" if where else ""
         total = conn.execute(f"select count(*) from [{table}]{clause}", params).fetchone()[0]
         rows = [
-            dict(r)
+            _without_withdrawn(dict(r), withdrawn)
             for r in conn.execute(
                 f"select * from [{table}]{clause} limit ? offset ?", [*params, size, offset]
             )
@@ -317,7 +372,7 @@ async def range_changes(datasette: Any, request: Any) -> Response:
     if isinstance(page, Response):
         return page
     dataset, (old_db, new_db) = request.url_vars["dataset"], ends
-    keys = version_diff.compared_tables(new_db.parent, dataset)
+    keys = kept.data_tables(new_db.parent, dataset)
     args = dict(parse_qsl(request.query_string))
     rows, total = version_diff.rows_between(old_db, new_db, keys, args, page)
     old, new = old_db.parent.name, new_db.parent.name

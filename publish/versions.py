@@ -158,3 +158,29 @@ def disk_usage(out_dir: Path, dataset: str) -> dict[str, int]:
                     total += stat.st_size
         usage[run_id] = total
     return usage
+
+
+def data_tables(version: Path, dataset: str) -> dict[str, list[str]]:
+    """The tables a version's run compared (its ``run.json`` changes) and their keys."""
+    folder = version / dataset
+    try:
+        record = json.loads((folder / "run.json").read_text("utf-8"))
+        package = json.loads((folder / "datapackage.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    keys = {}
+    for resource in package.get("resources", []):
+        key = resource.get("schema", {}).get("primaryKey") or []
+        keys[resource["name"]] = [key] if isinstance(key, str) else list(key)
+    return {t: keys.get(t, []) for t in record.get("changes") or {}}
+
+
+def withdrawn_runs(out_dir: Path, dataset: str) -> set[str]:
+    """Run ids of the versions withdrawn (not merely pruned) by the publisher."""
+    folder = swap.publications_dir(out_dir, dataset) / GONE
+    found = set()
+    for path in folder.glob("*.json") if folder.is_dir() else []:
+        data = gone(out_dir, dataset, path.stem)
+        if data and data.get("status") == "withdrawn":
+            found.add(path.stem)
+    return found

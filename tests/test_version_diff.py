@@ -17,7 +17,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import rows, site_get
+from conftest import rows, run_cli, site_get
 
 from terbuka.datasette_plugins import feedback_store
 from terbuka.pipelines.runner import run_dataset
@@ -184,3 +184,43 @@ def test_unchanged_files_are_shared_between_versions_and_changed_ones_are_not(th
     for path in inode[1].keys() - shared:  # a file with the same bytes is always shared
         old = folders[0] / path
         assert not old.is_file() or old.read_bytes() != (folders[1] / path).read_bytes(), path
+
+
+def test_a_withdraw_covers_every_version_holding_the_withdrawn_rows(three, tmp_path):
+    """Runs last. A fourth publication reverts to the first one's sources, and is withdrawn
+    with --rollback: the first and second versions hold some of its rows (Kota Malang, the
+    unrevised figures) and go with it; the third, restored, stays; its ``_changes`` old
+    values came from the withdrawn second one and are no longer served."""
+    out, (a, b, c) = three
+    d = run_dataset("budget", [str(out.parent / "src0")], out, show_progress=False)
+    assert d["status"] == "published", d.get("error")
+    live_modes = {
+        p: p.stat().st_mode
+        for p in (swap.publications_dir(out, "budget") / c["run_id"]).rglob("*")
+        if p.is_file()
+    }
+    result = run_cli("withdraw", "budget", "--out", str(out), "--rollback", "--json")
+    assert result.returncode == 0, result.stderr
+    publication = json.loads(result.stdout)["publication"]
+    assert publication["withdrawn_run_id"] == d["run_id"]
+    assert publication["restored_run_id"] == c["run_id"]
+    assert publication["also_withdrawn"] == [a["run_id"], b["run_id"]]
+    assert swap.publications(out, "budget") == [c["run_id"]]
+    v = "/-/terbuka/v/budget"
+    first, second, third, own, live_changes, live_sql, live_rows, span = site_get(
+        out, f"{v}/{a['run_id']}?_lang=en", f"{v}/{b['run_id']}/budget_lines.json",
+        f"{v}/{c['run_id']}.json", f"{v}/{c['run_id']}/_changes.json?_size=1000",
+        "/budget/_changes.json", "/budget.json?sql=select+old+from+_changes",
+        "/budget/budget_lines.json?_size=1", f"{v}/{a['run_id']}..{c['run_id']}/_changes",
+    )  # fmt: skip
+    assert first.status_code == second.status_code == span.status_code == 410
+    assert f"it holds rows withdrawn with version {d['run_id']}" in html.unescape(first.text)
+    assert 'href="/budget"' in first.text
+    assert third.status_code == 200 and third.json()["older"] is False
+    served = own.json()["rows"]
+    assert served and all(r["old"] is None for r in served)  # old values came from b
+    assert rows(db_of(out, c), "select count(*) n from _changes where old is not null")[0]["n"]
+    assert live_changes.status_code == live_sql.status_code == 403
+    assert live_rows.status_code == 200
+    for path, mode in live_modes.items():  # the withdrawn copy went private, not the shared file
+        assert path.stat().st_mode == mode, path
