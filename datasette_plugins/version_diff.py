@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from terbuka.pipelines.record import change_reason
 from terbuka.publish import changes
 
 COLUMNS = ["table_name", "row_key", "key_kind", "change", "columns", "old", "new", "reason"]
@@ -50,7 +49,7 @@ def reasons(new_db: Path, old: str, new: str) -> list[dict[str, Any]]:
             record = json.loads(text or "{}")
         except ValueError:
             record = {}
-        found.append({"run_id": run_id, "reason": change_reason(record)})
+        found.append({"run_id": run_id, "reason": record.get("reason")})
     return found
 
 

@@ -54,6 +54,7 @@ class RunRecord(TypedDict, total=False):
     record_errors: list[str]  # what could not be written about this run
     note: str  # terbuka run --note: why this publication changes what it changes
     answers: str  # terbuka run --answers: the reader's report it answers
+    reason: str  # both in words, as each _changes row of the run carries it
 
 
 def runs_dir(out_dir: Path, dataset: str | None = None) -> Path:
@@ -111,7 +112,9 @@ def reason_fields(note: str | None, answers: str | None) -> dict[str, str]:
     from terbuka.privacy.identifiers import scrub
 
     given = {"note": scrub((note or "").strip()) or "", "answers": (answers or "").strip()}
-    return {k: v for k, v in given.items() if v}
+    fields = {k: v for k, v in given.items() if v}
+    reason = change_reason(fields)
+    return {**fields, "reason": reason} if reason else fields
 
 
 def change_reason(record: RunRecord | dict[str, Any]) -> str | None:

@@ -162,13 +162,11 @@ def run_dataset(
 ) -> RunRecord:
     """Run one dataset's pipeline end to end and return its run record (never raises).
 
-    ``publisher`` is the publisher of the caller's own inputs (the demo's fictional city):
-    it is shown only when the descriptor is an example (``pipelines/provenance.py``).
+    ``publisher``: of the caller's own inputs (the demo's city), shown for examples only.
 
     The run holds the dataset's lock in ``out_dir`` from start to end (``wait``: wait for
-    another run to finish instead of failing with exit code 3), and first sweeps what dead
-    runs left behind. ``note`` and ``answers`` (the id of a reader's report) are the
-    reason for this publication's changes (``record.change_reason``).
+    another run to finish instead of exit code 3), and first sweeps what dead runs left
+    behind. ``note``/``answers``: why it changes data (``record.reason_fields``).
     """
     record: RunRecord = {
         "run_id": new_run_id(),
@@ -182,7 +180,6 @@ def run_dataset(
     }
     run: Run | None = None
     try:
-        check_answers(out_dir, answers)
         run = _new_run(dataset, out_dir, record, dry_run, workers, publisher)
         run.full_check = full_check
         run.lock = _take_lock(run, wait)
@@ -219,6 +216,7 @@ def _new_run(
     publisher: dict[str, Any] | None = None,
 ) -> Run:
     """The run of a descriptor (loaded and validated) into ``out_dir``, which is created."""
+    check_answers(out_dir, record.get("answers"))
     descriptor = descriptors.load(dataset)
     descriptor.provenance["given"] = publisher
     record["dataset"] = descriptor.name

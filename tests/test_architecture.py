@@ -15,7 +15,7 @@ ALLOWED = {
     "privacy": {"metadata"},
     "publish": {"metadata"},
     "catalogs": {"metadata"},
-    "datasette_plugins": {"catalogs", "metadata"},
+    "datasette_plugins": {"catalogs", "metadata", "publish"},  # publish: its read-only readers
     "metadata": set(),
 }
 
