@@ -165,9 +165,14 @@ def test_the_reason_is_kept_with_the_run_in_changes_and_in_the_feed(three):
 
 def test_answering_a_report_that_does_not_exist_is_bad_input(three, tmp_path):
     out, _ = three
-    record = run_dataset("budget", [str(tmp_path)], out, show_progress=False, answers="999999")
-    assert record["status"] == "failed" and record["exit_code"] == 2
-    assert record["error"] == f"--answers 999999: no such report in {out}/.feedback/feedback.db"
+    result = run_cli(
+        "run", "budget", "--source", str(tmp_path), "--out", str(out), "-q",
+        "--note", "a fix", "--answers", "999999",
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        f"Error: budget: --answers 999999: no such report in {out}/.feedback/feedback.db"
+    )
 
 
 def test_unchanged_files_are_shared_between_versions_and_changed_ones_are_not(three):
