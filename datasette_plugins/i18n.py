@@ -17,6 +17,8 @@ from urllib.parse import parse_qsl, urlencode
 
 from datasette import hookimpl
 
+from . import filter_text
+
 LANGUAGES = ("id", "en")
 DEFAULT = "id"
 COOKIE = "terbuka_lang"
@@ -192,6 +194,31 @@ LABELS: dict[str, dict[str, str]] = {
     "ds_format_sql": {"id": "Rapikan SQL", "en": "Format SQL"},
     "ds_run_sql": {"id": "Jalankan SQL", "en": "Run SQL"},
     "ds_edit_sql": {"id": "Ubah SQL", "en": "Edit SQL"},
+    "ds_show_sql": {"id": "tampilkan SQL", "en": "show"},
+    "ds_hide_sql": {"id": "sembunyikan SQL", "en": "hide"},
+    "ds_returning": {"id": "menghasilkan {count} baris", "en": "returning {count} rows"},
+    "ds_returning_one": {"id": "menghasilkan {count} baris", "en": "returning {count} row"},
+    "ds_returning_more": {
+        "id": "menghasilkan lebih dari {count} baris",
+        "en": "returning more than {count} rows",
+    },
+    "ds_immutable": {
+        "id": "Kueri ini tidak dapat dijalankan karena basis data tidak dapat diubah.",
+        "en": "This query cannot be executed because the database is immutable.",
+    },
+    "ds_remove_filter_option": {"id": "hapus saringan", "en": "remove filter"},
+    "ds_sort_placeholder": {"id": "Urutkan…", "en": "Sort..."},
+    "ds_extra_wheres": {"id": "{count} klausa where tambahan", "en": "{count} extra where clauses"},
+    "ds_extra_where_one": {
+        "id": "{count} klausa where tambahan",
+        "en": "{count} extra where clause",
+    },
+    "ds_remove": {"id": "hapus", "en": "remove"},
+    "ds_zero_records": {"id": "0 baris", "en": "0 records"},
+    "ds_attached": {
+        "id": "Basis data berikut terpasang pada koneksi ini dan dapat dipakai untuk join antar-basis data:",
+        "en": "The following databases are attached to this connection, and can be used for cross-database joins:",
+    },
     "ds_queries": {"id": "Kueri", "en": "Queries"},
     "ds_tables": {"id": "Tabel", "en": "Tables"},
     "ds_views": {"id": "View (tabel turunan)", "en": "Views"},
@@ -314,6 +341,10 @@ def extra_template_vars(request):
         "terbuka_lang": lang,
         "tr": translator(lang),
         "num_local": lambda value: number(value, lang),
+        # Datasette's "where … sorted by …" line in the reader's language.
+        "ds_description": lambda english, sort, sort_desc, search: filter_text.describe(
+            english, lang, request, sort, sort_desc, bool(search)
+        ),
         "terbuka_languages": switch_links(request, lang) if request is not None else [],
     }
 

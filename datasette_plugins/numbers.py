@@ -2,7 +2,10 @@
 
 A column is formatted by the unit the publish stage declared for it (``plugins.terbuka.units``:
 a schema field's ``unit``, a view's or canned query's ``units``), never by guessing from a
-float. Only the HTML changes: JSON and CSV keep the raw value, and the exact amount stays in
+float. ``IDR`` is always rupiah; ``currency:<column>`` formats by the currency code in that
+column of the same row (``Rp`` for IDR, babel's currency format for EUR, USD …, a bare
+number when the row names no currency), because a Fiscal Data Package or an OCDS
+publisher abroad is not in rupiah. Only the HTML changes: JSON and CSV keep the raw value, and the exact amount stays in
 the cell's ``<data value>`` and its tooltip. ``ocid``, buyer and supplier cells link to the
 tender, buyer and supplier pages (``pages.py``), on table, view and canned-query pages alike.
 """
@@ -66,6 +69,42 @@ def rupiah(value: float | int | None, lang: str = i18n.DEFAULT) -> str:
     return rupiah_full(value, lang)  # pragma: no cover - the scales end at a million
 
 
+CURRENCY_UNIT = "currency:"
+BABEL_LOCALES = {"id": "id_ID", "en": "en"}
+
+
+def money(value: float | int | None, currency: str | None, lang: str = i18n.DEFAULT) -> str:
+    """An amount in its own currency: ``Rp 5,46 T``, ``€1,25 jt``; a bare number if unknown."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "–"
+    code = (currency or "").strip().upper()
+    if code == "IDR":
+        return rupiah(value, lang)
+    if not code:
+        return i18n.number(round(value, 2), lang, 0 if float(value).is_integer() else 2)
+    from babel.numbers import format_compact_currency
+
+    if abs(value) < COMPACT_FROM:
+        return money_full(value, code, lang)
+    return format_compact_currency(
+        value, code, locale=BABEL_LOCALES[lang], fraction_digits=2
+    ).replace(" ", NBSP)
+
+
+def money_full(value: float | int | None, currency: str | None, lang: str = i18n.DEFAULT) -> str:
+    """The exact amount in its own currency (for tooltips): ``Rp 1.250.000``, ``€1.250,50``."""
+    if value is None:
+        return ""
+    code = (currency or "").strip().upper()
+    if code == "IDR":
+        return rupiah_full(value, lang)
+    if not code:
+        return i18n.number(value, lang, 0 if float(value).is_integer() else 2)
+    from babel.numbers import format_currency
+
+    return format_currency(value, code, locale=BABEL_LOCALES[lang])
+
+
 def duration(days: float | int | None, lang: str = i18n.DEFAULT) -> str:
     """``3 hari 4 jam`` / ``3 days 4 hours`` from a number of days (whole hours)."""
     if days is None or (isinstance(days, float) and not math.isfinite(days)):
@@ -81,12 +120,38 @@ def duration(days: float | int | None, lang: str = i18n.DEFAULT) -> str:
     return ("-" if days < 0 else "") + " ".join(parts)
 
 
-def format_value(value: Any, unit: str | None, lang: str = i18n.DEFAULT) -> str | None:
-    """The readable text for ``value`` in ``unit`` (None when there is nothing to format)."""
+def measure(value: float | int, unit: str, lang: str, currency: str | None = None) -> str:
+    """A red flag's measure or threshold in its indicator's ``measure_unit``.
+
+    Days read as days and hours, shares (0–1) as percentages, ratios as ``1,25×``, amounts
+    in the process's currency; counts and other numbers are grouped and rounded.
+    """
+    if unit == "days":
+        return duration(value, lang)
+    if unit == "hours":
+        return duration(value / 24, lang)
+    if unit == "share":
+        return i18n.number(round(100 * value, 1), lang) + NBSP + "%"
+    if unit == "ratio":
+        return i18n.number(round(value, 2), lang, 2) + "×"
+    if unit == "amount":
+        return money(value, currency, lang)
+    return i18n.number(value, lang, 0 if float(value).is_integer() else 2)
+
+
+def format_value(
+    value: Any, unit: str | None, lang: str = i18n.DEFAULT, currency: str | None = None
+) -> str | None:
+    """The readable text for ``value`` in ``unit`` (None when there is nothing to format).
+
+    ``currency`` is the row's currency code, used by ``currency:<column>`` units.
+    """
     if not isinstance(value, int | float) or isinstance(value, bool):
         return None
     if unit == "IDR":
         return rupiah(value, lang)
+    if unit and unit.startswith(CURRENCY_UNIT):
+        return money(value, currency, lang)
     if unit == "days":
         return duration(value, lang)
     if unit == "hours":
@@ -94,12 +159,17 @@ def format_value(value: Any, unit: str | None, lang: str = i18n.DEFAULT) -> str 
     return None
 
 
-def cell(value: Any, unit: str | None, lang: str = i18n.DEFAULT) -> Markup | None:
+def cell(
+    value: Any, unit: str | None, lang: str = i18n.DEFAULT, currency: str | None = None
+) -> Markup | None:
     """``<data value="raw">Rp 5,46 T</data>``: the readable text, the raw value kept."""
-    text = format_value(value, unit, lang)
+    text = format_value(value, unit, lang, currency)
     if text is None:
         return None
-    exact = f' title="{escape(rupiah_full(value, lang))}"' if unit == "IDR" else ""
+    exact = ""
+    if unit == "IDR" or (unit or "").startswith(CURRENCY_UNIT):
+        code = "IDR" if unit == "IDR" else currency
+        exact = f' title="{escape(money_full(value, code, lang))}"'
     return Markup(
         f'<data class="tbk-num" value="{escape(repr(value))}"{exact}>{escape(text)}</data>'
     )
@@ -109,20 +179,43 @@ def units_for(datasette: Any, database: str, table: str | None) -> dict[str, str
     """Declared units of ``table`` (a table, view or canned query).
 
     Datasette does not tell ``render_cell`` which canned query it renders (``table`` is
-    None): there a column takes the unit its name has everywhere in the dataset, and a
-    name declared with two different units is left alone.
+    None): there a column takes the unit its name has everywhere in the dataset. A name
+    declared as money in several ways (``IDR``, ``currency:<column>``) is money, joined
+    with ``|`` for ``resolve_money``; a name declared with other different units is left
+    alone.
     """
     cfg = publication.config(datasette, database) or {}
     declared: dict[str, dict[str, str]] = cfg.get("units") or {}
     if table is not None:
         return dict(declared.get(table) or {})
-    merged: dict[str, str] = {}
-    clashes: set[str] = set()
+    merged: dict[str, set[str]] = {}
     for columns in declared.values():
         for column, unit in columns.items():
-            if merged.setdefault(column, unit) != unit:
-                clashes.add(column)
-    return {k: v for k, v in merged.items() if k not in clashes}
+            merged.setdefault(column, set()).add(unit)
+    found = {}
+    for column, units in merged.items():
+        if len(units) == 1:
+            found[column] = units.pop()
+        elif all(u == "IDR" or u.startswith(CURRENCY_UNIT) for u in units):
+            found[column] = "|".join(sorted(units))
+    return found
+
+
+def resolve_money(unit: str, row: Any) -> tuple[str, str | None]:
+    """The unit and currency code of a cell: the row's currency column where it has one.
+
+    A canned query's money column may be declared several ways (``IDR|currency:x``): the
+    first currency column the row holds decides, else ``IDR`` if declared, else none.
+    """
+    candidates = unit.split("|")
+    for candidate in candidates:
+        if candidate.startswith(CURRENCY_UNIT):
+            code = _row_value(row, candidate.removeprefix(CURRENCY_UNIT))
+            if isinstance(code, str) and code:
+                return candidate, code
+    if "IDR" in candidates:
+        return "IDR", "IDR"
+    return candidates[0], None
 
 
 def page_url(datasette: Any, database: str, kind: str, key: str) -> str:
@@ -164,12 +257,10 @@ def render_cell(row, value, column, table, database, datasette):
     lang = CURRENT_LANG.get()
     unit = units_for(datasette, database, table).get(column)
     if unit:
-        return cell(value, unit, lang)
+        unit, currency = resolve_money(unit, row) if "IDR" in unit or CURRENCY_UNIT in unit else (unit, None)  # fmt: skip
+        return cell(value, unit, lang, currency)
     if column in LINKS and isinstance(value, str | int | dict) and pages_enabled(cfg):
         return link(datasette, database, row, column, value)
-    if table == "red_flags" and column in ("measure", "threshold", "value"):
-        if isinstance(value, float):
-            return Markup(f'<data value="{value!r}">{escape(i18n.number(value, lang))}</data>')
     return None
 
 

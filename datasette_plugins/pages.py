@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from datasette import hookimpl
 from datasette.utils.asgi import Response
 
-from . import i18n, numbers, panel, publication, red_flags
+from . import i18n, numbers, page_data, panel, publication
 
 KINDS = ("tender", "buyer", "supplier")
 # The composite risk score's tables (pipelines/red_flags/risk.py; docs/red-flags.md).
@@ -131,7 +130,7 @@ async def page_view(datasette: Any, request: Any) -> Response:
     """One page in HTML, JSON or CSV."""
     database = request.url_vars["database"]
     kind = request.url_vars["kind"]
-    key = request.url_vars["key"]
+    key = unquote(request.url_vars["key"])  # page_url quotes it; Datasette does not unquote
     fmt = request.url_vars.get("format")
     lang = i18n.language(request)
     cfg = publication.config(datasette, database)
@@ -141,8 +140,13 @@ async def page_view(datasette: Any, request: Any) -> Response:
     tables = set(await db.table_names()) | set(await db.view_names())
     if "tenders" not in tables:
         return Response.text(label("not_found", lang), status=404)
-    build = {"tender": tender_data, "buyer": buyer_data, "supplier": supplier_data}[kind]
-    data = await build(datasette, db, tables, key, lang)
+    if kind == "tender":
+        data = await page_data.tender_data(
+            datasette, db, tables, key, lang, lambda name: label(name, lang)
+        )
+    else:
+        build = {"buyer": page_data.buyer_data, "supplier": page_data.supplier_data}[kind]
+        data = await build(datasette, db, tables, key, lang)
     if data is None:
         return Response.text(f"{label('not_found', lang)}: {kind} {key}", status=404)
     data["risk"] = await risk_score(db, tables, kind, data["key"])
@@ -198,322 +202,6 @@ def _is_number(text: str) -> bool:
     return True
 
 
-async def rows(
-    db: Any, sql: str, params: Iterable[Any] | dict[str, Any] = ()
-) -> list[dict[str, Any]]:
-    """Rows as dicts (``params`` a sequence, or a dict for ``:named`` parameters)."""
-    values = params if isinstance(params, dict) else list(params)
-    return [dict(r) for r in (await db.execute(sql, values)).rows]
-
-
-def _buyer_where(alias: str = "t") -> str:
-    return f"({alias}.buyer_id = :key or ({alias}.buyer_id is null and {alias}.buyer_name = :key))"
-
-
-async def tender_data(
-    datasette: Any, db: Any, tables: set[str], key: str, lang: str
-) -> dict | None:
-    """A contracting process: the tender, its steps in rupiah, its flags and other records."""
-    found = await rows(db, "select * from tenders where ocid = ?", [key])
-    if not found:
-        return None
-    tender = found[0]
-    amounts: dict[str, list[dict]] = {}
-    if "amounts" in tables:
-        for row in await rows(db, "select kind, stage, amount from amounts where ocid = ?", [key]):
-            amounts.setdefault(row["kind"], []).append(row)
-    bids = []
-    if "bids" in tables:
-        bids = await rows(
-            db,
-            "select supplier_id, supplier_name, value_amount, corrected_amount, rank, winner "
-            "from bids where ocid = ? order by rank is null, rank, value_amount",
-            [key],
-        )
-    awards = await rows(
-        db,
-        "select a.award_id, a.date, a.status, a.value_amount, s.supplier_id, s.supplier_name "
-        "from awards a left join award_suppliers s on s.ocid = a.ocid and s.award_id = a.award_id "
-        "where a.ocid = ? order by a.date, a.award_id, s.position",
-        [key],
-    )
-    contracts = await rows(
-        db,
-        "select contract_id, award_id, status, value_amount, date_signed, period_start, period_end "
-        "from contracts where ocid = ? order by date_signed, contract_id",
-        [key],
-    )
-
-    def first(kind: str) -> float | None:
-        values = [r["amount"] for r in amounts.get(kind, []) if r["amount"] is not None]
-        return values[0] if values else None
-
-    budget = (
-        tender.get("budget_amount") if tender.get("budget_amount") is not None else first("pagu")
-    )
-    estimate = (
-        tender.get("value_amount") if tender.get("value_amount") is not None else first("hps")
-    )
-    paid = [r["amount"] for r in amounts.get("payment", []) if r["amount"] is not None]
-    winners = [a for a in awards if a.get("supplier_name")]
-    timeline = [
-        _step("budget", None, budget, None, lang),
-        _step("estimate", tender.get("tender_period_start"), estimate, None, lang),
-    ]
-    if bids:
-        priced = [b.get("corrected_amount") or b.get("value_amount") for b in bids]
-        priced = [p for p in priced if p is not None]
-        note = f"{len(bids)} {label('bids', lang).lower()}"
-        timeline.append(
-            _step(
-                "bids", tender.get("tender_period_end"), min(priced) if priced else None, note, lang
-            )
-        )
-    elif tender.get("number_of_tenderers") is not None:
-        note = f"{tender['number_of_tenderers']} {label('bids', lang).lower()}"
-        timeline.append(_step("bids", tender.get("tender_period_end"), None, note, lang))
-    seen_awards = set()
-    for award in awards:
-        if award["award_id"] in seen_awards:
-            continue
-        seen_awards.add(award["award_id"])
-        names = ", ".join(
-            a["supplier_name"]
-            for a in awards
-            if a["award_id"] == award["award_id"] and a.get("supplier_name")
-        )
-        timeline.append(_step("award", award.get("date"), award.get("value_amount"), names, lang))
-    for contract in contracts:
-        timeline.append(
-            _step(
-                "contract",
-                contract.get("date_signed") or contract.get("period_start"),
-                contract.get("value_amount"),
-                contract.get("status"),
-                lang,
-            )
-        )
-    if paid:
-        timeline.append(_step("payment", None, sum(paid), f"{len(paid)}×", lang))
-    flags = await _flags(datasette, db.name, key, lang)
-    records = []
-    for table in ("releases", "awards", "award_suppliers", "contracts", "parties", "items", "bids", "participants", "amounts", "officials", "red_flags"):  # fmt: skip
-        if table in tables:
-            count = (
-                await db.execute(f"select count(*) from [{table}] where ocid = ?", [key])
-            ).first()[0]
-            if count:
-                href = datasette.urls.table(db.name, table) + "?ocid=" + quote(key, safe="")
-                records.append({"table": table, "rows": count, "href": href})
-    facts = {
-        "what": tender.get("title"),
-        "ocid": key,
-        "buyer_id": tender.get("buyer_id"),
-        "buyer_name": tender.get("buyer_name"),
-        "suppliers": sorted(
-            {(a.get("supplier_id") or a["supplier_name"], a["supplier_name"]) for a in winners}
-        ),
-        "method": tender.get("procurement_method_details") or tender.get("procurement_method"),
-        "status": tender.get("status"),
-        "tender_period_start": tender.get("tender_period_start"),
-        "tender_period_end": tender.get("tender_period_end"),
-        "budget": budget,
-        "estimate": estimate,
-        "awarded": sum(
-            a["value_amount"]
-            for a in _unique(awards, "award_id")
-            if a.get("value_amount") is not None
-        )
-        if awards
-        else None,
-        "contracted": sum(c["value_amount"] for c in contracts if c.get("value_amount") is not None)
-        if contracts
-        else None,
-        "paid": sum(paid) if paid else None,
-    }
-    facts["suppliers"] = [{"id": i, "name": n} for i, n in facts["suppliers"]]
-    return {
-        "key": key,
-        "title": tender.get("title") or key,
-        "facts": facts,
-        "flags": flags,
-        "sections": {
-            "timeline": timeline,
-            "bids": bids,
-            "awards": awards,
-            "contracts": contracts,
-            "flags": [{k: f[k] for k in ("id", "title", "explained")} for f in flags],
-            "records": records,
-        },
-    }
-
-
-def _unique(items: list[dict], field: str) -> list[dict]:
-    seen, out = set(), []
-    for item in items:
-        if item[field] not in seen:
-            seen.add(item[field])
-            out.append(item)
-    return out
-
-
-def _step(step: str, date: str | None, amount: float | None, note: str | None, lang: str) -> dict:
-    return {"step": step, "label": label(step, lang), "date": date, "amount": amount, "note": note}
-
-
-async def _flags(datasette: Any, database: str, ocid: str, lang: str) -> list[dict]:
-    known = await red_flags.indicators(datasette, database)
-    return [
-        {**red_flags.describe(f, known.get(f["flag_id"], {}), lang), "ocid": ocid}
-        for f in await red_flags.flags_for(datasette, database, ocid)
-    ]
-
-
-SPENT = (
-    "coalesce((select sum(value_amount) from contracts c where c.ocid = t.ocid),"
-    " (select sum(value_amount) from awards a where a.ocid = t.ocid))"
-)
-
-
-async def buyer_data(datasette: Any, db: Any, tables: set[str], key: str, lang: str) -> dict | None:
-    """A work unit: what it spent by method and year, who it bought from, its flags."""
-    params = {"key": key}
-    found = await rows(
-        db, f"select buyer_id, buyer_name from tenders t where {_buyer_where()} limit 1", params
-    )
-    if not found:
-        return None
-    name = found[0]["buyer_name"]
-    year = "substr(coalesce(t.tender_period_start, (select date from compiled_releases c where c.ocid = t.ocid)), 1, 4)"
-    spending = await rows(
-        db,
-        f"select coalesce(t.procurement_method_details, t.procurement_method) as method, {year} as year, "
-        f"count(*) as processes, sum({SPENT}) as spent, sum(t.value_amount) as estimate "
-        f"from tenders t where {_buyer_where()} group by 1, 2 order by 2 desc, 4 desc",
-        params,
-    )
-    suppliers = await rows(
-        db,
-        "select coalesce(s.supplier_id, s.supplier_name) as supplier_key, s.supplier_name, "
-        "count(distinct s.ocid) as processes, sum(a.value_amount / max(coalesce(a.suppliers_count, 1), 1)) as won "
-        "from award_suppliers s join awards a on a.ocid = s.ocid and a.award_id = s.award_id "
-        f"join tenders t on t.ocid = s.ocid where {_buyer_where()} "
-        "group by 1, 2 order by won desc",
-        params,
-    )
-    total_won = sum(s["won"] or 0 for s in suppliers)
-    for s in suppliers:
-        s["share"] = round((s["won"] or 0) / total_won, 4) if total_won else None
-    flag_counts: list[dict] = []
-    flagged = processes = 0
-    peers_share = None
-    if "red_flags" in tables:
-        flag_counts = await rows(
-            db,
-            "select f.flag_id, count(distinct f.ocid) as processes from red_flags f "
-            f"join tenders t on t.ocid = f.ocid where {_buyer_where()} group by 1 order by 2 desc",
-            params,
-        )
-        flagged = (await db.execute(f"select count(distinct f.ocid) from red_flags f join tenders t on t.ocid = f.ocid where {_buyer_where()}", params)).first()[0]  # fmt: skip
-        all_flagged = (await db.execute("select count(distinct ocid) from red_flags")).first()[0]
-        all_processes = (await db.execute("select count(*) from tenders")).first()[0]
-        peers_share = all_flagged / all_processes if all_processes else None
-    processes = (
-        await db.execute(f"select count(*) from tenders t where {_buyer_where()}", params)
-    ).first()[0]
-    known = await red_flags.indicators(datasette, db.name)
-    for row in flag_counts:
-        row["title"] = i18n.pick({"id": known.get(row["flag_id"], {}).get("title"), "en": known.get(row["flag_id"], {}).get("title_en")}, lang)  # fmt: skip
-    work_unit = None
-    if "work_units" in tables:
-        plain = key.removeprefix("ID-SATKER-")
-        units = await rows(
-            db, "select * from work_units where work_unit_id = ? or name = ?", [plain, name]
-        )
-        work_unit = units[0] if units else None
-    total_spent = sum(r["spent"] or 0 for r in spending)
-    return {
-        "key": key,
-        "title": name or key,
-        "facts": {
-            "buyer_id": found[0]["buyer_id"],
-            "buyer_name": name,
-            "processes": processes,
-            "flagged": flagged,
-            "flagged_share": flagged / processes if processes else None,
-            "peers_flagged_share": peers_share,
-            "total_spent": total_spent,
-            "top_supplier": suppliers[0] if suppliers else None,
-            "years": sorted({r["year"] for r in spending if r["year"]}),
-            "institution": (work_unit or {}).get("institution"),
-        },
-        "sections": {"spending": spending, "suppliers": suppliers, "flags": flag_counts},
-    }
-
-
-async def supplier_data(
-    datasette: Any, db: Any, tables: set[str], key: str, lang: str
-) -> dict | None:
-    """A firm: contracts won and from whom, its win rate among its bids, its co-bidders."""
-    params = {"key": key}
-    where = "(s.supplier_id = :key or (s.supplier_id is null and s.supplier_name = :key))"
-    won = await rows(
-        db,
-        "select s.ocid, t.title, t.buyer_id, t.buyer_name, a.date, "
-        "a.value_amount / max(coalesce(a.suppliers_count, 1), 1) as value_amount "
-        "from award_suppliers s join awards a on a.ocid = s.ocid and a.award_id = s.award_id "
-        f"left join tenders t on t.ocid = s.ocid where {where} order by a.date desc",
-        params,
-    )
-    bid_rows: list[dict] = []
-    if "bids" in tables:
-        bid_rows = await rows(db, "select ocid, winner from bids where supplier_id = :key or (supplier_id is null and supplier_name = :key)", params)  # fmt: skip
-    if not won and not bid_rows:
-        return None
-    name = None
-    if won:
-        name = (await rows(db, f"select supplier_name from award_suppliers s where {where} limit 1", params))[0]["supplier_name"]  # fmt: skip
-    elif "bids" in tables:
-        name = (await rows(db, "select supplier_name from bids where supplier_id = :key or supplier_name = :key limit 1", params))[0]["supplier_name"]  # fmt: skip
-    buyers: dict[tuple, dict] = {}
-    for row in won:
-        entry = buyers.setdefault((row["buyer_id"], row["buyer_name"]), {"buyer_id": row["buyer_id"] or row["buyer_name"], "buyer_name": row["buyer_name"], "contracts": 0, "value_amount": 0.0})  # fmt: skip
-        entry["contracts"] += 1
-        entry["value_amount"] += row["value_amount"] or 0
-    co_bidders: list[dict] = []
-    win_rate = None
-    if bid_rows:
-        wins = sum(1 for b in bid_rows if b["winner"])
-        win_rate = {"bids": len(bid_rows), "wins": wins, "share": wins / len(bid_rows)}
-        co_bidders = await rows(
-            db,
-            "select coalesce(o.supplier_id, o.supplier_name) as supplier_key, o.supplier_name, "
-            "count(distinct o.ocid) as shared_tenders from bids b join bids o on o.ocid = b.ocid "
-            "where (b.supplier_id = :key or (b.supplier_id is null and b.supplier_name = :key)) "
-            "and coalesce(o.supplier_id, o.supplier_name) != coalesce(b.supplier_id, b.supplier_name) "
-            "group by 1, 2 order by 3 desc, 2",
-            params,
-        )
-    return {
-        "key": key,
-        "title": name or key,
-        "facts": {
-            "supplier_id": key,
-            "supplier_name": name,
-            "contracts": len(won),
-            "total_won": sum(r["value_amount"] or 0 for r in won),
-            "buyers": len(buyers),
-            "win_rate": win_rate,
-            "last_award": won[0]["date"] if won else None,
-        },
-        "sections": {
-            "won": won,
-            "buyers": sorted(buyers.values(), key=lambda b: -b["value_amount"]),
-            "co_bidders": co_bidders,
-        },
-    }
-
-
 async def risk_score(db: Any, tables: set[str], kind: str, key: str) -> dict | None:
     """The subject's latest composite score with its components, or None ("not computed").
 
@@ -522,7 +210,7 @@ async def risk_score(db: Any, tables: set[str], kind: str, key: str) -> dict | N
     """
     if RISK_SCORES not in tables:
         return None
-    found = await rows(
+    found = await page_data.rows(
         db,
         f"select * from [{RISK_SCORES}] where subject_kind = ? and subject_id = ? "
         "order by period desc limit 1",
@@ -533,7 +221,7 @@ async def risk_score(db: Any, tables: set[str], kind: str, key: str) -> dict | N
     risk = dict(found[0])
     risk["components"] = []
     if RISK_COMPONENTS in tables:
-        risk["components"] = await rows(
+        risk["components"] = await page_data.rows(
             db,
             "select component, value, weight, contribution, judged, flagged "
             f"from [{RISK_COMPONENTS}] where subject_kind = ? and subject_id = ? and period = ? "
@@ -550,6 +238,7 @@ async def html(datasette: Any, request: Any, database: str, cfg: dict, kind: str
     data_title = f"{label(kind, lang)}: {data['title']}"
     trust["cite"] = trust["cite"].replace("[dataset;", f"— {data_title} [dataset;", 1)
     trust["table_title"] = data_title
+    page_currency = data["facts"].get("currency")
     urls = {
         "json": base + ".json",
         "csv": {name: base + ".csv?section=" + name for name in data["sections"]},
@@ -562,8 +251,9 @@ async def html(datasette: Any, request: Any, database: str, cfg: dict, kind: str
         "terbuka_panel": trust,
         "terbuka_row_flags": None,
         "lbl": lambda key, **values: label(key, lang, **values),
-        "rp": lambda value: numbers.rupiah(value, lang),
-        "rp_full": lambda value: numbers.rupiah_full(value, lang) if value is not None else "",
+        # An amount in the currency its row names (the page's own currency by default).
+        "rp": lambda value, currency=page_currency: numbers.money(value, currency, lang),
+        "rp_full": lambda value, currency=page_currency: numbers.money_full(value, currency, lang),
         "pct": lambda value: (
             "–" if value is None else i18n.number(round(100 * value, 1), lang) + " %"
         ),

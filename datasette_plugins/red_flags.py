@@ -8,6 +8,7 @@ definition and what was measured, in the reader's language.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from datasette import hookimpl
@@ -18,6 +19,9 @@ from . import i18n, publication
 from .panel import page_kind
 
 BADGE_TABLES = {"tenders": "title", "compiled_releases": "title"}
+# Tables whose measure and threshold cells are shown in the indicator's unit.
+MEASURE_TABLES = {"red_flags", "red_flag_parties"}
+MEASURE_COLUMNS = {"measure", "threshold", "value"}
 ROW_TABLES = {"tenders", "compiled_releases", "awards", "contracts", "releases"}
 _INDICATORS: dict[tuple, dict[str, dict]] = {}
 
@@ -68,7 +72,9 @@ def describe(flag: dict, indicator: dict, lang: str) -> dict[str, Any]:
 
 @hookimpl
 def render_cell(row, value, column, table, database, datasette):
-    """The tender's title, followed by a badge per red flag raised for its process."""
+    """The tender's title with a badge per red flag; measures in their readable unit."""
+    if table in MEASURE_TABLES and column in MEASURE_COLUMNS:
+        return measure_cell(row, value, column, database, datasette)
     if BADGE_TABLES.get(table) != column:
         return None
     try:
@@ -97,6 +103,61 @@ def render_cell(row, value, column, table, database, datasette):
         return Markup(f"{title or escape(value if value is not None else '')} {badges}")
 
     return inner
+
+
+def measure_cell(row: Any, value: Any, column: str, database: str, datasette: Any) -> Any:
+    """``measure``, ``threshold`` (and ``value`` where it is the measure) in days, %, money …
+
+    The unit is the indicator's ``measure_unit``; an amount takes the currency of the
+    indicator's settings, else of the flagged process's tender. The raw number stays in
+    ``<data value>`` and in JSON and CSV.
+    """
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return None
+    if publication.config(datasette, database) is None:
+        return None
+
+    async def inner():
+        from . import numbers
+
+        known = await indicators(datasette, database)
+        indicator = known.get(_cell_value(row, "flag_id")) or {}
+        unit = indicator.get("measure_unit") or "number"
+        if column == "value" and value != _cell_value(row, "measure"):
+            unit = "number"  # Cardinal's 1.0, not a measure
+        currency = None
+        if unit == "amount":
+            currency = await _currency(datasette, database, indicator, _cell_value(row, "ocid"))
+        lang = numbers.CURRENT_LANG.get()
+        text = numbers.measure(value, unit, lang, currency)
+        return Markup(f'<data class="tbk-num" value="{escape(repr(value))}">{escape(text)}</data>')
+
+    return inner
+
+
+def _cell_value(row: Any, column: str) -> Any:
+    try:
+        value = row[column]
+    except (IndexError, KeyError):
+        return None
+    return value.get("value") if isinstance(value, dict) else value
+
+
+async def _currency(datasette: Any, database: str, indicator: dict, ocid: Any) -> str | None:
+    """The currency an amount of this indicator is in: its settings', else the tender's."""
+    try:
+        settings = json.loads(indicator.get("settings") or "{}")
+    except ValueError:
+        settings = {}
+    if isinstance(settings, dict) and isinstance(settings.get("currency"), str):
+        return str(settings["currency"])
+    if not isinstance(ocid, str):
+        return None
+    db = datasette.databases[database]
+    if "tenders" not in await db.table_names():
+        return None
+    found = (await db.execute("select value_currency from tenders where ocid = ?", [ocid])).rows
+    return found[0][0] if found else None
 
 
 def _tender_link(datasette: Any, database: str, ocid: str, value: Any) -> Markup | None:

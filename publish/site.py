@@ -199,7 +199,7 @@ def column_units(descriptor: Descriptor, schemas: dict[str, dict]) -> dict[str, 
     """
     units: dict[str, dict[str, str]] = {}
     for table, schema in schemas.items():
-        found = {f["name"]: f["unit"] for f in schema["fields"] if f.get("unit")}
+        found = {f["name"]: field_unit(f) for f in schema["fields"] if f.get("unit")}
         if found:
             units[table] = found
     for key in ("views", "queries"):
@@ -207,6 +207,18 @@ def column_units(descriptor: Descriptor, schemas: dict[str, dict]) -> dict[str, 
             if query.get("units"):
                 units[name] = dict(query["units"])
     return units
+
+
+def field_unit(field: dict[str, Any]) -> str:
+    """A schema field's unit; ``currency`` becomes ``currency:<column>``, the row's code.
+
+    The column is the field's ``currencyField`` (``currency`` when not given): amounts of a
+    Fiscal Data Package or a foreign OCDS publisher are formatted in their own currency.
+    """
+    unit = str(field["unit"])
+    if unit == "currency":
+        return f"currency:{field.get('currencyField') or 'currency'}"
+    return unit
 
 
 def _both(text: Any) -> dict[str, str]:

@@ -60,6 +60,9 @@ class RedFlag:
     # How one flag reads, with {measure} and {threshold} filled in.
     explain: ClassVar[dict[str, str]] = {}
     methodology_url: ClassVar[str] = ""
+    # What ``measure`` and ``threshold`` count, so the site shows them readably: "days",
+    # "count", "share" (0–1, shown in %), "ratio" (shown as ×) or "amount" (money).
+    measure_unit: ClassVar[str] = "number"
     defaults: ClassVar[dict[str, Any]] = {}
     # What it flags: "tender" (contracting processes) and/or organisation roles ("buyer",
     # "procuring_entity", "tenderer"); the risk score reads it.

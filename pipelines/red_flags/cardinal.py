@@ -29,6 +29,7 @@ class ShortSubmissionPeriod(RedFlag):
     """R003: the submission period is shorter than the threshold for its procurement method."""
 
     id = "R003"
+    measure_unit = "days"
     origin = "cardinal"
     title = {"id": "Masa penawaran singkat", "en": "Short submission period"}
     definition = {
@@ -83,6 +84,7 @@ class SingleBidReceived(RedFlag):
     """R018: a competitive procedure received exactly one bid."""
 
     id = "R018"
+    measure_unit = "count"
     origin = "cardinal"
     title = {"id": "Hanya satu penawaran", "en": "Single bid received"}
     definition = {

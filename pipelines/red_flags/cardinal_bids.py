@@ -299,6 +299,7 @@ class PriceCloseToWinningBid(_SecondLowestBid):
     """R024: the second-lowest valid bid is very close to the winning bid."""
 
     id = "R024"
+    measure_unit = "share"
     title = {"id": "Harga dekat dengan penawaran pemenang", "en": "Price close to winning bid"}
     definition = {
         "id": (
@@ -350,6 +351,7 @@ class HeavilyDiscountedBid(_SecondLowestBid):
     """R058: the winning bid is far below the second-lowest valid bid."""
 
     id = "R058"
+    measure_unit = "share"
     title = {"id": "Penawaran dengan diskon besar", "en": "Heavily discounted bid"}
     definition = {
         "id": (
@@ -396,6 +398,7 @@ class ExcessiveUnsuccessfulBids(CardinalIndicator):
     """R025: a top tenderer wins an outlyingly small share of its valid bids."""
 
     id = "R025"
+    measure_unit = "share"
     title = {"id": "Terlalu banyak penawaran kalah", "en": "Excessive unsuccessful bids"}
     definition = {
         "id": (
@@ -469,6 +472,7 @@ class IdenticalBidPrices(CardinalIndicator):
     """R028: different tenderers submitted bids with the same price."""
 
     id = "R028"
+    measure_unit = "count"
     title = {"id": "Harga penawaran identik", "en": "Identical bid prices"}
     definition = {
         "id": (
@@ -607,6 +611,7 @@ class AllExceptWinningBidDisqualified(CardinalIndicator):
     """R035: every bid but the single winner's was disqualified."""
 
     id = "R035"
+    measure_unit = "count"
     title = {"id": "Semua kecuali pemenang digugurkan", "en": "All except winning bid disqualified"}
     definition = {
         "id": (
@@ -678,6 +683,7 @@ class LowestBidDisqualified(CardinalIndicator):
     """R036: the lowest submitted bid was disqualified."""
 
     id = "R036"
+    measure_unit = "amount"
     title = {"id": "Penawaran terendah digugurkan", "en": "Lowest bid disqualified"}
     definition = {
         "id": (
@@ -734,6 +740,7 @@ class ExcessiveDisqualifiedBids(CardinalIndicator):
     """R038: an organisation's share of disqualified bids is a high outlier."""
 
     id = "R038"
+    measure_unit = "share"
     title = {"id": "Terlalu banyak penawaran digugurkan", "en": "Excessive disqualified bids"}
     definition = {
         "id": (
@@ -836,6 +843,7 @@ class HeterogeneousSupplier(CardinalIndicator):
     """R048: the variety of items a supplier is awarded is a high outlier."""
 
     id = "R048"
+    measure_unit = "count"
     title = {"id": "Penyedia serba ada", "en": "Heterogeneous supplier"}
     definition = {
         "id": (

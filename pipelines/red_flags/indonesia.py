@@ -77,6 +77,7 @@ class DirectProcurementCeiling(RedFlag):
     """TBK-PL-CEILING: Pengadaan Langsung above the ceiling for its category on its date."""
 
     id = "TBK-PL-CEILING"
+    measure_unit = "amount"
     title = {"id": "Pengadaan langsung di atas batas kategorinya",
              "en": "Direct procurement above its category's ceiling"}  # fmt: skip
     definition = {
@@ -156,6 +157,7 @@ class PackageSplitting(RedFlag):
     """TBK-SPLIT-PACKAGES: several direct purchases of one object that together exceed the ceiling."""
 
     id = "TBK-SPLIT-PACKAGES"
+    measure_unit = "amount"
     title = {"id": "Indikasi pemecahan paket", "en": "Possible package splitting"}
     definition = {
         "id": (
@@ -239,6 +241,7 @@ class TenderPeriodBelowMinimum(RedFlag):
     """TBK-TENDER-PERIOD: the tender period is shorter than the rule's minimum for its method."""
 
     id = "TBK-TENDER-PERIOD"
+    measure_unit = "days"
     title = {"id": "Masa tender di bawah minimum", "en": "Tender period below the minimum"}
     definition = {
         "id": (
@@ -297,6 +300,7 @@ class ContractAboveAward(RedFlag):
     """TBK-CONTRACT-INCREASE: the contract grew more than 10 % over the awarded value."""
 
     id = "TBK-CONTRACT-INCREASE"
+    measure_unit = "share"
     title = {"id": "Nilai kontrak naik lebih dari 10%", "en": "Contract value up more than 10%"}
     definition = {
         "id": (
@@ -350,6 +354,7 @@ class HighBidFewBidders(RedFlag):
     """TBK-HIGH-BID-FEW-BIDS: the winner bid ≥ 95 % of the estimate with at most 2 bids."""
 
     id = "TBK-HIGH-BID-FEW-BIDS"
+    measure_unit = "share"
     title = {"id": "Penawaran pemenang dekat HPS, sedikit penawar",
              "en": "Winning bid near the estimate, few bids"}  # fmt: skip
     definition = {
@@ -418,6 +423,7 @@ class RepeatWinner(RedFlag):
     """TBK-REPEAT-WINNER: one supplier wins many processes of one buyer in one year."""
 
     id = "TBK-REPEAT-WINNER"
+    measure_unit = "count"
     title = {"id": "Pemenang berulang pada satu pembeli", "en": "Repeat winner at one buyer"}
     definition = {
         "id": (
@@ -527,6 +533,7 @@ class DomesticShareBelowMinimum(_ShareBelowMinimum):
     """TBK-PDN-SHARE: a buyer's domestic-product (PDN) share is below the set share."""
 
     id = "TBK-PDN-SHARE"
+    measure_unit = "share"
     kind = "pdn"
     title = {
         "id": "Porsi produk dalam negeri di bawah target",
@@ -556,6 +563,7 @@ class SmallBusinessShareBelowMinimum(_ShareBelowMinimum):
     """TBK-UMK-SHARE: a buyer's small-business (UMK) share is below the set share."""
 
     id = "TBK-UMK-SHARE"
+    measure_unit = "share"
     kind = "umk"
     title = {
         "id": "Porsi usaha mikro dan kecil di bawah target",

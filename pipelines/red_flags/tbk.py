@@ -19,6 +19,7 @@ class AwardAboveEstimate(RedFlag):
     """TBK-AWARD-ABOVE-ESTIMATE: an award exceeds the owner's estimate (HPS)."""
 
     id = "TBK-AWARD-ABOVE-ESTIMATE"
+    measure_unit = "ratio"
     title = {"id": "Nilai pemenang di atas HPS", "en": "Award above the owner's estimate"}
     definition = {
         "id": (
@@ -73,6 +74,7 @@ class SupplierConcentration(RedFlag):
     """TBK-SUPPLIER-CONCENTRATION: one supplier wins most of a buyer's awarded value."""
 
     id = "TBK-SUPPLIER-CONCENTRATION"
+    measure_unit = "share"
     title = {"id": "Penyedia dominan pada satu pembeli", "en": "Supplier concentration"}
     definition = {
         "id": (
@@ -141,6 +143,7 @@ class DirectAboveLimit(RedFlag):
     """TBK-DIRECT-ABOVE-LIMIT: direct procurement above the legal ceiling."""
 
     id = "TBK-DIRECT-ABOVE-LIMIT"
+    measure_unit = "amount"
     title = {"id": "Pengadaan langsung di atas batas", "en": "Direct procurement above the limit"}
     definition = {
         "id": (
