@@ -7,6 +7,7 @@ procurement (OCDS) and INAPROC databases, with the values checked against the ta
 from __future__ import annotations
 
 import csv
+import html
 import io
 import re
 import sqlite3
@@ -267,3 +268,55 @@ def test_facet_counts_and_datasette_strings_in_indonesian(site):
     assert 'aria-label="Kolom saringan"' in id_page.text
     assert "Apply" in en_page.text and "Advanced export" in en_page.text
     assert re.search(r"\d+ baris", id_page.text)
+
+
+@pytest.mark.parametrize("path", ["/procurement/red_flags?_size=max", "/inaproc/red_flags?_size=max", "/procurement/red_flag_parties?_size=max"])  # fmt: skip
+def test_red_flag_measures_read_in_their_unit_never_as_raw_floats(site, path):
+    page, as_json = site_get(site, path, path.replace("?", ".json?", 1) + "&_shape=array")
+    rows = as_json.json()
+    assert rows
+    shown = []
+    for column in ("measure", "threshold", "value"):
+        cells = re.findall(rf'<td class="col-{column}[^"]*">(.*?)</td>', page.text, re.S)
+        shown += [re.sub(r"<[^>]+>", "", c) for c in cells if "<data" in c]
+        assert not any(re.search(r"\d\.\d{3,}|\d{5,}\.\d", c) for c in shown), shown[:5]
+    assert shown
+    with sqlite3.connect(site / f"{path.split('/')[1]}.db") as conn:
+        units = dict(conn.execute("select flag_id, measure_unit from red_flag_indicators"))
+    for row in rows:
+        unit = units[row["flag_id"]]
+        if row["measure"] is not None and unit == "share":
+            assert numbers.measure(row["measure"], unit, "id").endswith("%")
+            assert numbers.measure(row["measure"], unit, "id") in shown
+        if row["measure"] is not None and unit == "amount":
+            assert "Rp" in numbers.measure(row["measure"], unit, "id", "IDR")
+
+
+@pytest.mark.parametrize(
+    "unit, value, expected",
+    [
+        ("days", 12.5, "12 hari 12 jam"),
+        ("share", 0.0523, "5,2\u00a0%"),
+        ("ratio", 1.25, "1,25×"),
+        ("amount", 2_500_000_000.0, "Rp\u00a02,5\u00a0M"),
+        ("count", 3.0, "3"),
+        ("number", 0.333333, "0,33"),
+    ],
+)
+def test_measure_units(unit, value, expected):
+    assert numbers.measure(value, unit, "id", "IDR") == expected
+
+
+def test_datasette_filter_line_and_sql_toggle_in_indonesian(site):
+    path = "/procurement/tenders?status=complete&_sort_desc=value_amount"
+    id_page, en_page, query_id, query_en = site_get(
+        site, path, path + "&_lang=en",
+        "/procurement?sql=select+1&_hide_sql=1", "/procurement?sql=select+1&_hide_sql=1&_lang=en",
+    )  # fmt: skip
+    id_text, en_text = html.unescape(id_page.text), html.unescape(en_page.text)
+    assert 'dengan status = "complete", diurutkan menurut value_amount (menurun)' in id_text
+    assert "where status" not in id_text and "sorted by" not in id_text
+    assert 'where status = "complete" sorted by value_amount descending' in en_text
+    assert "tampilkan SQL" in query_id.text and ">show<" in query_en.text
+    assert "Kueri SQL sendiri menghasilkan 1 baris" in query_id.text
+    assert "Custom SQL query returning 1 row" in query_en.text
