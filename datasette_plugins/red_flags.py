@@ -201,3 +201,43 @@ def extra_template_vars(template, database, table, request, datasette):
         return {"terbuka_row_flags": {"ocid": ocid, "flags": flags}}
 
     return inner
+
+
+CARDINAL_GROUPS = ("OCID", "Buyer", "ProcuringEntity", "Tenderer")
+
+
+@hookimpl
+def register_routes():
+    """``/-/terbuka/<database>/cardinal.json``: Cardinal's indicator output with ``Meta``."""
+    return [(r"^/-/terbuka/(?P<database>[^/]+)/cardinal\.json$", cardinal_output)]
+
+
+async def cardinal_output(datasette: Any, request: Any) -> Any:
+    """The shape of ``ocdscardinal indicators``: results by group, id and code, then Meta.
+
+    Read from the published ``cardinal_results`` and ``red_flag_indicators.meta`` (the
+    quartiles and fences the run used), so a tool written for Cardinal can read it.
+    """
+    from datasette.utils.asgi import Response
+
+    database = request.url_vars["database"]
+    if database not in datasette.databases or publication.config(datasette, database) is None:
+        return Response.text("Not found", status=404)
+    db = datasette.databases[database]
+    if not {"cardinal_results", "red_flag_indicators"} <= set(await db.table_names()):
+        return Response.text("Not found", status=404)
+    found: dict[str, Any] = {}
+    rows = await db.execute(
+        "select cardinal_group, identifier, indicator, value from cardinal_results"
+        " order by cardinal_group, identifier, indicator"
+    )
+    for group, identifier, code, value in rows.rows:
+        found.setdefault(group, {}).setdefault(identifier, {})[code] = float(value)
+    output: dict[str, Any] = {g: found[g] for g in CARDINAL_GROUPS if g in found}
+    columns = {c for c in await db.table_columns("red_flag_indicators")}
+    meta = {}
+    if "meta" in columns:
+        sql = "select flag_id, meta from red_flag_indicators where origin = 'cardinal' and meta is not null order by flag_id"  # fmt: skip
+        meta = {flag_id: json.loads(text) for flag_id, text in (await db.execute(sql)).rows}
+    output["Meta"] = meta
+    return Response.json(output)

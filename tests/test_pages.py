@@ -320,3 +320,27 @@ def test_datasette_filter_line_and_sql_toggle_in_indonesian(site):
     assert "tampilkan SQL" in query_id.text and ">show<" in query_en.text
     assert "Kueri SQL sendiri menghasilkan 1 baris" in query_id.text
     assert "Custom SQL query returning 1 row" in query_en.text
+
+
+@pytest.mark.parametrize("database", ["procurement", "inaproc"])
+def test_cardinal_output_has_cardinals_shape_and_meta(site, database):
+    (response,) = site_get(site, f"/-/terbuka/{database}/cardinal.json")
+    assert response.status_code == 200
+    output = response.json()
+    assert list(output)[-1] == "Meta"
+    groups = [g for g in output if g != "Meta"]
+    assert set(groups) <= {"OCID", "Buyer", "ProcuringEntity", "Tenderer"}
+    with sqlite3.connect(site / f"{database}.db") as conn:
+        results = conn.execute("select cardinal_group, identifier, indicator, value from cardinal_results").fetchall()  # fmt: skip
+        metas = dict(conn.execute("select flag_id, meta from red_flag_indicators where origin = 'cardinal' and meta is not null"))  # fmt: skip
+    assert sorted(
+        (g, i, code, value) for g in groups for i, codes in output[g].items() for code, value in codes.items()
+    ) == sorted(results)  # fmt: skip
+    assert set(output["Meta"]) == set(metas)
+    for code, meta in output["Meta"].items():
+        assert code.startswith("R") and meta
+        assert set(meta) <= {"q1", "q3", "lower_fence", "upper_fence"}
+        assert {"lower_fence", "upper_fence"} & set(meta)
+        assert all(round(v, 4) == v for v in meta.values())
+    (missing,) = site_get(site, "/-/terbuka/service-kpi/cardinal.json")
+    assert missing.status_code == 404

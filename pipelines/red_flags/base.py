@@ -76,6 +76,12 @@ class RedFlag:
         self.judged: set[str] | None = None
         # The same for organisations, as (role, id), for indicators about organisations.
         self.judged_parties: set[tuple[str, str]] | None = None
+        # Cardinal's ``Meta`` for this indicator: the quartiles and fence it used.
+        self.meta: dict[str, float] = {}
+
+    def record_meta(self, **values: float) -> None:
+        """Keep quartiles and fences for Cardinal's ``Meta`` block (4 decimals, as it rounds)."""
+        self.meta.update({k: round(float(v), 4) for k, v in values.items() if v == v})
 
     @classmethod
     def check_settings(cls, given: dict[str, Any]) -> dict[str, Any]:

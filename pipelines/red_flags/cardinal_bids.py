@@ -330,6 +330,8 @@ class PriceCloseToWinningBid(_SecondLowestBid):
         else:
             q1, q3 = self.fences()
             fence = q1 - 1.5 * (q3 - q1)
+            self.record_meta(q1=q1, q3=q3)
+        self.record_meta(lower_fence=fence)
         # Cardinal skips when 75 % of processes have no difference (q1 = 0) or the fence ≤ 0.
         if not (q1 > 0 and fence > 0):
             return
@@ -379,6 +381,8 @@ class HeavilyDiscountedBid(_SecondLowestBid):
         else:
             q1, q3 = self.fences()
             fence = q3 + 1.5 * (q3 - q1)
+            self.record_meta(q1=q1, q3=q3)
+        self.record_meta(upper_fence=fence)
         if not fence > 0:
             return
         self.judged = set(self.ratios)
@@ -455,6 +459,8 @@ class ExcessiveUnsuccessfulBids(CardinalIndicator):
         else:
             q1, q3 = quantile(ratios.values(), 0.25), quantile(ratios.values(), 0.75)
             fence = q1 - 1.5 * (q3 - q1)
+            self.record_meta(q1=q1, q3=q3)
+        self.record_meta(lower_fence=fence)
         if not (q1 > 0 and fence > 0):
             return
         self.judged_parties = {
@@ -906,6 +912,8 @@ class HeterogeneousSupplier(CardinalIndicator):
         else:
             q1, q3 = quantile(varieties.values(), 0.25), quantile(varieties.values(), 0.75)
             fence = q3 + 1.5 * (q3 - q1)
+            self.record_meta(q1=q1, q3=q3)
+        self.record_meta(upper_fence=fence)
         if fence == fence:  # not NaN: there were suppliers to compare
             self.judged_parties = {("tenderer", s) for s in varieties}
         for supplier, variety in sorted(varieties.items()):

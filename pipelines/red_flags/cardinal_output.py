@@ -9,6 +9,7 @@ Cardinal's output can read a terbuka publication.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from typing import Any
 
@@ -36,11 +37,24 @@ def as_json(rows: Iterable[dict[str, Any]]) -> dict[str, dict[str, dict[str, flo
     return {g: found[g] for g in ORDER if g in found}
 
 
-def cardinal_json(db: Any) -> dict[str, dict[str, dict[str, float]]]:
-    """The published ``cardinal_results`` table as Cardinal's JSON object."""
+def cardinal_json(db: Any, meta: bool = False) -> dict[str, dict[str, Any]]:
+    """The published ``cardinal_results`` table as Cardinal's JSON object.
+
+    ``meta=True`` adds Cardinal's ``Meta`` block (quartiles and fences per indicator) from
+    ``red_flag_indicators.meta``, as ``ocdscardinal indicators`` without ``--no-meta``.
+    """
     cursor = db.execute(
         "select cardinal_group, identifier, indicator, value from cardinal_results"
         " order by cardinal_group, identifier, indicator"
     )
     names = [c[0] for c in cursor.description]
-    return as_json(dict(zip(names, row, strict=True)) for row in cursor)
+    found: dict[str, dict[str, Any]] = dict(as_json(dict(zip(names, row, strict=True)) for row in cursor))  # fmt: skip
+    if meta:
+        found["Meta"] = {
+            flag_id: json.loads(text)
+            for flag_id, text in db.execute(
+                "select flag_id, meta from red_flag_indicators"
+                " where origin = 'cardinal' and meta is not null order by flag_id"
+            )
+        }
+    return found

@@ -119,6 +119,7 @@ def indicator_row(indicator: RedFlag, flagged: int, parties: int = 0) -> dict[st
         "explain_en": indicator.explain["en"],
         "methodology_url": indicator.methodology_url or None,
         "measure_unit": indicator.measure_unit,
+        "meta": json.dumps(indicator.meta, sort_keys=True) if indicator.meta else None,
         "settings": json.dumps(indicator.settings, ensure_ascii=False, sort_keys=True),
         "flagged": flagged,
         "flagged_parties": parties,
