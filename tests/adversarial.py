@@ -126,7 +126,8 @@ def _folder_with_fifo(folder: Path) -> Path:
     return inside
 
 
-def _zip(*members: tuple[str, bytes]) -> bytes:
+def zip_bytes(*members: tuple[str, bytes]) -> bytes:
+    """A zip archive of ``members`` (names as given, even ``../`` or absolute ones)."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, data in members:
@@ -134,10 +135,10 @@ def _zip(*members: tuple[str, bytes]) -> bytes:
     return buffer.getvalue()
 
 
-def _tar(*members: tuple[str, bytes]) -> bytes:
-    """A .tar.gz of ``members`` plus a symbolic link (refused with a note when read)."""
+def tar_bytes(*members: tuple[str, bytes], mode: str = "w:gz") -> bytes:
+    """A tar archive (.tar.gz by default) of ``members`` plus a symbolic link (refused when read)."""
     buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+    with tarfile.open(fileobj=buffer, mode=mode) as archive:
         for name, data in members:
             info = tarfile.TarInfo(name)
             info.size = len(data)
@@ -216,7 +217,7 @@ def cases() -> Iterator[Case]:
         "zip members ./x, .hidden/x and x",
         _file(
             "rilis.zip",
-            _zip(
+            zip_bytes(
                 ("./b.json", _package(_release(2)).encode()),
                 (".hidden/c.json", _package(_release(3)).encode()),
                 ("a.json", _package(one).encode()),
@@ -229,7 +230,7 @@ def cases() -> Iterator[Case]:
         "zip member ../x (refused with a note, a.json read)",
         _file(
             "rilis.zip",
-            _zip(
+            zip_bytes(
                 ("a.json", _package(one).encode()), ("../evil.json", _package(_release(2)).encode())
             ),
         ),
@@ -237,7 +238,7 @@ def cases() -> Iterator[Case]:
     )
     yield Case(
         "zip of nothing but /etc/x",
-        _file("rilis.zip", _zip(("/tmp/evil.json", _package(one).encode()))),
+        _file("rilis.zip", zip_bytes(("/tmp/evil.json", _package(one).encode()))),
         "error",
         "unsafe path",
     )
@@ -245,7 +246,7 @@ def cases() -> Iterator[Case]:
         "tar.gz with ../x, a link, __MACOSX and .DS_Store",
         _file(
             "rilis.tar.gz",
-            _tar(
+            tar_bytes(
                 ("a.json", _package(one).encode()),
                 ("../evil.json", _package(_release(2)).encode()),
                 ("__MACOSX/._a.json", b"\x00\x05\x16\x07"),
@@ -257,7 +258,7 @@ def cases() -> Iterator[Case]:
     bomb = _package(one, _release(2, description=" " * (8 * MB))).encode()
     yield Case(
         "zip bomb (expansion ratio)",
-        _file("bom.zip", _zip(("a.json", bomb))),
+        _file("bom.zip", zip_bytes(("a.json", bomb))),
         "error",
         "expands more than",
     )
@@ -271,7 +272,7 @@ def cases() -> Iterator[Case]:
         "archive over the total size (limit lowered to 1 MB)",
         _file(
             "besar.zip",
-            _zip(("a.json", _package(one, _release(2, description="y" * (2 * MB))).encode())),
+            zip_bytes(("a.json", _package(one, _release(2, description="y" * (2 * MB))).encode())),
         ),
         "error",
         "TERBUKA_ARCHIVE_MAX_MB",

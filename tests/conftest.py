@@ -5,12 +5,15 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import socket
 import sqlite3
 import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -35,6 +38,21 @@ def query(db_path: Path, sql: str, *params) -> list[tuple]:
     """The rows a query returns, as tuples (``from conftest import query``)."""
     with sqlite3.connect(db_path) as conn:
         return conn.execute(sql, params).fetchall()
+
+
+def published_inaproc(folder: Path, out: Path) -> tuple[dict, sqlite3.Connection]:
+    """``run_dataset("inaproc")`` over a snapshot folder with the OCDS schema: (record, db)."""
+    from terbuka.pipelines.runner import run_dataset
+
+    if not OCDS_SCHEMA.exists():
+        pytest.skip("the OCDS 1.1.5 schema is not in the shared data")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TERBUKA_OCDS_SCHEMA", str(OCDS_SCHEMA))
+        record = run_dataset("inaproc", [str(folder)], out, show_progress=False)
+    assert record["status"] == "published", record.get("error")
+    db = sqlite3.connect(out / "inaproc.db")
+    db.row_factory = sqlite3.Row
+    return record, db
 
 
 def pytest_configure(config):
@@ -210,10 +228,42 @@ def free_port() -> int:
 @pytest.fixture(scope="session")
 def datasette_url(published_demo):
     """A real Datasette (``terbuka serve``) over the published demo, reached over HTTP."""
+    with serving(published_demo[0]) as served:
+        yield served.url
+
+
+def demo_copy(published_demo, folder: Path, leave_out: str | None = None) -> Path:
+    """A copy of the published demo at ``folder``, without the names matching ``leave_out``."""
     out, _ = published_demo
-    served = ServedSite(out)
-    yield served.url
-    served.stop()
+    shutil.copytree(out, folder, ignore=shutil.ignore_patterns(leave_out) if leave_out else None)
+    return folder
+
+
+def feedback_reports(folder: Path) -> list[dict]:
+    """The problem reports a published folder's feedback store holds, oldest first."""
+    path = folder / ".feedback" / "feedback.db"
+    return rows(path, "select * from reports order by id") if path.exists() else []
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+# Debian's Chromium as root in a sandbox-less container, with no background traffic.
+CHROMIUM_ARGS = [
+    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-dev-shm-usage",
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's headless Chromium driven by Playwright (skipped where either is missing)."""
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed (run .ci/install as root)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    with sync_api.sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
 
 
 def get_json(url: str):
@@ -346,10 +396,8 @@ def demo_site(tmp_path_factory):
 @pytest.fixture(scope="session")
 def demo_site_url(demo_site):
     """A real Datasette (``terbuka serve``) over the full demo site, reached over HTTP."""
-    out, _ = demo_site
-    served = ServedSite(out)
-    yield served.url
-    served.stop()
+    with serving(demo_site[0]) as served:
+        yield served.url
 
 
 class ServedSite:
@@ -381,6 +429,27 @@ class ServedSite:
             self.server.wait(timeout=10)
         except subprocess.TimeoutExpired:
             self.server.kill()
+
+
+@contextmanager
+def serving(folder: Path) -> Iterator[ServedSite]:
+    """A real ``terbuka serve`` over ``folder`` while the block runs."""
+    served = ServedSite(folder)
+    try:
+        yield served
+    finally:
+        served.stop()
+
+
+def database_datasette(folder: Path, database: str, metadata: dict | None = None):
+    """A Datasette over one database of a published folder, with its metadata and settings."""
+    from datasette.app import Datasette
+
+    return Datasette(
+        [str(folder / f"{database}.db")],
+        metadata=metadata or json.loads((folder / "metadata.json").read_text()),
+        settings=json.loads((folder / "settings.json").read_text()),
+    )
 
 
 def site_datasette(folder: Path):
@@ -424,23 +493,25 @@ class InProcessSite:
     def close(self) -> None:
         self.loop.close()
 
+    def __enter__(self) -> InProcessSite:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
 
 @pytest.fixture(scope="session")
 def demo_site_client(published_demo):
     """The published demo procurement site, served in-process (see :class:`InProcessSite`)."""
-    out, _ = published_demo
-    site = InProcessSite(out)
-    yield site
-    site.close()
+    with InProcessSite(published_demo[0]) as site:
+        yield site
 
 
 @pytest.fixture(scope="session")
 def full_demo_client(demo_site):
     """Every bundled dataset (``terbuka demo``), served in-process."""
-    out, _ = demo_site
-    site = InProcessSite(out)
-    yield site
-    site.close()
+    with InProcessSite(demo_site[0]) as site:
+        yield site
 
 
 def site_get(folder: Path, *paths: str) -> list:

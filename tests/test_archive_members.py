@@ -8,14 +8,12 @@ tar is refused with a note. Nothing is skipped without a word.
 
 from __future__ import annotations
 
-import io
 import json
 import sqlite3
-import tarfile
-import zipfile
 from pathlib import Path
 
 import pytest
+from adversarial import tar_bytes, zip_bytes
 
 from terbuka.pipelines.errors import InputError
 from terbuka.pipelines.readers import members
@@ -46,21 +44,12 @@ READ = ["a.json", "b.json", ".hidden/c.json", "sub/.d.json"]
 
 
 def write_zip(path: Path, entries) -> Path:
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in entries:
-            archive.writestr(zipfile.ZipInfo(name), data, zipfile.ZIP_DEFLATED)
+    path.write_bytes(zip_bytes(*entries))
     return path
 
 
 def write_tar(path: Path, entries, mode: str = "w") -> Path:
-    with tarfile.open(path, mode) as archive:
-        for name, data in entries:
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            archive.addfile(info, io.BytesIO(data))
-        link = tarfile.TarInfo("link.json")
-        link.type, link.linkname = tarfile.SYMTYPE, "/etc/passwd"
-        archive.addfile(link)
+    path.write_bytes(tar_bytes(*entries, mode=mode))
     return path
 
 

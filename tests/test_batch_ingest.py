@@ -11,11 +11,10 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-import sqlite3
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
+from conftest import rows, run_cli
 
 from terbuka.pipelines import ingest
 from terbuka.pipelines.runner import run_dataset
@@ -35,15 +34,6 @@ def spoil(folder: Path, empty_name: str = "empty.csv") -> dict[str, str]:
         empty_name: "empty",
         "broken.xlsx": "broken",
     }
-
-
-def rows(db: Path, sql: str) -> list[dict]:
-    connection = sqlite3.connect(db)
-    connection.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in connection.execute(sql)]
-    finally:
-        connection.close()
 
 
 def budget_folder(shared: Path, folder: Path) -> None:

@@ -5,41 +5,21 @@ tests saw. axe-core comes from the npm registry (``.ci/install`` puts it in the 
 """
 
 import json
-import shutil
-from pathlib import Path
 
 import pytest
-from conftest import ROOT, ServedSite
+from conftest import ROOT, demo_copy, serving
 
 # slow: a real Chromium drives a real served site (true HTTP)
 pytestmark = pytest.mark.slow
 
-CHROMIUM = Path("/usr/bin/chromium")
 AXE = ROOT / ".venv" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 ARTIFACTS = ROOT / "tests" / "artifacts"
-# Debian's Chromium as root in a sandbox-less container, with no background traffic.
-CHROMIUM_ARGS = [
-    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--disable-dev-shm-usage",
-]  # fmt: skip
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 360, "height": 740}
 TRUST_FACTS = {
     "id": ["Lisensi", "Penerbit", "Sumber", "Diperbarui", "Kualitas", "Privasi"],
     "en": ["Licence", "Publisher", "Source", "Last updated", "Quality", "Privacy"],
 }
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed (run .ci/install as root)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-    with sync_api.sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
 
 
 @pytest.fixture
@@ -153,12 +133,9 @@ def test_red_flag_badges_lead_to_the_flags(page, datasette_url):
 
 @pytest.fixture(scope="module")
 def own_site(published_demo, tmp_path_factory):
-    out, _ = published_demo
-    folder = tmp_path_factory.mktemp("browser-site") / "site"
-    shutil.copytree(out, folder)
-    served = ServedSite(folder)
-    yield served
-    served.stop()
+    folder = demo_copy(published_demo, tmp_path_factory.mktemp("browser-site") / "site")
+    with serving(folder) as served:
+        yield served
 
 
 def test_reporting_a_problem(page, own_site):

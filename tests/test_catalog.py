@@ -6,7 +6,6 @@ test_catalog_embedded.py.
 
 import hashlib
 import json
-import shutil
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -15,7 +14,7 @@ import jsonschema
 import pytest
 import rdflib
 from ckanapi.errors import NotAuthorized, NotFound, SearchQueryError, ValidationError
-from conftest import OCDS_SCHEMA, free_port, invoke_cli, nonempty
+from conftest import OCDS_SCHEMA, demo_copy, free_port, invoke_cli, nonempty
 from rdflib.compare import isomorphic
 
 from terbuka.catalogs import dcat, mapping, ocds
@@ -40,10 +39,7 @@ def published(published_demo):
 
 @pytest.fixture
 def site_copy(published_demo, tmp_path):
-    out, _ = published_demo
-    copy = tmp_path / "site"
-    shutil.copytree(out, copy, ignore=shutil.ignore_patterns(".catalogs"))
-    return copy
+    return demo_copy(published_demo, tmp_path / "site", ".catalogs")
 
 
 # ------------------------------------------------------------------ mapping

@@ -9,23 +9,14 @@ from __future__ import annotations
 
 import json
 import shutil
-import sqlite3
 from pathlib import Path
 
 import pytest
 import sqlite_utils
+from conftest import rows as table
 
 from terbuka.pipelines.runner import run_dataset
 from terbuka.publish import changes, database, swap
-
-
-def table(db: Path, sql: str) -> list[dict]:
-    connection = sqlite3.connect(db)
-    connection.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in connection.execute(sql)]
-    finally:
-        connection.close()
 
 
 @pytest.fixture(scope="module")

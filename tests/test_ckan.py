@@ -102,6 +102,18 @@ def publish(ckan, site: Path, *args: str, prefix: str, org: str, site_url: str =
     )  # fmt: skip
 
 
+def publish_once(ckan, site: Path, prefix: str, org: str) -> tuple[dict, str]:
+    """One successful ``terbuka publish`` of the procurement dataset: (outcome, stderr)."""
+    result = publish(ckan, site, prefix=prefix, org=org)
+    assert result.returncode == 0, result.stderr
+    [outcome] = json.loads(result.stdout)
+    return outcome, result.stderr
+
+
+def run_id(site: Path) -> str:
+    return json.loads((site / "procurement" / "run.json").read_text())["run_id"]
+
+
 def expected_hashes(site: Path, site_url: str = SITE) -> dict[str, str]:
     """terbuka_key → sha256 of every file a publication uploads."""
     published = load_published(site, "procurement")
@@ -151,9 +163,7 @@ def test_create_then_republish_changes_nothing(ckan, site_a, published_demo):
         assert hashlib.sha256(download.content).hexdigest() == hashes[key], key
     assert by_key["datasette:tenders"]["url"] == f"{SITE}/procurement/tenders"
 
-    again = publish(ckan, site_a, prefix=prefix, org=org)
-    assert again.returncode == 0, again.stderr
-    [outcome] = json.loads(again.stdout)
+    outcome, _ = publish_once(ckan, site_a, prefix, org)
     assert outcome["status"] == "unchanged" and outcome["writes"] == 0
     after = reader.action.package_show(id=f"{prefix}procurement")
     assert after["metadata_modified"] == package["metadata_modified"]
@@ -185,12 +195,10 @@ def test_update_uploads_only_changed_files_and_announces_the_new_run(ckan, site_
     assert publish(ckan, site_a, prefix=prefix, org=org).returncode == 0
     reader = ckanapi.RemoteCKAN(ckan.url)
     before = reader.action.package_show(id=f"{prefix}procurement")
-    result = publish(ckan, site_b, prefix=prefix, org=org)
-    assert result.returncode == 0, result.stderr
-    [outcome] = json.loads(result.stdout)
+    outcome, stderr = publish_once(ckan, site_b, prefix, org)
     assert outcome["status"] == "updated"
     after = reader.action.package_show(id=f"{prefix}procurement")
-    run_b = json.loads((site_b / "procurement" / "run.json").read_text())["run_id"]
+    run_b = run_id(site_b)
     assert extras(after)["terbuka_run_id"] == run_b != extras(before)["terbuka_run_id"]
     old = {r["terbuka_key"]: r for r in before["resources"]}
     new = {r["terbuka_key"]: r for r in after["resources"]}
@@ -208,7 +216,7 @@ def test_update_uploads_only_changed_files_and_announces_the_new_run(ckan, site_
             assert hashlib.sha256(body).hexdigest() == digest
         else:
             assert new[key]["last_modified"] == old[key]["last_modified"], f"{key} re-uploaded"
-    uploads = result.stderr.count("uploading ")
+    uploads = stderr.count("uploading ")
     assert uploads == len(changed)
 
 
@@ -217,7 +225,7 @@ def test_ckan_going_away_mid_publish_fails_cleanly_and_the_next_run_completes(ck
         pytest.skip("this CKAN (CKAN_URL) is not ours to stop")
     prefix, org = f"t{unique()}-", f"org-{unique()}"
     assert publish(ckan, site_a, prefix=prefix, org=org).returncode == 0
-    run_a = json.loads((site_a / "procurement" / "run.json").read_text())["run_id"]
+    run_a = run_id(site_a)
     command = [
         str(Path(sys.executable).with_name("terbuka")), "publish", str(site_b),
         "--ckan", ckan.url, "--name-prefix", prefix, "--org", org, "--site-url", SITE,
@@ -254,12 +262,9 @@ def test_ckan_going_away_mid_publish_fails_cleanly_and_the_next_run_completes(ck
     halfway = reader.action.package_show(id=f"{prefix}procurement")
     assert extras(halfway)["terbuka_run_id"] == run_a, "the metadata does not announce run B yet"
 
-    result = publish(ckan, site_b, prefix=prefix, org=org)
-    assert result.returncode == 0, result.stderr
-    [outcome] = json.loads(result.stdout)
-    assert outcome["status"] == "updated"
+    assert publish_once(ckan, site_b, prefix, org)[0]["status"] == "updated"
     done = reader.action.package_show(id=f"{prefix}procurement")
-    run_b = json.loads((site_b / "procurement" / "run.json").read_text())["run_id"]
+    run_b = run_id(site_b)
     assert extras(done)["terbuka_run_id"] == run_b
     keys = [r["terbuka_key"] for r in done["resources"]]
     assert len(keys) == len(set(keys)) == expected_resources(site_b)

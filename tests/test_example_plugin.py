@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import sqlite3
 import subprocess
 import sys
 from contextlib import contextmanager
@@ -18,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import OCDS_SCHEMA, ROOT, run_cli
+from conftest import OCDS_SCHEMA, ROOT, query, run_cli
 
 from terbuka.pipelines import contracts, plugins
 from terbuka.pipelines.cli import cli
@@ -106,20 +105,21 @@ def grants_run(plugin_site, tmp_path_factory):
     base = tmp_path_factory.mktemp("grants-run")
     source = base / "hibah-2024.psv"
     source.write_text("\n".join(grant_rows()) + "\n", encoding="utf-8")
-    out = base / "site"
     descriptor = plugin_site / PACKAGE / "descriptor"
-    result = run_cli(
-        "run", str(descriptor), "--source", str(source), "--out", str(out), "--json", "--quiet",
-        env=plugin_env(plugin_site, base),
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr
+    out, result = run_with_plugin(plugin_site, base, descriptor, "--source", str(source))
     assert "Traceback" not in result.stderr
     return out, json.loads(result.stdout), base
 
 
-def query(db: Path, sql: str, params: tuple = ()) -> list[tuple]:
-    with sqlite3.connect(db) as conn:
-        return conn.execute(sql, params).fetchall()
+def run_with_plugin(plugin_site: Path, tmp_path: Path, folder: Path, *args: str):
+    """``terbuka run`` of a descriptor folder with the plugin installed: (out, result)."""
+    out = tmp_path / "site"
+    result = run_cli(
+        "run", str(folder), *args, "--out", str(out), "--json", "--quiet",
+        env=plugin_env(plugin_site, tmp_path),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    return out, result
 
 
 # --- discovery ---------------------------------------------------------------------------
@@ -219,7 +219,7 @@ def test_the_plugin_recognizer_removes_the_student_number_everywhere(grants_run)
     uncued = query(
         out / "example-grants.db",
         "select count(*) from grants where purpose like ?",
-        (f"%{UNCUED}%",),
+        f"%{UNCUED}%",
     )
     assert uncued[0][0] > 30
 
@@ -339,17 +339,7 @@ def test_the_plugin_source_kind_pulls_when_the_descriptor_declares_it(plugin_sit
     (folder / "inbox" / "catatan.txt").write_text("not a grants file\n", "utf-8")
     with (folder / "dataset.yml").open("a", encoding="utf-8") as handle:
         handle.write("sources:\n  - kind: example-inbox\n    inbox: inbox\n    suffix: .psv\n")
-    out = tmp_path / "site"
-    result = run_cli(
-        "run",
-        str(folder),
-        "--out",
-        str(out),
-        "--json",
-        "--quiet",
-        env=plugin_env(plugin_site, tmp_path),
-    )
-    assert result.returncode == 0, result.stderr
+    out, result = run_with_plugin(plugin_site, tmp_path, folder)
     record = json.loads(result.stdout)
     assert [(s["id"], s["kind"], s["payloads"]) for s in record["pull"]["sources"]] == [
         ("example-inbox", "example-inbox", 1)
@@ -374,18 +364,7 @@ def test_the_plugin_red_flag_is_computed_for_procurement(plugin_site, demo_sourc
     )
     paths, _ = demo_sources
     sources = [arg for p in paths for arg in ("--source", str(p))]
-    out = tmp_path / "site"
-    result = run_cli(
-        "run",
-        str(folder),
-        *sources,
-        "--out",
-        str(out),
-        "--json",
-        "--quiet",
-        env=plugin_env(plugin_site, tmp_path),
-    )
-    assert result.returncode == 0, result.stderr
+    out, _ = run_with_plugin(plugin_site, tmp_path, folder, *sources)
     db = out / "procurement.db"
     flagged = query(
         db,

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from conftest import OCDS_SCHEMA, nonempty
+from conftest import OCDS_SCHEMA, nonempty, published_inaproc
 
 from terbuka.pipelines.demo_inaproc import generate_inaproc
 from terbuka.pipelines.descriptors import load
@@ -42,16 +42,9 @@ def snapshot(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def published(snapshot, tmp_path_factory):
-    if not OCDS_SCHEMA.exists():
-        pytest.skip("the OCDS 1.1.5 schema is not in the shared data")
     folder, _, _ = snapshot
     out = tmp_path_factory.mktemp("isb-site")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("TERBUKA_OCDS_SCHEMA", str(OCDS_SCHEMA))
-        record = run_dataset("inaproc", [str(folder)], out, show_progress=False)
-    assert record["status"] == "published", record.get("error")
-    db = sqlite3.connect(out / "inaproc.db")
-    db.row_factory = sqlite3.Row
+    record, db = published_inaproc(folder, out)
     return out, record, db
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import free_port, invoke_cli, run_cli, tree_digest
+from conftest import demo_copy, free_port, invoke_cli, run_cli, tree_digest
 from datasette.app import Datasette
 
 from terbuka.catalogs import secrets
@@ -329,9 +329,7 @@ def echoing():
 
 
 def test_the_token_echoed_back_by_a_server_appears_nowhere(published_demo, tmp_path, echoing):
-    out, _ = published_demo
-    site = tmp_path / "site"
-    shutil.copytree(out, site, ignore=shutil.ignore_patterns(".catalogs"))
+    site = demo_copy(published_demo, tmp_path / "site", ".catalogs")
     env = {"CKAN_API_TOKEN": TOKEN, "TERBUKA_SITE_URL": "https://data.example.go.id"}
     result = invoke_cli("publish", str(site), "--ckan", echoing, "--retries", "0", "--json",
                      env=env)  # fmt: skip

@@ -3,7 +3,7 @@
 from pathlib import Path
 
 import pytest
-from test_browser import CHROMIUM, CHROMIUM_ARGS, PHONE, shot
+from test_browser import PHONE, shot
 
 from terbuka.publish import quality_report
 from terbuka.publish.report_i18n import FILES, LABELS
@@ -57,21 +57,10 @@ def test_every_label_is_given_in_both_languages(lang):
     assert all(entry[lang] or key == "info" for key, entry in LABELS.items())
 
 
-@pytest.fixture(scope="module")
-def chromium():
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed (run .ci/install as root)")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-    with sync_api.sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
-
-
 @pytest.mark.parametrize("lang", ["id", "en"])
-def test_details_fit_a_360px_phone_without_horizontal_scrolling(chromium, tmp_path, lang):
+def test_details_fit_a_360px_phone_without_horizontal_scrolling(browser, tmp_path, lang):
     quality_report.write_both(tmp_path, RECORD, "Procurement")
-    context = chromium.new_context(viewport=PHONE)
+    context = browser.new_context(viewport=PHONE)
     tab = context.new_page()
     tab.goto(Path(tmp_path / FILES[lang]).as_uri())
     shot(tab, f"quality-report-360-{lang}")

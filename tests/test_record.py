@@ -2,6 +2,7 @@
 cannot be written is reported (in the record, on stderr, exit 3) instead of lost."""
 
 import json
+from pathlib import Path
 
 from click.testing import CliRunner
 
@@ -51,12 +52,18 @@ def test_a_record_that_cannot_be_written_is_reported_not_swallowed(tmp_path):
     assert exit_code({"status": "published"}) == EXIT_OK
 
 
-def test_a_real_run_whose_record_cannot_be_written_exits_3_and_says_so(tmp_path):
+def unwritable_runs(tmp_path: Path) -> tuple[Path, Path]:
+    """A tender CSV and a site folder whose ``.runs`` is a file: (source, site)."""
     source = tmp_path / "spse.csv"
     source.write_text(SPSE)
     site = tmp_path / "site"
     site.mkdir()
     (site / ".runs").write_text("not a folder")
+    return source, site
+
+
+def test_a_real_run_whose_record_cannot_be_written_exits_3_and_says_so(tmp_path):
+    source, site = unwritable_runs(tmp_path)
     record = run_dataset("procurement", [str(source)], site, show_progress=False)
     assert record["status"] == "published"  # the publication is live …
     assert (site / "procurement.db").exists()
@@ -66,11 +73,7 @@ def test_a_real_run_whose_record_cannot_be_written_exits_3_and_says_so(tmp_path)
 
 
 def test_the_cli_prints_the_failure_and_exits_3(tmp_path):
-    source = tmp_path / "spse.csv"
-    source.write_text(SPSE)
-    site = tmp_path / "site"
-    site.mkdir()
-    (site / ".runs").write_text("not a folder")
+    source, site = unwritable_runs(tmp_path)
     args = ["run", "procurement", "--source", str(source), "--out", str(site), "--json", "-q"]
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == EXIT_ENVIRONMENT, result.output

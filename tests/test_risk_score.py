@@ -8,12 +8,11 @@ components must agree with the published flags (plain Python, not the scoring co
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections import defaultdict
 
 import pytest
 import sqlite_utils
-from conftest import OCDS_SCHEMA
+from conftest import published_inaproc
 
 from terbuka.metadata import load_descriptor
 from terbuka.pipelines import plugins
@@ -21,7 +20,6 @@ from terbuka.pipelines.demo_inaproc import generate_inaproc
 from terbuka.pipelines.red_flags import derive_red_flags
 from terbuka.pipelines.red_flags.base import RedFlagError
 from terbuka.pipelines.red_flags.risk import risk_settings
-from terbuka.pipelines.runner import run_dataset
 from terbuka.publish.database import create_tables
 
 RECOMPUTE = """
@@ -35,17 +33,9 @@ group by c.subject_kind, c.subject_id, c.period
 
 @pytest.fixture(scope="module")
 def published(tmp_path_factory):
-    if not OCDS_SCHEMA.exists():
-        pytest.skip("the OCDS 1.1.5 schema is not in the shared data")
     folder = tmp_path_factory.mktemp("isb") / "snapshot"
     generate_inaproc(folder, seed=11)
-    out = tmp_path_factory.mktemp("isb-site")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("TERBUKA_OCDS_SCHEMA", str(OCDS_SCHEMA))
-        record = run_dataset("inaproc", [str(folder)], out, show_progress=False)
-    assert record["status"] == "published", record.get("error")
-    db = sqlite3.connect(out / "inaproc.db")
-    db.row_factory = sqlite3.Row
+    _, db = published_inaproc(folder, tmp_path_factory.mktemp("isb-site"))
     return db
 
 

@@ -13,7 +13,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import DEMO_SEED, nonempty, rows, tree_digest
+from conftest import DEMO_SEED, database_datasette, demo_copy, nonempty, rows, tree_digest
 
 from terbuka.metadata import load_descriptor
 from terbuka.privacy.policy import load_policy
@@ -105,18 +105,11 @@ def test_the_privacy_report_and_table_say_what_was_generalised(demo_run):
 
 
 def test_the_panel_shows_the_k_reached_and_the_steps(demo_run, tmp_path):
-    from datasette.app import Datasette
-
-    out, record = demo_run
-    folder = tmp_path / "site"
-    shutil.copytree(out, folder, ignore=shutil.ignore_patterns(".*"))
+    _, record = demo_run
+    folder = demo_copy(demo_run, tmp_path / "site", ".*")
 
     async def fetch(path):
-        ds = Datasette(
-            [str(folder / "service-kpi.db")],
-            metadata=json.loads((folder / "metadata.json").read_text()),
-            settings=json.loads((folder / "settings.json").read_text()),
-        )
+        ds = database_datasette(folder, "service-kpi")
         await ds.invoke_startup()
         return await ds.client.get(path)
 

@@ -3,13 +3,11 @@
 import hashlib
 import json
 import re
-import shutil
 import socket
-import sqlite3
 
 import httpx
 import pytest
-from conftest import ServedSite, invoke_cli
+from conftest import demo_copy, feedback_reports, invoke_cli, serving
 
 FORM = "/-/terbuka/feedback"
 
@@ -17,22 +15,14 @@ FORM = "/-/terbuka/feedback"
 @pytest.fixture(scope="module")
 def site(published_demo, tmp_path_factory):
     """A copy of the published demo, served by its own Datasette (reports are written)."""
-    out, _ = published_demo
-    folder = tmp_path_factory.mktemp("feedback") / "site"
-    shutil.copytree(out, folder)
-    served = ServedSite(folder)
-    yield served
-    served.stop()
+    with serving(demo_copy(published_demo, tmp_path_factory.mktemp("feedback") / "site")) as served:
+        yield served
 
 
 @pytest.fixture
 def fresh_site(published_demo, tmp_path):
-    out, _ = published_demo
-    folder = tmp_path / "site"
-    shutil.copytree(out, folder, ignore=shutil.ignore_patterns(".feedback"))
-    served = ServedSite(folder)
-    yield served
-    served.stop()
+    with serving(demo_copy(published_demo, tmp_path / "site", ".feedback")) as served:
+        yield served
 
 
 def client(site):
@@ -47,15 +37,6 @@ def report(session, token, message, **fields):
     data = {"csrftoken": token, "dataset": "procurement", "table": "tenders",
             "page": "/procurement/tenders?status=active", "message": message, **fields}  # fmt: skip
     return session.post(FORM + "?_lang=en", data=data)
-
-
-def stored(folder):
-    path = folder / ".feedback" / "feedback.db"
-    if not path.exists():
-        return []
-    with sqlite3.connect(path) as conn:
-        conn.row_factory = sqlite3.Row
-        return [dict(r) for r in conn.execute("select * from reports order by id")]
 
 
 def test_form_on_every_table_page_asks_for_no_personal_data(site):
@@ -81,7 +62,7 @@ def test_script_tags_are_stored_as_text_and_shown_escaped(site):
     assert "<script>alert" not in response.text and "<img src=x" not in response.text
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in response.text
     assert "Thank you" in response.text
-    rows = stored(site.folder)
+    rows = feedback_reports(site.folder)
     assert rows[-1]["message"].startswith('<script>alert("x")</script>')
     assert "\x1b" not in rows[-1]["message"], "control characters are dropped"
     assert rows[-1]["page"] == "/procurement/tenders?status=active" and rows[-1]["lang"] == "en"
@@ -94,7 +75,7 @@ def test_script_tags_are_stored_as_text_and_shown_escaped(site):
 
 def test_bad_reports_are_refused_with_a_reason(site):
     session, token = client(site)
-    count = len(stored(site.folder))
+    count = len(feedback_reports(site.folder))
     too_long = report(session, token, "x" * 2001)
     assert too_long.status_code == 400 and "too long" in too_long.text
     assert report(session, token, "   ").status_code == 400
@@ -106,10 +87,14 @@ def test_bad_reports_are_refused_with_a_reason(site):
     no_token = session.post(FORM, data={"dataset": "procurement", "message": "hi"})
     assert no_token.status_code == 403, "Datasette's CSRF protection applies"
     robot = report(session, token, "buy now", website="http://spam.example")
-    assert robot.status_code == 200 and len(stored(site.folder)) == count, "honeypot: not stored"
+    assert robot.status_code == 200 and len(feedback_reports(site.folder)) == count, (
+        "honeypot: not stored"
+    )
     elsewhere = report(session, token, "link elsewhere", page="https://evil.example/x")
     assert elsewhere.status_code == 200
-    assert stored(site.folder)[-1]["page"] == "/procurement", "only pages of this site are kept"
+    assert feedback_reports(site.folder)[-1]["page"] == "/procurement", (
+        "only pages of this site are kept"
+    )
 
 
 def test_oversized_bodies_are_refused_before_they_are_read(site):
@@ -139,7 +124,7 @@ def test_a_flood_is_rate_limited(fresh_site):
     session, token = client(fresh_site)
     codes = [report(session, token, f"report {i}").status_code for i in range(8)]
     assert codes[:5] == [200] * 5 and set(codes[5:]) == {429}
-    assert len(stored(fresh_site.folder)) == 5
+    assert len(feedback_reports(fresh_site.folder)) == 5
     limited = report(session, token, "one more")
     assert "Too many reports" in limited.text
 

@@ -7,13 +7,10 @@ httpx client on Datasette's ASGI app with its own peer address (what a socket wo
 import asyncio
 import json
 import re
-import shutil
-import sqlite3
 
 import httpx
 import pytest
-from conftest import nonempty
-from datasette.app import Datasette
+from conftest import database_datasette, demo_copy, feedback_reports, nonempty
 
 from terbuka.datasette_plugins import feedback, feedback_store
 
@@ -22,10 +19,7 @@ FORM = "/-/terbuka/feedback"
 
 @pytest.fixture
 def folder(published_demo, tmp_path):
-    out, _ = published_demo
-    target = tmp_path / "site"
-    shutil.copytree(out, target, ignore=shutil.ignore_patterns(".*"))
-    return target
+    return demo_copy(published_demo, tmp_path / "site", ".*")
 
 
 @pytest.fixture(autouse=True)
@@ -38,11 +32,7 @@ def datasette(folder, plugins=None):
     metadata = json.loads((folder / "metadata.json").read_text())
     if plugins is not None:
         metadata.setdefault("plugins", {})["terbuka-feedback"] = plugins
-    return Datasette(
-        [str(folder / "procurement.db")],
-        metadata=metadata,
-        settings=json.loads((folder / "settings.json").read_text()),
-    )
+    return database_datasette(folder, "procurement", metadata)
 
 
 class Reader:
@@ -68,15 +58,6 @@ class Reader:
         return await self.http.post(FORM + "?_lang=en", data=data)
 
 
-def stored(folder):
-    path = folder / ".feedback" / "feedback.db"
-    if not path.exists():
-        return []
-    with sqlite3.connect(path) as conn:
-        conn.row_factory = sqlite3.Row
-        return [dict(r) for r in conn.execute("select * from reports order by id")]
-
-
 def run(coroutine):
     return asyncio.run(coroutine)
 
@@ -97,8 +78,10 @@ def test_a_cross_site_post_without_the_token_is_refused(folder):
     forged, blind, genuine = run(scenario())
     assert forged.status_code == 403 and blind.status_code == 403
     assert genuine.status_code == 200
-    assert [r["message"] for r in stored(folder)] == ["genuine"]
-    assert all(r["sender"] and "203.0.113" not in r["sender"] for r in nonempty(stored(folder)))
+    assert [r["message"] for r in feedback_reports(folder)] == ["genuine"]
+    assert all(
+        r["sender"] and "203.0.113" not in r["sender"] for r in nonempty(feedback_reports(folder))
+    )
 
 
 def test_rotating_addresses_are_limited_per_network(folder):
@@ -115,7 +98,7 @@ def test_rotating_addresses_are_limited_per_network(folder):
     codes, elsewhere = run(scenario())
     assert codes.count(200) == feedback.PER_NETWORK and codes.count(429) == 30 - 20
     assert elsewhere == 200
-    assert len(stored(folder)) == feedback.PER_NETWORK + 1
+    assert len(feedback_reports(folder)) == feedback.PER_NETWORK + 1
 
 
 def test_a_flood_queues_and_sheds_the_flooders_reports_not_other_readers(folder, monkeypatch):
@@ -141,7 +124,7 @@ def test_a_flood_queues_and_sheds_the_flooders_reports_not_other_readers(folder,
     assert set(flood[7:]) == {429}  # the flooder alone fills the queue: its excess is shed
     assert [r.status_code for r in honest] == [202] * 3
     assert "queued" in honest[0].text
-    reports = stored(folder)
+    reports = feedback_reports(folder)
     pending = [r["message"] for r in reports if r["status"] == "pending"]
     assert len(pending) == 4  # the queue stays capped
     assert {"honest 0", "honest 1", "honest 2"} <= set(pending)

@@ -7,28 +7,21 @@ other stages may shape differently: a ``_quality`` table with a score, a filled
 
 import asyncio
 import json
-import shutil
 import sqlite3
 
 import pytest
+from conftest import database_datasette, demo_copy
 from datasette.app import Datasette
 
 
 @pytest.fixture
 def site(published_demo, tmp_path):
-    out, _ = published_demo
-    folder = tmp_path / "site"
-    shutil.copytree(out, folder, ignore=shutil.ignore_patterns(".*"))
-    return folder
+    return demo_copy(published_demo, tmp_path / "site", ".*")
 
 
 def get(folder, *paths):
     async def fetch():
-        ds = Datasette(
-            [str(folder / "procurement.db")],
-            metadata=json.loads((folder / "metadata.json").read_text()),
-            settings=json.loads((folder / "settings.json").read_text()),
-        )
+        ds = database_datasette(folder, "procurement")
         await ds.invoke_startup()
         return [await ds.client.get(path) for path in paths]
 
