@@ -169,32 +169,27 @@ async def catalog_view(datasette: Any, request: Any) -> Response:
     from terbuka.catalogs import dcat
 
     catalog = await _catalog(datasette, request)
-    fmt = dcat.FORMATS[request.url_vars["format"]]
     graph = dcat.catalog_graph(
         catalog.datasets(), catalog.address, catalog.title, catalog.description
     )
-    return _rdf(dcat.serialize(graph, fmt), dcat.CONTENT_TYPES[fmt])
+    return _rdf(graph, request)
 
 
 async def dataset_view(datasette: Any, request: Any) -> Response:
     """``/dataset/<name>.jsonld`` (``.ttl``, ``.rdf``): DCAT of one dataset."""
     from terbuka.catalogs import dcat
 
-    catalog = await _catalog(datasette, request)
-    published = _find(catalog, request.url_vars["name"])
+    catalog, published = await _named_dataset(datasette, request)
     if published is None:
-        return Response.text("Dataset not found", status=404)
-    fmt = dcat.FORMATS[request.url_vars["format"]]
-    graph = dcat.dataset_graph(published, catalog.address)
-    return _rdf(dcat.serialize(graph, fmt), dcat.CONTENT_TYPES[fmt])
+        return _not_found()
+    return _rdf(dcat.dataset_graph(published, catalog.address), request)
 
 
 async def dataset_page(datasette: Any, request: Any) -> Response:
     """``/dataset/<name>`` (a DCAT dataset IRI): the dataset's Datasette page."""
-    catalog = await _catalog(datasette, request)
-    published = _find(catalog, request.url_vars["name"])
+    _, published = await _named_dataset(datasette, request)
     if published is None:
-        return Response.text("Dataset not found", status=404)
+        return _not_found()
     return Response.redirect(datasette.urls.database(published.name))
 
 
@@ -204,10 +199,9 @@ async def download_view(datasette: Any, request: Any) -> Any:
     from terbuka.catalogs.ocds import record_package_chunks
     from terbuka.catalogs.resources import entry_id
 
-    catalog = await _catalog(datasette, request)
-    published = _find(catalog, request.url_vars["name"])
+    catalog, published = await _named_dataset(datasette, request)
     if published is None:
-        return Response.text("Dataset not found", status=404)
+        return _not_found()
     for spec in resource_specs(published, catalog.address):
         if not spec.is_file or entry_id(published.name, spec.key) != request.url_vars["id"]:
             continue
@@ -233,15 +227,26 @@ async def download_view(datasette: Any, request: Any) -> Any:
     return Response.text("Resource not found", status=404)
 
 
-def _find(catalog: Any, name: str) -> Any:
-    return next((p for p in catalog.datasets() if p.name == name), None)
+async def _named_dataset(datasette: Any, request: Any) -> tuple[Any, Any]:
+    """The catalog and the dataset the URL names (``None`` when none has that name)."""
+    catalog = await _catalog(datasette, request)
+    name = request.url_vars["name"]
+    return catalog, next((p for p in catalog.datasets() if p.name == name), None)
 
 
-def _rdf(text: str, content_type: str) -> Response:
+def _not_found() -> Response:
+    return Response.text("Dataset not found", status=404)
+
+
+def _rdf(graph: Any, request: Any) -> Response:
+    """The DCAT graph in the format the URL asks for (JSON-LD, Turtle or RDF/XML)."""
+    from terbuka.catalogs import dcat
+
+    fmt = dcat.FORMATS[request.url_vars["format"]]
     return Response(
-        text,
+        dcat.serialize(graph, fmt),
         headers={"Access-Control-Allow-Origin": "*"},
-        content_type=f"{content_type}; charset=utf-8",
+        content_type=f"{dcat.CONTENT_TYPES[fmt]}; charset=utf-8",
     )
 
 

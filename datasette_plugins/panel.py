@@ -20,6 +20,8 @@ from datasette import hookimpl
 from datasette.utils.asgi import Response
 from markupsafe import Markup
 
+from terbuka.metadata import UPDATE_PERIOD_DAYS
+
 from . import column_texts, i18n, publication, versions
 
 PAGES = {
@@ -27,14 +29,6 @@ PAGES = {
     "table.html": "table",
     "row.html": "row",
     "query.html": "query",
-}
-PERIOD_DAYS = {
-    "daily": 1,
-    "weekly": 7,
-    "monthly": 31,
-    "quarterly": 92,
-    "biannual": 183,
-    "annual": 366,
 }
 TRANSIENT_ARGS = {i18n.PARAM, "_next", "csrftoken"}
 
@@ -185,7 +179,7 @@ def _day(value: str | None) -> str | None:
 
 def _overdue(published: str | None, frequency: str | None) -> bool:
     """Older than one and a half declared update periods."""
-    if not published or frequency not in PERIOD_DAYS:
+    if not published or frequency not in UPDATE_PERIOD_DAYS:
         return False
     try:
         when = datetime.fromisoformat(published.replace("Z", "+00:00"))
@@ -193,7 +187,7 @@ def _overdue(published: str | None, frequency: str | None) -> bool:
         return False
     if when.tzinfo is None:  # the data's own date (YYYY-MM-DD): read as UTC
         when = when.replace(tzinfo=UTC)
-    return datetime.now(UTC) - when > timedelta(days=PERIOD_DAYS[frequency] * 1.5)
+    return datetime.now(UTC) - when > timedelta(days=UPDATE_PERIOD_DAYS[frequency] * 1.5)
 
 
 def _quality(

@@ -81,6 +81,15 @@ async def _rows(db: Any, sql: str, params: Any = None) -> list[dict[str, Any]]:
         return []
 
 
+async def _this_run_rows(db: Any, sql: str, record: dict[str, Any]) -> list[dict[str, Any]]:
+    """The rows ``sql`` returns, only those of the record's run when the table has them."""
+    rows = await _rows(db, sql)
+    run_id = record.get("run_id")
+    if run_id and any(r.get("run_id") == run_id for r in rows):
+        return [r for r in rows if r.get("run_id") == run_id]
+    return rows
+
+
 async def _latest_record(db: Any, tables: set[str]) -> dict[str, Any] | None:
     if "_runs" not in tables:
         return None
@@ -112,10 +121,7 @@ async def _privacy(db: Any, tables: set[str], record: dict[str, Any]) -> list[di
     """``[{table, column, entity, operator, count}]`` for the latest run, never a value."""
     rows: list[dict[str, Any]] = []
     if "_privacy" in tables:
-        rows = await _rows(db, "select * from _privacy")
-        run_id = record.get("run_id")
-        if run_id and any(r.get("run_id") == run_id for r in rows):
-            rows = [r for r in rows if r.get("run_id") == run_id]
+        rows = await _this_run_rows(db, "select * from _privacy", record)
         rows = [
             {
                 "table": r.get("table_name") or r.get("table"),
@@ -157,10 +163,7 @@ async def _quality(db: Any, tables: set[str], record: dict[str, Any]) -> dict[st
         summary["total"] = quality["checks"]
         summary["passed"] = max(0, quality["checks"] - quality["failed"])
     if "_quality" in tables:
-        rows = await _rows(db, "select * from _quality order by rowid")
-        run_id = record.get("run_id")
-        if run_id and any(r.get("run_id") == run_id for r in rows):
-            rows = [r for r in rows if r.get("run_id") == run_id]
+        rows = await _this_run_rows(db, "select * from _quality order by rowid", record)
         # docs/quality.md: a `score` row (its `value`), one row per flag and rule with a
         # `status`; reconciliation and completeness rows are details, not checks.
         scores = [

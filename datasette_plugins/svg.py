@@ -43,8 +43,11 @@ def _id(text: str) -> str:
 
 def _series(
     rows: Sequence[dict], x: str, y: str, series: str | None
-) -> tuple[list[str], list[str], dict]:
-    """Categories in first-seen order, series names, and ``{(series, x): y}``."""
+) -> tuple[list[str], list[str], dict, float]:
+    """Categories in first-seen order, series names, ``{(series, x): y}``, scale's top.
+
+    The top of the scale is a round number at or above the largest value.
+    """
     categories: list[str] = []
     names: list[str] = []
     values: dict[tuple[str, str], float | None] = {}
@@ -57,7 +60,8 @@ def _series(
             names.append(name)
         value = row.get(y)
         values[name, category] = float(value) if isinstance(value, int | float) else None
-    return categories, names, values
+    top = max([v for v in values.values() if v is not None] or [0])
+    return categories, names, values, nice_max(top)
 
 
 def _frame(uid: str, height: int, title: str, description: str, body: list[str]) -> str:
@@ -90,9 +94,7 @@ def bar_chart(
     unit: str = "", lang: str = "id", uid: str = "chart",
 ) -> str:  # fmt: skip
     """Horizontal bars, one group per category: labels never collide, even at 360 px."""
-    categories, names, values = _series(rows, x, y, series)
-    top = max([v for v in values.values() if v is not None] or [0])
-    scale_max = nice_max(top)
+    categories, names, values, scale_max = _series(rows, x, y, series)
     bar_height, label_height, gap = 12, 15, 8
     plot_width = WIDTH - 16 - 78  # room on the right for the value
     body, cursor = [], 4
@@ -161,9 +163,7 @@ def line_chart(
     unit: str = "", lang: str = "id", uid: str = "chart",
 ) -> str:  # fmt: skip
     """One line per series over the categories in their given order (months, years)."""
-    categories, names, values = _series(rows, x, y, series)
-    top = max([v for v in values.values() if v is not None] or [0])
-    scale_max = nice_max(top)
+    categories, names, values, scale_max = _series(rows, x, y, series)
     left, right, plot_top, plot_height = 48, 12, 10, 150
     plot_width = WIDTH - left - right
     step = plot_width / max(1, len(categories) - 1)

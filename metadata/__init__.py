@@ -6,6 +6,7 @@ loads and validates those folders. Other packages depend on it and nothing else 
 
 from .descriptor import (
     METADATA_PATH_ENV,
+    UPDATE_PERIOD_DAYS,
     Descriptor,
     DescriptorError,
     list_datasets,
@@ -20,6 +21,7 @@ from .licences import Licence, get_licence, licence_for, registry
 
 __all__ = [
     "METADATA_PATH_ENV",
+    "UPDATE_PERIOD_DAYS",
     "Descriptor",
     "DescriptorError",
     "Licence",

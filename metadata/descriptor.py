@@ -25,6 +25,17 @@ from .licences import Licence, get_licence, registry
 
 DATASET_FILE = "dataset.yml"
 METADATA_PATH_ENV = "TERBUKA_METADATA_PATH"
+# The days each declared ``update_frequency`` allows between two updates (``irregular``
+# sets no deadline): the quality flag and the site's panel judge freshness by the same.
+UPDATE_PERIOD_DAYS = {
+    "continuous": 1,
+    "daily": 1,
+    "weekly": 7,
+    "monthly": 31,
+    "quarterly": 92,
+    "biannual": 183,
+    "annual": 366,
+}
 
 
 class DescriptorError(ValueError):

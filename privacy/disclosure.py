@@ -291,6 +291,22 @@ def suppress_small_cells(
     return suppressed
 
 
+def suppress_small_groups(
+    rows: list[dict[str, Any]], count_column: str, k: int, figures: list[str]
+) -> int:
+    """Blank whole groups of fewer than ``k`` people: the count and every figure from them.
+
+    Each row is marked ``suppressed`` so readers can tell a blanked group from an empty one.
+    """
+    count = suppress_small_cells(rows, [count_column], k, {count_column: figures})
+    for row in rows:
+        row["suppressed"] = row[count_column] is SUPPRESSED
+        if row["suppressed"]:
+            for column in figures:
+                row[column] = SUPPRESSED
+    return count
+
+
 def enforce_k_anonymity_db(
     db: Any,
     table: str,

@@ -18,6 +18,7 @@ from terbuka.privacy.disclosure import (
     group_sizes,
     smallest_group,
     suppress_small_cells,
+    suppress_small_groups,
 )
 from terbuka.privacy.policy import load_policy
 
@@ -46,6 +47,20 @@ def test_small_cells_and_their_dependents_are_blanked():
         {"requests": None, "median_hours": None},
         {"requests": 0, "median_hours": None},
         {"requests": 12, "median_hours": 3.0},
+    ]
+
+
+def test_a_small_group_is_blanked_whole_and_marked():
+    rows = [
+        {"requests": 3, "median_hours": 5.0, "closed": 2},
+        {"requests": 0, "median_hours": None, "closed": 0},
+        {"requests": 9, "median_hours": 3.0, "closed": None},
+    ]
+    assert suppress_small_groups(rows, "requests", 5, ["median_hours", "closed"]) == 1
+    assert rows == [
+        {"requests": None, "median_hours": None, "closed": None, "suppressed": True},
+        {"requests": 0, "median_hours": None, "closed": 0, "suppressed": False},
+        {"requests": 9, "median_hours": 3.0, "closed": None, "suppressed": False},
     ]
 
 

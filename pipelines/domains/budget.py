@@ -32,7 +32,7 @@ from ..batch import Batch
 from ..errors import InputError
 from ..messages import shown
 from ..readers import Input, detect, members, note_skipped, public_source
-from ..readers.tabular import Layout
+from ..readers.tabular import Layout, TabularRow
 from ..staging import insert_in_chunks
 from ..unusable import unusable_line
 from . import budget_codes, budget_djpk, budget_fdp
@@ -214,13 +214,9 @@ class BudgetPipeline:
                     row=_plain(row.values), source=name, position=row.number,
                 )  # fmt: skip
                 continue
-            if row.problem:
-                rejects.reject(
-                    "budget_lines", f"{name}#{row.number}", "ragged-row", row.problem,
-                    row=_plain(row.values), source=name, position=row.number,
-                )  # fmt: skip
+            values = _row_values(row, name, rejects)
+            if values is None:
                 continue
-            values = {normalise_header(k): v for k, v in row.values.items()}
             raw_name = "" if values.get("akun") is None else str(values["akun"])
             if not raw_name.strip():
                 rejects.reject(
@@ -244,13 +240,9 @@ class BudgetPipeline:
         default_region = default_kind = default_year = None
         for row in _chain(first, rows):
             source.records += 1
-            if row.problem:
-                rejects.reject(
-                    "budget_lines", f"{name}#{row.number}", "ragged-row", row.problem,
-                    row=_plain(row.values), source=name, position=row.number,
-                )  # fmt: skip
+            values = _row_values(row, name, rejects)
+            if values is None:
                 continue
-            values = {normalise_header(k): v for k, v in row.values.items()}
             get = partial(_field, values, fields)
 
             code, problem = budget_codes.normalise_code(get("account_code"))
@@ -727,6 +719,17 @@ def _raw(value: Any) -> str | None:
 
 def _unraw(value: str | None) -> Any:
     return None if value is None else json.loads(value)
+
+
+def _row_values(row: TabularRow, name: str, rejects: Batch) -> dict[str, Any] | None:
+    """A row's values by normalised header; ``None`` when it is ragged (and set aside)."""
+    if row.problem:
+        rejects.reject(
+            "budget_lines", f"{name}#{row.number}", "ragged-row", row.problem,
+            row=_plain(row.values), source=name, position=row.number,
+        )  # fmt: skip
+        return None
+    return {normalise_header(k): v for k, v in row.values.items()}
 
 
 def _plain(values: dict[str, Any]) -> dict[str, Any]:

@@ -127,12 +127,6 @@ def ikm_tables(
 
 def suppress(rows: list[dict[str, Any]], k: int, stats: list[str]) -> int:
     """Blank the figures of groups with fewer than ``k`` respondents."""
-    from terbuka.privacy.disclosure import suppress_small_cells
+    from terbuka.privacy.disclosure import suppress_small_groups
 
-    count = suppress_small_cells(rows, ["respondents"], k, {"respondents": stats})
-    for row in rows:
-        row["suppressed"] = row["respondents"] is None
-        if row["suppressed"]:
-            for column in stats:
-                row[column] = None
-    return count
+    return suppress_small_groups(rows, "respondents", k, stats)

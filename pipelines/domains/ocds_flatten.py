@@ -78,6 +78,14 @@ class Flattener:
             ),
         }
 
+    def period(self, table: str, key: str, prefix: str, value: Any) -> dict[str, Any]:
+        """``{prefix}_start`` and ``{prefix}_end`` from an OCDS Period object."""
+        value = as_dict(value)
+        return {
+            f"{prefix}_{end}": self.date(table, key, f"{prefix}_{end}", value.get(f"{end}Date"))
+            for end in ("start", "end")
+        }
+
     # --- tables --------------------------------------------------------------------
 
     def release_row(self, release: dict, meta: dict[str, Any]) -> dict[str, Any]:
@@ -143,8 +151,6 @@ class Flattener:
         """The ``tenders`` row, with the planning budget beside the estimate."""
         planning = as_dict(compiled.get("planning"), self.batch, "tenders", ocid, "planning")
         budget = as_dict(planning.get("budget"))
-        period = as_dict(tender.get("tenderPeriod"))
-        award_period = as_dict(tender.get("awardPeriod"))
         entity = as_dict(tender.get("procuringEntity"))
         self.batch.add(
             "tenders",
@@ -159,18 +165,8 @@ class Flattener:
                 "main_procurement_category": text(tender.get("mainProcurementCategory")),
                 **self.money("tenders", ocid, "value", tender.get("value")),
                 **self.money("tenders", ocid, "budget", budget.get("amount")),
-                "tender_period_start": self.date(
-                    "tenders", ocid, "tender_period_start", period.get("startDate")
-                ),
-                "tender_period_end": self.date(
-                    "tenders", ocid, "tender_period_end", period.get("endDate")
-                ),
-                "award_period_start": self.date(
-                    "tenders", ocid, "award_period_start", award_period.get("startDate")
-                ),
-                "award_period_end": self.date(
-                    "tenders", ocid, "award_period_end", award_period.get("endDate")
-                ),
+                **self.period("tenders", ocid, "tender_period", tender.get("tenderPeriod")),
+                **self.period("tenders", ocid, "award_period", tender.get("awardPeriod")),
                 "number_of_tenderers": self.integer(
                     "tenders", ocid, "number_of_tenderers", tender.get("numberOfTenderers")
                 ),
@@ -236,7 +232,6 @@ class Flattener:
         award_id = text(award.get("id")) or f"#{index}"
         key = f"{ocid}/{award_id}"
         suppliers = as_list(award.get("suppliers"), self.batch, "award_suppliers", key, "suppliers")
-        period = as_dict(award.get("contractPeriod"))
         self.batch.add(
             "awards",
             {
@@ -247,12 +242,7 @@ class Flattener:
                 "status": text(award.get("status")),
                 "date": self.date("awards", key, "date", award.get("date")),
                 **money,
-                "contract_period_start": self.date(
-                    "awards", key, "contract_period_start", period.get("startDate")
-                ),
-                "contract_period_end": self.date(
-                    "awards", key, "contract_period_end", period.get("endDate")
-                ),
+                **self.period("awards", key, "contract_period", award.get("contractPeriod")),
                 "suppliers_count": len(suppliers),
                 "supplier_names": " | ".join(text(s.get("name")) or "" for s in suppliers) or None,
             },
@@ -277,7 +267,6 @@ class Flattener:
         """The ``contracts`` row and its items."""
         contract_id = text(contract.get("id")) or f"#{index}"
         key = f"{ocid}/{contract_id}"
-        period = as_dict(contract.get("period"))
         self.batch.add(
             "contracts",
             {
@@ -288,10 +277,7 @@ class Flattener:
                 "description": text(contract.get("description")),
                 "status": text(contract.get("status")),
                 **self.money("contracts", key, "value", contract.get("value")),
-                "period_start": self.date(
-                    "contracts", key, "period_start", period.get("startDate")
-                ),
-                "period_end": self.date("contracts", key, "period_end", period.get("endDate")),
+                **self.period("contracts", key, "period", contract.get("period")),
                 "date_signed": self.date(
                     "contracts", key, "date_signed", contract.get("dateSigned")
                 ),

@@ -191,13 +191,7 @@ def kpi_row(keys: list[str], key: tuple, members: list[dict[str, Any]]) -> dict[
 
 def suppress_groups(rows: list[dict[str, Any]], k: int) -> int:
     """Blank every figure of groups with fewer than ``k`` requests (privacy.yml ``k``)."""
-    from terbuka.privacy.disclosure import suppress_small_cells
+    from terbuka.privacy.disclosure import suppress_small_groups
 
     others = [c for c in KPI_COUNTS if c != "requests"] + KPI_STATS
-    count = suppress_small_cells(rows, ["requests"], k, {"requests": others})
-    for row in rows:
-        row["suppressed"] = row["requests"] is None
-        if row["suppressed"]:
-            for column in others:
-                row[column] = None
-    return count
+    return suppress_small_groups(rows, "requests", k, others)

@@ -12,17 +12,11 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
+from terbuka.metadata import UPDATE_PERIOD_DAYS
+
 from ..gx import import_gx
 
-FREQUENCY_DAYS = {
-    "continuous": 1,
-    "daily": 1,
-    "weekly": 7,
-    "monthly": 31,
-    "quarterly": 92,
-    "biannual": 183,
-    "annual": 366,
-}
+FREQUENCY_DAYS = UPDATE_PERIOD_DAYS
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}Z)?$")
 
 
