@@ -36,7 +36,17 @@ from terbuka.publish import (
 )
 from terbuka.publish import versions as kept_versions
 
-from . import coverage, descriptors, ingest, package_check, plugins, provenance, timings, work
+from . import (
+    column_plans,
+    coverage,
+    descriptors,
+    ingest,
+    package_check,
+    plugins,
+    provenance,
+    timings,
+    work,
+)
 from .batch import Batch
 from .errors import (
     EXIT_BAD_INPUT,
@@ -444,12 +454,15 @@ def _transform(
     Every batch goes through privacy and row-level quality before it is written.
     """
     redactor, validators = context.redactor, context.validators
+    settled, sampled = column_plans.settle_plans(pipeline, redactor, staging, run.inputs)
+    run.record["privacy_columns"] = {**settled, "columns": redactor.decisions()}
     _consume(run, writer, work.privacy_and_quality(rejects, redactor, validators))
     total = pipeline.count_units(staging)
-    units = pipeline.batches(staging, run.inputs)
+    units = column_plans.with_sampled(pipeline.batches(staging, run.inputs), sampled)
     with progress.task("transform · privacy · quality", total=total) as advance:
         for unit, batch in work.run_units(context, units, total // BATCH_HINT, run.workers):
             _consume(run, writer, batch)
+            unit = column_plans.source_unit(unit)
             advance(pipeline.unit_size(unit) if hasattr(pipeline, "unit_size") else 1)
     staging.close()
 

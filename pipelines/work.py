@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .batch import Batch
+from .column_plans import Transformed
 from .quality import TableValidator, check_batch, count_entering
 
 POOL_MIN_UNITS = 3
@@ -89,9 +90,12 @@ def _scan_message(redactor: Any, message: Any) -> Any:
 
 
 def process(unit: Any) -> Batch:
-    """Transform one unit and pass it through privacy and quality."""
+    """Transform one unit (unless the column sample did) and pass it through privacy and quality."""
     assert _CONTEXT is not None, "work context not set"
-    batch = _CONTEXT.pipeline.transform(unit)
+    if isinstance(unit, Transformed):
+        batch = unit.batch
+    else:
+        batch = _CONTEXT.pipeline.transform(unit)
     return privacy_and_quality(batch, _CONTEXT.redactor, _CONTEXT.validators)
 
 

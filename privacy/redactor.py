@@ -29,6 +29,7 @@ from .policy import (
 
 _LONG_DIGITS = re.compile(r"\d(?:[ .-]?\d){15}")  # 16+ digits: could be a NIK, KK or NIP
 KEPT_MEMO = 200_000  # distinct kept values remembered per role
+SETTLE_VALUES = 20  # fewer sampled values than this: too few to decide for a whole run
 
 
 class Redactor:
@@ -36,10 +37,11 @@ class Redactor:
 
     Each column's plan is the policy privacy.yml lists for it, else a safe default for
     what its name and values show it holds (``columns.py``), else the file's
-    ``default``. It is decided per batch from that batch's rows — so a run's output does
-    not depend on how batches are spread over worker processes — unless ``fix`` decided
-    it up front from a sample (``terbuka redact``). A column privacy.yml keeps (or lists
-    under ``officials``) that holds NIK, KK or NIP values stops the run.
+    ``default``. ``settle`` decides it once per run from a sample taken across batches
+    before any worker starts (``terbuka run``), and ``fix`` from a file's first rows
+    (``terbuka redact``); a column neither decided is decided per batch from that batch's
+    rows. A column privacy.yml keeps (or lists under ``officials``) that holds NIK, KK or
+    NIP values stops the run: it is checked in every batch.
     """
 
     def __init__(self, policy: PrivacyPolicy, scanner: Any, hash_key: bytes):
@@ -49,6 +51,7 @@ class Redactor:
         self.report: Counter[tuple[str, ...]] = Counter()
         self.detections: dict[tuple[str, str], Detection] = {}
         self._plans: dict[tuple[str, str], ColumnPolicy] = {}
+        self.settled: dict[tuple[str, str], int] = {}  # run-wide plans: sampled values
         self._officials_scanner: Any = None
         self._named_scanner: Any = None
         self._kept_memo: dict[tuple[str, bool], dict[str, tuple[str, list[Any]]]] = {}
@@ -272,6 +275,47 @@ class Redactor:
         """Decide every column's plan once from a sample; later batches keep it."""
         for column in columns:
             self._plans[(table, column)] = self._decide(table, column, sample)
+
+    def settle(self, table: str, sample: list[dict[str, Any]]) -> list[str]:
+        """Decide once, from rows sampled across a run's batches, the plans that hold for it.
+
+        Left to each batch: columns privacy.yml keeps or lists under ``officials`` (every
+        batch is searched for NIK, KK and NIP there, and that costs nothing when no value
+        has 16 digits), and unlisted columns with fewer than ``SETTLE_VALUES`` values in
+        the sample (too few to decide for the whole run). Returns the settled columns.
+        """
+        settled = []
+        for column in dict.fromkeys(c for row in sample for c in row):
+            listed = self.policy.listed(table, column)
+            if listed is not None and (listed.operator == "keep" or listed.official):
+                continue
+            values = sum(row.get(column) not in (None, "") for row in sample)
+            if listed is None and values < SETTLE_VALUES:
+                continue
+            self._plans[(table, column)] = self._decide(table, column, sample)
+            self.settled[(table, column)] = values
+            settled.append(column)
+        return settled
+
+    def decisions(self) -> list[dict[str, Any]]:
+        """The run-wide plans (``settle``) for the privacy report: what and why, never a value."""
+        out = []
+        for (table, column), values in sorted(self.settled.items()):
+            plan = self._plans[(table, column)]
+            detection = self.detections.get((table, column))
+            out.append(
+                {
+                    "table": table,
+                    "column": column,
+                    "operator": plan.operator,
+                    "entity": plan.entity,
+                    "role": plan.role,
+                    "listed": self.policy.listed(table, column) is not None,
+                    "sampled_values": values,
+                    "detected": detection.as_dict() if detection else None,
+                }
+            )
+        return out
 
     def _decide(self, table: str, column: str, rows: list[dict[str, Any]]) -> ColumnPolicy:
         listed = self.policy.listed(table, column)

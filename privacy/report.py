@@ -49,6 +49,7 @@ def write_report(folder: Path, record: dict[str, Any]) -> Path:
         "removed": record.get("privacy", {}),
         "columns": record.get("privacy_detail", []),
         "disclosure": record.get("disclosure", []),
+        "column_plans": record.get("privacy_columns", {}),
         "retention": record.get("retention", {}),
         "note": "Counts only: no personal value is recorded here.",
     }

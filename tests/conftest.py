@@ -560,3 +560,21 @@ def pytest_xdist_make_scheduler(config, log):
             return super()._split_scope(nodeid)
 
     return FileOrGroupScheduling(config, log)
+
+
+def published_tables(path) -> dict:
+    """Every table's rows, sorted, without the run id (the only column that must differ)."""
+    db = sqlite3.connect(path)
+    names = [
+        r[0]
+        for r in db.execute("select name from sqlite_master where type = 'table' order by name")
+        if not r[0].startswith("sqlite_") and "_fts" not in r[0] and r[0] != "_runs"
+    ]
+    out = {}
+    for name in names:
+        columns = [r[1] for r in db.execute(f"pragma table_info([{name}])")]
+        keep = [i for i, c in enumerate(columns) if c != "run_id"]
+        rows = db.execute(f"select * from [{name}]").fetchall()
+        out[name] = (columns, sorted(repr([row[i] for i in keep]) for row in rows))
+    db.close()
+    return out

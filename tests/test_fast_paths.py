@@ -7,33 +7,15 @@ table, system tables included, must hold the same rows and the same redactions.
 """
 
 import shutil
-import sqlite3
 
 import pytest
+from conftest import published_tables
 
 from terbuka.pipelines.ocds_schema import ReleaseValidator
 from terbuka.pipelines.ocds_validate import reference_errors
 from terbuka.pipelines.runner import run_dataset
 
 FOLDERS = ["moldova/sample", "mexico/cdmx/sample", "armenia/sample", "uk-contracts-finder/sample"]
-
-
-def tables(path):
-    """Every table's rows, sorted, without the run id (the only column that must differ)."""
-    db = sqlite3.connect(path)
-    names = [
-        r[0]
-        for r in db.execute("select name from sqlite_master where type = 'table' order by name")
-        if not r[0].startswith("sqlite_") and "_fts" not in r[0] and r[0] != "_runs"
-    ]
-    out = {}
-    for name in names:
-        columns = [r[1] for r in db.execute(f"pragma table_info([{name}])")]
-        keep = [i for i, c in enumerate(columns) if c != "run_id"]
-        rows = db.execute(f"select * from [{name}]").fetchall()
-        out[name] = (columns, sorted(repr([row[i] for i in keep]) for row in rows))
-    db.close()
-    return out
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +41,8 @@ def test_fast_and_slow_paths_publish_the_same_tables(sources, tmp_path):
     assert fast["quality"]["package_check"].startswith("structure and the first")
     assert fast["notes"].get("ocds-schema", 0) > 0, "failing releases among the inputs"
     assert sum(fast["privacy"].values()) > 0, "personal data among the inputs"
-    before, after = tables(tmp_path / "slow.db"), tables(out / "procurement.db")
+    before = published_tables(tmp_path / "slow.db")
+    after = published_tables(out / "procurement.db")
     assert before.keys() == after.keys()
     for name in before:
         assert before[name] == after[name], name
