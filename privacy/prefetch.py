@@ -35,6 +35,40 @@ def document_strings(node: Any, rules: dict[str, Any], path: tuple[str, ...] = (
         yield node
 
 
+def kept_strings(
+    node: Any, rules: dict[str, Any], path: tuple[str, ...] = ()
+) -> Iterator[tuple[str, str, bool]]:
+    """``(key, string, scanned)`` for each string ``Redactor._walk`` searches for identifiers.
+
+    Strings under ``keep_keys`` are searched as they are (``key``: the kept key); a string
+    under an ``id`` key elsewhere is scanned as text first and its scanned form searched.
+    """
+    if isinstance(node, dict):
+        forced = any(_within(path, p) for p in rules["scan"])
+        for key, value in node.items():
+            if key in rules["keep_keys"] and not forced:
+                yield from ((key, text, False) for text in _leaves(value))
+            else:
+                yield from kept_strings(value, rules, (*path, key))
+    elif isinstance(node, list):
+        for value in node:
+            yield from kept_strings(value, rules, (*path, "*"))
+    elif isinstance(node, str) and node and path and path[-1] == "id":
+        yield "id", node, True
+
+
+def _leaves(node: Any) -> Iterator[str]:
+    """Every non-empty string below ``node``."""
+    if isinstance(node, dict):
+        for value in node.values():
+            yield from _leaves(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _leaves(value)
+    elif isinstance(node, str) and node:
+        yield node
+
+
 def prefetch(scanner: Any, node: Any, rules: dict[str, Any]) -> None:
     """Fill ``scanner``'s cache with the results for ``node``'s strings (one batch)."""
     if not hasattr(scanner, "scan_many"):  # a stand-in scanner: the walk scans one by one

@@ -163,16 +163,32 @@ class Redactor:
         """
         if not hasattr(self.scanner, "findings_many"):  # a stand-in scanner: names only
             return
+        targets = _kept_targets(rows, column, policy.role)
+        memo = self._memoise_kept(policy, targets, company, f"{table}.{column}")
+        for value in targets:
+            new, changed = memo[value]
+            if not changed:
+                continue
+            for row in targets[value]:
+                row[column] = new
+                for entity, operator in changed:
+                    self.report[(table, label or column, entity, operator)] += 1
+
+    def _memoise_kept(
+        self, policy: ColumnPolicy, targets: dict[str, Any], company: bool, where: str
+    ) -> dict[str, tuple[str, list[Any]]]:
+        """The memo of kept values for ``policy.role``, with every value of ``targets`` in it.
+
+        The same ids and dates recur in every table: each value is searched once, and
+        only for the identifiers it could hold.
+        """
         from .identifiers import NPWP_ROLES, npwp_by_structure, protect, server_address
         from .suppliers import npwp_kind
 
-        targets = _kept_targets(rows, column, policy.role)
-        # The same ids and dates recur in every table: each value is searched once, and
-        # only for the identifiers it could hold.
         memo = self._kept_memo.setdefault((policy.role, company), {})
         if len(memo) > KEPT_MEMO:
             memo.clear()
-        values, found = self._kept_findings(targets, memo, f"{table}.{column}")
+        values, found = self._kept_findings(targets, memo, where)
 
         def allowed(entity: str, span: str) -> bool:
             if entity != "NPWP" or policy.role not in NPWP_ROLES:
@@ -190,14 +206,7 @@ class Redactor:
                 if findings
                 else (value, [])
             )
-        for value in targets:
-            new, changed = memo[value]
-            if not changed:
-                continue
-            for row in targets[value]:
-                row[column] = new
-                for entity, operator in changed:
-                    self.report[(table, label or column, entity, operator)] += 1
+        return memo
 
     def _kept_findings(
         self, targets: dict[str, Any], memo: dict[str, tuple[str, list[Any]]], where: str
@@ -429,7 +438,28 @@ class Redactor:
             from .prefetch import prefetch
 
             prefetch(self.scanner, value, rules)
+            self._prefetch_kept(value, rules, f"{table}.{column}")
         return self._walk(value, table, column, rules, ())
+
+    def _prefetch_kept(self, document: Any, rules: dict[str, Any], where: str) -> None:
+        """Search the strings the walk keeps for identifiers in one batch per role.
+
+        The walk then finds each of them in the memo (``_check_kept``) instead of asking
+        Presidio once per value; what it replaces and counts is unchanged.
+        """
+        if not hasattr(self.scanner, "findings_many"):
+            return
+        from .identifiers import might_hold
+        from .prefetch import kept_strings
+
+        groups: dict[str, dict[str, Any]] = {}
+        for key, text, scanned in kept_strings(document, rules):
+            if scanned:  # an id the walk scans as text first (a cache hit by now)
+                text = self.scanner.scan(text)[0]
+            if text and might_hold(text):
+                groups.setdefault("identifier" if key == "id" else "", {})[text] = []
+        for role, targets in groups.items():
+            self._memoise_kept(ColumnPolicy("keep", role=role), targets, False, where)
 
     def _walk(
         self, node: Any, table: str, column: str, rules: dict[str, Any], path: tuple[Any, ...]

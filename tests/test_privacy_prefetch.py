@@ -92,3 +92,21 @@ def test_the_prefetch_collects_exactly_what_the_walk_scans(policy):
     document = copy.deepcopy(PLANTED)
     redactor.document("compiled_releases", "release", document, "ocds-release")
     assert recorder.scanned == list(document_strings(document, rules))
+
+
+def test_after_the_prefetch_the_walk_asks_presidio_nothing(policy, documents, monkeypatch):
+    """Scanned strings come from the scanner's cache, kept ones from the identifier memo."""
+    from terbuka.privacy.prefetch import prefetch
+
+    rules = policy.documents["ocds-release"]
+    redactor = Redactor(policy, TextScanner(), b"k" * 32)
+    asked = []
+    for document in documents:
+        document = copy.deepcopy(document)
+        prefetch(redactor.scanner, document, rules)
+        redactor._prefetch_kept(document, rules, "compiled_releases.release")
+        with monkeypatch.context() as patch:
+            patch.setattr(TextScanner, "_find", lambda self, text, entities: asked.append(text))
+            redactor._walk(document, "compiled_releases", "release", rules, ())
+    assert asked == []
+    assert redactor.report, "the walk still replaces and counts"
