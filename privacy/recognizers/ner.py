@@ -36,6 +36,7 @@ from .person import (
     HonorificNameRecognizer,
     common_words,
     family_names,
+    gazetteer,
     given_names,
 )
 
@@ -47,11 +48,15 @@ STRONG = frozenset({"HonorificNameRecognizer"})
 BATCH_SIZE = 64
 
 _CAPITALISED = re.compile(r"[A-Z][A-Za-z'’-]*")
-_SEPARATED = re.compile(r"[^\sA-Za-z'’-]")
+# What ends a run of capitalised words: punctuation or digits, or a lower-case word other
+# than a connector inside a name (``Dinas Pekerjaan Umum dan Penataan Ruang``).
+_SEPARATED = re.compile(r"[^\sA-Za-z'’-]|(?<![A-Za-z])(?!(?:dan|and|of|the|de|da|van|der)\b)[a-z]+")
 _IN_CODE = re.compile(r"[/0-9_]")
 _UPPER = re.compile(r"[A-Z]")
 _LOWER_WORD = re.compile(r"[a-z]{3,}")
-_SENTENCE_END = re.compile(r"(?<=[a-z]{3})[.!?]+\s+|\n+")
+# A sentence ends after a word of three lower-case letters or more, but not after a
+# capitalised abbreviation of four letters (``Jl. Jend. Sudirman``, ``Kapt. Tendean``).
+_SENTENCE_END = re.compile(r"(?<=[a-z]{3})(?<!\b[A-Z][a-z]{3})[.!?]+\s+|\n+")
 # Words the model sometimes pulls into a name at its edges (sentence starts, reporting
 # words); the gazetteer's common words count too.
 EDGE_WORDS = frozenset(
@@ -71,35 +76,79 @@ def _names() -> frozenset[str]:
     return given_names() | family_names()
 
 
+@cache
+def plain_words() -> frozenset[str]:
+    """Words that, capitalised, do not by themselves send a text to the model.
+
+    The hand-made common words (less the given names among them), the everyday words of
+    the NER training splits (``news-words.txt``: never inside a person span there, never a
+    gazetteer name) and the one-word cues and reporting verbs (``Hubungi``, ``Menurut``).
+    """
+    cues = {w for w in f"{WEAK_CUES}|{VERBS}".split("|") if w.isalpha()}
+    return (common_words() - given_names()) | gazetteer("news-words") | frozenset(cues)
+
+
+# Abbreviations that keep a run of capitalised words going over their dot: ``Jl. Jend.
+# Sudirman``, ``Gg. H. Juanda``, ``Kec. Klojen`` (the run's owner word stays its owner).
+_RUN_ABBREVIATIONS = frozenset(
+    "jend kol letjen mayjen brigjen laks kapt ir dr prof h hj kh".split()
+)
+# Pieces of an academic degree after a name (``S.I.Kom.``, ``S.Ked``, ``A.Md``).
+_DEGREE = re.compile(
+    r"(?<=[A-Z]\.)(?:Kom|Ked|Farm|Gz|Ak|Sos|Kes|Pd|Si|Psi|Hum|Ag|Pt|Kep|Sn|Ds|Pi|Kel|Hut|Tr|Md"
+    r"|Th|Ars|Mat|Fil|Stat|Keb|Ikom|Sy|Hi|Ling|Kar|Adm|AP|MM|Eng)\b"
+)
+_MONTHS = "januari|februari|maret|april|mei|juni|juli|agustus|september|oktober|november|desember"
+_DATE = re.compile(rf"\b\d{{1,2}}\s+(?i:{_MONTHS})\s+\d{{4}}\b")
+
+
+def _explained(text: str) -> list[tuple[int, int]]:
+    """Spans whose capitalised words need no model.
+
+    Names after an honorific or role (``Ibu Darman Simbolon``: the honorific recognizer's),
+    degrees (``S.Kom``) and months inside dates (``20 Juli 2024``).
+    """
+    spans = [m.span("value") for m in HonorificNameRecognizer.REGEX.finditer(text)]
+    spans += [m.span() for m in _DEGREE.finditer(text)]
+    spans += [m.span() for m in _DATE.finditer(text)]
+    return spans
+
+
+def _lower_case_worth(text: str) -> bool:
+    """Lower-cased text: a gazetteer name, or three words that are not common words."""
+    common = common_words()
+    words = _LOWER_WORD.findall(text)
+    names = _names()
+    return any(w in names for w in words) or (
+        sum(w not in common and w not in NOT_NAMES for w in words) >= 3
+    )
+
+
 def worth_modelling(text: str) -> bool:
     """Whether a text could name a person the model would find: the cheap pre-filter.
 
-    A capitalised word that is not a common word, and that no organisation or place word
-    earlier in the same run of capitalised words owns (``Kecamatan Klojen``, ``CV Budi
-    Jaya``): without one, the model is not asked. Text without any capital letter is
-    lower-cased text, where capitals cannot tell names apart: it goes to the model when
-    one of its words is a given or family name of the gazetteer, or when it is a sentence
-    (three or more words that are not common words).
+    The contract: the model is asked when the text has a capitalised word that is not a
+    plain word (``plain_words``; a gazetteer given name always counts), not an acronym
+    or a piece of a code, not explained by an honorific or role before it, a degree or a
+    date, and that no organisation or place word earlier in the same run of capitalised
+    words owns (``Kecamatan Klojen``, ``CV Budi Jaya``, ``Jl. Jend. Sudirman``). Text
+    without any capital letter is lower-cased text, where capitals cannot tell names
+    apart: it goes to the model when one of its words is a given or family name of the
+    gazetteer, or when it is a sentence (three or more words that are not common words).
     """
-    common = common_words()
     if not _UPPER.search(text):
-        words = _LOWER_WORD.findall(text)
-        names = _names()
-        return any(w in names for w in words) or (
-            sum(w not in common and w not in NOT_NAMES for w in words) >= 3
-        )
-    # Names after an honorific or role (``Ibu Darman Simbolon``) are the honorific
-    # recognizer's: they need no model.
-    explained = [m.span("value") for m in HonorificNameRecognizer.REGEX.finditer(text)]
-    owned, last_end = False, -1
+        return _lower_case_worth(text)
+    explained = _explained(text)
+    plain = plain_words()
+    owned, last_end, previous = False, -1, ""
     for match in _CAPITALISED.finditer(text):
-        if last_end < 0 or _SEPARATED.search(text, last_end, match.start()):
+        gap = text[last_end : match.start()] if last_end >= 0 else "."
+        if _SEPARATED.search(gap) and not (owned and _continues(previous, gap)):
             owned = False  # a new run of capitalised words
-        last_end = match.end()
+        last_end, raw = match.end(), match.group()
+        previous = word = raw.lower().strip("'’-")
         if any(s <= match.start() and match.end() <= e for s, e in explained):
             continue
-        raw = match.group()
-        word = raw.lower().strip("'’-")
         if word in ORGANISATION_OR_PLACE or word in INSTITUTIONS:
             owned = True
             continue
@@ -109,10 +158,17 @@ def worth_modelling(text: str) -> bool:
             continue  # a piece of a code: 027/SPK/DPU/2024
         if raw.isupper() and len(raw) <= 4 and not text.isupper():
             continue  # an acronym (RUP, NIK, BRI) in mixed-case text
-        if owned or word in NOT_NAMES or (word in common and word not in given_names()):
+        if owned or word in NOT_NAMES or word in plain:
             continue
         return True
     return False
+
+
+def _continues(previous: str, gap: str) -> bool:
+    """An abbreviation's or initial's dot inside a run (``Jl. S. Parman``), not an end."""
+    return gap.rstrip() == "." and (
+        previous in ORGANISATION_OR_PLACE or previous in _RUN_ABBREVIATIONS or len(previous) == 1
+    )
 
 
 def sentences(text: str) -> list[tuple[int, str]]:
