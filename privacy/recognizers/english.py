@@ -10,7 +10,7 @@ Presidio's patterns and validation and add terbuka's context rules.
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 
 from presidio_analyzer.predefined_recognizers import (
     CreditCardRecognizer,
@@ -92,6 +92,12 @@ def _offline_extract():
     return tldextract.TLDExtract(suffix_list_urls=())
 
 
+@lru_cache(maxsize=50_000)
+def _known_domain(domain: str) -> bool:
+    """Whether a domain ends in a public suffix; once per domain (``gmail.com`` recurs)."""
+    return _offline_extract()(domain).fqdn != ""
+
+
 class EmailAddressRecognizer(WindowedMixin, EmailRecognizer):
     """Presidio's e-mail pattern, validated with an offline public-suffix list.
 
@@ -106,7 +112,7 @@ class EmailAddressRecognizer(WindowedMixin, EmailRecognizer):
         super().__init__(supported_language=supported_language, name=type(self).__name__)
 
     def validate_result(self, pattern_text: str) -> bool:  # noqa: D102
-        return _offline_extract()(pattern_text).fqdn != ""
+        return _known_domain(pattern_text.rpartition("@")[2])
 
     def analyze(self, text, entities, nlp_artifacts=None, regex_flags=None):  # noqa: D102
         return self.windowed(
