@@ -4,6 +4,7 @@
     python bench/procurement.py --source export.jsonl  # any OCDS file terbuka reads
     python bench/procurement.py --copies 8             # the real releases 8 times (ocids suffixed)
     python bench/procurement.py --synthetic 0          # skip the synthetic figure
+    python bench/procurement.py --csv-gzip             # the Data Package with gzipped CSVs
 
 The real input, by default, is every release in ``shared/data/procurement/ocds-real-
 examples-2018`` (release packages, and the embedded releases of record packages) written
@@ -116,11 +117,13 @@ def timed(command: list[str], env: dict[str, str] | None = None, **kwargs: Any) 
     return {"seconds": elapsed, "cpu": cpu, "peak_mb": peak, "process": process}
 
 
-def run_terbuka(source: Path, out: Path, state: Path, workers: int | None) -> dict:
+def run_terbuka(source: Path, out: Path, state: Path, args: argparse.Namespace) -> dict:
     command = [str(BIN / "terbuka"), "run", "procurement", "--source", str(source),
                "--out", str(out), "--json", "--quiet", "--force"]  # fmt: skip
-    if workers:
-        command += ["--workers", str(workers)]
+    if args.workers:
+        command += ["--workers", str(args.workers)]
+    if args.csv_gzip:
+        command.append("--csv-gzip")
     env = {**os.environ, "TERBUKA_STATE_DIR": str(state), "TERBUKA_OCDS_SCHEMA": str(SCHEMA)}
     result = timed(command, env)
     process = result["process"]
@@ -205,7 +208,7 @@ def measure(label: str, source: Path, work: Path, args: argparse.Namespace, comp
     size, gz_size = source.stat().st_size, gz.stat().st_size
     out = work / "site"
     shutil.rmtree(out, ignore_errors=True)
-    result = run_terbuka(source, out, work / "state", args.workers)
+    result = run_terbuka(source, out, work / "state", args)
     record = result["record"]
     read = sum(i.get("records", 0) for i in record["inputs"])
     rows = sum(t["rows"] for t in record["tables"].values())
@@ -265,10 +268,12 @@ def main() -> None:
     )
     parser.add_argument("--no-community", action="store_true", help="skip ocdskit/flatten-tool")
     parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument("--csv-gzip", action="store_true", help="terbuka run --csv-gzip")
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="terbuka-bench-"))
     print(f"cores: {os.cpu_count()}, workers: {args.workers or 'default'}, "
+          f"CSVs {'gzipped' if args.csv_gzip else 'plain'}, "
           f"load: {os.getloadavg()[0]:.1f}, OCDS schema: {SCHEMA}")  # fmt: skip
     try:
         if args.source:

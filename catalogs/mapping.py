@@ -250,15 +250,17 @@ def _datasette_specs(
 
 
 def _csv_spec(published: Published, table: dict[str, Any], site: str) -> ResourceSpec:
+    """A table's CSV as the package wrote it: ``x.csv``, or ``x.csv.gz`` (served as gzip)."""
     name = table["name"]
     description = table.get("description") or ""
     link = f"Datasette: {site}/{quote(published.name)}/{quote(name)}"
+    gzipped = table.get("compression") == "gz"
     return ResourceSpec(
         key=f"table:{name}",
-        name=f"{table.get('title') or name} (CSV)",
+        name=f"{table.get('title') or name} (CSV{', gzipped' if gzipped else ''})",
         description=f"{description} {link}".strip(),
         format="CSV",
-        mimetype="text/csv",
+        mimetype="application/gzip" if gzipped else "text/csv",
         path=published.folder / table["path"],
-        filename=f"{name}.csv",
+        filename=table["path"].rsplit("/", 1)[-1],
     )

@@ -1,4 +1,5 @@
-"""How thoroughly the package stage re-validates the Data Package it wrote (issue 19).
+"""The package stage's options: how thoroughly it re-validates the Data Package it wrote,
+and whether its CSVs are gzipped (issue 19).
 
 Every published row has already been checked against its table's Table Schema (the row
 checks of the quality stage, before the row was written), so re-reading every cell of
@@ -6,6 +7,10 @@ every CSV with Frictionless repeats that work: on real OCDS it was most of the p
 stage. By default Frictionless validates the package's structure and a bounded sample of
 rows per table; the full cell-by-cell check stays one option away — ``package: {check:
 full}`` in ``dataset.yml`` or ``terbuka run --full-check``.
+
+Gzipped CSVs (``package: {csv_gzip: true}`` or ``terbuka run --csv-gzip``) are
+``data/<table>.csv.gz`` with ``compression: gz``, which Frictionless reads as it reads
+plain CSV: on real OCDS the CSVs shrink to about a tenth (docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -26,3 +31,9 @@ def sample_rows(descriptor: Any, full_check: bool = False) -> int | None:
 def describe(rows: int | None) -> str:
     """What the run record says about the check (``quality.package_check``)."""
     return "full" if rows is None else f"structure and the first {rows} rows of each table"
+
+
+def csv_gzip(descriptor: Any, flag: bool = False) -> bool:
+    """Whether the package's CSVs are written gzipped (the flag, or the descriptor says so)."""
+    options = descriptor.get("package") or {}
+    return flag or bool(options.get("csv_gzip", False))

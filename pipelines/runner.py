@@ -104,6 +104,7 @@ class Run:
     dry_run: bool = False
     workers: int | None = None
     full_check: bool = False
+    csv_gzip: bool = False
     inputs: list[Input] = field(default_factory=list)
     record: RunRecord = field(default_factory=lambda: RunRecord())
     build: Path | None = None
@@ -155,6 +156,9 @@ def exit_code(record: RunRecord) -> int:
     return record.get("exit_code", EXIT_BAD_INPUT)
 
 
+INTERRUPTED = "the run was interrupted before it published"
+
+
 def run_dataset(
     dataset: str | Path,
     sources: list[str],
@@ -167,6 +171,7 @@ def run_dataset(
     wait: bool = False,
     publisher: dict[str, Any] | None = None,
     full_check: bool = False,
+    csv_gzip: bool = False,
     note: str | None = None,
     answers: str | None = None,
 ) -> RunRecord:
@@ -177,6 +182,7 @@ def run_dataset(
     The run holds the dataset's lock in ``out_dir`` from start to end (``wait``: wait for
     another run to finish instead of exit code 3), and first sweeps what dead runs left
     behind. ``note``/``answers``: why it changes data (``record.reason_fields``).
+    ``full_check``/``csv_gzip``: the package stage's options (``package_check``).
     """
     record: RunRecord = {
         "run_id": new_run_id(),
@@ -191,7 +197,7 @@ def run_dataset(
     run: Run | None = None
     try:
         run = _new_run(dataset, out_dir, record, dry_run, workers, publisher)
-        run.full_check = full_check
+        run.full_check, run.csv_gzip = full_check, csv_gzip
         run.lock = _take_lock(run, wait)
         record["swept"] = _sweep(run)
         with Progress(enabled=show_progress) as progress:
@@ -203,11 +209,7 @@ def run_dataset(
             status="failed", error=str(error), exit_code=getattr(error, "exit_code", EXIT_BAD_INPUT)
         )
     except KeyboardInterrupt:
-        record.update(
-            status="stopped",
-            error="the run was interrupted before it published",
-            exit_code=EXIT_STOPPED,
-        )
+        record.update(status="stopped", error=INTERRUPTED, exit_code=EXIT_STOPPED)
     except Exception as error:
         _unexpected(record, error, run, out_dir)
     finally:
@@ -581,7 +583,8 @@ def _write_data_package(
     descriptor = run.descriptor
     tables = datapackage.package_tables(published)
     checked = {t: schema for t, schema in tables.items() if t != QUALITY_TABLE}
-    resources = datapackage.write_resources(db, folder, descriptor, checked)
+    gzipped = package_check.csv_gzip(descriptor, run.csv_gzip)
+    resources = datapackage.write_resources(db, folder, descriptor, checked, gzipped)
     extra = pipeline.package_extra(published) if hasattr(pipeline, "package_extra") else None
     package = datapackage.package_descriptor(descriptor, list(resources.values()), extra)
     rows = package_check.sample_rows(descriptor, run.full_check)
@@ -590,7 +593,7 @@ def _write_data_package(
     gate.check_package(errors)
     write_quality_table(db, gate.rows())
     quality = {QUALITY_TABLE: tables[QUALITY_TABLE]}
-    resources.update(datapackage.write_resources(db, folder, descriptor, quality))
+    resources.update(datapackage.write_resources(db, folder, descriptor, quality, gzipped))
     db.close()
     package["resources"] = [resources[t] for t in tables]
     datapackage.write_descriptor(folder, package)
@@ -693,6 +696,8 @@ def _fingerprint(run: Run) -> str:
         digest.update(item.sha256.encode())
     digest.update(run.descriptor.fingerprint.encode())
     digest.update(run.record["versions"].get("terbuka", "").encode())
+    if run.csv_gzip:  # the flag changes the published files as a descriptor option would
+        digest.update(b"--csv-gzip")
     return digest.hexdigest()
 
 

@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import copy
 import csv
+import gzip
 import hashlib
+import io
 import json
 import multiprocessing
 import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import sqlite_utils
 
@@ -21,6 +25,8 @@ from terbuka.metadata import Descriptor
 
 from .database import SYSTEM_TABLES
 
+# zlib's own default; Python's gzip module would use 9, its slowest.
+GZIP_LEVEL = 6
 SYSTEM_SCHEMA_TYPES = {str: "string", int: "integer", float: "number"}
 SYSTEM_DESCRIPTIONS = {
     "_quarantine": "Rows that were not published, with the check that rejected them and why.",
@@ -42,17 +48,45 @@ def system_schema(table: str) -> dict[str, Any]:
     }
 
 
-def write_csv(db: sqlite_utils.Database, table: str, columns: list[str], path: Path) -> int:
+def write_csv(
+    db: sqlite_utils.Database, table: str, columns: list[str], path: Path, gzipped: bool = False
+) -> int:
     """Stream a table to CSV (UTF-8, a header row, Unix line ends); returns the row count."""
     count = 0
     quoted = ", ".join(f"[{c}]" for c in columns)
-    with open(path, "w", encoding="utf-8", newline="") as handle:
+    with _text_output(path, gzipped) as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(columns)
         for row in db.execute(f"select {quoted} from [{table}] order by rowid"):
             writer.writerow(["" if v is None else v for v in row])
             count += 1
     return count
+
+
+@contextmanager
+def _text_output(path: Path, gzipped: bool) -> Iterator[TextIO]:
+    """A UTF-8 text file to write, gzipped or not.
+
+    The gzip header carries no file name and no time, so the same rows give the same
+    bytes and hash in every run (a catalog then sees an unchanged file as unchanged).
+    """
+    if not gzipped:
+        with open(path, "w", encoding="utf-8", newline="") as handle:
+            yield handle
+        return
+    with (
+        open(path, "wb") as raw,
+        gzip.GzipFile(
+            filename="", mode="wb", fileobj=raw, compresslevel=GZIP_LEVEL, mtime=0
+        ) as packed,
+        io.TextIOWrapper(packed, encoding="utf-8", newline="") as handle,
+    ):
+        yield handle
+
+
+def csv_file_name(table: str, gzipped: bool = False) -> str:
+    """``tenders.csv``, or ``tenders.csv.gz``: the extension tells readers the compression."""
+    return f"{table}.csv.gz" if gzipped else f"{table}.csv"
 
 
 def integrity(path: Path) -> dict[str, Any]:
@@ -76,30 +110,38 @@ def package_tables(schemas: dict[str, dict]) -> dict[str, dict]:
 
 
 def write_resources(
-    db: sqlite_utils.Database, folder: Path, descriptor: Descriptor, tables: dict[str, dict]
+    db: sqlite_utils.Database,
+    folder: Path,
+    descriptor: Descriptor,
+    tables: dict[str, dict],
+    gzipped: bool = False,
 ) -> dict[str, dict[str, Any]]:
     """Write each table's CSV to ``folder/data``; return its resource entry, by table.
 
     ``bytes`` and ``hash`` are those of the CSV as written: each file is written once.
+    ``gzipped``: ``data/<table>.csv.gz`` with ``compression: gz`` (the Data Package
+    recipe "Compression of Resources": ``bytes`` and ``hash`` are the compressed file's).
     """
     data = folder / "data"
     data.mkdir(parents=True, exist_ok=True)
     resources = {}
     for table, schema in tables.items():
-        write_csv(db, table, [f["name"] for f in schema["fields"]], data / f"{table}.csv")
+        path = data / csv_file_name(table, gzipped)
+        write_csv(db, table, [f["name"] for f in schema["fields"]], path, gzipped)
         settings = descriptor.tables.get(table, {})
         resources[table] = {
             "name": table,
-            "path": f"data/{table}.csv",
+            "path": f"data/{path.name}",
             "profile": "tabular-data-resource",
             "format": "csv",
+            **({"compression": "gz"} if gzipped else {}),
             "mediatype": "text/csv",
             "encoding": "utf-8",
             "title": descriptor_text(settings.get("title")) or table,
             "description": descriptor_text(settings.get("description"))
             or SYSTEM_DESCRIPTIONS.get(table, ""),
             "schema": _resource_schema(schema),
-            **integrity(data / f"{table}.csv"),
+            **integrity(path),
         }
     return resources
 

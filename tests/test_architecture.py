@@ -151,7 +151,7 @@ def test_the_cycle_finder_finds_a_cycle():
 MAX_FUNCTION_LINES = 60
 # Functions still longer than that, to be split; the list may only shrink: a function
 # that grows past the limit fails, and so does one listed here that no longer needs to be.
-LONG_FUNCTIONS = {}
+LONG_FUNCTIONS: set[str] = set()  # empty: keep it so
 
 
 def long_functions() -> dict[str, int]:

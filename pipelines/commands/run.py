@@ -64,6 +64,11 @@ class RunOptions:
     is_flag=True,
     help="Frictionless re-reads every published cell (default: structure and a sample).",
 )
+@click.option(
+    "--csv-gzip",
+    is_flag=True,
+    help="Write the Data Package's CSVs gzipped (data/<table>.csv.gz).",
+)
 @click.option("--note", help="Why this publication changes the data (kept in _changes and feeds).")
 @click.option(
     "--answers",
@@ -84,6 +89,7 @@ def run(
     workers: int | None = None,
     wait: bool = False,
     full_check: bool = False,
+    csv_gzip: bool = False,
     note: str | None = None,
     answers: str | None = None,
 ) -> None:
@@ -112,6 +118,7 @@ def run(
         workers=workers,
         wait=wait,
         full_check=full_check,
+        csv_gzip=csv_gzip,
         note=note,
         answers=answers,
     )
