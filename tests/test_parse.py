@@ -1,6 +1,9 @@
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from terbuka.pipelines.parse import parse_datetime, parse_number
+from terbuka.pipelines import parse
+from terbuka.pipelines.parse import _parse_general, parse_datetime, parse_number
 
 
 @pytest.mark.parametrize(
@@ -76,9 +79,6 @@ def test_impossible_dates_are_null_with_a_reason(text):
 
 
 # --- messy real-world numbers ----------------------------------------------------------
-
-from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
 
 from terbuka.pipelines.parse import (  # noqa: E402
     column_locales,
@@ -276,3 +276,75 @@ def test_dates_round_trip_in_every_written_form(moment):
         expected,
         None,
     )
+
+
+# --- the ISO fast path (issue 19): same results as the general parser ------------------
+
+ISO_EDGES = [
+    "2024-03-12", "2024-02-29", "2023-02-29", "2024-13-01", "2024-00-10", "1900-01-01",
+    "1899-12-31", "2100-12-31", "2101-01-01", "0000-01-01", "2024-03-12T03:00:00Z",
+    "2024-03-12T10:00:00+07:00", "2024-03-12T10:00:00-03:30", "2024-03-12T24:00:00Z",
+    "2024-03-12T23:59:60Z", "2024-03-12T03:00:00+24:00", "2024-03-12T03:00:00+14:00",
+    "1900-01-01T05:00:00+07:00", "2100-12-31T23:00:00-05:00", "2024-03-12T03:00:00",
+    "2024-03-12T03:00Z", "2024-03-12T03:00:00.5Z", "2024-03-12T03:00:00.123456+07:00",
+    "2024-03-12T03:00:00.1234567Z", "2024-03-10T02:30:00", "2024-11-03T01:30:00",
+    "2024-03-12T03:00:00.", "2024-W10-2", "20240312", "",
+    " 2024-03-12 ", "2024-03-12 03:00:00Z", "\u0662\u0660\u0662\u0664-\u0660\u0663-\u0661\u0662",
+]  # fmt: skip
+
+
+def two(limit):
+    return st.integers(0, limit).map(lambda n: f"{n:02d}")
+
+
+ISO_SHAPED = st.builds(
+    lambda y, m, d, time, zone: f"{y:04d}-{m}-{d}" + (f"T{time}{zone}" if time else ""),
+    st.one_of(st.integers(1895, 2105), st.integers(0, 9999)),
+    two(14),
+    two(33),
+    st.one_of(
+        st.none(),
+        st.builds(
+            lambda h, m, s, fraction: f"{h}:{m}:{s}{fraction}",
+            two(25),
+            two(61),
+            two(61),
+            st.one_of(st.just(""), st.text("0123456789", min_size=1, max_size=8).map(".".__add__)),
+        ),
+    ),
+    st.one_of(
+        st.just("Z"),
+        st.just(""),
+        st.builds(lambda sign, h, m: f"{sign}{h}:{m}", st.sampled_from("+-"), two(25), two(61)),
+    ),
+)
+
+
+@pytest.mark.parametrize("text", ISO_EDGES)
+@pytest.mark.parametrize("tz", [None, "Asia/Jakarta", "America/New_York"])
+def test_the_iso_fast_path_agrees_with_the_general_parser_on_edges(text, tz):
+    assert parse_datetime(text, tz) == _parse_general(text, tz, True)
+
+
+@given(text=ISO_SHAPED, tz=st.sampled_from([None, "Asia/Jakarta", "America/New_York"]))
+@settings(max_examples=400, deadline=None)
+def test_the_iso_fast_path_agrees_with_the_general_parser(text, tz):
+    assert parse_datetime(text, tz) == _parse_general(text, tz, True)
+
+
+def test_the_common_shapes_never_reach_the_general_parser(monkeypatch):
+    """The fast path is really taken (and the agreement above is not vacuous)."""
+
+    def general(*_args):
+        raise AssertionError("the general parser was called")
+
+    monkeypatch.setattr(parse, "_parse_general", general)
+    assert parse_datetime("2024-03-12") == ("2024-03-12T00:00:00Z", None)
+    assert parse_datetime("2024-03-12T03:00:00Z", "Asia/Jakarta") == ("2024-03-12T03:00:00Z", None)
+    assert parse_datetime("2024-03-12T10:00:00+07:00") == ("2024-03-12T03:00:00Z", None)
+    assert parse_datetime("2023-12-31T22:00:00-03:00") == ("2024-01-01T01:00:00Z", None)
+    assert parse_datetime("2024-03-12T03:00:00.250Z") == ("2024-03-12T03:00:00Z", None)
+    assert parse_datetime("2024-03-12T10:00:00", "Asia/Jakarta") == ("2024-03-12T03:00:00Z", None)
+    assert parse_datetime("") == (None, None)
+    with pytest.raises(AssertionError):  # an impossible date is worded by the general parser
+        parse_datetime("2023-02-29")
