@@ -105,3 +105,36 @@ def test_formats_are_checked_where_jsonschema_checks_them(schema):
     assert CompiledReleaseValidator(schema).errors(release) == reference_errors(schema, release)
     release["date"] = "not a date"
     assert CompiledReleaseValidator(schema).errors(release) == reference_errors(schema, release)
+
+
+class CountingValidator:
+    """The compiled validator, counting how often each of its methods is called."""
+
+    def __init__(self, inner):
+        self.inner = inner
+        self.calls = []
+
+    def __getattr__(self, name):
+        method = getattr(self.inner, name)
+
+        def counted(*args, **kwargs):
+            self.calls.append(name)
+            return method(*args, **kwargs)
+
+        return counted
+
+
+def test_a_release_is_validated_once_failing_or_not(ocds_examples, schema):
+    """Validity and messages come from one pass of the compiled validator: a failing
+    release is not validated a second time for its messages."""
+    validator = CompiledReleaseValidator(schema)
+    counting = CountingValidator(validator._validator)
+    validator._validator = counting
+    releases = list(real_releases(ocds_examples))
+    outcomes = {"valid": 0, "failing": 0}
+    for release in releases:
+        counting.calls.clear()
+        messages = validator.errors(release)
+        assert counting.calls == ["iter_errors"], release.get("id")
+        outcomes["failing" if messages else "valid"] += 1
+    assert outcomes["valid"] > 20 and outcomes["failing"] > 20, outcomes
