@@ -1,5 +1,4 @@
-"""The package stage's options: how thoroughly it re-validates the Data Package it wrote,
-and whether its CSVs are gzipped (issue 19).
+"""The package stage's options: how it re-validates the Data Package, gzipped CSVs (issue 19).
 
 Every published row has already been checked against its table's Table Schema (the row
 checks of the quality stage, before the row was written), so re-reading every cell of
