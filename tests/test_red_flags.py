@@ -5,17 +5,18 @@ import json
 import re
 import sqlite3
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 import sqlite_utils
-from conftest import SHARED_DATA
+from conftest import ROOT, SHARED_DATA
 
 from terbuka.metadata import load_descriptor
 from terbuka.pipelines import plugins
 from terbuka.pipelines.errors import UsageError
 from terbuka.pipelines.red_flags import RedFlagError, derive_red_flags, enabled_indicators
 from terbuka.pipelines.red_flags.base import Flag, PartyFlag
+from terbuka.pipelines.red_flags.regulations import ICW_INDICATORS
 from terbuka.pipelines.runner import run_dataset
 from terbuka.publish.database import create_tables
 
@@ -447,6 +448,63 @@ def test_indicator_flags_exactly_the_expected_processes(tmp_path, flag_id):
         assert cls.origin == "cardinal" and "cardinal-rs" in cls.methodology_url
     else:
         assert cls.origin == "terbuka" and flag_id.startswith("TBK-")
+
+
+TERBUKA_INDICATORS = sorted(i for i, c in plugins.red_flags().items() if c.origin == "terbuka")
+RED_FLAGS_DOC = (ROOT / "docs" / "red-flags.md").read_text()
+
+
+def doc_row(flag_id):
+    """The methodology page's table row of one indicator."""
+    rows = [line for line in RED_FLAGS_DOC.splitlines() if line.startswith("| ") and f"`{flag_id}`" in line.split("|")[1]]  # fmt: skip
+    assert len(rows) == 1, flag_id
+    return rows[0]
+
+
+@pytest.mark.parametrize("flag_id", TERBUKA_INDICATORS)
+def test_every_indonesian_rule_cites_an_article_with_dates_or_says_unverified(flag_id):
+    cls = plugins.red_flags()[flag_id]
+    assert cls.sources, "every rule names its source (or that none exists)"
+    for source in cls.sources:
+        assert source.regulation and source.about
+        for day in (source.valid_from, source.valid_until):
+            assert day is None or date.fromisoformat(day)
+        if source.verified:  # a verified citation has its article, dates and evidence
+            assert source.article and source.valid_from and source.evidence.startswith("http")
+            assert source.settings, "a verified article backs at least one default"
+    numbers = {k for k, v in cls.defaults.items() if k == "rules" or (isinstance(v, int | float) and not isinstance(v, bool))}  # fmt: skip
+    assert numbers == set(cls.thresholds), "every threshold is declared, and only thresholds"
+    backed = {n for s in cls.sources if s.verified for n in s.settings}
+    assert set(cls.unverified_defaults()) == set(cls.thresholds) - backed
+    row = doc_row(flag_id)
+    for name in cls.unverified_defaults():  # the methodology page says so, by name
+        assert re.search(rf"`{name}`[^|`]*\*\*unverified\*\*", row), (name, row)
+    for source in cls.sources:
+        assert source.regulation in row or source.regulation == "none", source
+        if source.article:
+            assert f"art. {source.article}" in row, source
+    assert cls.icw["match"] in {"full", "partial", "none"}
+    assert (cls.icw["indicator"] is None) == (cls.icw["match"] == "none")
+    assert cls.icw["indicator"] in (None, *ICW_INDICATORS)
+    assert cls.icw["note"]
+    expected = f"ICW {cls.icw['indicator']}" if cls.icw["indicator"] else "none"
+    assert expected in row.split("|")[-2], row
+
+
+def test_the_published_indicator_table_carries_sources_icw_and_unverified(tmp_path):
+    tables, settings, _ = CASES["TBK-CONTRACT-INCREASE"]
+    db = build(tmp_path, tables)
+    indicators = [plugins.red_flags()[i]({}) for i in ("TBK-CONTRACT-INCREASE", "TBK-HIGH-BID-FEW-BIDS", "R018")]  # fmt: skip
+    summary = {r["flag_id"]: r for b in derive_red_flags(db, indicators) for r in b.tables.get("red_flag_indicators", [])}  # fmt: skip
+    increase, high_bid, cardinal = (summary[i] for i in ("TBK-CONTRACT-INCREASE", "TBK-HIGH-BID-FEW-BIDS", "R018"))  # fmt: skip
+    (source,) = json.loads(increase["sources"])
+    assert (source["regulation"], source["article"], source["verified"]) == ("Perpres 16/2018", "54(2)", True)  # fmt: skip
+    assert source["settings"] == ["max_increase"] and increase["unverified"] is None
+    assert high_bid["unverified"] == "ratio,max_bids"
+    assert json.loads(high_bid["icw"])["indicator"] == 2
+    assert (
+        cardinal["sources"] is None and cardinal["icw"] is None and cardinal["unverified"] is None
+    )
 
 
 def test_r003_counts_whole_days_like_chrono():

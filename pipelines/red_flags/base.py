@@ -50,6 +50,29 @@ class PartyFlag(NamedTuple):
     name: str | None = None
 
 
+class Source(NamedTuple):
+    """A regulation (and article) an indicator's rule or default value is taken from.
+
+    ``valid_from``/``valid_until`` are the ISO dates the rule applies between (None: open
+    ended). ``verified`` is True only when the article and the value were read in a
+    quoted text (``evidence``: where); anything else is published as **unverified**.
+    ``settings`` names the thresholds whose defaults this article sets.
+    """
+
+    regulation: str
+    article: str | None
+    about: str
+    valid_from: str | None
+    valid_until: str | None = None
+    verified: bool = False
+    evidence: str | None = None
+    settings: tuple[str, ...] = ()
+
+    def as_json(self) -> dict[str, Any]:
+        """The published shape (``red_flag_indicators.sources``)."""
+        return {**self._asdict(), "settings": list(self.settings)}
+
+
 class RedFlag:
     """Base class: subclasses set the class attributes and implement ``evaluate``."""
 
@@ -67,6 +90,14 @@ class RedFlag:
     # What it flags: "tender" (contracting processes) and/or organisation roles ("buyer",
     # "procuring_entity", "tenderer"); the risk score reads it.
     subjects: ClassVar[tuple[str, ...]] = ("tender",)
+    # The regulation each rule rests on (terbuka's Indonesian indicators; see ``Source``)
+    # and which ICW opentender.net indicator it matches (``regulations.icw``).
+    sources: ClassVar[tuple[Source, ...]] = ()
+    icw: ClassVar[dict[str, Any]] = {}
+    # Settings that are thresholds (numbers or dated ``rules``), not selectors such as
+    # methods or currency: each default is either backed by a verified source or
+    # published as unverified (``unverified_defaults``).
+    thresholds: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, settings: dict[str, Any] | None = None):
         self.settings = self.check_settings(settings or {})
@@ -78,6 +109,12 @@ class RedFlag:
         self.judged_parties: set[tuple[str, str]] | None = None
         # Cardinal's ``Meta`` for this indicator: the quartiles and fence it used.
         self.meta: dict[str, float] = {}
+
+    @classmethod
+    def unverified_defaults(cls) -> list[str]:
+        """Threshold settings whose default no verified source sets (shown as unverified)."""
+        backed = {name for source in cls.sources if source.verified for name in source.settings}
+        return [name for name in cls.thresholds if name not in backed]
 
     def record_meta(self, **values: float) -> None:
         """Keep quartiles and fences for Cardinal's ``Meta`` block (4 decimals, as it rounds)."""

@@ -128,4 +128,12 @@ def indicator_row(indicator: RedFlag, flagged: int, parties: int = 0) -> dict[st
             None if indicator.judged_parties is None else len(indicator.judged_parties)
         ),
         "subjects": ",".join(indicator.subjects),
+        # Where the rule comes from, which defaults no verified article sets, and ICW's match.
+        "sources": _json([source.as_json() for source in indicator.sources]),
+        "unverified": ",".join(indicator.unverified_defaults()) or None,
+        "icw": _json(indicator.icw),
     }
+
+
+def _json(value: Any) -> str | None:
+    return json.dumps(value, ensure_ascii=False) if value else None

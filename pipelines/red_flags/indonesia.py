@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
+from . import regulations as law
 from .base import NOT_CANCELLED, Flag, PartyFlag, RedFlag, RedFlagError, parse_instant, whole_days
 from .cardinal_bids import _list, _number, _object, compiled_releases
 
@@ -102,6 +103,14 @@ class DirectProcurementCeiling(RedFlag):
         "en": "Value of {measure:,.0f} above the ceiling of {threshold:,.0f}",
     }
     methodology_url = METHODOLOGY.format("tbk-pl-ceiling")
+    sources = law.PL_CEILING
+    thresholds = ("rules",)
+    icw = law.icw_mapping(
+        None,
+        "none",
+        "ICW 3 scores every contract's size in bands; this compares a "
+        "direct purchase with its legal ceiling",
+    )
     defaults = {"procurement_method_details": PL_METHODS, "currency": "IDR", "rules": PL_RULES}
 
     @classmethod
@@ -180,6 +189,9 @@ class PackageSplitting(RedFlag):
         "en": "Similar packages add up to {measure:,.0f} (threshold {threshold:,.0f})",
     }
     methodology_url = METHODOLOGY.format("tbk-split-packages")
+    sources = law.SPLIT_PACKAGES
+    thresholds = ("threshold", "window_days", "minimum_packages")
+    icw = law.icw_mapping(None, "none", "no ICW indicator looks across packages")
     defaults = {
         "procurement_method_details": PL_METHODS,
         "window_days": 30,
@@ -261,6 +273,14 @@ class TenderPeriodBelowMinimum(RedFlag):
         "en": "Tender period of {measure:g} days (minimum {threshold:g} days)",
     }
     methodology_url = METHODOLOGY.format("tbk-tender-period")
+    sources = law.TENDER_PERIOD
+    thresholds = ("rules",)
+    icw = law.icw_mapping(
+        None,
+        "none",
+        "ICW 1 measures announcement to award and scores long durations: "
+        "a different span, the opposite direction",
+    )
     defaults = {"rules": PERIOD_RULES}
 
     @classmethod
@@ -321,6 +341,11 @@ class ContractAboveAward(RedFlag):
         "en": "Contract {measure:.1%} above the award (limit {threshold:.0%})",
     }
     methodology_url = METHODOLOGY.format("tbk-contract-increase")
+    sources = law.CONTRACT_INCREASE
+    thresholds = ("max_increase",)
+    icw = law.icw_mapping(
+        None, "none", "ICW 2 compares the contract with the HPS, not with the award"
+    )
     defaults = {"max_increase": 0.10}
 
     def evaluate(self, db: Any) -> Iterator[Flag]:
@@ -377,6 +402,13 @@ class HighBidFewBidders(RedFlag):
         "en": "Winning bid at {measure:.1%} of the estimate (threshold {threshold:.0%})",
     }
     methodology_url = METHODOLOGY.format("tbk-high-bid-few-bids")
+    sources = law.HIGH_BID_FEW_BIDS
+    thresholds = ("ratio", "max_bids")
+    icw = law.icw_mapping(
+        2,
+        "partial",
+        "ICW 2 scores a contract close to the HPS; the number of bids is not among ICW's seven",
+    )
     defaults = {"ratio": 0.95, "max_bids": 2}
 
     def evaluate(self, db: Any) -> Iterator[Flag]:
@@ -444,6 +476,11 @@ class RepeatWinner(RedFlag):
         "en": "This supplier won {measure:g} times at the same buyer in a year (threshold {threshold:g})",
     }
     methodology_url = METHODOLOGY.format("tbk-repeat-winner")
+    sources = law.REPEAT_WINNER
+    thresholds = ("minimum_wins",)
+    icw = law.icw_mapping(
+        7, "partial", "ICW's repeat-winner rule and threshold are not published on its method page"
+    )
     defaults = {"minimum_wins": 3}
     subjects = ("tender", "tenderer")
 
@@ -496,6 +533,7 @@ class _ShareBelowMinimum(RedFlag):
     kind = ""
     subjects = ("buyer",)
     defaults = {"minimum_share": 0.40}
+    thresholds = ("minimum_share",)
 
     def evaluate(self, db: Any) -> Iterator[PartyFlag]:
         """Per buyer: Σ amounts of the kind ÷ Σ contract amounts, over processes that have both."""
@@ -557,6 +595,8 @@ class DomesticShareBelowMinimum(_ShareBelowMinimum):
         "en": "Domestic-product share {measure:.1%} (minimum {threshold:.0%})",
     }
     methodology_url = METHODOLOGY.format("tbk-pdn-share")
+    sources = law.PDN_SHARE
+    icw = law.icw_mapping(None, "none", "no ICW indicator reads domestic-product values")
 
 
 class SmallBusinessShareBelowMinimum(_ShareBelowMinimum):
@@ -590,6 +630,8 @@ class SmallBusinessShareBelowMinimum(_ShareBelowMinimum):
         "en": "Small-business share {measure:.1%} (minimum {threshold:.0%})",
     }
     methodology_url = METHODOLOGY.format("tbk-umk-share")
+    sources = law.UMK_SHARE
+    icw = law.icw_mapping(None, "none", "no ICW indicator reads small-business values")
 
 
 INDONESIAN_INDICATORS: list[type[RedFlag]] = [

@@ -9,6 +9,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
 
+from . import regulations as law
 from .base import NOT_CANCELLED, Flag, RedFlag
 
 # An award counts when it is in force: OCDS status 'active', or no status given.
@@ -42,6 +43,11 @@ class AwardAboveEstimate(RedFlag):
         "en": "Award is {measure:.2f}× the estimate (threshold {threshold:.2f}×)",
     }
     defaults = {"margin": 0.0}
+    sources = law.AWARD_ABOVE_ESTIMATE
+    thresholds = ("margin",)
+    icw = law.icw_mapping(
+        2, "partial", "ICW 2 scores a contract above the HPS highest; this reads the award"
+    )
 
     def evaluate(self, db: Any) -> Iterator[Flag]:
         """The largest award-to-estimate ratio per process, when above 1 + margin."""
@@ -97,6 +103,9 @@ class SupplierConcentration(RedFlag):
         "en": "This supplier holds {measure:.0%} of the buyer's awarded value (threshold {threshold:.0%})",
     }
     defaults = {"share": 0.5, "minimum_awards": 10}
+    sources = law.SUPPLIER_CONCENTRATION
+    thresholds = ("share", "minimum_awards")
+    icw = law.icw_mapping(None, "none", "ICW 7 counts repeat wins, not a share of value")
 
     def evaluate(self, db: Any) -> Iterator[Flag]:
         """Supplier shares per buyer; processes of dominant suppliers are flagged."""
@@ -172,6 +181,9 @@ class DirectAboveLimit(RedFlag):
         "limit": 200_000_000,
         "currency": "IDR",
     }
+    sources = law.DIRECT_ABOVE_LIMIT
+    thresholds = ("limit",)
+    icw = law.icw_mapping(None, "none", "ICW 3 scores every contract's size in bands")
 
     def evaluate(self, db: Any) -> Iterator[Flag]:
         """Estimate (or the largest award) against the ceiling, for the listed methods."""
