@@ -20,6 +20,8 @@ SPENT = (
     "coalesce((select sum(value_amount) from contracts c where c.ocid = t.ocid),"
     " (select sum(value_amount) from awards a where a.ocid = t.ocid))"
 )
+# A flag as the pages' CSV and JSON give it: the sentence, and the raw numbers behind it.
+FLAG_COLUMNS = ("id", "title", "explained", "measure", "threshold")
 SUPPLIER_WHERE = "(s.supplier_id = :key or (s.supplier_id is null and s.supplier_name = :key))"
 
 
@@ -110,7 +112,7 @@ async def tender_data(
             "bids": bids,
             "awards": awards,
             "contracts": contracts,
-            "flags": [{k: f[k] for k in ("id", "title", "explained")} for f in flags],
+            "flags": [{k: f[k] for k in FLAG_COLUMNS} for f in flags],
             "records": await tender_records(datasette, db, tables, key),
         },
     }
@@ -256,10 +258,9 @@ def tender_facts(
 
 async def tender_flags(datasette: Any, database: str, ocid: str, lang: str) -> list[dict]:
     """The process's red flags, explained in the reader's language."""
-    known = await red_flags.indicators(datasette, database)
+    flags = await red_flags.flags_for(datasette, database, ocid)
     return [
-        {**red_flags.describe(f, known.get(f["flag_id"], {}), lang), "ocid": ocid}
-        for f in await red_flags.flags_for(datasette, database, ocid)
+        {**f, "ocid": ocid} for f in await red_flags.explained(datasette, database, flags, lang)
     ]
 
 
@@ -291,6 +292,8 @@ async def buyer_data(datasette: Any, db: Any, tables: set[str], key: str, lang: 
     suppliers = await buyer_suppliers(db, params)
     flags = await buyer_flags(datasette, db, tables, params, lang)
     work_unit = await buyer_work_unit(db, tables, key, name)
+    currency = await buyer_currency(db, params)
+    own = await party_flags(datasette, db, tables, ("buyer", "procuring_entity"), key, lang, currency)  # fmt: skip
     processes = await scalar(db, f"select count(*) from tenders t where {buyer_where()}", params)
     return {
         "key": key,
@@ -303,12 +306,18 @@ async def buyer_data(datasette: Any, db: Any, tables: set[str], key: str, lang: 
             "flagged_share": flags["flagged"] / processes if processes else None,
             "peers_flagged_share": flags["peers_share"],
             "total_spent": sum(r["spent"] or 0 for r in spending),
-            "currency": await buyer_currency(db, params),
+            "currency": currency,
             "top_supplier": suppliers[0] if suppliers else None,
             "years": sorted({r["year"] for r in spending if r["year"]}),
             "institution": (work_unit or {}).get("institution"),
         },
-        "sections": {"spending": spending, "suppliers": suppliers, "flags": flags["counts"]},
+        "flags": own,
+        "sections": {
+            "spending": spending,
+            "suppliers": suppliers,
+            "flags": flags["counts"],
+            "party_flags": [{k: f[k] for k in FLAG_COLUMNS} for f in own],
+        },
     }
 
 
@@ -380,6 +389,28 @@ async def buyer_flags(
     }
 
 
+async def party_flags(
+    datasette: Any,
+    db: Any,
+    tables: set[str],
+    roles: tuple[str, ...],
+    key: str,
+    lang: str,
+    currency: str | None,
+) -> list[dict]:
+    """The organisation's own flags (``red_flag_parties``), explained for the reader."""
+    if "red_flag_parties" not in tables:
+        return []
+    marks = ", ".join("?" for _ in roles)
+    found = await rows(
+        db,
+        f"select * from red_flag_parties where party_role in ({marks}) and party_id = ? "
+        "order by flag_id, party_role",
+        [*roles, key],
+    )
+    return await red_flags.explained(datasette, db.name, found, lang, currency)
+
+
 async def buyer_work_unit(db: Any, tables: set[str], key: str, name: str | None) -> dict | None:
     """INAPROC's work unit row of the buyer, where the dataset has one."""
     if "work_units" not in tables:
@@ -411,6 +442,8 @@ async def supplier_data(
     if not won and not bid_rows:
         return None
     buyers = supplier_buyers(won)
+    currency = one_currency(r["currency"] for r in won)
+    own = await party_flags(datasette, db, tables, ("tenderer",), key, lang, currency)
     return {
         "key": key,
         "title": await supplier_name(db, tables, params, bool(won)) or key,
@@ -419,15 +452,17 @@ async def supplier_data(
             "supplier_name": await supplier_name(db, tables, params, bool(won)),
             "contracts": len(won),
             "total_won": sum(r["value_amount"] or 0 for r in won),
-            "currency": one_currency(r["currency"] for r in won),
+            "currency": currency,
             "buyers": len(buyers),
             "win_rate": win_rate(bid_rows),
             "last_award": won[0]["date"] if won else None,
         },
+        "flags": own,
         "sections": {
             "won": won,
             "buyers": buyers,
             "co_bidders": await co_bidders(db, params) if bid_rows else [],
+            "party_flags": [{k: f[k] for k in FLAG_COLUMNS} for f in own],
         },
     }
 

@@ -110,6 +110,11 @@ LABELS: dict[str, dict[str, str]] = {
     "buyers": {"id": "Pembeli", "en": "Buyers"},
     "institution": {"id": "Instansi", "en": "Institution"},
     "last_award": {"id": "Terakhir menang", "en": "Last award"},
+    "party_flags": {"id": "Tanda bahaya organisasi ini", "en": "This organisation's red flags"},
+    "unverified_defaults": {
+        "id": "nilai ambang bawaan belum diverifikasi",
+        "en": "default threshold unverified",
+    },
 }
 
 

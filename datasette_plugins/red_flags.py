@@ -49,12 +49,35 @@ async def flags_for(datasette: Any, database: str, ocid: str) -> list[dict[str, 
     return [dict(r) for r in rows.rows]
 
 
-def describe(flag: dict, indicator: dict, lang: str) -> dict[str, Any]:
-    """A flag in the reader's language, with the measured value filled in."""
+class ExplainFormatter(i18n.NumberFormatter):
+    """Fills an indicator's ``explain``: amounts in their currency (``Rp 250 jt``), not bare.
+
+    The templates carry English number formats (``{measure:,.0f}``) for other readers of
+    the published table; on the site an amount reads as money in the row's currency.
+    """
+
+    def __init__(self, lang: str, unit: str, currency: str | None):
+        super().__init__(lang)
+        self.unit, self.currency = unit, currency
+
+    def format_field(self, value: Any, format_spec: str) -> str:  # noqa: D102
+        if self.unit == "amount" and isinstance(value, int | float) and not isinstance(value, bool):
+            from . import numbers
+
+            return numbers.money(value, self.currency, self.lang)
+        return super().format_field(value, format_spec)
+
+
+def describe(flag: dict, indicator: dict, lang: str, currency: str | None = None) -> dict[str, Any]:
+    """A flag in the reader's language, with the measured value filled in.
+
+    ``currency`` is the code an ``amount`` indicator's measure and threshold are in.
+    """
     suffix = "" if lang == "id" else "_en"
     template = indicator.get("explain" + suffix) or ""
+    unit = indicator.get("measure_unit") or "number"
     try:
-        explained = i18n.NumberFormatter(lang).format(
+        explained = ExplainFormatter(lang, unit, currency).format(
             template, measure=flag["measure"], threshold=flag["threshold"]
         )
     except (KeyError, ValueError, TypeError):
@@ -65,9 +88,32 @@ def describe(flag: dict, indicator: dict, lang: str) -> dict[str, Any]:
         "definition": indicator.get("definition" + suffix),
         "explained": explained,
         "detail": flag.get("detail"),
+        "measure": flag.get("measure"),
+        "threshold": flag.get("threshold"),
         "methodology_url": indicator.get("methodology_url"),
         "origin": indicator.get("origin"),
+        "unverified": indicator.get("unverified"),
     }
+
+
+async def explained(
+    datasette: Any, database: str, flags: list[dict], lang: str, currency: str | None = None
+) -> list[dict[str, Any]]:
+    """``flags`` (rows of ``red_flags`` or ``red_flag_parties``) described for a reader.
+
+    An amount takes its indicator's currency setting, else the flagged process's
+    currency, else ``currency`` (the page's own, for an organisation's flags).
+    """
+    known = await indicators(datasette, database)
+    described = []
+    for flag in flags:
+        indicator = known.get(flag["flag_id"], {})
+        code = currency
+        if indicator.get("measure_unit") == "amount":
+            found = await _currency(datasette, database, indicator, flag.get("ocid"))
+            code = found or currency
+        described.append(describe(flag, indicator, lang, code))
+    return described
 
 
 @hookimpl
@@ -194,10 +240,9 @@ def extra_template_vars(template, database, table, request, datasette):
         if not ocid:
             return {}
         lang = i18n.language(request)
-        flags = [
-            describe(f, known.get(f["flag_id"], {}), lang)
-            for f in await flags_for(datasette, database, ocid)
-        ]
+        flags = await explained(
+            datasette, database, await flags_for(datasette, database, ocid), lang
+        )
         return {"terbuka_row_flags": {"ocid": ocid, "flags": flags}}
 
     return inner

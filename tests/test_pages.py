@@ -87,6 +87,52 @@ def test_tender_page_tells_the_story_with_links_and_data(site):
     assert not AMOUNT_FLOAT.search(re.sub(r'(value|datetime|href)="[^"]*"', "", html))
 
 
+def flag_sentence(page_html, flag_id):
+    """The explanation of one flag on a page: its list item without the definition."""
+    item = re.search(rf'<li id="flag-{flag_id}">(.*?)</li>', page_html, re.S)
+    if item is None:  # Datasette's row page lists the flags in the trust panel
+        item = re.search(rf'<li><span class="tbk-flag">{flag_id}</span>(.*?)</li>', page_html, re.S)
+    text = re.sub(r'<span class="tbk-definition">.*?</span>|<details>.*?</details>', "", item.group(1), flags=re.S)  # fmt: skip
+    return html.unescape(re.sub(r"<[^>]+>", "", text))
+
+
+def test_flag_explanations_read_amounts_in_the_rows_currency(site):
+    ocid, measure, threshold = one(
+        site,
+        "select f.ocid, f.measure, f.threshold from red_flags f join tenders t using (ocid) "
+        "where f.flag_id = 'TBK-PL-CEILING' and t.value_currency = 'IDR' limit 1",
+    )
+    tender, in_english, row = site_get(
+        site, f"/-/terbuka/procurement/tender/{ocid}",
+        f"/-/terbuka/procurement/tender/{ocid}?_lang=en", f"/procurement/tenders/{ocid}",
+    )  # fmt: skip
+    for response, lang in ((tender, "id"), (in_english, "en"), (row, "id")):
+        sentence = flag_sentence(response.text, "TBK-PL-CEILING")
+        shown = [numbers.money(v, "IDR", lang) for v in (measure, threshold)]
+        assert all(text in sentence for text in shown), (sentence, shown)
+        bare = [f"{v:,.0f}" for v in (measure, threshold)] + [f"{v:.1f}" for v in (measure, threshold)]  # fmt: skip
+        assert not any(b in sentence or numbers.i18n.localise_digits(b, "id") in sentence for b in bare)  # fmt: skip
+    assert "belum diverifikasi: rules" in flag_sentence(tender.text, "TBK-PL-CEILING")
+
+
+def test_an_organisations_own_flags_are_explained_on_its_page(site):
+    supplier_id, flag_id, measure = one(
+        site,
+        "select party_id, flag_id, measure from red_flag_parties where party_role = 'tenderer' "
+        "order by party_id limit 1",
+    )
+    path = f"/-/terbuka/procurement/supplier/{supplier_id}"
+    page, data, as_csv = site_get(site, path, path + ".json", path + ".csv?section=party_flags")
+    assert "Tanda bahaya organisasi ini" in page.text
+    (flag,) = [f for f in data.json()["flags"] if f["id"] == flag_id]
+    assert flag["measure"] == measure and flag["explained"] in html.unescape(page.text)
+    assert numbers.measure(measure, "count", "id") in flag["explained"]
+    rows = list(csv.DictReader(io.StringIO(as_csv.text)))
+    assert [(r["id"], float(r["measure"])) for r in rows if r["id"] == flag_id] == [
+        (flag_id, measure)
+    ]
+
+
 def test_inaproc_tender_page_has_bids_and_payments(site):
     (ocid,) = one(
         site,
