@@ -8,6 +8,7 @@ several currencies has no single currency and shows bare numbers.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from typing import Any
 from urllib.parse import quote
@@ -508,3 +509,37 @@ async def co_bidders(db: Any, params: dict) -> list[dict]:
         "group by 1, 2 order by 3 desc, 2",
         params,
     )
+
+
+# --- methodology ------------------------------------------------------------------------
+
+
+def methodology_entry(row: dict, lang: str) -> dict[str, Any]:
+    """One ``red_flag_indicators`` row for the methodology page, its JSON columns read."""
+    suffix = "" if lang == "id" else "_en"
+    unverified = {name for name in (row.get("unverified") or "").split(",") if name}
+    sources = json.loads(row.get("sources") or "[]")
+    verified = {name for source in sources if source.get("verified") for name in source["settings"]}
+    settings = json.loads(row.get("settings") or "{}")
+    url = row.get("methodology_url") or ""
+    return {
+        "id": row["flag_id"],
+        "anchor": row["flag_id"].lower(),
+        "origin": row.get("origin"),
+        "title": row.get("title" + suffix) or row["flag_id"],
+        "definition": row.get("definition" + suffix),
+        "methodology_url": url if url.startswith("http") else None,
+        "settings": [
+            {
+                "name": name,
+                "value": json.dumps(value, ensure_ascii=False),
+                "unverified": name in unverified,
+                "verified": name in verified,
+            }
+            for name, value in sorted(settings.items())
+        ],
+        "sources": sources,
+        "icw": json.loads(row.get("icw") or "null"),
+        "flagged": row.get("flagged"),
+        "judged": row.get("judged"),
+    }

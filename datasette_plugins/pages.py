@@ -111,6 +111,29 @@ LABELS: dict[str, dict[str, str]] = {
     "institution": {"id": "Instansi", "en": "Institution"},
     "last_award": {"id": "Terakhir menang", "en": "Last award"},
     "party_flags": {"id": "Tanda bahaya organisasi ini", "en": "This organisation's red flags"},
+    "methodology_title": {"id": "Metodologi tanda bahaya", "en": "Red-flag methodology"},
+    "methodology_intro": {
+        "id": "Setiap indikator, pengaturan yang dipakai publikasi ini dan dasar aturannya. "
+        "Tanda bahaya adalah alasan untuk melihat lebih dekat, bukan bukti. Nilai bawaan "
+        "yang tidak diambil dari pasal yang terverifikasi ditandai belum diverifikasi.",
+        "en": "Every indicator, the settings this publication used and where its rule comes "
+        "from. A flag is a reason to look closer, not proof. A default not taken from a "
+        "verified article is marked unverified.",
+    },
+    "setting": {"id": "Pengaturan", "en": "Setting"},
+    "value": {"id": "Nilai", "en": "Value"},
+    "basis": {"id": "Dasar", "en": "Basis"},
+    "sources": {"id": "Dasar aturan", "en": "Where the rule comes from"},
+    "verified": {"id": "terverifikasi", "en": "verified"},
+    "unverified": {"id": "belum diverifikasi", "en": "unverified"},
+    "icw": {"id": "Padanan ICW opentender.net", "en": "ICW opentender.net match"},
+    "icw_none": {"id": "tidak ada", "en": "none"},
+    "judged_text": {
+        "id": "{flagged} proses ditandai dari {judged} yang dapat dinilai",
+        "en": "{flagged} processes flagged of {judged} it could judge",
+    },
+    "from": {"id": "berlaku sejak", "en": "applies from"},
+    "until": {"id": "sampai", "en": "until"},
     "unverified_defaults": {
         "id": "nilai ambang bawaan belum diverifikasi",
         "en": "default threshold unverified",
@@ -126,9 +149,31 @@ def label(key: str, lang: str, **values: Any) -> str:
 
 @hookimpl
 def register_routes():
-    """The three page kinds, each also as ``.json`` and ``.csv``."""
+    """The three page kinds, each also as ``.json`` and ``.csv``; the red-flag methodology."""
     pattern = r"^/-/terbuka/(?P<database>[^/]+)/(?P<kind>tender|buyer|supplier)/(?P<key>[^/]+?)(?:\.(?P<format>json|csv))?$"
-    return [(pattern, page_view)]
+    methodology = r"^/-/terbuka/(?P<database>[^/]+)/red-flags$"
+    return [(pattern, page_view), (methodology, methodology_view)]
+
+
+async def methodology_view(datasette: Any, request: Any) -> Response:
+    """Every indicator as published: definition, settings, sources (verified or not), ICW."""
+    database = request.url_vars["database"]
+    lang = i18n.language(request)
+    if database not in datasette.databases or publication.config(datasette, database) is None:
+        return Response.text(label("not_found", lang), status=404)
+    db = datasette.databases[database]
+    if "red_flag_indicators" not in set(await db.table_names()):
+        return Response.text(label("not_found", lang), status=404)
+    found = await page_data.rows(db, "select * from red_flag_indicators order by origin desc, flag_id")  # fmt: skip
+    context = {
+        "database": database,
+        "indicators": [page_data.methodology_entry(row, lang) for row in found],
+        "lbl": lambda key, **values: label(key, lang, **values),
+        "num": lambda value: i18n.number(value, lang),
+    }
+    return Response.html(
+        await datasette.render_template("terbuka_methodology.html", context, request=request)
+    )
 
 
 async def page_view(datasette: Any, request: Any) -> Response:

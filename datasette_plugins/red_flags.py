@@ -112,8 +112,23 @@ async def explained(
         if indicator.get("measure_unit") == "amount":
             found = await _currency(datasette, database, indicator, flag.get("ocid"))
             code = found or currency
-        described.append(describe(flag, indicator, lang, code))
+        item = describe(flag, indicator, lang, code)
+        item["methodology_url"] = methodology_href(datasette, database, item["methodology_url"])
+        described.append(item)
     return described
+
+
+# terbuka's own indicators point at their section of docs/red-flags.md; on the site that is
+# the methodology page (``pages.methodology_view``). Cardinal's link to Cardinal's docs.
+LOCAL_METHODOLOGY = "docs/red-flags.md#"
+
+
+def methodology_href(datasette: Any, database: str, url: str | None) -> str | None:
+    """Where a reader of the site finds an indicator's methodology."""
+    if not url or not url.startswith(LOCAL_METHODOLOGY):
+        return url
+    anchor = url.removeprefix(LOCAL_METHODOLOGY)
+    return datasette.urls.path(f"/-/terbuka/{_quote(database)}/red-flags") + "#" + anchor
 
 
 @hookimpl

@@ -301,6 +301,10 @@ def test_story_pages_show_key_facts_first_without_sideways_scroll(browser, demo_
             assert tab.locator(".tbk-keyfacts a.tbk-flag").count() > 0
         shot(tab, f"page-{database}-{kind}-{viewport['width']}")
         assert serious_axe_violations(tab) == [], (kind, viewport["width"])
+    tab.goto(f"{demo_site_url}/-/terbuka/{database}/red-flags")  # where a flag's link leads
+    no_sideways_scroll_outside_tables(tab)
+    assert tab.locator("section.tbk-indicator").count() > 0
+    assert serious_axe_violations(tab) == [], ("methodology", viewport["width"])
     context.close()
 
 

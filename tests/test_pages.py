@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import html
 import io
+import json
 import re
 import sqlite3
 
@@ -131,6 +132,29 @@ def test_an_organisations_own_flags_are_explained_on_its_page(site):
     assert [(r["id"], float(r["measure"])) for r in rows if r["id"] == flag_id] == [
         (flag_id, measure)
     ]
+
+
+def test_methodology_page_shows_sources_and_marks_unverified_defaults(site):
+    (ocid,) = one(site, "select ocid from red_flags where flag_id = 'TBK-PL-CEILING' limit 1")
+    page, english, tender, missing = site_get(
+        site, "/-/terbuka/procurement/red-flags", "/-/terbuka/procurement/red-flags?_lang=en",
+        f"/-/terbuka/procurement/tender/{ocid}", "/-/terbuka/service-kpi/red-flags",
+    )  # fmt: skip
+    assert page.status_code == 200 and missing.status_code == 404
+    with sqlite3.connect(site / "procurement.db") as conn:
+        published = conn.execute("select flag_id, settings, unverified from red_flag_indicators").fetchall()  # fmt: skip
+    for flag_id, settings, unverified in published:
+        section = re.search(rf'<section class="tbk-indicator" id="{flag_id.lower()}".*?</section>', page.text, re.S).group(0)  # fmt: skip
+        for name in json.loads(settings):
+            basis = re.search(rf"<tr><td><code>{name}</code></td>.*?</tr>", section, re.S).group(0)
+            assert ("belum diverifikasi" in basis) == (name in (unverified or "").split(",")), (flag_id, name)  # fmt: skip
+    increase = re.search(r'id="tbk-contract-increase".*?</section>', page.text, re.S).group(0)
+    assert "Perpres 16/2018 art. 54(2)" in increase and "terverifikasi" in increase
+    assert 'href="http://www.mudjisantosa.net/' in increase
+    assert "ICW opentender.net" in increase and "unverified" in english.text
+    link = re.search(r'<li id="flag-TBK-PL-CEILING">.*?href="([^"]+)"', tender.text, re.S).group(1)
+    assert link == "/-/terbuka/procurement/red-flags#tbk-pl-ceiling"
+    assert 'id="tbk-pl-ceiling"' in page.text
 
 
 def test_inaproc_tender_page_has_bids_and_payments(site):

@@ -10,6 +10,9 @@ from ..errors import UsageError
 
 # Cardinal excludes cancelled contracting processes from every indicator; so do we.
 NOT_CANCELLED = "coalesce(t.status, '') != 'cancelled'"
+# terbuka's own indicators: their section of docs/red-flags.md (the site serves the same
+# as /-/terbuka/<database>/red-flags, from the published red_flag_indicators).
+METHODOLOGY = "docs/red-flags.md#{}"
 
 
 class RedFlagError(UsageError):

@@ -18,11 +18,18 @@ from datetime import date
 from typing import Any
 
 from . import regulations as law
-from .base import NOT_CANCELLED, Flag, PartyFlag, RedFlag, RedFlagError, parse_instant, whole_days
+from .base import (
+    METHODOLOGY,
+    NOT_CANCELLED,
+    Flag,
+    PartyFlag,
+    RedFlag,
+    RedFlagError,
+    parse_instant,
+    whole_days,
+)
 from .cardinal_bids import _list, _number, _object, compiled_releases
 
-# The methodology page is docs/red-flags.md in the repository (no public URL is known here).
-METHODOLOGY = "docs/red-flags.md#{}"
 PL_METHODS = ["Pengadaan Langsung"]
 # Perpres 16/2018 (in force 1 July 2018) and its amendment Perpres 12/2021 (in force on
 # promulgation, 2 February 2021): both dates and the ceilings are unverified here (see

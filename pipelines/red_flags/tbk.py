@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from . import regulations as law
-from .base import NOT_CANCELLED, Flag, RedFlag
+from .base import METHODOLOGY, NOT_CANCELLED, Flag, RedFlag
 
 # An award counts when it is in force: OCDS status 'active', or no status given.
 AWARD_IN_FORCE = "coalesce(a.status, 'active') = 'active'"
@@ -20,6 +20,7 @@ class AwardAboveEstimate(RedFlag):
     """TBK-AWARD-ABOVE-ESTIMATE: an award exceeds the owner's estimate (HPS)."""
 
     id = "TBK-AWARD-ABOVE-ESTIMATE"
+    methodology_url = METHODOLOGY.format("tbk-award-above-estimate")
     measure_unit = "ratio"
     title = {"id": "Nilai pemenang di atas HPS", "en": "Award above the owner's estimate"}
     definition = {
@@ -80,6 +81,7 @@ class SupplierConcentration(RedFlag):
     """TBK-SUPPLIER-CONCENTRATION: one supplier wins most of a buyer's awarded value."""
 
     id = "TBK-SUPPLIER-CONCENTRATION"
+    methodology_url = METHODOLOGY.format("tbk-supplier-concentration")
     measure_unit = "share"
     title = {"id": "Penyedia dominan pada satu pembeli", "en": "Supplier concentration"}
     definition = {
@@ -152,6 +154,7 @@ class DirectAboveLimit(RedFlag):
     """TBK-DIRECT-ABOVE-LIMIT: direct procurement above the legal ceiling."""
 
     id = "TBK-DIRECT-ABOVE-LIMIT"
+    methodology_url = METHODOLOGY.format("tbk-direct-above-limit")
     measure_unit = "amount"
     title = {"id": "Pengadaan langsung di atas batas", "en": "Direct procurement above the limit"}
     definition = {
