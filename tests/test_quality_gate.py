@@ -331,9 +331,9 @@ def test_the_package_writes_quality_once_after_the_gate_decided(tmp_path, monkey
     written = []
     real_write_csv = datapackage.write_csv
 
-    def recording_write_csv(db, table, columns, path):
+    def recording_write_csv(db, table, *args, **kwargs):
         written.append(table)
-        return real_write_csv(db, table, columns, path)
+        return real_write_csv(db, table, *args, **kwargs)
 
     monkeypatch.setattr(datapackage, "write_csv", recording_write_csv)
     witness = QualityWitness()
