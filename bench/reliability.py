@@ -52,6 +52,15 @@ import faultkit  # noqa: E402
 from terbuka.pipelines.demo import generate_procurement  # noqa: E402
 
 
+def _wait(process: subprocess.Popen, timeout: float) -> tuple[str, bool]:
+    """The process's stderr, and whether it hung (then it is killed once ``timeout`` passes)."""
+    try:
+        return process.communicate(timeout=timeout)[1], False
+    except subprocess.TimeoutExpired:
+        process.kill()
+        return process.communicate()[1], True
+
+
 def timed_run(args: list[str], env: dict[str, str], timeout: float) -> dict:
     """Run ``terbuka ARGS``: exit code, last stderr line, seconds, peak RSS (MB), hung."""
     started = time.monotonic()
@@ -62,13 +71,7 @@ def timed_run(args: list[str], env: dict[str, str], timeout: float) -> dict:
         text=True,
         env={**os.environ, **env},
     )
-    try:
-        out, err = process.communicate(timeout=timeout)
-        hung = False
-    except subprocess.TimeoutExpired:
-        process.kill()
-        out, err = process.communicate()
-        hung = True
+    err, hung = _wait(process, timeout)
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return {
         "code": process.returncode,
@@ -266,13 +269,7 @@ def measured_run(args: list[str], env: dict[str, str], timeout: float) -> dict:
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
-    try:
-        _, err = process.communicate(timeout=timeout)
-        hung = False
-    except subprocess.TimeoutExpired:
-        process.kill()
-        _, err = process.communicate()
-        hung = True
+    err, hung = _wait(process, timeout)
     done.set()
     sampler.join()
     lines = [line for line in err.strip().splitlines() if line.strip()]
