@@ -446,10 +446,20 @@ def mini(tmp_path):
     return load_descriptor(folder), schemas, db, db_path, counts
 
 
-def test_the_gate_quarantines_cascades_notes_and_reconciles(mini):
+def gate_checked(mini, min_score: float | None = None) -> Gate:
+    """The gate of run ``run-1`` after checking the mini dataset's data."""
     descriptor, schemas, db, db_path, counts = mini
-    gate = Gate(load_plan(descriptor, schemas), descriptor, schemas, "run-1", "parent", NOW)
+    plan = load_plan(descriptor, schemas)
+    if min_score is not None:
+        plan.policy.min_score = min_score
+    gate = Gate(plan, descriptor, schemas, "run-1", "parent", NOW)
     gate.check_data(db, db_path, counts, records_read=3)
+    return gate
+
+
+def test_the_gate_quarantines_cascades_notes_and_reconciles(mini):
+    db = mini[2]
+    gate = gate_checked(mini)
     assert [r[0] for r in db.execute("select ocid from parent order by ocid")] == ["a", "c"]
     held = db.execute(
         "select table_name, row_key, check_id, column_name, value from _quarantine order by table_name, row_key"
@@ -491,22 +501,17 @@ def test_the_gate_quarantines_cascades_notes_and_reconciles(mini):
 
 
 def test_a_lost_row_stops_publication(mini):
-    descriptor, schemas, db, db_path, counts = mini
-    counts["entered:child"] += 1  # a row entered and vanished somewhere
-    gate = Gate(load_plan(descriptor, schemas), descriptor, schemas, "run-1", "parent", NOW)
-    gate.check_data(db, db_path, counts, records_read=3)
+    mini[4]["entered:child"] += 1  # a row entered and vanished somewhere
+    gate = gate_checked(mini)
     with pytest.raises(GateStopped, match="child: 5 rows in but 2 published"):
         gate.raise_if_stopped()
 
 
 def test_a_stop_rule_stops_and_a_low_score_stops(mini):
-    descriptor, schemas, db, db_path, counts = mini
+    db = mini[2]
     db.execute("update child set note = 'bad' where line = 1")
     db.conn.commit()
-    plan = load_plan(descriptor, schemas)
-    plan.policy.min_score = 100
-    gate = Gate(plan, descriptor, schemas, "run-1", "parent", NOW)
-    gate.check_data(db, db_path, counts, records_read=3)
+    gate = gate_checked(mini, min_score=100)
     assert any(r.startswith("rule note-known on child failed") for r in gate.reasons)
     assert any(r.startswith("the quality score") for r in gate.reasons)
     record = gate.as_record()

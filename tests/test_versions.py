@@ -71,6 +71,12 @@ def five(shared_data, tmp_path_factory):
     return out, runs, cited
 
 
+def version_pages(five, *wanted: tuple[int, str]) -> list:
+    """The site's answers for ``(run index, rest of the path)`` pairs of the budget versions."""
+    out, runs, _ = five
+    return site_get(out, *(f"/-/terbuka/v/budget/{runs[n]}{rest}" for n, rest in wanted))
+
+
 def path_of(link: str) -> str:
     return "/" + link.split("/", 3)[3]
 
@@ -94,10 +100,8 @@ def test_the_citation_names_the_version_and_still_returns_the_cited_rows(five):
 
 
 def test_older_and_current_versions_carry_their_banner(five):
-    out, runs, _ = five
-    older, current = site_get(
-        out, f"/-/terbuka/v/budget/{runs[2]}?_lang=en", f"/-/terbuka/v/budget/{runs[4]}?_lang=en"
-    )
+    runs = five[1]
+    older, current = version_pages(five, (2, "?_lang=en"), (4, "?_lang=en"))
     assert older.status_code == current.status_code == 200
     assert "This is an older version of budget" in older.text and 'href="/budget"' in older.text
     assert "This is the current version of budget" in current.text
@@ -109,10 +113,8 @@ def test_older_and_current_versions_carry_their_banner(five):
 def test_retention_keeps_three_previous_versions_and_the_pruned_one_is_gone(five):
     out, runs, _ = five
     assert swap.publications(out, "budget") == runs[1:]
-    gone, csv = site_get(
-        out,
-        f"/-/terbuka/v/budget/{runs[0]}/budget_lines?_lang=en",
-        f"/-/terbuka/v/budget/{runs[1]}/budget_lines.csv?region=Kota+Malang",
+    gone, csv = version_pages(
+        five, (0, "/budget_lines?_lang=en"), (1, "/budget_lines.csv?region=Kota+Malang")
     )
     assert gone.status_code == 410
     assert "is no longer available: removed by the retention rule (keep the newest 3)" in gone.text
@@ -136,39 +138,26 @@ def test_unknown_versions_are_404(five, path, status):
 
 
 def test_unknown_table_and_column_answer_cleanly(five):
-    out, runs, _ = five
-    table, column = site_get(
-        out,
-        f"/-/terbuka/v/budget/{runs[4]}/nosuch",
-        f"/-/terbuka/v/budget/{runs[4]}/budget_lines?nosuch=1",
-    )
+    table, column = version_pages(five, (4, "/nosuch"), (4, "/budget_lines?nosuch=1"))
     assert table.status_code == 404 and column.status_code == 400
     assert "Traceback" not in table.text + column.text
 
 
 def test_the_diff_page_shows_what_changed_in_this_version(five):
-    out, runs, _ = five
-    page, data = site_get(
-        out,
-        f"/-/terbuka/v/budget/{runs[2]}/_changes?_lang=en",
-        f"/-/terbuka/v/budget/{runs[2]}/_changes.json?change=changed&_size=1000",
+    page, data = version_pages(
+        five, (2, "/_changes?_lang=en"), (2, "/_changes.json?change=changed&_size=1000")
     )
     assert page.status_code == 200 and "What changed in this version" in page.text
     changed = data.json()["rows"]
-    assert changed and all(r["previous_run_id"] == runs[1] for r in changed)
+    assert changed and all(r["previous_run_id"] == five[1][1] for r in changed)
     assert any("planned" in json.loads(r["columns"]) for r in changed)
 
 
 def test_a_withdrawn_version_answers_410_at_once(five):
     """Runs last: withdraws the live version (rolling back to the previous one)."""
-    out, runs, _ = five
-    result = run_cli("withdraw", "budget", "--out", str(out), "--rollback")
+    result = run_cli("withdraw", "budget", "--out", str(five[0]), "--rollback")
     assert result.returncode == 0, result.stderr
-    withdrawn, restored = site_get(
-        out,
-        f"/-/terbuka/v/budget/{runs[4]}?_lang=en",
-        f"/-/terbuka/v/budget/{runs[3]}.json?_lang=en",
-    )
+    withdrawn, restored = version_pages(five, (4, "?_lang=en"), (3, ".json?_lang=en"))
     assert withdrawn.status_code == 410 and "withdrawn by the publisher" in withdrawn.text
     assert restored.json()["older"] is False  # the restored version is the current one again
 
