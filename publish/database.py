@@ -30,22 +30,17 @@ SQLITE_TYPES = {
 }
 INSERT_BATCH = 1000
 
-QUARANTINE_COLUMNS = {
+# What a quarantined row and a quality note share: the row, the check and the value.
+FINDING_COLUMNS = {
     "run_id": str, "table_name": str, "row_key": str, "check_id": str, "column_name": str,
-    "value": str, "reason": str, "row": str, "source": str, "position": int,
+    "value": str,
 }  # fmt: skip
-NOTES_COLUMNS = {
-    "run_id": str, "table_name": str, "row_key": str, "check_id": str, "column_name": str,
-    "value": str, "message": str, "severity": str,
-}  # fmt: skip
+QUARANTINE_COLUMNS = {**FINDING_COLUMNS, "reason": str, "row": str, "source": str, "position": int}
+NOTES_COLUMNS = {**FINDING_COLUMNS, "message": str, "severity": str}
 PRIVACY_COLUMNS = {
-    "run_id": str,
-    "table_name": str,
-    "column_name": str,
-    "entity": str,
-    "operator": str,
+    "run_id": str, "table_name": str, "column_name": str, "entity": str, "operator": str,
     "count": int,
-}
+}  # fmt: skip
 RUNS_COLUMNS = {
     "run_id": str, "dataset": str, "status": str, "started": str, "finished": str,
     "inputs": int, "rows": int, "quarantined": int, "record": str,

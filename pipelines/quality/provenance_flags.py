@@ -20,6 +20,11 @@ from .checks import Flag
 SCHEMA_UNAVAILABLE = "ocds-schema-unavailable"
 
 
+def provenance_of(context: Any) -> dict[str, Any]:
+    """What ``pipelines/provenance.py`` left on the descriptor (empty when it left nothing)."""
+    return getattr(context.descriptor, "provenance", {}) or {}
+
+
 class PublisherFlag(Flag):
     """The publication names who published it."""
 
@@ -28,10 +33,9 @@ class PublisherFlag(Flag):
 
     @classmethod
     def evaluate(cls, context: Any) -> tuple[str, float | None, str]:  # noqa: D102
-        provenance = getattr(context.descriptor, "provenance", {}) or {}
         publisher = context.descriptor.get("publisher") or {}
         if publisher.get("name"):
-            where = provenance.get("publisher_from") or "descriptor"
+            where = provenance_of(context).get("publisher_from") or "descriptor"
             return "pass", 1, f"{publisher['name']} (from the {where})"
         return "fail", 0, "publisher not set — create your own descriptor with `terbuka init`"
 
@@ -44,7 +48,7 @@ class SourceMetadataFlag(Flag):
 
     @classmethod
     def evaluate(cls, context: Any) -> tuple[str, float | None, str]:  # noqa: D102
-        provenance = getattr(context.descriptor, "provenance", {}) or {}
+        provenance = provenance_of(context)
         found = provenance.get("source") or {}
         if provenance.get("example") or not (found.get("publishers") or found.get("licences")):
             return "skip", None, "the sources name no publisher or licence of their own"

@@ -130,6 +130,14 @@ class Rule:
         raise NotImplementedError
 
 
+class RangeRule(Rule):
+    """A rule bounded by ``min``, ``max`` or both (either end may be open)."""
+
+    @classmethod
+    def problem(cls, spec: dict[str, Any]) -> str:
+        return "give `min`, `max` or both" if "min" not in spec and "max" not in spec else ""
+
+
 class Flag:
     """Base of the dataset-level flags: ``evaluate(context) -> (status, value, message)``.
 
@@ -154,3 +162,8 @@ class Flag:
     def evaluate(cls, context: Any) -> tuple[str, float | None, str]:
         """Judge the dataset."""
         raise NotImplementedError
+
+    @staticmethod
+    def graded(passed: bool, share: float, message: str) -> tuple[str, float, str]:
+        """The result of a flag measured as a share: pass or fail, the share to four places."""
+        return ("pass" if passed else "fail"), round(share, 4), message

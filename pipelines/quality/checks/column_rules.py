@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .base import Rule, gx_expectations, mostly_option
+from .base import RangeRule, Rule, gx_expectations, mostly_option
 
 
 class NotNull(Rule):
@@ -107,17 +107,13 @@ class InSet(Rule):
         )
 
 
-class LengthBetween(Rule):
+class LengthBetween(RangeRule):
     """Text length within a range (e.g. a 16-digit code)."""
 
     id = "length-between"
     title = "has a length within a range"
     options = {"column": "str", "min": "integer", "max": "integer", "mostly": "share"}
     required = ("column",)
-
-    @classmethod
-    def problem(cls, spec: dict[str, Any]) -> str:
-        return "give `min`, `max` or both" if "min" not in spec and "max" not in spec else ""
 
     @classmethod
     def describe(cls, spec: dict[str, Any]) -> str:

@@ -38,12 +38,8 @@ class CompletenessFlag(Flag):
             return "skip", None, "no published rows"
         mean = sum(shares) / len(shares)
         wanted = context.policy.min_completeness
-        status = "pass" if mean >= wanted else "fail"
-        return (
-            status,
-            round(mean, 4),
-            f"{mean:.0%} of cells filled on average (minimum {wanted:.0%})",
-        )
+        message = f"{mean:.0%} of cells filled on average (minimum {wanted:.0%})"
+        return cls.graded(mean >= wanted, mean, message)
 
 
 class DuplicatesFlag(Flag):
@@ -75,13 +71,8 @@ class ChecksPassedFlag(Flag):
         if not results:
             return "skip", None, "no rules declared in expectations.yml"
         passed = sum(1 for r in results if r["status"] in ("pass", "quarantined"))
-        share = passed / len(results)
-        status = "pass" if passed == len(results) else "fail"
-        return (
-            status,
-            round(share, 4),
-            f"{passed} of {len(results)} rules pass on the published data",
-        )
+        message = f"{passed} of {len(results)} rules pass on the published data"
+        return cls.graded(passed == len(results), passed / len(results), message)
 
 
 class QuarantinedFlag(Flag):

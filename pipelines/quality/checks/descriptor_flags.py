@@ -51,8 +51,8 @@ class ColumnDescriptionsFlag(Flag):
         if not fields:
             return "skip", None, "no published columns"
         share = sum(1 for f in fields if (f.get("description") or "").strip()) / len(fields)
-        status = "pass" if share >= cls.THRESHOLD else "fail"
-        return status, round(share, 4), f"{share:.0%} of {len(fields)} columns have a description"
+        message = f"{share:.0%} of {len(fields)} columns have a description"
+        return cls.graded(share >= cls.THRESHOLD, share, message)
 
 
 class UpdateFrequencyFlag(Flag):

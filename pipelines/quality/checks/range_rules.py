@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from .base import ISO_DATE, Rule, date_bound, gx_expectations, mostly_option, quote
+from .base import ISO_DATE, RangeRule, Rule, date_bound, gx_expectations, mostly_option, quote
 
 
-class Between(Rule):
+class Between(RangeRule):
     """Numbers within a range (either end may be open)."""
 
     id = "between"
@@ -21,10 +21,6 @@ class Between(Rule):
     }
     required = ("column",)
     numeric_only = True
-
-    @classmethod
-    def problem(cls, spec: dict[str, Any]) -> str:
-        return "give `min`, `max` or both" if "min" not in spec and "max" not in spec else ""
 
     @classmethod
     def describe(cls, spec: dict[str, Any]) -> str:
@@ -95,7 +91,7 @@ class DateBetween(Rule):
         )
 
 
-class RowCount(Rule):
+class RowCount(RangeRule):
     """The table holds a plausible number of rows."""
 
     id = "row-count"
@@ -103,10 +99,6 @@ class RowCount(Rule):
     options = {"min": "integer", "max": "integer"}
     rows = None
     column_options = ()
-
-    @classmethod
-    def problem(cls, spec: dict[str, Any]) -> str:
-        return "give `min`, `max` or both" if "min" not in spec and "max" not in spec else ""
 
     @classmethod
     def describe(cls, spec: dict[str, Any]) -> str:
