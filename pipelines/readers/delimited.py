@@ -27,7 +27,7 @@ from .encoding import (
     looks_like_markup,
     text_stream,
 )
-from .tabular import Layout, TabularRow, layout_rows
+from .tabular import Layout, RowReader, TabularRow, layout_rows
 
 DELIMITERS = (",", ";", "\t", "|")
 FIELD_SIZE_LIMIT = 16 * 1024 * 1024
@@ -100,7 +100,7 @@ def _quoting_problem(raw: list[str], delimiter: str) -> str:
     return ""
 
 
-class CsvReader:
+class CsvReader(RowReader):
     """Delimited text: CSV, semicolon-separated, tab-separated, pipe-separated."""
 
     id = "csv"
@@ -124,12 +124,8 @@ class CsvReader:
         return 0.8 if member.suffix in (".csv", ".tsv", ".txt", "") else 0.5
 
     @staticmethod
-    def read(
-        member: Member, options: dict[str, Any] | None = None, layout: Layout | None = None
-    ) -> Iterator[TabularRow]:
+    def rows(member: Member, options: dict[str, Any], layout: Layout) -> Iterator[TabularRow]:
         """Stream rows as dicts keyed by the header."""
-        options = options or {}
-        layout = layout if layout is not None else Layout()
         if looks_like_markup(member.head):
             raise InputError(
                 member.name,

@@ -19,7 +19,7 @@ from ..errors import InputError
 from . import Member
 from .limits import load_json, parse, read_whole
 from .ocds import skip_bom
-from .tabular import Layout, TabularRow
+from .tabular import Layout, RowReader, TabularRow
 
 ROW_KEYS = ("data", "results", "result", "items", "rows", "records", "hits")
 OCDS_MARKERS = (b'"ocid"', b'"releases"', b'"records"')
@@ -78,7 +78,7 @@ def flat(row: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return values
 
 
-class JsonRowsReader:
+class JsonRowsReader(RowReader):
     """JSON arrays of flat objects (API responses, exports)."""
 
     id = "json-rows"
@@ -98,12 +98,8 @@ class JsonRowsReader:
         return 0.0
 
     @staticmethod
-    def read(
-        member: Member, options: dict[str, Any] | None = None, layout: Layout | None = None
-    ) -> Iterator[TabularRow]:
+    def rows(member: Member, options: dict[str, Any], layout: Layout) -> Iterator[TabularRow]:
         """Rows as dicts keyed by column; the columns are the keys of the first rows."""
-        options = options or {}
-        layout = layout if layout is not None else Layout()
         stream = skip_bom(member.open())
         try:
             data = load_json(read_whole(stream, member.name), member.name)

@@ -19,6 +19,7 @@ from typing import Any
 
 from ..errors import InputError
 from ..parse import column_locales
+from . import Member
 from .encoding import MIXED_UTF8, OLE_MAGIC
 from .header import (
     HEADER_SCAN,
@@ -89,6 +90,26 @@ class Layout:
         if self.sheet:
             found["sheet"] = self.sheet
         return {k: v for k, v in found.items() if v not in ("", None)}
+
+
+class RowReader:
+    """What the readers of rows share: ``read`` fills in the options and layout not given.
+
+    Each reader's ``rows`` does its reading, with both always there; ``layout`` records
+    what was detected (encoding, delimiter, header row, sheet …) for the run record.
+    """
+
+    @classmethod
+    def read(
+        cls, member: Member, options: dict[str, Any] | None = None, layout: Layout | None = None
+    ) -> Iterator[TabularRow]:
+        """Stream the member's rows as dicts keyed by column."""
+        return cls.rows(member, options or {}, layout if layout is not None else Layout())
+
+    @staticmethod
+    def rows(member: Member, options: dict[str, Any], layout: Layout) -> Iterator[TabularRow]:
+        """The reader's own reading (each reader of rows has one)."""
+        raise NotImplementedError
 
 
 def reader_options(descriptor: Any, name: str) -> dict[str, Any]:

@@ -10,10 +10,10 @@ from typing import Any
 from ..errors import InputError
 from . import Member
 from .encoding import OLE_MAGIC
-from .tabular import Layout, TabularRow, layout_rows
+from .tabular import Layout, RowReader, TabularRow, layout_rows
 
 
-class XlsxReader:
+class XlsxReader(RowReader):
     """Excel workbooks (.xlsx): the first sheet with data, or the one named in options."""
 
     id = "xlsx"
@@ -31,12 +31,8 @@ class XlsxReader:
         return 0.0
 
     @staticmethod
-    def read(
-        member: Member, options: dict[str, Any] | None = None, layout: Layout | None = None
-    ) -> Iterator[TabularRow]:
+    def rows(member: Member, options: dict[str, Any], layout: Layout) -> Iterator[TabularRow]:
         """Stream rows of one sheet as dicts keyed by the header."""
-        options = options or {}
-        layout = layout if layout is not None else Layout()
         if member.head.startswith(OLE_MAGIC):
             raise InputError(
                 member.name,
