@@ -16,7 +16,7 @@ from datasette.utils.asgi import Response
 from markupsafe import Markup
 
 from . import i18n, publication, svg
-from .panel import page_kind
+from .panel import dataset_page
 
 DEFAULT_LIMIT = 60
 TIME_LIMIT_MS = 2000
@@ -78,11 +78,8 @@ async def draw(datasette: Any, database: str, name: str, spec: dict, lang: str) 
 @hookimpl
 def extra_template_vars(template, database, table, request, datasette):
     """``terbuka_charts`` for the database page and for table pages the charts name."""
-    kind = page_kind(template)
-    cfg = publication.config(datasette, database)
-    if kind is None or cfg is None or request is None:
-        return {}
-    wanted = charts_for(cfg, kind, table)
+    page = dataset_page(template, database, request, datasette)
+    wanted = charts_for(page[1], page[0], table) if page else None
     if not wanted:
         return {}
     lang = i18n.language(request)

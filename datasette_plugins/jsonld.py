@@ -12,17 +12,17 @@ from typing import Any
 
 from datasette import hookimpl
 
-from . import column_texts, i18n, publication
-from .panel import page_kind, safe_json
+from . import column_texts, i18n
+from .panel import dataset_page, safe_json
 
 
 @hookimpl
 def extra_template_vars(template, database, table, request, datasette):
     """``terbuka_jsonld`` (a ready ``<script>`` body) and ``terbuka_canonical``."""
-    kind = page_kind(template)
-    cfg = publication.config(datasette, database)
-    if kind not in ("database", "table") or cfg is None or request is None:
+    page = dataset_page(template, database, request, datasette)
+    if page is None or page[0] not in ("database", "table"):
         return {}
+    cfg = page[1]
     document = dataset_document(datasette, request, database, table, cfg)
     return {
         "terbuka_jsonld": safe_json(json.dumps(document, ensure_ascii=False, indent=1)),

@@ -38,6 +38,20 @@ def page_kind(template: str | None) -> str | None:
     return PAGES.get(template or "")
 
 
+def dataset_page(
+    template: str | None, database: str | None, request: Any, datasette: Any
+) -> tuple[str, dict[str, Any]] | None:
+    """The page kind and the publication's config of a terbuka dataset's page (else None).
+
+    What the template hooks of the panel, charts and JSON-LD share before their own work.
+    """
+    kind = page_kind(template)
+    cfg = publication.config(datasette, database)
+    if kind is None or cfg is None or request is None:
+        return None
+    return kind, cfg
+
+
 @hookimpl
 def extra_css_urls(datasette):
     """One small stylesheet; no scripts, so pages stay light on slow connections."""
@@ -47,10 +61,10 @@ def extra_css_urls(datasette):
 @hookimpl
 def extra_template_vars(template, database, table, request, datasette):
     """``terbuka_panel`` for pages of a terbuka dataset (absent elsewhere)."""
-    kind = page_kind(template)
-    cfg = publication.config(datasette, database)
-    if kind is None or cfg is None or request is None:
+    page = dataset_page(template, database, request, datasette)
+    if page is None:
         return {}
+    kind, cfg = page
 
     async def inner():
         found = {"terbuka_panel": await build_panel(datasette, request, database, table, kind, cfg)}
