@@ -119,13 +119,23 @@ def _fmt(value: float) -> str:
     return f"{value:,.2f}".replace(",", "X").replace(".", ",").replace("X", ".")
 
 
-class ChildrenSumCheck:
-    """A parent's planned and realised equal the (signed) sum of its children's."""
+def _note(line: dict[str, Any], column: str, value: Any, message: str) -> dict[str, Any]:
+    """A quality note on one budget line: its key, the column and value, and why."""
+    return {"key": line["line_id"], "column": column, "value": value, "message": message}
+
+
+class BudgetLinesCheck:
+    """What every budget check shares: run by the budget pipeline on its ``budget_lines``."""
 
     kind = "pipeline"
+    table = "budget_lines"
+
+
+class ChildrenSumCheck(BudgetLinesCheck):
+    """A parent's planned and realised equal the (signed) sum of its children's."""
+
     id = "budget-children-sum"
     title = "Children add up to their parent"
-    table = "budget_lines"
 
     @staticmethod
     def run(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -155,30 +165,22 @@ class ChildrenSumCheck:
                 allowed = tolerance([line, *kids])
                 if abs(parent - total) > allowed:
                     agree = False
-                    notes.append(
-                        {
-                            "key": line["line_id"],
-                            "column": measure,
-                            "value": parent,
-                            "message": (
-                                f"{line['region']} {line['fiscal_year']} {line['account_name']!r}: "
-                                f"{measure} {_fmt(parent)} but its {len(kids)} children add up to "
-                                f"{_fmt(total)} (difference {_fmt(parent - total)}; rounding allows "
-                                f"{_fmt(allowed)})"
-                            ),
-                        }
+                    message = (
+                        f"{line['region']} {line['fiscal_year']} {line['account_name']!r}: "
+                        f"{measure} {_fmt(parent)} but its {len(kids)} children add up to "
+                        f"{_fmt(total)} (difference {_fmt(parent - total)}; rounding allows "
+                        f"{_fmt(allowed)})"
                     )
+                    notes.append(_note(line, measure, parent, message))
             line["reconciles"] = agree
         return notes
 
 
-class BalanceCheck:
+class BalanceCheck(BudgetLinesCheck):
     """Surplus/(Defisit) equals revenue minus expenditure, as the source reports them."""
 
-    kind = "pipeline"
     id = "budget-balance"
     title = "Surplus/(deficit) = revenue − expenditure"
-    table = "budget_lines"
 
     @staticmethod
     def run(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -196,27 +198,19 @@ class BalanceCheck:
             expected = values[1] - values[2]
             allowed = tolerance([balance, revenue, spending])
             if abs(values[0] - expected) > allowed:
-                notes.append(
-                    {
-                        "key": balance["line_id"],
-                        "column": measure,
-                        "value": values[0],
-                        "message": (
-                            f"{balance['region']} {balance['fiscal_year']}: surplus/(deficit) {measure} "
-                            f"{_fmt(values[0])} but revenue − expenditure is {_fmt(expected)}"
-                        ),
-                    }
+                message = (
+                    f"{balance['region']} {balance['fiscal_year']}: surplus/(deficit) {measure} "
+                    f"{_fmt(values[0])} but revenue − expenditure is {_fmt(expected)}"
                 )
+                notes.append(_note(balance, measure, values[0], message))
         return notes
 
 
-class ReportedAbsorptionCheck:
+class ReportedAbsorptionCheck(BudgetLinesCheck):
     """The source's own percentage agrees with its planned and realised figures."""
 
-    kind = "pipeline"
     id = "budget-reported-absorption"
     title = "Reported percentage matches the amounts"
-    table = "budget_lines"
 
     @staticmethod
     def run(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -236,17 +230,11 @@ class ReportedAbsorptionCheck:
             low, high = min(bounds), max(bounds)
             if not low - 0.01 <= reported <= high + 0.01:
                 computed = absorption(planned, realised)
-                notes.append(
-                    {
-                        "key": line["line_id"],
-                        "column": "reported_absorption_pct",
-                        "value": reported,
-                        "message": (
-                            f"{line['region']} {line['fiscal_year']} {line['account_name']!r}: the source "
-                            f"reports {reported} % but its amounts give {computed} %"
-                        ),
-                    }
+                message = (
+                    f"{line['region']} {line['fiscal_year']} {line['account_name']!r}: the source "
+                    f"reports {reported} % but its amounts give {computed} %"
                 )
+                notes.append(_note(line, "reported_absorption_pct", reported, message))
         return notes
 
 
