@@ -397,7 +397,7 @@ class ProcessMapper:
         }
         category = str(row.get("jenis_pengadaan") or row.get("kategori_pengadaan") or "")
         if category:
-            tender["mainProcurementCategory"] = _category(category)
+            tender["mainProcurementCategory"] = _from_words(category, CATEGORY_WORDS)
             tender["mainProcurementCategoryDetails"] = category
         buyer = self.buyer(row)
         if buyer:
@@ -440,14 +440,7 @@ class ProcessMapper:
         bids = self._bids(announced or created)
         if bids is not None:
             tender["numberOfTenderers"] = len(bids)
-        first_stage = self._first_stage_date()
-        self.release(
-            "tender",
-            base,
-            announced or created or first_stage,
-            ["tender"],
-            body | {"tender": tender},
-        )
+        self._tender_release(base, body, tender, announced or created)
         award = self._award(n, s, "kd_tender")
         self._contracts(award, "1075", "1073", "1077", "1076")
         if status == "complete" and award is None:
@@ -503,23 +496,17 @@ class ProcessMapper:
                 "statistics": [{"id": "bids", "measure": "bids", "value": 1}],
                 "details": [detail],
             }
-        first_stage = self._first_stage_date()
-        self.release(
-            "tender",
-            base,
-            announced or created or first_stage,
-            ["tender"],
-            body | {"tender": tender},
-        )
+        self._tender_release(base, body, tender, announced or created)
         award = self._award(s, s, "kd_nontender", date_field="tgl_selesai_nontender")
         self._contracts(award, "1081", "1080", "1083", "1082")
 
     def _recorded(
         self, package: str, realisations: str, kind: str, key: str
-    ) -> tuple[dict[str, Any] | None, dict[str, Any]]:
-        """A recorded process's package row, and the row to describe it by.
+    ) -> tuple[dict[str, Any] | None, dict[str, Any], str | None]:
+        """A recorded process's package row, the row to describe it by, and its date.
 
-        Without a package row the first realisation stands in, with a note.
+        Without a package row the first realisation stands in, with a note; with one,
+        the package is planned on the day it was created.
         """
         p = self.first(package)
         base = p or self.first(realisations)
@@ -530,16 +517,33 @@ class ProcessMapper:
                 f"{kind} {self.code} has realisations but no package row",
                 key,
             )
-        return p, base
-
-    def pencatatan_process(self) -> None:
-        """A recorded non-tender purchase (pencatatan): the package and its realisations."""
-        p, base = self._recorded("1057", "1058", "pencatatan", "kd_nontender_pct")
-        status = _pct_status(p.get("status_nontender_pct_ket") if p else None)
         created = self.date(p, "tgl_buat_paket")
         if p:
             self.planning(p, created)
-        else:
+        return p, base, created
+
+    def _recorded_release(
+        self,
+        p: Row | None,
+        base: Row,
+        created: str | None,
+        body: dict,
+        realisations: str,
+        supplier: str | None,
+    ) -> None:
+        """A recorded process's tender release, then its realisations (paid to suppliers or not)."""
+        self.official(p, "nama_ppk")
+        self.amount("realisation_total", p, "total_realisasi", "implementation")
+        self.release("tender", base, created, ["tender"], body)
+        self._realisations(
+            realisations, supplier, body.get("buyer"), suppliers=supplier is not None
+        )
+
+    def pencatatan_process(self) -> None:
+        """A recorded non-tender purchase (pencatatan): the package and its realisations."""
+        p, base, created = self._recorded("1057", "1058", "pencatatan", "kd_nontender_pct")
+        status = _from_words(p.get("status_nontender_pct_ket") if p else None, PCT_STATUS_WORDS)
+        if p is None:
             self.planning(base, None, "kd_rup_paket")
         body = self.tender_body(base, "mtd_pemilihan", status)
         tender = body["tender"]
@@ -547,18 +551,12 @@ class ProcessMapper:
             f": {base.get('mtd_pemilihan')}" if base.get("mtd_pemilihan") else ""
         )
         tender.setdefault("procurementMethod", "direct")
-        self.official(p, "nama_ppk")
-        self.amount("realisation_total", p, "total_realisasi", "implementation")
-        self.release("tender", base, created, ["tender"], body)
-        self._realisations("1058", "nama_penyedia", body.get("buyer"), suppliers=True)
+        self._recorded_release(p, base, created, body, "1058", "nama_penyedia")
 
     def swakelola_process(self) -> None:
         """Self-managed work (swakelola): no supplier is awarded; realisations are payments."""
-        p, base = self._recorded("1059", "1060", "swakelola", "kd_swakelola_pct")
-        status = _pct_status(p.get("status_swakelola_pct_ket") if p else None)
-        created = self.date(p, "tgl_buat_paket")
-        if p:
-            self.planning(p, created)
+        p, base, created = self._recorded("1059", "1060", "swakelola", "kd_swakelola_pct")
+        status = _from_words(p.get("status_swakelola_pct_ket") if p else None, PCT_STATUS_WORDS)
         body = self.tender_body(base, "tipe_swakelola_nama", status)
         tender = body["tender"]
         tender["procurementMethod"] = "direct"
@@ -567,10 +565,7 @@ class ProcessMapper:
             if base.get("tipe_swakelola")
             else ""
         )
-        self.official(p, "nama_ppk")
-        self.amount("realisation_total", p, "total_realisasi", "implementation")
-        self.release("tender", base, created, ["tender"], body)
-        self._realisations("1060", None, body.get("buyer"), suppliers=False)
+        self._recorded_release(p, base, created, body, "1060", None)
 
     def epurchasing_process(self) -> None:
         """An e-catalogue order: a call-off from LKPP's catalogue (a framework agreement)."""
@@ -666,6 +661,11 @@ class ProcessMapper:
         )
 
     # --- stages shared by tender kinds --------------------------------------------------
+
+    def _tender_release(self, base: Row, body: dict, tender: dict, date: str | None) -> None:
+        """The tender's release, dated when announced or created, else at the first e-contract."""
+        first_stage = self._first_stage_date()
+        self.release("tender", base, date or first_stage, ["tender"], body | {"tender": tender})
 
     def _first_stage_date(self) -> str | None:
         """The earliest e-contract date: the only date of a contract whose tender is missing."""
@@ -885,7 +885,7 @@ class ProcessMapper:
                 "awardID": award["id"],
                 "title": row.get("nama_paket"),
             }
-            status = _contract_status(row.get("status_kontrak")) or "active"
+            status = _from_words(row.get("status_kontrak"), CONTRACT_STATUS_WORDS) or "active"
             if endpoint == e1:
                 self._sppbj(row, contract)
             elif endpoint == e2:
@@ -1062,14 +1062,24 @@ class ProcessMapper:
             )
 
 
-def _category(text: str) -> str | None:
-    """goods, works or services; consultancy on construction is a service."""
-    lowered = text.lower()
-    if "jasa" in lowered or "konsultansi" in lowered:
-        return "services"
-    if "konstruksi" in lowered:
-        return "works"
-    return "goods" if "barang" in lowered else None
+# The feeds' words for a category or status, tried in order: the first found decides.
+Words = tuple[tuple[tuple[str, ...], str], ...]
+# Consultancy on construction is a service.
+CATEGORY_WORDS: Words = (
+    (("jasa", "konsultansi"), "services"), (("konstruksi",), "works"), (("barang",), "goods"),
+)  # fmt: skip
+PCT_STATUS_WORDS: Words = (
+    (("batal",), "cancelled"), (("selesai",), "complete"), (("berjalan",), "active"),
+)  # fmt: skip
+CONTRACT_STATUS_WORDS: Words = (
+    (("selesai",), "terminated"), (("berjalan",), "active"), (("batal", "putus"), "cancelled"),
+)  # fmt: skip
+
+
+def _from_words(text: Any, words: Words) -> str | None:
+    """The code of the first entry whose words appear in ``text`` (None when none do)."""
+    lowered = str(text or "").lower()
+    return next((found for keys, found in words if any(k in lowered for k in keys)), None)
 
 
 def _tender_status(text: str, closed_note: Any) -> str | None:
@@ -1077,26 +1087,6 @@ def _tender_status(text: str, closed_note: Any) -> str | None:
     if "gagal" in lowered or "batal" in lowered:
         return "cancelled" if "batal" in str(closed_note or "").lower() else "unsuccessful"
     return {"berlangsung": "active", "selesai": "complete", "aktif": "active"}.get(lowered)
-
-
-def _pct_status(text: Any) -> str | None:
-    lowered = str(text or "").lower()
-    if "batal" in lowered:
-        return "cancelled"
-    if "selesai" in lowered:
-        return "complete"
-    return "active" if "berjalan" in lowered else None
-
-
-def _contract_status(text: Any) -> str | None:
-    lowered = str(text or "").lower()
-    if "selesai" in lowered:
-        return "terminated"
-    if "berjalan" in lowered:
-        return "active"
-    if "batal" in lowered or "putus" in lowered:
-        return "cancelled"
-    return None
 
 
 def _order_status(text: Any) -> str:
