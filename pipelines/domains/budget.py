@@ -31,11 +31,11 @@ from typing import Any
 from ..batch import Batch
 from ..errors import InputError
 from ..messages import shown
-from ..readers import Input, detect, members, note_skipped, public_source
-from ..readers.tabular import Layout, TabularRow
+from ..readers import Input, public_source
+from ..readers.tabular import TabularRow, read_tables
 from ..staging import insert_in_chunks
 from ..unusable import unusable_line
-from . import budget_codes, budget_djpk, budget_fdp
+from . import budget_codes, budget_djpk, budget_fdp, demo_from
 from .budget_checks import CHECKS, absorption, amount
 from .layouts import match_layout, normalise_header
 
@@ -69,12 +69,8 @@ class BudgetPipeline:
         self.layouts = config.get("layouts") or {}
         self.fdp_measures = config.get("fdp_measures") or {}
 
-    @staticmethod
-    def demo_sources(folder: Any, seed: int = 2024) -> tuple[list[Any], Any]:
-        """Synthetic budgets for ``terbuka demo`` and the personal values planted in them."""
-        from ..demo_budget import generate_budget
-
-        return generate_budget(folder, seed)
+    # Synthetic budgets for the demo and the personal values planted in them.
+    demo_sources = demo_from("demo_budget", "generate_budget")
 
     # --- extract -------------------------------------------------------------------
 
@@ -159,14 +155,9 @@ class BudgetPipeline:
     def _table_lines(
         self, source: Input, rejects: Batch, seen: dict[tuple[str, str], str]
     ) -> Iterator[dict]:
-        found = members(source.path, source.display)
-        note_skipped(found, rejects, "budget_lines", source.display)
-        for member in found:
-            reader = detect(member, self.readers)
-            source.reader = reader.id
-            layout = Layout()
-            rows = reader.read(member, {}, layout)
-            first = next(rows, None)
+        for member, layout, first, rows in read_tables(
+            source, rejects, "budget_lines", self.readers
+        ):
             columns = {normalise_header(c) for c in layout.columns}
             source.kind = "table"
             source.extra.update(

@@ -21,6 +21,7 @@ from ..readers import Input, members, note_skipped, public_source
 from ..readers.inaproc import BY_ID, InaprocReader, from_file_name, identify
 from ..staging import insert_in_chunks
 from ..unusable import UnusableValue, unusable_record
+from . import demo_from
 from .inaproc_map import (
     MASTER_TABLES,
     PROCESS_KEYS,
@@ -70,12 +71,8 @@ class InaprocPipeline(ProcurementPipeline):
         super().__init__(descriptor)
         self.ocid_prefix = (descriptor.get("ocds") or {}).get("ocid_prefix") or "ocds-terbuka"
 
-    @staticmethod
-    def demo_sources(folder: Any, seed: int = 2024) -> tuple[list[Any], Any]:
-        """A synthetic snapshot of the feeds and the personal values planted in it."""
-        from ..demo_inaproc import generate_inaproc
-
-        return generate_inaproc(folder, seed)
+    # A synthetic snapshot of the feeds and the personal values planted in it.
+    demo_sources = demo_from("demo_inaproc", "generate_inaproc")
 
     def release_schema(self) -> str | None:
         """The release schema with the vendored bid extension merged in."""

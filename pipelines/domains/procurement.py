@@ -24,6 +24,7 @@ from ..readers.tabular import Layout, reader_options
 from ..red_flags.tables import RED_FLAG_TABLES
 from ..staging import insert_in_chunks
 from ..unusable import unusable_release, unusable_row
+from . import demo_from
 from .layouts import LayoutError, RowMapper, match_layout, normalise_header
 from .ocds_flatten import Flattener, normalise_dates, text
 
@@ -71,12 +72,8 @@ class ProcurementPipeline:
         self.red_flags = _red_flags(descriptor)  # checked now: a typo fails before any work
         self.risk_score = _risk_score(descriptor, self.red_flags)
 
-    @staticmethod
-    def demo_sources(folder: Any, seed: int = 2024) -> tuple[list[Any], Any]:
-        """Synthetic sources for ``terbuka demo`` and the planted personal values in them."""
-        from ..demo import generate_procurement
-
-        return generate_procurement(folder, seed)
+    # Synthetic sources for the demo and the planted personal values in them.
+    demo_sources = demo_from("demo", "generate_procurement")
 
     def release_schema(self) -> str | None:
         """Where the release schema is read from (the environment wins over the descriptor)."""

@@ -21,11 +21,11 @@ from typing import Any
 
 from ..batch import Batch
 from ..errors import InputError
-from ..readers import Input, detect, members, note_skipped, public_source
-from ..readers.tabular import Layout
+from ..readers import Input, public_source
+from ..readers.tabular import Layout, read_tables
 from ..staging import insert_in_chunks
 from ..unusable import unusable_record
-from . import ikm, service_stats
+from . import demo_from, ikm, service_stats
 from .layouts import match_layout, normalise_header
 
 UNIT_RECORDS = 1000
@@ -61,12 +61,8 @@ class ServiceKpiPipeline:
         self.k = int((descriptor.privacy or {}).get("k") or 1)
         self.timezone = descriptor.get("timezone")
 
-    @staticmethod
-    def demo_sources(folder: Any, seed: int = 2024) -> tuple[list[Any], Any]:
-        """A year of synthetic complaints and an IKM survey, and the personal data planted."""
-        from ..demo_services import generate_services
-
-        return generate_services(folder, seed)
+    # A year of synthetic complaints and an IKM survey, and the personal data planted.
+    demo_sources = demo_from("demo_services", "generate_services")
 
     # --- extract -------------------------------------------------------------------
 
@@ -91,14 +87,7 @@ class ServiceKpiPipeline:
         return rejects
 
     def _read(self, source: Input, rejects: Batch) -> Iterator[dict]:
-        parts = members(source.path, source.display)
-        note_skipped(parts, rejects, "requests", source.display)
-        for member in parts:
-            reader = detect(member, self.readers)
-            source.reader = reader.id
-            layout = Layout()
-            rows = reader.read(member, {}, layout)
-            first = next(rows, None)
+        for member, layout, first, rows in read_tables(source, rejects, "requests", self.readers):
             found = match_layout(layout.columns, self.layouts)
             if found is None:
                 known = "; ".join(f"{k} ({', '.join(v['match'])})" for k, v in self.layouts.items())

@@ -19,7 +19,7 @@ from typing import Any
 
 from ..errors import InputError
 from ..parse import column_locales
-from . import Member
+from . import Input, Member, detect, members, note_skipped
 from .encoding import MIXED_UTF8, OLE_MAGIC
 from .header import (
     HEADER_SCAN,
@@ -110,6 +110,24 @@ class RowReader:
     def rows(member: Member, options: dict[str, Any], layout: Layout) -> Iterator[TabularRow]:
         """The reader's own reading (each reader of rows has one)."""
         raise NotImplementedError
+
+
+def read_tables(
+    source: Input, rejects: Any, table: str, readers: list[str] | None
+) -> Iterator[tuple[Member, Layout, TabularRow | None, Iterator[TabularRow]]]:
+    """Each table in a source, read as rows by the reader that fits it best.
+
+    Yields the member, its layout (filled in once the first row is read), that first row
+    and the rest. Archive members refused or skipped become quality notes on ``table``.
+    """
+    found = members(source.path, source.display)
+    note_skipped(found, rejects, table, source.display)
+    for member in found:
+        reader = detect(member, readers)
+        source.reader = reader.id
+        layout = Layout()
+        rows = reader.read(member, {}, layout)
+        yield member, layout, next(rows, None), rows
 
 
 def reader_options(descriptor: Any, name: str) -> dict[str, Any]:
