@@ -156,13 +156,14 @@ class Flattener:
             "tenders",
             {
                 "ocid": ocid,
-                "tender_id": text(tender.get("id")),
-                "title": text(tender.get("title")),
-                "description": text(tender.get("description")),
-                "status": text(tender.get("status")),
-                "procurement_method": text(tender.get("procurementMethod")),
-                "procurement_method_details": text(tender.get("procurementMethodDetails")),
-                "main_procurement_category": text(tender.get("mainProcurementCategory")),
+                **texts(
+                    tender,
+                    tender_id="id",
+                    **DESCRIBED,
+                    procurement_method="procurementMethod",
+                    procurement_method_details="procurementMethodDetails",
+                    main_procurement_category="mainProcurementCategory",
+                ),
                 **self.money("tenders", ocid, "value", tender.get("value")),
                 **self.money("tenders", ocid, "budget", budget.get("amount")),
                 **self.period("tenders", ocid, "tender_period", tender.get("tenderPeriod")),
@@ -172,10 +173,8 @@ class Flattener:
                 ),
                 "submission_method": joined(tender.get("submissionMethod")),
                 "award_criteria": text(tender.get("awardCriteria")),
-                "buyer_id": text(buyer.get("id")),
-                "buyer_name": text(buyer.get("name")),
-                "procuring_entity_id": text(entity.get("id")),
-                "procuring_entity_name": text(entity.get("name")),
+                **texts(buyer, buyer_id="id", buyer_name="name"),
+                **texts(entity, procuring_entity_id="id", procuring_entity_name="name"),
             },
         )
         for index, item in enumerate(
@@ -211,19 +210,28 @@ class Flattener:
                     "party_id": party_id,
                     "name": text(party.get("name")),
                     "roles": joined(party.get("roles")),
-                    "identifier_scheme": text(identifier.get("scheme")),
-                    "identifier_id": text(identifier.get("id")),
-                    "legal_name": text(identifier.get("legalName")),
-                    "street_address": text(address.get("streetAddress")),
-                    "locality": text(address.get("locality")),
-                    "region": text(address.get("region")),
-                    "postal_code": text(address.get("postalCode")),
-                    "country_name": text(address.get("countryName")),
-                    "contact_name": text(contact.get("name")),
-                    "contact_email": text(contact.get("email")),
-                    "contact_telephone": text(contact.get("telephone")),
-                    "contact_fax": text(contact.get("faxNumber")),
-                    "contact_url": text(contact.get("url")),
+                    **texts(
+                        identifier,
+                        identifier_scheme="scheme",
+                        identifier_id="id",
+                        legal_name="legalName",
+                    ),
+                    **texts(
+                        address,
+                        street_address="streetAddress",
+                        locality="locality",
+                        region="region",
+                        postal_code="postalCode",
+                        country_name="countryName",
+                    ),
+                    **texts(
+                        contact,
+                        contact_name="name",
+                        contact_email="email",
+                        contact_telephone="telephone",
+                        contact_fax="faxNumber",
+                        contact_url="url",
+                    ),
                 },
             )
 
@@ -237,9 +245,7 @@ class Flattener:
             {
                 "ocid": ocid,
                 "award_id": award_id,
-                "title": text(award.get("title")),
-                "description": text(award.get("description")),
-                "status": text(award.get("status")),
+                **texts(award, **DESCRIBED),
                 "date": self.date("awards", key, "date", award.get("date")),
                 **money,
                 **self.period("awards", key, "contract_period", award.get("contractPeriod")),
@@ -272,10 +278,7 @@ class Flattener:
             {
                 "ocid": ocid,
                 "contract_id": contract_id,
-                "award_id": text(contract.get("awardID")),
-                "title": text(contract.get("title")),
-                "description": text(contract.get("description")),
-                "status": text(contract.get("status")),
+                **texts(contract, award_id="awardID", **DESCRIBED),
                 **self.money("contracts", key, "value", contract.get("value")),
                 **self.period("contracts", key, "period", contract.get("period")),
                 "date_signed": self.date(
@@ -304,9 +307,12 @@ class Flattener:
                 "parent_id": parent_id,
                 "item_key": item_key,
                 "description": text(item.get("description")),
-                "classification_scheme": text(classification.get("scheme")),
-                "classification_id": text(classification.get("id")),
-                "classification_description": text(classification.get("description")),
+                **texts(
+                    classification,
+                    classification_scheme="scheme",
+                    classification_id="id",
+                    classification_description="description",
+                ),
                 "quantity": self.amount("items", key, "quantity", quantity)
                 if quantity not in (None, "")
                 else None,
@@ -368,6 +374,15 @@ def text(value: Any) -> str | None:
         value = int(value)
     result = str(value).strip()
     return result or None
+
+
+# The texts a tender, an award and a contract each give of themselves (column=key).
+DESCRIBED = {"title": "title", "description": "description", "status": "status"}
+
+
+def texts(node: dict, **columns: str) -> dict[str, str | None]:
+    """``column: text(node[key])`` for each ``column=key``: an OCDS object's texts as columns."""
+    return {column: text(node.get(key)) for column, key in columns.items()}
 
 
 def joined(value: Any) -> str | None:
