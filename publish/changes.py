@@ -131,7 +131,9 @@ def table_rows(
     old_columns = {r[1] for r in db.execute(f"pragma previous.table_info([{table}])")}
     common = [c for c in columns if c in old_columns] if existed else []
     if not existed or not all(k in common for k in pk):  # nothing to match rows with
-        return _whole(db, "main", table, columns, pk, "added", context)
+        return _rows(
+            db, _every_row("main", table, [*pk, *columns]), table, columns, pk, "added", context
+        )
     if pk:
         return _by_key(db, table, columns, common, pk, context)
     return _by_hash(db, table, columns, common, context)
@@ -240,12 +242,8 @@ def _by_key(
 ) -> Iterator[dict[str, Any]]:
     join = " and ".join(f"n.[{k}] = o.[{k}]" for k in pk)
     keys = _cols("n", pk)
-    yield from _rows(
-        db,
-        f"select {keys}, {_cols('n', columns)} from main.[{table}] n "
-        f"where not exists (select 1 from previous.[{table}] o where {join})",
-        table, columns, pk, "added", context,
-    )  # fmt: skip
+    added = _unmatched("main", "previous", table, pk, columns, join)
+    yield from _rows(db, added, table, columns, pk, "added", context)
     compared = [c for c in common if c not in pk]
     if compared:
         differs = " or ".join(f"n.[{c}] is not o.[{c}]" for c in compared)
@@ -264,12 +262,22 @@ def _by_key(
                 old=_dumps({c: o for c, o, _ in changed}),
                 new=_dumps({c: n for c, _, n in changed}),
             )  # fmt: skip
-    yield from _rows(
-        db,
-        f"select {_cols('o', pk)}, {_cols('o', common)} from previous.[{table}] o "
-        f"where not exists (select 1 from main.[{table}] n where {join})",
-        table, common, pk, "removed", context,
-    )  # fmt: skip
+    removed = _unmatched("previous", "main", table, pk, common, join)
+    yield from _rows(db, removed, table, common, pk, "removed", context)
+
+
+def _unmatched(
+    this: str, that: str, table: str, pk: list[str], columns: list[str], join: str
+) -> str:
+    """The SQL selecting the key and ``columns`` of the rows of ``this`` whose key ``that`` lacks.
+
+    ``main`` is aliased ``n`` (new) and ``previous`` ``o`` (old), as ``join`` names them.
+    """
+    alias, other = ("n", "o") if this == "main" else ("o", "n")
+    return (
+        f"select {_cols(alias, pk)}, {_cols(alias, columns)} from {this}.[{table}] {alias} "
+        f"where not exists (select 1 from {that}.[{table}] {other} where {join})"
+    )
 
 
 def _by_hash(
@@ -284,8 +292,12 @@ def _by_hash(
     Compared as sets (SQL ``except``): a row repeated in both counts once.
     """
     if common != columns:  # a column added or removed: every row's content differs
-        yield from _whole(db, "main", table, columns, [], "added", context)
-        yield from _whole(db, "previous", table, common, [], "removed", context)
+        yield from _rows(
+            db, _every_row("main", table, columns), table, columns, [], "added", context
+        )
+        yield from _rows(
+            db, _every_row("previous", table, common), table, common, [], "removed", context
+        )
         return
     cols = ", ".join(f"[{c}]" for c in columns)
     for kind, this, that in (("added", "main", "previous"), ("removed", "previous", "main")):
@@ -293,17 +305,6 @@ def _by_hash(
         yield from _rows(db, sql, table, columns, [], kind, context)
 
 
-def _whole(
-    db: sqlite_utils.Database,
-    schema: str,
-    table: str,
-    columns: list[str],
-    pk: list[str],
-    kind: str,
-    context: tuple,
-) -> Iterator[dict[str, Any]]:
-    """Every row of ``schema.table`` as ``kind``."""
-    selected = ", ".join(f"[{c}]" for c in [*pk, *columns])
-    yield from _rows(
-        db, f"select {selected} from {schema}.[{table}]", table, columns, pk, kind, context
-    )
+def _every_row(schema: str, table: str, columns: list[str]) -> str:
+    """The SQL selecting ``columns`` of every row of ``schema.table``."""
+    return f"select {', '.join(f'[{c}]' for c in columns)} from {schema}.[{table}]"
