@@ -29,21 +29,13 @@ OPERATORS = ("keep", "drop", "redact", "replace", "mask", "hash", "generalise", 
 # What a column gets when privacy.yml says nothing about it but its name or values show
 # what it holds: identifiers and contact details are replaced by their entity type,
 # dates of birth, ages and addresses keep only their coarse part.
+REPLACED_BY_DEFAULT = (
+    "NIK", "KK", "NIP", "NPWP", "PHONE_NUMBER", "EMAIL_ADDRESS", "BANK_ACCOUNT", "IBAN_CODE",
+    "CREDIT_CARD", "IP_ADDRESS", "PERSON",
+)  # fmt: skip
 SAFE_DEFAULTS = {
-    "NIK": "replace",
-    "KK": "replace",
-    "NIP": "replace",
-    "NPWP": "replace",
-    "PHONE_NUMBER": "replace",
-    "EMAIL_ADDRESS": "replace",
-    "BANK_ACCOUNT": "replace",
-    "IBAN_CODE": "replace",
-    "CREDIT_CARD": "replace",
-    "IP_ADDRESS": "replace",
-    "PERSON": "replace",
-    "ADDRESS": "generalise",
-    "DATE_OF_BIRTH": "generalise",
-    "AGE": "generalise",
+    **dict.fromkeys(REPLACED_BY_DEFAULT, "replace"),
+    **dict.fromkeys(("ADDRESS", "DATE_OF_BIRTH", "AGE"), "generalise"),
 }
 # Never published, whatever a policy says: not for officials either.
 NEVER_PUBLISHED = ("NIK", "KK", "NIP")
@@ -62,16 +54,7 @@ POLICY_KEYS = {
 SPEC_KEYS = {"operator", "entity", "json", "keep_last", "role"}
 ROLES = ("person", "organisation", "place", "identifier", "free-text", "amount", "date", "code")
 # The operator a column gets from its role when privacy.yml names no operator.
-ROLE_OPERATORS = {
-    "person": "replace",
-    "organisation": "keep",
-    "place": "keep",
-    "identifier": "keep",
-    "free-text": "scan",
-    "amount": "keep",
-    "date": "keep",
-    "code": "keep",
-}
+ROLE_OPERATORS = {**dict.fromkeys(ROLES, "keep"), "person": "replace", "free-text": "scan"}
 # Roles whose columns are kept but searched for identifiers only (never names, addresses).
 NAMED_ROLES = ("organisation", "place")
 SUPPLIER_KEYS = {"legal_form", "npwp", "rows", "columns"}
