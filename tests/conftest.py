@@ -34,6 +34,12 @@ def rows(db: Path, sql: str, params=()) -> list[dict]:
         connection.close()
 
 
+def table_schema(primary_key: str | list[str], **types: str) -> dict:
+    """A Table Schema: the fields ``name=type`` in their order, and the primary key."""
+    key = [primary_key] if isinstance(primary_key, str) else primary_key
+    return {"fields": [{"name": n, "type": t} for n, t in types.items()], "primaryKey": key}
+
+
 def query(db_path: Path, sql: str, *params) -> list[tuple]:
     """The rows a query returns, as tuples (``from conftest import query``)."""
     with sqlite3.connect(db_path) as conn:

@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from conftest import table_schema
 
 from terbuka.publish.datapackage import validate_package
 
@@ -10,39 +11,13 @@ from terbuka.publish.datapackage import validate_package
 def write_package(folder, tenders: str, awards: str) -> str:
     (folder / "tenders.csv").write_text(tenders, encoding="utf-8")
     (folder / "awards.csv").write_text(awards, encoding="utf-8")
-    package = {
-        "name": "check",
-        "resources": [
-            {
-                "name": "tenders",
-                "path": "tenders.csv",
-                "schema": {
-                    "fields": [
-                        {"name": "ocid", "type": "string"},
-                        {"name": "value", "type": "number"},
-                    ],
-                    "primaryKey": ["ocid"],
-                },
-            },
-            {
-                "name": "awards",
-                "path": "awards.csv",
-                "schema": {
-                    "fields": [
-                        {"name": "id", "type": "string"},
-                        {"name": "ocid", "type": "string"},
-                    ],
-                    "primaryKey": ["id"],
-                    "foreignKeys": [
-                        {
-                            "fields": ["ocid"],
-                            "reference": {"resource": "tenders", "fields": ["ocid"]},
-                        }
-                    ],
-                },
-            },
-        ],
+    reference = {"fields": ["ocid"], "reference": {"resource": "tenders", "fields": ["ocid"]}}
+    schemas = {
+        "tenders": table_schema("ocid", ocid="string", value="number"),
+        "awards": {**table_schema("id", id="string", ocid="string"), "foreignKeys": [reference]},
     }
+    resources = [{"name": n, "path": f"{n}.csv", "schema": s} for n, s in schemas.items()]
+    package = {"name": "check", "resources": resources}
     path = folder / "datapackage.json"
     path.write_text(json.dumps(package), encoding="utf-8")
     return path

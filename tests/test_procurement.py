@@ -30,19 +30,9 @@ def test_demo_run_record(published_demo):
     }
     for item in record["inputs"]:
         assert len(item["sha256"]) == 64 and item["records"] > 0
-    assert set(record["tables"]) == {
-        "releases",
-        "compiled_releases",
-        "tenders",
-        "parties",
-        "awards",
-        "award_suppliers",
-        "contracts",
-        "items",
-        "red_flag_indicators",
-        "red_flags",
-        *RED_FLAG_TABLES,
-    }
+    core = "releases compiled_releases tenders parties awards award_suppliers contracts items"
+    red_flags = ["red_flag_indicators", "red_flags", *RED_FLAG_TABLES]
+    assert set(record["tables"]) == {*core.split(), *red_flags}
     assert record["privacy"]["EMAIL_ADDRESS"] > 0 and record["privacy"]["PHONE_NUMBER"] > 0
     assert record["quality"]["checks"] >= record["quality"]["failed"]
     assert record["versions"]["terbuka"]

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from conftest import table_schema
 
 from terbuka.metadata import DescriptorError, get_licence, load_descriptor
 from terbuka.pipelines import plugins
@@ -31,17 +32,10 @@ ROWS = [
     (5, 50.0, 60.0, "ab-1", "complete", None),
     (6, 7.0, 7.0, "abcdef-6", "complete", "2025-06-01T00:00:00Z"),
 ]
-SCHEMA = {
-    "fields": [
-        {"name": "id", "type": "integer"},
-        {"name": "amount", "type": "number"},
-        {"name": "planned", "type": "number"},
-        {"name": "code", "type": "string"},
-        {"name": "status", "type": "string"},
-        {"name": "signed", "type": "datetime"},
-    ],
-    "primaryKey": ["id"],
-}
+SCHEMA = table_schema(
+    "id", id="integer", amount="number", planned="number", code="string", status="string",
+    signed="datetime",
+)  # fmt: skip
 
 
 @pytest.fixture
@@ -393,17 +387,9 @@ def test_up_to_date_does_not_apply_to_irregular_datasets(built):
 
 # --- the gate: quarantine with foreign keys, notes, reconciliation, the decision -----------
 
-PARENT = {
-    "fields": [{"name": "ocid", "type": "string"}, {"name": "amount", "type": "number"}],
-    "primaryKey": ["ocid"],
-}
+PARENT = table_schema("ocid", ocid="string", amount="number")
 CHILD = {
-    "fields": [
-        {"name": "ocid", "type": "string"},
-        {"name": "line", "type": "integer"},
-        {"name": "note", "type": "string"},
-    ],
-    "primaryKey": ["ocid", "line"],
+    **table_schema(["ocid", "line"], ocid="string", line="integer", note="string"),
     "foreignKeys": [{"fields": "ocid", "reference": {"resource": "parent", "fields": "ocid"}}],
 }
 
