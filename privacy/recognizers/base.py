@@ -93,9 +93,24 @@ def attached(between: str) -> bool:
     """Whether a cue ending just before ``between`` labels the number right after it.
 
     ``kode RUP: 3573…``, ``nomor kontrak 027/…`` and ``Rp 1.250.000`` are attached;
-    ``… SPK/DPU/2025. Beliau bisa dihubungi di 0855…`` is not (a sentence lies between).
+    ``… SPK/DPU/2025. Beliau bisa dihubungi di 0855…`` is not (a sentence lies between),
+    nor is ``kontrak 603/SPK/DPU/2025 0855…``: the cue labels the number it reaches first.
     """
-    return not _BREAK.search(between) and len(_LABEL_WORDS.findall(between)) <= ATTACHED_WORDS
+    return (
+        not _BREAK.search(between)
+        and len(_LABEL_WORDS.findall(between)) <= ATTACHED_WORDS
+        and not labels_another_number(between)
+    )
+
+
+# A short digit group right before a number may be its own first group (``NIK 3573 0145 …``).
+_OWN_GROUP = re.compile(r"(?<![\d./,-])\d{1,6}$")
+
+
+def labels_another_number(between: str) -> bool:
+    """Whether a number (or a code with digits) stands between a cue and the candidate."""
+    head = _OWN_GROUP.sub("", between.rstrip())
+    return any(ch.isdigit() for ch in head)
 
 
 _DIGIT_GROUPS = re.compile(r"\d+")

@@ -23,6 +23,9 @@ from typing import Any
 from presidio_analyzer import EntityRecognizer, RecognizerResult
 
 from .base import GAP, result
+from .nik import KkRecognizer, NikRecognizer
+from .nip import NipRecognizer
+from .npwp import NpwpRecognizer
 from .person import (
     _CUE_BEFORE,
     HONORIFICS,
@@ -39,6 +42,7 @@ from .person import (
     gazetteer,
     given_names,
 )
+from .phone import IndonesianPhoneRecognizer
 
 # Entities the model reports only so that they can be kept (never replaced).
 KEPT = ("ORGANIZATION", "LOCATION")
@@ -329,8 +333,19 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     return words[0][0], words[-1][1]
 
 
+@cache
+def identifier_cues() -> frozenset[str]:
+    """One-word cues of the identifier recognizers (``Telp``, ``HP``, ``NPWP``): labels, not names."""
+    recognizers = (IndonesianPhoneRecognizer, NikRecognizer, KkRecognizer, NpwpRecognizer,
+                   NipRecognizer)  # fmt: skip
+    words = {w for r in recognizers for w in r.CONTEXT if w.isalpha()}
+    return frozenset(words - given_names())
+
+
 def _edge_word(word: str) -> bool:
-    if _TITLE_WORD.fullmatch(word):
+    if _TITLE_WORD.fullmatch(word) or any(ch.isdigit() for ch in word):
+        return True
+    if word.lower().rstrip(".") in identifier_cues():
         return True
     lowered = word.lower().rstrip(".")
     if lowered in NOT_NAMES:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from presidio_analyzer import Pattern
 
 from .base import IndonesianPatternRecognizer
@@ -12,7 +14,11 @@ MOBILE_DIGITS = range(9, 13)
 # Operators' prefixes (0811-0899) are not used to reject: new ranges open every few
 # years, and a number with an unknown prefix must still be removed (fail closed).
 # Landlines: 0 + area code (2-3 digits, first 2-7 or 9) + subscriber: 9-12 digits with the 0.
+# (06x is northern Sumatra and Aceh: Medan is 061.)
 LANDLINE_DIGITS = range(8, 12)
+AREA_CODE_STARTS = "2345679"
+DIALLED_DIGITS = range(LANDLINE_DIGITS.start, MOBILE_DIGITS.stop)
+_DIALLING_FORM = re.compile(r"\(?\+|\(0\d{2,3}\)")
 
 
 def national_number(text: str) -> str | None:
@@ -29,14 +35,28 @@ def national_number(text: str) -> str | None:
     return None
 
 
+def dialling_form(text: str) -> bool:
+    """Whether ``text`` is written as a telephone number: ``+62 …`` or ``(0xx) …``.
+
+    No code, amount or date is written so; the punctuation alone makes it a phone.
+    """
+    return bool(_DIALLING_FORM.match(text))
+
+
 def valid_indonesian(text: str) -> bool | None:
-    """Prefix and length rules; ``None`` when the number is not Indonesian (no opinion)."""
+    """Prefix and length rules; ``None`` when the number is not Indonesian (no opinion).
+
+    A number in dialling form needs only a plausible length: an area code missing from
+    today's plan is treated like an unknown operator prefix (removed, fail closed).
+    """
     number = national_number(text)
     if number is None:
         return None
+    if dialling_form(text):
+        return len(number) in DIALLED_DIGITS
     if number.startswith("8"):
         return len(number) in MOBILE_DIGITS
-    return number[:1] in "234579" and len(number) in LANDLINE_DIGITS
+    return number[:1] in AREA_CODE_STARTS and len(number) in LANDLINE_DIGITS
 
 
 class IndonesianPhoneRecognizer(IndonesianPatternRecognizer):
@@ -70,14 +90,14 @@ class IndonesianPhoneRecognizer(IndonesianPatternRecognizer):
         Pattern("landline (bare)", r"(?=0)(?<![\d.,/])0[2-9]\d{7,10}" + _END, 0.35),
         Pattern(
             "international",
-            r"(?=\+)(?<![\w.,/+])\+(?:[1-57-9]\d{0,2}|6[013-9]\d?)[\s.-]?\(?\d{1,4}\)?(?:[\s.-]?\d{2,4}){2,4}"
-            + _END,
+            r"(?=\+)(?<![\w.,/+])\+(?:[1-57-9]\d{0,2}|6[013-9]\d?)[\s.-]?(?:\(0\)\s?)?\(?\d{1,4}\)?"
+            r"(?:[\s.-]?\d{2,4}){2,4}" + _END,
             0.6,
         ),
         Pattern(
             "North American",
-            r"(?=[(1-9])(?<![\d.,/])(?:1[\s.-])?\(?[2-9]\d{2}\)?[\s.-]\d{3}[\s.-]\d{4}(?:\s?(?:x|ext\.?)\s?\d{1,5})?"
-            + _END,
+            r"(?=[(1-9])(?<![\d.,/])(?:1[\s.-])?(?:\([2-9]\d{2}\)[\s.-]?|[2-9]\d{2}[\s.-])\d{3}[\s.-]\d{4}"
+            r"(?:\s?(?:x|ext\.?)\s?\d{1,5})?" + _END,
             0.55,
         ),
     ]
