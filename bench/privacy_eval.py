@@ -13,7 +13,10 @@
    left unchanged.
 2. ``../shared/data/pii/synth_dataset_v2.json`` (English, labelled spans): recall,
    precision and F2 per entity type at span level. Then ``--rows`` sentences that name a
-   person without an honorific ("Laporan dari …", "… melaporkan"): names left readable.
+   person without an honorific ("Laporan dari …", "… melaporkan"): names left readable;
+   and ``--rows`` sentences with a phone number (mobile, landline, ``wa.me`` link) after
+   procurement wording (contract numbers, kode RUP, amounts, dates; Indonesian and
+   English): phones left readable, and those codes kept.
 3. Real Indonesian sentences: the validation splits of the NER corpora in
    ``../shared/data/pii/ner`` (never their held-out test splits), through the same scanner:
    person names fully replaced, and organisation and place names left untouched, per
@@ -454,6 +457,55 @@ def real_sentences() -> dict | None:
     return out
 
 
+# Phone numbers after procurement wording, in Indonesian and English sentences.
+WORDING_BEFORE = [
+    "", "Kontrak nomor {no_kontrak} senilai {nilai_kontrak}.", "kontrak {no_kontrak}",
+    "Paket kode RUP {kode_rup} tanggal {tanggal}.", "Kode RUP {kode_rup}", "tanggal {tanggal}",
+    "Nilai kontrak {nilai_kontrak};", "The contract {no_kontrak} was signed on {tanggal}.",
+]  # fmt: skip
+PHONE_SENTENCES = [
+    "Beliau bisa dihubungi di {phone}.", "Hubungi saya di {phone}", "{phone} (pelapor)",
+    "WA {phone}", "Chat https://wa.me/{wa} segera.", "You can reach me at {phone}.",
+    "kontak: {phone}",
+]  # fmt: skip
+AREA_CODES = ["21", "22", "24", "31", "61", "274", "341", "361", "411", "511", "651", "711",
+              "751", "911", "967"]  # fmt: skip
+
+
+def landline(rng: random.Random) -> str:
+    """A landline with a real area code, in one of the ways people write it."""
+    area, number = rng.choice(AREA_CODES), str(rng.randint(2_000_000, 8_999_999))
+    return rng.choice(
+        [f"(0{area}) {number[:3]} {number[3:]}", f"0{area}-{number}", f"+62 {area} {number}"]
+    )
+
+
+def phones_in_context(rows: int, seed: int) -> dict:
+    """Phones after procurement wording: how many stay readable, how many codes are kept.
+
+    A phone leaks when its last seven digits are still in the output's digits.
+    """
+    from terbuka.privacy import TextScanner
+
+    corpus, rng, scanner = Corpus(seed + 2), random.Random(seed + 2), TextScanner()
+    texts, phones, codes = [], [], []
+    for _ in range(rows):
+        phone = corpus.phone() if rng.random() < 0.75 else landline(rng)
+        controls = corpus.controls()
+        wording = rng.choice(WORDING_BEFORE)
+        sentence = rng.choice(PHONE_SENTENCES)
+        wa = "62" + re.sub(r"\D", "", phone).removeprefix("62").lstrip("0")
+        texts.append(f"{wording.format(**controls)} {sentence.format(phone=phone, wa=wa)}".strip())
+        phones.append(re.sub(r"\D", "", wa if "{wa}" in sentence else phone))
+        codes.append([v for k, v in controls.items() if "{" + k + "}" in wording])
+    leaked = kept = total = 0
+    for (out, _), phone, kept_codes in zip(scanner.scan_many(texts), phones, codes, strict=True):
+        leaked += phone[-7:] in re.sub(r"\D", "", out)
+        total += len(kept_codes)
+        kept += sum(code in out for code in kept_codes)
+    return {"rows": rows, "leaked": leaked, "codes": total, "codes_kept": kept}
+
+
 PLAIN = re.compile(r"\d[\d\s().+-]{6,}\d|[\w.+-]+@[\w-]+\.[\w.]+")
 
 
@@ -530,6 +582,7 @@ def main() -> None:
         report[label] = evaluate_table(data, headers, args.workers)
     report["english (synth_dataset_v2)"] = evaluate_english()
     report["names without honorifics"] = names_without_honorifics(args.rows, args.seed)
+    report["phones in context"] = phones_in_context(args.rows, args.seed)
     report["real sentences"] = real_sentences()
     if args.speed_rows:
         report["throughput"] = throughput(args.speed_rows, args.seed, args.workers)
@@ -567,6 +620,14 @@ def main() -> None:
             )
     else:
         print(f"\n(English corpus skipped: {SYNTH} not found)")
+    phones = report["phones in context"]
+    share = phones["leaked"] / phones["rows"]
+    print(
+        f"\n== Phone numbers after procurement wording: {phones['rows']} sentences\n"
+        f"phones left readable: {phones['leaked']} ({100 * share:.2f}%)  "
+        + ("ok" if share <= 0.005 else "MISSED (≤0.5%)")
+        + f"\ncodes, amounts and dates before them kept: {phones['codes_kept']} of {phones['codes']}"
+    )
     plain = report["names without honorifics"]
     share = plain["leaked"] / plain["rows"]
     print(

@@ -242,6 +242,8 @@ class IndonesianPatternRecognizer(WindowedMixin, ContextMixin, PatternRecognizer
 
     ENTITY: ClassVar[str] = ""
     PATTERNS: ClassVar[list[Pattern]] = []
+    # Names of patterns whose match is evidence enough: ``validate_result`` is not asked.
+    UNCHECKED: ClassVar[frozenset[str]] = frozenset()
     REJECT_INSIDE_CODES = True
     TRIGGER = DIGIT_TRIGGER
 
@@ -287,7 +289,9 @@ class IndonesianPatternRecognizer(WindowedMixin, ContextMixin, PatternRecognizer
                         continue
                     matched = text[start:end]
                     score = pattern.score
-                    valid = self.validate_result(matched)
+                    valid = (
+                        None if pattern.name in self.UNCHECKED else self.validate_result(matched)
+                    )
                     if valid is not None:
                         score = 1.0 if valid else 0.0
                     if self.invalidate_result(matched):

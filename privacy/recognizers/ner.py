@@ -333,6 +333,9 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     return words[0][0], words[-1][1]
 
 
+URL_WORDS = frozenset({"http", "https", "www", "mailto"})
+
+
 @cache
 def identifier_cues() -> frozenset[str]:
     """One-word cues of the identifier recognizers (``Telp``, ``HP``, ``NPWP``): labels, not names."""
@@ -345,7 +348,7 @@ def identifier_cues() -> frozenset[str]:
 def _edge_word(word: str) -> bool:
     if _TITLE_WORD.fullmatch(word) or any(ch.isdigit() for ch in word):
         return True
-    if word.lower().rstrip(".") in identifier_cues():
+    if word.lower().rstrip(".") in identifier_cues() or word.lower() in URL_WORDS:
         return True
     lowered = word.lower().rstrip(".")
     if lowered in NOT_NAMES:

@@ -18,6 +18,8 @@ MOBILE_DIGITS = range(9, 13)
 LANDLINE_DIGITS = range(8, 12)
 AREA_CODE_STARTS = "2345679"
 DIALLED_DIGITS = range(LANDLINE_DIGITS.start, MOBILE_DIGITS.stop)
+# A number in a WhatsApp or dialling link is a phone, whatever its prefix or area code.
+LINK = "messaging or dialling link"
 _DIALLING_FORM = re.compile(r"\(?\+|\(0\d{2,3}\)")
 
 
@@ -72,6 +74,11 @@ class IndonesianPhoneRecognizer(IndonesianPatternRecognizer):
             0.75,
         ),
         Pattern(
+            LINK,
+            r"(?=[+\d])(?<=wa\.me/|tel:|callto:|[?&]phone=)\+?\d{7,15}" + _END,
+            0.85,
+        ),
+        Pattern(
             "landline (area code in parentheses)",
             r"(?=\()(?<![\d.,/])\((?:0|\+62\s?)\d{1,3}\)[\s.-]?\d{3,4}[\s.-]?\d{2,5}" + _END,
             0.65,
@@ -101,6 +108,7 @@ class IndonesianPhoneRecognizer(IndonesianPatternRecognizer):
             0.55,
         ),
     ]
+    UNCHECKED = frozenset({LINK})
     CONTEXT = ["telp", "telepon", "tlp", "telpon", "hp", "no. hp", "no hp", "handphone", "ponsel",
                "wa", "whatsapp", "hubungi", "dihubungi", "menghubungi", "kontak", "phone", "tel", "fax", "faks", "call",
                "mobile", "cell", "sms"]  # fmt: skip
