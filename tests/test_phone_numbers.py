@@ -52,6 +52,10 @@ def digits(text: str) -> str:
         ("The supplier can be reached on +62 21 555 1234.", "+62 21 555 1234"),
         ("Call the office at (579)888-3058 tomorrow.", "(579)888-3058"),
         ("Desk: +41 (0)96 471 07 95", "+41 (0)96 471 07 95"),
+        ("Chat https://wa.me/622742037998 segera.", "622742037998"),  # a landline on WhatsApp
+        ("https://api.whatsapp.com/send?phone=62274512345&text=halo", "62274512345"),
+        ("You can reach me at 0274512345.", "0274512345"),
+        ("Please contact 021 5551234 for details.", "021 5551234"),
     ],
 )  # fmt: skip
 def test_phone_numbers_in_running_text_are_replaced(scanner, text, number):
@@ -74,6 +78,8 @@ def test_phone_numbers_in_running_text_are_replaced(scanner, text, number):
         "tanggal 2024-03-12 10:00:00",
         "12/03/2024 pukul 10.00",
         "HP 0812345",
+        "lihat https://lpse.contoh.go.id/eproc4/lelang/10023456000/pengumumanlelang",
+        "contact: kode RUP 26573548",
     ],
 )
 def test_public_numbers_are_not_phone_numbers(scanner, text):
@@ -98,9 +104,13 @@ def test_other_identifiers_are_left_to_their_own_recognizers(scanner, text, enti
     [
         ("Telp. 0274-512345", "Telp. <PHONE_NUMBER>"),
         ("NPWP 08.123.456.7-890.000", "NPWP <NPWP>"),
+        (
+            "kontrak 841/SPK/DPU/2023 Chat https://wa.me/627117128502 segera.",
+            "kontrak 841/SPK/DPU/2023 Chat https://wa.me/<PHONE_NUMBER> segera.",
+        ),
     ],
 )
-def test_identifier_cue_words_are_not_names(scanner, text, expected):
+def test_identifier_cues_and_url_words_are_not_names(scanner, text, expected):
     assert scanner.scan(text)[0] == expected
 
 

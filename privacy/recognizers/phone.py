@@ -111,7 +111,7 @@ class IndonesianPhoneRecognizer(IndonesianPatternRecognizer):
     UNCHECKED = frozenset({LINK})
     CONTEXT = ["telp", "telepon", "tlp", "telpon", "hp", "no. hp", "no hp", "handphone", "ponsel",
                "wa", "whatsapp", "hubungi", "dihubungi", "menghubungi", "kontak", "phone", "tel", "fax", "faks", "call",
-               "mobile", "cell", "sms"]  # fmt: skip
+               "mobile", "cell", "sms", "reach", "contact"]  # fmt: skip
     NEGATIVE_CONTEXT = ["kode", "rup", "paket", "rekening", "rek", "npwp", "nik", "kontrak",
                         "spk", "surat", "rp", "idr", "nilai", "pagu", "hps", "tanggal", "tgl"]  # fmt: skip
 
