@@ -19,7 +19,7 @@ LANDLINE_DIGITS = range(8, 12)
 AREA_CODE_STARTS = "2345679"
 DIALLED_DIGITS = range(LANDLINE_DIGITS.start, MOBILE_DIGITS.stop)
 # A number in a WhatsApp or dialling link is a phone, whatever its prefix or area code.
-LINK = "messaging or dialling link"
+LINKS = {"wa.me link": r"wa\.me/", "tel: link": "tel:", "phone= link": "phone="}
 _DIALLING_FORM = re.compile(r"\(?\+|\(0\d{2,3}\)")
 
 
@@ -73,10 +73,10 @@ class IndonesianPhoneRecognizer(IndonesianPatternRecognizer):
             r"(?:[\s-]?\d{1,4}|\.\d{3,4})?" + _END,
             0.75,
         ),
-        Pattern(
-            LINK,
-            r"(?=[+\d])(?<=wa\.me/|tel:|callto:|[?&]phone=)\+?\d{7,15}" + _END,
-            0.85,
+        # Each starts with its literal, which ``regex`` finds fast; ``\K`` leaves it out.
+        *(
+            Pattern(name, rf"{prefix}\K\+?\d{{7,15}}" + _END, 0.85)
+            for name, prefix in LINKS.items()
         ),
         Pattern(
             "landline (area code in parentheses)",
@@ -108,7 +108,7 @@ class IndonesianPhoneRecognizer(IndonesianPatternRecognizer):
             0.55,
         ),
     ]
-    UNCHECKED = frozenset({LINK})
+    UNCHECKED = frozenset(LINKS)
     CONTEXT = ["telp", "telepon", "tlp", "telpon", "hp", "no. hp", "no hp", "handphone", "ponsel",
                "wa", "whatsapp", "hubungi", "dihubungi", "menghubungi", "kontak", "phone", "tel", "fax", "faks", "call",
                "mobile", "cell", "sms", "reach", "contact"]  # fmt: skip
