@@ -559,6 +559,13 @@ def throughput(rows: int, seed: int, workers: int) -> dict:
     }
 
 
+def leak_summary(title: str, what: str, leaked: int, rows: int, goal: float) -> str:
+    """A section's heading and its leak line, with the verdict against ``goal``."""
+    share = leaked / rows if rows else 0.0
+    verdict = "ok" if share <= goal else f"MISSED (≤{goal:.1%})"
+    return f"\n== {title}\n{what} left readable: {leaked} ({100 * share:.2f}%)  {verdict}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=3000)
@@ -621,20 +628,12 @@ def main() -> None:
     else:
         print(f"\n(English corpus skipped: {SYNTH} not found)")
     phones = report["phones in context"]
-    share = phones["leaked"] / phones["rows"]
-    print(
-        f"\n== Phone numbers after procurement wording: {phones['rows']} sentences\n"
-        f"phones left readable: {phones['leaked']} ({100 * share:.2f}%)  "
-        + ("ok" if share <= 0.005 else "MISSED (≤0.5%)")
-        + f"\ncodes, amounts and dates before them kept: {phones['codes_kept']} of {phones['codes']}"
-    )
+    title = f"Phone numbers after procurement wording: {phones['rows']} sentences"
+    print(leak_summary(title, "phones", phones["leaked"], phones["rows"], 0.005))
+    print(f"codes, amounts and dates before them kept: {phones['codes_kept']} of {phones['codes']}")
     plain = report["names without honorifics"]
-    share = plain["leaked"] / plain["rows"]
-    print(
-        f"\n== Names without honorifics: {plain['rows']} sentences (Faker id_ID names)\n"
-        f"names left readable: {plain['leaked']} ({100 * share:.2f}%)  "
-        + ("ok" if share <= 0.03 else "MISSED (≤3.0%)")
-    )
+    title = f"Names without honorifics: {plain['rows']} sentences (Faker id_ID names)"
+    print(leak_summary(title, "names", plain["leaked"], plain["rows"], 0.03))
     for template, n in sorted(plain["by_template"].items(), key=lambda kv: -kv[1]):
         print(f"  {n:>5}  {template}")
     real = report["real sentences"]
