@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from conftest import nonempty
 
@@ -19,6 +21,7 @@ from terbuka.privacy.suppliers import (
     supplier_kind,
 )
 
+ROOT = Path(__file__).resolve().parents[1]
 KEY = b"test-key"
 COMPANY_NPWP = "01.312.166.0-091.000"  # python-stdnum's example: type 01 (badan), check digit ok
 COMPANY_NPWP_16 = "0013121660091000"
@@ -383,3 +386,33 @@ def test_a_bare_npwp_in_a_scanned_json_identifier_is_pseudonymised(scanner):
     person, company = out["parties"]
     assert person["id"] == person["identifier"]["id"] == pseudonym("NPWP", PERSON_NPWP, KEY)
     assert company["identifier"]["id"] == "013121660091000"
+
+
+# Every column of the bundled procurement descriptors that holds a party's id.
+PARTY_ID_COLUMNS = [
+    ("parties", "party_id"),
+    ("awards", "supplier_id"),
+    ("award_suppliers", "supplier_id"),
+    ("bids", "supplier_id"),
+    ("tenders", "buyer_id"),
+    ("tenders", "procuring_entity_id"),
+    ("red_flag_parties", "party_id"),
+    ("risk_scores", "subject_id"),
+]
+
+
+@pytest.mark.parametrize("dataset", ["procurement", "inaproc"])
+def test_bundled_policies_give_a_nik_in_any_party_id_one_pseudonym(scanner, dataset):
+    """An SPSE supplier code (``kd_penyedia``) that is a NIK: one pseudonym in every table,
+    so a person's wins still join across tables and two people's ids never merge."""
+    from terbuka.privacy.csvfile import policy_from
+
+    redactor = Redactor(policy_from(ROOT / "metadata" / dataset / "privacy.yml"), scanner, KEY)
+    other = "3573015203850002"
+    ids = {
+        redactor.rows(table, [{column: f"ID-SPSE-{NIK}"}])[0][column]
+        for table, column in PARTY_ID_COLUMNS
+    }
+    assert ids == {f"ID-SPSE-{pseudonym('NIK', NIK, KEY)}"}
+    rows = redactor.rows("parties", [{"party_id": f"ID-SPSE-{n}"} for n in (NIK, other, "10234")])
+    assert len({row["party_id"] for row in rows}) == 3 and rows[2]["party_id"] == "ID-SPSE-10234"
