@@ -28,7 +28,9 @@ Kind = Literal["company", "individual", "unknown"]
 KINDS: tuple[Kind, ...] = ("company", "individual", "unknown")
 
 # Legal forms as written in LKPP/SPSE/SIKaP exports (``Perseroan Terbatas (PT)``, ``CV``,
-# ``Orang Perseorangan``), matched on lower-cased words.
+# ``Orang Perseorangan``), matched on lower-cased words. A ``PT Perorangan`` (UU 11/2020,
+# PP 8/2021) is a legal entity with an entity's NPWP: a company, despite its last word.
+_ONE_PERSON_COMPANY = re.compile(r"\b(?:pt|perseroan)(?: terbatas)?(?: pt)? perorangan\b")
 _INDIVIDUAL_FORMS = re.compile(
     r"\b(?:perseorangan|perorangan|orang pribadi|individu(?:al)?|ud|usaha dagang|pribadi"
     r"|sole proprietor(?:ship)?)\b"
@@ -102,7 +104,7 @@ def form_kind(legal_form: object) -> Kind:
     text = " ".join(re.findall(r"[a-z]+", str(legal_form or "").lower()))
     if not text:
         return "unknown"
-    if _INDIVIDUAL_FORMS.search(text):
+    if _INDIVIDUAL_FORMS.search(_ONE_PERSON_COMPANY.sub("pt", text)):
         return "individual"
     if _COMPANY_FORMS.search(text):
         return "company"

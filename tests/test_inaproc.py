@@ -326,7 +326,9 @@ def test_an_empty_endpoint_is_known_by_its_name_and_a_stranger_is_refused():
         ("Perseroan Terbatas (PT) Perorangan", None, None, "company"),
         ("Orang Perseorangan", None, "Slamet", "individual"),
         ("Konsultan Perseorangan", None, None, "individual"),
-        (None, "3507123456780001", "Slamet", "individual"),
+        (None, "3507124508900001", "Slamet", "individual"),  # the NPWP is a NIK
+        (None, "3507123456780001", "Slamet", "unknown"),  # not a NIK (day 34): unknown
+        ("Perseroan Terbatas (PT)", "3507124508900001", "PT Maju", "individual"),  # a NIK wins
         (None, "0123456789012000", "CV Abadi", "company"),
         (None, None, "Toko Berkah", "unknown"),
     ],

@@ -61,6 +61,8 @@ def test_npwp_kind_reads_the_taxpayer_type(npwp, kind):
         ("Persekutuan Komanditer", "company"),
         ("Koperasi", "company"),
         ("Orang Perseorangan", "individual"),
+        ("Perseroan Terbatas (PT) Perorangan", "company"),  # a one-person PT: a legal entity
+        ("PT Perorangan", "company"),
         ("Konsultan Perseorangan", "individual"),
         ("Usaha Dagang (UD)", "individual"),
         ("", "unknown"),

@@ -78,25 +78,22 @@ def process_key(endpoint: str, row: dict[str, Any]) -> tuple[str, str | None]:
     return f"{kind}:{value}", None
 
 
-# --- supplier kind: a small rule, to be replaced by privacy's shared rule table ----------
-# TODO(idroles): switch to ``privacy.supplier_kind(legal_form, npwp)`` when it lands on main.
+# --- supplier kind: privacy's supplier rule table, plus the supplier's name ------------
 def supplier_kind(legal_form: Any, npwp16: Any = None, name: Any = None) -> str:
     """``company``, ``individual`` or ``unknown`` (unknown is treated as individual).
 
-    "Orang Perseorangan" and "Konsultan Perseorangan" are individuals; any other legal
-    form (PT, CV, firma, koperasi, "PT Perorangan") is a company. Without a legal form, a
-    16-digit NPWP not starting with 0 is a NIK (an individual's), and a name starting
-    with a legal form (PT, CV, …) is a company's.
+    The legal form and the NPWP are read by privacy's one rule table
+    (``privacy.suppliers.supplier_kind``: ``Orang Perseorangan`` and ``Konsultan
+    Perseorangan`` are individuals, PT, CV, firma, koperasi and ``PT Perorangan``
+    companies, an NPWP that is a NIK an individual's). Where neither says, a name that
+    starts with a legal form (PT, CV, …) is a company's.
     """
-    form = str(legal_form or "").lower()
-    if form:
-        return "individual" if "perseorangan" in form else "company"
-    digits = re.sub(r"\D", "", str(npwp16 or ""))
-    if len(digits) == 16 and not digits.startswith("0"):
-        return "individual"
-    if name and COMPANY_PREFIX.match(str(name)):
+    from terbuka.privacy.suppliers import supplier_kind as rule_table_kind
+
+    kind = rule_table_kind(legal_form, npwp16)
+    if kind == "unknown" and name and COMPANY_PREFIX.match(str(name)):
         return "company"
-    return "unknown"
+    return kind
 
 
 def public_npwp(value: Any) -> bool:
