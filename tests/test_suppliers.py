@@ -418,3 +418,33 @@ def test_bundled_policies_give_a_nik_in_any_party_id_one_pseudonym(scanner, data
     assert ids == {f"ID-SPSE-{pseudonym('NIK', NIK, KEY)}"}
     rows = redactor.rows("parties", [{"party_id": f"ID-SPSE-{n}"} for n in (NIK, other, "10234")])
     assert len({row["party_id"] for row in rows}) == 3 and rows[2]["party_id"] == "ID-SPSE-10234"
+
+
+def test_the_service_kpi_policy_reads_roles_not_guesses(scanner):
+    """Agencies and units are organisations, areas places, ids identifiers, texts free text."""
+    from terbuka.privacy.csvfile import policy_from
+
+    policy = policy_from(ROOT / "metadata" / "service-kpi" / "privacy.yml")
+    roles = {
+        column: policy.for_column("requests", column).role
+        for column in ("request_id", "agency", "area", "title", "description", "resolution")
+    }
+    assert roles == {
+        "request_id": "identifier",
+        "agency": "organisation",
+        "area": "place",
+        "title": "free-text",
+        "description": "free-text",
+        "resolution": "free-text",
+    }
+    assert policy.for_column("ikm_responses", "unit").role == "organisation"
+    row = {
+        "request_id": NIK,
+        "agency": "Puskesmas Dr. Soetomo",
+        "area": "Lowokwaru",
+        "title": "Lampu mati, hubungi Budi Santoso di 081234567890",
+    }
+    out = Redactor(policy, scanner, KEY).rows("requests", [row])[0]
+    assert out["request_id"] == pseudonym("NIK", NIK, KEY)
+    assert out["agency"] == row["agency"] and out["area"] == "Lowokwaru"
+    assert "081234567890" not in out["title"] and out["title"].startswith("Lampu mati")
