@@ -22,16 +22,16 @@ import re
 import sqlite3
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, quote, urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from datasette import hookimpl
 from datasette.utils.asgi import Response
 
 from terbuka.publish import versions as kept
+from terbuka.publish.versions import PREFIX, version_path
 
 from . import i18n, version_diff
 
-PREFIX = "/-/terbuka/v"
 NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 RUN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*$")
 MAX_SIZE = 1000
@@ -46,6 +46,10 @@ TEXT = {
         "id": "Ini versi terkini {dataset} (run {run_id}).",
     },
     "latest": {"en": "See the latest version", "id": "Lihat versi terbaru"},
+    "current_version": {
+        "en": "See the current version (run {run_id})",
+        "id": "Lihat versi terkini (run {run_id})",
+    },
     "changes": {"en": "What changed in this version", "id": "Apa yang berubah di versi ini"},
     "gone": {
         "en": "Version {run_id} of {dataset} is no longer available: {reason} ({when}).",
@@ -59,14 +63,6 @@ TEXT = {
     "reasons": {"en": "Reasons given", "id": "Alasan yang diberikan"},
     "no_reason": {"en": "no reason given", "id": "tanpa alasan"},
 }
-
-
-def version_path(dataset: str, run_id: str, table: str | None = None, fmt: str = "") -> str:
-    """The permanent path of a version (or of one of its tables)."""
-    path = f"{PREFIX}/{quote(dataset)}/{quote(run_id)}"
-    if table:
-        path += f"/{quote(table)}"
-    return path + (f".{fmt}" if fmt else "")
 
 
 def _folder(datasette: Any) -> Path | None:
@@ -164,25 +160,40 @@ async def _resolve(
     """The version's database file (``run_id``, else the address's), or the 404/410 answer."""
     dataset, run_id = request.url_vars["dataset"], run_id or request.url_vars["run_id"]
     folder = _folder(datasette)
-    lang = i18n.language(request)
     if folder is None or not NAME.match(dataset) or not RUN.match(run_id):
         return Response.text("Not found: no such version", status=404)
     tomb = _tombstone(folder, dataset, run_id)
     if tomb is not None:
-        latest = datasette.urls.database(dataset) if _live_run(folder, dataset) else "/"
-        line = _t(
-            "gone",
-            lang,
-            dataset=dataset,
-            run_id=run_id,
-            reason=tomb.get("reason", tomb.get("status")),
-            when=tomb.get("when", "?"),
-        )
-        return await _page(datasette, request, 410, {"notice": line, "latest": latest})
+        return await _gone(datasette, request, folder, (dataset, run_id), tomb)
     db = folder / ".publications" / dataset / run_id / f"{dataset}.db"
     if not db.is_file():
         return Response.text(f"Not found: {dataset} has no version {run_id}", status=404)
     return db, dataset, run_id
+
+
+async def _gone(
+    datasette: Any, request: Any, folder: Path, version: tuple[str, str], tomb: dict[str, Any]
+) -> Response:
+    """410 with the tombstone's reason and a link to the current version's permalink.
+
+    A citation of the gone version is best followed to the version now served, by its
+    own permanent address; with no live version (withdrawn without a rollback) the link
+    is the site's home page.
+    """
+    (dataset, run_id), lang = version, i18n.language(request)
+    live = _live_run(folder, dataset)
+    line = _t(
+        "gone",
+        lang,
+        dataset=dataset,
+        run_id=run_id,
+        reason=tomb.get("reason", tomb.get("status")),
+        when=tomb.get("when", "?"),
+    )
+    context = {"notice": line, "latest": version_path(dataset, live) if live else "/"}
+    if live:
+        context["latest_label"] = _t("current_version", lang, run_id=live)
+    return await _page(datasette, request, 410, context)
 
 
 def _connect(db: Path) -> sqlite3.Connection:

@@ -549,12 +549,14 @@ def _package(
             {t: [f["name"] for f in s["fields"]] for t, s in published.items()},
         )
         database.create_views(db, descriptor.get("views") or {})
+        # the publication this one replaces (None for the first), compared in _changes
+        record["previous_run_id"] = swap.published_run_id(run.out_dir, descriptor.name)
         record["changes"] = changes.row_changes(  # and every changed row into _changes
             db,
             old_db if old_db.exists() else None,
             {t: s.get("primaryKey", []) for t, s in published.items()},
             run.run_id,
-            swap.published_run_id(run.out_dir, descriptor.name),
+            record["previous_run_id"],
             change_reason(record),
         )
         record["status"] = "published"

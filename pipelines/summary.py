@@ -19,6 +19,8 @@ def print_summary(record: Mapping[str, Any]) -> None:
     if record.get("dry_run"):
         label = f"dry run — would be {label}"
     console.print(f"[bold]{record.get('dataset')}[/] {label}  run {record.get('run_id')}")
+    for line in lineage_lines(record):
+        console.print(f"  {line}", markup=False, highlight=False, soft_wrap=True)
     if record.get("error"):
         # One line whatever the terminal's width: scripts and log searches rely on it.
         console.print(f"Error: {record['error']}", markup=False, highlight=False, soft_wrap=True)
@@ -71,6 +73,23 @@ def print_summary(record: Mapping[str, Any]) -> None:
         console.print(f"  {line}", markup=False, highlight=False, soft_wrap=True)
     if record.get("published"):
         console.print(f"  published: {record['published'].get('datasette')}")
+
+
+def lineage_lines(record: Mapping[str, Any]) -> list[str]:
+    """The publication a run replaced (or matched, when unchanged), and the reason given.
+
+    A steward reading a log finds which version a publication replaced without opening
+    the site; the reason is the ``--note``/``--answers`` kept in ``_changes``.
+    """
+    lines = []
+    previous, status = record.get("previous_run_id"), record.get("status")
+    if previous and status == "published":
+        lines.append(f"{'would replace' if record.get('dry_run') else 'replaces'} run {previous}")
+    elif previous and status == "unchanged":
+        lines.append(f"same as the live run {previous}")
+    if record.get("reason"):
+        lines.append(f"reason: {record['reason']}")
+    return lines
 
 
 def truth_lines(record: dict[str, Any]) -> list[str]:

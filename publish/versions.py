@@ -25,11 +25,21 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from . import swap
 
 GONE = ".gone"
 DEFAULT_KEEP = 10
+PREFIX = "/-/terbuka/v"
+
+
+def version_path(dataset: str, run_id: str, table: str | None = None, fmt: str = "") -> str:
+    """The permanent path of a version (or of one of its tables), served by the site."""
+    path = f"{PREFIX}/{quote(dataset)}/{quote(run_id)}"
+    if table:
+        path += f"/{quote(table)}"
+    return path + (f".{fmt}" if fmt else "")
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,9 @@ import pytest
 from conftest import rows, run_cli, site_get
 
 from terbuka.datasette_plugins import feedback_store
+from terbuka.pipelines.record import record_path
 from terbuka.pipelines.runner import run_dataset
+from terbuka.pipelines.summary import lineage_lines
 from terbuka.publish import swap
 
 TABLES = {"budget_lines": "line_id", "budget_accounts": "account_id"}
@@ -175,6 +177,24 @@ def test_answering_a_report_that_does_not_exist_is_bad_input(three, tmp_path):
     )
 
 
+def test_each_published_run_records_the_publication_it_replaced(three):
+    out, (a, b, c) = three
+    assert a["previous_run_id"] is None  # the first publication replaced none
+    assert (b["previous_run_id"], c["previous_run_id"]) == (a["run_id"], b["run_id"])
+    kept = json.loads(record_path(out, c).read_text("utf-8"))
+    published = swap.publications_dir(out, "budget") / c["run_id"] / "budget" / "run.json"
+    assert kept["previous_run_id"] == b["run_id"]
+    assert json.loads(published.read_text("utf-8"))["previous_run_id"] == b["run_id"]
+    history = {
+        r["run_id"]: json.loads(r["record"])["previous_run_id"]
+        for r in rows(db_of(out, c), "select run_id, record from _runs")
+    }
+    assert history == {a["run_id"]: None, b["run_id"]: a["run_id"], c["run_id"]: b["run_id"]}
+    changes = rows(db_of(out, c), "select distinct previous_run_id from _changes")
+    assert changes == [{"previous_run_id": b["run_id"]}]  # the run compared is the one replaced
+    assert lineage_lines(c) == [f"replaces run {b['run_id']}", f"reason: {NOTE_C}"]
+
+
 def test_unchanged_files_are_shared_between_versions_and_changed_ones_are_not(three):
     out, (a, b, c) = three
     folders = [swap.publications_dir(out, "budget") / r["run_id"] for r in (a, b, c)]
@@ -220,7 +240,7 @@ def test_a_withdraw_covers_every_version_holding_the_withdrawn_rows(three, tmp_p
     )  # fmt: skip
     assert first.status_code == second.status_code == span.status_code == 410
     assert f"it holds rows withdrawn with version {d['run_id']}" in html.unescape(first.text)
-    assert 'href="/budget"' in first.text
+    assert f'href="/-/terbuka/v/budget/{c["run_id"]}"' in first.text  # the current version
     assert third.status_code == 200 and third.json()["older"] is False
     served = own.json()["rows"]
     assert served and all(r["old"] is None for r in served)  # old values came from b

@@ -118,7 +118,9 @@ def test_retention_keeps_three_previous_versions_and_the_pruned_one_is_gone(five
     )
     assert gone.status_code == 410
     assert "is no longer available: removed by the retention rule (keep the newest 3)" in gone.text
-    assert 'href="/budget"' in gone.text
+    # the note links the current version's permanent address, not the live page
+    assert f'href="/-/terbuka/v/budget/{runs[4]}"' in gone.text
+    assert f"See the current version (run {runs[4]})" in gone.text
     assert csv.status_code == 200 and csv.text.splitlines()[0].startswith("line_id,")
 
 
@@ -160,6 +162,8 @@ def test_a_withdrawn_version_answers_410_at_once(five):
     withdrawn, restored = version_pages(five, (4, "?_lang=en"), (3, ".json?_lang=en"))
     assert withdrawn.status_code == 410 and "withdrawn by the publisher" in withdrawn.text
     assert restored.json()["older"] is False  # the restored version is the current one again
+    # the note links the version that replaced it: the restored one, by its permalink
+    assert f'href="/-/terbuka/v/budget/{five[1][3]}"' in withdrawn.text
 
 
 NOW = datetime(2026, 12, 5, tzinfo=UTC)
