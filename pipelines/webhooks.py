@@ -31,7 +31,19 @@ URLS_ENV = "TERBUKA_WEBHOOK_URLS"
 SECRET_ENV = "TERBUKA_WEBHOOK_SECRET"
 RETRIES = 4
 TIMEOUT = 10.0
-SUMMARY_KEYS = ("run_id", "dataset", "status", "started", "finished", "changes", "quality")
+SUMMARY_KEYS = (
+    "run_id",
+    "previous_run_id",
+    "dataset",
+    "status",
+    "started",
+    "finished",
+    "changes",
+    "quality",
+)
+# Why the publication changes the data (``run --note``/``--answers``): a receiver that
+# alerts a newsroom says "corrected, answers report 12", not only "3 rows changed".
+REASON_KEYS = ("note", "answers", "reason")
 
 
 def webhook_urls(descriptor_urls: Iterable[str] | None) -> list[str]:
@@ -44,10 +56,15 @@ def webhook_urls(descriptor_urls: Iterable[str] | None) -> list[str]:
 def payload(record: dict[str, Any], site_url: str | None = None) -> dict[str, Any]:
     """What a delivery says: the publication's public summary and where to see it."""
     body = {key: record[key] for key in SUMMARY_KEYS if key in record}
+    body.update({key: record.get(key) or None for key in REASON_KEYS})
     body["event"] = "publication"
     body["rows"] = {t: c.get("rows") for t, c in (record.get("tables") or {}).items()}
     if site_url:
-        body["url"] = f"{site_url.rstrip('/')}/{record.get('dataset')}"
+        from terbuka.publish.versions import version_path
+
+        base = site_url.rstrip("/")
+        body["url"] = f"{base}/{record.get('dataset')}"
+        body["version_url"] = base + version_path(str(record.get("dataset")), record["run_id"])
     return body
 
 

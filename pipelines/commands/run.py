@@ -30,6 +30,7 @@ class RunOptions:
     ckan_url: str | None = None
     workers: int | None = None
     wait: bool = False
+    note: str | None = None  # --note: one reason for every dataset the command publishes
 
 
 @command()
@@ -99,14 +100,15 @@ def run(
     descriptor folder. Without --source, the sources declared in its dataset.yml are
     pulled (only what changed is fetched). --all or --due run many datasets. Each run replaces the dataset's previous publication atomically;
     a failed or stopped run leaves it untouched. --note and --answers give the reason
-    for what changes (a correction ledger: see docs/site.md#versions).
+    for what changes (a correction ledger: see docs/site.md#versions); with --all or
+    --due the note is recorded for every dataset published, and --answers is refused.
     """
     from terbuka.pipelines.runner import exit_code, run_dataset
     from terbuka.pipelines.summary import print_summary
 
-    options = RunOptions(out_dir, as_json, dry_run, force, quiet, ckan_url, workers, wait)
+    options = RunOptions(out_dir, as_json, dry_run, force, quiet, ckan_url, workers, wait, note)
     if run_all or due or not dataset:
-        _check_many(dataset, sources, run_all, due, as_json)
+        _check_many(dataset, sources, (run_all, due), as_json, answers)
         run_many("--due" if due else "--all", options)
     record = run_dataset(
         dataset,
@@ -142,11 +144,20 @@ def _why(record: RunRecord) -> str:
 
 
 def _check_many(
-    dataset: str | None, sources: tuple[str, ...], run_all: bool, due: bool, as_json: bool
+    dataset: str | None,
+    sources: tuple[str, ...],
+    which: tuple[bool, bool],
+    as_json: bool,
+    answers: str | None = None,
 ) -> None:
-    """``--all``/``--due`` take no DATASET or --source, and not both; else a usage error."""
+    """``--all``/``--due`` take no DATASET, --source or --answers, and not both; else a usage error.
+
+    ``--answers`` names one reader's report, about one dataset: recorded on every dataset
+    the command publishes, it would claim corrections the others did not make.
+    """
     from terbuka.pipelines.errors import UsageError
 
+    run_all, due = which
     problem = (
         "give a DATASET, or --all or --due"
         if not (run_all or due)
@@ -154,6 +165,9 @@ def _check_many(
         if run_all and due
         else "--all and --due use each dataset's declared sources: no DATASET or --source"
         if dataset or sources
+        else "--answers names one reader's report about one dataset: give that DATASET, "
+        "not --all or --due (--note applies to every dataset published)"
+        if answers
         else None
     )
     if problem and as_json:  # the --json contract holds for usage errors too
@@ -203,7 +217,7 @@ def _run_one(path: Any, options: RunOptions) -> tuple[RunRecord, int]:
     silent = options.quiet or options.as_json
     record = run_dataset(
         path, [], options.out_dir, dry_run=options.dry_run, force=options.force,
-        show_progress=not silent, workers=options.workers, wait=options.wait,
+        show_progress=not silent, workers=options.workers, wait=options.wait, note=options.note,
     )  # fmt: skip
     if not silent:
         print_summary(record)
