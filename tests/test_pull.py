@@ -366,6 +366,13 @@ def test_run_all(tmp_path, server, releases):
     assert sorted(r["dataset"] for r in records) == ["one", "two"]
     assert {r["status"] for r in records} == {"published"}
     assert "terbuka run --all: 2 dataset(s): 2 published" in result.stderr
+    noted = invoke(
+        "run", "--all", "--out", str(out), "--json", "--force", "--note", "re-run", env=env
+    )
+    assert noted.exit_code == 0, noted.stderr
+    assert {r.get("note") for r in json.loads(noted.stdout)} == {"re-run"}  # one note for each
+    answers = invoke("run", "--all", "--out", str(out), "--answers", "1", env=env)
+    assert answers.exit_code == 2 and "--answers names one reader's report" in answers.stderr
     bad = invoke("run", "procurement", "--all", "--out", str(out), env=env)
     assert bad.exit_code == 2 and "no DATASET or --source" in bad.stderr
     bad = invoke("run", "--all", "--due", "--out", str(out), "--json", env=env)

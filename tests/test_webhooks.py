@@ -127,3 +127,17 @@ def test_a_run_tells_its_webhooks_once_published(receiver, tmp_path, monkeypatch
     sent = json.loads(body)
     assert sent["run_id"] == record["run_id"] and sent["changes"]["tenders"]["added"] > 0
     assert "run-secret" not in json.dumps(record)
+
+
+def test_the_payload_says_why_and_which_publication_it_replaced():
+    record = {**RECORD, "previous_run_id": "20261203T000000Z-def456", "note": "fixed a total",
+              "answers": "12", "reason": "fixed a total (answers report 12)"}  # fmt: skip
+    body = webhooks.payload(record, "https://data.example.go.id/")
+    assert body["note"] == "fixed a total" and body["answers"] == "12"
+    assert body["reason"] == "fixed a total (answers report 12)"
+    assert body["previous_run_id"] == "20261203T000000Z-def456"
+    assert body["version_url"] == (
+        "https://data.example.go.id/-/terbuka/v/procurement/20261204T000000Z-abc123"
+    )
+    plain = webhooks.payload(RECORD)
+    assert plain["note"] is plain["answers"] is plain["reason"] is None and "url" not in plain
