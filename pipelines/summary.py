@@ -19,8 +19,7 @@ def print_summary(record: Mapping[str, Any]) -> None:
     if record.get("dry_run"):
         label = f"dry run — would be {label}"
     console.print(f"[bold]{record.get('dataset')}[/] {label}  run {record.get('run_id')}")
-    for line in lineage_lines(record):
-        console.print(f"  {line}", markup=False, highlight=False, soft_wrap=True)
+    _print_indented(lineage_lines(record))
     if record.get("error"):
         # One line whatever the terminal's width: scripts and log searches rely on it.
         console.print(f"Error: {record['error']}", markup=False, highlight=False, soft_wrap=True)
@@ -69,10 +68,15 @@ def print_summary(record: Mapping[str, Any]) -> None:
         )
         for reason in (quality.get("gate") or {}).get("reasons", [])[1:]:
             console.print(f"  also: {reason}", markup=False, highlight=False)
-    for line in truth_lines(record):
-        console.print(f"  {line}", markup=False, highlight=False, soft_wrap=True)
+    _print_indented(truth_lines(record))
     if record.get("published"):
         console.print(f"  published: {record['published'].get('datasette')}")
+
+
+def _print_indented(lines: list[str]) -> None:
+    """Lines under the heading, as written (no markup: they may quote a steward's text)."""
+    for line in lines:
+        console.print(f"  {line}", markup=False, highlight=False, soft_wrap=True)
 
 
 def lineage_lines(record: Mapping[str, Any]) -> list[str]:
