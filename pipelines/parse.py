@@ -61,8 +61,10 @@ _NUMBER_RE = re.compile(
 # (64-bit ints, ``MAX_INTEGER``). Such a value quarantines its row (``unusable``).
 _SCIENTIFIC_RE = re.compile(r"^[-+]?\d+(?:[.,]\d+)?[eE][-+]?\d{1,3}$")
 _CURRENCY_PREFIX_RE = re.compile(r"^(?:rp\.?|idr|usd|\$)\s*", re.IGNORECASE)
-_CURRENCY_SUFFIX_RE = re.compile(r"\s*(?:idr|rupiah|rp\.?)$", re.IGNORECASE)
-_TIME = r"(?P<time>\d{1,2}[:.]\d{2}(?:[:.]\d{2}(?:\.\d+)?)?)\s*(?P<ampm>[AaPp]\.?[Mm]\.?)?"
+# Patterns stay linear on any text: a run of spaces is taken whole (``\s*+``, or only from
+# its start), never shared by two adjacent quantifiers (quadratic on 1 MB of spaces).
+_CURRENCY_SUFFIX_RE = re.compile(r"(?<!\s)\s*(?:idr|rupiah|rp\.?)$", re.IGNORECASE)
+_TIME = r"(?P<time>\d{1,2}[:.]\d{2}(?:[:.]\d{2}(?:\.\d+)?)?)\s*+(?P<ampm>[AaPp]\.?[Mm]\.?)?"
 _TIME_SEP = r"(?:\s+(?:pukul|jam|pkl\.?|at)\s+|[\sT,]+)"
 _ZONE = r"(?:\s*(?P<tz>WIB|WITA|WIT|UTC|GMT|Z))?"
 _TEXT_DATE_RE = re.compile(

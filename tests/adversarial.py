@@ -68,6 +68,19 @@ def texts(size: int = MB) -> Iterator[tuple[str, str]]:
     yield "one word then a verb", "A" * (size - 11) + " melaporkan"
 
 
+def parser_texts(size: int = MB) -> Iterator[tuple[str, str]]:
+    """``texts`` and the shapes of cells that numbers and dates are parsed from.
+
+    A date or time then a run of spaces made two adjacent repeats of spaces share it,
+    and a long word before a digit made a unit-suffix pattern retry from every letter.
+    """
+    yield from texts(size)
+    for start in ("12/01/2024 10:00", "2024-01-12 10:00", "12 Januari 2024 10:00", "1.000"):
+        yield f"{start} then spaces", start + " " * (size - len(start) - 1) + "x"
+    yield "letters then a digit", "a" * (size - 1) + "1"
+    yield "spaces then a currency", "1" + " " * (size - 5) + "rp x"
+
+
 # --- bad files for whole runs ---------------------------------------------------------
 
 

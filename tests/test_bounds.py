@@ -15,7 +15,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from adversarial import MB, cases, deep_json, texts
+from adversarial import MB, cases, deep_json, parser_texts, texts
 
 from terbuka.pipelines.parse import parse_number
 from terbuka.pipelines.runner import exit_code, run_dataset
@@ -55,8 +55,36 @@ def test_every_recognizer_finishes_on_1mb_adversarial_texts(recognizer):
     assert int(result.stdout.split()[-1]) == len(list(texts(10)))
 
 
+# Every function that reads a cell as a number or a date, with the module it lives in.
+PARSERS = {
+    "parse_number": "terbuka.pipelines.parse",
+    "parse_datetime": "terbuka.pipelines.parse",
+    "looks_numeric": "terbuka.pipelines.parse",
+    "looks_like_date": "terbuka.pipelines.parse",
+    "decimal_vote": "terbuka.pipelines.parse",
+    "dayfirst_vote": "terbuka.pipelines.parse",
+    "amount": "terbuka.pipelines.domains.budget_checks",
+}
+
+
+@pytest.mark.slow  # a fresh interpreter per parser reads 1 MB cells (a hang cannot hide)
+@pytest.mark.parametrize("name", PARSERS)
+def test_every_parser_finishes_on_1mb_adversarial_cells(name):
+    result = child(f"""
+        from adversarial import parser_texts
+        from {PARSERS[name]} import {name} as parser
+        done = 0
+        for _, text in parser_texts():
+            parser(text)
+            done += 1
+        print(done)
+    """)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert int(result.stdout.split()[-1]) == len(list(parser_texts(10)))
+
+
 def test_the_adversarial_texts_are_1mb_each():
-    sizes = {len(text) for _, text in texts()}
+    sizes = {len(text) for _, text in parser_texts()}
     assert sizes == {MB}
 
 

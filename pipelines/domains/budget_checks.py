@@ -17,7 +17,9 @@ from typing import Any
 from ..messages import shown
 from ..parse import UNIT_SUFFIXES, parse_number
 
-_SUFFIX = re.compile(r"^(?P<body>.*?)\s*(?P<unit>[A-Za-z]+)\.?$")
+# The trailing letters only: a scan from each start of a letter run (never from inside
+# one) stays linear on a cell of a million letters.
+_SUFFIX = re.compile(r"(?<![A-Za-z])(?P<unit>[A-Za-z]+)\.?$")
 
 
 def amount(
@@ -42,11 +44,11 @@ def amount(
         decimal = "."
     else:
         text = str(value).strip()
-        match = _SUFFIX.match(text)
+        match = _SUFFIX.search(text)
         unit = default_unit
         body = text
         if match and match.group("unit").lower() in UNIT_SUFFIXES:
-            body, unit = match.group("body"), match.group("unit")
+            body, unit = text[: match.start()].rstrip(), match.group("unit")
             decimal = suffix_decimal or decimal or ","
     if unit:
         factor = UNIT_SUFFIXES.get(unit.lower())
