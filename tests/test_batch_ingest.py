@@ -14,7 +14,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import rows, run_cli
+from conftest import invoke_cli, rows
 
 from terbuka.pipelines import ingest
 from terbuka.pipelines.runner import run_dataset
@@ -119,7 +119,7 @@ def test_the_run_summary_names_each_bad_file_on_one_line(shared_data, tmp_path):
     source = tmp_path / "src"
     budget_folder(shared_data, source)
     spoil(source)
-    result = run_cli("run", "budget", "--source", str(source), "--out", str(tmp_path / "site"))
+    result = invoke_cli("run", "budget", "--source", str(source), "--out", str(tmp_path / "site"))
     assert result.returncode == 0, result.stderr
     lines = result.stderr.splitlines()
     for status, name in (
@@ -151,7 +151,7 @@ def test_a_folder_where_every_file_is_bad_stops_with_exit_2(make, expected, tmp_
     (source / ".DS_Store").write_bytes(b"Bud1")
     make(source)
     out = tmp_path / "site"
-    result = run_cli("run", "budget", "--source", str(source), "--out", str(out), "-q")
+    result = invoke_cli("run", "budget", "--source", str(source), "--out", str(out), "-q")
     assert result.returncode == 2, result.stderr
     errors = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
     assert len(errors) == 1 and expected in errors[0], result.stderr
@@ -162,7 +162,7 @@ def test_a_folder_where_every_file_is_bad_stops_with_exit_2(make, expected, tmp_
 def test_a_single_broken_file_given_alone_is_bad_input(tmp_path):
     broken = tmp_path / "export.xlsx"
     broken.write_bytes(CORRUPT_ZIP)
-    result = run_cli(
+    result = invoke_cli(
         "run", "budget", "--source", str(broken), "--out", str(tmp_path / "site"), "-q"
     )
     assert result.returncode == 2

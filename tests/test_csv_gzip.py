@@ -16,7 +16,7 @@ import sqlite3
 import ckanapi
 import pytest
 import requests
-from conftest import OCDS_SCHEMA, InProcessSite, nonempty, run_cli
+from conftest import OCDS_SCHEMA, InProcessSite, invoke_cli, nonempty
 
 from terbuka.publish.datapackage import validate_package
 
@@ -27,7 +27,7 @@ def publish(sources, out, state, *flags):
         "TERBUKA_OCDS_SCHEMA": str(OCDS_SCHEMA) if OCDS_SCHEMA.exists() else "",
     }
     args = [arg for p in sources for arg in ("--source", str(p))]
-    result = run_cli(
+    result = invoke_cli(
         "run", "procurement", *args, "--out", str(out), "--json", "-q", *flags, env=env
     )
     assert result.returncode == 0, result.stderr

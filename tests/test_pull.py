@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
 from pullkit import (
     LoopbackServer,
     OcdsApi,
@@ -295,8 +294,8 @@ def test_run_and_pull_commands(tmp_path, server, releases):
     ran = invoke("run", str(folder), "--out", str(out), "--json", "--quiet")
     assert ran.exit_code == 0, ran.stderr
     assert json.loads(ran.stdout)["status"] == "published"
-    unchanged = run_cli("run", str(folder), "--out", str(out), "--json", "--quiet")
-    assert unchanged.returncode == 0 and json.loads(unchanged.stdout)["status"] == "unchanged"
+    unchanged = invoke("run", str(folder), "--out", str(out), "--json", "--quiet")
+    assert unchanged.exit_code == 0 and json.loads(unchanged.stdout)["status"] == "unchanged"
 
 
 def test_run_without_source_or_declared_sources_is_a_usage_error(tmp_path):
@@ -328,8 +327,8 @@ def test_run_due_for_cron_one_line_on_failure(tmp_path, server, releases):
     assert by_name["good"]["due"] and by_name["broken"]["due"]
     assert not by_name["procurement"]["due"]  # bundled, declares no sources
 
-    result = run_cli("run", "--due", "--out", str(out), "--quiet", env=env)
-    assert result.returncode == 3  # an unreachable or failing source
+    result = invoke("run", "--due", "--out", str(out), "--quiet", env=env)
+    assert result.exit_code == 3  # an unreachable or failing source
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr
     assert lines[0] == (

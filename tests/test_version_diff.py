@@ -17,7 +17,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import rows, run_cli, site_get
+from conftest import invoke_cli, rows, site_get
 
 from terbuka.datasette_plugins import feedback_store
 from terbuka.pipelines.record import record_path
@@ -167,7 +167,7 @@ def test_the_reason_is_kept_with_the_run_in_changes_and_in_the_feed(three):
 
 def test_answering_a_report_that_does_not_exist_is_bad_input(three, tmp_path):
     out, _ = three
-    result = run_cli(
+    result = invoke_cli(
         "run", "budget", "--source", str(tmp_path), "--out", str(out), "-q",
         "--note", "a fix", "--answers", "999999",
     )  # fmt: skip
@@ -224,7 +224,7 @@ def test_a_withdraw_covers_every_version_holding_the_withdrawn_rows(three, tmp_p
         for p in (swap.publications_dir(out, "budget") / c["run_id"]).rglob("*")
         if p.is_file()
     }
-    result = run_cli("withdraw", "budget", "--out", str(out), "--rollback", "--json")
+    result = invoke_cli("withdraw", "budget", "--out", str(out), "--rollback", "--json")
     assert result.returncode == 0, result.stderr
     publication = json.loads(result.stdout)["publication"]
     assert publication["withdrawn_run_id"] == d["run_id"]

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import run_cli, site_get
+from conftest import invoke_cli, site_get
 
 from terbuka.metadata import DescriptorError, load_descriptor
 from terbuka.pipelines.runner import run_dataset
@@ -157,7 +157,7 @@ def test_the_diff_page_shows_what_changed_in_this_version(five):
 
 def test_a_withdrawn_version_answers_410_at_once(five):
     """Runs last: withdraws the live version (rolling back to the previous one)."""
-    result = run_cli("withdraw", "budget", "--out", str(five[0]), "--rollback")
+    result = invoke_cli("withdraw", "budget", "--out", str(five[0]), "--rollback")
     assert result.returncode == 0, result.stderr
     withdrawn, restored = version_pages(five, (4, "?_lang=en"), (3, ".json?_lang=en"))
     assert withdrawn.status_code == 410 and "withdrawn by the publisher" in withdrawn.text
