@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
 
@@ -27,118 +29,9 @@ KINDS = ("tender", "buyer", "supplier")
 RISK_SCORES = "risk_scores"
 RISK_COMPONENTS = "risk_components"
 
-LABELS: dict[str, dict[str, str]] = {
-    "tender": {"id": "Tender", "en": "Tender"},
-    "buyer": {"id": "Pembeli (satuan kerja)", "en": "Buyer (work unit)"},
-    "supplier": {"id": "Penyedia", "en": "Supplier"},
-    "what": {"id": "Apa yang dibeli", "en": "What was bought"},
-    "method": {"id": "Metode", "en": "Method"},
-    "status": {"id": "Status", "en": "Status"},
-    "budget": {"id": "Pagu (anggaran)", "en": "Budget (pagu)"},
-    "estimate": {"id": "HPS (perkiraan)", "en": "Estimate (HPS)"},
-    "bids": {"id": "Penawaran", "en": "Bids"},
-    "award": {"id": "Pemenang", "en": "Award"},
-    "contract": {"id": "Kontrak", "en": "Contract"},
-    "payment": {"id": "Pembayaran", "en": "Payment"},
-    "timeline": {"id": "Dari anggaran sampai pembayaran", "en": "From budget to payment"},
-    "step": {"id": "Tahap", "en": "Step"},
-    "date": {"id": "Tanggal", "en": "Date"},
-    "amount": {"id": "Nilai", "en": "Amount"},
-    "who": {"id": "Siapa", "en": "Who"},
-    "note": {"id": "Keterangan", "en": "Note"},
-    "tender_period": {"id": "Masa penawaran", "en": "Submission period"},
-    "flags": {"id": "Tanda bahaya", "en": "Red flags"},
-    "no_flags": {"id": "Tidak ada tanda bahaya.", "en": "No red flags."},
-    "records": {"id": "Catatan lain paket ini", "en": "This package's other records"},
-    "rows": {"id": "baris", "en": "rows"},
-    "spending": {"id": "Belanja per metode dan tahun", "en": "Spending by method and year"},
-    "year": {"id": "Tahun", "en": "Year"},
-    "processes": {"id": "Proses", "en": "Processes"},
-    "spent": {"id": "Nilai kontrak/pemenang", "en": "Contracted or awarded"},
-    "suppliers": {"id": "Penyedia dan porsinya", "en": "Suppliers and their shares"},
-    "share": {"id": "Porsi", "en": "Share"},
-    "flag_counts": {"id": "Tanda bahaya per indikator", "en": "Red flags by indicator"},
-    "risk": {"id": "Skor risiko", "en": "Risk score"},
-    "risk_missing": {
-        "id": "Belum dihitung untuk data ini.",
-        "en": "Not computed for this data.",
-    },
-    "risk_peers": {"id": "dibandingkan rekan sejenis", "en": "against peers"},
-    "risk_unjudged": {
-        "id": "Tidak ada komponen yang dapat dinilai dari data ini.",
-        "en": "No component could be judged from this data.",
-    },
-    "risk_percentile": {
-        "id": "persentil {pct} di antara {count} rekan ({group})",
-        "en": "percentile {pct} among {count} peers ({group})",
-    },
-    "risk_coverage": {"id": "bobot yang dinilai {share}", "en": "weight judged {share}"},
-    "component": {"id": "Komponen", "en": "Component"},
-    "weight": {"id": "Bobot", "en": "Weight"},
-    "contribution": {"id": "Kontribusi", "en": "Contribution"},
-    "not_judged": {"id": "tidak dapat dinilai", "en": "cannot be judged"},
-    "risk_note": {
-        "id": "Skor adalah alasan untuk melihat lebih dekat, bukan bukti.",
-        "en": "A score is a reason to look closer, not proof.",
-    },
-    "flagged_share": {
-        "id": "{flagged} dari {total} proses bertanda bahaya ({share}); semua pembeli: {peers}",
-        "en": "{flagged} of {total} processes flagged ({share}); all buyers: {peers}",
-    },
-    "won": {"id": "Kontrak yang dimenangkan", "en": "Contracts won"},
-    "from_whom": {"id": "Dari pembeli", "en": "From buyers"},
-    "win_rate": {"id": "Tingkat kemenangan", "en": "Win rate"},
-    "win_rate_text": {
-        "id": "menang {wins} dari {bids} penawaran ({share})",
-        "en": "won {wins} of {bids} bids ({share})",
-    },
-    "no_bids": {
-        "id": "Data penawaran tidak tersedia untuk dataset ini.",
-        "en": "This dataset has no bid data.",
-    },
-    "co_bidders": {"id": "Sesama penawar", "en": "Co-bidders"},
-    "shared_tenders": {"id": "Tender bersama", "en": "Shared tenders"},
-    "total_won": {"id": "Total dimenangkan", "en": "Total won"},
-    "total_spent": {"id": "Total belanja", "en": "Total spending"},
-    "data": {"id": "Data halaman ini", "en": "This page's data"},
-    "not_found": {"id": "Tidak ditemukan", "en": "Not found"},
-    "rank": {"id": "Peringkat", "en": "Rank"},
-    "winner": {"id": "pemenang", "en": "winner"},
-    "title": {"id": "Judul", "en": "Title"},
-    "awards": {"id": "Pemenang", "en": "Awards"},
-    "contracts": {"id": "Kontrak", "en": "Contracts"},
-    "buyers": {"id": "Pembeli", "en": "Buyers"},
-    "institution": {"id": "Instansi", "en": "Institution"},
-    "last_award": {"id": "Terakhir menang", "en": "Last award"},
-    "party_flags": {"id": "Tanda bahaya organisasi ini", "en": "This organisation's red flags"},
-    "methodology_title": {"id": "Metodologi tanda bahaya", "en": "Red-flag methodology"},
-    "methodology_intro": {
-        "id": "Setiap indikator, pengaturan yang dipakai publikasi ini dan dasar aturannya. "
-        "Tanda bahaya adalah alasan untuk melihat lebih dekat, bukan bukti. Nilai bawaan "
-        "yang tidak diambil dari pasal yang terverifikasi ditandai belum diverifikasi.",
-        "en": "Every indicator, the settings this publication used and where its rule comes "
-        "from. A flag is a reason to look closer, not proof. A default not taken from a "
-        "verified article is marked unverified.",
-    },
-    "setting": {"id": "Pengaturan", "en": "Setting"},
-    "value": {"id": "Nilai", "en": "Value"},
-    "basis": {"id": "Dasar", "en": "Basis"},
-    "sources": {"id": "Dasar aturan", "en": "Where the rule comes from"},
-    "verified": {"id": "terverifikasi", "en": "verified"},
-    "unverified": {"id": "belum diverifikasi", "en": "unverified"},
-    "icw": {"id": "Padanan ICW opentender.net", "en": "ICW opentender.net match"},
-    "icw_none": {"id": "tidak ada", "en": "none"},
-    "judged_text": {
-        "id": "{flagged} proses ditandai dari {judged} yang dapat dinilai",
-        "en": "{flagged} processes flagged of {judged} it could judge",
-    },
-    "from": {"id": "berlaku sejak", "en": "applies from"},
-    "until": {"id": "sampai", "en": "until"},
-    "unverified_defaults": {
-        "id": "nilai ambang bawaan belum diverifikasi",
-        "en": "default threshold unverified",
-    },
-}
+LABELS: dict[str, dict[str, str]] = json.loads(
+    (Path(__file__).parent / "messages" / "pages.json").read_text("utf-8")
+)
 
 
 def label(key: str, lang: str, **values: Any) -> str:

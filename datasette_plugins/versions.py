@@ -36,33 +36,9 @@ NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 RUN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*$")
 MAX_SIZE = 1000
 DEFAULT_SIZE = 100
-TEXT = {
-    "older": {
-        "en": "This is an older version of {dataset} (run {run_id}), kept read-only so that citations of it still work.",
-        "id": "Ini versi lama {dataset} (run {run_id}), disimpan hanya-baca agar kutipan tetap berlaku.",
-    },
-    "current": {
-        "en": "This is the current version of {dataset} (run {run_id}).",
-        "id": "Ini versi terkini {dataset} (run {run_id}).",
-    },
-    "latest": {"en": "See the latest version", "id": "Lihat versi terbaru"},
-    "current_version": {
-        "en": "See the current version (run {run_id})",
-        "id": "Lihat versi terkini (run {run_id})",
-    },
-    "changes": {"en": "What changed in this version", "id": "Apa yang berubah di versi ini"},
-    "gone": {
-        "en": "Version {run_id} of {dataset} is no longer available: {reason} ({when}).",
-        "id": "Versi {run_id} dari {dataset} tidak tersedia lagi: {reason} ({when}).",
-    },
-    "tables": {"en": "Tables", "id": "Tabel"},
-    "range": {
-        "en": "What changed from version {old} to version {new} of {dataset}",
-        "id": "Apa yang berubah dari versi {old} ke versi {new} {dataset}",
-    },
-    "reasons": {"en": "Reasons given", "id": "Alasan yang diberikan"},
-    "no_reason": {"en": "no reason given", "id": "tanpa alasan"},
-}
+TEXT: dict[str, dict[str, str]] = json.loads(
+    (Path(__file__).parent / "messages" / "versions.json").read_text("utf-8")
+)
 
 
 def _folder(datasette: Any) -> Path | None:
