@@ -15,7 +15,7 @@ from terbuka.metadata import load_descriptor
 from terbuka.pipelines import plugins
 from terbuka.pipelines.errors import UsageError
 from terbuka.pipelines.red_flags import RedFlagError, derive_red_flags, enabled_indicators
-from terbuka.pipelines.red_flags.base import Flag, PartyFlag
+from terbuka.pipelines.red_flags.base import TEXTS, Flag, PartyFlag, RedFlag
 from terbuka.pipelines.red_flags.regulations import ICW_INDICATORS
 from terbuka.pipelines.runner import run_dataset
 from terbuka.publish.database import create_tables
@@ -448,6 +448,21 @@ def test_indicator_flags_exactly_the_expected_processes(tmp_path, flag_id):
         assert cls.origin == "cardinal" and "cardinal-rs" in cls.methodology_url
     else:
         assert cls.origin == "terbuka" and flag_id.startswith("TBK-")
+
+
+def test_texts_catalogue_holds_exactly_the_built_in_indicators():
+    built_in = {i for i, c in plugins.red_flags().items() if c.__module__.startswith("terbuka.")}
+    assert set(TEXTS) == built_in
+    assert all(set(texts) == {"title", "definition", "explain"} for texts in TEXTS.values())
+
+
+def test_an_indicator_that_sets_its_own_words_keeps_them():
+    class OwnWords(RedFlag):
+        id = "R003"
+        title = {"id": "Judul sendiri", "en": "Own title"}
+
+    assert OwnWords.title["en"] == "Own title"
+    assert OwnWords.definition == TEXTS["R003"]["definition"]
 
 
 TERBUKA_INDICATORS = sorted(i for i, c in plugins.red_flags().items() if c.origin == "terbuka")

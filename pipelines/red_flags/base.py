@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any, ClassVar, NamedTuple
 
 from ..errors import UsageError
@@ -13,6 +15,11 @@ NOT_CANCELLED = "coalesce(t.status, '') != 'cancelled'"
 # terbuka's own indicators: their section of docs/red-flags.md (the site serves the same
 # as /-/terbuka/<database>/red-flags, from the published red_flag_indicators).
 METHODOLOGY = "docs/red-flags.md#{}"
+# The built-in indicators' words by id: title, definition and explain, each with its
+# Indonesian and English side by side (a reviewer reads the methodology in one place).
+TEXTS: dict[str, dict[str, dict[str, str]]] = json.loads(
+    (Path(__file__).parent / "texts.json").read_text("utf-8")
+)
 
 
 class RedFlagError(UsageError):
@@ -101,6 +108,13 @@ class RedFlag:
     # methods or currency: each default is either backed by a verified source or
     # published as unverified (``unverified_defaults``).
     thresholds: ClassVar[tuple[str, ...]] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """A built-in indicator takes the words it does not set itself from ``TEXTS``."""
+        super().__init_subclass__(**kwargs)
+        for name, texts in TEXTS.get(cls.__dict__.get("id", ""), {}).items():
+            if name not in cls.__dict__:
+                setattr(cls, name, texts)
 
     def __init__(self, settings: dict[str, Any] | None = None):
         self.settings = self.check_settings(settings or {})

@@ -31,23 +31,6 @@ class ShortSubmissionPeriod(RedFlag):
     id = "R003"
     measure_unit = "days"
     origin = "cardinal"
-    title = {"id": "Masa penawaran singkat", "en": "Short submission period"}
-    definition = {
-        "id": (
-            "Masa penawaran (tenderPeriod.endDate − tenderPeriod.startDate, dalam hari penuh) "
-            "lebih pendek dari ambang batas: 15 hari, atau ambang per metode pemilihan "
-            "(procurementMethodDetails) bila ditetapkan. Proses yang dibatalkan tidak dinilai."
-        ),
-        "en": (
-            "The submission period (tenderPeriod.endDate − tenderPeriod.startDate, in whole "
-            "days) is shorter than the threshold: 15 days, or the threshold set for the "
-            "procurement method details. Cancelled processes are not judged."
-        ),
-    }
-    explain = {
-        "id": "Masa penawaran {measure:g} hari (ambang {threshold:g} hari)",
-        "en": "Submission period of {measure:g} days (threshold {threshold:g} days)",
-    }
     methodology_url = (
         "https://github.com/open-contracting/cardinal-rs/blob/main/docs/cli/indicators/R/003.md"
     )
@@ -86,20 +69,6 @@ class SingleBidReceived(RedFlag):
     id = "R018"
     measure_unit = "count"
     origin = "cardinal"
-    title = {"id": "Hanya satu penawaran", "en": "Single bid received"}
-    definition = {
-        "id": (
-            "Jumlah peserta yang memasukkan penawaran (tender.numberOfTenderers) adalah 1 "
-            "pada metode kompetitif (procurementMethod 'open' atau 'selective'). Proses yang "
-            "dibatalkan tidak dinilai."
-        ),
-        "en": (
-            "The number of tenderers (tender.numberOfTenderers) is 1 in a competitive "
-            "procedure (procurementMethod 'open' or 'selective'). Cancelled processes are "
-            "not judged."
-        ),
-    }
-    explain = {"id": "Hanya {measure:g} penawar", "en": "Only {measure:g} tenderer"}
     methodology_url = (
         "https://github.com/open-contracting/cardinal-rs/blob/main/docs/cli/indicators/R/018.md"
     )

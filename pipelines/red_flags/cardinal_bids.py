@@ -300,27 +300,6 @@ class PriceCloseToWinningBid(_SecondLowestBid):
 
     id = "R024"
     measure_unit = "share"
-    title = {"id": "Harga dekat dengan penawaran pemenang", "en": "Price close to winning bid"}
-    definition = {
-        "id": (
-            "Selisih (penawaran sah terendah kedua − penawaran pemenang) ÷ penawaran pemenang "
-            "kurang dari atau sama dengan pagar bawah Q1 − 1,5 × IQR dari semua selisih "
-            "(atau 'threshold'). Hanya proses dengan satu pemenang aktif, satu penyedia, "
-            "penawaran satu peserta, dan pemenang = penawaran terendah. Pemenang dan "
-            "penawar terendah kedua juga ditandai (nilai 0)."
-        ),
-        "en": (
-            "The difference (second-lowest valid bid − winning bid) ÷ winning bid is at or "
-            "below the lower fence Q1 − 1.5 × IQR of all differences (or 'threshold'). "
-            "Only processes with one active award to one supplier, single-tenderer bids and "
-            "a lowest bid that won. The winner and second-lowest bidder are also flagged "
-            "(value 0.0)."
-        ),
-    }
-    explain = {
-        "id": "Penawaran kedua hanya {measure:.1%} di atas pemenang (pagar bawah {threshold:.1%})",
-        "en": "Second bid only {measure:.1%} above the winner (lower fence {threshold:.1%})",
-    }
     methodology_url = DOCS.format("024")
 
     def finish(self) -> Iterator[Flag | PartyFlag]:
@@ -354,24 +333,6 @@ class HeavilyDiscountedBid(_SecondLowestBid):
 
     id = "R058"
     measure_unit = "share"
-    title = {"id": "Penawaran dengan diskon besar", "en": "Heavily discounted bid"}
-    definition = {
-        "id": (
-            "Selisih (penawaran sah terendah kedua − penawaran pemenang) ÷ penawaran pemenang "
-            "lebih besar dari atau sama dengan pagar atas Q3 + 1,5 × IQR dari semua selisih "
-            "(atau 'threshold'), dengan syarat yang sama seperti R024. Pemenang juga ditandai "
-            "(nilai 0)."
-        ),
-        "en": (
-            "The difference (second-lowest valid bid − winning bid) ÷ winning bid is at or "
-            "above the upper fence Q3 + 1.5 × IQR of all differences (or 'threshold'), on "
-            "the same processes as R024. The winner is also flagged (value 0.0)."
-        ),
-    }
-    explain = {
-        "id": "Penawaran kedua {measure:.1%} di atas pemenang (pagar atas {threshold:.1%})",
-        "en": "Second bid {measure:.1%} above the winner (upper fence {threshold:.1%})",
-    }
     methodology_url = DOCS.format("058")
 
     def finish(self) -> Iterator[Flag | PartyFlag]:
@@ -403,25 +364,6 @@ class ExcessiveUnsuccessfulBids(CardinalIndicator):
 
     id = "R025"
     measure_unit = "share"
-    title = {"id": "Terlalu banyak penawaran kalah", "en": "Excessive unsuccessful bids"}
-    definition = {
-        "id": (
-            "Per penawar: jumlah proses yang dimenangkan ÷ jumlah proses dengan penawaran "
-            "sahnya. Ditandai bila jumlah penawarannya ≥ persentil 'percentile' (bawaan 75) "
-            "dan rasionya ≤ pagar bawah Q1 − 1,5 × IQR (atau 'threshold'). Hanya proses "
-            "dengan satu pemenang aktif dan satu penyedia."
-        ),
-        "en": (
-            "Per tenderer: processes won ÷ processes with a valid bid from it. Flagged when "
-            "its number of valid bids is at or above the 'percentile' (default 75th) and "
-            "its ratio at or below the lower fence Q1 − 1.5 × IQR (or 'threshold'). Only "
-            "processes with one active award to one supplier."
-        ),
-    }
-    explain = {
-        "id": "Menang {measure:.1%} dari penawarannya (pagar bawah {threshold:.1%})",
-        "en": "Won {measure:.1%} of its bids (lower fence {threshold:.1%})",
-    }
     methodology_url = DOCS.format("025")
     defaults = {"percentile": 75, "threshold": None, **EXCLUSIONS}
     subjects = ("tenderer",)
@@ -479,21 +421,6 @@ class IdenticalBidPrices(CardinalIndicator):
 
     id = "R028"
     measure_unit = "count"
-    title = {"id": "Harga penawaran identik", "en": "Identical bid prices"}
-    definition = {
-        "id": (
-            "Penawar yang berbeda memasukkan penawaran (diajukan: tertunda, sah atau "
-            "digugurkan) dengan harga dan mata uang yang sama. Para penawar itu juga ditandai."
-        ),
-        "en": (
-            "Different tenderers submitted bids (pending, valid or disqualified) with the "
-            "same amount and currency. These tenderers are also flagged."
-        ),
-    }
-    explain = {
-        "id": "{measure:g} penawar dengan harga yang sama",
-        "en": "{measure:g} tenderers with the same price",
-    }
     methodology_url = DOCS.format("028")
     defaults = {**PRICE_SETTINGS, **EXCLUSIONS}
 
@@ -545,23 +472,6 @@ class LateBidWon(CardinalIndicator):
     """R030: a valid bid received after the submission deadline won."""
 
     id = "R030"
-    title = {"id": "Penawaran terlambat menang", "en": "Late bid won"}
-    definition = {
-        "id": (
-            "Tanggal penawaran sah (bids.details.date) sesudah batas akhir penawaran "
-            "(tender.tenderPeriod.endDate) dan penawarnya adalah penyedia pada penetapan "
-            "pemenang yang aktif. Penawar itu juga ditandai."
-        ),
-        "en": (
-            "A valid bid's date (bids.details.date) is after the submission deadline "
-            "(tender.tenderPeriod.endDate) and its tenderer supplies an active award. That "
-            "tenderer is also flagged."
-        ),
-    }
-    explain = {
-        "id": "Penawaran pemenang masuk sesudah batas akhir",
-        "en": "The winning bid arrived after the deadline",
-    }
     methodology_url = DOCS.format("030")
     defaults = {**EXCLUSIONS}
 
@@ -618,25 +528,6 @@ class AllExceptWinningBidDisqualified(CardinalIndicator):
 
     id = "R035"
     measure_unit = "count"
-    title = {"id": "Semua kecuali pemenang digugurkan", "en": "All except winning bid disqualified"}
-    definition = {
-        "id": (
-            "Tepat satu penawar punya penawaran sah, penawar itu sama dengan penyedia semua "
-            "penetapan pemenang aktif, dan paling sedikit 'threshold' (bawaan 1) penawar lain "
-            "penawarannya digugurkan. Nilai: jumlah penawar yang digugurkan. Pemenang juga "
-            "ditandai (nilai 0)."
-        ),
-        "en": (
-            "Exactly one tenderer has valid bids, it is the supplier of all active awards, "
-            "and at least 'threshold' (default 1) other tenderers had bids disqualified. "
-            "Value: the number of tenderers disqualified. The winner is also flagged "
-            "(value 0.0)."
-        ),
-    }
-    explain = {
-        "id": "{measure:g} penawar lain digugurkan (ambang {threshold:g})",
-        "en": "{measure:g} other tenderer(s) disqualified (threshold {threshold:g})",
-    }
     methodology_url = DOCS.format("035")
     defaults = {"threshold": 1, **EXCLUSIONS}
 
@@ -690,21 +581,6 @@ class LowestBidDisqualified(CardinalIndicator):
 
     id = "R036"
     measure_unit = "amount"
-    title = {"id": "Penawaran terendah digugurkan", "en": "Lowest bid disqualified"}
-    definition = {
-        "id": (
-            "Ada penetapan pemenang aktif dan penawaran sah berharga, dan penawaran terendah "
-            "yang diajukan (dalam mata uang utama) digugurkan."
-        ),
-        "en": (
-            "There is an active award and a valid bid with an amount, and the lowest "
-            "submitted bid (in the main currency) is disqualified."
-        ),
-    }
-    explain = {
-        "id": "Penawaran terendah {measure:,.0f} digugurkan; penawaran sah terendah {threshold:,.0f}",
-        "en": "Lowest bid of {measure:,.0f} disqualified; lowest valid bid {threshold:,.0f}",
-    }
     methodology_url = DOCS.format("036")
     defaults = {"currency": None, **PRICE_SETTINGS, **EXCLUSIONS}
 
@@ -747,27 +623,6 @@ class ExcessiveDisqualifiedBids(CardinalIndicator):
 
     id = "R038"
     measure_unit = "share"
-    title = {"id": "Terlalu banyak penawaran digugurkan", "en": "Excessive disqualified bids"}
-    definition = {
-        "id": (
-            "Per pembeli, unit pengadaan dan penawar: penawaran digugurkan ÷ penawaran "
-            "diajukan, di semua proses. Ditandai bila ≥ pagar atas Q3 + 1,5 × IQR (atau "
-            "'threshold'). Pembeli dan unit pengadaan dengan kurang dari "
-            "'minimum_contracting_processes' (bawaan 2) dan penawar dengan kurang dari "
-            "'minimum_submitted_bids' (bawaan 2) tidak dinilai."
-        ),
-        "en": (
-            "Per buyer, procuring entity and tenderer: disqualified ÷ submitted bids across "
-            "all processes. Flagged at or above the upper fence Q3 + 1.5 × IQR (or "
-            "'threshold'). Buyers and procuring entities under "
-            "'minimum_contracting_processes' (default 2) and tenderers under "
-            "'minimum_submitted_bids' (default 2) are not judged."
-        ),
-    }
-    explain = {
-        "id": "{measure:.1%} penawaran digugurkan (pagar atas {threshold:.1%})",
-        "en": "{measure:.1%} of bids disqualified (upper fence {threshold:.1%})",
-    }
     methodology_url = DOCS.format("038")
     defaults = {
         "threshold": None,
@@ -850,25 +705,6 @@ class HeterogeneousSupplier(CardinalIndicator):
 
     id = "R048"
     measure_unit = "count"
-    title = {"id": "Penyedia serba ada", "en": "Heterogeneous supplier"}
-    definition = {
-        "id": (
-            "Per penyedia: jumlah klasifikasi tingkat pertama ('digits' angka pertama, bawaan "
-            "2) yang berbeda dari barang pada penetapan pemenang aktif dengan satu penyedia. "
-            "Ditandai bila ≥ pagar atas Q3 + 1,5 × IQR (atau 'threshold') di antara penyedia "
-            "yang menang pada paling sedikit 'minimum_contracting_processes' (bawaan 20) proses."
-        ),
-        "en": (
-            "Per supplier: the number of distinct first-level classifications (the first "
-            "'digits' characters, default 2) of items in active single-supplier awards. "
-            "Flagged at or above the upper fence Q3 + 1.5 × IQR (or 'threshold') among "
-            "suppliers awarded in at least 'minimum_contracting_processes' (default 20)."
-        ),
-    }
-    explain = {
-        "id": "{measure:g} kelompok barang/jasa berbeda (pagar atas {threshold:g})",
-        "en": "{measure:g} distinct item categories (upper fence {threshold:g})",
-    }
     methodology_url = DOCS.format("048")
     defaults = {"digits": 2, "threshold": None, "minimum_contracting_processes": 20, **EXCLUSIONS}
     subjects = ("tenderer",)

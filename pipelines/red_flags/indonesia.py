@@ -86,29 +86,6 @@ class DirectProcurementCeiling(RedFlag):
 
     id = "TBK-PL-CEILING"
     measure_unit = "amount"
-    title = {"id": "Pengadaan langsung di atas batas kategorinya",
-             "en": "Direct procurement above its category's ceiling"}  # fmt: skip
-    definition = {
-        "id": (
-            "Proses dengan metode 'procurement_method_details' (bawaan Pengadaan Langsung) yang "
-            "HPS-nya (tender.value; bila kosong, nilai pemenang terbesar) dalam rupiah melebihi "
-            "batas untuk kategorinya (jasa konsultansi, atau barang/pekerjaan konstruksi/jasa "
-            "lainnya) menurut aturan yang berlaku pada tanggal mulai proses (Perpres 16/2018 "
-            "dan Perpres 12/2021). Cocok dengan indikator ICW opentender.net 'nilai kontrak'."
-        ),
-        "en": (
-            "A process with method details in 'procurement_method_details' (default: "
-            "Pengadaan Langsung, direct procurement) whose estimate (tender.value; else the "
-            "largest award) in rupiah exceeds the ceiling for its category (consultancy, or "
-            "goods/works/other services) under the rule in force on the process's start date "
-            "(Perpres 16/2018, Perpres 12/2021). Matches ICW opentender.net's 'contract "
-            "value' indicator."
-        ),
-    }
-    explain = {
-        "id": "Nilai {measure:,.0f} melebihi batas {threshold:,.0f}",
-        "en": "Value of {measure:,.0f} above the ceiling of {threshold:,.0f}",
-    }
     methodology_url = METHODOLOGY.format("tbk-pl-ceiling")
     sources = law.PL_CEILING
     thresholds = ("rules",)
@@ -174,27 +151,6 @@ class PackageSplitting(RedFlag):
 
     id = "TBK-SPLIT-PACKAGES"
     measure_unit = "amount"
-    title = {"id": "Indikasi pemecahan paket", "en": "Possible package splitting"}
-    definition = {
-        "id": (
-            "Paling sedikit 'minimum_packages' (bawaan 2) proses Pengadaan Langsung dari pembeli "
-            "(satuan kerja) yang sama, dengan objek yang sama (judul yang sama setelah huruf "
-            "kecil dan angka dihapus), dimulai dalam 'window_days' (bawaan 30) hari, yang "
-            "jumlah HPS-nya melebihi 'threshold' (bawaan Rp200.000.000, batas pengadaan "
-            "langsung). Perpres 16/2018 melarang memecah paket untuk menghindari tender."
-        ),
-        "en": (
-            "At least 'minimum_packages' (default 2) direct-procurement processes of one buyer "
-            "(work unit) for the same object (the same title once lower-cased and stripped of "
-            "digits), started within 'window_days' (default 30) days, whose estimates add up "
-            "to more than 'threshold' (default IDR 200,000,000, the direct-procurement "
-            "ceiling). Perpres 16/2018 forbids splitting packages to avoid a tender."
-        ),
-    }
-    explain = {
-        "id": "Paket sejenis berjumlah {measure:,.0f} (ambang {threshold:,.0f})",
-        "en": "Similar packages add up to {measure:,.0f} (threshold {threshold:,.0f})",
-    }
     methodology_url = METHODOLOGY.format("tbk-split-packages")
     sources = law.SPLIT_PACKAGES
     thresholds = ("threshold", "window_days", "minimum_packages")
@@ -261,24 +217,6 @@ class TenderPeriodBelowMinimum(RedFlag):
 
     id = "TBK-TENDER-PERIOD"
     measure_unit = "days"
-    title = {"id": "Masa tender di bawah minimum", "en": "Tender period below the minimum"}
-    definition = {
-        "id": (
-            "Masa penawaran (tenderPeriod, hari kalender penuh) lebih pendek dari minimum untuk "
-            "metode pemilihannya (procurementMethodDetails) menurut aturan yang berlaku pada "
-            "tanggal mulai tender. Cocok sebagian dengan indikator ICW opentender.net tentang "
-            "durasi pengumuman."
-        ),
-        "en": (
-            "The submission period (tenderPeriod, whole calendar days) is shorter than the "
-            "minimum for its method details under the rule in force on the tender's start "
-            "date. Partly matches ICW opentender.net's announcement-duration indicator."
-        ),
-    }
-    explain = {
-        "id": "Masa tender {measure:g} hari (minimum {threshold:g} hari)",
-        "en": "Tender period of {measure:g} days (minimum {threshold:g} days)",
-    }
     methodology_url = METHODOLOGY.format("tbk-tender-period")
     sources = law.TENDER_PERIOD
     thresholds = ("rules",)
@@ -328,25 +266,6 @@ class ContractAboveAward(RedFlag):
 
     id = "TBK-CONTRACT-INCREASE"
     measure_unit = "share"
-    title = {"id": "Nilai kontrak naik lebih dari 10%", "en": "Contract value up more than 10%"}
-    definition = {
-        "id": (
-            "Nilai kontrak (contracts.value) lebih besar dari nilai penetapan pemenangnya "
-            "(awards.value, mata uang sama) dikali (1 + 'max_increase', bawaan 0,10). Perpres "
-            "16/2018 membatasi penambahan nilai kontrak lewat adendum sampai 10% dari harga "
-            "kontrak awal; nilai pemenang dipakai sebagai harga awal."
-        ),
-        "en": (
-            "A contract's value is larger than its award's value (same currency) times "
-            "(1 + 'max_increase', default 0.10). Perpres 16/2018 caps the increase of a "
-            "contract's value by addenda at 10% of the original contract price; the award "
-            "value stands for the original price."
-        ),
-    }
-    explain = {
-        "id": "Kontrak {measure:.1%} di atas nilai pemenang (batas {threshold:.0%})",
-        "en": "Contract {measure:.1%} above the award (limit {threshold:.0%})",
-    }
     methodology_url = METHODOLOGY.format("tbk-contract-increase")
     sources = law.CONTRACT_INCREASE
     thresholds = ("max_increase",)
@@ -387,27 +306,6 @@ class HighBidFewBidders(RedFlag):
 
     id = "TBK-HIGH-BID-FEW-BIDS"
     measure_unit = "share"
-    title = {"id": "Penawaran pemenang dekat HPS, sedikit penawar",
-             "en": "Winning bid near the estimate, few bids"}  # fmt: skip
-    definition = {
-        "id": (
-            "Penawaran pemenang (bids.details milik penyedia pemenang; bila lebih dari satu, "
-            "yang terendah) paling sedikit 'ratio' (bawaan 0,95) × HPS (tender.value, mata uang "
-            "sama) dan jumlah penawaran yang diajukan paling banyak 'max_bids' (bawaan 2). "
-            "Cocok dengan indikator ICW opentender.net 'perbandingan nilai kontrak dan HPS' "
-            "dan 'jumlah penawaran'."
-        ),
-        "en": (
-            "The winning bid (the winning supplier's bids.details; the lowest if several) is "
-            "at least 'ratio' (default 0.95) × the estimate (tender.value, same currency) and "
-            "at most 'max_bids' (default 2) bids were submitted. Matches ICW opentender.net's "
-            "'contract value against HPS' and 'number of bids' indicators."
-        ),
-    }
-    explain = {
-        "id": "Penawaran pemenang {measure:.1%} dari HPS (ambang {threshold:.0%})",
-        "en": "Winning bid at {measure:.1%} of the estimate (threshold {threshold:.0%})",
-    }
     methodology_url = METHODOLOGY.format("tbk-high-bid-few-bids")
     sources = law.HIGH_BID_FEW_BIDS
     thresholds = ("ratio", "max_bids")
@@ -463,25 +361,6 @@ class RepeatWinner(RedFlag):
 
     id = "TBK-REPEAT-WINNER"
     measure_unit = "count"
-    title = {"id": "Pemenang berulang pada satu pembeli", "en": "Repeat winner at one buyer"}
-    definition = {
-        "id": (
-            "Satu penyedia memenangkan paling sedikit 'minimum_wins' (bawaan 3) proses dari "
-            "pembeli (satuan kerja) yang sama dalam satu tahun (tahun mulai tender). Setiap "
-            "proses itu ditandai, dan penyedianya. Cocok dengan indikator ICW opentender.net "
-            "'jumlah kontrak pemenang' (pemenang berulang)."
-        ),
-        "en": (
-            "One supplier wins at least 'minimum_wins' (default 3) processes of the same "
-            "buyer (work unit) in one year (the tender's start year). Each of those processes "
-            "is flagged, and the supplier. Matches ICW opentender.net's 'number of the "
-            "winner's contracts' (repeat winner) indicator."
-        ),
-    }
-    explain = {
-        "id": "Penyedia ini menang {measure:g} kali pada pembeli yang sama dalam setahun (ambang {threshold:g})",
-        "en": "This supplier won {measure:g} times at the same buyer in a year (threshold {threshold:g})",
-    }
     methodology_url = METHODOLOGY.format("tbk-repeat-winner")
     sources = law.REPEAT_WINNER
     thresholds = ("minimum_wins",)
@@ -580,27 +459,6 @@ class DomesticShareBelowMinimum(_ShareBelowMinimum):
     id = "TBK-PDN-SHARE"
     measure_unit = "share"
     kind = "pdn"
-    title = {
-        "id": "Porsi produk dalam negeri di bawah target",
-        "en": "Domestic-product share below target",
-    }
-    definition = {
-        "id": (
-            "Per pembeli: jumlah nilai PDN kontrak (nilai_pdn_kontrak) ÷ jumlah nilai kontrak, "
-            "pada proses yang punya keduanya, di bawah 'minimum_share' (bawaan 0,40; "
-            "**belum diverifikasi** terhadap pasal peraturan). Tidak ada padanan di ICW "
-            "opentender.net."
-        ),
-        "en": (
-            "Per buyer: domestic-product value (nilai_pdn_kontrak) ÷ contract value, over "
-            "processes that have both, is below 'minimum_share' (default 0.40; **unverified** "
-            "against a regulation's article). No ICW opentender.net counterpart."
-        ),
-    }
-    explain = {
-        "id": "Porsi PDN {measure:.1%} (minimum {threshold:.0%})",
-        "en": "Domestic-product share {measure:.1%} (minimum {threshold:.0%})",
-    }
     methodology_url = METHODOLOGY.format("tbk-pdn-share")
     sources = law.PDN_SHARE
     icw = law.icw_mapping(None, "none", "no ICW indicator reads domestic-product values")
@@ -612,30 +470,6 @@ class SmallBusinessShareBelowMinimum(_ShareBelowMinimum):
     id = "TBK-UMK-SHARE"
     measure_unit = "share"
     kind = "umk"
-    title = {
-        "id": "Porsi usaha mikro dan kecil di bawah target",
-        "en": "Small-business share below target",
-    }
-    definition = {
-        "id": (
-            "Per pembeli: jumlah nilai UMK kontrak (nilai_umk_kontrak) ÷ jumlah nilai kontrak, "
-            "pada proses yang punya keduanya, di bawah 'minimum_share' (bawaan 0,40; Perpres "
-            "12/2021 menetapkan paling sedikit 40% nilai anggaran belanja barang/jasa untuk "
-            "usaha mikro, kecil dan koperasi — pasal **belum diverifikasi**). Tidak ada padanan "
-            "di ICW opentender.net."
-        ),
-        "en": (
-            "Per buyer: small-business value (nilai_umk_kontrak) ÷ contract value, over "
-            "processes that have both, is below 'minimum_share' (default 0.40; Perpres "
-            "12/2021 reserves at least 40% of the goods/services budget for micro and small "
-            "businesses and cooperatives — article **unverified**). No ICW opentender.net "
-            "counterpart."
-        ),
-    }
-    explain = {
-        "id": "Porsi UMK {measure:.1%} (minimum {threshold:.0%})",
-        "en": "Small-business share {measure:.1%} (minimum {threshold:.0%})",
-    }
     methodology_url = METHODOLOGY.format("tbk-umk-share")
     sources = law.UMK_SHARE
     icw = law.icw_mapping(None, "none", "no ICW indicator reads small-business values")

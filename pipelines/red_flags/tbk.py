@@ -22,27 +22,6 @@ class AwardAboveEstimate(RedFlag):
     id = "TBK-AWARD-ABOVE-ESTIMATE"
     methodology_url = METHODOLOGY.format("tbk-award-above-estimate")
     measure_unit = "ratio"
-    title = {"id": "Nilai pemenang di atas HPS", "en": "Award above the owner's estimate"}
-    definition = {
-        "id": (
-            "Nilai penetapan pemenang yang berlaku (status 'active' atau kosong) lebih besar "
-            "dari nilai perkiraan pemilik (HPS, tender.value) dalam mata uang yang sama, "
-            "dikali (1 + margin); margin bawaan 0. HPS adalah batas tertinggi penawaran yang "
-            "sah untuk barang, pekerjaan konstruksi dan jasa lainnya (Perpres 16/2018). "
-            "Nilai indikator: rasio nilai pemenang terhadap HPS (yang terbesar per proses)."
-        ),
-        "en": (
-            "An award in force (status 'active' or none) is larger than the owner's estimate "
-            "(HPS, tender.value) in the same currency times (1 + margin); the default margin "
-            "is 0. In Indonesia the HPS is the upper bound of a valid offer for goods, works "
-            "and other services (Perpres 16/2018). Value: the award-to-estimate ratio (the "
-            "largest per process)."
-        ),
-    }
-    explain = {
-        "id": "Nilai pemenang {measure:.2f}× HPS (ambang {threshold:.2f}×)",
-        "en": "Award is {measure:.2f}× the estimate (threshold {threshold:.2f}×)",
-    }
     defaults = {"margin": 0.0}
     sources = law.AWARD_ABOVE_ESTIMATE
     thresholds = ("margin",)
@@ -83,27 +62,6 @@ class SupplierConcentration(RedFlag):
     id = "TBK-SUPPLIER-CONCENTRATION"
     methodology_url = METHODOLOGY.format("tbk-supplier-concentration")
     measure_unit = "share"
-    title = {"id": "Penyedia dominan pada satu pembeli", "en": "Supplier concentration"}
-    definition = {
-        "id": (
-            "Untuk setiap pembeli (buyer) dan mata uang: jumlah nilai penetapan pemenang yang "
-            "berlaku dengan satu penyedia dibagi per penyedia. Bila pembeli punya paling sedikit "
-            "'minimum_awards' (bawaan 10) penetapan dan satu penyedia menerima paling sedikit "
-            "'share' (bawaan 0,5) dari nilainya, setiap proses pembeli itu yang dimenangkan "
-            "penyedia tersebut ditandai. Nilai indikator: porsi penyedia."
-        ),
-        "en": (
-            "Per buyer and currency, the value of awards in force made to a single supplier is "
-            "summed per supplier. When the buyer has at least 'minimum_awards' (default 10) "
-            "such awards and one supplier holds at least 'share' (default 0.5) of their value, "
-            "every process of that buyer won by that supplier is flagged. Value: the "
-            "supplier's share."
-        ),
-    }
-    explain = {
-        "id": "Penyedia ini menerima {measure:.0%} nilai pembeli (ambang {threshold:.0%})",
-        "en": "This supplier holds {measure:.0%} of the buyer's awarded value (threshold {threshold:.0%})",
-    }
     defaults = {"share": 0.5, "minimum_awards": 10}
     sources = law.SUPPLIER_CONCENTRATION
     thresholds = ("share", "minimum_awards")
@@ -156,29 +114,6 @@ class DirectAboveLimit(RedFlag):
     id = "TBK-DIRECT-ABOVE-LIMIT"
     methodology_url = METHODOLOGY.format("tbk-direct-above-limit")
     measure_unit = "amount"
-    title = {"id": "Pengadaan langsung di atas batas", "en": "Direct procurement above the limit"}
-    definition = {
-        "id": (
-            "Proses dengan metode pemilihan (procurementMethodDetails) dalam daftar "
-            "'procurement_method_details' (bawaan: Pengadaan Langsung) yang HPS-nya "
-            "(tender.value; bila kosong, nilai pemenang terbesar) melebihi 'limit' dalam "
-            "'currency' (bawaan Rp200.000.000, batas pengadaan langsung barang, pekerjaan "
-            "konstruksi dan jasa lainnya menurut Perpres 16/2018 sebagaimana diubah Perpres "
-            "12/2021). Nilai indikator: nilai yang dibandingkan."
-        ),
-        "en": (
-            "A process whose procurement method details are in 'procurement_method_details' "
-            "(default: Pengadaan Langsung, direct procurement) and whose estimate (tender.value; "
-            "if none, the largest award) exceeds 'limit' in 'currency' (default IDR "
-            "200,000,000, the ceiling for direct procurement of goods, works and other "
-            "services under Perpres 16/2018 as amended by Perpres 12/2021). Value: the amount "
-            "compared."
-        ),
-    }
-    explain = {
-        "id": "Nilai {measure:,.0f} melebihi batas {threshold:,.0f}",
-        "en": "Value of {measure:,.0f} above the limit of {threshold:,.0f}",
-    }
     defaults = {
         "procurement_method_details": ["Pengadaan Langsung"],
         "limit": 200_000_000,
