@@ -25,7 +25,29 @@ CODE_CUES = ["kode", "kd", "rup", "paket", "tender", "kode rekening", "akun", "k
              "versi", "version", "nomor surat", "no. surat"]  # fmt: skip
 
 
-class CreditCardNumberRecognizer(WindowedMixin, ContextMixin, CreditCardRecognizer):
+class PresidioWindowed(WindowedMixin):
+    """A Presidio recognizer named after its terbuka class, run on the trigger's windows.
+
+    Subclasses put this first and Presidio's recognizer last among their bases;
+    ``checked`` is where they adjust what Presidio found (context, scores).
+    """
+
+    def __init__(self, supported_language: str = "id"):
+        super().__init__(supported_language=supported_language, name=type(self).__name__)
+
+    def analyze(self, text, entities, nlp_artifacts=None, regex_flags=None):  # noqa: D102
+        presidio = super()
+        found = self.windowed(
+            text, lambda part: presidio.analyze(part, entities, None, regex_flags)
+        )
+        return self.checked(text, found)
+
+    def checked(self, text: str, results: list) -> list:
+        """What Presidio found, as kept (all of it unless a subclass says otherwise)."""
+        return results
+
+
+class CreditCardNumberRecognizer(PresidioWindowed, ContextMixin, CreditCardRecognizer):
     """Presidio's Luhn-checked card numbers; 16 bare digits need a card cue to count."""
 
     TRIGGER = LONG_NUMBER_TRIGGER
@@ -33,13 +55,7 @@ class CreditCardNumberRecognizer(WindowedMixin, ContextMixin, CreditCardRecogniz
     NEGATIVE_CONTEXT = CODE_CUES
     REJECT_INSIDE_CODES = True
 
-    def __init__(self, supported_language: str = "id"):
-        super().__init__(supported_language=supported_language, name=type(self).__name__)
-
-    def analyze(self, text, entities, nlp_artifacts=None, regex_flags=None):  # noqa: D102
-        results = self.windowed(
-            text, lambda part: CreditCardRecognizer.analyze(self, part, entities, None, regex_flags)
-        )
+    def checked(self, text: str, results: list) -> list:  # noqa: D102
         for item in results:
             if text[item.start : item.end].isdigit():  # no separators: maybe a package code
                 item.score = min(item.score, 0.3)
@@ -62,7 +78,7 @@ class IpTrigger:
         ]
 
 
-class IpAddressRecognizer(WindowedMixin, ContextMixin, IpRecognizer):
+class IpAddressRecognizer(PresidioWindowed, ContextMixin, IpRecognizer):
     """Presidio's IPv4/IPv6 recognizer, minus dotted budget and work-unit codes."""
 
     TRIGGER = IpTrigger()
@@ -71,13 +87,7 @@ class IpAddressRecognizer(WindowedMixin, ContextMixin, IpRecognizer):
     NEGATIVE_CONTEXT = CODE_CUES
     REJECT_INSIDE_CODES = True
 
-    def __init__(self, supported_language: str = "id"):
-        super().__init__(supported_language=supported_language, name=type(self).__name__)
-
-    def analyze(self, text, entities, nlp_artifacts=None, regex_flags=None):  # noqa: D102
-        results = self.windowed(
-            text, lambda part: IpRecognizer.analyze(self, part, entities, None, regex_flags)
-        )
+    def checked(self, text: str, results: list) -> list:  # noqa: D102
         return self._adjust(text, results)
 
 
@@ -98,7 +108,7 @@ def _known_domain(domain: str) -> bool:
     return _offline_extract()(domain).fqdn != ""
 
 
-class EmailAddressRecognizer(WindowedMixin, EmailRecognizer):
+class EmailAddressRecognizer(PresidioWindowed, EmailRecognizer):
     """Presidio's e-mail pattern, validated with an offline public-suffix list.
 
     Presidio's e-mail regex is slow on long text; it runs only around each ``@``.
@@ -108,16 +118,8 @@ class EmailAddressRecognizer(WindowedMixin, EmailRecognizer):
     BEFORE = 80
     AFTER = 120
 
-    def __init__(self, supported_language: str = "id"):
-        super().__init__(supported_language=supported_language, name=type(self).__name__)
-
     def validate_result(self, pattern_text: str) -> bool:  # noqa: D102
         return _known_domain(pattern_text.rpartition("@")[2])
-
-    def analyze(self, text, entities, nlp_artifacts=None, regex_flags=None):  # noqa: D102
-        return self.windowed(
-            text, lambda part: EmailRecognizer.analyze(self, part, entities, None, regex_flags)
-        )
 
 
 class IbanCodeRecognizer(IbanRecognizer):
