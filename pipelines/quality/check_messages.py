@@ -2,9 +2,9 @@
 
 Checks write their result messages in English (the run record, the logs and
 ``_quality_notes`` keep that one form). The quality report and the site show them in
-the reader's language: every check's message templates are listed here by its stable
-id, each with an Indonesian version, and ``translate()`` matches a message against the
-English templates and fills the Indonesian one with the same values.
+the reader's language: every check's message templates are listed in ``messages.json``
+by its stable id, each with an Indonesian version, and ``translate()`` matches a message
+against the English templates and fills the Indonesian one with the same values.
 
 A plugin check brings its own translations as a class attribute ``messages`` (a list
 of ``{"en": …, "id": …}``), which comes first. A message that matches no template is
@@ -17,8 +17,10 @@ Templates use ``str.format`` names; in the English version each name matches any
 
 from __future__ import annotations
 
+import json
 import re
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 Template = dict[str, str]
@@ -50,198 +52,11 @@ RULE_RESULTS: list[Template] = [
     {"en": "{count} rows failed", "id": "{count} baris gagal"},
 ]
 
-MESSAGES: dict[str, list[Template]] = {
-    # --- rules: the rule in words (``describe``), shown where a steward gave none ---
-    "not-null": [{"en": "{column} has a value", "id": "{column} berisi nilai"}],
-    "unique": [{"en": "{column} is unique", "id": "{column} unik"}],
-    "between": [
-        {
-            "en": "{column} ≥ {min} and {column2} ≤ {max}",
-            "id": "{column} ≥ {min} dan {column2} ≤ {max}",
-        },
-        {"en": "{column} ≥ {min}", "id": "{column} ≥ {min}"},
-        {"en": "{column} ≤ {max}", "id": "{column} ≤ {max}"},
-    ],
-    "date-between": [
-        {
-            "en": "{column} not before {min} and {column2} not after {max}",
-            "id": "{column} tidak sebelum {min} dan {column2} tidak sesudah {max}",
-        },
-        {"en": "{column} not before {min}", "id": "{column} tidak sebelum {min}"},
-        {"en": "{column} not after {max}", "id": "{column} tidak sesudah {max}"},
-    ],
-    "regex": [{"en": "{column} matches {pattern}", "id": "{column} cocok dengan pola {pattern}"}],
-    "in-set": [{"en": "{column} is one of {values}", "id": "{column} salah satu dari {values}"}],
-    "length-between": [
-        {
-            "en": "length of {column} between {min} and {max}",
-            "id": "panjang {column} antara {min} dan {max}",
-        }
-    ],
-    "row-count": [{"en": "between {min} and {max} rows", "id": "antara {min} dan {max} baris"}],
-    "column-pair": [{"en": "{left} {op} {right}", "id": "{left} {op} {right}"}],
-    "sql": [{"en": "custom SQL rule", "id": "aturan SQL khusus"}],
-    # --- flags ---
-    "licence": [
-        {"en": "{spdx} is not an open licence", "id": "{spdx} bukan lisensi terbuka"},
-        {"en": "{spdx}: {title}", "id": "{spdx}: {title}"},
-    ],
-    "description": [
-        {"en": "description of {length} characters", "id": "deskripsi sepanjang {length} karakter"},
-        {
-            "en": "no description, or one shorter than 40 characters",
-            "id": "tidak ada deskripsi, atau kurang dari 40 karakter",
-        },
-    ],
-    "column-descriptions": [
-        {"en": "no published columns", "id": "tidak ada kolom yang dipublikasikan"},
-        {
-            "en": "{share} of {count} columns have a description",
-            "id": "{share} dari {count} kolom memiliki deskripsi",
-        },
-    ],
-    "update-frequency": [
-        {
-            "en": "no update_frequency in dataset.yml",
-            "id": "tidak ada update_frequency di dataset.yml",
-        },
-        {"en": "updated {frequency}", "id": "diperbarui {frequency}"},
-    ],
-    "up-to-date": [
-        {
-            "en": "no regular update frequency ({frequency})",
-            "id": "tidak ada frekuensi pembaruan tetap ({frequency})",
-        },
-        {
-            "en": "no date column to judge freshness (set quality.freshness)",
-            "id": "tidak ada kolom tanggal untuk menilai kemutakhiran (atur quality.freshness)",
-        },
-        {"en": "no dates in {column}", "id": "tidak ada tanggal di {column}"},
-        {
-            "en": "{column} holds {value}, not a date",
-            "id": "{column} berisi {value}, bukan tanggal",
-        },
-        {
-            "en": "newest {column} is {newest} ({age} days old; {frequency} allows {allowed})",
-            "id": "{column} terbaru adalah {newest} (berumur {age} hari; {frequency} membolehkan {allowed})",
-        },
-    ],
-    "schema-valid": [
-        {"en": "the package was not validated", "id": "paket tidak divalidasi"},
-        {"en": "valid", "id": "valid"},
-    ],
-    "completeness": [
-        {"en": "no published rows", "id": "tidak ada baris yang dipublikasikan"},
-        {
-            "en": "{mean} of cells filled on average (minimum {wanted})",
-            "id": "rata-rata {mean} sel terisi (minimum {wanted})",
-        },
-    ],
-    "duplicates": [
-        {"en": "no rows read", "id": "tidak ada baris yang dibaca"},
-        {
-            "en": "{count} duplicate rows ({share} of {rows_in} rows in)",
-            "id": "{count} baris duplikat ({share} dari {rows_in} baris masuk)",
-        },
-    ],
-    "checks-passed": [
-        {
-            "en": "no rules declared in expectations.yml",
-            "id": "tidak ada aturan yang dinyatakan di expectations.yml",
-        },
-        {
-            "en": "{passed} of {total} rules pass on the published data",
-            "id": "{passed} dari {total} aturan lolos pada data yang dipublikasikan",
-        },
-    ],
-    "quarantined": [
-        {
-            "en": "{count} rows quarantined; at most {share} of a table",
-            "id": "{count} baris dikarantina; paling banyak {share} dari satu tabel",
-        },
-        {
-            "en": "{share} of {table} quarantined (more than {limit})",
-            "id": "{share} dari {table} dikarantina (lebih dari {limit})",
-        },
-    ],
-    "reconciled": [
-        {
-            "en": "rows in = published + quarantined + duplicates, in every table",
-            "id": "baris masuk = dipublikasikan + dikarantina + duplikat, di setiap tabel",
-        },
-        {
-            "en": "{table}: {rows_in} rows in but {rows} published + {quarantined} quarantined + {duplicates} duplicates",
-            "id": "{table}: {rows_in} baris masuk tetapi {rows} dipublikasikan + {quarantined} dikarantina + {duplicates} duplikat",
-        },
-    ],
-    "publishable": [
-        {"en": "no main table", "id": "tidak ada tabel utama"},
-        {
-            "en": "{count} rows published to {table}",
-            "id": "{count} baris dipublikasikan ke {table}",
-        },
-        {
-            "en": "none of the {count} records read could be published to {table} ({quarantined} quarantined); see _quarantine in the dry-run output",
-            "id": "tidak satu pun dari {count} rekaman yang dibaca dapat dipublikasikan ke {table} ({quarantined} dikarantina); lihat _quarantine di keluaran uji coba",
-        },
-    ],
-    "publisher": [
-        {
-            "en": "publisher not set — create your own descriptor with `terbuka init`",
-            "id": "penerbit belum ditetapkan — buat deskriptor Anda sendiri dengan `terbuka init`",
-        },
-        {"en": "{name} (from the {where})", "id": "{name} (dari {where})"},
-    ],
-    "source-metadata": [
-        {
-            "en": "the sources name no publisher or licence of their own",
-            "id": "sumber tidak menyebut penerbit atau lisensinya sendiri",
-        },
-        {
-            "en": "the sources' publisher and licence agree with the descriptor",
-            "id": "penerbit dan lisensi sumber sesuai dengan deskriptor",
-        },
-        # A conflict (pipelines/provenance.py); several are joined with "; ".
-        {
-            "en": "the descriptor names the publisher {mine}, the sources {theirs}",
-            "id": "deskriptor menyebut penerbit {mine}, sumber menyebut {theirs}",
-        },
-        {
-            "en": "the descriptor's licence is {spdx}, the sources state {text}",
-            "id": "lisensi deskriptor adalah {spdx}, sumber menyatakan {text}",
-        },
-    ],
-    "ocds-validated": [
-        {
-            "en": "not validated: the OCDS release schema was unavailable (offline?)",
-            "id": "tidak divalidasi: skema rilis OCDS tidak tersedia (luring?)",
-        },
-        {"en": "no OCDS releases", "id": "tidak ada rilis OCDS"},
-        {
-            "en": "releases validated against the OCDS release schema",
-            "id": "rilis divalidasi terhadap skema rilis OCDS",
-        },
-    ],
-    # --- pipeline checks: their notes in _quality_notes ---
-    "budget-children-sum": [
-        {
-            "en": "{line}: {measure} {parent} but its {count} children add up to {total} (difference {difference}; rounding allows {allowed})",
-            "id": "{line}: {measure} {parent} tetapi {count} rinciannya berjumlah {total} (selisih {difference}; pembulatan membolehkan {allowed})",
-        }
-    ],
-    "budget-balance": [
-        {
-            "en": "{line}: surplus/(deficit) {measure} {value} but revenue − expenditure is {expected}",
-            "id": "{line}: surplus/(defisit) {measure} {value} tetapi pendapatan − belanja adalah {expected}",
-        }
-    ],
-    "budget-reported-absorption": [
-        {
-            "en": "{line}: the source reports {reported} % but its amounts give {computed} %",
-            "id": "{line}: sumber melaporkan {reported} % tetapi nilainya menghasilkan {computed} %",
-        }
-    ],
-}
+# Every check's templates by its id: rules (the rule in words, ``describe``), flags, and
+# pipeline checks (their notes in ``_quality_notes``), kept as data in ``messages.json``.
+MESSAGES: dict[str, list[Template]] = json.loads(
+    (Path(__file__).parent / "messages.json").read_text("utf-8")
+)
 
 # Checks whose message may be several messages joined with "; ".
 JOINED = {"source-metadata"}
