@@ -15,6 +15,10 @@ NOT_CANCELLED = "coalesce(t.status, '') != 'cancelled'"
 # terbuka's own indicators: their section of docs/red-flags.md (the site serves the same
 # as /-/terbuka/<database>/red-flags, from the published red_flag_indicators).
 METHODOLOGY = "docs/red-flags.md#{}"
+# Cardinal's documentation of the indicators it defines (by number: R024 → 024).
+CARDINAL_DOCS = (
+    "https://github.com/open-contracting/cardinal-rs/blob/main/docs/cli/indicators/R/{}.md"
+)
 # The built-in indicators' words by id: title, definition and explain, each with its
 # Indonesian and English side by side (a reviewer reads the methodology in one place).
 TEXTS: dict[str, dict[str, dict[str, str]]] = json.loads(
@@ -110,11 +114,24 @@ class RedFlag:
     thresholds: ClassVar[tuple[str, ...]] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
-        """A built-in indicator takes the words it does not set itself from ``TEXTS``."""
+        """A built-in indicator takes the words it does not set itself from ``TEXTS``.
+
+        Its methodology link follows from its id: Cardinal's page for Cardinal's
+        indicators, the section of docs/red-flags.md for terbuka's own.
+        """
         super().__init_subclass__(**kwargs)
-        for name, texts in TEXTS.get(cls.__dict__.get("id", ""), {}).items():
+        ident = cls.__dict__.get("id", "")
+        if ident not in TEXTS:
+            return
+        for name, texts in TEXTS[ident].items():
             if name not in cls.__dict__:
                 setattr(cls, name, texts)
+        if "methodology_url" not in cls.__dict__:
+            cardinal = cls.origin == "cardinal"
+            link = (
+                CARDINAL_DOCS.format(ident[1:]) if cardinal else METHODOLOGY.format(ident.lower())
+            )
+            cls.methodology_url = link
 
     def __init__(self, settings: dict[str, Any] | None = None):
         self.settings = self.check_settings(settings or {})

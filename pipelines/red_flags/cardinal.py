@@ -31,9 +31,6 @@ class ShortSubmissionPeriod(RedFlag):
     id = "R003"
     measure_unit = "days"
     origin = "cardinal"
-    methodology_url = (
-        "https://github.com/open-contracting/cardinal-rs/blob/main/docs/cli/indicators/R/003.md"
-    )
     defaults = {"threshold": 15, "procurement_method_details": {}, "procurement_methods": []}
 
     def evaluate(self, db: Any) -> Iterator[Flag]:
@@ -69,9 +66,6 @@ class SingleBidReceived(RedFlag):
     id = "R018"
     measure_unit = "count"
     origin = "cardinal"
-    methodology_url = (
-        "https://github.com/open-contracting/cardinal-rs/blob/main/docs/cli/indicators/R/018.md"
-    )
     defaults = {"procurement_methods": "open|selective"}
 
     def evaluate(self, db: Any) -> Iterator[Flag]:

@@ -25,7 +25,6 @@ from typing import Any
 
 from .base import Flag, PartyFlag, RedFlag, RedFlagError
 
-DOCS = "https://github.com/open-contracting/cardinal-rs/blob/main/docs/cli/indicators/R/{}.md"
 PRICE_SETTINGS = {
     "no_price_comparison_procurement_methods": "",
     "price_comparison_procurement_methods": "",
@@ -300,7 +299,6 @@ class PriceCloseToWinningBid(_SecondLowestBid):
 
     id = "R024"
     measure_unit = "share"
-    methodology_url = DOCS.format("024")
 
     def finish(self) -> Iterator[Flag | PartyFlag]:
         """Processes at or below the lower fence, and their two bidders."""
@@ -333,7 +331,6 @@ class HeavilyDiscountedBid(_SecondLowestBid):
 
     id = "R058"
     measure_unit = "share"
-    methodology_url = DOCS.format("058")
 
     def finish(self) -> Iterator[Flag | PartyFlag]:
         """Processes at or above the upper fence, and their winners."""
@@ -364,7 +361,6 @@ class ExcessiveUnsuccessfulBids(CardinalIndicator):
 
     id = "R025"
     measure_unit = "share"
-    methodology_url = DOCS.format("025")
     defaults = {"percentile": 75, "threshold": None, **EXCLUSIONS}
     subjects = ("tenderer",)
 
@@ -421,7 +417,6 @@ class IdenticalBidPrices(CardinalIndicator):
 
     id = "R028"
     measure_unit = "count"
-    methodology_url = DOCS.format("028")
     defaults = {**PRICE_SETTINGS, **EXCLUSIONS}
 
     def evaluate_releases(self, releases: Iterable[dict]) -> Iterator[Flag | PartyFlag]:
@@ -472,7 +467,6 @@ class LateBidWon(CardinalIndicator):
     """R030: a valid bid received after the submission deadline won."""
 
     id = "R030"
-    methodology_url = DOCS.format("030")
     defaults = {**EXCLUSIONS}
 
     def evaluate_releases(self, releases: Iterable[dict]) -> Iterator[Flag | PartyFlag]:
@@ -528,7 +522,6 @@ class AllExceptWinningBidDisqualified(CardinalIndicator):
 
     id = "R035"
     measure_unit = "count"
-    methodology_url = DOCS.format("035")
     defaults = {"threshold": 1, **EXCLUSIONS}
 
     def evaluate_releases(self, releases: Iterable[dict]) -> Iterator[Flag | PartyFlag]:
@@ -581,7 +574,6 @@ class LowestBidDisqualified(CardinalIndicator):
 
     id = "R036"
     measure_unit = "amount"
-    methodology_url = DOCS.format("036")
     defaults = {"currency": None, **PRICE_SETTINGS, **EXCLUSIONS}
 
     def evaluate_releases(self, releases: Iterable[dict]) -> Iterator[Flag | PartyFlag]:
@@ -623,7 +615,6 @@ class ExcessiveDisqualifiedBids(CardinalIndicator):
 
     id = "R038"
     measure_unit = "share"
-    methodology_url = DOCS.format("038")
     defaults = {
         "threshold": None,
         "minimum_submitted_bids": 2,
@@ -705,7 +696,6 @@ class HeterogeneousSupplier(CardinalIndicator):
 
     id = "R048"
     measure_unit = "count"
-    methodology_url = DOCS.format("048")
     defaults = {"digits": 2, "threshold": None, "minimum_contracting_processes": 20, **EXCLUSIONS}
     subjects = ("tenderer",)
 

@@ -19,7 +19,6 @@ from typing import Any
 
 from . import regulations as law
 from .base import (
-    METHODOLOGY,
     NOT_CANCELLED,
     Flag,
     PartyFlag,
@@ -86,7 +85,6 @@ class DirectProcurementCeiling(RedFlag):
 
     id = "TBK-PL-CEILING"
     measure_unit = "amount"
-    methodology_url = METHODOLOGY.format("tbk-pl-ceiling")
     sources = law.PL_CEILING
     thresholds = ("rules",)
     icw = law.icw_mapping(
@@ -151,7 +149,6 @@ class PackageSplitting(RedFlag):
 
     id = "TBK-SPLIT-PACKAGES"
     measure_unit = "amount"
-    methodology_url = METHODOLOGY.format("tbk-split-packages")
     sources = law.SPLIT_PACKAGES
     thresholds = ("threshold", "window_days", "minimum_packages")
     icw = law.icw_mapping(None, "none", "no ICW indicator looks across packages")
@@ -217,7 +214,6 @@ class TenderPeriodBelowMinimum(RedFlag):
 
     id = "TBK-TENDER-PERIOD"
     measure_unit = "days"
-    methodology_url = METHODOLOGY.format("tbk-tender-period")
     sources = law.TENDER_PERIOD
     thresholds = ("rules",)
     icw = law.icw_mapping(
@@ -266,7 +262,6 @@ class ContractAboveAward(RedFlag):
 
     id = "TBK-CONTRACT-INCREASE"
     measure_unit = "share"
-    methodology_url = METHODOLOGY.format("tbk-contract-increase")
     sources = law.CONTRACT_INCREASE
     thresholds = ("max_increase",)
     icw = law.icw_mapping(
@@ -306,7 +301,6 @@ class HighBidFewBidders(RedFlag):
 
     id = "TBK-HIGH-BID-FEW-BIDS"
     measure_unit = "share"
-    methodology_url = METHODOLOGY.format("tbk-high-bid-few-bids")
     sources = law.HIGH_BID_FEW_BIDS
     thresholds = ("ratio", "max_bids")
     icw = law.icw_mapping(
@@ -361,7 +355,6 @@ class RepeatWinner(RedFlag):
 
     id = "TBK-REPEAT-WINNER"
     measure_unit = "count"
-    methodology_url = METHODOLOGY.format("tbk-repeat-winner")
     sources = law.REPEAT_WINNER
     thresholds = ("minimum_wins",)
     icw = law.icw_mapping(
@@ -459,7 +452,6 @@ class DomesticShareBelowMinimum(_ShareBelowMinimum):
     id = "TBK-PDN-SHARE"
     measure_unit = "share"
     kind = "pdn"
-    methodology_url = METHODOLOGY.format("tbk-pdn-share")
     sources = law.PDN_SHARE
     icw = law.icw_mapping(None, "none", "no ICW indicator reads domestic-product values")
 
@@ -470,7 +462,6 @@ class SmallBusinessShareBelowMinimum(_ShareBelowMinimum):
     id = "TBK-UMK-SHARE"
     measure_unit = "share"
     kind = "umk"
-    methodology_url = METHODOLOGY.format("tbk-umk-share")
     sources = law.UMK_SHARE
     icw = law.icw_mapping(None, "none", "no ICW indicator reads small-business values")
 

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from . import regulations as law
-from .base import METHODOLOGY, NOT_CANCELLED, Flag, RedFlag
+from .base import NOT_CANCELLED, Flag, RedFlag
 
 # An award counts when it is in force: OCDS status 'active', or no status given.
 AWARD_IN_FORCE = "coalesce(a.status, 'active') = 'active'"
@@ -20,7 +20,6 @@ class AwardAboveEstimate(RedFlag):
     """TBK-AWARD-ABOVE-ESTIMATE: an award exceeds the owner's estimate (HPS)."""
 
     id = "TBK-AWARD-ABOVE-ESTIMATE"
-    methodology_url = METHODOLOGY.format("tbk-award-above-estimate")
     measure_unit = "ratio"
     defaults = {"margin": 0.0}
     sources = law.AWARD_ABOVE_ESTIMATE
@@ -60,7 +59,6 @@ class SupplierConcentration(RedFlag):
     """TBK-SUPPLIER-CONCENTRATION: one supplier wins most of a buyer's awarded value."""
 
     id = "TBK-SUPPLIER-CONCENTRATION"
-    methodology_url = METHODOLOGY.format("tbk-supplier-concentration")
     measure_unit = "share"
     defaults = {"share": 0.5, "minimum_awards": 10}
     sources = law.SUPPLIER_CONCENTRATION
@@ -112,7 +110,6 @@ class DirectAboveLimit(RedFlag):
     """TBK-DIRECT-ABOVE-LIMIT: direct procurement above the legal ceiling."""
 
     id = "TBK-DIRECT-ABOVE-LIMIT"
-    methodology_url = METHODOLOGY.format("tbk-direct-above-limit")
     measure_unit = "amount"
     defaults = {
         "procurement_method_details": ["Pengadaan Langsung"],
