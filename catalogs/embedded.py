@@ -94,15 +94,14 @@ class EmbeddedCKAN:
         self.action = ActionShortcut(self)
 
     def call_action(
-        self,
-        action: str,
-        data_dict: dict | None = None,
-        context: Any = None,
-        apikey: str | None = None,
-        files: Any = None,
-        requests_kwargs: Any = None,
+        self, action: str, data_dict: dict | None = None, *args: Any, **kwargs: Any
     ) -> Any:
-        """Answer ``action`` like CKAN would; writes are refused (read-only catalog)."""
+        """Answer ``action`` like CKAN would; writes are refused (read-only catalog).
+
+        ckanapi's other arguments (context, apikey, requests_kwargs) mean nothing to a
+        catalog in the same process; ``files`` means a write, which is refused.
+        """
+        files = kwargs.get("files") or (args[2] if len(args) > 2 else None)
         data = dict(data_dict or {})
         if WRITE_ACTION.search(action) or files:
             raise NotAuthorized({"message": f"Access denied: this catalog is read-only ({action})"})

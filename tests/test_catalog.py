@@ -297,6 +297,18 @@ def test_embedded_package_search(embedded, params, count):
     assert len(result["results"]) == count
 
 
+def test_embedded_takes_ckanapis_arguments_and_refuses_uploads(embedded):
+    found = embedded.call_action("package_show", {"id": "procurement"}, None, "key")
+    assert found["name"] == "procurement"
+    upload = {"upload": ("x.csv", b"a,b")}
+    for call in (
+        lambda: embedded.call_action("package_show", {"id": "procurement"}, files=upload),
+        lambda: embedded.call_action("package_show", {"id": "procurement"}, None, None, upload),
+    ):
+        with pytest.raises(NotAuthorized):
+            call()
+
+
 def test_embedded_search_paging_and_facets(embedded):
     result = embedded.action.package_search(rows=0, **{"facet.field": '["tags", "license_id"]'})
     assert result["count"] == 1 and result["results"] == []
