@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import ClassVar
 
 from presidio_analyzer import Pattern
 
@@ -55,46 +57,51 @@ def _digits(text: str) -> str:
     return "".join(ch for ch in text if ch.isdigit())
 
 
-class NikRecognizer(IndonesianPatternRecognizer):
+def sixteen_digit_patterns(name: str, whole: float, split: float) -> list[Pattern]:
+    """The three ways a NIK or KK is written: 16 digits, four groups of four, other splits."""
+    return [
+        Pattern(f"{name} (16 digits)", _SIXTEEN, whole),
+        Pattern(f"{name} (grouped)", _GROUPED, split),
+        Pattern(f"{name} (separated)", _SEPARATED, split),
+    ]
+
+
+class SixteenDigitRecognizer(IndonesianPatternRecognizer):
+    """A NIK or a KK, however split, kept only when ``valid`` accepts its 16 digits.
+
+    An impossible number is rejected; a valid structure keeps the pattern's score.
+    Returning ``True`` would make Presidio score the match 1.0, which no negative context
+    word could bring back under the threshold: a package code that happens to look like a
+    NIK must still be able to survive.
+    """
+
+    TRIGGER = LONG_NUMBER_TRIGGER
+    valid: ClassVar[Callable[[str], bool]]
+
+    def validate_result(self, pattern_text: str) -> bool | None:  # noqa: D102
+        return None if type(self).valid(_digits(pattern_text)) else False
+
+
+class NikRecognizer(SixteenDigitRecognizer):
     """Nomor Induk Kependudukan, validated by its structure (it has no check digit)."""
 
     ENTITY = "NIK"
-    TRIGGER = LONG_NUMBER_TRIGGER
-    PATTERNS = [
-        Pattern("NIK (16 digits)", _SIXTEEN, 0.6),
-        Pattern("NIK (grouped)", _GROUPED, 0.55),
-        Pattern("NIK (separated)", _SEPARATED, 0.55),
-    ]
+    PATTERNS = sixteen_digit_patterns("NIK", 0.6, 0.55)
     CONTEXT = NIK_CUES
     NEGATIVE_CONTEXT = [*NOT_PERSONAL, *KK_CUES]
-
-    def validate_result(self, pattern_text: str) -> bool | None:
-        """Reject impossible NIKs; a valid structure keeps the pattern's score.
-
-        Returning ``True`` would make Presidio score the match 1.0, which no negative
-        context word could bring back under the threshold: a package code that happens
-        to look like a NIK must still be able to survive.
-        """
-        return None if valid_nik(_digits(pattern_text)) else False
+    valid = staticmethod(valid_nik)
 
 
-class KkRecognizer(IndonesianPatternRecognizer):
+class KkRecognizer(SixteenDigitRecognizer):
     """Nomor Kartu Keluarga: same shape as a NIK, so it counts only next to a KK cue."""
 
     ENTITY = "KK"
-    TRIGGER = LONG_NUMBER_TRIGGER
-    PATTERNS = [
-        Pattern("KK (16 digits)", _SIXTEEN, 0.3),
-        Pattern("KK (grouped)", _GROUPED, 0.3),
-        Pattern("KK (separated)", _SEPARATED, 0.3),
-    ]
+    PATTERNS = sixteen_digit_patterns("KK", 0.3, 0.3)
     CONTEXT = KK_CUES
     NEGATIVE_CONTEXT = [*NOT_PERSONAL, *NIK_CUES]
+    valid = staticmethod(valid_kk)
     # A KK cue must be close: the boost lifts 0.3 to 0.9, above a NIK's 0.6.
     BOOST = 0.6
-
-    def validate_result(self, pattern_text: str) -> bool | None:  # noqa: D102
-        return None if valid_kk(_digits(pattern_text)) else False
 
     def _adjust(self, text, results):  # noqa: D102
         boosted = []
