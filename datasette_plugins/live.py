@@ -12,6 +12,10 @@ Before each request this plugin resolves every served link (a few ``stat`` calls
 - the link leads nowhere (withdrawn) → the database is removed at once;
 - a new ``DIR/*.db`` appeared (a first publication) → it is added.
 
+A request that was running while another request switched or withdrew a database can
+fail half-way (its file pruned, its database gone from the list it was iterating). Such
+a GET is answered again, on the new state, instead of with a 500 (``answer_again``).
+
 Each database's metadata is its own publication's ``datasette.json`` (``get_metadata``),
 read again when the link moves, so titles, licences and queries switch with the data.
 No file is ever written while served, so there is no "database is locked".
@@ -87,6 +91,7 @@ class Follower:
         self.targets: dict[str, str] = {}  # database name -> resolved file when (re)opened
         self.fragments: dict[str, tuple[tuple, dict[str, Any]]] = {}
         self.lock = threading.Lock()
+        self.generation = 0  # bumped at every switch, withdraw or first publication
 
     def check(self) -> None:
         """Bring the served databases and their metadata in line with the links."""
@@ -134,12 +139,14 @@ class Follower:
         self.targets[name] = real
         self.fragments.pop(name, None)
         self._fragment(name, path)
+        self.generation += 1
 
     def _drop(self, name: str, db: Any) -> None:
         self.ds.remove_database(name)
         _close_later(db)
         self.targets.pop(name, None)
         self.fragments.pop(name, None)
+        self.generation += 1
 
     def _fragment(self, name: str, path: str) -> None:
         fragment = Path(path).parent / name / FRAGMENT
@@ -200,15 +207,54 @@ def get_metadata(datasette: Any, key: str, database: str, table: str) -> dict[st
     return follower(datasette).metadata()
 
 
+RETRIES = 3  # switches that can overtake one request before its 500 is let through
+
+
+async def answer_again(app: Any, links: Follower, scope: dict, receive: Any, send: Any) -> None:
+    """Run ``app`` for a GET/HEAD; a 5xx caused by a switch meanwhile is answered again.
+
+    The 5xx's start and body are held back only when the served databases changed while
+    the request ran (``links.generation``); any other 5xx goes out as it is.
+    """
+    for _ in range(RETRIES):
+        held = _HeldFor(links, send)
+        await app(scope, receive, held.send)
+        if not held.swallowed:
+            return
+    await app(scope, receive, send)
+
+
+class _HeldFor:
+    """A ``send`` that swallows a 5xx answer if a switch happened since it was made."""
+
+    def __init__(self, links: Follower, send: Any):
+        self.links, self.out = links, send
+        self.generation = links.generation
+        self.swallowed = False
+
+    async def send(self, message: dict) -> None:
+        if message["type"] == "http.response.start" and message["status"] >= 500:
+            self.links.check()  # the switch may not have been seen by any request yet
+            self.swallowed = self.links.generation != self.generation
+        if not self.swallowed:
+            await self.out(message)
+
+
 @hookimpl
 def asgi_wrapper(datasette: Any) -> Any:
-    """Check the links before every HTTP request."""
+    """Check the links before every HTTP request; answer again a request a switch broke."""
 
     def wrap(app: Any) -> Any:
         async def follow(scope: dict, receive: Any, send: Any) -> None:
-            if scope.get("type") == "http":
-                follower(datasette).check()
-            await app(scope, receive, send)
+            if scope.get("type") != "http":
+                await app(scope, receive, send)
+                return
+            links = follower(datasette)
+            links.check()
+            if scope.get("method") in ("GET", "HEAD"):
+                await answer_again(app, links, scope, receive, send)
+            else:
+                await app(scope, receive, send)
 
         return follow
 

@@ -336,8 +336,16 @@ def _setup_ckan(env: dict[str, str]) -> dict[str, str]:
     return values
 
 
+@pytest.fixture
+def ckan(ckan_server):
+    """The session's CKAN, answering: started again if an earlier test's outage left it down."""
+    if ckan_server.base and not _reachable(ckan_server.url):
+        ckan_server.start()
+    return ckan_server
+
+
 @pytest.fixture(scope="session")
-def ckan():
+def ckan_server():
     """A real CKAN 2.12: the one in CKAN_URL/CKAN_API_TOKEN, or one this session starts and stops.
 
     Started with ../shared/ckan/setup_ckan.sh (PostgreSQL, Redis, CKAN with DataStore and
