@@ -370,6 +370,11 @@ def test_run_all(tmp_path, server, releases):
     )
     assert noted.exit_code == 0, noted.stderr
     assert {r.get("note") for r in json.loads(noted.stdout)} == {"re-run"}  # one note for each
+    gzipped = invoke("run", "--all", "--out", str(out), "--force", "--csv-gzip", "-q", env=env)
+    assert gzipped.exit_code == 0, gzipped.stderr
+    for name in ("one", "two"):  # the package options reach every dataset's run
+        package = json.loads((out / name / "datapackage.json").read_text())
+        assert {r["path"].endswith(".csv.gz") for r in package["resources"]} == {True}
     answers = invoke("run", "--all", "--out", str(out), "--answers", "1", env=env)
     assert answers.exit_code == 2 and "--answers names one reader's report" in answers.stderr
     bad = invoke("run", "procurement", "--all", "--out", str(out), env=env)

@@ -31,6 +31,8 @@ class RunOptions:
     workers: int | None = None
     wait: bool = False
     note: str | None = None  # --note: one reason for every dataset the command publishes
+    full_check: bool = False
+    csv_gzip: bool = False
 
 
 @command()
@@ -106,7 +108,9 @@ def run(
     from terbuka.pipelines.runner import exit_code, run_dataset
     from terbuka.pipelines.summary import print_summary
 
-    options = RunOptions(out_dir, as_json, dry_run, force, quiet, ckan_url, workers, wait, note)
+    options = RunOptions(
+        out_dir, as_json, dry_run, force, quiet, ckan_url, workers, wait, note, full_check, csv_gzip
+    )
     if run_all or due or not dataset:
         _check_many(dataset, sources, (run_all, due), as_json, answers)
         run_many("--due" if due else "--all", options)
@@ -218,6 +222,7 @@ def _run_one(path: Any, options: RunOptions) -> tuple[RunRecord, int]:
     record = run_dataset(
         path, [], options.out_dir, dry_run=options.dry_run, force=options.force,
         show_progress=not silent, workers=options.workers, wait=options.wait, note=options.note,
+        full_check=options.full_check, csv_gzip=options.csv_gzip,
     )  # fmt: skip
     if not silent:
         print_summary(record)
