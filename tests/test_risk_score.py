@@ -233,3 +233,31 @@ def test_risk_settings_are_checked(risk_score, message):
 
     with pytest.raises(RedFlagError, match=message):
         risk_settings(Settings(risk_score=risk_score), indicators)
+
+
+def test_peer_percentiles_count_strictly_lower_scores_with_ties_and_missing_scores():
+    import random
+
+    from terbuka.pipelines.red_flags.risk import _percentiles
+
+    rng = random.Random(3)
+    scores = {
+        (f"s{i}", "2025"): {
+            "score": rng.choice([None, 0.0, 12.5, 50.0, 50.0, rng.uniform(0, 100)]),
+            "peer_group": rng.choice(["a", "b", None]),
+        }
+        for i in range(2000)
+    }
+    _percentiles(scores)
+    for row in scores.values():
+        peers = [
+            r["score"]
+            for r in scores.values()
+            if r["peer_group"] == row["peer_group"] and r["score"] is not None
+        ]
+        assert row["peer_count"] == len(peers)
+        if row["score"] is None:
+            assert row["peer_percentile"] is None
+        else:
+            expected = 100 * sum(p < row["score"] for p in peers) / len(peers)
+            assert row["peer_percentile"] == expected

@@ -21,6 +21,7 @@ tenders of the same procurement method and year; suppliers among all suppliers.
 
 from __future__ import annotations
 
+import bisect
 from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
@@ -199,17 +200,23 @@ def _value(kind: str, subject: str, ocids: list[str], component: str,
 
 
 def _percentiles(scores: dict[tuple[str, str], dict[str, Any]]) -> None:
-    """``peer_count`` and ``peer_percentile``: share of scored peers with a lower score."""
+    """``peer_count`` and ``peer_percentile``: share of scored peers with a lower score.
+
+    Each group's scores are sorted once and a row's lower peers found by bisection, so a
+    national peer group of 100,000 tenders costs n log n, not n² comparisons.
+    """
     groups: dict[str | None, list[float]] = defaultdict(list)
     for row in scores.values():
         if row["score"] is not None:
             groups[row["peer_group"]].append(row["score"])
+    for peers in groups.values():
+        peers.sort()
     for row in scores.values():
         peers = groups.get(row["peer_group"], [])
         row["peer_count"] = len(peers)
         row["peer_percentile"] = None
         if row["score"] is not None and peers:
-            lower = sum(1 for s in peers if s < row["score"])
+            lower = bisect.bisect_left(peers, row["score"])
             row["peer_percentile"] = 100 * lower / len(peers)
 
 
