@@ -89,6 +89,7 @@ class Rule:
     rows: str | None = "map"
     column_options: tuple[str, ...] = ("column",)
     numeric_only = False
+    gx_name = ""  # the GX expectation class ``expectation`` builds from ``gx_options``
 
     @classmethod
     def options_schema(cls) -> dict[str, Any]:
@@ -125,9 +126,16 @@ class Rule:
         return cls.title
 
     @classmethod
+    def gx_options(cls, spec: dict[str, Any]) -> dict[str, Any]:
+        """The options of the ``gx_name`` expectation: the column, and ``mostly`` if given."""
+        return {"column": spec["column"], **mostly_option(spec)}
+
+    @classmethod
     def expectation(cls, spec: dict[str, Any]) -> Any:
         """The Great Expectations expectation that checks this rule."""
-        raise NotImplementedError
+        if not cls.gx_name:
+            raise NotImplementedError
+        return getattr(gx_expectations(), cls.gx_name)(**cls.gx_options(spec))
 
 
 class RangeRule(Rule):
@@ -136,6 +144,29 @@ class RangeRule(Rule):
     @classmethod
     def problem(cls, spec: dict[str, Any]) -> str:
         return "give `min`, `max` or both" if "min" not in spec and "max" not in spec else ""
+
+    @classmethod
+    def gx_options(cls, spec: dict[str, Any]) -> dict[str, Any]:
+        """The column's options, with the two ends as GX names them."""
+        ends = {"min_value": spec.get("min"), "max_value": spec.get("max")}
+        return {**super().gx_options(spec), **ends}
+
+
+class QueryRule(Rule):
+    """A rule whose own SQL ``query`` selects the rows that break it."""
+
+    rows = "query"
+
+    @classmethod
+    def query(cls, spec: dict[str, Any]) -> str:
+        """The rows that break the rule; ``{batch}`` is the table, as GX writes it."""
+        raise NotImplementedError
+
+    @classmethod
+    def expectation(cls, spec: dict[str, Any]) -> Any:
+        return gx_expectations().UnexpectedRowsExpectation(
+            unexpected_rows_query=cls.query(spec), description=cls.describe(spec)
+        )
 
 
 class Flag:
