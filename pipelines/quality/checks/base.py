@@ -9,8 +9,9 @@ the file and line).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from terbuka.metadata import UPDATE_PERIOD_DAYS
 
@@ -169,6 +170,10 @@ class QueryRule(Rule):
         )
 
 
+# A flag's result: ``pass``, ``fail`` or ``skip``, the value measured, and a message.
+Judgement = tuple[str, float | None, str]
+
+
 class Flag:
     """Base of the dataset-level flags: ``evaluate(context) -> (status, value, message)``.
 
@@ -190,7 +195,7 @@ class Flag:
         return {"type": "object", "properties": {}, "additionalProperties": False}
 
     @classmethod
-    def evaluate(cls, context: Any) -> tuple[str, float | None, str]:
+    def evaluate(cls, context: Any) -> Judgement:
         """Judge the dataset."""
         raise NotImplementedError
 
@@ -198,3 +203,21 @@ class Flag:
     def graded(passed: bool, share: float, message: str) -> tuple[str, float, str]:
         """The result of a flag measured as a share: pass or fail, the share to four places."""
         return ("pass" if passed else "fail"), round(share, 4), message
+
+
+def flag(
+    flag_id: str, title: str, **attributes: str
+) -> Callable[[Callable[[Any], Judgement]], type[Flag]]:
+    """A ``Flag`` whose ``evaluate`` is the decorated function (its docstring, the flag's).
+
+    A flag is one question about the dataset, so it is written as one function;
+    ``attributes`` set its ``phase``, ``default_action`` or ``fixed_action``.
+    """
+
+    def build(evaluate: Callable[[Any], Judgement]) -> type[Flag]:
+        body = {"id": flag_id, "title": title, "evaluate": staticmethod(evaluate), **attributes}
+        built = type(evaluate.__name__, (Flag,), body)
+        built.__doc__, built.__module__ = evaluate.__doc__, evaluate.__module__
+        return cast(type[Flag], built)
+
+    return build
