@@ -18,11 +18,8 @@ from terbuka.pipelines.domains.budget_checks import absorption, amount
         ("Kab_Malang", "Kabupaten Malang", "Kabupaten"),
         ("Surabaya", "Kota Surabaya", "Kota"),
         ("Batu", "Kota Batu", "Kota"),
-        (
-            "Banjar",
-            "Kabupaten Banjar",
-            "Kabupaten",
-        ),  # a Kota Banjar exists too: bare means Kabupaten
+        # A Kota Banjar exists too: bare means Kabupaten.
+        ("Banjar", "Kabupaten Banjar", "Kabupaten"),
         ("KOTA_PROBOLINGGO", "Kota Probolinggo", "Kota"),
         ("Prov_Jawa_Timur", "Provinsi Jawa Timur", "Provinsi"),
         ("Kota_Malang_2023", "Kota Malang", "Kota"),
