@@ -42,13 +42,9 @@ class ResourceSpec:
     def fields(self) -> dict[str, str]:
         """The CKAN resource fields terbuka sets (the URL comes from where it is hosted)."""
         values = {
-            "name": self.name,
-            "description": self.description,
-            "format": self.format,
-            "mimetype": self.mimetype,
-            "terbuka_key": self.key,
-            **self.extra,
+            name: getattr(self, name) for name in ("name", "description", "format", "mimetype")
         }
+        values.update(terbuka_key=self.key, **self.extra)
         if self.url is not None:
             values["url"] = self.url
         return values

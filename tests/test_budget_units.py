@@ -18,11 +18,8 @@ from terbuka.pipelines.domains.budget_checks import absorption, amount
         ("Kab_Malang", "Kabupaten Malang", "Kabupaten"),
         ("Surabaya", "Kota Surabaya", "Kota"),
         ("Batu", "Kota Batu", "Kota"),
-        (
-            "Banjar",
-            "Kabupaten Banjar",
-            "Kabupaten",
-        ),  # a Kota Banjar exists too: bare means Kabupaten
+        # A Kota Banjar exists too: bare means Kabupaten.
+        ("Banjar", "Kabupaten Banjar", "Kabupaten"),
         ("KOTA_PROBOLINGGO", "Kota Probolinggo", "Kota"),
         ("Prov_Jawa_Timur", "Provinsi Jawa Timur", "Provinsi"),
         ("Kota_Malang_2023", "Kota Malang", "Kota"),
@@ -219,8 +216,8 @@ def test_registered_check(check_id):
         for item in lines:
             if item["kind"] == "balance":
                 item["account_name"] = "Surplus/(Defisit)"
-    assert check.run(good) == []
-    notes = check.run(bad)
+    assert list(check.run(good)) == []
+    notes = list(check.run(bad))
     assert len(notes) == 1 and notes[0]["message"]
     assert check.table == "budget_lines"
 
@@ -229,9 +226,9 @@ def test_children_sum_allows_the_sources_rounding():
     check = plugins.checks()["budget-children-sum"]
     # 0,01 M precision: three rounded figures may differ by up to 1,5 × Rp 10 juta
     lines = [line("p", 30_000_000, 0), line("a", 10_000_000, 0, "p"), line("b", 30_000_000, 0, "p")]
-    assert check.run(lines) == [] and lines[0]["children_planned"] == 40_000_000
+    assert list(check.run(lines)) == [] and lines[0]["children_planned"] == 40_000_000
     lines[2]["planned"] = 40_000_000
-    assert len(check.run(lines)) == 1 and lines[0]["reconciles"] is False
+    assert len(list(check.run(lines))) == 1 and lines[0]["reconciles"] is False
 
 
 def test_financing_is_net_of_payments():
@@ -241,9 +238,9 @@ def test_financing_is_net_of_payments():
         line("in", 15 * 10**10, 0, "f"),
         line("out", 5 * 10**10, 0, "f", sign=-1),
     ]
-    assert check.run(lines) == [] and lines[0]["children_planned"] == 10**11
+    assert list(check.run(lines)) == [] and lines[0]["children_planned"] == 10**11
     lines[2]["sign"] = 1
-    assert len(check.run(lines)) == 1
+    assert len(list(check.run(lines))) == 1
 
 
 def test_older_groupings_place_accounts_under_the_latest_possible_parent():

@@ -251,9 +251,22 @@ def test_valid_identifiers_survive_no_context(scanner, text, entity):
         "kode paket: 3573014508900003",
         "kontrak nomor 081234567890",
         "Kontrak nomor 603/SPK/DPU/2025",
+        # Public numbers that are not phone numbers: amounts, codes, dates, short or in a URL.
+        "Nilai kontrak Rp 1.250.000.000",
+        "pagu Rp1.250.000.000,00",
+        "nilai 628374971.27",
+        "Kontrak nomor 027/SPK/DPU/2024 tanggal 12 Maret 2024",
+        "kode rekening 5.1.02.01.01.0024 belanja modal",
+        "Kode RUP 26573548, kode tender 10023456000",
+        "kd_paket 3573011208890001",
+        "tanggal 2024-03-12 10:00:00",
+        "12/03/2024 pukul 10.00",
+        "HP 0812345",
+        "lihat https://lpse.contoh.go.id/eproc4/lelang/10023456000/pengumumanlelang",
+        "contact: kode RUP 26573548",
     ],
 )
-def test_a_cue_that_labels_a_same_shaped_code_keeps_it(scanner, text):
+def test_a_cue_labelled_code_and_public_numbers_are_kept(scanner, text):
     assert scanner.scan(text) == (text, ())
 
 

@@ -65,28 +65,6 @@ def test_phone_numbers_in_running_text_are_replaced(scanner, text, number):
 
 
 @pytest.mark.parametrize(
-    "text",
-    [
-        "Nilai kontrak Rp 1.250.000.000",
-        "pagu Rp1.250.000.000,00",
-        "nilai 628374971.27",
-        "Kontrak nomor 027/SPK/DPU/2024 tanggal 12 Maret 2024",
-        "kontrak nomor 081234567890",
-        "kode rekening 5.1.02.01.01.0024 belanja modal",
-        "Kode RUP 26573548, kode tender 10023456000",
-        "kd_paket 3573011208890001",
-        "tanggal 2024-03-12 10:00:00",
-        "12/03/2024 pukul 10.00",
-        "HP 0812345",
-        "lihat https://lpse.contoh.go.id/eproc4/lelang/10023456000/pengumumanlelang",
-        "contact: kode RUP 26573548",
-    ],
-)
-def test_public_numbers_are_not_phone_numbers(scanner, text):
-    assert scanner.scan(text) == (text, ())
-
-
-@pytest.mark.parametrize(
     "text, entity",
     [
         ("NIK pelapor 3573014508900003", "NIK"),

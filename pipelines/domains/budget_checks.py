@@ -11,6 +11,7 @@ own figures are published as they are, with the disagreement shown.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -127,7 +128,10 @@ def _note(line: dict[str, Any], column: str, value: Any, message: str) -> dict[s
 
 
 class BudgetLinesCheck:
-    """What every budget check shares: run by the budget pipeline on its ``budget_lines``."""
+    """What every budget check shares: run by the budget pipeline on its ``budget_lines``.
+
+    ``run(lines)`` yields a note for each disagreement it finds.
+    """
 
     kind = "pipeline"
     table = "budget_lines"
@@ -140,13 +144,12 @@ class ChildrenSumCheck(BudgetLinesCheck):
     title = "Children add up to their parent"
 
     @staticmethod
-    def run(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def run(lines: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
         """Fill ``children_planned``/``children_realised``/``reconciles``; notes where off."""
         children: dict[str, list[dict]] = {}
         for line in lines:
             if line.get("parent_line_id"):
                 children.setdefault(line["parent_line_id"], []).append(line)
-        notes = []
         for line in lines:
             kids = children.get(line["line_id"])
             if not kids:
@@ -173,9 +176,8 @@ class ChildrenSumCheck(BudgetLinesCheck):
                         f"{_fmt(total)} (difference {_fmt(parent - total)}; rounding allows "
                         f"{_fmt(allowed)})"
                     )
-                    notes.append(_note(line, measure, parent, message))
+                    yield _note(line, measure, parent, message)
             line["reconciles"] = agree
-        return notes
 
 
 class BalanceCheck(BudgetLinesCheck):
@@ -185,14 +187,13 @@ class BalanceCheck(BudgetLinesCheck):
     title = "Surplus/(deficit) = revenue − expenditure"
 
     @staticmethod
-    def run(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def run(lines: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
         """A note for each measure where the balance line disagrees."""
         tops = {line["account_name"]: line for line in lines if line.get("level") == 1}
         balance = next((line for line in lines if line.get("kind") == "balance"), None)
         revenue, spending = tops.get("Pendapatan Daerah"), tops.get("Belanja Daerah")
         if not (balance and revenue and spending):
-            return []
-        notes = []
+            return
         for measure in ("planned", "realised"):
             values = (balance.get(measure), revenue.get(measure), spending.get(measure))
             if any(v is None for v in values):
@@ -204,8 +205,7 @@ class BalanceCheck(BudgetLinesCheck):
                     f"{balance['region']} {balance['fiscal_year']}: surplus/(deficit) {measure} "
                     f"{_fmt(values[0])} but revenue − expenditure is {_fmt(expected)}"
                 )
-                notes.append(_note(balance, measure, values[0], message))
-        return notes
+                yield _note(balance, measure, values[0], message)
 
 
 class ReportedAbsorptionCheck(BudgetLinesCheck):
@@ -215,9 +215,8 @@ class ReportedAbsorptionCheck(BudgetLinesCheck):
     title = "Reported percentage matches the amounts"
 
     @staticmethod
-    def run(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def run(lines: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
         """A note where the reported percentage is outside what the rounded amounts allow."""
-        notes = []
         for line in lines:
             reported = line.get("reported_absorption_pct")
             planned, realised = line.get("planned"), line.get("realised")
@@ -236,8 +235,7 @@ class ReportedAbsorptionCheck(BudgetLinesCheck):
                     f"{line['region']} {line['fiscal_year']} {line['account_name']!r}: the source "
                     f"reports {reported} % but its amounts give {computed} %"
                 )
-                notes.append(_note(line, "reported_absorption_pct", reported, message))
-        return notes
+                yield _note(line, "reported_absorption_pct", reported, message)
 
 
 CHECKS = [ChildrenSumCheck, BalanceCheck, ReportedAbsorptionCheck]

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .checks import Flag
+from .checks.base import Judgement, flag
 
 SCHEMA_UNAVAILABLE = "ocds-schema-unavailable"
 
@@ -25,57 +25,42 @@ def provenance_of(context: Any) -> dict[str, Any]:
     return getattr(context.descriptor, "provenance", {}) or {}
 
 
-class PublisherFlag(Flag):
+@flag("publisher", "Publisher named")
+def PublisherFlag(context: Any) -> Judgement:
     """The publication names who published it."""
-
-    id = "publisher"
-    title = "Publisher named"
-
-    @classmethod
-    def evaluate(cls, context: Any) -> tuple[str, float | None, str]:  # noqa: D102
-        publisher = context.descriptor.get("publisher") or {}
-        if publisher.get("name"):
-            where = provenance_of(context).get("publisher_from") or "descriptor"
-            return "pass", 1, f"{publisher['name']} (from the {where})"
-        return "fail", 0, "publisher not set — create your own descriptor with `terbuka init`"
+    publisher = context.descriptor.get("publisher") or {}
+    if publisher.get("name"):
+        where = provenance_of(context).get("publisher_from") or "descriptor"
+        return "pass", 1, f"{publisher['name']} (from the {where})"
+    return "fail", 0, "publisher not set — create your own descriptor with `terbuka init`"
 
 
-class SourceMetadataFlag(Flag):
+@flag("source-metadata", "Sources agree with the descriptor")
+def SourceMetadataFlag(context: Any) -> Judgement:
     """What the sources say of themselves agrees with the steward's descriptor."""
-
-    id = "source-metadata"
-    title = "Sources agree with the descriptor"
-
-    @classmethod
-    def evaluate(cls, context: Any) -> tuple[str, float | None, str]:  # noqa: D102
-        provenance = provenance_of(context)
-        found = provenance.get("source") or {}
-        if provenance.get("example") or not (found.get("publishers") or found.get("licences")):
-            return "skip", None, "the sources name no publisher or licence of their own"
-        conflicts = provenance.get("conflicts") or []
-        if conflicts:
-            return "fail", len(conflicts), "; ".join(conflicts)
-        return "pass", 0, "the sources' publisher and licence agree with the descriptor"
+    provenance = provenance_of(context)
+    found = provenance.get("source") or {}
+    if provenance.get("example") or not (found.get("publishers") or found.get("licences")):
+        return "skip", None, "the sources name no publisher or licence of their own"
+    conflicts = provenance.get("conflicts") or []
+    if conflicts:
+        return "fail", len(conflicts), "; ".join(conflicts)
+    return "pass", 0, "the sources' publisher and licence agree with the descriptor"
 
 
-class OcdsValidatedFlag(Flag):
+@flag("ocds-validated", "OCDS releases validated")
+def OcdsValidatedFlag(context: Any) -> Judgement:
     """OCDS releases were validated against the OCDS release schema."""
-
-    id = "ocds-validated"
-    title = "OCDS releases validated"
-
-    @classmethod
-    def evaluate(cls, context: Any) -> tuple[str, float | None, str]:  # noqa: D102
-        unavailable = 0
-        if context.db["_quality_notes"].exists():
-            unavailable = context.db.execute(
-                "select count(*) from _quality_notes where check_id = ?", [SCHEMA_UNAVAILABLE]
-            ).fetchone()[0]
-        if unavailable:
-            return "fail", 0, "not validated: the OCDS release schema was unavailable (offline?)"
-        if not context.descriptor.get("ocds"):
-            return "skip", None, "no OCDS releases"
-        return "pass", 1, "releases validated against the OCDS release schema"
+    unavailable = 0
+    if context.db["_quality_notes"].exists():
+        unavailable = context.db.execute(
+            "select count(*) from _quality_notes where check_id = ?", [SCHEMA_UNAVAILABLE]
+        ).fetchone()[0]
+    if unavailable:
+        return "fail", 0, "not validated: the OCDS release schema was unavailable (offline?)"
+    if not context.descriptor.get("ocds"):
+        return "skip", None, "no OCDS releases"
+    return "pass", 1, "releases validated against the OCDS release schema"
 
 
 FLAGS = [PublisherFlag, SourceMetadataFlag, OcdsValidatedFlag]

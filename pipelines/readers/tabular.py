@@ -77,18 +77,20 @@ class Layout:
     blank_rows: int = 0
     rows_above_header: int = 0  # non-blank rows above the header (titles, notes), not data
 
+    RECORDED = (
+        "encoding",
+        "delimiter",
+        "header_row",
+        "header_rows",
+        "locales",
+        "rows_above_header",
+        "sheet",
+    )
+
     def as_record(self) -> dict[str, Any]:
-        """The detected layout for the run record's ``inputs`` entry."""
-        found = {
-            "encoding": self.encoding,
-            "delimiter": self.delimiter,
-            "header_row": self.header_row,
-            "header_rows": self.header_rows,
-            "locales": self.locales,
-            "rows_above_header": self.rows_above_header or None,
-        }
-        if self.sheet:
-            found["sheet"] = self.sheet
+        """The detected layout for the run record's ``inputs`` entry; what is empty is left out."""
+        found = {name: getattr(self, name) for name in self.RECORDED}
+        found["rows_above_header"] = self.rows_above_header or None
         return {k: v for k, v in found.items() if v not in ("", None)}
 
 

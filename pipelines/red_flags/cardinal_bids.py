@@ -251,11 +251,55 @@ class CardinalIndicator(RedFlag):
         return PartyFlag(role, party_id, value, measure, threshold, processes, detail,
                          self.names.get(role, party_id))  # fmt: skip
 
+    def tenderers_counted(self, counts: dict[str, int], value: float, threshold: float | None,
+                          detail: str) -> Iterator[PartyFlag]:  # fmt: skip
+        """A flag on each tenderer counted, by id; ``{count}`` in ``detail`` is its processes."""
+        for tenderer, count in sorted(counts.items()):
+            yield self.party("tenderer", tenderer, value, None, threshold, count,
+                             detail.format(count=count))  # fmt: skip
+
+    def tukey_fence(self, values: Iterable[float], side: str) -> tuple[float, float]:
+        """``(fence, q1)``: the ``threshold`` setting (q1 then 1.0), or Tukey's fence.
+
+        ``side`` is ``lower`` (q1 − 1.5 IQR) or ``upper`` (q3 + 1.5 IQR); the quartiles
+        and the fence go into the run's meta, as Cardinal reports them.
+        """
+        if self.settings["threshold"] is not None:
+            fence, q1 = float(self.settings["threshold"]), 1.0
+        else:
+            data = list(values)
+            q1, q3 = quantile(data, 0.25), quantile(data, 0.75)
+            fence = q1 - 1.5 * (q3 - q1) if side == "lower" else q3 + 1.5 * (q3 - q1)
+            self.record_meta(q1=q1, q3=q3)
+        self.record_meta(**{f"{side}_fence": fence})
+        return fence, q1
+
+
+class _FlagsPerProcess(CardinalIndicator):
+    """Flags found process by process, then one on each tenderer counted in them."""
+
+    party_value = 1.0
+    party_detail = ""  # the tenderer's flag, ``{count}`` its processes
+
+    def evaluate_releases(self, releases: Iterable[dict]) -> Iterator[Flag | PartyFlag]:
+        """Flags per process as they are found; tenderers at the end."""
+        self.found: list[Flag] = []
+        self.tenderers: dict[str, int] = defaultdict(int)
+        return super().evaluate_releases(releases)
+
+    def finish(self) -> Iterator[Flag | PartyFlag]:
+        """The processes, then the tenderers counted in them."""
+        yield from self.found
+        yield from self.tenderers_counted(self.tenderers, self.party_value, None, self.party_detail)
+
 
 class _SecondLowestBid(CardinalIndicator):
     """R024 and R058: (second-lowest valid bid − winning bid) ÷ winning bid, per process."""
 
     defaults = {"threshold": None, "currency": None, **PRICE_SETTINGS, **EXCLUSIONS}
+    side = "lower"  # R024 flags ratios at or below the lower fence, R058 at or above the upper
+    second_bidder_flagged = True  # R024 flags both bidders, R058 the winner only
+    party_detail = ""  # the tenderer's flag, ``{count}`` its processes
 
     def evaluate_releases(self, releases: Iterable[dict]) -> Iterator[Flag | PartyFlag]:
         """Ratios first (``SecondLowestBidRatio`` in Cardinal's util.rs), then the fence."""
@@ -288,10 +332,24 @@ class _SecondLowestBid(CardinalIndicator):
             self.ratios[ocid] = (loser[1] - winner[1]) / winner[1]
             self.pairs[ocid] = (winner[0], loser[0], winner[1], loser[1])
 
-    def fences(self) -> tuple[float, float]:
-        """(q1, q3) of the ratios."""
-        values = list(self.ratios.values())
-        return quantile(values, 0.25), quantile(values, 0.75)
+    def finish(self) -> Iterator[Flag | PartyFlag]:
+        """Processes past the fence on ``side``, then their tenderers."""
+        fence, q1 = self.tukey_fence(self.ratios.values(), self.side)
+        # Cardinal skips R024 when 75 % of processes have no difference (q1 = 0), and
+        # either indicator when the fence is ≤ 0.
+        if not fence > 0 or (self.side == "lower" and not q1 > 0):
+            return
+        self.judged = set(self.ratios)
+        tenderers: dict[str, int] = defaultdict(int)
+        for ocid, ratio in sorted(self.ratios.items()):
+            if ratio <= fence if self.side == "lower" else ratio >= fence:
+                winner, loser, won, second = self.pairs[ocid]
+                yield Flag(ocid, ratio, ratio, fence,
+                           f"winning bid {won:,.0f}, second-lowest valid bid {second:,.0f}")  # fmt: skip
+                tenderers[winner] += 1
+                if self.second_bidder_flagged:
+                    tenderers[loser] += 1
+        yield from self.tenderers_counted(tenderers, 0.0, fence, self.party_detail)
 
 
 class PriceCloseToWinningBid(_SecondLowestBid):
@@ -299,31 +357,7 @@ class PriceCloseToWinningBid(_SecondLowestBid):
 
     id = "R024"
     measure_unit = "share"
-
-    def finish(self) -> Iterator[Flag | PartyFlag]:
-        """Processes at or below the lower fence, and their two bidders."""
-        if self.settings["threshold"] is not None:
-            fence, q1 = float(self.settings["threshold"]), 1.0
-        else:
-            q1, q3 = self.fences()
-            fence = q1 - 1.5 * (q3 - q1)
-            self.record_meta(q1=q1, q3=q3)
-        self.record_meta(lower_fence=fence)
-        # Cardinal skips when 75 % of processes have no difference (q1 = 0) or the fence ≤ 0.
-        if not (q1 > 0 and fence > 0):
-            return
-        self.judged = set(self.ratios)
-        tenderers: dict[str, int] = defaultdict(int)
-        for ocid, ratio in sorted(self.ratios.items()):
-            if ratio <= fence:
-                winner, loser, won, second = self.pairs[ocid]
-                yield Flag(ocid, ratio, ratio, fence,
-                           f"winning bid {won:,.0f}, second-lowest valid bid {second:,.0f}")  # fmt: skip
-                tenderers[winner] += 1
-                tenderers[loser] += 1
-        for tenderer, count in sorted(tenderers.items()):
-            yield self.party("tenderer", tenderer, 0.0, None, fence, count,
-                             f"winner or second-lowest bidder in {count} flagged process(es)")  # fmt: skip
+    party_detail = "winner or second-lowest bidder in {count} flagged process(es)"
 
 
 class HeavilyDiscountedBid(_SecondLowestBid):
@@ -331,29 +365,9 @@ class HeavilyDiscountedBid(_SecondLowestBid):
 
     id = "R058"
     measure_unit = "share"
-
-    def finish(self) -> Iterator[Flag | PartyFlag]:
-        """Processes at or above the upper fence, and their winners."""
-        if self.settings["threshold"] is not None:
-            fence = float(self.settings["threshold"])
-        else:
-            q1, q3 = self.fences()
-            fence = q3 + 1.5 * (q3 - q1)
-            self.record_meta(q1=q1, q3=q3)
-        self.record_meta(upper_fence=fence)
-        if not fence > 0:
-            return
-        self.judged = set(self.ratios)
-        winners: dict[str, int] = defaultdict(int)
-        for ocid, ratio in sorted(self.ratios.items()):
-            if ratio >= fence:
-                winner, _, won, second = self.pairs[ocid]
-                yield Flag(ocid, ratio, ratio, fence,
-                           f"winning bid {won:,.0f}, second-lowest valid bid {second:,.0f}")  # fmt: skip
-                winners[winner] += 1
-        for tenderer, count in sorted(winners.items()):
-            yield self.party("tenderer", tenderer, 0.0, None, fence, count,
-                             f"winner of {count} heavily discounted process(es)")  # fmt: skip
+    side = "upper"
+    second_bidder_flagged = False
+    party_detail = "winner of {count} heavily discounted process(es)"
 
 
 class ExcessiveUnsuccessfulBids(CardinalIndicator):
@@ -392,13 +406,7 @@ class ExcessiveUnsuccessfulBids(CardinalIndicator):
         counts = [d for _, d in self.fractions.values()]
         upper = quantile(counts, int(self.settings["percentile"]) / 100)
         ratios = {t: n / d for t, (n, d) in self.fractions.items()}
-        if self.settings["threshold"] is not None:
-            fence, q1 = float(self.settings["threshold"]), 1.0
-        else:
-            q1, q3 = quantile(ratios.values(), 0.25), quantile(ratios.values(), 0.75)
-            fence = q1 - 1.5 * (q3 - q1)
-            self.record_meta(q1=q1, q3=q3)
-        self.record_meta(lower_fence=fence)
+        fence, q1 = self.tukey_fence(ratios.values(), "lower")
         if not (q1 > 0 and fence > 0):
             return
         self.judged_parties = {
@@ -412,18 +420,13 @@ class ExcessiveUnsuccessfulBids(CardinalIndicator):
                                  f"(top tenderers: at least {upper:g} bids)")  # fmt: skip
 
 
-class IdenticalBidPrices(CardinalIndicator):
+class IdenticalBidPrices(_FlagsPerProcess):
     """R028: different tenderers submitted bids with the same price."""
 
     id = "R028"
     measure_unit = "count"
     defaults = {**PRICE_SETTINGS, **EXCLUSIONS}
-
-    def evaluate_releases(self, releases: Iterable[dict]) -> Iterator[Flag | PartyFlag]:
-        """Flags per process as they are found; tenderers at the end."""
-        self.found: list[Flag] = []
-        self.tenderers: dict[str, int] = defaultdict(int)
-        return super().evaluate_releases(releases)
+    party_detail = "same price as another tenderer in {count} process(es)"
 
     def fold(self, release: dict, ocid: str) -> None:
         """Same (amount, currency) from a different set of tenderers flags the process."""
@@ -455,25 +458,13 @@ class IdenticalBidPrices(CardinalIndicator):
             for tenderer in same:
                 self.tenderers[tenderer] += 1
 
-    def finish(self) -> Iterator[Flag | PartyFlag]:
-        """The processes, then the tenderers involved (value 1.0)."""
-        yield from self.found
-        for tenderer, count in sorted(self.tenderers.items()):
-            yield self.party("tenderer", tenderer, 1.0, None, None, count,
-                             f"same price as another tenderer in {count} process(es)")  # fmt: skip
 
-
-class LateBidWon(CardinalIndicator):
+class LateBidWon(_FlagsPerProcess):
     """R030: a valid bid received after the submission deadline won."""
 
     id = "R030"
     defaults = {**EXCLUSIONS}
-
-    def evaluate_releases(self, releases: Iterable[dict]) -> Iterator[Flag | PartyFlag]:
-        """Flags per process; tenderers at the end."""
-        self.found: list[Flag] = []
-        self.tenderers: dict[str, int] = defaultdict(int)
-        return super().evaluate_releases(releases)
+    party_detail = "won with a late bid in {count} process(es)"
 
     def fold(self, release: dict, ocid: str) -> None:
         """Dates compared as Cardinal does: as strings (RFC 3339 in one offset sorts right)."""
@@ -509,26 +500,15 @@ class LateBidWon(CardinalIndicator):
             for tenderer in late:
                 self.tenderers[tenderer] += 1
 
-    def finish(self) -> Iterator[Flag | PartyFlag]:
-        """The processes, then the late winners (value 1.0)."""
-        yield from self.found
-        for tenderer, count in sorted(self.tenderers.items()):
-            yield self.party("tenderer", tenderer, 1.0, None, None, count,
-                             f"won with a late bid in {count} process(es)")  # fmt: skip
 
-
-class AllExceptWinningBidDisqualified(CardinalIndicator):
+class AllExceptWinningBidDisqualified(_FlagsPerProcess):
     """R035: every bid but the single winner's was disqualified."""
 
     id = "R035"
     measure_unit = "count"
     defaults = {"threshold": 1, **EXCLUSIONS}
-
-    def evaluate_releases(self, releases: Iterable[dict]) -> Iterator[Flag | PartyFlag]:
-        """Flags per process; winners at the end."""
-        self.found: list[Flag] = []
-        self.winners: dict[str, int] = defaultdict(int)
-        return super().evaluate_releases(releases)
+    party_value = 0.0  # the winners
+    party_detail = "sole qualified winner in {count} flagged process(es)"
 
     def fold(self, release: dict, ocid: str) -> None:
         """Valid and disqualified tenderers against the active awards' suppliers."""
@@ -559,27 +539,15 @@ class AllExceptWinningBidDisqualified(CardinalIndicator):
         if len(valid) == 1 and valid == suppliers and others >= threshold:
             self.found.append(Flag(ocid, float(others), others, threshold,
                                    f"{others} other tenderer(s) disqualified"))  # fmt: skip
-            self.winners[next(iter(valid))] += 1
-
-    def finish(self) -> Iterator[Flag | PartyFlag]:
-        """The processes, then their winners (value 0.0)."""
-        yield from self.found
-        for tenderer, count in sorted(self.winners.items()):
-            yield self.party("tenderer", tenderer, 0.0, None, None, count,
-                             f"sole qualified winner in {count} flagged process(es)")  # fmt: skip
+            self.tenderers[next(iter(valid))] += 1
 
 
-class LowestBidDisqualified(CardinalIndicator):
-    """R036: the lowest submitted bid was disqualified."""
+class LowestBidDisqualified(_FlagsPerProcess):
+    """R036: the lowest submitted bid was disqualified (no tenderer is flagged)."""
 
     id = "R036"
     measure_unit = "amount"
     defaults = {"currency": None, **PRICE_SETTINGS, **EXCLUSIONS}
-
-    def evaluate_releases(self, releases: Iterable[dict]) -> Iterator[Flag | PartyFlag]:
-        """Flags per process."""
-        self.found: list[Flag] = []
-        return super().evaluate_releases(releases)
 
     def fold(self, release: dict, ocid: str) -> None:
         """The lowest submitted amount and whether its bid was disqualified."""
@@ -604,10 +572,6 @@ class LowestBidDisqualified(CardinalIndicator):
         if lowest[1]:
             self.found.append(Flag(ocid, 1.0, lowest[0], lowest_valid,
                                    f"lowest bid {lowest[0]:,.0f} disqualified"))  # fmt: skip
-
-    def finish(self) -> Iterator[Flag | PartyFlag]:
-        """The processes."""
-        yield from self.found
 
 
 class ExcessiveDisqualifiedBids(CardinalIndicator):
@@ -733,13 +697,7 @@ class HeterogeneousSupplier(CardinalIndicator):
         varieties = {
             s: len(codes) for s, (count, codes) in self.classes.items() if count[0] >= minimum
         }
-        if self.settings["threshold"] is not None:
-            fence = float(self.settings["threshold"])
-        else:
-            q1, q3 = quantile(varieties.values(), 0.25), quantile(varieties.values(), 0.75)
-            fence = q3 + 1.5 * (q3 - q1)
-            self.record_meta(q1=q1, q3=q3)
-        self.record_meta(upper_fence=fence)
+        fence, _ = self.tukey_fence(varieties.values(), "upper")
         if fence == fence:  # not NaN: there were suppliers to compare
             self.judged_parties = {("tenderer", s) for s in varieties}
         for supplier, variety in sorted(varieties.items()):

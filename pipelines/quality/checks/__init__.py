@@ -19,7 +19,18 @@ A check never decides what a failure means: the dataset's gate policy (``quality
 
 from __future__ import annotations
 
-from .base import FREQUENCY_DAYS, ISO_DATE, Flag, Rule, gx_expectations, quote
+from .base import (
+    FREQUENCY_DAYS,
+    ISO_DATE,
+    Flag,
+    Judgement,
+    QueryRule,
+    RangeRule,
+    Rule,
+    flag,
+    gx_expectations,
+    quote,
+)
 from .column_rules import InSet, LengthBetween, NotNull, Regex, Unique
 from .data_flags import (
     ChecksPassedFlag,
@@ -46,6 +57,10 @@ __all__ = [
     "ISO_DATE",
     "RULES",
     "Flag",
+    "Judgement",
+    "flag",
+    "QueryRule",
+    "RangeRule",
     "Rule",
     "gx_expectations",
     "quote",

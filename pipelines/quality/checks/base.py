@@ -9,8 +9,9 @@ the file and line).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from terbuka.metadata import UPDATE_PERIOD_DAYS
 
@@ -89,6 +90,7 @@ class Rule:
     rows: str | None = "map"
     column_options: tuple[str, ...] = ("column",)
     numeric_only = False
+    gx_name = ""  # the GX expectation class ``expectation`` builds from ``gx_options``
 
     @classmethod
     def options_schema(cls) -> dict[str, Any]:
@@ -125,9 +127,16 @@ class Rule:
         return cls.title
 
     @classmethod
+    def gx_options(cls, spec: dict[str, Any]) -> dict[str, Any]:
+        """The options of the ``gx_name`` expectation: the column, and ``mostly`` if given."""
+        return {"column": spec["column"], **mostly_option(spec)}
+
+    @classmethod
     def expectation(cls, spec: dict[str, Any]) -> Any:
         """The Great Expectations expectation that checks this rule."""
-        raise NotImplementedError
+        if not cls.gx_name:
+            raise NotImplementedError
+        return getattr(gx_expectations(), cls.gx_name)(**cls.gx_options(spec))
 
 
 class RangeRule(Rule):
@@ -136,6 +145,33 @@ class RangeRule(Rule):
     @classmethod
     def problem(cls, spec: dict[str, Any]) -> str:
         return "give `min`, `max` or both" if "min" not in spec and "max" not in spec else ""
+
+    @classmethod
+    def gx_options(cls, spec: dict[str, Any]) -> dict[str, Any]:
+        """The column's options, with the two ends as GX names them."""
+        ends = {"min_value": spec.get("min"), "max_value": spec.get("max")}
+        return {**super().gx_options(spec), **ends}
+
+
+class QueryRule(Rule):
+    """A rule whose own SQL ``query`` selects the rows that break it."""
+
+    rows = "query"
+
+    @classmethod
+    def query(cls, spec: dict[str, Any]) -> str:
+        """The rows that break the rule; ``{batch}`` is the table, as GX writes it."""
+        raise NotImplementedError
+
+    @classmethod
+    def expectation(cls, spec: dict[str, Any]) -> Any:
+        return gx_expectations().UnexpectedRowsExpectation(
+            unexpected_rows_query=cls.query(spec), description=cls.describe(spec)
+        )
+
+
+# A flag's result: ``pass``, ``fail`` or ``skip``, the value measured, and a message.
+Judgement = tuple[str, float | None, str]
 
 
 class Flag:
@@ -159,7 +195,7 @@ class Flag:
         return {"type": "object", "properties": {}, "additionalProperties": False}
 
     @classmethod
-    def evaluate(cls, context: Any) -> tuple[str, float | None, str]:
+    def evaluate(cls, context: Any) -> Judgement:
         """Judge the dataset."""
         raise NotImplementedError
 
@@ -167,3 +203,21 @@ class Flag:
     def graded(passed: bool, share: float, message: str) -> tuple[str, float, str]:
         """The result of a flag measured as a share: pass or fail, the share to four places."""
         return ("pass" if passed else "fail"), round(share, 4), message
+
+
+def flag(
+    flag_id: str, title: str, **attributes: str
+) -> Callable[[Callable[[Any], Judgement]], type[Flag]]:
+    """A ``Flag`` whose ``evaluate`` is the decorated function (its docstring, the flag's).
+
+    A flag is one question about the dataset, so it is written as one function;
+    ``attributes`` set its ``phase``, ``default_action`` or ``fixed_action``.
+    """
+
+    def build(evaluate: Callable[[Any], Judgement]) -> type[Flag]:
+        body = {"id": flag_id, "title": title, "evaluate": staticmethod(evaluate), **attributes}
+        built = type(evaluate.__name__, (Flag,), body)
+        built.__doc__, built.__module__ = evaluate.__doc__, evaluate.__module__
+        return cast(type[Flag], built)
+
+    return build

@@ -15,16 +15,11 @@ class NotNull(Rule):
     title = "has a value"
     options = {"column": "str", "mostly": "share"}
     required = ("column",)
+    gx_name = "ExpectColumnValuesToNotBeNull"
 
     @classmethod
     def describe(cls, spec: dict[str, Any]) -> str:
         return f"{spec['column']} has a value"
-
-    @classmethod
-    def expectation(cls, spec: dict[str, Any]) -> Any:
-        return gx_expectations().ExpectColumnValuesToNotBeNull(
-            column=spec["column"], **mostly_option(spec)
-        )
 
 
 class Unique(Rule):
@@ -67,6 +62,7 @@ class Regex(Rule):
     title = "matches a pattern"
     options = {"column": "str", "pattern": "str", "mostly": "share"}
     required = ("column", "pattern")
+    gx_name = "ExpectColumnValuesToMatchRegex"
 
     @classmethod
     def problem(cls, spec: dict[str, Any]) -> str:
@@ -81,10 +77,8 @@ class Regex(Rule):
         return f"{spec['column']} matches {spec['pattern']}"
 
     @classmethod
-    def expectation(cls, spec: dict[str, Any]) -> Any:
-        return gx_expectations().ExpectColumnValuesToMatchRegex(
-            column=spec["column"], regex=spec["pattern"], **mostly_option(spec)
-        )
+    def gx_options(cls, spec: dict[str, Any]) -> dict[str, Any]:
+        return {**super().gx_options(spec), "regex": spec["pattern"]}
 
 
 class InSet(Rule):
@@ -94,6 +88,7 @@ class InSet(Rule):
     title = "is one of a list"
     options = {"column": "str", "values": "list", "mostly": "share"}
     required = ("column", "values")
+    gx_name = "ExpectColumnValuesToBeInSet"
 
     @classmethod
     def describe(cls, spec: dict[str, Any]) -> str:
@@ -101,10 +96,8 @@ class InSet(Rule):
         return f"{spec['column']} is one of {shown}"
 
     @classmethod
-    def expectation(cls, spec: dict[str, Any]) -> Any:
-        return gx_expectations().ExpectColumnValuesToBeInSet(
-            column=spec["column"], value_set=list(spec["values"]), **mostly_option(spec)
-        )
+    def gx_options(cls, spec: dict[str, Any]) -> dict[str, Any]:
+        return {**super().gx_options(spec), "value_set": list(spec["values"])}
 
 
 class LengthBetween(RangeRule):
@@ -114,16 +107,8 @@ class LengthBetween(RangeRule):
     title = "has a length within a range"
     options = {"column": "str", "min": "integer", "max": "integer", "mostly": "share"}
     required = ("column",)
+    gx_name = "ExpectColumnValueLengthsToBeBetween"
 
     @classmethod
     def describe(cls, spec: dict[str, Any]) -> str:
         return f"length of {spec['column']} between {spec.get('min', 0)} and {spec.get('max', '∞')}"
-
-    @classmethod
-    def expectation(cls, spec: dict[str, Any]) -> Any:
-        return gx_expectations().ExpectColumnValueLengthsToBeBetween(
-            column=spec["column"],
-            min_value=spec.get("min"),
-            max_value=spec.get("max"),
-            **mostly_option(spec),
-        )

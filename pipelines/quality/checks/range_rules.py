@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .base import ISO_DATE, RangeRule, Rule, date_bound, gx_expectations, mostly_option, quote
+from .base import ISO_DATE, QueryRule, RangeRule, date_bound, quote
 
 
 class Between(RangeRule):
@@ -21,6 +21,7 @@ class Between(RangeRule):
     }
     required = ("column",)
     numeric_only = True
+    gx_name = "ExpectColumnValuesToBeBetween"
 
     @classmethod
     def describe(cls, spec: dict[str, Any]) -> str:
@@ -29,26 +30,18 @@ class Between(RangeRule):
         return " and ".join(p for p in (low, high) if p)
 
     @classmethod
-    def expectation(cls, spec: dict[str, Any]) -> Any:
+    def gx_options(cls, spec: dict[str, Any]) -> dict[str, Any]:
         strict = bool(spec.get("strict"))
-        return gx_expectations().ExpectColumnValuesToBeBetween(
-            column=spec["column"],
-            min_value=spec.get("min"),
-            max_value=spec.get("max"),
-            strict_min=strict,
-            strict_max=strict,
-            **mostly_option(spec),
-        )
+        return {**super().gx_options(spec), "strict_min": strict, "strict_max": strict}
 
 
-class DateBetween(Rule):
+class DateBetween(QueryRule):
     """Dates within a range; ``now`` and ``today`` are the run's time (no future dates)."""
 
     id = "date-between"
     title = "is a date within a range"
     options = {"column": "str", "min": "date", "max": "date"}
     required = ("column",)
-    rows = "query"
 
     @classmethod
     def problem(cls, spec: dict[str, Any]) -> str:
@@ -84,12 +77,6 @@ class DateBetween(Rule):
             tests.append(f"{column} > '{date_bound(spec['max'])}'")
         return f"select * from {{batch}} where {column} is not null and ({' or '.join(tests)})"
 
-    @classmethod
-    def expectation(cls, spec: dict[str, Any]) -> Any:
-        return gx_expectations().UnexpectedRowsExpectation(
-            unexpected_rows_query=cls.query(spec), description=cls.describe(spec)
-        )
-
 
 class RowCount(RangeRule):
     """The table holds a plausible number of rows."""
@@ -99,13 +86,12 @@ class RowCount(RangeRule):
     options = {"min": "integer", "max": "integer"}
     rows = None
     column_options = ()
+    gx_name = "ExpectTableRowCountToBeBetween"
 
     @classmethod
     def describe(cls, spec: dict[str, Any]) -> str:
         return f"between {spec.get('min', 0)} and {spec.get('max', '∞')} rows"
 
     @classmethod
-    def expectation(cls, spec: dict[str, Any]) -> Any:
-        return gx_expectations().ExpectTableRowCountToBeBetween(
-            min_value=spec.get("min"), max_value=spec.get("max")
-        )
+    def gx_options(cls, spec: dict[str, Any]) -> dict[str, Any]:
+        return {"min_value": spec.get("min"), "max_value": spec.get("max")}

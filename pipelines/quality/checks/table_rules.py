@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .base import Rule, gx_expectations, mostly_option
+from .base import QueryRule, Rule, gx_expectations, mostly_option
 
 
 class ColumnPair(Rule):
@@ -46,7 +46,7 @@ class ColumnPair(Rule):
         )
 
 
-class Sql(Rule):
+class Sql(QueryRule):
     """Any rule SQL can state, even across tables: the query selects the rows that break it.
 
     ``{batch}`` stands for the checked table (Great Expectations' placeholder), e.g.
@@ -57,7 +57,6 @@ class Sql(Rule):
     title = "custom SQL rule"
     options = {"query": "str", "description": "str"}
     required = ("query",)
-    rows = "query"
     column_options = ()
 
     @classmethod
@@ -76,9 +75,3 @@ class Sql(Rule):
     @classmethod
     def describe(cls, spec: dict[str, Any]) -> str:
         return spec.get("description") or "custom SQL rule"
-
-    @classmethod
-    def expectation(cls, spec: dict[str, Any]) -> Any:
-        return gx_expectations().UnexpectedRowsExpectation(
-            unexpected_rows_query=cls.query(spec), description=cls.describe(spec)
-        )
