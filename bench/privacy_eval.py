@@ -16,7 +16,10 @@
    person without an honorific ("Laporan dari …", "… melaporkan"): names left readable;
    and ``--rows`` sentences with a phone number (mobile, landline, ``wa.me`` link) after
    procurement wording (contract numbers, kode RUP, amounts, dates; Indonesian and
-   English): phones left readable, and those codes kept.
+   English): phones left readable, and those codes kept. Then the leak and precision
+   corpora of ``tests/test_identifiers.py``: identifiers valid by structure in every
+   context left readable, and real-shaped codes (RUP, SPK, satker, rekening, amounts,
+   dates) kept — the goal is ≥ 99 %.
 3. Real Indonesian sentences: the validation splits of the NER corpora in
    ``../shared/data/pii/ner`` (never their held-out test splits), through the same scanner:
    person names fully replaced, and organisation and place names left untouched, per
@@ -506,6 +509,43 @@ def phones_in_context(rows: int, seed: int) -> dict:
     return {"rows": rows, "leaked": leaked, "codes": total, "codes_kept": kept}
 
 
+def identifier_corpora() -> dict:
+    """The two corpora of ``tests/test_identifiers.py`` through the scanner, as its tests do.
+
+    The leak corpus: identifiers valid by structure in every context (after procurement
+    wording, in URLs and file names, split by zero-width spaces, in full-width digits).
+    The precision corpus: real-shaped codes of the same shapes (RUP, SPK, satker,
+    rekening, amounts, dates), each of which must come out unchanged.
+    """
+    from terbuka.privacy import TextScanner
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    from test_identifiers import leak_corpus, leaked, precision_corpus
+
+    scanner = TextScanner()
+    identifiers = leak_corpus()
+    found = scanner.scan_many([text for _, _, text in identifiers])
+    leaks = sum(leaked(value, out) for (_, value, _), (out, _) in zip(identifiers, found, strict=True))  # fmt: skip
+    codes = precision_corpus()
+    found = scanner.scan_many([text for _, text in codes])
+    kept = sum(code in out for (code, _), (out, _) in zip(codes, found, strict=True))
+    return {"identifiers": len(identifiers), "leaked": leaks, "codes": len(codes), "codes_kept": kept}  # fmt: skip
+
+
+def print_identifiers(result: dict) -> None:
+    """The identifier leak and the precision corpus figures, with their goals."""
+    print(leak_summary(
+        "Identifiers by structure and codes of the same shapes (tests/test_identifiers.py)",
+        "identifiers", result["leaked"], result["identifiers"], 0.005,
+    ))  # fmt: skip
+    share = result["codes_kept"] / result["codes"]
+    verdict = "ok" if share >= 0.99 else "MISSED (≥99%)"
+    print(
+        f"precision corpus: codes, amounts and dates kept: {result['codes_kept']} of "
+        f"{result['codes']} ({100 * share:.2f}%)  {verdict}"
+    )
+
+
 PLAIN = re.compile(r"\d[\d\s().+-]{6,}\d|[\w.+-]+@[\w-]+\.[\w.]+")
 
 
@@ -590,6 +630,7 @@ def main() -> None:
     report["english (synth_dataset_v2)"] = evaluate_english()
     report["names without honorifics"] = names_without_honorifics(args.rows, args.seed)
     report["phones in context"] = phones_in_context(args.rows, args.seed)
+    report["identifiers and codes"] = identifier_corpora()
     report["real sentences"] = real_sentences()
     if args.speed_rows:
         report["throughput"] = throughput(args.speed_rows, args.seed, args.workers)
@@ -631,6 +672,7 @@ def main() -> None:
     title = f"Phone numbers after procurement wording: {phones['rows']} sentences"
     print(leak_summary(title, "phones", phones["leaked"], phones["rows"], 0.005))
     print(f"codes, amounts and dates before them kept: {phones['codes_kept']} of {phones['codes']}")
+    print_identifiers(report["identifiers and codes"])
     plain = report["names without honorifics"]
     title = f"Names without honorifics: {plain['rows']} sentences (Faker id_ID names)"
     print(leak_summary(title, "names", plain["leaked"], plain["rows"], 0.03))

@@ -333,23 +333,18 @@ def _execute(run: Run, sources: list[str], progress: Progress, force: bool) -> N
     db = database.open_database(db_path)
     database.create_tables(db, published)
     writer = database.Writer(db, published)
+    context = work.WorkContext(pipeline, redactor, validators)
     # Row-level privacy and row checks stream with the transform, batch by batch; the
     # privacy and quality stages proper (disclosure control, the gate) start after it.
     _stage(run, "transform", progress)
-    _transform(
-        run,
-        pipeline,
-        staging,
-        rejects,
-        writer,
-        work.WorkContext(pipeline, redactor, validators),
-        progress,
-    )
+    _transform(run, pipeline, staging, rejects, writer, context, progress)
     # Disclosure control changes published values, so it comes before the quality gate,
-    # and before derived tables, which are computed from the rows as published.
+    # and before derived tables, which are computed from the rows as published; only
+    # aggregates that need the exact values (``derive_exact``) are computed before it.
     _stage(run, "privacy", progress)
+    _derive(run, pipeline, writer, context, "derive_exact")
     _disclosure(run, db, policy, published)
-    _derive(run, pipeline, writer, work.WorkContext(pipeline, redactor, validators))
+    _derive(run, pipeline, writer, context)
     _stage(run, "quality", progress)
     gate = _quality_gate(run, pipeline, plan, published, db, db_path, progress)
     coverage.apply(run.descriptor, db, published, pipeline.primary_table, run.record)
@@ -469,9 +464,15 @@ def _transform(
     staging.close()
 
 
-def _derive(run: Run, pipeline: Any, writer: database.Writer, context: work.WorkContext) -> None:
+def _derive(
+    run: Run,
+    pipeline: Any,
+    writer: database.Writer,
+    context: work.WorkContext,
+    method: str = "derive",
+) -> None:
     """Tables a pipeline computes from the published ones (KPIs), through privacy and quality."""
-    for batch in getattr(pipeline, "derive", lambda db: iter(()))(writer.db):
+    for batch in getattr(pipeline, method, lambda db: iter(()))(writer.db):
         _consume(run, writer, work.privacy_and_quality(batch, context.redactor, context.validators))
 
 

@@ -79,6 +79,7 @@ def address_area(text: str) -> str | None:
 # ``quasi_identifiers``); each step is a plain function of one value. A value a step cannot
 # read becomes ``None``: disclosure control fails closed.
 _STAMP = re.compile(r"^\s*(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?(?:[T ]\d.*)?\s*$")
+_PERIOD = re.compile(r"^\s*(\d{4})-[QH]\d\s*$")
 TIME_STEPS = {"date": 3, "month": 2, "year": 1}
 # The Table Schema type a date-like column has once generalised to that step.
 STEP_TYPES = {"date": "date", "month": "yearmonth", "year": "year"}
@@ -88,8 +89,12 @@ def truncate_time(value: Any, step: str) -> str | None:
     """An ISO timestamp or date cut to its ``date``, ``month`` or ``year``.
 
     A value already coarser than the step is kept as it is (``2024-03`` stays under
-    ``date``), so companion columns such as a ``month`` follow their timestamp.
+    ``date``, ``2024-Q2`` under ``month``), so companion columns such as a ``month`` or
+    a survey ``period`` follow their timestamp.
     """
+    period = _PERIOD.match(str(value))
+    if period:  # a survey period (2024-Q2, 2024-H1) is coarser than a month
+        return period.group(1) if step == "year" else str(value).strip()
     match = _STAMP.match(str(value))
     if not match:
         return None

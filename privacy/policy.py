@@ -211,7 +211,7 @@ def load_policy(data: dict[str, Any], path: Path | str = "privacy.yml") -> Priva
             raise DescriptorError(
                 f"{path}: key 'officials': write columns as table.column (or *.column)"
             )
-        spec = ColumnPolicy("scan", "PERSON", official=True)
+        spec = ColumnPolicy("scan", "PERSON", official=True, role="person")
         if any(ch in name for ch in "*?["):
             policy.patterns.insert(0, (name, spec))
         else:

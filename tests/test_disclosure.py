@@ -97,6 +97,18 @@ def test_generalising_the_timestamp_to_the_day_reaches_k_without_suppressing():
     assert all(r["area"] == "Klojen" for r in rows)
 
 
+def test_a_survey_period_follows_its_date_to_the_year():
+    rows = [
+        {"survey_date": f"2024-0{1 + n % 6}-{10 + n % 9}", "period": f"2024-Q{1 + n % 6 // 3}"}
+        for n in range(12)
+    ]
+    quasi = [QuasiIdentifier("survey_date", ("month", "year"), ("period",))]
+    report = enforce_k_anonymity(rows, quasi, k=5)
+    assert report.generalised == {"survey_date": ["month", "year"], "period": ["month", "year"]}
+    assert {(r["survey_date"], r["period"]) for r in rows} == {("2024", "2024")}
+    assert report.suppressed_rows == 0 and report.k_achieved == 12
+
+
 def test_default_steps_come_from_the_values():
     rows = complaints_on_four_days()
     report = enforce_k_anonymity(rows, ["created", "area"], k=5)

@@ -1,4 +1,4 @@
-"""k-anonymity of the complaint rows the service-kpi demo publishes (issue 14, item 4).
+"""k-anonymity of the row-level tables the service-kpi demo publishes (issue 14, item 4).
 
 The demo pipeline runs in-process on the bundled generator's complaints; the published
 database is then measured with plain SQL, and the panel read through Datasette in-process.
@@ -7,9 +7,11 @@ database is then measured with plain SQL, and the panel read through Datasette i
 from __future__ import annotations
 
 import asyncio
+import csv
 import json
 import re
 import shutil
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -19,6 +21,10 @@ from terbuka.metadata import load_descriptor
 from terbuka.privacy.policy import load_policy
 
 ROOT = Path(__file__).resolve().parents[1]
+# The bundled descriptors' row-level tables whose rows describe members of the public
+# (complaints, survey responses): each must declare quasi-identifiers and publish k >= 5.
+# Procurement and budget rows are about public bodies and companies.
+PERSON_ROWS = {"service-kpi": ("requests", "ikm_responses")}
 
 
 @pytest.fixture(scope="module")
@@ -45,6 +51,37 @@ def min_group(db: Path, table: str, columns: list[str]) -> int:
     return found["n"]
 
 
+def table_report(record: dict, table: str) -> dict:
+    """The run record's disclosure report for ``table``."""
+    (report,) = [r for r in record["disclosure"] if r["table"] == table]
+    return report
+
+
+def test_every_bundled_table_about_people_declares_quasi_identifiers():
+    from terbuka.metadata import list_datasets
+
+    declared = {
+        name: tuple(load_policy(load_descriptor(name).privacy).quasi_identifiers)
+        for name in list_datasets()
+    }
+    assert {name: tables for name, tables in declared.items() if tables} == PERSON_ROWS
+
+
+@pytest.mark.parametrize(
+    "table", [t for tables in PERSON_ROWS.values() for t in tables], ids=lambda t: t
+)
+def test_k_is_at_least_5_on_every_published_row_level_table(demo_run, table):
+    out, record = demo_run
+    policy = load_policy(load_descriptor("service-kpi").privacy)
+    quasi = [q.column for q in policy.quasi_identifiers[table]]
+    db = out / "service-kpi.db"
+    published = rows(db, f"select count(*) as n from [{table}]")[0]["n"]
+    assert published > 500  # the demo's 1,500 complaints and 563 survey responses
+    report = table_report(record, table)
+    assert report["smallest_group"] < 5 <= min_group(db, table, quasi) == report["k_achieved"]
+    assert report["suppressed_rows"] <= 0.05 * published
+
+
 def test_every_row_level_complaint_table_is_k_anonymous(demo_run):
     out, record = demo_run
     policy = load_policy(load_descriptor("service-kpi").privacy)
@@ -52,7 +89,7 @@ def test_every_row_level_complaint_table_is_k_anonymous(demo_run):
     db = out / "service-kpi.db"
     for table, quasi in policy.quasi_identifiers.items():
         assert min_group(db, table, [q.column for q in quasi]) >= policy.k, table
-    (report,) = record["disclosure"]
+    report = table_report(record, "requests")
     assert report["smallest_group"] == 1  # exact timestamps single every complaint out
     assert report["k_achieved"] >= 5
     assert report["k_achieved"] == min_group(db, "requests", ["created", "area", "category"])
@@ -61,7 +98,7 @@ def test_every_row_level_complaint_table_is_k_anonymous(demo_run):
 def test_timestamps_are_generalised_before_any_row_is_suppressed(demo_run):
     out, record = demo_run
     db = out / "service-kpi.db"
-    (report,) = record["disclosure"]
+    report = table_report(record, "requests")
     assert report["generalised"]["created"] == ["date", "month"]
     for column in ("created", "closed", "due"):  # closed and due would give created back
         values = {r["v"] for r in rows(db, f"select [{column}] as v from requests")} - {None}
@@ -90,7 +127,7 @@ def test_timestamps_are_generalised_before_any_row_is_suppressed(demo_run):
 
 def test_the_privacy_report_and_table_say_what_was_generalised(demo_run):
     out, record = demo_run
-    (report,) = record["disclosure"]
+    report = table_report(record, "requests")
     written = json.loads((out / "service-kpi" / "privacy.json").read_text())
     assert written["disclosure"] == record["disclosure"]
     published = {
@@ -113,7 +150,7 @@ def test_the_panel_shows_the_k_reached_and_the_steps(demo_run, tmp_path):
         await ds.invoke_startup()
         return await ds.client.get(path)
 
-    (report,) = record["disclosure"]
+    report = table_report(record, "requests")
     page = asyncio.run(fetch("/service-kpi/requests?_lang=en"))
     assert page.status_code == 200
     expected = (
@@ -164,3 +201,24 @@ def test_the_bundled_policy_stops_on_a_sample_too_small_for_k(shared_data, tmp_p
     assert record["error"].startswith("k-anonymity: requests: k=5 not reached")
     assert "418 of 1000 rows (41.8%)" in record["error"]
     assert not (tmp_path / "site" / "service-kpi.db").exists()
+
+
+def test_survey_dates_go_to_the_month_and_the_ikm_counts_every_respondent(demo_run):
+    out, record = demo_run
+    db = out / "service-kpi.db"
+    report = table_report(record, "ikm_responses")
+    assert report["generalised"]["survey_date"] == ["month"]
+    dates = {r["v"] for r in rows(db, "select survey_date as v from ikm_responses")} - {None}
+    assert dates and all(re.fullmatch(r"\d{4}-\d{2}", v) for v in dates)
+    blanked = rows(db, "select * from ikm_responses where unit is null")
+    assert len(blanked) == report["suppressed_rows"] > 0
+    assert all(r["survey_date"] is None and r["period"] is None for r in blanked)
+    # The index per unit is computed before k-anonymity: a suppressed response still
+    # counts in its own unit, and no "(unspecified)" unit appears.
+    (survey,) = (out.parent / "sources").glob("skm-*.csv")
+    with open(survey, encoding="utf-8", newline="") as handle:
+        answered = Counter(line["Unit Layanan"] for line in csv.DictReader(handle))
+    units = {u["unit"]: u["respondents"] for u in rows(db, "select * from ikm_units")}
+    assert set(units) == set(answered)
+    for unit, respondents in answered.items():
+        assert units[unit] == (respondents if respondents >= 5 else None), unit

@@ -448,3 +448,51 @@ def test_the_service_kpi_policy_reads_roles_not_guesses(scanner):
     assert out["request_id"] == pseudonym("NIK", NIK, KEY)
     assert out["agency"] == row["agency"] and out["area"] == "Lowokwaru"
     assert "081234567890" not in out["title"] and out["title"].startswith("Lampu mati")
+
+
+def _bundled_policies():
+    from terbuka.metadata import list_datasets
+
+    return list_datasets()
+
+
+@pytest.mark.parametrize("dataset", _bundled_policies(), ids=lambda name: name)
+def test_every_published_column_of_a_bundled_policy_has_a_role(dataset):
+    from terbuka.metadata import load_descriptor
+
+    descriptor = load_descriptor(dataset)
+    policy = load_policy(descriptor.privacy)
+    published = [
+        (table, field["name"], policy.for_column(table, field["name"]))
+        for table, schema in descriptor.schemas.items()
+        for field in schema["fields"]
+        if policy.for_column(table, field["name"]).operator != "drop"
+    ]
+    assert len(published) > 30
+    # A JSON document's strings are decided key by key by its JSON policy.
+    missing = [f"{t}.{c}" for t, c, spec in published if not spec.role and not spec.json]
+    assert missing == [], f"{dataset}: columns without a role"
+
+
+def test_the_budget_roles_keep_public_bodies_and_amounts_and_scan_free_text(scanner):
+    from terbuka.metadata import load_descriptor
+
+    policy = load_policy(load_descriptor("budget").privacy)
+    roles = {c: policy.for_column("budget_lines", c).role for c in (
+        "admin_unit", "region", "activity", "account_name", "planned", "fiscal_year", "line_id")}  # fmt: skip
+    assert roles == {
+        "admin_unit": "organisation", "region": "place", "activity": "free-text",
+        "account_name": "free-text", "planned": "amount", "fiscal_year": "date", "line_id": "code",
+    }  # fmt: skip
+    row = {
+        "line_id": "kota-contoh-2024-rekening#12",
+        "admin_unit": "Dinas Pekerjaan Umum Bangun Putra",
+        "region": "Kota Malang",
+        "activity": "Belanja hibah kepada Budi Santoso, hubungi 081234567890",
+        "planned": 628_960_000_000,
+    }
+    out = Redactor(policy, scanner, KEY).rows("budget_lines", [dict(row)])[0]
+    assert {k: out[k] for k in ("line_id", "admin_unit", "region", "planned")} == {
+        k: row[k] for k in ("line_id", "admin_unit", "region", "planned")
+    }
+    assert out["activity"] == "Belanja hibah kepada <PERSON>, hubungi <PHONE_NUMBER>"

@@ -7,9 +7,10 @@ the same system are just two layouts — and mapped onto one set of fields. Colu
 layout does not map (complainants' names, NIK, phone numbers, addresses) are never read
 into a published table; free text that is mapped goes through the privacy stage.
 
-The KPI and IKM tables are derived from the published rows (after privacy and quality),
-by the rules in ``service_stats`` and ``ikm``; groups smaller than privacy.yml's ``k``
-are suppressed.
+The KPI tables are derived from the published rows (after privacy, quality and
+k-anonymity) by the rules in ``service_stats``; the IKM tables by ``ikm``, from the
+responses before k-anonymity generalises their unit and date. Groups smaller than
+privacy.yml's ``k`` are suppressed.
 """
 
 from __future__ import annotations
@@ -308,7 +309,7 @@ class ServiceKpiPipeline:
     # --- derive --------------------------------------------------------------------
 
     def derive(self, db: Any) -> Iterator[Batch]:
-        """KPI tables per agency (and category) and month, and IKM per unit, with suppression."""
+        """KPI tables per agency (and category) and month from the published requests."""
         columns = set(db["requests"].columns_dict) if "requests" in db.table_names() else set()
         needed = ["agency", "category", "month", "state", "timestamp_problem",
                   "resolution_hours", "closed_at_midnight", "sla_hours"]  # fmt: skip
@@ -329,6 +330,14 @@ class ServiceKpiPipeline:
                 for row in rows:
                     batch.add(table, row)
                 yield batch
+
+    def derive_exact(self, db: Any) -> Iterator[Batch]:
+        """IKM per unit and period, from the survey responses before k-anonymity.
+
+        Generalising a response's unit or suppressing it would move the respondent out
+        of their unit's index; each published group has at least ``k`` respondents, so
+        the exact figures tell no more about a response than its unit and period.
+        """
         if "ikm_responses" in db.table_names():
             codes = [c.lower() for c in self.elements]
             present = set(db["ikm_responses"].columns_dict)
