@@ -149,12 +149,44 @@ def test_methodology_page_shows_sources_and_marks_unverified_defaults(site):
             basis = re.search(rf"<tr><td><code>{name}</code></td>.*?</tr>", section, re.S).group(0)
             assert ("belum diverifikasi" in basis) == (name in (unverified or "").split(",")), (flag_id, name)  # fmt: skip
     increase = re.search(r'id="tbk-contract-increase".*?</section>', page.text, re.S).group(0)
-    assert "Perpres 16/2018 art. 54(2)" in increase and "terverifikasi" in increase
-    assert 'href="http://www.mudjisantosa.net/' in increase
+    assert "Perpres 16/2018 Pasal 54(2)" in increase and "terverifikasi" in increase
+    assert 'href="https://christiangamas.net/' in increase and '<q lang="id">maksimal' in increase
+    assert "Perpres 16/2018 art. 54(2)" in english.text
     assert "ICW opentender.net" in increase and "unverified" in english.text
     link = re.search(r'<li id="flag-TBK-PL-CEILING">.*?href="([^"]+)"', tender.text, re.S).group(1)
     assert link == "/-/terbuka/procurement/red-flags#tbk-pl-ceiling"
     assert 'id="tbk-pl-ceiling"' in page.text
+
+
+@pytest.mark.parametrize("database", ["procurement", "inaproc"])
+def test_methodology_page_in_indonesian_has_no_english_only_text(site, database):
+    """Every citation, ICW note and label in Indonesian; English only where marked so."""
+    from terbuka.datasette_plugins.pages import LABELS
+    from terbuka.pipelines.red_flags.base import CITATIONS, TEXTS
+
+    page, english = site_get(
+        site, f"/-/terbuka/{database}/red-flags", f"/-/terbuka/{database}/red-flags?_lang=en"
+    )
+    article = re.search(r"<article.*?</article>", page.text, re.S).group(0)
+    assert 'lang="en"' not in article
+    shown = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", article)).split())
+    shown_en = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", english.text)).split())
+    catalogues = [*CITATIONS.values(), *LABELS.values()]
+    catalogues += [texts[kind] for texts in TEXTS.values() for kind in ("title", "definition")]
+    for texts in catalogues:
+        if texts["en"] != texts["id"] and len(texts["en"].split()) > 1:
+            assert texts["en"] not in shown, texts["en"]
+    with sqlite3.connect(site / f"{database}.db") as conn:
+        rows = conn.execute("select sources, icw from red_flag_indicators where origin = 'terbuka'").fetchall()  # fmt: skip
+    assert rows
+    for sources, icw in rows:
+        for source in json.loads(sources):
+            about_id = " ".join(html.unescape(source["about_id"]).split())
+            assert about_id in shown and source["about"] in shown_en
+            if source["quote"]:
+                assert source["quote"] in shown and source["quote"] in shown_en
+        note = json.loads(icw)
+        assert note["note_id"] in shown and note["note"] in shown_en
 
 
 def test_inaproc_tender_page_has_bids_and_payments(site):
