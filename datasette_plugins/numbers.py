@@ -156,6 +156,10 @@ def format_value(
         return duration(value, lang)
     if unit == "hours":
         return duration(value / 24, lang)
+    if unit == "share":  # 0–1, read as a percentage
+        return i18n.number(round(100 * value, 1), lang) + "\u00a0%"
+    if unit == "decimal":  # a score or weight: two decimals at most
+        return i18n.number(round(value, 2), lang, None if float(value).is_integer() else 2)
     return None
 
 

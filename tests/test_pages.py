@@ -326,6 +326,50 @@ def test_amount_cells_are_rupiah_in_html_and_raw_in_json(site, path, column):
     assert any(isinstance(r[index], float) for r in payload["rows"])  # raw numbers in JSON
 
 
+@pytest.mark.parametrize(
+    "path, column, readable",
+    [
+        ("/procurement/risk_scores?_size=50", "coverage", r"\d+(,\d)?\xa0%"),
+        ("/inaproc/risk_scores?_size=50", "score", r"\d+(,\d\d?)?"),
+        ("/inaproc/risk_components?_size=50", "value", r"\d+(,\d)?\xa0%"),
+        ("/inaproc/risk_components?_size=50", "contribution", r"\d+(,\d\d?)?"),
+    ],
+)
+def test_risk_tables_read_shares_and_scores_never_raw_floats(site, path, column, readable):
+    page, as_json = site_get(site, path, path.replace("?", ".json?", 1))
+    cells = re.findall(rf'<td class="col-{column}(?: [^"]*)?">(.*?)</td>', page.text, re.S)
+    shown = [html.unescape(re.sub(r"<[^>]+>", "", c)).strip() for c in cells]
+    shown = [c for c in shown if c]
+    assert shown and all(re.fullmatch(readable, c) for c in shown), shown[:5]
+    assert all('<data class="tbk-num" value="' in c for c in cells if "<data" in c)
+    payload = as_json.json()
+    index = payload["columns"].index(column)
+    assert any(isinstance(r[index], float) for r in payload["rows"])  # raw in JSON
+
+
+def test_chart_data_tables_group_numbers_the_readers_way(site):
+    page, english = site_get(site, "/inaproc/tenders", "/inaproc/tenders?_lang=en")
+    (table,) = re.findall(r'<table class="tbk-chart-data">.*?</table>', page.text, re.S)
+    values = re.findall(r"<td>([\d.,]+)</td>", table)
+    assert values and all(re.fullmatch(r"\d{1,3}(\.\d{3})*(,\d)?", v) for v in values), values
+    assert not AMOUNT_FLOAT.search(table)
+    (table_en,) = re.findall(r'<table class="tbk-chart-data">.*?</table>', english.text, re.S)
+    assert re.search(r"<td>\d{1,3}(,\d{3})+</td>", table_en)
+
+
+def test_methodology_page_cites_itself_and_offers_what_it_shows(site):
+    page, as_json, as_csv = site_get(
+        site, "/-/terbuka/procurement/red-flags",
+        "/procurement/red_flag_indicators.json?_shape=array", "/procurement/red_flag_indicators.csv",
+    )  # fmt: skip
+    assert "Cara mengutip" in page.text and "tbk-panel" in page.text
+    assert 'href="/procurement/red_flag_indicators.json?_shape=array"' in page.text
+    assert 'href="/procurement/red_flag_indicators.csv"' in page.text
+    shown = set(re.findall(r'<section class="tbk-indicator" id="([^"]+)"', page.text))
+    assert shown == {r["flag_id"].lower() for r in as_json.json()}
+    assert as_csv.status_code == 200 and "TBK-PL-CEILING" in as_csv.text
+
+
 def test_durations_read_in_days_and_hours(site):
     page, raw = site_get(site, "/service-kpi/kpi_agency", "/service-kpi/kpi_agency.json?_shape=array")  # fmt: skip
     cells = re.findall(r'<td class="col-median_hours[^"]*">(.*?)</td>', page.text, re.S)
