@@ -12,6 +12,7 @@ import io
 import json
 import re
 import sqlite3
+from urllib.parse import quote
 
 import pytest
 from conftest import site_get
@@ -392,6 +393,36 @@ def test_ocid_buyer_and_supplier_cells_link_to_pages(site):
     for page in (awards, query):
         assert re.search(r'<td class="col-ocid[^"]*">' + tender_link, page.text)
     assert re.search(r'<td class="col-supplier_name[^"]*"><a class="tbk-page-link" href="/-/terbuka/procurement/supplier/', suppliers.text)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "database, table, column, kind_column, kinds",
+    [
+        ("procurement", "red_flag_parties", "party_id", "party_role", {"buyer": "buyer", "tenderer": "supplier"}),
+        ("inaproc", "risk_scores", "subject_id", "subject_kind", {k: k for k in ("tender", "buyer", "supplier")}),
+        ("procurement", "risk_scores", "subject_id", "subject_kind", {k: k for k in ("tender", "buyer", "supplier")}),
+        ("inaproc", "risk_components", "subject_id", "subject_kind", {k: k for k in ("tender", "buyer", "supplier")}),
+    ],
+)  # fmt: skip
+def test_party_and_subject_cells_link_to_their_pages(site, database, table, column, kind_column, kinds):  # fmt: skip
+    page = site_get(site, f"/{database}/{table}?_size=50")[0]
+    linked = 0
+    for row in re.findall(r"<tr>(.*?)</tr>", page.text, re.S):
+        cell = re.search(rf'<td class="col-{column}(?: [^"]*)?">(.*?)</td>', row, re.S)
+        kind = re.search(rf'<td class="col-{kind_column}(?: [^"]*)?">(.*?)</td>', row, re.S)
+        if not cell or not kind:
+            continue
+        key = html.unescape(re.sub(r"<[^>]+>", "", cell.group(1))).strip()
+        kind = html.unescape(re.sub(r"<[^>]+>", "", kind.group(1))).strip()
+        if kind in kinds:
+            href = f"/-/terbuka/{database}/{kinds[kind]}/{quote(key, safe='')}"
+            assert f'href="{html.escape(href)}"' in cell.group(1), (cell.group(1), href)
+            linked += 1
+        else:  # a procuring entity has no page of its own
+            assert "tbk-page-link" not in cell.group(1)
+    assert linked
+    target = re.search(r'class="tbk-page-link" href="([^"]+)"', page.text).group(1)
+    assert site_get(site, html.unescape(target))[0].status_code == 200
 
 
 def test_database_page_lists_data_before_system_tables_and_opens_on_a_useful_query(site):
