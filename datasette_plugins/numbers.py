@@ -39,6 +39,12 @@ LINKS = {
     "supplier_id": ("supplier", "supplier_id"),
     "supplier_name": ("supplier", "supplier_id"),
 }
+# Cells whose page depends on another column of the row (red_flag_parties, risk_scores,
+# risk_components): column -> (the kind column, its value -> page kind).
+ROLE_LINKS = {
+    "party_id": ("party_role", {"buyer": "buyer", "tenderer": "supplier"}),
+    "subject_id": ("subject_kind", {"tender": "tender", "buyer": "buyer", "supplier": "supplier"}),
+}
 PAGE_DATABASES_TABLE = "tenders"
 NBSP = "\u00a0"
 
@@ -156,6 +162,10 @@ def format_value(
         return duration(value, lang)
     if unit == "hours":
         return duration(value / 24, lang)
+    if unit == "share":  # 0–1, read as a percentage
+        return i18n.number(round(100 * value, 1), lang) + "\u00a0%"
+    if unit == "decimal":  # a score or weight: two decimals at most
+        return i18n.number(round(value, 2), lang, None if float(value).is_integer() else 2)
     return None
 
 
@@ -261,7 +271,19 @@ def render_cell(row, value, column, table, database, datasette):
         return cell(value, unit, lang, currency)
     if column in LINKS and isinstance(value, str | int | dict) and pages_enabled(cfg):
         return link(datasette, database, row, column, value)
+    if column in ROLE_LINKS and isinstance(value, str) and value and pages_enabled(cfg):
+        return role_link(datasette, database, row, column, value)
     return None
+
+
+def role_link(datasette: Any, database: str, row: Any, column: str, value: str) -> Markup | None:
+    """A party's or a risk subject's id as a link to its page, by the row's role or kind."""
+    role_column, kinds = ROLE_LINKS[column]
+    kind = kinds.get(_row_value(row, role_column))
+    if kind is None:  # a procuring entity, or no role column: no page of its own
+        return None
+    href = page_url(datasette, database, kind, value)
+    return Markup(f'<a class="tbk-page-link" href="{escape(href)}">{escape(value)}</a>')
 
 
 def pages_enabled(cfg: dict) -> bool:

@@ -538,8 +538,20 @@ def methodology_entry(row: dict, lang: str) -> dict[str, Any]:
             }
             for name, value in sorted(settings.items())
         ],
-        "sources": sources,
-        "icw": json.loads(row.get("icw") or "null"),
+        "sources": [localised(source, "about", lang) for source in sources],
+        "icw": localised(json.loads(row.get("icw") or "null"), "note", lang),
         "flagged": row.get("flagged"),
         "judged": row.get("judged"),
     }
+
+
+def localised(published: dict | None, key: str, lang: str) -> dict | None:
+    """A published citation or ICW match with ``key`` in ``lang`` (``key_id``: Indonesian).
+
+    Older publications have the English text only; it is shown marked as English.
+    """
+    if published is None:
+        return None
+    text = published.get(f"{key}_id") if lang == "id" else published.get(key)
+    english = lang != "id" or text is None
+    return {**published, key: text or published.get(key), f"{key}_lang": "en" if english else "id"}

@@ -58,8 +58,14 @@ async def methodology_view(datasette: Any, request: Any) -> Response:
     if "red_flag_indicators" not in set(await db.table_names()):
         return Response.text(label("not_found", lang), status=404)
     found = await page_data.rows(db, "select * from red_flag_indicators order by origin desc, flag_id")  # fmt: skip
+    cfg = publication.config(datasette, database)
+    trust = await panel.build_panel(datasette, request, database, None, "row", cfg)
+    trust["cite"] = trust["cite"].replace("[dataset;", f"— {label('methodology_title', lang)} [dataset;", 1)  # fmt: skip
+    table = datasette.urls.table(database, "red_flag_indicators")
     context = {
         "database": database,
+        "terbuka_panel": trust,
+        "data_urls": {"json": table + ".json?_shape=array", "csv": table + ".csv"},
         "indicators": [page_data.methodology_entry(row, lang) for row in found],
         "lbl": lambda key, **values: label(key, lang, **values),
         "num": lambda value: i18n.number(value, lang),

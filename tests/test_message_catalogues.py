@@ -7,6 +7,7 @@ import string
 import pytest
 
 from terbuka.datasette_plugins import i18n, pages, versions
+from terbuka.pipelines.red_flags.base import CITATIONS, TEXTS
 from terbuka.publish import report_i18n
 
 CATALOGUES = {
@@ -14,6 +15,12 @@ CATALOGUES = {
     "pages": pages.LABELS,
     "versions": versions.TEXT,
     "report": report_i18n.LABELS,
+    "red_flag_citations": CITATIONS,
+    # The indicators' words, one catalogue per kind of text (title, definition, explain).
+    **{
+        f"red_flag_{kind}": {flag_id: texts[kind] for flag_id, texts in TEXTS.items()}
+        for kind in ("title", "definition", "explain")
+    },
 }
 
 

@@ -12,6 +12,7 @@ import io
 import json
 import re
 import sqlite3
+from urllib.parse import quote
 
 import pytest
 from conftest import site_get
@@ -149,12 +150,44 @@ def test_methodology_page_shows_sources_and_marks_unverified_defaults(site):
             basis = re.search(rf"<tr><td><code>{name}</code></td>.*?</tr>", section, re.S).group(0)
             assert ("belum diverifikasi" in basis) == (name in (unverified or "").split(",")), (flag_id, name)  # fmt: skip
     increase = re.search(r'id="tbk-contract-increase".*?</section>', page.text, re.S).group(0)
-    assert "Perpres 16/2018 art. 54(2)" in increase and "terverifikasi" in increase
-    assert 'href="http://www.mudjisantosa.net/' in increase
+    assert "Perpres 16/2018 Pasal 54(2)" in increase and "terverifikasi" in increase
+    assert 'href="https://christiangamas.net/' in increase and '<q lang="id">maksimal' in increase
+    assert "Perpres 16/2018 art. 54(2)" in english.text
     assert "ICW opentender.net" in increase and "unverified" in english.text
     link = re.search(r'<li id="flag-TBK-PL-CEILING">.*?href="([^"]+)"', tender.text, re.S).group(1)
     assert link == "/-/terbuka/procurement/red-flags#tbk-pl-ceiling"
     assert 'id="tbk-pl-ceiling"' in page.text
+
+
+@pytest.mark.parametrize("database", ["procurement", "inaproc"])
+def test_methodology_page_in_indonesian_has_no_english_only_text(site, database):
+    """Every citation, ICW note and label in Indonesian; English only where marked so."""
+    from terbuka.datasette_plugins.pages import LABELS
+    from terbuka.pipelines.red_flags.base import CITATIONS, TEXTS
+
+    page, english = site_get(
+        site, f"/-/terbuka/{database}/red-flags", f"/-/terbuka/{database}/red-flags?_lang=en"
+    )
+    article = re.search(r"<article.*?</article>", page.text, re.S).group(0)
+    assert 'lang="en"' not in article
+    shown = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", article)).split())
+    shown_en = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", english.text)).split())
+    catalogues = [*CITATIONS.values(), *LABELS.values()]
+    catalogues += [texts[kind] for texts in TEXTS.values() for kind in ("title", "definition")]
+    for texts in catalogues:
+        if texts["en"] != texts["id"] and len(texts["en"].split()) > 1:
+            assert texts["en"] not in shown, texts["en"]
+    with sqlite3.connect(site / f"{database}.db") as conn:
+        rows = conn.execute("select sources, icw from red_flag_indicators where origin = 'terbuka'").fetchall()  # fmt: skip
+    assert rows
+    for sources, icw in rows:
+        for source in json.loads(sources):
+            about_id = " ".join(html.unescape(source["about_id"]).split())
+            assert about_id in shown and source["about"] in shown_en
+            if source["quote"]:
+                assert source["quote"] in shown and source["quote"] in shown_en
+        note = json.loads(icw)
+        assert note["note_id"] in shown and note["note"] in shown_en
 
 
 def test_inaproc_tender_page_has_bids_and_payments(site):
@@ -294,6 +327,50 @@ def test_amount_cells_are_rupiah_in_html_and_raw_in_json(site, path, column):
     assert any(isinstance(r[index], float) for r in payload["rows"])  # raw numbers in JSON
 
 
+@pytest.mark.parametrize(
+    "path, column, readable",
+    [
+        ("/procurement/risk_scores?_size=50", "coverage", r"\d+(,\d)?\xa0%"),
+        ("/inaproc/risk_scores?_size=50", "score", r"\d+(,\d\d?)?"),
+        ("/inaproc/risk_components?_size=50", "value", r"\d+(,\d)?\xa0%"),
+        ("/inaproc/risk_components?_size=50", "contribution", r"\d+(,\d\d?)?"),
+    ],
+)
+def test_risk_tables_read_shares_and_scores_never_raw_floats(site, path, column, readable):
+    page, as_json = site_get(site, path, path.replace("?", ".json?", 1))
+    cells = re.findall(rf'<td class="col-{column}(?: [^"]*)?">(.*?)</td>', page.text, re.S)
+    shown = [html.unescape(re.sub(r"<[^>]+>", "", c)).strip() for c in cells]
+    shown = [c for c in shown if c]
+    assert shown and all(re.fullmatch(readable, c) for c in shown), shown[:5]
+    assert all('<data class="tbk-num" value="' in c for c in cells if "<data" in c)
+    payload = as_json.json()
+    index = payload["columns"].index(column)
+    assert any(isinstance(r[index], float) for r in payload["rows"])  # raw in JSON
+
+
+def test_chart_data_tables_group_numbers_the_readers_way(site):
+    page, english = site_get(site, "/inaproc/tenders", "/inaproc/tenders?_lang=en")
+    (table,) = re.findall(r'<table class="tbk-chart-data">.*?</table>', page.text, re.S)
+    values = re.findall(r"<td>([\d.,]+)</td>", table)
+    assert values and all(re.fullmatch(r"\d{1,3}(\.\d{3})*(,\d)?", v) for v in values), values
+    assert not AMOUNT_FLOAT.search(table)
+    (table_en,) = re.findall(r'<table class="tbk-chart-data">.*?</table>', english.text, re.S)
+    assert re.search(r"<td>\d{1,3}(,\d{3})+</td>", table_en)
+
+
+def test_methodology_page_cites_itself_and_offers_what_it_shows(site):
+    page, as_json, as_csv = site_get(
+        site, "/-/terbuka/procurement/red-flags",
+        "/procurement/red_flag_indicators.json?_shape=array", "/procurement/red_flag_indicators.csv",
+    )  # fmt: skip
+    assert "Cara mengutip" in page.text and "tbk-panel" in page.text
+    assert 'href="/procurement/red_flag_indicators.json?_shape=array"' in page.text
+    assert 'href="/procurement/red_flag_indicators.csv"' in page.text
+    shown = set(re.findall(r'<section class="tbk-indicator" id="([^"]+)"', page.text))
+    assert shown == {r["flag_id"].lower() for r in as_json.json()}
+    assert as_csv.status_code == 200 and "TBK-PL-CEILING" in as_csv.text
+
+
 def test_durations_read_in_days_and_hours(site):
     page, raw = site_get(site, "/service-kpi/kpi_agency", "/service-kpi/kpi_agency.json?_shape=array")  # fmt: skip
     cells = re.findall(r'<td class="col-median_hours[^"]*">(.*?)</td>', page.text, re.S)
@@ -316,6 +393,36 @@ def test_ocid_buyer_and_supplier_cells_link_to_pages(site):
     for page in (awards, query):
         assert re.search(r'<td class="col-ocid[^"]*">' + tender_link, page.text)
     assert re.search(r'<td class="col-supplier_name[^"]*"><a class="tbk-page-link" href="/-/terbuka/procurement/supplier/', suppliers.text)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "database, table, column, kind_column, kinds",
+    [
+        ("procurement", "red_flag_parties", "party_id", "party_role", {"buyer": "buyer", "tenderer": "supplier"}),
+        ("inaproc", "risk_scores", "subject_id", "subject_kind", {k: k for k in ("tender", "buyer", "supplier")}),
+        ("procurement", "risk_scores", "subject_id", "subject_kind", {k: k for k in ("tender", "buyer", "supplier")}),
+        ("inaproc", "risk_components", "subject_id", "subject_kind", {k: k for k in ("tender", "buyer", "supplier")}),
+    ],
+)  # fmt: skip
+def test_party_and_subject_cells_link_to_their_pages(site, database, table, column, kind_column, kinds):  # fmt: skip
+    page = site_get(site, f"/{database}/{table}?_size=50")[0]
+    linked = 0
+    for row in re.findall(r"<tr>(.*?)</tr>", page.text, re.S):
+        cell = re.search(rf'<td class="col-{column}(?: [^"]*)?">(.*?)</td>', row, re.S)
+        kind = re.search(rf'<td class="col-{kind_column}(?: [^"]*)?">(.*?)</td>', row, re.S)
+        if not cell or not kind:
+            continue
+        key = html.unescape(re.sub(r"<[^>]+>", "", cell.group(1))).strip()
+        kind = html.unescape(re.sub(r"<[^>]+>", "", kind.group(1))).strip()
+        if kind in kinds:
+            href = f"/-/terbuka/{database}/{kinds[kind]}/{quote(key, safe='')}"
+            assert f'href="{html.escape(href)}"' in cell.group(1), (cell.group(1), href)
+            linked += 1
+        else:  # a procuring entity has no page of its own
+            assert "tbk-page-link" not in cell.group(1)
+    assert linked
+    target = re.search(r'class="tbk-page-link" href="([^"]+)"', page.text).group(1)
+    assert site_get(site, html.unescape(target))[0].status_code == 200
 
 
 def test_database_page_lists_data_before_system_tables_and_opens_on_a_useful_query(site):

@@ -339,8 +339,10 @@ CASES.update({
     ),
     "TBK-CONTRACT-INCREASE": (
         {
-            "tenders": [tender(o) for o in ("up", "ten", "down", "usd")],
-            "awards": [award(o, "a", 100.0) for o in ("up", "ten", "down", "usd")],
+            "tenders": [tender(o, tender_period_start=day(0)) for o in ("up", "ten", "down", "usd")]
+            + [tender("before-rules", tender_period_start="2018-06-30T00:00:00Z"),
+               tender("undated")],
+            "awards": [award(o, "a", 100.0) for o in ("up", "ten", "down", "usd", "before-rules", "undated")],
             "contracts": [
                 {"ocid": "up", "contract_id": "c", "award_id": "a", "value_amount": 111.0,
                  "value_currency": "IDR"},
@@ -350,6 +352,10 @@ CASES.update({
                  "value_currency": "IDR"},
                 {"ocid": "usd", "contract_id": "c", "award_id": "a", "value_amount": 500.0,
                  "value_currency": "USD"},
+                {"ocid": "before-rules", "contract_id": "c", "award_id": "a", "value_amount": 500.0,
+                 "value_currency": "IDR"},
+                {"ocid": "undated", "contract_id": "c", "award_id": "a", "value_amount": 500.0,
+                 "value_currency": "IDR"},
             ],
         },
         {},
@@ -384,13 +390,18 @@ CASES.update({
     ),
     "TBK-PDN-SHARE": (
         {
-            "tenders": [tender("p1"), tender("p2", buyer_id="B2"), tender("p3", buyer_id="B3")],
+            "tenders": [tender("p1", tender_period_start=day(0)),
+                        tender("p2", buyer_id="B2", tender_period_start=day(0)),
+                        tender("p3", buyer_id="B3", tender_period_start=day(0)),
+                        tender("p4", buyer_id="B4", tender_period_start="2022-03-29T00:00:00Z")],
             "amounts": [
                 {"ocid": "p1", "kind": "contract", "amount": 100.0},
                 {"ocid": "p1", "kind": "pdn", "amount": 30.0},
                 {"ocid": "p2", "kind": "contract", "amount": 100.0},
                 {"ocid": "p2", "kind": "pdn", "amount": 40.0},
                 {"ocid": "p3", "kind": "contract", "amount": 100.0},
+                {"ocid": "p4", "kind": "contract", "amount": 100.0},
+                {"ocid": "p4", "kind": "pdn", "amount": 1.0},
             ],
         },
         {},
@@ -398,12 +409,16 @@ CASES.update({
     ),
     "TBK-UMK-SHARE": (
         {
-            "tenders": [tender("p1"), tender("p2", buyer_id="B2")],
+            "tenders": [tender("p1", tender_period_start=day(0)),
+                        tender("p2", buyer_id="B2", tender_period_start=day(0)),
+                        tender("p3", buyer_id="B3", tender_period_start="2021-02-01T00:00:00Z")],
             "amounts": [
                 {"ocid": "p1", "kind": "contract", "amount": 100.0},
                 {"ocid": "p1", "kind": "umk", "amount": 50.0},
                 {"ocid": "p2", "kind": "contract", "amount": 100.0},
                 {"ocid": "p2", "kind": "umk", "amount": 10.0},
+                {"ocid": "p3", "kind": "contract", "amount": 100.0},
+                {"ocid": "p3", "kind": "umk", "amount": 1.0},
             ],
         },
         {},
@@ -484,8 +499,9 @@ def test_every_indonesian_rule_cites_an_article_with_dates_or_says_unverified(fl
         assert source.regulation and source.about
         for day in (source.valid_from, source.valid_until):
             assert day is None or date.fromisoformat(day)
-        if source.verified:  # a verified citation has its article, dates and evidence
+        if source.verified:  # a verified citation has its article, dates, quote and address
             assert source.article and source.valid_from and source.evidence.startswith("http")
+            assert source.quote and source.quote in RED_FLAGS_DOC, "the docs quote it too"
             assert source.settings, "a verified article backs at least one default"
     numbers = {k for k, v in cls.defaults.items() if k == "rules" or (isinstance(v, int | float) and not isinstance(v, bool))}  # fmt: skip
     assert numbers == set(cls.thresholds), "every threshold is declared, and only thresholds"
@@ -496,8 +512,8 @@ def test_every_indonesian_rule_cites_an_article_with_dates_or_says_unverified(fl
         assert re.search(rf"`{name}`[^|`]*\*\*unverified\*\*", row), (name, row)
     for source in cls.sources:
         assert source.regulation in row or source.regulation == "none", source
-        if source.article:
-            assert f"art. {source.article}" in row, source
+        if source.article:  # "art. 54(2)"; an Inpres has points, not articles
+            assert re.search(rf"(art\. |{re.escape(source.regulation)} ){re.escape(source.article)}", row), source  # fmt: skip
     assert cls.icw["match"] in {"full", "partial", "none"}
     assert (cls.icw["indicator"] is None) == (cls.icw["match"] == "none")
     assert cls.icw["indicator"] in (None, *ICW_INDICATORS)
@@ -514,7 +530,8 @@ def test_the_published_indicator_table_carries_sources_icw_and_unverified(tmp_pa
     increase, high_bid, cardinal = (summary[i] for i in ("TBK-CONTRACT-INCREASE", "TBK-HIGH-BID-FEW-BIDS", "R018"))  # fmt: skip
     (source,) = json.loads(increase["sources"])
     assert (source["regulation"], source["article"], source["verified"]) == ("Perpres 16/2018", "54(2)", True)  # fmt: skip
-    assert source["settings"] == ["max_increase"] and increase["unverified"] is None
+    assert source["settings"] == ["rules"] and increase["unverified"] is None
+    assert source["quote"] and source["about"] and source["about_id"] != source["about"]
     assert high_bid["unverified"] == "ratio,max_bids"
     assert json.loads(high_bid["icw"])["indicator"] == 2
     assert (
@@ -545,6 +562,142 @@ def test_settings_are_checked():
 
     with pytest.raises(RedFlagError, match="unknown setting 'treshold'"):
         ShortSubmissionPeriod({"treshold": 3})
+
+
+# Every indicator whose thresholds are regulations' values by date (``rules``): a process
+# that would be flagged, dated ``when`` (ISO date). (tables, the key a flag would carry)
+def dated_case(flag_id, when):
+    start = f"{when}T00:00:00Z"
+    end = (date.fromisoformat(when) + timedelta(days=1)).isoformat() + "T00:00:00Z"
+    dated = {"tender_period_start": start}
+    if flag_id == "TBK-PL-CEILING":
+        return {"compiled_releases": [pl("x", 900e6, start)]}, "x"
+    if flag_id == "TBK-SPLIT-PACKAGES":
+        return {"tenders": [tender(o, title="Belanja ATK", procurement_method_details=PL,
+                                   value_amount=150e6, **dated) for o in ("x", "y")]}, "x"  # fmt: skip
+    if flag_id == "TBK-TENDER-PERIOD":
+        return {"tenders": [tender("x", tender_period_end=end, **dated)]}, "x"
+    if flag_id == "TBK-CONTRACT-INCREASE":
+        contract = {"ocid": "x", "contract_id": "c", "award_id": "a", "value_amount": 150.0,
+                    "value_currency": "IDR"}  # fmt: skip
+        return {"tenders": [tender("x", **dated)], "awards": [award("x", "a", 100.0)],
+                "contracts": [contract]}, "x"  # fmt: skip
+    kind = {"TBK-PDN-SHARE": "pdn", "TBK-UMK-SHARE": "umk"}[flag_id]
+    amounts = [{"ocid": "x", "kind": "contract", "amount": 100.0},
+               {"ocid": "x", "kind": kind, "amount": 1.0}]  # fmt: skip
+    return {"tenders": [tender("x", **dated)], "amounts": amounts}, ("buyer", "B1")
+
+
+DATED = sorted(i for i, c in plugins.red_flags().items() if "rules" in c.defaults)
+
+
+def in_force(rules, when):
+    """Whether any rule covers the day (written out, not the module's own lookup)."""
+    return any(r["from"] <= when <= r.get("until", "9999-12-31") for r in rules)
+
+
+def days_around_rules(flag_id):
+    """Each rule's first day, the day before it, and the day after its last day."""
+    for rule in plugins.red_flags()[flag_id].defaults["rules"]:
+        first = date.fromisoformat(rule["from"])
+        yield first.isoformat()
+        yield (first - timedelta(days=1)).isoformat()
+        if "until" in rule:
+            yield (date.fromisoformat(rule["until"]) + timedelta(days=1)).isoformat()
+
+
+def test_every_tbk_threshold_from_a_dated_regulation_is_a_dated_rule():
+    """Thresholds a regulation sets change with the regulation: they are dated rules."""
+    dated = {"TBK-PL-CEILING", "TBK-SPLIT-PACKAGES", "TBK-TENDER-PERIOD",
+             "TBK-CONTRACT-INCREASE", "TBK-PDN-SHARE", "TBK-UMK-SHARE"}  # fmt: skip
+    assert set(DATED) == dated
+    for flag_id in TERBUKA_INDICATORS:
+        cls = plugins.red_flags()[flag_id]
+        backed = {n for s in cls.sources if s.valid_from for n in s.settings}
+        if flag_id != "TBK-DIRECT-ABOVE-LIMIT":  # kept as it was: one ceiling for every date
+            assert backed <= {"rules"}, (flag_id, backed)
+
+
+@pytest.mark.parametrize(
+    "flag_id, when", [(f, d) for f in DATED for d in sorted(set(days_around_rules(f)))]
+)
+def test_dated_indicators_judge_by_the_rule_in_force_on_the_tender_date(tmp_path, flag_id, when):
+    tables, key = dated_case(flag_id, when)
+    indicator = plugins.red_flags()[flag_id]({})
+    flags = list(indicator.evaluate(build(tmp_path, tables)))
+    keys = {f.ocid if isinstance(f, Flag) else (f.role, f.party_id) for f in flags}
+    judged = indicator.judged_parties if isinstance(key, tuple) else indicator.judged
+    expected = in_force(indicator.settings["rules"], when)
+    assert (key in keys) == expected, "flagged under the rule in force, never before any"
+    assert (key in judged) == expected, "dated outside every rule: missing, not clean"
+
+
+@pytest.mark.parametrize(
+    "flag_id, value, rules",
+    [
+        ("TBK-CONTRACT-INCREASE", "max_increase", (0.05, 0.5)),
+        ("TBK-PDN-SHARE", "minimum_share", (0.5, 0.005)),
+        ("TBK-UMK-SHARE", "minimum_share", (0.5, 0.005)),
+        ("TBK-SPLIT-PACKAGES", "threshold", (250e6, 400e6)),
+    ],
+)
+def test_a_descriptor_dates_its_own_rules_and_gaps_are_not_judged(tmp_path, flag_id, value, rules):
+    strict, lenient = rules
+    settings = {"rules": [
+        {"from": "2019-01-01", "until": "2019-12-31", "regulation": "old", value: strict},
+        {"from": "2021-01-01", "regulation": "new", value: lenient},
+    ]}  # fmt: skip
+    outcome = {}
+    for when in ("2019-06-01", "2020-06-01", "2021-06-01"):
+        tables, key = dated_case(flag_id, when)
+        indicator = plugins.red_flags()[flag_id](settings)
+        (tmp_path / when).mkdir()
+        flags = list(indicator.evaluate(build(tmp_path / when, tables)))
+        judged = indicator.judged_parties if isinstance(key, tuple) else indicator.judged
+        outcome[when] = (bool(flags), key in judged)
+        if flags:
+            assert flags[0].threshold == pytest.approx(strict) and "old" in flags[0].detail
+    assert outcome == {
+        "2019-06-01": (True, True),  # the old, strict rule flags it
+        "2020-06-01": (False, False),  # no rule in force: no verdict
+        "2021-06-01": (False, True),  # the new, lenient rule judges it clean
+    }
+
+
+def test_a_buyers_share_is_held_to_its_processes_rules_weighted_by_value(tmp_path):
+    settings = {"rules": [
+        {"from": "2021-01-01", "until": "2021-12-31", "minimum_share": 0.2},
+        {"from": "2022-01-01", "minimum_share": 0.6},
+    ]}  # fmt: skip
+    tables = {
+        "tenders": [tender("old", tender_period_start="2021-05-01T00:00:00Z"),
+                    tender("new", tender_period_start="2022-05-01T00:00:00Z"),
+                    tender("early", tender_period_start="2020-05-01T00:00:00Z")],
+        "amounts": [{"ocid": o, "kind": k, "amount": a} for o, k, a in (
+            ("old", "contract", 100.0), ("old", "pdn", 30.0),
+            ("new", "contract", 300.0), ("new", "pdn", 150.0),
+            ("early", "contract", 1000.0), ("early", "pdn", 0.0))],
+    }  # fmt: skip
+    indicator = plugins.red_flags()["TBK-PDN-SHARE"](settings)
+    (flag,) = indicator.evaluate(build(tmp_path, tables))
+    # 180 of 400 (the 2020 process is outside every rule) against (0.2·100 + 0.6·300) / 400
+    assert flag.measure == pytest.approx(180 / 400) and flag.threshold == pytest.approx(0.5)
+    assert flag.processes == 2
+
+
+@pytest.mark.parametrize(
+    "rules, message",
+    [
+        ([{"from": "2021-02-30", "max_increase": 0.1}], "'from' is not an ISO date"),
+        ([{"from": "2021-01-01", "until": "soon", "max_increase": 0.1}], "'until' is not an ISO"),
+        ([{"from": "2021-01-01", "until": "2020-01-01", "max_increase": 0.1}], "before 'from'"),
+        ([{"from": "2021-01-01"}], "each rule needs 'from' and max_increase"),
+        ([], "non-empty list"),
+    ],
+)
+def test_dated_rules_are_checked(rules, message):
+    with pytest.raises(RedFlagError, match=message):
+        plugins.red_flags()["TBK-CONTRACT-INCREASE"]({"rules": rules})
 
 
 def test_unknown_indicator_in_descriptor_fails_before_any_work(tmp_path):

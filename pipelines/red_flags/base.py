@@ -24,6 +24,11 @@ CARDINAL_DOCS = (
 TEXTS: dict[str, dict[str, dict[str, str]]] = json.loads(
     (Path(__file__).parent / "texts.json").read_text("utf-8")
 )
+# What each citation (``Source.about``) and each ICW match note says, by key, in both
+# languages: the methodology page reads them in the reader's language.
+CITATIONS: dict[str, dict[str, str]] = json.loads(
+    (Path(__file__).parent / "citations.json").read_text("utf-8")
+)
 
 
 class RedFlagError(UsageError):
@@ -67,10 +72,12 @@ class PartyFlag(NamedTuple):
 class Source(NamedTuple):
     """A regulation (and article) an indicator's rule or default value is taken from.
 
+    ``about`` is the key of what it says in ``citations.json`` (both languages).
     ``valid_from``/``valid_until`` are the ISO dates the rule applies between (None: open
     ended). ``verified`` is True only when the article and the value were read in a
-    quoted text (``evidence``: where); anything else is published as **unverified**.
-    ``settings`` names the thresholds whose defaults this article sets.
+    quoted text: ``quote`` is that sentence as found (in Indonesian), ``evidence`` where;
+    anything else is published as **unverified**. ``settings`` names the thresholds whose
+    defaults this article sets.
     """
 
     regulation: str
@@ -81,10 +88,20 @@ class Source(NamedTuple):
     verified: bool = False
     evidence: str | None = None
     settings: tuple[str, ...] = ()
+    quote: str | None = None
 
     def as_json(self) -> dict[str, Any]:
-        """The published shape (``red_flag_indicators.sources``)."""
-        return {**self._asdict(), "settings": list(self.settings)}
+        """The published shape (``red_flag_indicators.sources``).
+
+        ``about`` is in English, ``about_id`` in Indonesian.
+        """
+        texts = CITATIONS[self.about]
+        return {
+            **self._asdict(),
+            "about": texts["en"],
+            "about_id": texts["id"],
+            "settings": list(self.settings),
+        }
 
 
 class RedFlag:

@@ -14,28 +14,20 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterator
-from datetime import date
 from typing import Any
 
 from . import regulations as law
-from .base import (
-    NOT_CANCELLED,
-    Flag,
-    PartyFlag,
-    RedFlag,
-    RedFlagError,
-    parse_instant,
-    whole_days,
-)
+from .base import NOT_CANCELLED, Flag, PartyFlag, RedFlag, parse_instant, whole_days
 from .cardinal_bids import _list, _number, _object, compiled_releases
+from .dated_rules import check_rules, rule_for, rule_name
 
 PL_METHODS = ["Pengadaan Langsung"]
 # Perpres 16/2018 (in force 1 July 2018) and its amendment Perpres 12/2021 (in force on
 # promulgation, 2 February 2021): both dates and the ceilings are unverified here (see
 # docs/red-flags.md); a descriptor replaces the whole list.
 PL_RULES = [
-    {"from": "2018-07-01", "regulation": "Perpres 16/2018", "goods_works_services": 200_000_000,
-     "consultancy": 100_000_000},
+    {"from": "2018-07-01", "until": "2021-02-01", "regulation": "Perpres 16/2018",
+     "goods_works_services": 200_000_000, "consultancy": 100_000_000},
     {"from": "2021-02-02", "regulation": "Perpres 12/2021", "goods_works_services": 200_000_000,
      "consultancy": 100_000_000},
 ]  # fmt: skip
@@ -43,36 +35,33 @@ PERIOD_RULES = [
     {"from": "2018-07-01", "regulation": "Perpres 16/2018 (LKPP rules)",
      "minimum_days": {"Tender": 7, "Seleksi": 7, "Tender Cepat": 3}},
 ]  # fmt: skip
+# The direct-procurement ceiling the split packages add up past (Perpres 16/2018 art. 38(3)).
+SPLIT_RULES = [{"from": "2018-07-01", "regulation": "Perpres 16/2018", "threshold": 200_000_000}]
+# Additional work up to 10 % of the original contract price (Perpres 16/2018 art. 54(2)).
+INCREASE_RULES = [{"from": "2018-07-01", "regulation": "Perpres 16/2018", "max_increase": 0.10}]
+# 40 % of the goods/services budget for micro and small businesses and cooperatives
+# (Perpres 12/2021 art. 65(3)); from Inpres 2/2022, for their domestic products, which
+# sets a floor for the domestic-product (PDN) share too (see regulations.py).
+UMK_RULES = [{"from": "2021-02-02", "regulation": "Perpres 12/2021", "minimum_share": 0.40}]
+PDN_RULES = [{"from": "2022-03-30", "regulation": "Inpres 2/2022", "minimum_share": 0.40}]
 
 
-def check_rules(cls: type[RedFlag], rules: Any, keys: set[str]) -> list[dict[str, Any]]:
-    """Rules sorted by ``from``; each must carry ``from`` (ISO date) and ``keys``."""
-    if not isinstance(rules, list) or not rules:
-        raise RedFlagError(f"red_flags.{cls.id}: 'rules' is a non-empty list")
-    checked = []
-    for rule in rules:
-        if not isinstance(rule, dict) or not keys | {"from"} <= set(rule):
-            raise RedFlagError(
-                f"red_flags.{cls.id}: each rule needs 'from' and {', '.join(sorted(keys))}"
-            )
-        try:
-            date.fromisoformat(str(rule["from"]))
-        except ValueError:
-            raise RedFlagError(f"red_flags.{cls.id}: rule 'from' is not an ISO date") from None
-        checked.append({**rule, "from": str(rule["from"])})
-    return sorted(checked, key=lambda r: r["from"])
+class DatedRules(RedFlag):
+    """An indicator whose threshold settings are ``rules`` by date (``dated_rules``)."""
 
+    # The values every rule must carry.
+    rule_keys: frozenset[str] = frozenset()
 
-def rule_for(rules: list[dict[str, Any]], when: str | None) -> dict[str, Any] | None:
-    """The rule in force on ``when`` (an ISO date or date-time), or None."""
-    if not when:
-        return None
-    day = when[:10]
-    found = None
-    for rule in rules:
-        if rule["from"] <= day:
-            found = rule
-    return found
+    @classmethod
+    def check_settings(cls, given: dict[str, Any]) -> dict[str, Any]:
+        """The rules must each name the values ``rule_keys`` lists."""
+        settings = super().check_settings(given)
+        settings["rules"] = check_rules(cls, settings["rules"], set(cls.rule_keys))
+        return settings
+
+    def rule(self, when: Any) -> dict[str, Any] | None:
+        """The rule in force on ``when``."""
+        return rule_for(self.settings["rules"], when)
 
 
 def is_consultancy(category: Any, details: Any) -> bool:
@@ -80,7 +69,7 @@ def is_consultancy(category: Any, details: Any) -> bool:
     return "konsultansi" in f"{details or ''} {category or ''}".lower()
 
 
-class DirectProcurementCeiling(RedFlag):
+class DirectProcurementCeiling(DatedRules):
     """TBK-PL-CEILING: Pengadaan Langsung above the ceiling for its category on its date."""
 
     id = "TBK-PL-CEILING"
@@ -90,19 +79,10 @@ class DirectProcurementCeiling(RedFlag):
     icw = law.icw_mapping(
         None,
         "none",
-        "ICW 3 scores every contract's size in bands; this compares a "
-        "direct purchase with its legal ceiling",
+        "icw_pl_ceiling_bands",
     )
     defaults = {"procurement_method_details": PL_METHODS, "currency": "IDR", "rules": PL_RULES}
-
-    @classmethod
-    def check_settings(cls, given: dict[str, Any]) -> dict[str, Any]:
-        """The rules must name both ceilings."""
-        settings = super().check_settings(given)
-        settings["rules"] = check_rules(
-            cls, settings["rules"], {"goods_works_services", "consultancy"}
-        )
-        return settings
+    rule_keys = frozenset({"goods_works_services", "consultancy"})
 
     def evaluate(self, db: Any) -> Iterator[Flag]:
         """The estimate (or largest award) against the ceiling of its category and date."""
@@ -116,7 +96,7 @@ class DirectProcurementCeiling(RedFlag):
             if tender.get("status") == "cancelled" or not isinstance(release.get("ocid"), str):
                 continue
             when = _object(tender.get("tenderPeriod")).get("startDate") or release.get("date")
-            rule = rule_for(self.settings["rules"], when if isinstance(when, str) else None)
+            rule = self.rule(when)
             amount = _amount(tender.get("value"), currency)
             if amount is None:
                 awards = [
@@ -134,7 +114,7 @@ class DirectProcurementCeiling(RedFlag):
                 kind = "consultancy" if consultancy else "goods/works/other services"
                 yield Flag(ocid, amount, amount, ceiling,
                            f"{kind}: {amount:,.0f} {currency} above {ceiling:,.0f} "
-                           f"({rule.get('regulation', 'rule from ' + rule['from'])})")  # fmt: skip
+                           f"({rule_name(rule)})")  # fmt: skip
 
 
 def _amount(value: Any, currency: str) -> float | None:
@@ -144,24 +124,25 @@ def _amount(value: Any, currency: str) -> float | None:
     return _number(value.get("amount"))
 
 
-class PackageSplitting(RedFlag):
+class PackageSplitting(DatedRules):
     """TBK-SPLIT-PACKAGES: several direct purchases of one object that together exceed the ceiling."""
 
     id = "TBK-SPLIT-PACKAGES"
     measure_unit = "amount"
     sources = law.SPLIT_PACKAGES
-    thresholds = ("threshold", "window_days", "minimum_packages")
-    icw = law.icw_mapping(None, "none", "no ICW indicator looks across packages")
+    thresholds = ("rules", "window_days", "minimum_packages")
+    icw = law.icw_mapping(None, "none", "icw_none_across_packages")
     defaults = {
         "procurement_method_details": PL_METHODS,
         "window_days": 30,
         "minimum_packages": 2,
-        "threshold": 200_000_000,
+        "rules": SPLIT_RULES,
         "currency": "IDR",
     }
+    rule_keys = frozenset({"threshold"})
 
     def evaluate(self, db: Any) -> Iterator[Flag]:
-        """Groups by buyer and object; a sliding window over their start dates."""
+        """Groups by buyer and object; a window from each package, its ceiling by its date."""
         methods = list(self.settings["procurement_method_details"])
         if not methods:
             return
@@ -179,28 +160,28 @@ class PackageSplitting(RedFlag):
             """,
             [*methods, self.settings["currency"]],
         ).fetchall()
-        groups: dict[tuple[str, str], list[tuple[str, float, Any]]] = defaultdict(list)
+        groups: dict[tuple[str, str], list[tuple[str, float, Any, dict]]] = defaultdict(list)
         self.judged = set()
         for ocid, buyer, title, amount, start in rows:
-            started = parse_instant(start)
-            if started is None:
+            started, rule = parse_instant(start), self.rule(start)
+            if started is None or rule is None:
                 continue
             self.judged.add(ocid)
-            groups[buyer, object_key(title)].append((ocid, amount, started))
+            groups[buyer, object_key(title)].append((ocid, amount, started, rule))
         window = int(self.settings["window_days"])
         minimum = int(self.settings["minimum_packages"])
-        threshold = float(self.settings["threshold"])
         flagged: dict[str, Flag] = {}
         for (_, key), packages in groups.items():
-            for i, (_, _, first) in enumerate(packages):
+            for i, (_, _, first, rule) in enumerate(packages):
                 together = [p for p in packages[i:] if whole_days(first, p[2]) <= window]
-                total = sum(p[1] for p in together)
-                if len(together) >= minimum and total > threshold:
-                    for ocid, _, _ in together:
-                        if ocid not in flagged or flagged[ocid].measure < total:
-                            flagged[ocid] = Flag(ocid, total, total, threshold,
-                                                 f"{len(together)} packages '{key}' within "
-                                                 f"{window} days add up to {total:,.0f}")  # fmt: skip
+                total, threshold = sum(p[1] for p in together), float(rule["threshold"])
+                if len(together) < minimum or total <= threshold:
+                    continue
+                for ocid, *_ in together:
+                    if ocid not in flagged or flagged[ocid].measure < total:
+                        flagged[ocid] = Flag(ocid, total, total, threshold,
+                                             f"{len(together)} packages '{key}' within {window} "
+                                             f"days add up to {total:,.0f} ({rule_name(rule)})")  # fmt: skip
         yield from sorted(flagged.values())
 
 
@@ -209,7 +190,7 @@ def object_key(title: str) -> str:
     return " ".join(re.sub(r"[\W\d_]+", " ", title.lower()).split())
 
 
-class TenderPeriodBelowMinimum(RedFlag):
+class TenderPeriodBelowMinimum(DatedRules):
     """TBK-TENDER-PERIOD: the tender period is shorter than the rule's minimum for its method."""
 
     id = "TBK-TENDER-PERIOD"
@@ -219,17 +200,10 @@ class TenderPeriodBelowMinimum(RedFlag):
     icw = law.icw_mapping(
         None,
         "none",
-        "ICW 1 measures announcement to award and scores long durations: "
-        "a different span, the opposite direction",
+        "icw_tender_period_other_span",
     )
     defaults = {"rules": PERIOD_RULES}
-
-    @classmethod
-    def check_settings(cls, given: dict[str, Any]) -> dict[str, Any]:
-        """Each rule maps method details to a minimum number of days."""
-        settings = super().check_settings(given)
-        settings["rules"] = check_rules(cls, settings["rules"], {"minimum_days"})
-        return settings
+    rule_keys = frozenset({"minimum_days"})  # method details → minimum days
 
     def evaluate(self, db: Any) -> Iterator[Flag]:
         """Whole days of the tender period against the minimum of the rule in force."""
@@ -244,7 +218,7 @@ class TenderPeriodBelowMinimum(RedFlag):
         )
         self.judged = set()
         for ocid, details, start, end in rows:
-            rule = rule_for(self.settings["rules"], start)
+            rule = self.rule(start)
             minimum = (rule or {}).get("minimum_days", {}).get(details)
             started, ended = parse_instant(start), parse_instant(end)
             if minimum is None or started is None or ended is None:
@@ -254,27 +228,25 @@ class TenderPeriodBelowMinimum(RedFlag):
             if days < minimum:
                 yield Flag(ocid, 1.0, days, minimum,
                            f"{details}: {days} days, minimum {minimum} "
-                           f"({rule.get('regulation', 'rule from ' + rule['from'])})")  # fmt: skip
+                           f"({rule_name(rule)})")  # fmt: skip
 
 
-class ContractAboveAward(RedFlag):
+class ContractAboveAward(DatedRules):
     """TBK-CONTRACT-INCREASE: the contract grew more than 10 % over the awarded value."""
 
     id = "TBK-CONTRACT-INCREASE"
     measure_unit = "share"
     sources = law.CONTRACT_INCREASE
-    thresholds = ("max_increase",)
-    icw = law.icw_mapping(
-        None, "none", "ICW 2 compares the contract with the HPS, not with the award"
-    )
-    defaults = {"max_increase": 0.10}
+    thresholds = ("rules",)
+    icw = law.icw_mapping(None, "none", "icw_none_contract_vs_award")
+    defaults = {"rules": INCREASE_RULES}
+    rule_keys = frozenset({"max_increase"})
 
     def evaluate(self, db: Any) -> Iterator[Flag]:
-        """The largest contract-to-award increase per process."""
-        limit = float(self.settings["max_increase"])
+        """The largest contract-to-award increase per process, by the rule on its tender date."""
         rows = db.execute(
             f"""
-            select c.ocid, c.contract_id, c.value_amount, a.value_amount
+            select c.ocid, c.contract_id, c.value_amount, a.value_amount, t.tender_period_start
             from contracts c
             join awards a on a.ocid = c.ocid and a.award_id = c.award_id
             join tenders t on t.ocid = c.ocid
@@ -284,16 +256,17 @@ class ContractAboveAward(RedFlag):
             """
         )
         self.judged = set()
-        for ocid, contract_id, contracted, awarded in rows:
-            if ocid in self.judged:
+        for ocid, contract_id, contracted, awarded, start in rows:
+            rule = self.rule(start)
+            if ocid in self.judged or rule is None:
                 continue
             self.judged.add(ocid)
-            increase = contracted / awarded - 1
+            increase, limit = contracted / awarded - 1, float(rule["max_increase"])
             # Compared as amounts, not as a computed ratio: 110 on 100 is exactly 10 %.
             if contracted > awarded * (1 + limit):
                 yield Flag(ocid, increase, increase, limit,
                            f"contract {contract_id}: {contracted:,.0f} against an award of "
-                           f"{awarded:,.0f}")  # fmt: skip
+                           f"{awarded:,.0f} ({rule_name(rule)})")  # fmt: skip
 
 
 class HighBidFewBidders(RedFlag):
@@ -306,7 +279,7 @@ class HighBidFewBidders(RedFlag):
     icw = law.icw_mapping(
         2,
         "partial",
-        "ICW 2 scores a contract close to the HPS; the number of bids is not among ICW's seven",
+        "icw_high_bid_partial",
     )
     defaults = {"ratio": 0.95, "max_bids": 2}
 
@@ -357,9 +330,7 @@ class RepeatWinner(RedFlag):
     measure_unit = "count"
     sources = law.REPEAT_WINNER
     thresholds = ("minimum_wins",)
-    icw = law.icw_mapping(
-        7, "partial", "ICW's repeat-winner rule and threshold are not published on its method page"
-    )
+    icw = law.icw_mapping(7, "partial", "icw_repeat_winner_partial")
     defaults = {"minimum_wins": 3}
     subjects = ("tender", "tenderer")
 
@@ -406,13 +377,18 @@ class RepeatWinner(RedFlag):
                             names.get(supplier))  # fmt: skip
 
 
-class _ShareBelowMinimum(RedFlag):
-    """A buyer's share of contract value of a kind (PDN, small business) below the minimum."""
+class _ShareBelowMinimum(DatedRules):
+    """A buyer's share of contract value of a kind (PDN, small business) below the minimum.
+
+    Each process counts under the rule in force on its tender date; processes dated before
+    every rule are not judged. The threshold is the rules' minimum weighted by contract
+    value, so a buyer gets one verdict (with one rule, simply its minimum).
+    """
 
     kind = ""
     subjects = ("buyer",)
-    defaults = {"minimum_share": 0.40}
-    thresholds = ("minimum_share",)
+    thresholds = ("rules",)
+    rule_keys = frozenset({"minimum_share"})
 
     def evaluate(self, db: Any) -> Iterator[PartyFlag]:
         """Per buyer: Σ amounts of the kind ÷ Σ contract amounts, over processes that have both."""
@@ -427,23 +403,37 @@ class _ShareBelowMinimum(RedFlag):
                 sum(case when kind = 'contract' then amount end) as whole
               from amounts group by ocid
             )
-            select coalesce(t.buyer_id, t.buyer_name), max(t.buyer_name), sum(per.part),
-                sum(per.whole), count(*)
+            select coalesce(t.buyer_id, t.buyer_name), t.buyer_name, per.part, per.whole,
+                t.tender_period_start
             from per join tenders t on t.ocid = per.ocid
             where per.part is not null and per.whole > 0
               and coalesce(t.buyer_id, t.buyer_name) is not null and {NOT_CANCELLED}
-            group by 1
+            order by 1, t.ocid
             """,
             [self.kind],
         )
-        minimum = float(self.settings["minimum_share"])
-        for buyer, name, part, whole, processes in rows:
+        totals: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0, 0.0])
+        names: dict[str, str] = {}
+        applied: dict[str, set[str]] = defaultdict(set)
+        for buyer, name, part, whole, start in rows:
+            rule = self.rule(start)
+            if rule is None:
+                continue
+            names[buyer] = names.get(buyer) or name
+            applied[buyer].add(rule_name(rule))
+            total = totals[buyer]  # part, whole, whole × minimum, processes
+            total[0] += part
+            total[1] += whole
+            total[2] += whole * float(rule["minimum_share"])
+            total[3] += 1
+        for buyer, (part, whole, required, processes) in totals.items():
             self.judged_parties.add(("buyer", buyer))
-            share = part / whole
+            share, minimum = part / whole, required / whole
             if share < minimum:
-                yield PartyFlag("buyer", buyer, share, share, minimum, processes,
+                yield PartyFlag("buyer", buyer, share, share, minimum, int(processes),
                                 f"{self.kind} share {share:.1%} of {whole:,.0f} contracted "
-                                f"over {processes} process(es)", name)  # fmt: skip
+                                f"over {int(processes)} process(es) "
+                                f"({', '.join(sorted(applied[buyer]))})", names[buyer])  # fmt: skip
 
 
 class DomesticShareBelowMinimum(_ShareBelowMinimum):
@@ -452,8 +442,9 @@ class DomesticShareBelowMinimum(_ShareBelowMinimum):
     id = "TBK-PDN-SHARE"
     measure_unit = "share"
     kind = "pdn"
+    defaults = {"rules": PDN_RULES}
     sources = law.PDN_SHARE
-    icw = law.icw_mapping(None, "none", "no ICW indicator reads domestic-product values")
+    icw = law.icw_mapping(None, "none", "icw_none_pdn")
 
 
 class SmallBusinessShareBelowMinimum(_ShareBelowMinimum):
@@ -462,8 +453,9 @@ class SmallBusinessShareBelowMinimum(_ShareBelowMinimum):
     id = "TBK-UMK-SHARE"
     measure_unit = "share"
     kind = "umk"
+    defaults = {"rules": UMK_RULES}
     sources = law.UMK_SHARE
-    icw = law.icw_mapping(None, "none", "no ICW indicator reads small-business values")
+    icw = law.icw_mapping(None, "none", "icw_none_umk")
 
 
 INDONESIAN_INDICATORS: list[type[RedFlag]] = [

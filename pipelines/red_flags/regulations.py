@@ -2,16 +2,17 @@
 
 Kept apart from the rules (``indonesia.py``, ``tbk.py``) so a steward can check every
 citation in one place. A ``Source`` is ``verified`` only when its article and value were
-read in a quoted text (``evidence``); every other one is published, and shown on the
-methodology page (docs/red-flags.md), as **unverified**. In-force dates are those of the
-regulations' own closing articles as commonly cited; none was read in a quoted text here.
+read in a quoted text (``quote``, found at ``evidence``); every other one is published,
+and shown on the methodology page (docs/red-flags.md), as **unverified**. In-force dates
+are as commonly cited, except Inpres 2/2022's (30 March 2022, in BPK's abstract); the
+others were not read in a quoted text here (docs/red-flags.md says what was found).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from .base import Source
+from .base import CITATIONS, Source
 
 PERPRES_16_2018 = "Perpres 16/2018"
 PERPRES_12_2021 = "Perpres 12/2021"
@@ -32,71 +33,74 @@ ICW_INDICATORS: dict[int, str] = {
 ICW_CONFIRMED_ON_ITS_PAGE = (1, 2, 3, 4)
 ICW_METHOD = "https://opentender.net/method/"
 
+# Where a quoted text was found (``Source.quote``; the search of stored public pages).
+CHRISTIANGAMAS_ADDENDUM = "https://christiangamas.net/mengenai-perubahan-adendum-kontrak/"
+CHRISTIANGAMAS_UMK = (
+    "https://christiangamas.net/alokasi-umk-koperasi-pada-pengadaan-barang-jasa-pemerintah"
+)
+BPK_INPRES_2_2022 = "https://peraturan.bpk.go.id/Search?p=10&tema=39"
+INPRES_2_2022 = "Inpres 2/2022"
+INPRES_2_2022_FROM = "2022-03-30"
+
 PL_CEILING = (
-    Source(PERPRES_16_2018, "38(3)", "Pengadaan Langsung of goods, works and other services "
-           "up to Rp 200,000,000", PERPRES_16_FROM, settings=("rules",)),
-    Source(PERPRES_16_2018, "41(3)", "Pengadaan Langsung of consultancy services up to "
-           "Rp 100,000,000", PERPRES_16_FROM, settings=("rules",)),
-    Source(PERPRES_12_2021, None, "amends Perpres 16/2018; the direct-procurement ceilings "
-           "are taken as unchanged", PERPRES_12_FROM, settings=("rules",)),
+    Source(PERPRES_16_2018, "38(3)", "pl_goods_ceiling", PERPRES_16_FROM, "2021-02-01",
+           settings=("rules",)),
+    Source(PERPRES_16_2018, "41(3)", "pl_consultancy_ceiling", PERPRES_16_FROM, "2021-02-01",
+           settings=("rules",)),
+    Source(PERPRES_12_2021, None, "pl_ceiling_unchanged_2021", PERPRES_12_FROM,
+           settings=("rules",)),
 )  # fmt: skip
 SPLIT_PACKAGES = (
-    Source(PERPRES_16_2018, "20(2)(d)", "splitting a package to avoid a tender or selection "
-           "is forbidden", PERPRES_16_FROM),
-    Source(PERPRES_16_2018, "38(3)", "the direct-procurement ceiling the packages add up "
-           "past (Rp 200,000,000)", PERPRES_16_FROM, settings=("threshold",)),
+    Source(PERPRES_16_2018, "20(2)(d)", "split_forbidden", PERPRES_16_FROM),
+    Source(PERPRES_16_2018, "38(3)", "split_ceiling", PERPRES_16_FROM, settings=("rules",)),
 )  # fmt: skip
 TENDER_PERIOD = (
-    Source("Peraturan LKPP 9/2018", None, "tender schedules (working days)", PERPRES_16_FROM,
+    Source("Peraturan LKPP 9/2018", None, "lkpp_9_2018_schedules", PERPRES_16_FROM,
            settings=("rules",)),
-    Source("Peraturan LKPP 12/2021", None, "tender schedules (working days); replaces "
-           "Peraturan LKPP 9/2018", None, settings=("rules",)),
+    Source("Peraturan LKPP 12/2021", None, "lkpp_12_2021_schedules", None, settings=("rules",)),
 )  # fmt: skip
 CONTRACT_INCREASE = (
-    Source(PERPRES_16_2018, "54(2)", "additional work by contract change up to 10 % of the "
-           "price in the original contract", PERPRES_16_FROM, verified=True,
-           evidence="http://www.mudjisantosa.net/2018/06/perubahan-kontrak-berdasar-perpres-16.html",
-           settings=("max_increase",)),
+    Source(PERPRES_16_2018, "54(2)", "contract_increase_10", PERPRES_16_FROM, verified=True,
+           evidence=CHRISTIANGAMAS_ADDENDUM, settings=("rules",),
+           quote="maksimal pertambahan nilainya 10% dari nilai total kontrak awal, kecuali "
+                 "terdapat persetujuan PA untuk kondisi / keadaan darurat"),
 )  # fmt: skip
-HIGH_BID_FEW_BIDS = (
-    Source(PERPRES_16_2018, None, "the HPS is the ceiling of a valid offer; no article sets "
-           "the 95 % ratio or the number of bids", PERPRES_16_FROM),
-)  # fmt: skip
-REPEAT_WINNER = (
-    Source("none", None, "no regulation limits how often one supplier wins; ICW's "
-           "repeat-winner indicator", None),
-)  # fmt: skip
+HIGH_BID_FEW_BIDS = (Source(PERPRES_16_2018, None, "hps_ceiling_no_ratio", PERPRES_16_FROM),)
+REPEAT_WINNER = (Source("none", None, "repeat_winner_none", None),)
 PDN_SHARE = (
-    Source(PERPRES_12_2021, None, "domestic products (PDN) must be used; no article read "
-           "here sets a share of the contract value", PERPRES_12_FROM),
+    Source(PERPRES_12_2021, None, "pdn_must_be_used", PERPRES_12_FROM),
+    Source(INPRES_2_2022, "poin ketiga", "pdn_inpres_40", INPRES_2_2022_FROM, verified=True,
+           evidence=BPK_INPRES_2_2022, settings=("rules",),
+           quote="Merencanakan, mengalokasikan, dan merealisasikan paling sedikit 40% (empat "
+                 "puluh persen) nilai anggaran belanja barang/jasa untuk menggunakan produk "
+                 "Usaha Mikro, Usaha Kecil, dan Koperasi dari hasil produksi dalam negeri"),
 )  # fmt: skip
 UMK_SHARE = (
-    Source(PERPRES_12_2021, "65(3)", "ministries, agencies and local governments allocate "
-           "at least 40 % of their goods/services budget to small businesses and "
-           "cooperatives", PERPRES_12_FROM, verified=True,
-           evidence="https://christiangamas.net/alokasi-umk-koperasi-pada-pengadaan-barang-jasa-pemerintah",
-           settings=("minimum_share",)),
+    Source(PERPRES_12_2021, "65(3)", "umk_40_budget", PERPRES_12_FROM, verified=True,
+           evidence=CHRISTIANGAMAS_UMK, settings=("rules",),
+           quote="Kementerian/Lembaga/Pemerintah Daerah sebagaimana dimaksud pada ayat (2) "
+                 "wajib mengalokasikan paling sedikit 40% (empat puluh persen) dari nilai "
+                 "anggaran belanja barang/jasaKementerian/Lembaga/Pemerintah Daerah."),
 )  # fmt: skip
 DIRECT_ABOVE_LIMIT = (
-    Source(PERPRES_16_2018, "38(3)", "Pengadaan Langsung of goods, works and other services "
-           "up to Rp 200,000,000 (one ceiling for every category and date)", PERPRES_16_FROM,
+    Source(PERPRES_16_2018, "38(3)", "direct_above_limit_ceiling", PERPRES_16_FROM,
            settings=("limit",)),
 )  # fmt: skip
-AWARD_ABOVE_ESTIMATE = (
-    Source(PERPRES_16_2018, None, "the HPS is the ceiling of a valid offer for goods, works "
-           "and other services", PERPRES_16_FROM),
-)  # fmt: skip
-SUPPLIER_CONCENTRATION = (
-    Source("none", None, "terbuka's own rule; no regulation sets a share", None),
-)  # fmt: skip
+AWARD_ABOVE_ESTIMATE = (Source(PERPRES_16_2018, None, "hps_ceiling", PERPRES_16_FROM),)
+SUPPLIER_CONCENTRATION = (Source("none", None, "own_rule_no_share", None),)
 
 
 def icw_mapping(number: int | None, match: str, note: str) -> dict[str, Any]:
-    """The ICW mapping with the indicator's name (``match``: full, partial or none)."""
+    """The ICW mapping with the indicator's name (``match``: full, partial or none).
+
+    ``note`` is a key of ``citations.json``: published as ``note`` (English) and
+    ``note_id`` (Indonesian).
+    """
     return {
         "indicator": number,
         "name": ICW_INDICATORS.get(number) if number else None,
         "confirmed_on_icw_page": number in ICW_CONFIRMED_ON_ITS_PAGE if number else None,
         "match": match,
-        "note": note,
+        "note": CITATIONS[note]["en"],
+        "note_id": CITATIONS[note]["id"],
     }

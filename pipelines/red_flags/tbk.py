@@ -24,9 +24,7 @@ class AwardAboveEstimate(RedFlag):
     defaults = {"margin": 0.0}
     sources = law.AWARD_ABOVE_ESTIMATE
     thresholds = ("margin",)
-    icw = law.icw_mapping(
-        2, "partial", "ICW 2 scores a contract above the HPS highest; this reads the award"
-    )
+    icw = law.icw_mapping(2, "partial", "icw_award_above_estimate")
 
     def evaluate(self, db: Any) -> Iterator[Flag]:
         """The largest award-to-estimate ratio per process, when above 1 + margin."""
@@ -63,7 +61,7 @@ class SupplierConcentration(RedFlag):
     defaults = {"share": 0.5, "minimum_awards": 10}
     sources = law.SUPPLIER_CONCENTRATION
     thresholds = ("share", "minimum_awards")
-    icw = law.icw_mapping(None, "none", "ICW 7 counts repeat wins, not a share of value")
+    icw = law.icw_mapping(None, "none", "icw_concentration_not_share")
 
     def evaluate(self, db: Any) -> Iterator[Flag]:
         """Supplier shares per buyer; processes of dominant suppliers are flagged."""
@@ -118,7 +116,7 @@ class DirectAboveLimit(RedFlag):
     }
     sources = law.DIRECT_ABOVE_LIMIT
     thresholds = ("limit",)
-    icw = law.icw_mapping(None, "none", "ICW 3 scores every contract's size in bands")
+    icw = law.icw_mapping(None, "none", "icw_direct_bands")
 
     def evaluate(self, db: Any) -> Iterator[Flag]:
         """Estimate (or the largest award) against the ceiling, for the listed methods."""
