@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import DEMO_SEED, nonempty, rows
+from conftest import DEMO_SEED, leaked, nonempty, published_text, rows
 
 
 def test_demo_publishes_every_dataset(demo_site):
@@ -16,11 +16,9 @@ def test_no_planted_budget_value_is_published(demo_site, tmp_path):
 
     out, _ = demo_site
     _, planted = generate_budget(tmp_path / "again", DEMO_SEED)  # deterministic: the same values
-    published = "".join(
-        p.read_bytes().decode("utf-8", "replace") for p in out.rglob("*") if p.is_file()
-    )
+    published = published_text(out)
     assert planted.values.get("name") and planted.values.get("bank_account")
-    assert sorted(v for v in planted.all() if v in published) == []
+    assert leaked(planted.all(), published) == []
 
 
 def test_demo_budget_lines_reconcile(demo_site):

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, invoke_cli, run_cli
+from conftest import ROOT, invoke_cli, leaked
 from presidio_analyzer import Pattern, PatternRecognizer
 
 from terbuka.privacy import PrivacyError, Redactor, TextScanner, load_policy
@@ -188,7 +188,7 @@ def test_a_run_applies_k_anonymity_and_publishes_its_privacy_report(
     text = (out / "procurement" / "privacy.json").read_text() + (
         out / "procurement" / "data" / "_privacy.csv"
     ).read_text()
-    assert not [v for v in planted.all() if v in text]
+    assert not leaked(planted.all(), text)
 
 
 def test_quasi_identifiers_that_are_not_published_stop_the_run(
@@ -255,7 +255,7 @@ def test_withdraw_from_a_real_ckan(ckan, tmp_path):
     client.action.package_create(name=name, owner_org=organisation["id"], private=False)
     env = {"CKAN_API_TOKEN": ckan.token}
     out = str(tmp_path / "site")
-    result = run_cli(
+    result = invoke_cli(
         "withdraw", "procurement", "--out", out, "--ckan", ckan.url, "--ckan-id", name, "--json",
         env=env,
     )  # fmt: skip
@@ -263,7 +263,7 @@ def test_withdraw_from_a_real_ckan(ckan, tmp_path):
     assert json.loads(result.stdout)["ckan"]["action"] == "made private"
     assert client.action.package_show(id=name)["private"] is True
     assert ckan.token not in result.stdout + result.stderr
-    result = run_cli(
+    result = invoke_cli(
         "withdraw", "procurement", "--out", out, "--ckan", ckan.url, "--ckan-id", name, "--purge",
         env=env,
     )  # fmt: skip
@@ -272,7 +272,7 @@ def test_withdraw_from_a_real_ckan(ckan, tmp_path):
 
     with pytest.raises(ckanapi.NotFound):
         client.action.package_show(id=name)
-    refused = run_cli(
+    refused = invoke_cli(
         "withdraw", "procurement", "--out", out, "--ckan", ckan.url, "--ckan-id", name,
         env={"CKAN_API_TOKEN": "not-a-token"},
     )  # fmt: skip

@@ -11,6 +11,7 @@ import sqlite3
 import uuid
 
 import pytest
+from conftest import leaked
 from pullkit import LoopbackServer, OcdsApi, demo_releases, descriptor_with_sources, later_releases
 
 from terbuka.pipelines.archive import Archive
@@ -75,7 +76,7 @@ def test_ocds_api_and_ckan_pulled_once_then_only_changes(ckan, tmp_path):
         assert from_ckan and from_api and len(from_ckan) + len(from_api) == len(rows)
         assert {r[0] for r in from_ckan} == {resource["url"]}
         published = "".join(p.read_text() for p in (out / "pulled" / "data").glob("*.csv"))
-        assert planted.all() and not [v for v in planted.all() if v in published]
+        assert planted.all() and not leaked(planted.all(), published)
 
         second = run_dataset(folder, [], out, show_progress=False)
         assert second["status"] == "unchanged"

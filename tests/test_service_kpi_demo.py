@@ -10,7 +10,7 @@ import csv
 import statistics
 from collections import defaultdict
 
-from conftest import DEMO_SEED, nonempty, rows
+from conftest import DEMO_SEED, leaked, nonempty, published_text, rows
 
 K = 5
 
@@ -20,12 +20,10 @@ def test_no_planted_personal_value_is_published(demo_site, tmp_path):
 
     out, _ = demo_site
     _, planted = generate_services(tmp_path / "again", DEMO_SEED)
-    published = "".join(
-        p.read_bytes().decode("utf-8", "replace") for p in out.rglob("*") if p.is_file()
-    )
+    published = published_text(out)
     for kind in ("name", "phone", "nik", "email", "address"):
         assert planted.values.get(kind), kind
-    assert sorted(v for v in planted.all() if v in published) == []
+    assert leaked(planted.all(), published) == []
 
 
 def test_complainants_columns_never_reach_a_table(demo_site):
