@@ -386,3 +386,20 @@ def big_files(folder: Path, size: int) -> dict[str, Path]:
         "one-huge-value": huge,
         "spse-csv": csv_path,
     }
+
+
+def search_queries(size: int = MB) -> Iterator[tuple[str, str]]:
+    """``(name, fq)`` of about ``size`` characters for the embedded catalog's search.
+
+    Wildcards with a star every other letter (a ``a.*a.*…`` regex backtracks once per
+    star against a long value), and shapes that made a clause pattern rescan the rest of
+    the query from every letter (a range's opening bracket before a parenthesis, dots).
+    """
+    yield "a star every other letter", "extras_note:" + repeat("a*", size) + "b"
+    yield "long parts between stars", "extras_note:" + repeat("a" * 1000 + "*", size) + "a"
+    yield "one letter repeated", repeat("a", size)
+    yield "range brackets before parentheses", repeat("a:[(", size)
+    yield "range brackets before dashes", repeat("a:[-", size)
+    yield "open quotes", repeat('a:"', size)
+    yield "dots", repeat("a.", size)
+    yield "clauses", repeat("a:b ", size)

@@ -15,7 +15,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from adversarial import MB, cases, deep_json, parser_texts, texts
+from adversarial import MB, cases, deep_json, parser_texts, search_queries, texts
 
 from terbuka.pipelines.parse import parse_number
 from terbuka.pipelines.runner import exit_code, run_dataset
@@ -81,6 +81,50 @@ def test_every_parser_finishes_on_1mb_adversarial_cells(name):
     """)
     assert result.returncode == 0, result.stderr[-2000:]
     assert int(result.stdout.split()[-1]) == len(list(parser_texts(10)))
+
+
+@pytest.mark.slow  # a fresh interpreter runs 1 MB queries (a hang cannot hide)
+def test_the_embedded_catalog_search_finishes_on_1mb_queries_and_values():
+    result = child("""
+        from ckanapi.errors import SearchQueryError
+        from adversarial import MB, search_queries
+        from terbuka.catalogs.embedded import parse_filter
+        package = {
+            "organization": {"name": "o"}, "owner_org": "o", "type": "dataset",
+            "extras": [{"key": "note", "value": "a" * MB}],
+        }
+        outcomes = []
+        for _, query in search_queries():
+            try:
+                outcomes.append(str(all(clause(package) for clause in parse_filter(query))))
+            except SearchQueryError as error:
+                outcomes.append("refused" if len(str(error)) < 300 else "long message")
+        print(" ".join(outcomes))
+    """)
+    assert result.returncode == 0, result.stderr[-2000:]
+    outcomes = result.stdout.split()
+    assert len(outcomes) == len(list(search_queries(100))) and "long message" not in outcomes
+    assert outcomes[:2] == ["False", "True"]  # no b at the end; a…a*…*a matches
+
+
+@pytest.mark.parametrize(
+    "wanted, value, hit",
+    [
+        ("Indo*", "Indonesia", True),
+        ("*nesia", "indonesia", True),
+        ("I*o*e*a", "Indonesia", True),
+        ("a*a", "a", False),  # the first and last part may not overlap
+        ("a*b*a", "aba", True),
+        ("*", "", True),
+        ("ab", "AB", True),
+        ("a*b", "a\nb", True),  # a star spans a line break, as Solr's does
+        ("a*c*b", "abcb", True),
+    ],
+)
+def test_a_wildcard_matches_like_solr(wanted, value, hit):
+    from terbuka.catalogs.embedded import wildcard_match
+
+    assert wildcard_match(wanted.casefold().split("*"), value.casefold()) is hit
 
 
 def test_the_adversarial_texts_are_1mb_each():
