@@ -204,6 +204,56 @@ def test_adversarial_input_through_the_pipeline(tmp_path, monkeypatch, case):
         assert problems >= 1  # the bad values are accounted for with a reason
 
 
+def _special(tmp_path: Path, kind: str) -> Path:
+    """A character device, a FIFO, or a folder holding a link to a device."""
+    if kind == "fifo":
+        os.mkfifo(tmp_path / "rilis.csv")
+        return tmp_path / "rilis.csv"
+    if kind == "device in a folder":
+        (tmp_path / "masuk").mkdir()
+        (tmp_path / "masuk" / "rilis.csv").symlink_to("/dev/zero")
+        return tmp_path / "masuk"
+    return Path(kind)
+
+
+SPECIAL = ["/dev/zero", "/dev/null", "/dev/urandom", "fifo", "device in a folder"]
+
+
+# scan and redact read one file, so a folder is for run only
+CLI_CASES = [
+    (c, k) for c in ("run", "scan", "redact") for k in SPECIAL if c == "run" or "folder" not in k
+]
+
+
+@pytest.mark.parametrize("command, kind", CLI_CASES)
+def test_a_device_or_fifo_is_refused_in_one_line_by_the_real_cli(tmp_path, kind, command):
+    source = _special(tmp_path, kind)
+    args = {
+        "run": [
+            "run",
+            "procurement",
+            "--source",
+            str(source),
+            "--out",
+            str(tmp_path / "site"),
+            "-q",
+        ],
+        "scan": ["scan", str(source)],
+        "redact": ["redact", str(source), "--out", str(tmp_path / "x.csv")],
+    }[command]
+    terbuka = Path(sys.executable).with_name("terbuka")
+    env = {**os.environ, "TERBUKA_STATE_DIR": str(tmp_path / "state")}
+    result = subprocess.run(  # a read that blocked would end in TimeoutExpired
+        [str(terbuka), *args], capture_output=True, text=True, timeout=HANG, env=env
+    )
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "not a regular file: refused" in lines[0], lines
+    assert ("named pipe (FIFO)" if kind == "fifo" else "a device") in lines[0]
+    assert "Traceback" not in result.stdout + result.stderr
+    assert not (tmp_path / "site" / "procurement.db").exists()
+
+
 @pytest.mark.slow  # a child interpreter with a memory limit
 def test_deep_nesting_keeps_memory_flat(tmp_path):
     source = tmp_path / "dalam.json"
