@@ -33,8 +33,8 @@ def redact(input_path: Path, output: Path, policy_path: Path | None, workers: in
     contact details are replaced by their entity type (<NIK>, <PHONE_NUMBER>), free text
     is scanned and personal data replaced in place. A one-screen summary goes to stderr.
     """
-    from terbuka.pipelines.readers.limits import regular_file
     from terbuka.pipelines.errors import EXIT_STOPPED, InputError
+    from terbuka.pipelines.readers.limits import regular_file
     from terbuka.pipelines.state import hash_key, state_dir
     from terbuka.privacy import PrivacyError, Redactor, TextScanner
     from terbuka.privacy.csvfile import (

@@ -27,8 +27,8 @@ def scan(input_path: Path, as_json: bool, policy_path: Path | None) -> None:
     would apply, and how many values of each entity type its cells contain. Values are
     never printed.
     """
-    from terbuka.pipelines.readers.limits import regular_file
     from terbuka.pipelines.errors import EXIT_STOPPED, InputError
+    from terbuka.pipelines.readers.limits import regular_file
     from terbuka.privacy import PrivacyError, Redactor, TextScanner
     from terbuka.privacy.csvfile import CsvError, policy_from, read_csv, scan_table
 
