@@ -1,14 +1,15 @@
 """Reliability: adversarial inputs, injected faults, leftovers and stale pages (issue 13).
 
     python bench/reliability.py            # every adversarial input, every kill point
-    python bench/reliability.py --quick    # a few of each
+    python bench/reliability.py --quick    # a few of each (and every planted-value case)
     python bench/reliability.py --big      # 300 MB inputs only (--big-mb to change the size)
 
 Prints what was tried and what happened:
 
 - bad inputs tried, clean one-line errors, published with the bad part quarantined or
   noted, internal errors (exit 4 or a traceback), hangs (no answer within ten times
-  what an ordinary input takes, at least 120 s), and the peak memory of any run (the
+  what an ordinary input takes, at least 120 s), planted personal values (a NIK, a phone
+  number) found in the message or any published file, and the peak memory of any run (the
   largest resident set of any process of the runs, from ``RUSAGE_CHILDREN``);
 - faults injected (a real run SIGKILLed at every kill point of the swap and of
   withdraw) and survived (the old or the new publication whole afterwards);
@@ -94,17 +95,27 @@ def ordinary_seconds(work: Path, state: Path) -> float:
 
 def bad_inputs(work: Path, state: Path, limit: float, quick: bool) -> dict:
     """Every adversarial case through a real ``terbuka run``."""
-    counts = {"tried": 0, "clean": 0, "published": 0, "internal": 0, "hangs": 0, "wrong": 0}
+    counts = dict.fromkeys(
+        ("tried", "clean", "published", "internal", "hangs", "wrong", "leaks"), 0
+    )
     peak = 0.0
     cases = list(adversarial.cases())
-    for case in cases[:6] if quick else cases:
+    # --quick: the first six, and the planted values and other domains (cheap, and the
+    # acceptance's "no planted value in any output" needs them)
+    chosen = [
+        c
+        for i, c in enumerate(cases)
+        if not quick or i < 6 or c.planted or c.domain != "procurement"
+    ]
+    for case in chosen:
         folder = work / f"case-{counts['tried']}"
         folder.mkdir()
         source = case.write(folder)
         env = {"TERBUKA_STATE_DIR": str(state), **case.env}
-        args = ["run", "procurement", "--source", str(source), "--out", str(folder / "site"), "-q"]
+        args = ["run", case.domain, "--source", str(source), "--out", str(folder / "site"), "-q"]
         result = timed_run(args, env, limit)
         counts["tried"] += 1
+        counts["leaks"] += planted_left(case.planted, folder / "site", result["stderr"])
         peak = max(peak, result["peak_mb"])
         if result["hung"]:
             counts["hangs"] += 1
@@ -127,6 +138,13 @@ def bad_inputs(work: Path, state: Path, limit: float, quick: bool) -> dict:
         print(f"  {case.name:<55} {outcome:<12} {result['seconds']:6.1f} s")
     counts["peak_mb"] = round(peak)
     return counts
+
+
+def planted_left(planted: tuple[str, ...], site: Path, stderr: list[str]) -> int:
+    """How many planted personal values are in the run's message or any file it published."""
+    outputs = ["\n".join(stderr).encode()]
+    outputs += [p.read_bytes() for p in site.rglob("*") if p.is_file()] if site.exists() else []
+    return sum(any(value.encode() in output for output in outputs) for value in planted)
 
 
 def faults(work: Path, state: Path, quick: bool) -> dict:
@@ -397,6 +415,7 @@ def main() -> None:
             f"bad inputs tried {bad['tried']}: clean errors {bad['clean']}, published with "
             f"the bad part quarantined or noted {bad['published']}, internal errors "
             f"{bad['internal']}, hangs {bad['hangs']}, unexpected outcomes {bad['wrong']}, "
+            f"planted personal values found in an output or message {bad['leaks']}, "
             f"peak memory {bad['peak_mb']} MB"
         )
         print(f"faults injected {fault['injected']}, survived {fault['survived']}")

@@ -155,7 +155,8 @@ class EmbeddedCKAN:
             if CLAUSE.search(query):
                 clauses += parse_filter(query)
             else:
-                terms = [t.casefold() for t in query.split() if t not in ("AND", "+")]
+                words = (t.casefold() for t in query.split() if t not in ("AND", "+"))
+                terms = _bounded(list(dict.fromkeys(words)), "terms")
         found = []
         for package in packages:
             if not all(clause(package) for clause in clauses):
@@ -394,10 +395,16 @@ def _integer(data: dict, key: str, default: int) -> int:
 
 # ------------------------------------------------------------------ search
 
+# Linear on any text: a field starts only where no word character precedes it and is taken
+# whole (``*+``), and a range's bounds stop where a bare value would, so no stretch of
+# the query is scanned again from each of its letters.
 CLAUSE = re.compile(
-    r"(?P<sign>[+-]?)(?P<field>[A-Za-z_][\w.]*):"
-    r'(?:"(?P<quoted>(?:[^"\\]|\\.)*)"|\[(?P<low>\S+) TO (?P<high>[^\]\s]+)\]|(?P<bare>[^\s()]+))'
+    r"(?<![\w.+-])(?P<sign>[+-]?)(?P<field>[A-Za-z_][\w.]*+):"
+    r'(?:"(?P<quoted>(?:[^"\\]|\\.)*+)"'
+    r"|\[(?P<low>[^\s()\]]++) TO (?P<high>[^\s()\]]++)\]"
+    r"|(?P<bare>[^\s()]++))"
 )
+MAX_CLAUSES = 1024  # Solr's maxBooleanClauses: a longer query is refused, as CKAN does
 
 
 def field_values(package: dict[str, Any], field: str) -> list[str]:
@@ -441,10 +448,30 @@ def _matches(values: list[str], match: re.Match) -> bool:
     wanted = wanted.replace('\\"', '"')
     if wanted == "*":
         return bool(values)
-    pattern = re.compile(
-        "^" + ".*".join(re.escape(part) for part in wanted.split("*")) + "$", re.IGNORECASE
-    )
-    return any(pattern.match(v) for v in values)
+    parts = wanted.casefold().split("*")
+    return any(wildcard_match(parts, v.casefold()) for v in values)
+
+
+def wildcard_match(parts: list[str], value: str) -> bool:
+    """Whether ``value`` is ``parts`` joined by anything (a Solr ``a*b*c`` wildcard).
+
+    Linear in the query and the value, unlike a ``a.*b.*c`` regex, which backtracks once
+    per star: the first part must start the value and the last end it, and each part in
+    between is found leftmost after the previous one (the leftmost fit never loses a match).
+    """
+    if len(parts) == 1:
+        return value == parts[0]
+    first, *middle, last = parts
+    end = len(value) - len(last)
+    if end < len(first) or not value.startswith(first) or not value.endswith(last):
+        return False
+    position = len(first)
+    for part in middle:
+        found = value.find(part, position, end)
+        if found < 0:
+            return False
+        position = found + len(part)
+    return True
 
 
 def parse_filter(text: str) -> list[Callable[[dict], bool]]:
@@ -457,7 +484,7 @@ def parse_filter(text: str) -> list[Callable[[dict], bool]]:
     for match in CLAUSE.finditer(text):
         between = text[position : match.start()].strip()
         if between and between not in ("AND", "&&"):
-            raise SearchQueryError(f"Search Query is invalid: cannot read {between!r} in {text!r}")
+            raise _unreadable(between, text)
         position = match.end()
 
         def clause(package: dict, match: re.Match = match) -> bool:
@@ -465,10 +492,29 @@ def parse_filter(text: str) -> list[Callable[[dict], bool]]:
             return not hit if match["sign"] == "-" else hit
 
         clauses.append(clause)
+        _bounded(clauses, "clauses")
     rest = text[position:].strip()
     if rest and rest not in ("AND", "&&"):
-        raise SearchQueryError(f"Search Query is invalid: cannot read {rest!r} in {text!r}")
+        raise _unreadable(rest, text)
     return clauses
+
+
+def _bounded(items: list, what: str) -> list:
+    """``items``, or a query error past Solr's clause limit (work per package stays bounded)."""
+    if len(items) > MAX_CLAUSES:
+        raise SearchQueryError(f"Search Query is invalid: more than {MAX_CLAUSES} {what}")
+    return items
+
+
+def _unreadable(part: str, text: str) -> SearchQueryError:
+    """The error for a part of a query that is no clause (both shortened: a query may be 1 MB)."""
+    return SearchQueryError(
+        f"Search Query is invalid: cannot read {_short(part)} in {_short(text)}"
+    )
+
+
+def _short(text: str, limit: int = 80) -> str:
+    return repr(text if len(text) <= limit else text[:limit] + "…")
 
 
 def _score(package: dict[str, Any], terms: list[str]) -> int:

@@ -89,7 +89,7 @@ class Case:
     """One adversarial source: ``write(folder)`` returns the path to pass as a source.
 
     ``expected`` is ``"error"`` (one clean input error, exit 2, nothing published) or
-    ``"published"`` (bad rows quarantined or noted, the rest published); ``fragment`` is
+    ``"published"`` (bad rows quarantined or noted, the rest published) in ``domain``; ``fragment`` is
     part of the error line (or ``""``); ``env`` holds limits lowered for the case, so a
     small file stands for a huge one; ``noted`` is whether a published case must leave a
     quarantine row or a quality note (the bad values, accounted for with a reason).
@@ -101,6 +101,8 @@ class Case:
     fragment: str = ""
     env: dict[str, str] = field(default_factory=dict)
     noted: bool = True  # a published case leaves at least one quarantine row or note
+    domain: str = "procurement"
+    planted: tuple[str, ...] = ()  # personal values that must appear in no output or message
 
 
 def _release(number: int, **tender: Any) -> dict[str, Any]:
@@ -170,6 +172,22 @@ def _spse(*rows: str) -> str:
     return "\n".join([header, good, *rows]) + "\n"
 
 
+def _budget(*lines: str) -> Callable[[Path], Path]:
+    """A budget source folder (``2024/Kota_Contoh.csv``) with a good line and ``lines``."""
+
+    def write(folder: Path) -> Path:
+        path = folder / "anggaran" / "2024" / "Kota_Contoh.csv"
+        path.parent.mkdir(parents=True)
+        head = 'akun,anggaran,realisasi,persentase\n" Belanja Daerah","300,00 M","150,00 M",50.00\n'
+        path.write_text(head + "".join(line + "\n" for line in lines))
+        return folder / "anggaran"
+
+    return write
+
+
+NIK, PHONE = "3201011501900001", "0812-3456-7890"
+
+
 def deep_json(levels: int, opener: str = "[") -> bytes:
     """A JSON value nested ``levels`` deep: ``[[[…]]]`` or ``{"a":{"a":…}}``."""
     if opener == "[":
@@ -225,6 +243,7 @@ def cases() -> Iterator[Case]:
         {"TERBUKA_JSON_MAX_VALUE_MB": "1"},
     )
     yield Case("a FIFO as the source", _fifo, "error", "named pipe (FIFO)")
+    yield Case("a character device as the source", lambda _: Path("/dev/zero"), "error", "a device")
     yield Case("a FIFO inside the source folder", _folder_with_fifo, "error", "named pipe")
     yield Case(
         "zip members ./x, .hidden/x and x",
@@ -329,6 +348,25 @@ def cases() -> Iterator[Case]:
         "published",
     )
     yield Case(
+        "a NIK and a phone number where numbers go",
+        _file("bocor.csv", _spse(f"9002;Jembatan;hp {PHONE};NIK {NIK};12/03/2024;Aktif;S1;X")),
+        "published",
+        planted=(NIK, PHONE, PHONE.replace("-", "")),
+    )
+    yield Case(
+        "a 400-digit budget amount and 1e309 as a percentage",
+        _budget(f'" Belanja Hibah","{"9" * 400}","100,00 M",50.00', '" Belanja Modal",1,1,1e309'),
+        "published",
+        domain="budget",
+    )
+    yield Case(
+        "300,000 letters in one budget cell",
+        _budget('" Belanja ' + "A" * 300_000 + '","100,00 M","50,00 M",50.00'),
+        "published",
+        noted=False,
+        domain="budget",
+    )
+    yield Case(
         "300,000 capitals in one cell",
         _file("panjang.csv", _spse("9002;" + "A" * 300_000 + ";1;2;12/03/2024;Aktif;S1;X")),
         "published",
@@ -386,3 +424,20 @@ def big_files(folder: Path, size: int) -> dict[str, Path]:
         "one-huge-value": huge,
         "spse-csv": csv_path,
     }
+
+
+def search_queries(size: int = MB) -> Iterator[tuple[str, str]]:
+    """``(name, fq)`` of about ``size`` characters for the embedded catalog's search.
+
+    Wildcards with a star every other letter (a ``a.*a.*…`` regex backtracks once per
+    star against a long value), and shapes that made a clause pattern rescan the rest of
+    the query from every letter (a range's opening bracket before a parenthesis, dots).
+    """
+    yield "a star every other letter", "extras_note:" + repeat("a*", size) + "b"
+    yield "long parts between stars", "extras_note:" + repeat("a" * 1000 + "*", size) + "a"
+    yield "one letter repeated", repeat("a", size)
+    yield "range brackets before parentheses", repeat("a:[(", size)
+    yield "range brackets before dashes", repeat("a:[-", size)
+    yield "open quotes", repeat('a:"', size)
+    yield "dots", repeat("a.", size)
+    yield "clauses", repeat("a:b ", size)

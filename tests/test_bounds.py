@@ -15,7 +15,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from adversarial import MB, cases, deep_json, parser_texts, texts
+from adversarial import MB, cases, deep_json, parser_texts, search_queries, texts
 
 from terbuka.pipelines.parse import parse_number
 from terbuka.pipelines.runner import exit_code, run_dataset
@@ -83,6 +83,50 @@ def test_every_parser_finishes_on_1mb_adversarial_cells(name):
     assert int(result.stdout.split()[-1]) == len(list(parser_texts(10)))
 
 
+@pytest.mark.slow  # a fresh interpreter runs 1 MB queries (a hang cannot hide)
+def test_the_embedded_catalog_search_finishes_on_1mb_queries_and_values():
+    result = child("""
+        from ckanapi.errors import SearchQueryError
+        from adversarial import MB, search_queries
+        from terbuka.catalogs.embedded import parse_filter
+        package = {
+            "organization": {"name": "o"}, "owner_org": "o", "type": "dataset",
+            "extras": [{"key": "note", "value": "a" * MB}],
+        }
+        outcomes = []
+        for _, query in search_queries():
+            try:
+                outcomes.append(str(all(clause(package) for clause in parse_filter(query))))
+            except SearchQueryError as error:
+                outcomes.append("refused" if len(str(error)) < 300 else "long message")
+        print(" ".join(outcomes))
+    """)
+    assert result.returncode == 0, result.stderr[-2000:]
+    outcomes = result.stdout.split()
+    assert len(outcomes) == len(list(search_queries(100))) and "long message" not in outcomes
+    assert outcomes[:2] == ["False", "True"]  # no b at the end; a…a*…*a matches
+
+
+@pytest.mark.parametrize(
+    "wanted, value, hit",
+    [
+        ("Indo*", "Indonesia", True),
+        ("*nesia", "indonesia", True),
+        ("I*o*e*a", "Indonesia", True),
+        ("a*a", "a", False),  # the first and last part may not overlap
+        ("a*b*a", "aba", True),
+        ("*", "", True),
+        ("ab", "AB", True),
+        ("a*b", "a\nb", True),  # a star spans a line break, as Solr's does
+        ("a*c*b", "abcb", True),
+    ],
+)
+def test_a_wildcard_matches_like_solr(wanted, value, hit):
+    from terbuka.catalogs.embedded import wildcard_match
+
+    assert wildcard_match(wanted.casefold().split("*"), value.casefold()) is hit
+
+
 def test_the_adversarial_texts_are_1mb_each():
     sizes = {len(text) for _, text in parser_texts()}
     assert sizes == {MB}
@@ -137,27 +181,83 @@ def test_adversarial_input_through_the_pipeline(tmp_path, monkeypatch, case):
     for name, value in case.env.items():
         monkeypatch.setenv(name, value)
     source = case.write(tmp_path)
-    record = run_dataset("procurement", [str(source)], tmp_path / "site", show_progress=False)
+    record = run_dataset(case.domain, [str(source)], tmp_path / "site", show_progress=False)
     error = record.get("error") or ""
     assert "internal error" not in error and "Traceback" not in error, error
+    outputs = [
+        error.encode(),
+        *(p.read_bytes() for p in tmp_path.joinpath("site").rglob("*") if p.is_file()),
+    ]
+    for value in case.planted:  # nowhere: not in the message, the databases or the run records
+        assert not any(value.encode() in output for output in outputs), value
     if case.expected == "error":
         assert record["status"] == "failed" and exit_code(record) == 2, error
         assert case.fragment in error and "\n" not in error, error
         assert source.name in error or "masuk" in error, error
-        assert not (tmp_path / "site" / "procurement.db").exists()
+        assert not (tmp_path / "site" / f"{case.domain}.db").exists()
         return
     assert record["status"] == "published", error
     for table, counts in record["tables"].items():
         accounted = counts["rows"] + counts["quarantined"] + counts["duplicates"]
         assert counts["rows_in"] == accounted, table
-    with sqlite3.connect(tmp_path / "site" / "procurement.db") as conn:
-        releases = conn.execute("select count(*) from releases").fetchone()[0]
+    with sqlite3.connect(tmp_path / "site" / f"{case.domain}.db") as conn:
+        rows = conn.execute(f"select count(*) from {next(iter(record['tables']))}").fetchone()[0]
         problems = conn.execute("select count(*) from _quarantine").fetchone()[0]
         problems += conn.execute("select count(*) from _quality_notes").fetchone()[0]
     if "zip members" in case.name:
-        assert releases == 3  # ./b.json and .hidden/c.json are read, not skipped
+        assert rows == 3  # ./b.json and .hidden/c.json are read, not skipped
     if case.noted:
         assert problems >= 1  # the bad values are accounted for with a reason
+
+
+def _special(tmp_path: Path, kind: str) -> Path:
+    """A character device, a FIFO, or a folder holding a link to a device."""
+    if kind == "fifo":
+        os.mkfifo(tmp_path / "rilis.csv")
+        return tmp_path / "rilis.csv"
+    if kind == "device in a folder":
+        (tmp_path / "masuk").mkdir()
+        (tmp_path / "masuk" / "rilis.csv").symlink_to("/dev/zero")
+        return tmp_path / "masuk"
+    return Path(kind)
+
+
+SPECIAL = ["/dev/zero", "/dev/null", "/dev/urandom", "fifo", "device in a folder"]
+
+
+# scan and redact read one file, so a folder is for run only
+CLI_CASES = [
+    (c, k) for c in ("run", "scan", "redact") for k in SPECIAL if c == "run" or "folder" not in k
+]
+
+
+@pytest.mark.parametrize("command, kind", CLI_CASES)
+def test_a_device_or_fifo_is_refused_in_one_line_by_the_real_cli(tmp_path, kind, command):
+    source = _special(tmp_path, kind)
+    args = {
+        "run": [
+            "run",
+            "procurement",
+            "--source",
+            str(source),
+            "--out",
+            str(tmp_path / "site"),
+            "-q",
+        ],
+        "scan": ["scan", str(source)],
+        "redact": ["redact", str(source), "--out", str(tmp_path / "x.csv")],
+    }[command]
+    terbuka = Path(sys.executable).with_name("terbuka")
+    env = {**os.environ, "TERBUKA_STATE_DIR": str(tmp_path / "state")}
+    result = subprocess.run(  # a read that blocked would end in TimeoutExpired
+        [str(terbuka), *args], capture_output=True, text=True, timeout=HANG, env=env
+    )
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "not a regular file: refused" in lines[0], lines
+    assert ("named pipe (FIFO)" if kind == "fifo" else "a device") in lines[0]
+    assert "Traceback" not in result.stdout + result.stderr
+    assert not (tmp_path / "site" / "procurement.db").exists()
 
 
 @pytest.mark.slow  # a child interpreter with a memory limit

@@ -213,3 +213,65 @@ def test_inaproc(tmp_path):
     assert any("row 1, column hps: a number with more than 30 digits" in r for r in reasons)
     assert all(announced.name in r for r in reasons), reasons
     assert_no_value(found, BIG, "1709280000")
+
+
+def _budget(cell: str, percent: str = "50.00") -> str:
+    return (
+        "akun,anggaran,realisasi,persentase\n"
+        '" Belanja Daerah","300,00 M","150,00 M",50.00\n'
+        f'" Belanja Hibah",{cell},"100,00 M",{percent}\n'
+    )
+
+
+def _survey(score: str) -> str:
+    header = "No Responden,Tanggal Survei,Unit Layanan," + ",".join(f"U{i}" for i in range(1, 10))
+    good = [f"R{i},0{1 + i}/06/2024,Loket A," for i in range(3)]
+    lines = [g + ",".join(str(1 + (i + j) % 4) for j in range(9)) for i, g in enumerate(good)]
+    lines.append("R9,05/06/2024,Loket A," + ",".join([score] + ["3"] * 8))
+    return "\n".join([header, *lines]) + "\n"
+
+
+# (domain, file name, text, table, the reason expected for the row after the good ones)
+WHOLE_ROWS = {
+    "procurement integer 1e25": (
+        "procurement", "angka.csv", SPSE.replace("\n", ";jumlah_peserta\n")
+        + "9001;Jalan Desa;1.000,00;2.000,00;12/03/2024;Selesai;S1;Dinas PU;3\n"
+        + "9002;Jembatan;1.000,00;2.000,00;12/03/2024;Aktif;S1;X;1e25\n",
+        "releases", "angka.csv row 3, column jumlah_peserta: an integer too large to store",
+    ),
+    "budget amount past 64 bits with its unit": (
+        "budget", "2024/Kota_Contoh.csv", _budget('"999999999999999999 T"'),
+        "budget_lines", "Kota_Contoh.csv row 3, column planned: an integer too large to store",
+    ),
+    "budget 1e25 (once misread as 125)": (
+        "budget", "2024/Kota_Contoh.csv", _budget("1e25"),
+        "budget_lines", "Kota_Contoh.csv row 3, column planned: an integer too large to store",
+    ),
+    "budget percentage 1e309": (
+        "budget", "2024/Kota_Contoh.csv", _budget('"100,00 M"', "1e309"),
+        "budget_lines", "row 3, column reported_absorption_pct: a number out of range",
+    ),
+    "service-kpi survey score 1e309": (
+        "service-kpi", "skm.csv", _survey("1e309"),
+        "ikm_responses", "skm.csv row 5, column U1: a number out of range",
+    ),
+    "service-kpi survey score of 400 digits": (
+        "service-kpi", "skm.csv", _survey(BIG),
+        "ikm_responses", "skm.csv row 5, column U1: a number with more than 30 digits",
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", WHOLE_ROWS)
+def test_an_unusable_number_quarantines_its_row_in_every_domain(tmp_path, case):
+    domain, name, text, table, expected = WHOLE_ROWS[case]
+    source = tmp_path / "src" / name
+    source.parent.mkdir(parents=True)
+    source.write_text(text)
+    record = run_dataset(domain, [str(tmp_path / "src")], tmp_path / "out", show_progress=False)
+    assert record["status"] == "published", record.get("error")
+    counts = record["tables"][table]
+    assert counts["quarantined"] == 1 and counts["rows"] >= 1, counts
+    [row] = unusable(tmp_path / "out" / f"{domain}.db")
+    assert expected in row["reason"] and row["value"] is None, row
+    assert_no_value([row], "1e25", "1e309", "999999999999999999", BIG)

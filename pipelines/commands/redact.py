@@ -34,6 +34,7 @@ def redact(input_path: Path, output: Path, policy_path: Path | None, workers: in
     is scanned and personal data replaced in place. A one-screen summary goes to stderr.
     """
     from terbuka.pipelines.errors import EXIT_STOPPED, InputError
+    from terbuka.pipelines.readers.limits import regular_file
     from terbuka.pipelines.state import hash_key, state_dir
     from terbuka.privacy import PrivacyError, Redactor, TextScanner
     from terbuka.privacy.csvfile import (
@@ -45,9 +46,10 @@ def redact(input_path: Path, output: Path, policy_path: Path | None, workers: in
     )
 
     try:
-        table = read_csv(input_path) if input_path.is_file() else None
-        if table is None:
+        if not input_path.exists():
             raise InputError(str(input_path), "no such file")
+        regular_file(input_path, str(input_path))  # a FIFO or device would never end
+        table = read_csv(input_path)
         policy = policy_from(policy_path)
         key, origin = hash_key(state_dir(output.parent))
         from terbuka.pipelines import plugins

@@ -28,12 +28,14 @@ def scan(input_path: Path, as_json: bool, policy_path: Path | None) -> None:
     never printed.
     """
     from terbuka.pipelines.errors import EXIT_STOPPED, InputError
+    from terbuka.pipelines.readers.limits import regular_file
     from terbuka.privacy import PrivacyError, Redactor, TextScanner
     from terbuka.privacy.csvfile import CsvError, policy_from, read_csv, scan_table
 
     try:
-        if not input_path.is_file():
+        if not input_path.exists():
             raise InputError(str(input_path), "no such file")
+        regular_file(input_path, str(input_path))  # a FIFO or device would never end
         table = read_csv(input_path)
         from terbuka.pipelines import plugins
 

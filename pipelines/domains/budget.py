@@ -423,25 +423,21 @@ def budget_lines(staged: list[dict], batch: Batch) -> list[dict]:
         separators = (".", ",") if entry["_decimal"] == "djpk" else (entry["_decimal"], None)
         planned, p_precision, p_problem = amount(entry["_planned"], entry["_unit"], *separators)
         realised, r_precision, r_problem = amount(entry["_realised"], entry["_unit"], *separators)
+        reported, pct_problem = _percentage(entry["_reported"])
         where = f"{entry['source']} row {entry['source_row']}"
-        if unusable_line(line, where, (("planned", p_problem), ("realised", r_problem)), batch):
-            continue
-        for column, problem, raw in (
+        cells = (
             ("planned", p_problem, entry["_planned"]),
             ("realised", r_problem, entry["_realised"]),
-        ):
+            ("reported_absorption_pct", pct_problem, entry["_reported"]),
+        )
+        if unusable_line(line, where, [(column, problem) for column, problem, _ in cells], batch):
+            continue
+        for column, problem, raw in cells:
             if problem:
                 batch.note(
                     "budget_lines", line["line_id"], "unreadable-amount",
-                    f"{entry['source']} row {entry['source_row']}: {problem}", column, raw,
+                    f"{where}: {problem}", column, raw,
                 )  # fmt: skip
-        reported, problem = _percentage(entry["_reported"])
-        if problem:
-            batch.note(
-                "budget_lines", line["line_id"], "unreadable-amount",
-                f"{entry['source']} row {entry['source_row']}: {problem}",
-                "reported_absorption_pct", entry["_reported"],
-            )  # fmt: skip
         precisions = [p for p in (p_precision, r_precision) if p]
         line.update(
             planned=planned,

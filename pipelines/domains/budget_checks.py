@@ -17,9 +17,11 @@ from typing import Any
 
 from ..messages import shown
 from ..parse import UNIT_SUFFIXES, parse_number
+from ..unusable import RowProblem, number_kind
 
 # The trailing letters only: a scan from each start of a letter run (never from inside
 # one) stays linear on a cell of a million letters.
+_SCIENTIFIC = re.compile(r"^[-+]?\d+(?:[.,]\d+)?[eE][-+]?\d{1,3}$")
 _SUFFIX = re.compile(r"(?<![A-Za-z])(?P<unit>[A-Za-z]+)\.?$")
 
 
@@ -59,11 +61,17 @@ def amount(
     number, problem = parse_number(body, decimal)
     if problem or number is None:
         return None, None, problem or f"not a number: {shown(text)}"
-    exact = _exact(body, number)
-    decimals = _decimals(body, decimal)
+    if _SCIENTIFIC.match(body):  # 1e25: its digits are not the amount, its exponent counts
+        exact = Decimal(body.replace(",", "."))
+        decimals = -int(exact.as_tuple().exponent)
+    else:
+        exact, decimals = _exact(body, number), _decimals(body, decimal)
     scaled = exact * multiplier
     precision = float(multiplier / (Decimal(10) ** decimals))
     if scaled == scaled.to_integral_value():
+        too_large = number_kind(int(scaled))  # a unit can carry 19 digits past 64 bits
+        if too_large:
+            return None, None, RowProblem(too_large + (", with its unit" if unit else ""))
         return int(scaled), precision, None
     return float(scaled), precision, None
 

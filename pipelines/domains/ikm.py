@@ -17,12 +17,15 @@ before it is placed in a band; the published index is that rounded value.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from ..messages import shown
+from ..parse import parse_number
+from ..unusable import quarantines
 
 ELEMENTS = {
     "U1": "Persyaratan",
@@ -47,11 +50,14 @@ def score(value: Any) -> tuple[int | None, str | None]:
     """A score 1–4; ``(None, reason)`` for anything else (``None, None`` when blank)."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None, None
+    _, unusable = parse_number(value)  # 1e309, 400 digits: the whole response is quarantined
+    if quarantines(unusable):
+        return None, unusable
     try:
         number = float(str(value).strip().replace(",", "."))
     except ValueError:
         return None, f"not a score: {shown(value)}"
-    if number != int(number) or not 1 <= number <= 4:
+    if not math.isfinite(number) or number != int(number) or not 1 <= number <= 4:
         return None, f"score {shown(value)} is not one of 1, 2, 3, 4"
     return int(number), None
 

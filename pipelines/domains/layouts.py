@@ -13,6 +13,7 @@ from string import Formatter
 from typing import Any
 
 from ..parse import parse_datetime, parse_number
+from ..unusable import RowProblem, number_kind
 
 TRIVIAL_KEYS = {"id", "currency", "scheme", "status", "awardID"}
 
@@ -151,6 +152,9 @@ class RowMapper:
                 if number != int(number):
                     return raw, "not a whole number"
                 number = int(number)
+                too_large = number_kind(number)  # 1e25 is a float, and a whole number
+                if too_large:
+                    return raw, RowProblem(too_large)
             return number, None
         if kind in ("date", "datetime"):
             return parse_datetime(raw, self.timezone, self._dayfirst(column))

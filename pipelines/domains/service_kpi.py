@@ -20,12 +20,13 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+from .. import unusable
 from ..batch import Batch
 from ..errors import InputError
 from ..readers import Input, public_source
 from ..readers.tabular import Layout, read_tables
 from ..staging import insert_in_chunks
-from ..unusable import unusable_record
+from ..unusable import quarantines, unusable_record
 from . import demo_from, ikm, service_stats
 from .layouts import match_layout, normalise_header
 
@@ -217,8 +218,8 @@ class ServiceKpiPipeline:
             data = json.loads(entry["data"])
             if entry["kind"] == "requests":
                 batch.add("requests", self._request(data, entry, batch))
-            else:
-                batch.add("ikm_responses", self._response(data, entry, batch))
+            elif (response := self._response(data, entry, batch)) is not None:
+                batch.add("ikm_responses", response)
         return batch
 
     def _request(self, data: dict, entry: dict, batch: Batch) -> dict:
@@ -276,7 +277,7 @@ class ServiceKpiPipeline:
             "source_row": entry["row"],
         }
 
-    def _response(self, data: dict, entry: dict, batch: Batch) -> dict:
+    def _response(self, data: dict, entry: dict, batch: Batch) -> dict | None:
         key = data["response_id"]
         zone, dayfirst = data.get("_timezone"), data.get("_dayfirst", True)
         when, problem = service_stats.read_time(data.get("date"), zone, dayfirst)
@@ -297,6 +298,13 @@ class ServiceKpiPipeline:
         }
         for code in self.elements:
             value, reason = ikm.score(data.get(code))
+            if quarantines(reason):
+                batch.reject(
+                    "ikm_responses", key, "unusable-value",
+                    unusable.reason(f"{entry['source']} row {entry['row']}", code, str(reason)),
+                    column=code.lower(), source=entry["source"], position=entry["row"],
+                )  # fmt: skip
+                return None
             if reason:
                 batch.note(
                     "ikm_responses", key, "ikm-score-out-of-range",
