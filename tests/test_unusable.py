@@ -225,7 +225,8 @@ def _budget(cell: str, percent: str = "50.00") -> str:
 
 def _survey(score: str) -> str:
     header = "No Responden,Tanggal Survei,Unit Layanan," + ",".join(f"U{i}" for i in range(1, 10))
-    good = [f"R{i},0{1 + i}/06/2024,Loket A," for i in range(3)]
+    # Six good responses in one unit and month: k = 5 holds once the bad one is quarantined.
+    good = [f"R{i},0{1 + i}/06/2024,Loket A," for i in range(6)]
     lines = [g + ",".join(str(1 + (i + j) % 4) for j in range(9)) for i, g in enumerate(good)]
     lines.append("R9,05/06/2024,Loket A," + ",".join([score] + ["3"] * 8))
     return "\n".join([header, *lines]) + "\n"
@@ -253,11 +254,11 @@ WHOLE_ROWS = {
     ),
     "service-kpi survey score 1e309": (
         "service-kpi", "skm.csv", _survey("1e309"),
-        "ikm_responses", "skm.csv row 5, column U1: a number out of range",
+        "ikm_responses", "skm.csv row 8, column U1: a number out of range",
     ),
     "service-kpi survey score of 400 digits": (
         "service-kpi", "skm.csv", _survey(BIG),
-        "ikm_responses", "skm.csv row 5, column U1: a number with more than 30 digits",
+        "ikm_responses", "skm.csv row 8, column U1: a number with more than 30 digits",
     ),
 }  # fmt: skip
 
