@@ -64,6 +64,13 @@ class Reuse:
         row = self.previous.execute("select batch from units where digest = ?", [digest]).fetchone()
         return row[0] if row else None
 
+    def has(self, digest: str) -> bool:
+        """Whether the previous publication kept a unit with this digest."""
+        if self.previous is None:
+            return False
+        found = self.previous.execute("select 1 from units where digest = ?", [digest])
+        return found.fetchone() is not None
+
     def keep(self, digest: str, ocids: list[str], blob: bytes) -> None:
         """Add a unit of this run to the store it writes."""
         if self.writer is not None:
@@ -100,11 +107,33 @@ def basis(run: Any, pipeline: Any, redactor: Any) -> dict[str, str]:
         "pipeline": pipeline.id,
         "descriptor": run.descriptor.fingerprint,
         "software": json.dumps(run.record["versions"], sort_keys=True),
+        "code": code_digest(),
         "pseudonym key": hashlib.sha256(b"terbuka-units:" + redactor.hash_key).hexdigest(),
         "release schema": _file_digest(location),
         "recognizers": ",".join(sorted(type(r).__name__ for r in plugins.recognizers())),
         "column plans": json.dumps(plans, sort_keys=True),
     }
+
+
+def code_digest() -> str:
+    """terbuka's own code and data that shape a row (transform, privacy), edited or not.
+
+    A checkout edited without a new version number must not reuse units made by the
+    old code. Large files (models) count by size and modification time.
+    """
+    root = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for folder in ("pipelines", "privacy"):
+        for path in sorted((root / folder).rglob("*")):
+            if not path.is_file() or "__pycache__" in path.parts:
+                continue
+            stat = path.stat()
+            digest.update(f"{path.relative_to(root)} {stat.st_size}".encode())
+            if stat.st_size < 1_000_000:
+                digest.update(path.read_bytes())
+            else:
+                digest.update(str(stat.st_mtime_ns).encode())
+    return digest.hexdigest()
 
 
 def _file_digest(location: str | None) -> str:
@@ -121,13 +150,14 @@ def start(run: Any, pipeline: Any, redactor: Any, published_run_id: str | None) 
     target = store_path(run.state, run.descriptor.name)
     for left in target.parent.glob(f"{target.stem}-*{BUILDING}"):  # dead runs' (we hold the lock)
         left.unlink(missing_ok=True)
-    reuse = Reuse(target.with_name(f"{target.stem}-{run.run_id}{BUILDING}"), {}, inputs=run.inputs)
+    building = target.with_name(f"{target.stem}-{run.run_id}{BUILDING}")
+    reuse = Reuse(building, {}, inputs=run.inputs)
     reuse.basis = basis(run, pipeline, redactor)
     reuse.reason = _why_not(run, target, reuse.basis, published_run_id)
     if reuse.reason is None:
         reuse.previous = sqlite3.connect(f"file:{target}?mode=ro", uri=True)
     if not run.dry_run:
-        reuse.writer = _create(reuse.path, {**reuse.basis, "run_id": run.run_id})
+        reuse.writer = _create(building, {**reuse.basis, "run_id": run.run_id})
     return reuse
 
 
@@ -140,7 +170,7 @@ def _why_not(
     if published_run_id is None:
         return "nothing published yet"
     names = Counter(public_source(i.display) for i in run.inputs)
-    shared = sorted(name for name, count in names.items() if count > 1)
+    shared = sorted(str(name) for name, count in names.items() if count > 1)
     if shared:
         return f"several inputs are named {shared[0]}: their releases cannot be told apart"
     if not target.exists():
@@ -198,22 +228,23 @@ def run_units(
         for unit in units:
             parts = pipeline.partitions(source_unit(unit))
             digest = unit_digest(parts)
-            kept = reuse.previous is not None and reuse.stored(digest) is not None
+            kept = reuse.has(digest)
             order.append(Entry(digest, [o for o, _ in parts], sum(len(r) for _, r in parts), kept))
             if not kept:
                 yield unit
 
-    for entry, batch in _in_order(order, process(todo())):
+    for entry, processed in _in_order(order, process(todo())):
         reuse.seen.update(entry.ocids)
         reuse.ocids["reused" if entry.kept else "reprocessed"] += len(entry.ocids)
         reuse.units["reused" if entry.kept else "reprocessed"] += 1
-        if batch is None:
+        if processed is None:
             blob = reuse.stored(entry.digest)
             assert blob is not None
             batch = pickle.loads(zlib.decompress(blob))
             if hasattr(pipeline, "carry_over"):
                 batch = pipeline.carry_over(batch, reuse.inputs)
         else:
+            batch = processed
             blob = zlib.compress(pickle.dumps(batch, protocol=pickle.HIGHEST_PROTOCOL), 1)
         reuse.keep(entry.digest, entry.ocids, blob)
         yield entry.size, batch
