@@ -45,6 +45,7 @@ class Api:
     def __init__(self, releases: list[dict], page_size: int):
         self.releases = releases
         self.page_size = page_size
+        self.published = datetime.utcnow().isoformat() + "Z"
         self.requests = 0
         api = self
 
@@ -76,7 +77,7 @@ class Api:
         package = {
             "uri": self.url,
             "version": "1.1",
-            "publishedDate": datetime.utcnow().isoformat() + "Z",
+            "publishedDate": self.published,  # fixed: a page fetched twice is the same file
             "releases": [
                 {k: v for k, v in r.items() if k != "_utc"}
                 for r in chosen[start : start + self.page_size]

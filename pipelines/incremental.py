@@ -116,7 +116,7 @@ def basis(run: Any, pipeline: Any, redactor: Any) -> dict[str, str]:
 
 
 def code_digest() -> str:
-    """terbuka's own code and data that shape a row (transform, privacy), edited or not.
+    """The code and data of terbuka that shape a row (transform, privacy), edited or not.
 
     A checkout edited without a new version number must not reuse units made by the
     old code. Large files (models) count by size and modification time.
