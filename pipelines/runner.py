@@ -40,6 +40,7 @@ from . import (
     column_plans,
     coverage,
     descriptors,
+    incremental,
     ingest,
     package_check,
     plugins,
@@ -105,6 +106,8 @@ class Run:
     workers: int | None = None
     full_check: bool = False
     csv_gzip: bool = False
+    full: bool = False  # --full: no unit of the previous publication is reused
+    reuse: incremental.Reuse | None = None
     inputs: list[Input] = field(default_factory=list)
     record: RunRecord = field(default_factory=lambda: RunRecord())
     build: Path | None = None
@@ -174,6 +177,7 @@ def run_dataset(
     csv_gzip: bool = False,
     note: str | None = None,
     answers: str | None = None,
+    full: bool = False,
 ) -> RunRecord:
     """Run one dataset's pipeline end to end and return its run record (never raises).
 
@@ -182,7 +186,8 @@ def run_dataset(
     The run holds the dataset's lock in ``out_dir`` from start to end (``wait``: wait for
     another run to finish instead of exit code 3), and first sweeps what dead runs left
     behind. ``note``/``answers``: why it changes data (``record.reason_fields``).
-    ``full_check``/``csv_gzip``: the package stage's options (``package_check``).
+    ``full_check``/``csv_gzip``: the package stage's options (``package_check``);
+    ``full`` (implies ``force``): reuse nothing of the last publication (``incremental``).
     """
     record: RunRecord = {
         "run_id": new_run_id(),
@@ -197,11 +202,11 @@ def run_dataset(
     run: Run | None = None
     try:
         run = _new_run(dataset, out_dir, record, dry_run, workers, publisher)
-        run.full_check, run.csv_gzip = full_check, csv_gzip
+        run.full_check, run.csv_gzip, run.full = full_check, csv_gzip, full
         run.lock = _take_lock(run, wait)
         record["swept"] = _sweep(run)
         with Progress(enabled=show_progress) as progress:
-            _execute(run, sources, progress, force)
+            _execute(run, sources, progress, force or full)
     except (GateStopped, PrivacyError) as error:
         record.update(status="stopped", error=str(error), exit_code=EXIT_STOPPED)
     except (TerbukaError, DescriptorError) as error:  # bad input 2, the environment 3
@@ -358,6 +363,7 @@ def _execute(run: Run, sources: list[str], progress: Progress, force: bool) -> N
         _end_stage(run)
         return
     _publish(run, folder)
+    incremental.commit(run.reuse, run.state, run.descriptor.name)
     _stage(run, "record", progress)
     _notify(run)
     _end_stage(run)
@@ -456,11 +462,18 @@ def _transform(
     _consume(run, writer, work.privacy_and_quality(rejects, redactor, validators))
     total = pipeline.count_units(staging)
     units = column_plans.with_sampled(pipeline.batches(staging, run.inputs), sampled)
+    published_run_id = swap.published_run_id(run.out_dir, run.descriptor.name)
+    run.reuse = incremental.start(run, pipeline, redactor, published_run_id)
     with progress.task("transform · privacy · quality", total=total) as advance:
-        for unit, batch in work.run_units(context, units, total // BATCH_HINT, run.workers):
+        for size, batch in incremental.run_units(
+            run.reuse,
+            pipeline,
+            units,
+            lambda todo: work.run_units(context, todo, total // BATCH_HINT, run.workers),
+        ):
             _consume(run, writer, batch)
-            unit = column_plans.source_unit(unit)
-            advance(pipeline.unit_size(unit) if hasattr(pipeline, "unit_size") else 1)
+            advance(size)
+    run.record["incremental"] = run.reuse.summary()
     staging.close()
 
 
@@ -864,6 +877,7 @@ def _sweep(run: Run) -> list[str]:
 
 
 def _cleanup(run: Run) -> None:
+    incremental.discard(run.reuse)
     if run.build is not None:
         swap.discard_build(run.build)
     if run.staging_path is not None and run.staging_fd is not None:

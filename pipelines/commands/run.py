@@ -33,6 +33,7 @@ class RunOptions:
     note: str | None = None  # --note: one reason for every dataset the command publishes
     full_check: bool = False
     csv_gzip: bool = False
+    full: bool = False  # --full: reuse nothing of the previous publications
 
 
 @command()
@@ -46,6 +47,7 @@ class RunOptions:
 @click.option(
     "--force", is_flag=True, help="Rebuild even when nothing changed since the last publication."
 )
+@click.option("--full", is_flag=True, help="Rebuild all: reuse nothing (implies --force).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar and no summary on stderr.")
 @click.option("--all", "run_all", is_flag=True, help="Every dataset that declares sources.")
 @click.option("--due", is_flag=True, help="Every dataset due by its update_frequency (for cron).")
@@ -95,13 +97,15 @@ def run(
     csv_gzip: bool = False,
     note: str | None = None,
     answers: str | None = None,
+    full: bool = False,
 ) -> None:
     """Run DATASET's pipeline on the sources and publish it into --out.
 
     DATASET is a descriptor name in metadata/ (procurement, ...) or a path to a
     descriptor folder. Without --source, the sources declared in its dataset.yml are
     pulled (only what changed is fetched). --all or --due run many datasets. Each run replaces the dataset's previous publication atomically;
-    a failed or stopped run leaves it untouched. --note and --answers give the reason
+    a failed or stopped run leaves it untouched. Procurement runs reuse unchanged processes
+    (--full: rebuild all). --note and --answers give the reason
     for what changes (a correction ledger: see docs/site.md#versions); with --all or
     --due the note is recorded for every dataset published, and --answers is refused.
     """
@@ -109,25 +113,17 @@ def run(
     from terbuka.pipelines.summary import print_summary
 
     options = RunOptions(
-        out_dir, as_json, dry_run, force, quiet, ckan_url, workers, wait, note, full_check, csv_gzip
-    )
+        out_dir, as_json, dry_run, force, quiet, ckan_url, workers, wait, note,
+        full_check, csv_gzip, full,
+    )  # fmt: skip
     if run_all or due or not dataset:
         _check_many(dataset, sources, (run_all, due), as_json, answers)
         run_many("--due" if due else "--all", options)
     record = run_dataset(
-        dataset,
-        list(sources),
-        out_dir,
-        dry_run=dry_run,
-        force=force,
-        show_progress=not quiet,
-        workers=workers,
-        wait=wait,
-        full_check=full_check,
-        csv_gzip=csv_gzip,
-        note=note,
-        answers=answers,
-    )
+        dataset, list(sources), out_dir, dry_run=dry_run, force=force, show_progress=not quiet,
+        workers=workers, wait=wait, full_check=full_check, csv_gzip=csv_gzip, note=note,
+        answers=answers, full=full,
+    )  # fmt: skip
     code = exit_code(record)
     if ckan_url and code == EXIT_OK and not dry_run:
         record["catalogs"], code = publish_to_ckan(
@@ -222,7 +218,7 @@ def _run_one(path: Any, options: RunOptions) -> tuple[RunRecord, int]:
     record = run_dataset(
         path, [], options.out_dir, dry_run=options.dry_run, force=options.force,
         show_progress=not silent, workers=options.workers, wait=options.wait, note=options.note,
-        full_check=options.full_check, csv_gzip=options.csv_gzip,
+        full_check=options.full_check, csv_gzip=options.csv_gzip, full=options.full,
     )  # fmt: skip
     if not silent:
         print_summary(record)

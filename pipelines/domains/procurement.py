@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import warnings
+import zlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -29,6 +30,7 @@ from .layouts import LayoutError, RowMapper, match_layout, normalise_header
 from .ocds_flatten import Flattener, normalise_dates, text
 
 BATCH_RELEASES = 500
+CUT_EVERY = 64  # ocids: past half a batch, a unit ends after one in this many
 STAGE_BATCH = 2000
 # Parents first: foreign keys point at tables that already exist. ``tenders`` (one row per
 # ocid, no JSON) is the parent of the other tables: light for Frictionless' lookups and
@@ -362,7 +364,7 @@ class ProcurementPipeline:
                 batch.append((current_ocid, current))
                 size += len(current)
                 current = []
-                if size >= BATCH_RELEASES:
+                if unit_ends(current_ocid, size):
                     yield batch
                     batch, size = [], 0
             current_ocid = ocid
@@ -380,6 +382,31 @@ class ProcurementPipeline:
             batch.append((current_ocid, current))
         if batch:
             yield batch
+
+    @staticmethod
+    def partitions(groups: list[tuple[str, list[dict]]]) -> list[tuple[str, list[str]]]:
+        """Each ocid of a unit with what its rows depend on: its releases and their sources.
+
+        An input's hash is left out: a kept unit gets its inputs' new hashes (``carry_over``).
+        """
+        return [
+            (ocid, [f"{r['sha256']} {r['kind']} {r['source']}" for r in staged])
+            for ocid, staged in groups
+        ]
+
+    @staticmethod
+    def carry_over(batch: Batch, inputs: list[Input]) -> Batch:
+        """A kept unit's batch with the ``source_sha256`` of this run's inputs, by their name.
+
+        A new copy of a feed file changes every release's ``source_sha256`` and nothing
+        else in the rows of the processes whose releases stayed the same.
+        """
+        current = {public_source(i.display): i.sha256 for i in inputs}
+        quarantined = [q["row"] for q in batch.quarantine if q["table"] == "releases"]
+        for row in [*batch.tables.get("releases", []), *quarantined]:
+            if row and "source_sha256" in row:
+                row["source_sha256"] = current.get(row.get("source"), row["source_sha256"])
+        return batch
 
     @staticmethod
     def unit_size(groups: list[tuple[str, list[dict]]]) -> int:
@@ -439,6 +466,19 @@ class ProcurementPipeline:
             )  # fmt: skip
             latest = max(mergeable, key=lambda r: r.get("date") or "")
             return {**latest, "tag": ["compiled"]}
+
+
+def unit_ends(ocid: str, size: int) -> bool:
+    """Whether a unit of ``size`` releases ends after ``ocid``.
+
+    Past half of ``BATCH_RELEASES``, a unit ends after an ocid whose hash says so (one in
+    ``CUT_EVERY``), so where units end depends on the ocids themselves, not on how many
+    came before: a new or removed ocid changes its own unit and no other, and the next
+    run reuses the rest (``incremental.py``). Units stop growing at twice the size.
+    """
+    if size >= 2 * BATCH_RELEASES:
+        return True
+    return size >= BATCH_RELEASES // 2 and zlib.crc32(ocid.encode()) % CUT_EVERY == 0
 
 
 def _red_flags(descriptor: Any) -> list[Any]:
