@@ -39,6 +39,7 @@ from terbuka.publish import versions as kept_versions
 from . import (
     column_plans,
     coverage,
+    dask_executor,
     descriptors,
     ingest,
     package_check,
@@ -105,6 +106,7 @@ class Run:
     workers: int | None = None
     full_check: bool = False
     csv_gzip: bool = False
+    executor: str = "local"  # local, dask or a Dask scheduler's address (dask_executor)
     inputs: list[Input] = field(default_factory=list)
     record: RunRecord = field(default_factory=lambda: RunRecord())
     build: Path | None = None
@@ -174,6 +176,7 @@ def run_dataset(
     csv_gzip: bool = False,
     note: str | None = None,
     answers: str | None = None,
+    executor: str = "local",
 ) -> RunRecord:
     """Run one dataset's pipeline end to end and return its run record (never raises).
 
@@ -183,6 +186,7 @@ def run_dataset(
     another run to finish instead of exit code 3), and first sweeps what dead runs left
     behind. ``note``/``answers``: why it changes data (``record.reason_fields``).
     ``full_check``/``csv_gzip``: the package stage's options (``package_check``).
+    ``executor``: where transform, privacy and row checks run (``dask_executor``).
     """
     record: RunRecord = {
         "run_id": new_run_id(),
@@ -198,6 +202,8 @@ def run_dataset(
     try:
         run = _new_run(dataset, out_dir, record, dry_run, workers, publisher)
         run.full_check, run.csv_gzip = full_check, csv_gzip
+        run.executor = dask_executor.check_executor(executor)
+        record["executor"] = dask_executor.executor_kind(executor)
         run.lock = _take_lock(run, wait)
         record["swept"] = _sweep(run)
         with Progress(enabled=show_progress) as progress:
@@ -328,6 +334,7 @@ def _execute(run: Run, sources: list[str], progress: Progress, force: bool) -> N
     run.record["hash_key"] = key_origin
     redactor = Redactor(policy, TextScanner(extra_recognizers=tuple(plugins.recognizers())), key)
     validators = validators_for(published)
+    context = work.WorkContext(pipeline, redactor, validators, published)
     run.build = swap.build_dir(run.out_dir, run.run_id)
     db_path = run.build / f"{run.descriptor.name}.db"
     db = database.open_database(db_path)
@@ -336,20 +343,12 @@ def _execute(run: Run, sources: list[str], progress: Progress, force: bool) -> N
     # Row-level privacy and row checks stream with the transform, batch by batch; the
     # privacy and quality stages proper (disclosure control, the gate) start after it.
     _stage(run, "transform", progress)
-    _transform(
-        run,
-        pipeline,
-        staging,
-        rejects,
-        writer,
-        work.WorkContext(pipeline, redactor, validators),
-        progress,
-    )
+    _transform(run, pipeline, staging, rejects, writer, context, progress)
     # Disclosure control changes published values, so it comes before the quality gate,
     # and before derived tables, which are computed from the rows as published.
     _stage(run, "privacy", progress)
     _disclosure(run, db, policy, published)
-    _derive(run, pipeline, writer, work.WorkContext(pipeline, redactor, validators))
+    _derive(run, pipeline, writer, context)
     _stage(run, "quality", progress)
     gate = _quality_gate(run, pipeline, plan, published, db, db_path, progress)
     coverage.apply(run.descriptor, db, published, pipeline.primary_table, run.record)
@@ -462,7 +461,8 @@ def _transform(
     total = pipeline.count_units(staging)
     units = column_plans.with_sampled(pipeline.batches(staging, run.inputs), sampled)
     with progress.task("transform · privacy · quality", total=total) as advance:
-        for unit, batch in work.run_units(context, units, total // BATCH_HINT, run.workers):
+        done = work.run_units(context, units, total // BATCH_HINT, run.workers, run.executor)
+        for unit, batch in done:
             _consume(run, writer, batch)
             unit = column_plans.source_unit(unit)
             advance(pipeline.unit_size(unit) if hasattr(pipeline, "unit_size") else 1)

@@ -26,11 +26,15 @@ POOL_MIN_UNITS = 3
 
 @dataclass
 class WorkContext:
-    """What every batch needs: the pipeline, the redactor and the table validators."""
+    """What every batch needs: the pipeline, the redactor and the table validators.
+
+    ``published``: the Table Schemas the validators check, for a Dask worker's recipe.
+    """
 
     pipeline: Any
     redactor: Any
     validators: dict[str, TableValidator]
+    published: dict[str, dict] | None = None
 
 
 _CONTEXT: WorkContext | None = None
@@ -115,14 +119,25 @@ def default_workers() -> int:
 
 
 def run_units(
-    context: WorkContext, units: Iterable[Any], total: int, workers: int | None = None
+    context: WorkContext,
+    units: Iterable[Any],
+    total: int,
+    workers: int | None = None,
+    executor: str = "local",
 ) -> Iterator[tuple[Any, Batch]]:
     """``(unit, batch)`` for every unit, in order; a process pool when it pays off.
 
     At most two units per worker are in flight, so memory stays flat however many
     units the staging area holds (``Pool.imap`` would read them all ahead).
+    ``executor``: ``local`` (this process or a forked pool), else a Dask cluster
+    (``dask_executor``), which is imported only then.
     """
     global _CONTEXT
+    if executor != "local":
+        from .dask_executor import run_on_dask
+
+        yield from run_on_dask(context, units, executor, workers)
+        return
     _CONTEXT = context
     workers = default_workers() if workers is None else workers
     forkable = "fork" in multiprocessing.get_all_start_methods()

@@ -33,6 +33,18 @@ class RunOptions:
     note: str | None = None  # --note: one reason for every dataset the command publishes
     full_check: bool = False
     csv_gzip: bool = False
+    executor: str = "local"
+
+
+def _executor(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """The --executor value, checked before any work (dask is not imported here)."""
+    from terbuka.pipelines.dask_executor import check_executor
+    from terbuka.pipelines.errors import UsageError
+
+    try:
+        return check_executor(value)
+    except UsageError as error:
+        raise click.BadParameter(str(error).split(": ", 1)[1]) from None
 
 
 @command()
@@ -55,6 +67,16 @@ class RunOptions:
     type=click.IntRange(min=1),
     default=None,
     help="Worker processes (default: one per core, up to 4).",
+)
+@click.option(
+    "--executor",
+    default="local",
+    show_default=True,
+    callback=_executor,
+    metavar="local|dask|tcp://HOST:PORT",
+    help="Where transform, privacy and row checks run: this machine's process pool, a new "
+    "local Dask cluster of --workers processes, or a running Dask scheduler (pip install "
+    "'terbuka[dask]'; see docs/scaling.md).",
 )
 @click.option(
     "--wait",
@@ -90,6 +112,7 @@ def run(
     due: bool = False,
     ckan_url: str | None = None,
     workers: int | None = None,
+    executor: str = "local",
     wait: bool = False,
     full_check: bool = False,
     csv_gzip: bool = False,
@@ -109,8 +132,9 @@ def run(
     from terbuka.pipelines.summary import print_summary
 
     options = RunOptions(
-        out_dir, as_json, dry_run, force, quiet, ckan_url, workers, wait, note, full_check, csv_gzip
-    )
+        out_dir, as_json, dry_run, force, quiet, ckan_url, workers, wait, note, full_check,
+        csv_gzip, executor,
+    )  # fmt: skip
     if run_all or due or not dataset:
         _check_many(dataset, sources, (run_all, due), as_json, answers)
         run_many("--due" if due else "--all", options)
@@ -127,6 +151,7 @@ def run(
         csv_gzip=csv_gzip,
         note=note,
         answers=answers,
+        executor=executor,
     )
     code = exit_code(record)
     if ckan_url and code == EXIT_OK and not dry_run:
@@ -222,7 +247,7 @@ def _run_one(path: Any, options: RunOptions) -> tuple[RunRecord, int]:
     record = run_dataset(
         path, [], options.out_dir, dry_run=options.dry_run, force=options.force,
         show_progress=not silent, workers=options.workers, wait=options.wait, note=options.note,
-        full_check=options.full_check, csv_gzip=options.csv_gzip,
+        full_check=options.full_check, csv_gzip=options.csv_gzip, executor=options.executor,
     )  # fmt: skip
     if not silent:
         print_summary(record)
