@@ -71,7 +71,7 @@ def run_on_dask(
 def finished(unit: Any, future: Any) -> tuple[Any, Batch]:
     """The unit's batch; a worker lost for good or a lost cluster is one line, exit 3."""
     from distributed import TimeoutError as DaskTimeout
-    from distributed.comm import CommClosedError
+    from distributed.comm.core import CommClosedError
     from distributed.scheduler import KilledWorker
 
     from .recipe import TaskFailure
@@ -99,7 +99,7 @@ def cluster_client(executor: str, workers: int | None) -> Iterator[Any]:
     from distributed import Client, LocalCluster
 
     if executor == "dask":
-        cluster = LocalCluster(
+        cluster = LocalCluster(  # type: ignore[no-untyped-call]
             n_workers=workers or default_workers(),
             threads_per_worker=1,  # the work holds the GIL: processes, not threads
             processes=True,
@@ -107,12 +107,12 @@ def cluster_client(executor: str, workers: int | None) -> Iterator[Any]:
             dashboard_address=None,
             silence_logs=logging.ERROR,  # the run's own line says what failed
         )
-        with cluster, Client(cluster) as client:
+        with cluster, Client(cluster) as client:  # type: ignore[no-untyped-call]
             yield client
         return
     client = None
     try:
-        client = Client(executor, timeout=CONNECT_SECONDS)
+        client = Client(executor, timeout=CONNECT_SECONDS)  # type: ignore[no-untyped-call]
         if workers:
             client.wait_for_workers(workers, timeout=CONNECT_SECONDS)
     except (OSError, TimeoutError) as error:

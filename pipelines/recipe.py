@@ -42,7 +42,7 @@ class WorkRecipe:
     descriptor: str  # the descriptor folder as the runner loaded it
     name: str  # the dataset name: a worker without that folder looks the name up
     fingerprint: str  # every descriptor file hashed: the worker's copy must match
-    published: dict[str, dict] = field(repr=False)  # Table Schema per published table
+    published: dict[str, dict[str, Any]] = field(repr=False)  # Table Schema per published table
     plans: dict[tuple[str, str], Any] = field(repr=False)  # settled column plans
     key: bytes = field(repr=False)  # keyed-hash pseudonyms: a secret, never shown
     environment: dict[str, str] = field(default_factory=dict)

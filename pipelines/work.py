@@ -34,7 +34,7 @@ class WorkContext:
     pipeline: Any
     redactor: Any
     validators: dict[str, TableValidator]
-    published: dict[str, dict] | None = None
+    published: dict[str, dict[str, Any]] | None = None
 
 
 _CONTEXT: WorkContext | None = None

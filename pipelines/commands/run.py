@@ -38,8 +38,8 @@ class RunOptions:
 
 def _executor(ctx: click.Context, param: click.Parameter, value: str) -> str:
     """The --executor value, checked before any work (dask is not imported here)."""
-    from terbuka.pipelines.dask_executor import check_executor
-    from terbuka.pipelines.errors import UsageError
+    from ..dask_executor import check_executor
+    from ..errors import UsageError
 
     try:
         return check_executor(value)
@@ -184,7 +184,7 @@ def _check_many(
     ``--answers`` names one reader's report, about one dataset: recorded on every dataset
     the command publishes, it would claim corrections the others did not make.
     """
-    from terbuka.pipelines.errors import UsageError
+    from ..errors import UsageError
 
     run_all, due = which
     problem = (
