@@ -16,7 +16,6 @@ the cluster must be a trusted, private network (docs/scaling.md).
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import pickle
 from dataclasses import dataclass, field
@@ -150,15 +149,3 @@ def process_task(recipe: WorkRecipe, unit: Any) -> Batch | TaskFailure:
         return TaskFailure(str(error), EXIT_STOPPED, privacy=True)
     except (TerbukaError, DescriptorError) as error:
         return TaskFailure(str(error), getattr(error, "exit_code", EXIT_BAD_INPUT))
-
-
-def recipe_size(recipe: WorkRecipe) -> int:
-    """Bytes a task carries for its recipe (for the docs and the benchmark)."""
-    return len(pickle.dumps(recipe, protocol=5))
-
-
-def describe(recipe: WorkRecipe) -> str:
-    """What a recipe holds, for logs: never the key or a plan's values."""
-    return json.dumps(
-        {"descriptor": recipe.name, "tables": sorted(recipe.published), "plans": len(recipe.plans)}
-    )
