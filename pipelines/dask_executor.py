@@ -104,7 +104,7 @@ def cluster_client(executor: str, workers: int | None) -> Iterator[Any]:
             threads_per_worker=1,  # the work holds the GIL: processes, not threads
             processes=True,
             host="127.0.0.1",
-            dashboard_address=None,
+            dashboard_address="127.0.0.1:0",
             silence_logs=logging.ERROR,  # the run's own line says what failed
         )
         with cluster, Client(cluster) as client:  # type: ignore[no-untyped-call]

@@ -185,8 +185,7 @@ def run_dataset(
     The run holds the dataset's lock in ``out_dir`` from start to end (``wait``: wait for
     another run to finish instead of exit code 3), and first sweeps what dead runs left
     behind. ``note``/``answers``: why it changes data (``record.reason_fields``).
-    ``full_check``/``csv_gzip``: the package stage's options (``package_check``).
-    ``executor``: where transform, privacy and row checks run (``dask_executor``).
+    ``full_check``/``csv_gzip``/``executor``: options (``package_check``, ``dask_executor``).
     """
     record: RunRecord = {
         "run_id": new_run_id(),
@@ -203,7 +202,6 @@ def run_dataset(
         run = _new_run(dataset, out_dir, record, dry_run, workers, publisher)
         run.full_check, run.csv_gzip = full_check, csv_gzip
         run.executor = dask_executor.check_executor(executor)
-        record["executor"] = dask_executor.executor_kind(executor)
         run.lock = _take_lock(run, wait)
         record["swept"] = _sweep(run)
         with Progress(enabled=show_progress) as progress:
@@ -456,12 +454,17 @@ def _transform(
     """
     redactor, validators = context.redactor, context.validators
     settled, sampled = column_plans.settle_plans(pipeline, redactor, staging, run.inputs)
+    run.record["executor"] = dask_executor.executor_kind(run.executor)
     run.record["privacy_columns"] = {**settled, "columns": redactor.decisions()}
     _consume(run, writer, work.privacy_and_quality(rejects, redactor, validators))
     total = pipeline.count_units(staging)
     units = column_plans.with_sampled(pipeline.batches(staging, run.inputs), sampled)
     with progress.task("transform · privacy · quality", total=total) as advance:
-        done = work.run_units(context, units, total // BATCH_HINT, run.workers, run.executor)
+        done = (
+            work.run_units(context, units, total // BATCH_HINT, run.workers)
+            if run.executor == "local"
+            else dask_executor.run_on_dask(context, units, run.executor, run.workers)
+        )
         for unit, batch in done:
             _consume(run, writer, batch)
             unit = column_plans.source_unit(unit)

@@ -119,25 +119,15 @@ def default_workers() -> int:
 
 
 def run_units(
-    context: WorkContext,
-    units: Iterable[Any],
-    total: int,
-    workers: int | None = None,
-    executor: str = "local",
+    context: WorkContext, units: Iterable[Any], total: int, workers: int | None = None
 ) -> Iterator[tuple[Any, Batch]]:
     """``(unit, batch)`` for every unit, in order; a process pool when it pays off.
 
     At most two units per worker are in flight, so memory stays flat however many
     units the staging area holds (``Pool.imap`` would read them all ahead).
-    ``executor``: ``local`` (this process or a forked pool), else a Dask cluster
-    (``dask_executor``), which is imported only then.
+    ``dask_executor.run_on_dask`` is the same on a Dask cluster.
     """
     global _CONTEXT
-    if executor != "local":
-        from .dask_executor import run_on_dask
-
-        yield from run_on_dask(context, units, executor, workers)
-        return
     _CONTEXT = context
     workers = default_workers() if workers is None else workers
     forkable = "fork" in multiprocessing.get_all_start_methods()

@@ -70,7 +70,7 @@ def cluster():
     """A cluster of two worker processes this test owns, reached at its ``tcp://`` address."""
     with (
         distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=None
+            n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address="127.0.0.1:0"
         ) as local,
         distributed.Client(local) as client,
     ):
@@ -163,7 +163,7 @@ def test_a_worker_lost_for_good_fails_the_run_with_one_line_and_keeps_the_public
     with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
         with (
             distributed.LocalCluster(
-                n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=None
+                n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address="127.0.0.1:0"
             ) as local,
             distributed.Client(local) as client,
         ):

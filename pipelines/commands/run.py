@@ -139,20 +139,10 @@ def run(
         _check_many(dataset, sources, (run_all, due), as_json, answers)
         run_many("--due" if due else "--all", options)
     record = run_dataset(
-        dataset,
-        list(sources),
-        out_dir,
-        dry_run=dry_run,
-        force=force,
-        show_progress=not quiet,
-        workers=workers,
-        wait=wait,
-        full_check=full_check,
-        csv_gzip=csv_gzip,
-        note=note,
-        answers=answers,
-        executor=executor,
-    )
+        dataset, list(sources), out_dir, dry_run=dry_run, force=force, show_progress=not quiet,
+        workers=workers, wait=wait, full_check=full_check, csv_gzip=csv_gzip, note=note,
+        answers=answers, executor=executor,
+    )  # fmt: skip
     code = exit_code(record)
     if ckan_url and code == EXIT_OK and not dry_run:
         record["catalogs"], code = publish_to_ckan(
