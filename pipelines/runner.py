@@ -39,6 +39,7 @@ from terbuka.publish import versions as kept_versions
 from . import (
     column_plans,
     coverage,
+    dask_executor,
     descriptors,
     incremental,
     ingest,
@@ -108,6 +109,7 @@ class Run:
     csv_gzip: bool = False
     full: bool = False  # --full: no unit of the previous publication is reused
     reuse: incremental.Reuse | None = None
+    executor: str = "local"  # local, dask or a Dask scheduler's address (dask_executor)
     inputs: list[Input] = field(default_factory=list)
     record: RunRecord = field(default_factory=lambda: RunRecord())
     build: Path | None = None
@@ -178,6 +180,7 @@ def run_dataset(
     note: str | None = None,
     answers: str | None = None,
     full: bool = False,
+    executor: str = "local",
 ) -> RunRecord:
     """Run one dataset's pipeline end to end and return its run record (never raises).
 
@@ -186,7 +189,7 @@ def run_dataset(
     The run holds the dataset's lock in ``out_dir`` from start to end (``wait``: wait for
     another run to finish instead of exit code 3), and first sweeps what dead runs left
     behind. ``note``/``answers``: why it changes data (``record.reason_fields``).
-    ``full_check``/``csv_gzip``: the package stage's options (``package_check``);
+    ``full_check``/``csv_gzip``/``executor``: options (``package_check``, ``dask_executor``);
     ``full`` (implies ``force``): reuse nothing of the last publication (``incremental``).
     """
     record: RunRecord = {
@@ -203,6 +206,7 @@ def run_dataset(
     try:
         run = _new_run(dataset, out_dir, record, dry_run, workers, publisher)
         run.full_check, run.csv_gzip, run.full = full_check, csv_gzip, full
+        run.executor = dask_executor.check_executor(executor)
         run.lock = _take_lock(run, wait)
         record["swept"] = _sweep(run)
         with Progress(enabled=show_progress) as progress:
@@ -333,6 +337,7 @@ def _execute(run: Run, sources: list[str], progress: Progress, force: bool) -> N
     run.record["hash_key"] = key_origin
     redactor = Redactor(policy, TextScanner(extra_recognizers=tuple(plugins.recognizers())), key)
     validators = validators_for(published)
+    context = work.WorkContext(pipeline, redactor, validators, published)
     run.build = swap.build_dir(run.out_dir, run.run_id)
     db_path = run.build / f"{run.descriptor.name}.db"
     db = database.open_database(db_path)
@@ -458,6 +463,7 @@ def _transform(
     """
     redactor, validators = context.redactor, context.validators
     settled, sampled = column_plans.settle_plans(pipeline, redactor, staging, run.inputs)
+    run.record["executor"] = dask_executor.executor_kind(run.executor)
     run.record["privacy_columns"] = {**settled, "columns": redactor.decisions()}
     _consume(run, writer, work.privacy_and_quality(rejects, redactor, validators))
     total = pipeline.count_units(staging)
@@ -466,15 +472,19 @@ def _transform(
     run.reuse = incremental.start(run, pipeline, redactor, published_run_id)
     with progress.task("transform · privacy · quality", total=total) as advance:
         for size, batch in incremental.run_units(
-            run.reuse,
-            pipeline,
-            units,
-            lambda todo: work.run_units(context, todo, total // BATCH_HINT, run.workers),
+            run.reuse, pipeline, units, lambda todo: _execute_units(run, context, todo, total)
         ):
             _consume(run, writer, batch)
             advance(size)
     run.record["incremental"] = run.reuse.summary()
     staging.close()
+
+
+def _execute_units(run: Run, context: work.WorkContext, units: Any, total: int) -> Any:
+    """``(unit, batch)`` in order, from this machine's pool or a Dask cluster (``--executor``)."""
+    if run.executor == "local":
+        return work.run_units(context, units, total // BATCH_HINT, run.workers)
+    return dask_executor.run_on_dask(context, units, run.executor, run.workers)
 
 
 def _derive(

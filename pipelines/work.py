@@ -26,11 +26,15 @@ POOL_MIN_UNITS = 3
 
 @dataclass
 class WorkContext:
-    """What every batch needs: the pipeline, the redactor and the table validators."""
+    """What every batch needs: the pipeline, the redactor and the table validators.
+
+    ``published``: the Table Schemas the validators check, for a Dask worker's recipe.
+    """
 
     pipeline: Any
     redactor: Any
     validators: dict[str, TableValidator]
+    published: dict[str, dict[str, Any]] | None = None
 
 
 _CONTEXT: WorkContext | None = None
@@ -121,6 +125,7 @@ def run_units(
 
     At most two units per worker are in flight, so memory stays flat however many
     units the staging area holds (``Pool.imap`` would read them all ahead).
+    ``dask_executor.run_on_dask`` is the same on a Dask cluster.
     """
     global _CONTEXT
     _CONTEXT = context

@@ -306,6 +306,14 @@ class Redactor:
             settled.append(column)
         return settled
 
+    def plans(self) -> dict[tuple[str, str], ColumnPolicy]:
+        """The plans decided for the whole run, to hand to a redactor in another process."""
+        return dict(self._plans)
+
+    def adopt(self, plans: dict[tuple[str, str], ColumnPolicy]) -> None:
+        """Take the run-wide plans another redactor decided (a Dask worker's, from its recipe)."""
+        self._plans.update(plans)
+
     def decisions(self) -> list[dict[str, Any]]:
         """The run-wide plans (``settle``) for the privacy report: what and why, never a value."""
         out = []

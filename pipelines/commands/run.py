@@ -34,6 +34,18 @@ class RunOptions:
     full_check: bool = False
     csv_gzip: bool = False
     full: bool = False  # --full: reuse nothing of the previous publications
+    executor: str = "local"
+
+
+def _executor(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """The --executor value, checked before any work (dask is not imported here)."""
+    from ..dask_executor import check_executor
+    from ..errors import UsageError
+
+    try:
+        return check_executor(value)
+    except UsageError as error:
+        raise click.BadParameter(str(error).split(": ", 1)[1]) from None
 
 
 @command()
@@ -57,6 +69,16 @@ class RunOptions:
     type=click.IntRange(min=1),
     default=None,
     help="Worker processes (default: one per core, up to 4).",
+)
+@click.option(
+    "--executor",
+    default="local",
+    show_default=True,
+    callback=_executor,
+    metavar="local|dask|tcp://HOST:PORT",
+    help="Where transform, privacy and row checks run: this machine's process pool, a new "
+    "local Dask cluster of --workers processes, or a running Dask scheduler (pip install "
+    "'terbuka[dask]'; see docs/scaling.md).",
 )
 @click.option(
     "--wait",
@@ -92,6 +114,7 @@ def run(
     due: bool = False,
     ckan_url: str | None = None,
     workers: int | None = None,
+    executor: str = "local",
     wait: bool = False,
     full_check: bool = False,
     csv_gzip: bool = False,
@@ -114,7 +137,7 @@ def run(
 
     options = RunOptions(
         out_dir, as_json, dry_run, force, quiet, ckan_url, workers, wait, note,
-        full_check, csv_gzip, full,
+        full_check, csv_gzip, full, executor,
     )  # fmt: skip
     if run_all or due or not dataset:
         _check_many(dataset, sources, (run_all, due), as_json, answers)
@@ -122,7 +145,7 @@ def run(
     record = run_dataset(
         dataset, list(sources), out_dir, dry_run=dry_run, force=force, show_progress=not quiet,
         workers=workers, wait=wait, full_check=full_check, csv_gzip=csv_gzip, note=note,
-        answers=answers, full=full,
+        answers=answers, full=full, executor=executor,
     )  # fmt: skip
     code = exit_code(record)
     if ckan_url and code == EXIT_OK and not dry_run:
@@ -155,7 +178,7 @@ def _check_many(
     ``--answers`` names one reader's report, about one dataset: recorded on every dataset
     the command publishes, it would claim corrections the others did not make.
     """
-    from terbuka.pipelines.errors import UsageError
+    from ..errors import UsageError
 
     run_all, due = which
     problem = (
@@ -219,6 +242,7 @@ def _run_one(path: Any, options: RunOptions) -> tuple[RunRecord, int]:
         path, [], options.out_dir, dry_run=options.dry_run, force=options.force,
         show_progress=not silent, workers=options.workers, wait=options.wait, note=options.note,
         full_check=options.full_check, csv_gzip=options.csv_gzip, full=options.full,
+        executor=options.executor,
     )  # fmt: skip
     if not silent:
         print_summary(record)

@@ -1,0 +1,112 @@
+"""How the run scales with worker processes, measured here and projected by Amdahl's law.
+
+    python bench/scale.py [--processes 600] [--workers 1,2,4] [--executors local,dask]
+
+Publishes the demo's procurement sources (``--processes`` contracting processes) once per
+executor and worker count and splits each run's wall time, from the stage timings in its
+run record (pipelines/timings.py), into the parallel part (transform, privacy and row
+checks, which run per unit on the workers) and the serial part (extract, disclosure and
+derived tables, the quality gate, the package, the swap). The parallel part of a Dask
+run includes starting its cluster and each worker building its context (the Presidio and
+spaCy models), once per run.
+
+From the single-worker local run it takes the seconds per release of each part and
+projects, by Amdahl's law, a run of 10 million releases on 8, 32 and 128 workers:
+``T(N) = R · (serial + parallel / N)``, which can never drop below ``R · serial``.
+The projection assumes the serial part grows linearly with the releases (it is SQLite
+writes, a gate and a package over the whole tables) and that a worker machine is as fast
+as this one. The machine is shared: figures vary from run to run; say so when quoting.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+from pathlib import Path
+
+PARALLEL = "transform+privacy+quality"
+TARGET_RELEASES = 10_000_000
+CLUSTERS = (8, 32, 128)
+
+
+def measure(sources: list[str], executor: str, workers: int, base: Path) -> dict:
+    """One published run: its wall time, parallel and serial seconds, releases."""
+    from terbuka.pipelines.runner import run_dataset
+
+    out = base / f"site-{executor}-{workers}"
+    started = time.perf_counter()
+    record = run_dataset(
+        "procurement", sources, out, show_progress=False, workers=workers, executor=executor
+    )
+    wall = time.perf_counter() - started
+    if record["status"] != "published":
+        raise SystemExit(f"{executor} × {workers}: {record['status']}: {record.get('error')}")
+    timings = record["timings"]
+    parallel = timings.get(PARALLEL, 0.0)
+    return {
+        "executor": executor,
+        "workers": workers,
+        "wall": wall,
+        "parallel": parallel,
+        "serial": sum(timings.values()) - parallel,
+        "releases": record["tables"]["releases"]["rows"],
+    }
+
+
+def project(base: dict) -> list[str]:
+    """Amdahl's law from one single-worker run: the serial fraction and 10 M releases."""
+    releases = base["releases"]
+    serial, parallel = base["serial"] / releases, base["parallel"] / releases
+    fraction = serial / (serial + parallel)
+    lines = [
+        f"serial fraction (1 worker, local): {fraction:.1%} "
+        f"({base['serial']:.1f} s of {base['serial'] + base['parallel']:.1f} s)",
+        f"per release: parallel {parallel * 1000:.2f} ms, serial {serial * 1000:.2f} ms",
+    ]
+    for workers in CLUSTERS:
+        hours = TARGET_RELEASES * (serial + parallel / workers) / 3600
+        lines.append(f"projected 10 M releases on {workers:>3} workers: {hours:6.2f} h")
+    cap = TARGET_RELEASES * serial / 3600
+    lines.append(
+        f"the serial part alone caps it at {cap:.2f} h however many workers "
+        f"(at most {1 / fraction:.1f}× faster than one worker)"
+    )
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--processes", type=int, default=600, help="demo contracting processes")
+    parser.add_argument("--workers", default="1,2,4")
+    parser.add_argument("--executors", default="local,dask")
+    args = parser.parse_args()
+    from terbuka.pipelines.demo import generate_procurement
+
+    with tempfile.TemporaryDirectory() as folder:
+        base = Path(folder)
+        os.environ.setdefault("TERBUKA_STATE_DIR", str(base / "state"))
+        paths, _ = generate_procurement(base / "src", seed=2024, processes=args.processes)
+        sources = [str(p) for p in paths]
+        rows = []
+        print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+        print("executor  workers  releases   wall s  parallel s  serial s  parallel speed-up")
+        for executor in args.executors.split(","):
+            for workers in (int(w) for w in args.workers.split(",")):
+                row = measure(sources, executor, workers, base)
+                rows.append(row)
+                first = next(r for r in rows if r["executor"] == executor)
+                print(
+                    f"{executor:<9} {workers:>7} {row['releases']:>9} {row['wall']:>8.1f} "
+                    f"{row['parallel']:>11.1f} {row['serial']:>9.1f} "
+                    f"{first['parallel'] / row['parallel']:>17.2f}×",
+                    flush=True,
+                )
+        single = [r for r in rows if r["workers"] == 1]
+        print("\n".join(project(single[0] if single else rows[0])))
+        print(f"load average after: {os.getloadavg()[0]:.1f}")
+
+
+if __name__ == "__main__":  # Dask's workers start by spawn and import this module again
+    main()

@@ -1,0 +1,126 @@
+"""Transform, privacy and row checks on a Dask cluster: ``terbuka run --executor``.
+
+``local`` is the forked pool of ``work.run_units``. ``dask`` starts a
+``distributed.LocalCluster`` of ``--workers`` processes on this machine (loopback TCP);
+``tcp://host:8786`` (or ``tls://``) sends the units to a running scheduler whose workers
+may be on other machines (docs/scaling.md). Dask is imported only here, and only for
+those two: a local run never loads it.
+
+Each task carries one unit (whole contracting processes, whole budgets, or records whose
+row keys the extract already made unique: the pipelines' ``batches``) and the run's
+``WorkRecipe``; the worker builds its context once per run and sends the finished batch
+back. The runner writes batches in input order, at most two per worker in flight, as the
+forked pool does, so the publication does not depend on the executor or the workers.
+Why batches and not shards on disk: see docs/scaling.md.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from .batch import Batch
+from .errors import EnvironmentFault, UsageError
+from .work import WorkContext, default_workers
+
+EXECUTORS = ("local", "dask")
+SCHEMES = ("tcp://", "tls://")
+RETRIES = 2  # a task that raised is tried again this often (a worker's death: the scheduler)
+CONNECT_SECONDS = 30  # to reach a scheduler, and for --workers of them to join it
+
+
+def check_executor(value: str) -> str:
+    """``value`` if it names an executor, else a usage error saying what would."""
+    if value in EXECUTORS or (value.startswith(SCHEMES) and len(value) > len("tcp://")):
+        return value
+    raise UsageError(
+        f"--executor {value!r}: give local, dask or a scheduler address (tcp://host:8786)"
+    )
+
+
+def executor_kind(value: str) -> str:
+    """What the run record says: ``local``, ``dask`` or ``dask-scheduler`` (no address)."""
+    return value if value in EXECUTORS else "dask-scheduler"
+
+
+def run_on_dask(
+    context: WorkContext, units: Iterable[Any], executor: str, workers: int | None
+) -> Iterator[tuple[Any, Batch]]:
+    """``(unit, batch)`` for every unit, in input order, computed on the cluster."""
+    from .recipe import process_task, recipe_of
+
+    recipe = recipe_of(context)
+    with cluster_client(executor, workers) as client:
+        width = 2 * max(1, len(client.scheduler_info()["workers"]))
+        in_flight: deque[tuple[Any, Any]] = deque()
+        try:
+            for unit in units:
+                future = client.submit(process_task, recipe, unit, pure=False, retries=RETRIES)
+                in_flight.append((unit, future))
+                if len(in_flight) >= width:
+                    yield finished(*in_flight.popleft())
+            while in_flight:
+                yield finished(*in_flight.popleft())
+        finally:
+            client.cancel([future for _, future in in_flight])
+
+
+def finished(unit: Any, future: Any) -> tuple[Any, Batch]:
+    """The unit's batch; a worker lost for good or a lost cluster is one line, exit 3."""
+    from distributed import TimeoutError as DaskTimeout
+    from distributed.comm.core import CommClosedError
+    from distributed.scheduler import KilledWorker
+
+    from .recipe import TaskFailure
+
+    try:
+        value = future.result()
+    except KilledWorker:
+        raise EnvironmentFault(
+            "Dask: the workers running one unit of this run died every time it was retried "
+            "(out of memory or killed?); nothing was published"
+        ) from None
+    except (CommClosedError, DaskTimeout, OSError) as error:
+        raise EnvironmentFault(
+            f"Dask: the connection to the cluster was lost ({type(error).__name__}); "
+            "nothing was published"
+        ) from None
+    if isinstance(value, TaskFailure):
+        value.raise_again()
+    return unit, value
+
+
+@contextmanager
+def cluster_client(executor: str, workers: int | None) -> Iterator[Any]:
+    """A client of a new local cluster (``dask``) or of the scheduler at ``executor``."""
+    from distributed import Client, LocalCluster
+
+    if executor == "dask":
+        cluster = LocalCluster(  # type: ignore[no-untyped-call]
+            n_workers=workers or default_workers(),
+            threads_per_worker=1,  # the work holds the GIL: processes, not threads
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address="127.0.0.1:0",
+            silence_logs=logging.ERROR,  # the run's own line says what failed
+        )
+        with cluster, Client(cluster) as client:  # type: ignore[no-untyped-call]
+            yield client
+        return
+    client = None
+    try:
+        client = Client(executor, timeout=CONNECT_SECONDS)  # type: ignore[no-untyped-call]
+        if workers:
+            client.wait_for_workers(workers, timeout=CONNECT_SECONDS)
+    except (OSError, TimeoutError) as error:
+        if client is not None:
+            client.close()
+        raise EnvironmentFault(
+            f"{executor}: no Dask scheduler answered, or fewer than {workers or 1} worker(s) "
+            f"joined it in {CONNECT_SECONDS} s ({type(error).__name__})"
+        ) from None
+    with client:
+        yield client
