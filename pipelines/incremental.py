@@ -144,7 +144,7 @@ def _file_digest(location: str | None) -> str:
 
 def start(run: Any, pipeline: Any, redactor: Any, published_run_id: str | None) -> Reuse:
     """Open the previous publication's units (when they can be reused) and a store to write."""
-    if not hasattr(pipeline, "partitions"):
+    if getattr(pipeline, "partitions", None) is None:
         reason = f"the {pipeline.id} pipeline has no per-record partitions (procurement only)"
         return Reuse(None, {}, reason)
     target = store_path(run.state, run.descriptor.name)

@@ -184,13 +184,11 @@ def run_dataset(
 ) -> RunRecord:
     """Run one dataset's pipeline end to end and return its run record (never raises).
 
-    ``publisher``: of the caller's own inputs (the demo's city), shown for examples only.
-
-    The run holds the dataset's lock in ``out_dir`` from start to end (``wait``: wait for
-    another run to finish instead of exit code 3), and first sweeps what dead runs left
-    behind. ``note``/``answers``: why it changes data (``record.reason_fields``).
-    ``full_check``/``csv_gzip``/``executor``: options (``package_check``, ``dask_executor``);
-    ``full`` (implies ``force``): reuse nothing of the last publication (``incremental``).
+    Holds the dataset's lock in ``out_dir`` (``wait``: wait for it, not exit 3) and first
+    sweeps what dead runs left. ``publisher``: of the caller's inputs (the demo's city);
+    ``note``/``answers``: why data changes (``record.reason_fields``); ``full_check``,
+    ``csv_gzip``, ``executor``: ``package_check``, ``dask_executor``; ``full`` (implies
+    ``force``): reuse nothing of the last publication (``incremental``).
     """
     record: RunRecord = {
         "run_id": new_run_id(),
@@ -343,7 +341,6 @@ def _execute(run: Run, sources: list[str], progress: Progress, force: bool) -> N
     db = database.open_database(db_path)
     database.create_tables(db, published)
     writer = database.Writer(db, published)
-    context = work.WorkContext(pipeline, redactor, validators)
     # Row-level privacy and row checks stream with the transform, batch by batch; the
     # privacy and quality stages proper (disclosure control, the gate) start after it.
     _stage(run, "transform", progress)

@@ -221,7 +221,7 @@ def test_units_hold_whole_contracting_processes(sources, tmp_path):
     pipeline.extract(inputs, staging)
     seen: dict[str, int] = {}
     units = list(pipeline.batches(staging, inputs))
-    assert len(units) > 3
+    assert len(units) > 1  # several units, so a split ocid would show
     for index, unit in enumerate(units):
         for ocid, _releases in unit:
             assert ocid not in seen, f"{ocid} is split over units {seen[ocid]} and {index}"

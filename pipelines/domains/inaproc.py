@@ -59,6 +59,10 @@ BUDGET_LEVELS = {
 class InaprocPipeline(ProcurementPipeline):
     """ISB/INAPROC feed files (SiRUP, SPSE, e-contract, e-catalogue) → OCDS and tables."""
 
+    # Units carry each process's feed rows and a last whole-dataset unit (work units,
+    # suppliers): not independent per ocid, so every run transforms them all.
+    partitions = None
+
     id = "inaproc"
     title = "Procurement from the ISB/INAPROC feeds (OCDS + bids)"
     readers = ["inaproc-json"]
