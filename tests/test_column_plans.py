@@ -6,6 +6,7 @@ privacy report, and publishes exactly what per-batch detection published on the 
 
 import json
 from collections import Counter
+from pathlib import Path
 
 import pytest
 from conftest import leaked, published_tables
@@ -65,6 +66,18 @@ def runs(tmp_path_factory):
 
     folder = tmp_path_factory.mktemp("plans")
     paths, planted = generate_procurement(folder / "sources", seed=11, processes=60)
+    # Titles and descriptions without their role, so their columns are detected from values.
+    import shutil
+
+    import terbuka.metadata
+
+    descriptor = folder / "procurement"
+    shutil.copytree(Path(terbuka.metadata.__file__).parent / "procurement", descriptor)
+    policy = descriptor / "privacy.yml"
+    lines = policy.read_text().splitlines(keepends=True)
+    policy.write_text(
+        "".join(x for x in lines if '"*.title"' not in x and '"*.description"' not in x)
+    )
     runs: dict[int, tuple[Counter, dict]] = {}
     detect = redactor_module.Redactor._detect
     with pytest.MonkeyPatch.context() as patch:
@@ -80,7 +93,7 @@ def runs(tmp_path_factory):
             patch.setattr(column_plans, "SAMPLE_UNITS", units)
             out = folder / f"site-{units}"
             record = run_dataset(
-                "procurement", [str(p) for p in paths], out, show_progress=False, workers=1
+                descriptor, [str(p) for p in paths], out, show_progress=False, workers=1
             )
             assert record["status"] == "published", record.get("error")
             runs[units] = counted, record
