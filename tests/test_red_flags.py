@@ -24,6 +24,16 @@ EXAMPLES = SHARED_DATA / "procurement" / "ocds-real-examples-2018"
 DESCRIPTOR = load_descriptor("procurement")
 
 
+def shares(kind: str, parts: dict[str, float | None]) -> list[dict]:
+    """``amounts`` rows: a contract of 100 per ocid, and its ``kind`` part when given."""
+    rows = []
+    for ocid, part in parts.items():
+        rows.append({"ocid": ocid, "kind": "contract", "amount": 100.0})
+        if part is not None:
+            rows.append({"ocid": ocid, "kind": kind, "amount": part})
+    return rows
+
+
 def tender(ocid, **values):
     return {
         "ocid": ocid,
@@ -394,15 +404,7 @@ CASES.update({
                         tender("p2", buyer_id="B2", tender_period_start=day(0)),
                         tender("p3", buyer_id="B3", tender_period_start=day(0)),
                         tender("p4", buyer_id="B4", tender_period_start="2022-03-29T00:00:00Z")],
-            "amounts": [
-                {"ocid": "p1", "kind": "contract", "amount": 100.0},
-                {"ocid": "p1", "kind": "pdn", "amount": 30.0},
-                {"ocid": "p2", "kind": "contract", "amount": 100.0},
-                {"ocid": "p2", "kind": "pdn", "amount": 40.0},
-                {"ocid": "p3", "kind": "contract", "amount": 100.0},
-                {"ocid": "p4", "kind": "contract", "amount": 100.0},
-                {"ocid": "p4", "kind": "pdn", "amount": 1.0},
-            ],
+            "amounts": shares("pdn", {"p1": 30.0, "p2": 40.0, "p3": None, "p4": 1.0}),
         },
         {},
         {("buyer", "B1")},
@@ -412,14 +414,7 @@ CASES.update({
             "tenders": [tender("p1", tender_period_start=day(0)),
                         tender("p2", buyer_id="B2", tender_period_start=day(0)),
                         tender("p3", buyer_id="B3", tender_period_start="2021-02-01T00:00:00Z")],
-            "amounts": [
-                {"ocid": "p1", "kind": "contract", "amount": 100.0},
-                {"ocid": "p1", "kind": "umk", "amount": 50.0},
-                {"ocid": "p2", "kind": "contract", "amount": 100.0},
-                {"ocid": "p2", "kind": "umk", "amount": 10.0},
-                {"ocid": "p3", "kind": "contract", "amount": 100.0},
-                {"ocid": "p3", "kind": "umk", "amount": 1.0},
-            ],
+            "amounts": shares("umk", {"p1": 50.0, "p2": 10.0, "p3": 1.0}),
         },
         {},
         {("buyer", "B2")},
