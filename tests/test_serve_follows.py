@@ -114,8 +114,11 @@ def test_a_running_serve_follows_20_republishes_a_withdraw_and_a_new_publication
         poller.start()
         waits = []
         for n in range(1, 21):
+            polled = len(poller.statuses)
             republish(site, source, n)
             waits.append(wait_for(lambda n=n: marker(base) == n))
+            # the poller goes through every page at least once around each switch
+            wait_for(lambda polled=polled: len(poller.statuses) >= polled + len(PAGES), 60)
             title = json.loads(fetch(base + "/-/metadata.json")[1])["databases"]["procurement"]
             assert title["title"] == f"Publication {n}"  # metadata switched with the data
         print(f"switch seen after {max(waits):.3f} s at most (mean {sum(waits) / 20:.3f} s)")
