@@ -26,7 +26,7 @@ from terbuka.privacy import PrivacyError
 
 from .batch import Batch
 from .errors import EXIT_BAD_INPUT, EXIT_STOPPED, EnvironmentFault, TerbukaError
-from .work import WorkContext, privacy_and_quality
+from .work import WorkContext, process_in
 
 # Settings read from the environment while transforming (the release schema to check
 # against): a worker on another machine gets the parent's, not its own.
@@ -139,12 +139,8 @@ def process_task(recipe: WorkRecipe, unit: Any) -> Batch | TaskFailure:
     """
     from terbuka.metadata import DescriptorError
 
-    from .column_plans import Transformed
-
     try:
-        context = context_for(recipe)
-        batch = unit.batch if isinstance(unit, Transformed) else context.pipeline.transform(unit)
-        return privacy_and_quality(batch, context.redactor, context.validators)
+        return process_in(context_for(recipe), unit)
     except PrivacyError as error:
         return TaskFailure(str(error), EXIT_STOPPED, privacy=True)
     except (TerbukaError, DescriptorError) as error:

@@ -94,13 +94,15 @@ def _scan_message(redactor: Any, message: Any) -> Any:
 
 
 def process(unit: Any) -> Batch:
-    """Transform one unit (unless the column sample did) and pass it through privacy and quality."""
+    """``process_in`` with the context a forked worker inherited."""
     assert _CONTEXT is not None, "work context not set"
-    if isinstance(unit, Transformed):
-        batch = unit.batch
-    else:
-        batch = _CONTEXT.pipeline.transform(unit)
-    return privacy_and_quality(batch, _CONTEXT.redactor, _CONTEXT.validators)
+    return process_in(_CONTEXT, unit)
+
+
+def process_in(context: WorkContext, unit: Any) -> Batch:
+    """Transform one unit (unless the column sample did) and pass it through privacy and quality."""
+    batch = unit.batch if isinstance(unit, Transformed) else context.pipeline.transform(unit)
+    return privacy_and_quality(batch, context.redactor, context.validators)
 
 
 def quiet_worker() -> None:

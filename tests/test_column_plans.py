@@ -5,11 +5,11 @@ privacy report, and publishes exactly what per-batch detection published on the 
 """
 
 import json
+import shutil
 from collections import Counter
-from pathlib import Path
 
 import pytest
-from conftest import leaked, published_tables
+from conftest import ROOT, leaked, published_tables
 
 from terbuka.pipelines import column_plans
 from terbuka.pipelines.batch import Batch
@@ -67,12 +67,8 @@ def runs(tmp_path_factory):
     folder = tmp_path_factory.mktemp("plans")
     paths, planted = generate_procurement(folder / "sources", seed=11, processes=60)
     # Titles and descriptions without their role, so their columns are detected from values.
-    import shutil
-
-    import terbuka.metadata
-
     descriptor = folder / "procurement"
-    shutil.copytree(Path(terbuka.metadata.__file__).parent / "procurement", descriptor)
+    shutil.copytree(ROOT / "metadata" / "procurement", descriptor)
     policy = descriptor / "privacy.yml"
     lines = policy.read_text().splitlines(keepends=True)
     policy.write_text(

@@ -13,7 +13,7 @@ import sqlite3
 
 import pytest
 import yaml
-from conftest import OCDS_SCHEMA
+from conftest import OCDS_SCHEMA, ROOT
 
 from terbuka.pipelines import incremental
 from terbuka.pipelines.domains import procurement
@@ -31,7 +31,7 @@ def published(tmp_path_factory):
     base = tmp_path_factory.mktemp("incremental")
     paths, _ = generate_procurement(base / "sources", seed=7, processes=40)
     descriptor = base / "procurement"
-    shutil.copytree(procurement_folder(), descriptor)
+    shutil.copytree(ROOT / "metadata" / "procurement", descriptor)
     with pytest.MonkeyPatch.context() as patch:
         small_units(patch)
         patch.setenv("TERBUKA_STATE_DIR", str(base / "state"))
@@ -43,12 +43,6 @@ def published(tmp_path_factory):
     assert record["status"] == "published", record.get("error")
     assert record["incremental"] == {"used": False, "reason": "nothing published yet"}
     return base, paths
-
-
-def procurement_folder():
-    from terbuka.pipelines import descriptors
-
-    return descriptors.load("procurement").folder
 
 
 def small_units(patch) -> None:

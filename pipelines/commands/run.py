@@ -136,8 +136,9 @@ def run(
     from terbuka.pipelines.summary import print_summary
 
     options = RunOptions(
-        out_dir, as_json, dry_run, force, quiet, ckan_url, workers, wait, note,
-        full_check, csv_gzip, full, executor,
+        out_dir, as_json=as_json, dry_run=dry_run, force=force, quiet=quiet, ckan_url=ckan_url,
+        workers=workers, wait=wait, note=note, full_check=full_check, csv_gzip=csv_gzip,
+        full=full, executor=executor,
     )  # fmt: skip
     if run_all or due or not dataset:
         _check_many(dataset, sources, (run_all, due), as_json, answers)
