@@ -60,6 +60,12 @@ def award(ocid, award_id, amount, **values):
     }
 
 
+def contract(ocid, amount, currency="IDR"):
+    """Contract ``c`` of award ``a``."""
+    return {"ocid": ocid, "contract_id": "c", "award_id": "a", "value_amount": amount,
+            "value_currency": currency}  # fmt: skip
+
+
 def supplier(ocid, award_id, supplier_id):
     return {"ocid": ocid, "award_id": award_id, "position": 0, "supplier_id": supplier_id,
             "supplier_name": f"PT {supplier_id}"}  # fmt: skip
@@ -354,18 +360,12 @@ CASES.update({
                tender("undated")],
             "awards": [award(o, "a", 100.0) for o in ("up", "ten", "down", "usd", "before-rules", "undated")],
             "contracts": [
-                {"ocid": "up", "contract_id": "c", "award_id": "a", "value_amount": 111.0,
-                 "value_currency": "IDR"},
-                {"ocid": "ten", "contract_id": "c", "award_id": "a", "value_amount": 110.0,
-                 "value_currency": "IDR"},
-                {"ocid": "down", "contract_id": "c", "award_id": "a", "value_amount": 90.0,
-                 "value_currency": "IDR"},
-                {"ocid": "usd", "contract_id": "c", "award_id": "a", "value_amount": 500.0,
-                 "value_currency": "USD"},
-                {"ocid": "before-rules", "contract_id": "c", "award_id": "a", "value_amount": 500.0,
-                 "value_currency": "IDR"},
-                {"ocid": "undated", "contract_id": "c", "award_id": "a", "value_amount": 500.0,
-                 "value_currency": "IDR"},
+                contract("up", 111.0),
+                contract("ten", 110.0),
+                contract("down", 90.0),
+                contract("usd", 500.0, "USD"),
+                contract("before-rules", 500.0),
+                contract("undated", 500.0),
             ],
         },
         {},
@@ -573,10 +573,8 @@ def dated_case(flag_id, when):
     if flag_id == "TBK-TENDER-PERIOD":
         return {"tenders": [tender("x", tender_period_end=end, **dated)]}, "x"
     if flag_id == "TBK-CONTRACT-INCREASE":
-        contract = {"ocid": "x", "contract_id": "c", "award_id": "a", "value_amount": 150.0,
-                    "value_currency": "IDR"}  # fmt: skip
         return {"tenders": [tender("x", **dated)], "awards": [award("x", "a", 100.0)],
-                "contracts": [contract]}, "x"  # fmt: skip
+                "contracts": [contract("x", 150.0)]}, "x"  # fmt: skip
     kind = {"TBK-PDN-SHARE": "pdn", "TBK-UMK-SHARE": "umk"}[flag_id]
     amounts = [{"ocid": "x", "kind": "contract", "amount": 100.0},
                {"ocid": "x", "kind": kind, "amount": 1.0}]  # fmt: skip
