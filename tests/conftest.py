@@ -632,3 +632,16 @@ def published_tables(path) -> dict:
         out[name] = (columns, sorted(repr([row[i] for i in keep]) for row in rows))
     db.close()
     return out
+
+
+def demo_procurement(folder: Path, seed: int, processes: int):
+    """Demo sources in ``folder/sources``, the bundled descriptor copied to ``folder/procurement``.
+
+    For tests that change the descriptor or keep their own state: ``(paths, planted, descriptor)``.
+    """
+    from terbuka.pipelines.demo import generate_procurement
+
+    paths, planted = generate_procurement(folder / "sources", seed=seed, processes=processes)
+    descriptor = folder / "procurement"
+    shutil.copytree(ROOT / "metadata" / "procurement", descriptor)
+    return paths, planted, descriptor

@@ -5,11 +5,10 @@ privacy report, and publishes exactly what per-batch detection published on the 
 """
 
 import json
-import shutil
 from collections import Counter
 
 import pytest
-from conftest import ROOT, leaked, published_tables
+from conftest import demo_procurement, leaked, published_tables
 
 from terbuka.pipelines import column_plans
 from terbuka.pipelines.batch import Batch
@@ -62,13 +61,9 @@ def test_kept_columns_are_still_checked_for_nip_in_every_batch():
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
     """The demo in batches of 20 releases, with per-batch and with run-wide detection."""
-    from terbuka.pipelines.demo import generate_procurement
-
     folder = tmp_path_factory.mktemp("plans")
-    paths, planted = generate_procurement(folder / "sources", seed=11, processes=60)
+    paths, planted, descriptor = demo_procurement(folder, seed=11, processes=60)
     # Titles and descriptions without their role, so their columns are detected from values.
-    descriptor = folder / "procurement"
-    shutil.copytree(ROOT / "metadata" / "procurement", descriptor)
     policy = descriptor / "privacy.yml"
     lines = policy.read_text().splitlines(keepends=True)
     policy.write_text(

@@ -13,7 +13,7 @@ import sqlite3
 
 import pytest
 import yaml
-from conftest import OCDS_SCHEMA, ROOT
+from conftest import OCDS_SCHEMA, demo_procurement
 
 from terbuka.pipelines import incremental
 from terbuka.pipelines.domains import procurement
@@ -26,12 +26,8 @@ EMAIL = "rahasia.pemenang.baru@example.org"
 @pytest.fixture(scope="module")
 def published(tmp_path_factory):
     """A demo published in small units (so a change leaves most of them as they were)."""
-    from terbuka.pipelines.demo import generate_procurement
-
     base = tmp_path_factory.mktemp("incremental")
-    paths, _ = generate_procurement(base / "sources", seed=7, processes=40)
-    descriptor = base / "procurement"
-    shutil.copytree(ROOT / "metadata" / "procurement", descriptor)
+    paths, _, descriptor = demo_procurement(base, seed=7, processes=40)
     with pytest.MonkeyPatch.context() as patch:
         small_units(patch)
         patch.setenv("TERBUKA_STATE_DIR", str(base / "state"))
