@@ -23,33 +23,39 @@ SAMPLE = 200
 VALUE_SHARE = 0.3
 FULL_CELL = 0.8
 
+
+def name_tokens(words: str) -> re.Pattern[str]:
+    """Any of the space-separated ``words`` as whole tokens of a normalised column name."""
+    return re.compile(rf"(?:^|_)(?:{'|'.join(words.split())})(?:_|$)")
+
+
 # Column-name tokens (names are lower-cased and split on anything not a letter or digit).
 NAME_RULES: list[tuple[str, re.Pattern]] = [
     ("PERSON", re.compile(r"(?:^|_)pemilik_rek")),  # the account holder's name
     ("NIP", re.compile(r"(?:^|_)nip(?:_|$)|nomor_induk_pegawai")),
-    ("KK", re.compile(r"(?:^|_)(?:kk|no_kk|nkk|kartu_keluarga)(?:_|$)")),
-    ("NIK", re.compile(r"(?:^|_)(?:nik|ktp|e_ktp|nomor_induk_kependudukan|national_id)(?:_|$)")),
+    ("KK", name_tokens("kk no_kk nkk kartu_keluarga")),
+    ("NIK", name_tokens("nik ktp e_ktp nomor_induk_kependudukan national_id")),
     ("NPWP", re.compile(r"npwp|(?:^|_)tax_id(?:_|$)")),
-    ("EMAIL_ADDRESS", re.compile(r"(?:^|_)(?:email|e_mail|surel|mail)(?:_|$)")),
+    ("EMAIL_ADDRESS", name_tokens("email e_mail surel mail")),
     (
         "PHONE_NUMBER",
-        re.compile(
-            r"(?:^|_)(?:telp|telepon|telpon|tlp|phone|hp|handphone|ponsel|wa|whatsapp|fax|faks"
-            r"|mobile|telephone|no_telp|no_hp)(?:_|$)"
+        name_tokens(
+            "telp telepon telpon tlp phone hp handphone ponsel wa whatsapp "
+            "fax faks mobile telephone no_telp no_hp"
         ),
     ),
+    # Not "account" or "rekening" alone: in budget data those are budget accounts
+    # (kode/nama rekening, account_name).
     (
         "BANK_ACCOUNT",
-        # Not "account" or "rekening" alone: in budget data those are budget accounts
-        # (kode/nama rekening, account_name).
-        re.compile(
-            r"(?:^|_)(?:no_rek|norek|no_rekening|nomor_rekening|rek_bank|rekening_bank"
-            r"|bank_account|account_number|account_no|iban)(?:_|$)"
+        name_tokens(
+            "no_rek norek no_rekening nomor_rekening rek_bank rekening_bank "
+            "bank_account account_number account_no iban"
         ),
     ),
     ("DATE_OF_BIRTH", re.compile(r"(?:tgl|tanggal)_lahir|birth|(?:^|_)(?:dob|ttl)(?:_|$)")),
-    ("AGE", re.compile(r"(?:^|_)(?:umur|usia|age)(?:_|$)")),
-    ("ADDRESS", re.compile(r"(?:^|_)(?:alamat|address|domisili|street|jalan)(?:_|$)")),
+    ("AGE", name_tokens("umur usia age")),
+    ("ADDRESS", name_tokens("alamat address domisili street jalan")),
     (
         "PERSON",
         re.compile(
@@ -63,10 +69,9 @@ NAME_RULES: list[tuple[str, re.Pattern]] = [
 ]
 # Tokens that make a column public whatever else its name says (an office's address,
 # a budget account code, the name of a bank or a package).
-PUBLIC_TOKENS = re.compile(
-    r"(?:^|_)(?:kode|kd|akun|belanja|anggaran|satker|kantor|instansi|dinas|lpse|klpd|paket"
-    r"|kegiatan|program|barang|bank_name|nama_bank|nama_rek_bank|id|tender|rup|kontrak|spk"
-    r"|nomor_paket|nib|npsn)(?:_|$)"
+PUBLIC_TOKENS = name_tokens(
+    "kode kd akun belanja anggaran satker kantor instansi dinas lpse klpd paket kegiatan program "
+    "barang bank_name nama_bank nama_rek_bank id tender rup kontrak spk nomor_paket nib npsn"
 )
 # Generic name columns (``nama``, ``name``, ``buyer_name``) hold organisations as often
 # as people: they count as PERSON only when their values agree.
@@ -119,14 +124,14 @@ def entity_from_name(column: str) -> str:
 # Columns that name organisations or places, when privacy.yml gives them no role: kept and
 # searched for identifiers only (a supplier called ``BANGUN PUTRA PRATAMA`` is not a
 # person). A person's token in the same name (``wakil``, ``pemilik``, ``pic``) wins.
-ORGANISATION_COLUMN = re.compile(
-    r"(?:^|_)(?:penyedia|supplier|suppliers|vendor|rekanan|pemenang|winner|satker|klpd|instansi"
-    r"|dinas|opd|skpd|sekolah|school|buyer|agency|perusahaan|company|organisasi|organisation"
-    r"|organization|lembaga|puskesmas|universitas|tenderer)(?:_|$)"
+ORGANISATION_COLUMN = name_tokens(
+    "penyedia supplier suppliers vendor rekanan pemenang winner satker klpd instansi dinas opd "
+    "skpd sekolah school buyer agency perusahaan company organisasi organisation organization "
+    "lembaga puskesmas universitas tenderer"
 )
-PLACE_COLUMN = re.compile(
-    r"(?:^|_)(?:kelurahan|desa|kecamatan|kabupaten|kota|provinsi|wilayah|lokasi|region|city"
-    r"|district|neighbourhood|neighborhood|borough|locality)(?:_|$)"
+PLACE_COLUMN = name_tokens(
+    "kelurahan desa kecamatan kabupaten kota provinsi wilayah lokasi region city district "
+    "neighbourhood neighborhood borough locality"
 )
 
 
