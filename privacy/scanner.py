@@ -28,6 +28,7 @@ from typing import Any
 
 from .analyzer import PrivacyError, build_anonymizer, config, shared_analyzer
 from .normalise import Normalised, normalise
+from .recognizers.address import STREET, STREET_SUFFIXES
 from .recognizers.bank import BANKS, CUES
 from .recognizers.base import GAP
 from .recognizers.ner import KEPT, keep_named, worth_modelling
@@ -59,12 +60,8 @@ _MAYBE = re.compile(r"[0-9A-Z@]")
 _DIGIT_RUN = re.compile(r"\d(?:[\s.()+-]{0,2}\d)*")
 _IP = re.compile(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}|[0-9a-fA-F]{1,4}::?[0-9a-fA-F]{1,4}:")
 _BANK_CUE = re.compile(rf"(?i:{CUES})|{BANKS}")
-_STREET_CUE = re.compile(
-    r"(?i:(?<![a-z])(?:jl|jln|jalan|gg|gang|lr|lorong|komp\w*|perum\w*|griya|dusun|dsn|kp"
-    r"|kampung|asrama|rt|blok|street|st|avenue|ave|road|rd|boulevard|blvd|lane|ln|drive|dr|court"
-    r"|ct|way|place|pl|terrace|square|highway|parkway|circle|trail|crescent|close|row|alley)"
-    r"(?![a-z]))"
-)
+# Every word the address recognizer starts from, in any case (its trigger is narrower).
+_STREET_CUE = re.compile(rf"(?i:(?<![a-z])(?:{STREET}|rt|blok|{STREET_SUFFIXES})(?![a-z]))")
 _PERSON_CUE = re.compile(
     rf"(?<![A-Za-z])(?:(?i:{HONORIFICS})\.?\s+[A-Z]|(?i:{ROLES})|(?i:{LABELS})\s*:"
     rf"|(?i:{WEAK_CUES})(?:\s*+[:,]\s++|\s++)[A-Z])|\s(?i:{VERBS})\b"

@@ -4,10 +4,13 @@ Positives must be found by the named recognizer; negatives (procurement and budg
 numbers, company names, titles) must not be reported as that entity by anyone.
 """
 
+import re
+
 import pytest
 
 from terbuka.privacy import TextScanner
 from terbuka.privacy.recognizers import RECOGNIZERS
+from terbuka.privacy.recognizers.address import STREET, STREET_SUFFIXES
 from terbuka.privacy.recognizers.ner import KEPT
 from terbuka.privacy.recognizers.nik import valid_kk, valid_nik
 from terbuka.privacy.recognizers.nip import valid_nip
@@ -269,6 +272,20 @@ def test_scan_replaces_in_place(scanner):
 def test_only_the_street_part_of_an_address_is_replaced(scanner):
     text, _ = scanner.scan("Jl. Merdeka No. 12 RT 03/RW 05, Kel. Sukun, Kota Malang")
     assert text == "<ADDRESS>, Kel. Sukun, Kota Malang"
+
+
+@pytest.mark.parametrize(
+    "words, text",
+    [(STREET, "tinggal di {}. Mawar No. 5"), (STREET_SUFFIXES, "kirim ke 12 Harbour {}, London")],
+)
+def test_the_scanner_asks_for_an_address_at_every_street_word(scanner, words, text):
+    """The scanner's cheap pre-filter lets through every street word the recognizer uses."""
+    missed = [
+        word
+        for word in re.findall(r"[A-Za-z]+", words)
+        if "<ADDRESS>" not in scanner.scan(text.format(word))[0]
+    ]
+    assert not missed, missed
 
 
 def test_text_without_cues_is_not_sent_to_presidio(scanner):

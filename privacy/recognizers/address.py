@@ -11,18 +11,19 @@ import re
 
 from .base import SpanRecognizer, first_chars
 
-_STREET = r"(?:Jl|Jln|Jalan|Gg|Gang|Lr|Lorong|Komp|Kompleks|Komplek|Perum|Perumahan|Griya|Dusun|Dsn|Kp|Kampung|Asrama)"
+# Public: the scanner asks for ADDRESS where one of these words stands (``candidates``).
+STREET = r"(?:Jl|Jln|Jalan|Gg|Gang|Lr|Lorong|Komp|Kompleks|Komplek|Perum|Perumahan|Griya|Dusun|Dsn|Kp|Kampung|Asrama)"
 _NAME = r"(?:[A-Z0-9][\w'’.-]*\.?|[a-z]{1,3}\.?)(?:\s+(?:[A-Z0-9][\w'’.-]*|[a-z]{1,3}\.?|gg\.?|no\.?)){0,6}?"
 _NUMBER = r"(?:No|Nomor|Nomer|Nmr|Blok|Blk|Kav|Kavling|Lt|Lantai)\.?\s*[:.]?\s*[A-Z]?\d+[A-Z]?(?:\s?[/-]\s?[A-Z]?\d+[A-Z]?)?"
 _RTRW = r"RT\.?\s*[:.]?\s*\d{1,3}(?:\s*[/,]?\s*RW\.?\s*[:.]?\s*\d{1,3}|\s*/\s*\d{1,3})?"
 _DETAIL = rf"(?:{_NUMBER}|{_RTRW}|Blok\s+[A-Z]{{1,2}}\d*)"
-_SUFFIXES = (
+STREET_SUFFIXES = (
     r"Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl"
     r"|Terrace|Square|Sq|Highway|Hwy|Parkway|Pkwy|Circle|Cir|Trail|Crescent|Close|Row|Alley"
 )
 _ENGLISH = (
     r"\d{1,6}[A-Za-z]?\s+(?:[A-Z][\w'’.-]*\s+){1,4}"
-    rf"(?:{_SUFFIXES})\.?"
+    rf"(?:{STREET_SUFFIXES})\.?"
     r"(?:,?\s+(?:Apt|Apartment|Suite|Ste|Unit|Flat|#)\.?\s*\w+)?"
 )
 
@@ -35,13 +36,14 @@ class AddressRecognizer(SpanRecognizer):
     # Every address form here has a street word or RT (Indonesian), or a street suffix
     # after the house number and name (English).
     TRIGGER = re.compile(
-        first_chars(_STREET, "rt", _SUFFIXES) + rf"\b(?i:{_STREET}|rt)\b|\b(?:{_SUFFIXES})\b"
+        first_chars(STREET, "rt", STREET_SUFFIXES)
+        + rf"\b(?i:{STREET}|rt)\b|\b(?:{STREET_SUFFIXES})\b"
     )
     BEFORE = 80
     AFTER = 160
     REGEX = re.compile(
-        first_chars(_STREET, "rt 0 1 2 3 4 5 6 7 8 9")
-        + rf"(?P<value>\b(?i:{_STREET})\.?\s+{_NAME}(?:\s*,?\s*(?i:{_DETAIL}))+"
+        first_chars(STREET, "rt 0 1 2 3 4 5 6 7 8 9")
+        + rf"(?P<value>\b(?i:{STREET})\.?\s+{_NAME}(?:\s*,?\s*(?i:{_DETAIL}))+"
         rf"|(?<=alamat )(?i:{_RTRW})|(?<=alamat: )(?i:{_RTRW})|(?<=tinggal di )(?i:{_RTRW})"
         rf"|(?<=domisili )(?i:{_RTRW})|(?<![\w.,/-]){_ENGLISH})"
     )
