@@ -287,7 +287,8 @@ def without_personal_data(message: str) -> str:
     could hold an identifier, a phone number or an e-mail address are scanned; the rest
     (most lines) cost nothing. If the scanner itself fails, long digit runs go.
     """
-    from terbuka.privacy.scanner import TextScanner, candidates
+    from terbuka.privacy.candidates import candidates
+    from terbuka.privacy.scanner import TextScanner
 
     looked_past = ("IP_ADDRESS", "ADDRESS", "PERSON")
     if not set(candidates(message)) - set(looked_past):

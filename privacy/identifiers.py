@@ -21,9 +21,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from .candidates import BANK_CUE, DIGIT_RUN, ID_NUMBERS, IP_LIKE
 from .hashing import hash_value
 from .normalise import normalise
-from .scanner import _BANK_CUE, _IP
 
 IDENTIFIERS = (
     "NIK",
@@ -48,25 +48,23 @@ NPWP_ROLES = ("identifier", "organisation")
 # mostly ids, dates and amounts with 7-12 digits, which can only be phone numbers or bank
 # accounts — and a phone number starts with ``+``, ``(``, ``0`` or ``62``, or is written
 # 3-3-4 (North American); an account needs a bank cue.
-_DIGIT_RUN = re.compile(r"\d(?:[\s.()+-]{0,2}\d)*")
 _PHONE_START = re.compile(r"[+(]\s?\d|(?<!\d)(?:0|62)\d|(?<!\d)\d{3}\)?[\s.-]\d{3}[\s.-]\d{4}")
-ID_NUMBERS = ("NIK", "KK", "NPWP", "NIP", "CREDIT_CARD", "IBAN_CODE")
 
 
 def identifier_entities(value: str) -> list[str]:
     """The identifiers ``value`` could hold, by cheap tests (empty: none)."""
     text = normalise(value).text
     found = []
-    longest = max((sum(ch.isdigit() for ch in run) for run in _DIGIT_RUN.findall(text)), default=0)
+    longest = max((sum(ch.isdigit() for ch in run) for run in DIGIT_RUN.findall(text)), default=0)
     if longest >= 13:
         found.extend((*ID_NUMBERS, "PHONE_NUMBER"))
     elif longest >= 7 and _PHONE_START.search(text):
         found.append("PHONE_NUMBER")
-    if longest >= 8 and _BANK_CUE.search(text):
+    if longest >= 8 and BANK_CUE.search(text):
         found.append("BANK_ACCOUNT")
     if "@" in text:
         found.append("EMAIL_ADDRESS")
-    if longest >= 4 and _IP.search(text):
+    if longest >= 4 and IP_LIKE.search(text):
         found.append("IP_ADDRESS")
     return found
 

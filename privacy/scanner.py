@@ -2,9 +2,7 @@
 
 Presidio's per-call overhead dominates on short texts, so values go through cheap steps
 first: empty and already-seen values cost nothing (a bounded cache keyed by the text),
-and a handful of compiled triggers decide which entities a text could hold at all (no
-digit run, no ``@``, no honorific, name cue, street word or gazetteer name: nothing to
-ask for).
+and the cheap tests of ``candidates.py`` decide which entities a text could hold at all.
 Presidio is then asked only for those entities, so only their recognizers run.
 
 Recognizers see text normalised by ``normalise.py`` (zero-width characters removed,
@@ -27,22 +25,10 @@ from contextlib import contextmanager
 from typing import Any
 
 from .analyzer import PrivacyError, build_anonymizer, config, shared_analyzer
+from .candidates import TRIGGERED, candidates
 from .normalise import Normalised, normalise
-from .recognizers.address import STREET, STREET_SUFFIXES
-from .recognizers.bank import BANKS, CUES
 from .recognizers.base import GAP
 from .recognizers.ner import KEPT, keep_named, worth_modelling
-from .recognizers.person import (
-    _RUN,
-    _WORD,
-    HONORIFICS,
-    LABELS,
-    ROLES,
-    VERBS,
-    WEAK_CUES,
-    family_names,
-    given_names,
-)
 
 CACHE_SIZE = 200_000
 # Texts are analysed many at a time, joined by a separator no recognizer can match across
@@ -57,58 +43,6 @@ LONG_TEXT = 50_000
 WINDOW_CHARS = 20_000
 OVERLAP = 1_000
 _MAYBE = re.compile(r"[0-9A-Z@]")
-_DIGIT_RUN = re.compile(r"\d(?:[\s.()+-]{0,2}\d)*")
-_IP = re.compile(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}|[0-9a-fA-F]{1,4}::?[0-9a-fA-F]{1,4}:")
-_BANK_CUE = re.compile(rf"(?i:{CUES})|{BANKS}")
-# Every word the address recognizer starts from, in any case (its trigger is narrower).
-_STREET_CUE = re.compile(rf"(?i:(?<![a-z])(?:{STREET}|rt|blok|{STREET_SUFFIXES})(?![a-z]))")
-_PERSON_CUE = re.compile(
-    rf"(?<![A-Za-z])(?:(?i:{HONORIFICS})\.?\s+[A-Z]|(?i:{ROLES})|(?i:{LABELS})\s*:"
-    rf"|(?i:{WEAK_CUES})(?:\s*+[:,]\s++|\s++)[A-Z])|\s(?i:{VERBS})\b"
-)
-ID_NUMBERS = ("NIK", "KK", "NPWP", "NIP", "CREDIT_CARD", "IBAN_CODE")
-# What ``candidates`` can rule out. Entities of plugin recognizers are not among them:
-# they are always looked for, since no cheap test here knows what they match.
-TRIGGERED = frozenset(
-    (
-        *ID_NUMBERS,
-        "PHONE_NUMBER",
-        "BANK_ACCOUNT",
-        "EMAIL_ADDRESS",
-        "IP_ADDRESS",
-        "ADDRESS",
-        "PERSON",
-    )
-)
-
-
-def candidates(text: str, model: bool = False) -> list[str]:
-    """The entities ``text`` could hold, by cheap tests; empty: nothing to look for.
-
-    ``model``: the NER model is on, so a capitalised possible name is reason enough to
-    look for PERSON.
-    """
-    found = []
-    longest = 0
-    for run in _DIGIT_RUN.findall(text):
-        digits = sum(ch.isdigit() for ch in run)
-        longest = max(longest, digits)
-    if longest >= 7:
-        found.append("PHONE_NUMBER")
-        if longest >= 8 and _BANK_CUE.search(text):
-            found.append("BANK_ACCOUNT")
-        if longest >= 13:
-            found.extend(ID_NUMBERS)
-    if "@" in text:
-        found.append("EMAIL_ADDRESS")
-    if any(ch.isdigit() for ch in text):
-        if _IP.search(text):
-            found.append("IP_ADDRESS")
-        if _STREET_CUE.search(text):
-            found.append("ADDRESS")
-    if _PERSON_CUE.search(text) or _gazetteer_run(text) or (model and worth_modelling(text)):
-        found.append("PERSON")
-    return found
 
 
 def _mapped(form: Normalised, findings: list[Any]) -> list[Any]:
@@ -167,17 +101,6 @@ def analyze_text(analyzer: Any, text: str, language: str, entities: list[str]) -
             item.end += start
             found.append(item)
     return merge_results(found)
-
-
-def _gazetteer_run(text: str) -> bool:
-    names = given_names()
-    family = family_names()
-    for run in _RUN.finditer(text):
-        for word in _WORD.findall(run.group()):
-            word = word.rstrip(".").lower()
-            if word in names or word in family:
-                return True
-    return False
 
 
 @contextmanager

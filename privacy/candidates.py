@@ -1,0 +1,89 @@
+"""Which entities a text could hold, by cheap tests: Presidio is asked only for those.
+
+Each test is a superset of what the recognizers of its entities look for (no digit run,
+no ``@``, no honorific, name cue, street word or gazetteer name: nothing to ask for), so
+what they rule out no recognizer would have found. ``identifiers.py`` uses the same cues.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .recognizers.address import STREET, STREET_SUFFIXES
+from .recognizers.bank import BANKS, CUES
+from .recognizers.ner import worth_modelling
+from .recognizers.person import (
+    _RUN,
+    _WORD,
+    HONORIFICS,
+    LABELS,
+    ROLES,
+    VERBS,
+    WEAK_CUES,
+    family_names,
+    given_names,
+)
+
+DIGIT_RUN = re.compile(r"\d(?:[\s.()+-]{0,2}\d)*")
+IP_LIKE = re.compile(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}|[0-9a-fA-F]{1,4}::?[0-9a-fA-F]{1,4}:")
+BANK_CUE = re.compile(rf"(?i:{CUES})|{BANKS}")
+# Every word the address recognizer starts from, in any case (its trigger is narrower).
+_STREET_CUE = re.compile(rf"(?i:(?<![a-z])(?:{STREET}|rt|blok|{STREET_SUFFIXES})(?![a-z]))")
+_PERSON_CUE = re.compile(
+    rf"(?<![A-Za-z])(?:(?i:{HONORIFICS})\.?\s+[A-Z]|(?i:{ROLES})|(?i:{LABELS})\s*:"
+    rf"|(?i:{WEAK_CUES})(?:\s*+[:,]\s++|\s++)[A-Z])|\s(?i:{VERBS})\b"
+)
+ID_NUMBERS = ("NIK", "KK", "NPWP", "NIP", "CREDIT_CARD", "IBAN_CODE")
+# What ``candidates`` can rule out. Entities of plugin recognizers are not among them:
+# they are always looked for, since no cheap test here knows what they match.
+TRIGGERED = frozenset(
+    (
+        *ID_NUMBERS,
+        "PHONE_NUMBER",
+        "BANK_ACCOUNT",
+        "EMAIL_ADDRESS",
+        "IP_ADDRESS",
+        "ADDRESS",
+        "PERSON",
+    )
+)
+
+
+def candidates(text: str, model: bool = False) -> list[str]:
+    """The entities ``text`` could hold, by cheap tests; empty: nothing to look for.
+
+    ``model``: the NER model is on, so a capitalised possible name is reason enough to
+    look for PERSON.
+    """
+    found = []
+    longest = 0
+    for run in DIGIT_RUN.findall(text):
+        digits = sum(ch.isdigit() for ch in run)
+        longest = max(longest, digits)
+    if longest >= 7:
+        found.append("PHONE_NUMBER")
+        if longest >= 8 and BANK_CUE.search(text):
+            found.append("BANK_ACCOUNT")
+        if longest >= 13:
+            found.extend(ID_NUMBERS)
+    if "@" in text:
+        found.append("EMAIL_ADDRESS")
+    if any(ch.isdigit() for ch in text):
+        if IP_LIKE.search(text):
+            found.append("IP_ADDRESS")
+        if _STREET_CUE.search(text):
+            found.append("ADDRESS")
+    if _PERSON_CUE.search(text) or _gazetteer_run(text) or (model and worth_modelling(text)):
+        found.append("PERSON")
+    return found
+
+
+def _gazetteer_run(text: str) -> bool:
+    names = given_names()
+    family = family_names()
+    for run in _RUN.finditer(text):
+        for word in _WORD.findall(run.group()):
+            word = word.rstrip(".").lower()
+            if word in names or word in family:
+                return True
+    return False
