@@ -1,8 +1,9 @@
 """Which entities a text could hold, by cheap tests: Presidio is asked only for those.
 
-Each test is a superset of what the recognizers of its entities look for (no digit run,
-no ``@``, no honorific, name cue, street word or gazetteer name: nothing to ask for), so
-what they rule out no recognizer would have found. ``identifiers.py`` uses the same cues.
+Each test must let through whatever the recognizers of its entities could find (no digit
+run, no ``@``, no honorific, name cue, street word or gazetteer name: nothing to ask for);
+the address test is built from the address recognizer's own words for that reason.
+``identifiers.py`` uses the same digit-run, bank and IP cues.
 """
 
 from __future__ import annotations
