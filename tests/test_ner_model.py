@@ -9,11 +9,14 @@ from pathlib import Path
 
 import pytest
 from presidio_analyzer import RecognizerResult
+from spacy.tokens import Doc
+from spacy.vocab import Vocab
 
 from terbuka.privacy import TextScanner
 from terbuka.privacy.models import load_ner, model_path
 from terbuka.privacy.recognizers.ner import (
     IndonesianNerRecognizer,
+    _widened,
     keep_named,
     plain_words,
     worth_modelling,
@@ -213,6 +216,36 @@ def test_a_person_cue_wins_over_a_kept_span(text, person, keep, recognizer, kept
         _finding("PERSON", start, start + len(person), recognizer),
     ]
     assert [f.entity_type for f in keep_named(findings, text)] == ["PERSON"] * kept
+
+
+@pytest.mark.parametrize(
+    "words, person, expected",
+    [
+        # The model found part of a name: the capitalised name words next to it join.
+        ("kontrak Pierre Njanka diperpanjang", "Njanka", "Pierre Njanka"),
+        ("anak Georg Ludwig von Trapp lahir", "von Trapp", "Georg Ludwig von Trapp"),
+        ("anak Georg Ludwig von Trapp lahir", "Georg Ludwig", "Georg Ludwig von Trapp"),
+        # Titles, roles, acronyms, place words and lower-case words stay out.
+        ("kata Gubernur Ridwan Kamil kemarin", "Ridwan Kamil", "Ridwan Kamil"),
+        ("penyidik KPK Novel Baswedan datang", "Novel Baswedan", "Novel Baswedan"),
+        ("warga Kelurahan Mawar Sari", "Sari", "Mawar Sari"),
+        ("bersama Budi von kemarin", "Budi", "Budi"),
+        # Never into another entity of the model.
+        ("ORG:Warner Bros Leonardo DiCaprio", "Leonardo DiCaprio", "Leonardo DiCaprio"),
+    ],
+)
+def test_a_person_span_grows_over_the_name_words_next_to_it(words, person, expected):
+    organisation = words.startswith("ORG:")
+    tokens = words.removeprefix("ORG:").split()
+    first = tokens.index(person.split()[0])
+    size = len(person.split())
+    tags = ["O"] * len(tokens)
+    tags[first : first + size] = ["B-PERSON"] + ["I-PERSON"] * (size - 1)
+    if organisation:
+        tags[:2] = ["B-ORGANIZATION", "I-ORGANIZATION"]
+    doc = Doc(Vocab(), words=tokens, ents=tags)
+    start, end = _widened(doc, first, first + size)
+    assert doc.text[start:end] == expected
 
 
 @pytest.mark.parametrize(

@@ -305,6 +305,7 @@ class IndonesianNerRecognizer(EntityRecognizer):
                     continue
                 start, end = ent.start_char, ent.end_char
                 if label == self.ENTITY:
+                    start, end = _widened(doc, ent.start, ent.end)
                     if _organisation_or_place(part, start, end):
                         # A company, school or street named after someone (CV Budi Jaya,
                         # SMPS Mathlaul Anwar, Jl. Ahmad Yani): kept, like the model's own.
@@ -315,6 +316,49 @@ class IndonesianNerRecognizer(EntityRecognizer):
                             continue
                 found.append(result(self, label, offset + start, offset + end, self.SCORE))
         return found
+
+
+# Particles inside a name (``Georg Ludwig von Trapp``, ``Najib bin Razak``).
+NAME_PARTICLES = frozenset("von van der den de da di bin binti al el la le du".split())
+
+
+def _widened(doc: Any, first: int, last: int) -> tuple[int, int]:
+    """A model PERSON span grown over the name words next to it that the model left out.
+
+    The model often finds only part of a long or foreign name (``Pierre [Njanka]``,
+    ``Georg Ludwig [von Trapp]``); redaction needs all of it. A neighbouring token joins
+    when the model gave it no entity and it is a capitalised name-like word (not a title,
+    common, organisation or place word) or a particle between two such words. Returns
+    character offsets in the doc.
+    """
+    while first > 0 and _name_word(doc, first - 1, first - 2):
+        first -= 1
+    while last < len(doc) and _name_word(doc, last, last + 1):
+        last += 1
+    return doc[first].idx, doc[last - 1].idx + len(doc[last - 1].text)
+
+
+def _name_word(doc: Any, index: int, beyond: int) -> bool:
+    """Whether ``doc[index]`` continues a name (``beyond``: the token past it, outwards)."""
+    token = doc[index]
+    if token.ent_iob_ != "O":
+        return False
+    if token.text.lower() in NAME_PARTICLES and 0 <= beyond < len(doc):
+        return token.text.islower() and _capitalised_name(doc[beyond].text)
+    return _capitalised_name(token.text) and not (token.text.isupper() and not doc.text.isupper())
+
+
+def _capitalised_name(word: str) -> bool:
+    lowered = word.lower()
+    return (
+        word[:1].isupper()
+        and word.isalpha()
+        and len(word) > 1
+        and not _edge_word(word)
+        and lowered not in ORGANISATION_OR_PLACE
+        and lowered not in INSTITUTIONS
+        and (lowered in _names() or lowered not in plain_words())
+    )
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
