@@ -232,11 +232,11 @@ def validate_package(
     The processes come from a fork server, not from this (large) process: the keys
     Frictionless keeps for unique and foreign-key checks are then most of their memory.
     """
-    names = [r.name for r in open_package(path, package).resources]
-    if sample_rows is not None:
-        results = [_validate_resource(str(path), name, sample_rows, package) for name in names]
-        return [message for messages in results for message in messages][:20]
-    if workers > 1 and len(names) > 1 and "forkserver" in multiprocessing.get_all_start_methods():
+    opened = open_package(path, package)
+    names = [r.name for r in opened.resources]
+    if sample_rows is not None or workers <= 1 or len(names) <= 1:
+        return _validate_opened(opened, sample_rows)
+    if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(["frictionless", __name__])
         pool = context.Pool(min(workers, len(names)), initializer=_quiet_worker)
@@ -249,7 +249,7 @@ def validate_package(
             pool.terminate()
             pool.join()
     else:
-        results = [_validate_resource(str(path), name, None, package) for name in names]
+        return _validate_opened(opened, None)
     return [message for messages in results for message in messages][:20]
 
 
@@ -266,10 +266,30 @@ def _validate_resource(
 
     with system.use_context(trusted=True):
         report = open_package(path, package).validate(name=name, limit_rows=limit_rows)
+    return _report_lines(report)[:20]
+
+
+def _validate_opened(opened: Any, limit_rows: int | None) -> list[str]:
+    """Every resource of one opened package, validated in this process.
+
+    The package's descriptor is checked once, not once per resource: that repeated check
+    was most of a small run's package stage.
+    """
+    from frictionless import system
+
+    with system.use_context(trusted=True):
+        report = opened.validate(limit_rows=limit_rows)
+    return _report_lines(report)[:20]
+
+
+def _report_lines(report: Any) -> list[str]:
+    """One line per error of a Frictionless report, at most 20 per table."""
     messages = []
     for task in report.tasks:
+        lines = []
         for error in task.errors:
             row = getattr(error, "row_number", None)
-            messages.append(f"{task.name}" + (f", row {row}" if row else "") + f": {error.message}")
+            lines.append(f"{task.name}" + (f", row {row}" if row else "") + f": {error.message}")
+        messages.extend(lines[:20])
     messages.extend(error.message for error in report.errors)
-    return messages[:20]
+    return messages

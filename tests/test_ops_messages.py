@@ -210,8 +210,9 @@ def test_a_full_disk_is_one_line_exit_3_and_the_publication_untouched(tmp_path, 
     out = mount / "site"
     env = {"TERBUKA_STATE_DIR": str(mount / "state")}
     try:
-        first = run_cli("run", "procurement", "--source", str(source), "--out", str(out),
-                        "-q", env=env)  # fmt: skip
+        # the publication before the disk fills: in this process, its process is not under test
+        first = invoke_cli("run", "procurement", "--source", str(source), "--out", str(out),
+                           "-q", env=env)  # fmt: skip
         assert first.returncode == 0, first.stderr
         before = tree_digest(out)
         if real:

@@ -136,8 +136,8 @@ def test_rerun_with_same_inputs_is_unchanged(published_demo, demo_sources, tmp_p
     assert tree_digest(out) == before
 
 
-def test_dry_run_publishes_nothing(demo_sources, tmp_path):
-    paths, _ = demo_sources
+def test_dry_run_publishes_nothing(small_sources, tmp_path):
+    paths = small_sources
     out = tmp_path / "site"
     record = run_dataset(
         "procurement", [str(p) for p in paths], out, dry_run=True, show_progress=False
@@ -146,6 +146,16 @@ def test_dry_run_publishes_nothing(demo_sources, tmp_path):
     assert record["tables"]["releases"]["rows"] > 0 and record["privacy"]
     assert not (out / "procurement.db").exists()
     assert not [p for p in out.iterdir() if not p.name.startswith((".runs", ".locks"))]
+
+
+@pytest.fixture(scope="module")
+def small_sources(tmp_path_factory):
+    """Demo sources of 20 processes, for tests where a run's size is not what is tested
+    (the session's 120-process demo made each of these tests' runs six times dearer)."""
+    from terbuka.pipelines.demo import generate_procurement
+
+    paths, _ = generate_procurement(tmp_path_factory.mktemp("small"), seed=7, processes=20)
+    return paths
 
 
 class StopAt:
@@ -159,8 +169,8 @@ class StopAt:
 
 
 @pytest.mark.parametrize("stage", [s for s in STAGES if s != "record"])
-def test_a_run_stopped_at_any_stage_leaves_the_publication_intact(demo_sources, tmp_path, stage):
-    paths, _ = demo_sources
+def test_a_run_stopped_at_any_stage_leaves_the_publication_intact(small_sources, tmp_path, stage):
+    paths = small_sources
     out = tmp_path / "site"
     first = run_dataset("procurement", [str(paths[0])], out, show_progress=False)
     assert first["status"] == "published"
@@ -219,8 +229,8 @@ def test_a_killed_run_leaves_the_publication_intact(demo_sources, tmp_path):
     assert tree_digest(out) == before
 
 
-def test_changes_against_the_previous_publication(demo_sources, tmp_path):
-    paths, _ = demo_sources
+def test_changes_against_the_previous_publication(small_sources, tmp_path):
+    paths = small_sources
     out = tmp_path / "site"
     run_dataset("procurement", [str(paths[0])], out, show_progress=False)
     record = run_dataset("procurement", [str(p) for p in paths], out, show_progress=False)
