@@ -1,6 +1,6 @@
 """The composite risk score: recomputable with one SQL query, missing never counted as clean.
 
-A published INAPROC demo (the national feeds' shape) is scored; one query over the
+The demo site's INAPROC database (the national feeds' shape) is scored; one query over the
 published ``risk_components`` and ``risk_weights`` must give every published score, and the
 components must agree with the published flags (plain Python, not the scoring code).
 """
@@ -8,15 +8,14 @@ components must agree with the published flags (plain Python, not the scoring co
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections import defaultdict
 
 import pytest
 import sqlite_utils
-from conftest import published_inaproc
 
 from terbuka.metadata import load_descriptor
 from terbuka.pipelines import plugins
-from terbuka.pipelines.demo_inaproc import generate_inaproc
 from terbuka.pipelines.red_flags import derive_red_flags
 from terbuka.pipelines.red_flags.base import RedFlagError
 from terbuka.pipelines.red_flags.risk import risk_settings
@@ -32,11 +31,13 @@ group by c.subject_kind, c.subject_id, c.period
 
 
 @pytest.fixture(scope="module")
-def published(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("isb") / "snapshot"
-    generate_inaproc(folder, seed=11)
-    _, db = published_inaproc(folder, tmp_path_factory.mktemp("isb-site"))
-    return db
+def published(demo_site):
+    """The INAPROC database of the session's demo site (``terbuka demo``), read-only."""
+    out, _ = demo_site
+    db = sqlite3.connect(f"file:{out / 'inaproc.db'}?mode=ro", uri=True)
+    db.row_factory = sqlite3.Row
+    yield db
+    db.close()
 
 
 def test_one_query_recomputes_every_published_score(published):

@@ -19,7 +19,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import free_port, run_cli
+from conftest import free_port, invoke_cli
 
 from terbuka.publish import swap
 
@@ -123,7 +123,8 @@ def test_a_running_serve_follows_20_republishes_a_withdraw_and_a_new_publication
             assert title["title"] == f"Publication {n}"  # metadata switched with the data
         print(f"switch seen after {max(waits):.3f} s at most (mean {sum(waits) / 20:.3f} s)")
 
-        withdrawn = run_cli("withdraw", "procurement", "--out", str(site))
+        # the command in this process: the server under test is the other process
+        withdrawn = invoke_cli("withdraw", "procurement", "--out", str(site))
         assert withdrawn.returncode == 0, withdrawn.stderr
         for page in ("/procurement", "/procurement/marker.json", "/procurement.db"):
             assert fetch(base + page)[0] == 404, page  # at once: the very next request

@@ -13,20 +13,14 @@ import re
 import pytest
 from conftest import site_get
 
-from terbuka.pipelines.demo import generate_procurement
-from terbuka.pipelines.runner import run_dataset
-
 ID_TEXT = "Pengenal rilis ini dalam proses pengadaan."
 EN_TEXT = "Identifier of this release within the contracting process."
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("column-texts")
-    generated, _ = generate_procurement(tmp / "generated", seed=4, processes=10)
-    out = tmp / "site"
-    record = run_dataset("procurement", [str(p) for p in generated], out, show_progress=False)
-    assert record["status"] == "published", record.get("error")
+def site(published_demo):
+    """The session's published demo (generated data, read-only): no run of its own."""
+    out, _ = published_demo
     return out
 
 

@@ -46,7 +46,8 @@ class Reader:
         self.token = None
 
     async def open_page(self):
-        html = (await self.http.get("/procurement/tenders")).text
+        # one row: the page's form and cookie are what a reader needs, not its 100 rows
+        html = (await self.http.get("/procurement/tenders?_size=1")).text
         self.token = re.search(r'name="csrftoken" value="([^"]+)"', html).group(1)
         return self
 

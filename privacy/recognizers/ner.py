@@ -144,6 +144,7 @@ def worth_modelling(text: str) -> bool:
         return _lower_case_worth(text)
     explained = _explained(text)
     plain = plain_words()
+    mixed_case = not text.isupper()  # once: per capitalised word it made a window quadratic
     owned, last_end, previous = False, -1, ""
     for match in _CAPITALISED.finditer(text):
         gap = text[last_end : match.start()] if last_end >= 0 else "."
@@ -160,7 +161,7 @@ def worth_modelling(text: str) -> bool:
             text, match.end()
         ):
             continue  # a piece of a code: 027/SPK/DPU/2024
-        if raw.isupper() and len(raw) <= 4 and not text.isupper():
+        if raw.isupper() and len(raw) <= 4 and mixed_case:
             continue  # an acronym (RUP, NIK, BRI) in mixed-case text
         if owned or word in NOT_NAMES or word in plain:
             continue
@@ -195,6 +196,22 @@ def sentences(text: str) -> list[tuple[int, str]]:
         for offset, piece in out
         if piece
         for start, window in _windows(piece)
+    ]
+
+
+def model_parts(text: str) -> list[tuple[int, str]]:
+    """``(offset, sentence)``: the pieces of ``text`` the model reads, each its own doc.
+
+    The scanner joins many texts with GAP; each of their sentences that could name a
+    person goes through the model (it was trained on sentences). A lone word has no
+    context to read (``Sari`` is a name and a word): like the gazetteer, the model needs
+    a sentence. No piece is longer than ``LONGEST_SENTENCE`` and the pieces overlap only
+    by ``WINDOW_OVERLAP``, so the model's work grows linearly with the text.
+    """
+    return [
+        (offset, part)
+        for offset, part in sentences(text)
+        if " " in part.strip() and worth_modelling(part)
     ]
 
 
@@ -281,15 +298,7 @@ class IndonesianNerRecognizer(EntityRecognizer):
         # The model is trained on Indonesian, and only PERSON is a reason to run it.
         if self.ENTITY not in wanted or self.supported_language != "id":
             return []
-        # The scanner joins many texts with GAP; each of their sentences that could name a
-        # person goes through the model as its own doc (it was trained on sentences).
-        # A lone word has no context to read (``Sari`` is a name and a word): like the
-        # gazetteer, the model needs a sentence.
-        parts = [
-            (offset, part)
-            for offset, part in sentences(text)
-            if " " in part.strip() and worth_modelling(part)
-        ]
+        parts = model_parts(text)
         if not parts:
             return []
         from ..models import load_ner
