@@ -64,6 +64,7 @@ class CkanPublisher:
         self.name_prefix = name_prefix
         self.log = log or (lambda message: None)
         self.writes: list[str] = []
+        self.organizations: dict[str, dict[str, Any]] = {}  # by name, as CKAN answered
 
     @property
     def target(self) -> str:
@@ -121,8 +122,17 @@ class CkanPublisher:
         }
 
     def ensure_organization(self, published: Published) -> dict[str, Any]:
-        """The publisher's organisation, created when missing."""
+        """The publisher's organisation, created when missing.
+
+        Asked once per publisher: the datasets of one site usually share it.
+        """
         wanted = organization_fields(published, self.organization)
+        if wanted["name"] not in self.organizations:
+            self.organizations[wanted["name"]] = self.find_or_create_organization(wanted)
+        return self.organizations[wanted["name"]]
+
+    def find_or_create_organization(self, wanted: dict[str, Any]) -> dict[str, Any]:
+        """The organisation named in ``wanted`` as CKAN holds it, created when missing."""
         try:
             return self.call("organization_show", {"id": wanted["name"]})
         except NotFound:

@@ -1,8 +1,9 @@
 """Each published table in CKAN's DataStore, so CKAN's preview and ``datastore_search`` work.
 
 A table's CSV resource gets a DataStore table with the Table Schema's types and primary
-key (``datastore_create``); its rows come from the published SQLite database and go in
-chunks (``datastore_upsert``). Every DataStore row carries a hash of its values
+key (``datastore_create``, which also takes the first chunk of rows, so a table of up to
+``CHUNK`` rows costs one call); its rows come from the published SQLite database, and any
+further chunks go with ``datastore_upsert``. Every DataStore row carries a hash of its values
 (``terbuka_row_sha256``), so a later publication sends only the rows that were added or
 changed and deletes those that are gone: an unchanged table costs one read, no write.
 A table without a primary key is replaced whole when its file changed. A changed set of
@@ -64,20 +65,19 @@ def push_table(
         )
         if stored is not None and sorted(stored) == sorted(r[ROW_HASH] for _, r in rows):
             return {"rows": len(rows), "upserted": 0, "deleted": 0}
-        _create(call, resource_id, wanted, keys, replace=current is not None)
-        _write(call, resource_id, [record for _, record in rows], "insert")
+        records = [record for _, record in rows]
+        _create(call, resource_id, wanted, keys, records, replace=current is not None)
         return {"rows": len(rows), "upserted": len(rows), "deleted": len(stored or [])}
-    have: dict[tuple, str] = {}
-    if current == wanted:
-        have = dict(_stored_hashes(call, resource_id, keys))
-    else:
-        if current is not None:
-            log(f"{table['name']}: its columns changed; its DataStore table is recreated")
-        _create(call, resource_id, wanted, keys, replace=current is not None)
+    have = dict(_stored_hashes(call, resource_id, keys)) if current == wanted else {}
     published = {key for key, _ in rows}
     changed = [record for key, record in rows if have.get(key) != record[ROW_HASH]]
     gone = [key for key in have if key not in published]
-    _write(call, resource_id, changed, "upsert")
+    if current == wanted:
+        _write(call, resource_id, changed, "upsert")
+    else:
+        if current is not None:
+            log(f"{table['name']}: its columns changed; its DataStore table is recreated")
+        _create(call, resource_id, wanted, keys, changed, replace=current is not None)
     for key in gone:
         filters = dict(zip(keys, key, strict=True))
         call("datastore_delete", {"resource_id": resource_id, "filters": filters, "force": True})
@@ -87,14 +87,27 @@ def push_table(
 
 
 def _create(
-    call: Call, resource_id: str, fields: list[dict[str, str]], keys: list[str], replace: bool
+    call: Call,
+    resource_id: str,
+    fields: list[dict[str, str]],
+    keys: list[str],
+    records: list[dict[str, Any]],
+    replace: bool,
 ) -> None:
+    """A new DataStore table holding ``records``: the first chunk rides on the create call."""
     if replace:
         call("datastore_delete", {"resource_id": resource_id, "force": True})
     call(
         "datastore_create",
-        {"resource_id": resource_id, "fields": fields, "primary_key": keys, "force": True},
+        {
+            "resource_id": resource_id,
+            "fields": fields,
+            "primary_key": keys,
+            "records": records[:CHUNK],
+            "force": True,
+        },
     )
+    _write(call, resource_id, records[CHUNK:], "insert")
 
 
 def _write(call: Call, resource_id: str, records: list[dict[str, Any]], method: str) -> None:

@@ -1,11 +1,14 @@
 """Publishing to a real CKAN 2.12 (fixture ``ckan``): create, update, no-op, outages, DCAT.
 
-Every test publishes under its own dataset-name prefix and organisation, so tests never
-see each other's packages, and a CKAN kept between sessions still starts each test empty.
+Every publication has its own dataset-name prefix, so tests never see each other's
+packages, and a CKAN kept between sessions still starts each one empty. Tests that only
+read a publication share it (module fixtures ``publication_a`` and ``publication_ab``, each
+published once); a test that changes a package in CKAN publishes its own.
 """
 
 import hashlib
 import json
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -14,6 +17,7 @@ import threading
 import time
 import urllib.request
 import uuid
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -22,10 +26,11 @@ import pytest
 import rdflib
 import requests
 from ckanapi.errors import NotAuthorized, NotFound
-from conftest import free_port, invoke_cli
+from conftest import _reachable, free_port, invoke_cli
 
 from terbuka.catalogs import mapping, ocds
 from terbuka.catalogs.client import connect
+from terbuka.catalogs.datastore import CHUNK
 from terbuka.catalogs.published import load_published
 from terbuka.pipelines import plugins
 from terbuka.publish.database import SYSTEM_TABLES
@@ -72,11 +77,12 @@ def copy_site(source: Path, target: Path) -> Path:
     return target
 
 
-@pytest.fixture
-def site_a(published_demo, tmp_path):
-    """A copy of the published demo (run A)."""
+@pytest.fixture(scope="module")
+def site_a(published_demo, tmp_path_factory):
+    """A copy of the published demo (run A), shared by the module's tests: publishing it only
+    writes its ``.catalogs`` record, one entry per catalog address."""
     out, _ = published_demo
-    return copy_site(out, tmp_path / "site-a")
+    return copy_site(out, tmp_path_factory.mktemp("site-a") / "site")
 
 
 @pytest.fixture(scope="module")
@@ -110,6 +116,67 @@ def publish_once(ckan, site: Path, prefix: str, org: str) -> tuple[dict, str]:
     return outcome, result.stderr
 
 
+def answering(ckan):
+    """The session's CKAN, started again if an earlier test's outage left it down (what the
+    ``ckan`` fixture does for each test, for module fixtures)."""
+    if ckan.base and not _reachable(ckan.url):
+        ckan.start()
+    return ckan
+
+
+@dataclass
+class Publication:
+    """What one ``terbuka publish`` of the procurement dataset did, and CKAN's package after it."""
+
+    prefix: str
+    org: str
+    stdout: str
+    stderr: str
+    outcome: dict
+    package: dict
+
+    @property
+    def name(self) -> str:
+        return f"{self.prefix}procurement"
+
+
+def publish_and_read(ckan, site: Path, prefix: str, org: str, site_url: str = SITE) -> Publication:
+    """Publish ``site`` and read the package back as an anonymous client sees it."""
+    result = publish(ckan, site, prefix=prefix, org=org, site_url=site_url)
+    assert result.returncode == 0, result.stderr
+    [outcome] = json.loads(result.stdout)
+    package = ckanapi.RemoteCKAN(ckan.url).action.package_show(id=f"{prefix}procurement")
+    return Publication(prefix, org, result.stdout, result.stderr, outcome, package)
+
+
+@pytest.fixture(scope="module")
+def embedded_site_url(datasette_url) -> str:
+    """The site URL the embedded catalog of the published demo announces."""
+    return ckanapi.RemoteCKAN(datasette_url).action.status_show()["site_url"]
+
+
+@pytest.fixture(scope="module")
+def publication_a(ckan_server, site_a, embedded_site_url):
+    """Run A published once (created) and then once more (unchanged), and left at run A.
+
+    It is published with the embedded catalog's site URL and organisation, so the embedded
+    catalog's ``package_show`` can be compared with it; read-only tests share it.
+    """
+    ckan = answering(ckan_server)
+    prefix, org = f"t{unique()}-", "pemerintah-kota-contoh"
+    created = publish_and_read(ckan, site_a, prefix, org, embedded_site_url)
+    again = publish_and_read(ckan, site_a, prefix, org, embedded_site_url)
+    return created, again
+
+
+@pytest.fixture(scope="module")
+def publication_ab(ckan_server, site_a, site_b):
+    """Run A published (created), then run B over it (updated): (A's, B's publication)."""
+    ckan = answering(ckan_server)
+    prefix, org = f"t{unique()}-", f"org-{unique()}"
+    return publish_and_read(ckan, site_a, prefix, org), publish_and_read(ckan, site_b, prefix, org)
+
+
 def run_id(site: Path) -> str:
     return json.loads((site / "procurement" / "run.json").read_text())["run_id"]
 
@@ -131,17 +198,18 @@ def expected_hashes(site: Path, site_url: str = SITE) -> dict[str, str]:
     return hashes
 
 
-def test_create_then_republish_changes_nothing(ckan, site_a, published_demo):
+def test_create_then_republish_changes_nothing(
+    ckan, site_a, published_demo, publication_a, embedded_site_url
+):
     _, record = published_demo
-    prefix, org = f"t{unique()}-", f"org-{unique()}"
-    result = publish(ckan, site_a, prefix=prefix, org=org)
-    assert result.returncode == 0, result.stderr
-    [outcome] = json.loads(result.stdout)
-    assert outcome["status"] == "created" and outcome["package"] == f"{prefix}procurement"
-    assert ckan.token not in result.stderr + result.stdout
+    created, again = publication_a
+    site_url, org = embedded_site_url, created.org
+    outcome = created.outcome
+    assert outcome["status"] == "created" and outcome["package"] == created.name
+    assert ckan.token not in created.stderr + created.stdout
 
     reader = ckanapi.RemoteCKAN(ckan.url)  # a separate, anonymous client
-    package = reader.action.package_show(id=f"{prefix}procurement")
+    package = created.package
     assert package["state"] == "active" and not package["private"]
     assert package["license_id"] == "cc-by" and package["license_title"]
     assert package["isopen"] is True
@@ -150,10 +218,10 @@ def test_create_then_republish_changes_nothing(ckan, site_a, published_demo):
     assert package["title"] == "Pengadaan barang/jasa pemerintah"
     assert extras(package)["terbuka_run_id"] == record["run_id"]
     assert "NIK" in extras(package)["privacy_summary"]
-    published = load_published(site_a, "procurement")
-    specs = mapping.resource_specs(published, SITE)
+    published_a = load_published(site_a, "procurement")
+    specs = mapping.resource_specs(published_a, site_url)
     assert [r["terbuka_key"] for r in package["resources"]] == [s.key for s in specs]
-    hashes = expected_hashes(site_a)
+    hashes = expected_hashes(site_a, site_url)
     by_key = {r["terbuka_key"]: r for r in package["resources"]}
     for key, digest in hashes.items():
         assert by_key[key]["url_type"] == "upload" and by_key[key]["terbuka_sha256"] == digest
@@ -161,21 +229,18 @@ def test_create_then_republish_changes_nothing(ckan, site_a, published_demo):
         download = requests.get(by_key[key]["url"], timeout=60)
         assert download.status_code == 200
         assert hashlib.sha256(download.content).hexdigest() == hashes[key], key
-    assert by_key["datasette:tenders"]["url"] == f"{SITE}/procurement/tenders"
+    assert by_key["datasette:tenders"]["url"] == f"{site_url}/procurement/tenders"
 
-    outcome, _ = publish_once(ckan, site_a, prefix, org)
-    assert outcome["status"] == "unchanged" and outcome["writes"] == 0
-    after = reader.action.package_show(id=f"{prefix}procurement")
+    assert again.outcome["status"] == "unchanged" and again.outcome["writes"] == 0
+    after = reader.action.package_show(id=created.name)
     assert after["metadata_modified"] == package["metadata_modified"]
     assert [r["metadata_modified"] for r in after["resources"]] == [
         r["metadata_modified"] for r in package["resources"]
     ]
 
 
-def test_ckanext_dcat_serves_the_published_dataset(ckan, site_a):
-    prefix, org = f"t{unique()}-", f"org-{unique()}"
-    assert publish(ckan, site_a, prefix=prefix, org=org).returncode == 0
-    name = f"{prefix}procurement"
+def test_ckanext_dcat_serves_the_published_dataset(ckan, site_a, publication_a):
+    name = publication_a[0].name
     for suffix, fmt in (("jsonld", "json-ld"), ("rdf", "xml"), ("ttl", "turtle")):
         response = requests.get(f"{ckan.url}/dataset/{name}.{suffix}", timeout=60)
         assert response.status_code == 200, (suffix, response.text[:200])
@@ -190,14 +255,12 @@ def test_ckanext_dcat_serves_the_published_dataset(ckan, site_a):
             assert graph.value(distribution, DCTERMS.license) == rdflib.URIRef(CC_BY), suffix
 
 
-def test_update_uploads_only_changed_files_and_announces_the_new_run(ckan, site_a, site_b):
-    prefix, org = f"t{unique()}-", f"org-{unique()}"
-    assert publish(ckan, site_a, prefix=prefix, org=org).returncode == 0
-    reader = ckanapi.RemoteCKAN(ckan.url)
-    before = reader.action.package_show(id=f"{prefix}procurement")
-    outcome, stderr = publish_once(ckan, site_b, prefix, org)
-    assert outcome["status"] == "updated"
-    after = reader.action.package_show(id=f"{prefix}procurement")
+def test_update_uploads_only_changed_files_and_announces_the_new_run(
+    ckan, site_a, site_b, publication_ab
+):
+    first, update = publication_ab
+    before, after = first.package, update.package
+    assert first.outcome["status"] == "created" and update.outcome["status"] == "updated"
     run_b = run_id(site_b)
     assert extras(after)["terbuka_run_id"] == run_b != extras(before)["terbuka_run_id"]
     old = {r["terbuka_key"]: r for r in before["resources"]}
@@ -216,7 +279,7 @@ def test_update_uploads_only_changed_files_and_announces_the_new_run(ckan, site_
             assert hashlib.sha256(body).hexdigest() == digest
         else:
             assert new[key]["last_modified"] == old[key]["last_modified"], f"{key} re-uploaded"
-    uploads = stderr.count("uploading ")
+    uploads = update.stderr.count("uploading ")
     assert uploads == len(changed)
 
 
@@ -233,7 +296,7 @@ def test_ckan_going_away_mid_publish_fails_cleanly_and_the_next_run_completes(ck
     ]  # fmt: skip
     process = subprocess.Popen(
         command,
-        env={**__import__("os").environ, "CKAN_API_TOKEN": ckan.token},
+        env={**os.environ, "CKAN_API_TOKEN": ckan.token},
         stderr=subprocess.PIPE,
         stdout=subprocess.DEVNULL,
         text=True,
@@ -249,7 +312,7 @@ def test_ckan_going_away_mid_publish_fails_cleanly_and_the_next_run_completes(ck
     finally:
         if process.poll() is None:
             process.kill()
-        ckan.start()
+        start_web_server(ckan)
     assert stopped, "".join(lines)
     assert process.returncode == 3, "".join(lines)  # CKAN went away: the environment
     errors = [line for line in lines if line.startswith("Error:")]
@@ -273,6 +336,36 @@ def test_ckan_going_away_mid_publish_fails_cleanly_and_the_next_run_completes(ck
         assert by_key[key]["terbuka_sha256"] == digest, key
     [outcome] = json.loads(publish(ckan, site_b, prefix=prefix, org=org).stdout)
     assert outcome["status"] == "unchanged"
+
+
+def start_web_server(ckan) -> None:
+    """Start CKAN's gunicorn again as step 8 of setup_ckan.sh does, and wait until it answers.
+
+    ``ckan.stop()`` stops only the web server (PostgreSQL, Redis and the search server keep
+    running), so the rest of setup_ckan.sh — six CKAN command-line runs, each loading CKAN —
+    has nothing to do; ``ckan.start()`` (the whole script) stays the fallback.
+    """
+    base = ckan.base
+    gunicorn = base / "venv" / "bin" / "gunicorn"
+    if not gunicorn.exists() or not (base / "wsgi.py").exists():
+        ckan.start()
+        return
+    with open(base / "log" / "ckan.log", "ab") as log:
+        subprocess.Popen(
+            [
+                str(gunicorn), "--chdir", str(base), "-w", os.environ.get("CKAN_WORKERS", "2"),
+                "-b", ckan.url.removeprefix("http://"), "--timeout", "120",
+                "--pid", str(base / "run" / "gunicorn.pid"), "wsgi:application",
+            ],
+            env={**os.environ, "CKAN_INI": str(base / "ckan.ini")},
+            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )  # fmt: skip
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline and not _reachable(ckan.url):
+        time.sleep(0.2)
+    if not _reachable(ckan.url):
+        ckan.start()
 
 
 class Proxy(BaseHTTPRequestHandler):
@@ -361,16 +454,10 @@ def test_interrupted_first_publication_stays_an_invisible_draft(ckan, site_a, pr
     assert result.stderr.count("uploading ") == len(expected_hashes(site_a)) - len(uploaded)
 
 
-def test_embedded_api_answers_the_same_package_show_as_ckan(
-    ckan, published_demo, datasette_url, tmp_path
-):
-    out, _ = published_demo
-    site = copy_site(out, tmp_path / "site")
+def test_embedded_api_answers_the_same_package_show_as_ckan(ckan, datasette_url, publication_a):
     embedded = ckanapi.RemoteCKAN(datasette_url)
-    site_url = embedded.action.status_show()["site_url"]
-    prefix, org = f"t{unique()}-", "pemerintah-kota-contoh"
-    assert publish(ckan, site, prefix=prefix, org=org, site_url=site_url).returncode == 0
-    real = ckanapi.RemoteCKAN(ckan.url).action.package_show(id=f"{prefix}procurement")
+    created, _ = publication_a
+    real = ckanapi.RemoteCKAN(ckan.url).action.package_show(id=created.name)
     mine = embedded.action.package_show(id="procurement")
     assert set(real) == set(mine)
     assert set(real["organization"]) == set(mine["organization"])
@@ -381,7 +468,7 @@ def test_embedded_api_answers_the_same_package_show_as_ckan(
         "version", "state", "type", "private", "num_resources", "num_tags",
     ):  # fmt: skip
         assert real[key] == mine[key], key
-    assert real["name"] == prefix + mine["name"]
+    assert real["name"] == created.prefix + mine["name"]
     assert real["license_title"] and mine["license_title"]  # each from its own licence register
     assert sorted(t["name"] for t in real["tags"]) == sorted(t["name"] for t in mine["tags"])
     assert extras(real) == extras(mine)
@@ -439,24 +526,34 @@ def test_every_registered_publisher_publishes_idempotently(ckan, site_a, publish
     publisher_class = plugins.publishers()[publisher_id]
     client = connect(ckan.url, ckan.token)
     prefix, org = f"t{unique()}-", f"org-{unique()}"
-    published = load_published(site_a, "procurement")
+    dataset = load_published(site_a, "procurement")
     publisher = publisher_class(client, SITE, organization=org, name_prefix=prefix)
-    assert publisher.publish(published)["status"] == "created"
-    second = publisher.publish(published)
+    first = publisher.publish(dataset)
+    assert first["status"] == "created"
+    calls = list(getattr(client, "calls", []))
+    second = publisher.publish(dataset)
     assert second["status"] == "unchanged" and second["writes"] == 0
     assert publisher.writes == []
+    if publisher_id == "ckan":  # the calls that reached CKAN
+        # each table's first chunk of rows rides on its datastore_create: upserts only after it
+        rows = [table["rows"] for table in first["datastore"].values()]
+        assert calls.count("datastore_create") == len(rows) >= 10
+        assert calls.count("datastore_upsert") == sum(-(-n // CHUNK) - 1 for n in rows if n)
+        # the organisation CKAN answered for the first dataset is not asked for again
+        assert "organization_show" not in client.calls[len(calls) :]
 
 
-def test_a_resource_created_twice_is_removed_on_the_next_publish(ckan, site_a):
-    prefix, org = f"t{unique()}-", f"org-{unique()}"
-    assert publish(ckan, site_a, prefix=prefix, org=org).returncode == 0
+def test_a_resource_created_twice_is_removed_on_the_next_publish(ckan, site_b, publication_ab):
+    """On the package ``publication_ab`` left at run B (the tests that read it read the
+    snapshots taken when it was published, and row counts this test does not change)."""
+    prefix, org = publication_ab[1].prefix, publication_ab[1].org
     admin = ckan.client()
     package = admin.action.package_show(id=f"{prefix}procurement")
     original = next(r for r in package["resources"] if r["terbuka_key"] == "datasette-api")
     twin = {k: original[k] for k in ("name", "description", "format", "url", "terbuka_key")}
     admin.action.resource_create(package_id=package["id"], **twin)
     admin.action.resource_create(package_id=package["id"], name="Added by hand", url=SITE)
-    result = publish(ckan, site_a, prefix=prefix, org=org)
+    result = publish(ckan, site_b, prefix=prefix, org=org)
     assert result.returncode == 0, result.stderr
     after = admin.action.package_show(id=f"{prefix}procurement")
     keys = [r.get("terbuka_key") for r in after["resources"]]
@@ -465,7 +562,7 @@ def test_a_resource_created_twice_is_removed_on_the_next_publish(ckan, site_a):
     ]
     assert after["resources"][-1]["name"] == "Added by hand", "resources added by hand are kept"
     assert (
-        json.loads(publish(ckan, site_a, prefix=prefix, org=org).stdout)[0]["status"] == "unchanged"
+        json.loads(publish(ckan, site_b, prefix=prefix, org=org).stdout)[0]["status"] == "unchanged"
     )
 
 
@@ -555,13 +652,11 @@ def published_rows(site: Path, table: str) -> dict[tuple, tuple]:
     return {tuple(str(r[names.index(k)]) for k in keys): tuple(r) for r in rows}
 
 
-def test_datastore_holds_every_table_and_updates_only_changed_rows(ckan, site_a, site_b):
-    prefix, org = f"t{unique()}-", f"org-{unique()}"
-    result = publish(ckan, site_a, prefix=prefix, org=org)
-    assert result.returncode == 0, result.stderr
-    [outcome] = json.loads(result.stdout)
+def test_datastore_holds_every_table_and_republishing_writes_no_row(ckan, site_a, publication_a):
+    created, again = publication_a
+    outcome = created.outcome
     reader = ckanapi.RemoteCKAN(ckan.url)  # anonymous: what any CKAN user sees
-    package = reader.action.package_show(id=f"{prefix}procurement")
+    package = reader.action.package_show(id=created.name)
     tables = [r for r in package["resources"] if r["terbuka_key"].startswith("table:")]
     assert len(tables) >= 10
     for resource in tables:
@@ -579,19 +674,21 @@ def test_datastore_holds_every_table_and_updates_only_changed_rows(ckan, site_a,
     [row] = reader.action.datastore_search_sql(sql=sql)["records"]
     assert row["title"] == first[2]
 
-    again = json.loads(publish(ckan, site_a, prefix=prefix, org=org).stdout)[0]
-    assert again["status"] == "unchanged"
-    assert all(d["upserted"] == 0 and d["deleted"] == 0 for d in again["datastore"].values())
+    assert again.outcome["status"] == "unchanged"
+    assert all(
+        d["upserted"] == 0 and d["deleted"] == 0 for d in again.outcome["datastore"].values()
+    )
 
-    result = publish(ckan, site_b, prefix=prefix, org=org)
-    assert result.returncode == 0, result.stderr
-    [update] = json.loads(result.stdout)
+
+def test_datastore_updates_only_changed_rows(ckan, site_a, site_b, publication_ab):
+    _, update = publication_ab
     old, new = published_rows(site_a, "tenders"), published_rows(site_b, "tenders")
     changed = sum(1 for key, row in new.items() if old.get(key) != row)
     removed = sum(1 for key in old if key not in new)
     assert changed + removed > 0 and changed < len(new)
-    assert update["datastore"]["tenders"] == {
+    assert update.outcome["datastore"]["tenders"] == {
         "rows": len(new), "upserted": changed, "deleted": removed,
     }  # fmt: skip
-    found = reader.action.datastore_search(resource_id=tenders["id"], limit=1)
+    tenders = next(r for r in update.package["resources"] if r["terbuka_key"] == "table:tenders")
+    found = ckanapi.RemoteCKAN(ckan.url).action.datastore_search(resource_id=tenders["id"], limit=1)
     assert found["total"] == len(new)

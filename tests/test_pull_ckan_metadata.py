@@ -50,9 +50,11 @@ def serve_catalog(server: LoopbackServer, csv: bytes, **package) -> str:
     return server.url("")
 
 
-@pytest.fixture
-def csv(tmp_path):
-    generated, _ = generate_procurement(tmp_path / "generated", seed=3, processes=12)
+@pytest.fixture(scope="module")
+def csv(tmp_path_factory):
+    """The demo tender CSV the catalog serves (bytes: read-only, shared by the module)."""
+    folder = tmp_path_factory.mktemp("generated")
+    generated, _ = generate_procurement(folder, seed=3, processes=12)
     return generated[1].read_bytes()
 
 
