@@ -230,6 +230,12 @@ def test_a_person_cue_wins_over_a_kept_span(text, person, keep, recognizer, kept
         ("penyidik KPK Novel Baswedan datang", "Novel Baswedan", "Novel Baswedan"),
         ("warga Kelurahan Mawar Sari", "Sari", "Mawar Sari"),
         ("bersama Budi von kemarin", "Budi", "Budi"),
+        # A span with no name word in it (a URL the model mislabelled) does not grow.
+        (
+            "kontrak Chat https://wa.me/6271171 segera",
+            "https://wa.me/6271171",
+            "https://wa.me/6271171",
+        ),
         # Never into another entity of the model.
         ("ORG:Warner Bros Leonardo DiCaprio", "Leonardo DiCaprio", "Leonardo DiCaprio"),
     ],

@@ -338,8 +338,11 @@ def _widened(doc: Any, first: int, last: int) -> tuple[int, int]:
     ``Georg Ludwig [von Trapp]``); redaction needs all of it. A neighbouring token joins
     when the model gave it no entity and it is a capitalised name-like word (not a title,
     common, organisation or place word) or a particle between two such words. Returns
-    character offsets in the doc.
+    character offsets in the doc. A span with no word of a name in it (a URL, a number
+    the model mislabelled) is not grown: its neighbours would be redacted for nothing.
     """
+    if not any(doc[i].text.isalpha() and not _edge_word(doc[i].text) for i in range(first, last)):
+        return doc[first].idx, doc[last - 1].idx + len(doc[last - 1].text)
     while first > 0 and _name_word(doc, first - 1, first - 2):
         first -= 1
     while last < len(doc) and _name_word(doc, last, last + 1):
