@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -333,14 +334,25 @@ class Ckan:
 
     def stop(self) -> None:
         """Stop the web server only (PostgreSQL and Redis keep running), e.g. to test outages."""
-        pidfile = self.base / "run" / "gunicorn.pid" if self.base else None
-        if pidfile and pidfile.exists():
-            import signal
+        import signal
 
-            os.kill(int(pidfile.read_text().strip()), signal.SIGTERM)
-            deadline = time.time() + 30
-            while time.time() < deadline and _reachable(self.url):
-                time.sleep(0.3)
+        if self.base is None:
+            return
+        pidfile = self.base / "run" / "gunicorn.pid"
+        if not pidfile.exists():
+            raise RuntimeError(f"cannot stop CKAN: no {pidfile}")
+        master = int(pidfile.read_text().strip())
+        os.kill(master, signal.SIGTERM)
+        deadline = time.time() + 30
+        while time.time() < deadline and _reachable(self.url):
+            time.sleep(0.3)
+        if _reachable(self.url):  # a graceful stop that did not end: its workers too
+            for pid in [*_children(master), master]:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+            time.sleep(1)
+        if _reachable(self.url):
+            raise RuntimeError(f"CKAN at {self.url} still answers after its web server was stopped")
 
     def start(self) -> None:
         """Start it again (reuses the installed state: about 15 s) and wait until it answers."""
@@ -349,6 +361,17 @@ class Ckan:
             deadline = time.time() + 180
             while time.time() < deadline and not _reachable(self.url):
                 time.sleep(1)
+
+
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (from /proc: no procps needed)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[1]) == pid:
+                found.append(int(stat.parent.name))
+    return found
 
 
 def _reachable(url: str) -> bool:
