@@ -57,10 +57,7 @@ def candidates(text: str, model: bool = False) -> list[str]:
     look for PERSON.
     """
     found = []
-    longest = 0
-    for run in DIGIT_RUN.findall(text):
-        digits = sum(ch.isdigit() for ch in run)
-        longest = max(longest, digits)
+    longest = longest_digit_run(text)
     if longest >= 7:
         found.append("PHONE_NUMBER")
         if longest >= 8 and BANK_CUE.search(text):
@@ -77,6 +74,11 @@ def candidates(text: str, model: bool = False) -> list[str]:
     if _PERSON_CUE.search(text) or _gazetteer_run(text) or (model and worth_modelling(text)):
         found.append("PERSON")
     return found
+
+
+def longest_digit_run(text: str) -> int:
+    """Digits in the longest run of ``text`` (separators of up to two characters allowed)."""
+    return max((sum(ch.isdigit() for ch in run) for run in DIGIT_RUN.findall(text)), default=0)
 
 
 def _gazetteer_run(text: str) -> bool:

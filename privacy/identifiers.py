@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .candidates import BANK_CUE, DIGIT_RUN, ID_NUMBERS, IP_LIKE
+from .candidates import BANK_CUE, ID_NUMBERS, IP_LIKE, longest_digit_run
 from .hashing import hash_value
 from .normalise import normalise
 
@@ -55,7 +55,7 @@ def identifier_entities(value: str) -> list[str]:
     """The identifiers ``value`` could hold, by cheap tests (empty: none)."""
     text = normalise(value).text
     found = []
-    longest = max((sum(ch.isdigit() for ch in run) for run in DIGIT_RUN.findall(text)), default=0)
+    longest = longest_digit_run(text)
     if longest >= 13:
         found.extend((*ID_NUMBERS, "PHONE_NUMBER"))
     elif longest >= 7 and _PHONE_START.search(text):

@@ -341,23 +341,28 @@ def _widened(doc: Any, first: int, last: int) -> tuple[int, int]:
     character offsets in the doc. A span with no word of a name in it (a URL, a number
     the model mislabelled) is not grown: its neighbours would be redacted for nothing.
     """
-    if not any(doc[i].text.isalpha() and not _edge_word(doc[i].text) for i in range(first, last)):
-        return doc[first].idx, doc[last - 1].idx + len(doc[last - 1].text)
-    while first > 0 and _name_word(doc, first - 1, first - 2):
-        first -= 1
-    while last < len(doc) and _name_word(doc, last, last + 1):
-        last += 1
-    return doc[first].idx, doc[last - 1].idx + len(doc[last - 1].text)
+    if any(doc[i].text.isalpha() and not _edge_word(doc[i].text) for i in range(first, last)):
+        mixed_case = not doc.text.isupper()
+        while first > 0 and _name_word(doc, first - 1, first - 2, mixed_case):
+            first -= 1
+        while last < len(doc) and _name_word(doc, last, last + 1, mixed_case):
+            last += 1
+    span = doc[first:last]
+    return span.start_char, span.end_char
 
 
-def _name_word(doc: Any, index: int, beyond: int) -> bool:
-    """Whether ``doc[index]`` continues a name (``beyond``: the token past it, outwards)."""
+def _name_word(doc: Any, index: int, beyond: int, mixed_case: bool) -> bool:
+    """Whether ``doc[index]`` continues a name.
+
+    ``beyond``: the token past it, outwards; ``mixed_case``: the doc is not all capitals,
+    so an all-capitals word there is an acronym, not a name.
+    """
     token = doc[index]
     if token.ent_iob_ != "O":
         return False
     if token.text.lower() in NAME_PARTICLES and 0 <= beyond < len(doc):
         return token.text.islower() and _capitalised_name(doc[beyond].text)
-    return _capitalised_name(token.text) and not (token.text.isupper() and not doc.text.isupper())
+    return _capitalised_name(token.text) and not (token.text.isupper() and mixed_case)
 
 
 def _capitalised_name(word: str) -> bool:
