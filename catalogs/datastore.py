@@ -23,6 +23,7 @@ from typing import Any
 ROW_HASH = "terbuka_row_sha256"  # DataStore column names may not start with _
 CHUNK = 2000
 PAGE = 10000
+DELETE_BATCH = 500  # key values per datastore_delete call
 # Table Schema type -> DataStore (PostgreSQL) type; anything else is text.
 TYPES = {
     "integer": "int8",
@@ -78,12 +79,37 @@ def push_table(
         if current is not None:
             log(f"{table['name']}: its columns changed; its DataStore table is recreated")
         _create(call, resource_id, wanted, keys, changed, replace=current is not None)
-    for key in gone:
-        filters = dict(zip(keys, key, strict=True))
+    for filters in delete_filters(keys, gone):
         call("datastore_delete", {"resource_id": resource_id, "filters": filters, "force": True})
     if changed or gone:
         log(f"{table['name']}: DataStore: {len(changed)} rows written, {len(gone)} removed")
     return {"rows": len(rows), "upserted": len(changed), "deleted": len(gone)}
+
+
+def delete_filters(keys: list[str], gone: list[tuple]) -> list[dict[str, Any]]:
+    """``datastore_delete`` filters that remove exactly the rows keyed ``gone``, in few calls.
+
+    A list value is an SQL ``IN`` in every DataStore since CKAN 2.9, so the rows are grouped
+    by all key columns but one (the column that leaves the fewest groups) and that column's
+    values go in a list: one call per group and per ``DELETE_BATCH`` values, instead of one
+    per row (1,701 rows took 49 s one by one).
+    """
+    if not gone:
+        return []
+    spread = min(
+        range(len(keys)),
+        key=lambda i: len({key[:i] + key[i + 1 :] for key in gone}),
+    )
+    groups: dict[tuple, list[str]] = {}
+    for key in gone:
+        groups.setdefault(key[:spread] + key[spread + 1 :], []).append(key[spread])
+    others = keys[:spread] + keys[spread + 1 :]
+    filters = []
+    for rest, values in groups.items():
+        for start in range(0, len(values), DELETE_BATCH):
+            fixed = dict(zip(others, rest, strict=True))
+            filters.append({**fixed, keys[spread]: values[start : start + DELETE_BATCH]})
+    return filters
 
 
 def _create(

@@ -25,6 +25,9 @@ from terbuka.metadata import Descriptor
 
 from .database import SYSTEM_TABLES
 
+# How write_csv() writes every CSV, declared on each resource: readers need not guess
+# (and Frictionless does not sniff it: publish/declared_csv.py).
+DIALECT = {"delimiter": ",", "lineTerminator": "\n", "quoteChar": '"', "doubleQuote": True}
 # zlib's own default; Python's gzip module would use 9, its slowest.
 GZIP_LEVEL = 6
 SYSTEM_SCHEMA_TYPES = {str: "string", int: "integer", float: "number"}
@@ -137,6 +140,7 @@ def write_resources(
             **({"compression": "gz"} if gzipped else {}),
             "mediatype": "text/csv",
             "encoding": "utf-8",
+            "dialect": dict(DIALECT),
             "title": descriptor_text(settings.get("title")) or table,
             "description": descriptor_text(settings.get("description"))
             or SYSTEM_DESCRIPTIONS.get(table, ""),
@@ -206,6 +210,9 @@ def open_package(path: Path | str, package: dict[str, Any] | None = None) -> Any
     """
     from frictionless import Package
 
+    from .declared_csv import register
+
+    register()
     path = Path(path)
     descriptor = copy.deepcopy(package) if package else json.loads(path.read_text("utf-8"))
     return Package(descriptor, basepath=str(path.parent))

@@ -5,10 +5,12 @@ import json
 import pytest
 from conftest import table_schema
 
-from terbuka.publish.datapackage import validate_package
+from terbuka.publish.datapackage import DIALECT, open_package, validate_package
+
+DECLARED = [None, DIALECT]  # Frictionless' own CSV parser (it sniffs), and the declared one
 
 
-def write_package(folder, tenders: str, awards: str) -> str:
+def write_package(folder, tenders: str, awards: str, dialect: dict | None = None) -> str:
     (folder / "tenders.csv").write_text(tenders, encoding="utf-8")
     (folder / "awards.csv").write_text(awards, encoding="utf-8")
     reference = {"fields": ["ocid"], "reference": {"resource": "tenders", "fields": ["ocid"]}}
@@ -17,21 +19,26 @@ def write_package(folder, tenders: str, awards: str) -> str:
         "awards": {**table_schema("id", id="string", ocid="string"), "foreignKeys": [reference]},
     }
     resources = [{"name": n, "path": f"{n}.csv", "schema": s} for n, s in schemas.items()]
+    if dialect:
+        resources = [{**r, "dialect": dialect} for r in resources]
     package = {"name": "check", "resources": resources}
     path = folder / "datapackage.json"
     path.write_text(json.dumps(package), encoding="utf-8")
     return path
 
 
+@pytest.mark.parametrize("dialect", DECLARED)
 @pytest.mark.parametrize("workers", [1, 2])
-def test_a_valid_package_has_no_errors(tmp_path, workers):
-    path = write_package(tmp_path, "ocid,value\na,1\nb,2.5\n", "id,ocid\n1,a\n2,b\n")
+def test_a_valid_package_has_no_errors(tmp_path, workers, dialect):
+    path = write_package(tmp_path, "ocid,value\na,1\nb,2.5\n", "id,ocid\n1,a\n2,b\n", dialect)
     assert validate_package(path, workers) == []
 
 
+@pytest.mark.parametrize("dialect", DECLARED)
 @pytest.mark.parametrize("workers", [1, 2])
-def test_type_key_and_reference_errors_name_resource_and_row(tmp_path, workers):
-    path = write_package(tmp_path, "ocid,value\na,1\nb,lots\na,3\n", "id,ocid\n1,a\n2,missing\n")
+def test_type_key_and_reference_errors_name_resource_and_row(tmp_path, workers, dialect):
+    tenders, awards = "ocid,value\na,1\nb,lots\na,3\n", "id,ocid\n1,a\n2,missing\n"
+    path = write_package(tmp_path, tenders, awards, dialect)
     errors = validate_package(path, workers)
     assert any(e.startswith("tenders, row 3:") and "type" in e.lower() for e in errors), errors
     assert any(e.startswith("tenders, row 4:") for e in errors), errors  # duplicate key
@@ -58,3 +65,35 @@ def test_the_sample_check_still_finds_structure_and_early_rows(tmp_path):
     (tmp_path / "awards.csv").write_text("identifier,ocid\n1,a\n", encoding="utf-8")
     errors = validate_package(path, 1, sample_rows=5)
     assert any(e.startswith("awards") and "label" in e.lower() for e in errors), errors
+
+
+def test_a_declared_dialect_is_read_as_declared_not_guessed(tmp_path):
+    """The package's CSVs declare their dialect; Frictionless then reads them without
+    csv.Sniffer, whose regular expressions are quadratic in long quoted text."""
+    from frictionless import system
+    from frictionless.formats.csv import CsvParser
+
+    from terbuka.publish.declared_csv import DeclaredCsvParser
+
+    note = '"{""changed"": ""' + "x, y; " * 2000 + '""}"'
+    tenders = "ocid,value\n" + "".join(f"t{i},{note}\n" for i in range(3))
+    schemas = {"tenders": table_schema("ocid", ocid="string", value="string")}
+    resource = {"name": "tenders", "path": "tenders.csv", "schema": schemas["tenders"]}
+    (tmp_path / "tenders.csv").write_text(tenders, encoding="utf-8")
+    path = tmp_path / "datapackage.json"
+    for dialect, parser in ((DIALECT, DeclaredCsvParser), (None, CsvParser)):
+        described = {**resource, **({"dialect": dialect} if dialect else {})}
+        path.write_text(json.dumps({"name": "check", "resources": [described]}))
+        opened = open_package(path).get_resource("tenders")
+        assert type(system.create_parser(opened)) is parser
+        rows = opened.read_rows()
+        assert [r["ocid"] for r in rows] == ["t0", "t1", "t2"]
+        assert rows[0]["value"].startswith('{"changed": "x, y; ')
+        assert validate_package(path, 1, sample_rows=100) == []
+    # Declared "," on a ";" file: read as declared (one column), so the labels are wrong.
+    (tmp_path / "tenders.csv").write_text("ocid;value\nt0;1\n", encoding="utf-8")
+    path.write_text(json.dumps({"name": "check", "resources": [{**resource, "dialect": DIALECT}]}))
+    errors = validate_package(path, 1)
+    assert any("label" in e.lower() for e in errors), errors
+    path.write_text(json.dumps({"name": "check", "resources": [resource]}))
+    assert validate_package(path, 1) == []  # undeclared: Frictionless' sniffer finds ";"
