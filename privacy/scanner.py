@@ -27,7 +27,7 @@ from typing import Any
 from .analyzer import PrivacyError, build_anonymizer, config, shared_analyzer
 from .candidates import TRIGGERED, candidates
 from .normalise import Normalised, normalise
-from .recognizers.base import GAP
+from .recognizers.base import GAP, inside_digest
 from .recognizers.ner import KEPT, keep_named, worth_modelling
 
 CACHE_SIZE = 200_000
@@ -294,11 +294,17 @@ class TextScanner:
             return _mapped(form, self._find(form.text, wanted))
 
     def _find(self, text: str, entities: list[str]) -> list[Any]:
-        """Presidio's findings; with PERSON asked, kept organisation/place spans applied."""
+        """Presidio's findings; with PERSON asked, kept organisation/place spans applied.
+
+        Digits inside a hex digest are dropped here, where the whole text is seen: the
+        recognizers read windows that may cut a digest short.
+        """
         if self.model and "PERSON" in entities:
             asked = [*entities, *KEPT]
-            return keep_named(analyze_text(self.analyzer, text, self.language, asked), text)
-        return analyze_text(self.analyzer, text, self.language, entities)
+            found = keep_named(analyze_text(self.analyzer, text, self.language, asked), text)
+        else:
+            found = analyze_text(self.analyzer, text, self.language, entities)
+        return [f for f in found if not inside_digest(text, f.start, f.end)]
 
     def _analyze(self, value: str, wanted: list[str]) -> tuple[str, tuple[str, ...]]:
         form = normalise(value)

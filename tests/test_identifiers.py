@@ -270,6 +270,21 @@ def test_a_cue_labelled_code_and_public_numbers_are_kept(scanner, text):
     assert scanner.scan(text) == (text, ())
 
 
+def test_digests_are_kept_whole_and_numbers_glued_to_a_word_are_not(scanner):
+    """A SHA-256 holds runs of digits of every shape between its hex letters (one in ~200
+    held a "phone"); a number glued to a word or cue is still removed."""
+    import hashlib
+
+    digests = [hashlib.sha256(str(i).encode()).hexdigest() for i in range(1500)]
+    digests += ["2f748b0baedb3966f8b081234567890d1f46e81aa7d716487a3dbd6844e64672",
+                "AB3573014501900003CD" + "0" * 44, hashlib.md5(b"x").hexdigest()]  # fmt: skip
+    assert sum(bool(re.search(r"[a-f]08[1-9]\d{7,10}[a-f]", d)) for d in digests) >= 2
+    text = "\n".join(digests)
+    assert scanner.scan(text) == (text, ())
+    assert scanner.scan("hp081234567890 / NIK3573014501900003")[0] == "hp<PHONE_NUMBER> / NIK<NIK>"
+    assert scanner.scan("ref abc081234567890def")[0] == "ref abc<PHONE_NUMBER>def"  # too short
+
+
 # -- normalisation: disguised identifiers, offsets mapped back ------------------------
 
 

@@ -89,6 +89,33 @@ def inside_code(text: str, start: int, end: int) -> bool:
     return bool(_CODE_AFTER.search(text[end : end + 2]))
 
 
+_TOKEN_CHAR = re.compile(r"[0-9A-Za-z]")
+_HEX_DIGEST = re.compile(r"(?=[0-9a-f]*[a-f])[0-9a-f]{32,}|(?=[0-9A-F]*[A-F])[0-9A-F]{32,}")
+DIGEST_LENGTH = 32  # MD5's 32 hex digits; SHA-1 has 40, SHA-256 64
+
+
+def inside_digest(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` begins or ends inside a hexadecimal digest.
+
+    A SHA-256 (a source file's ``source_sha256``, an archive key) is 64 hex digits, 40 %
+    of them letters; runs of digits between the letters take every shape (``…f8b0812345
+    67890d1…`` is a mobile number's), so about one digest in 200 held a "phone" or "NIK",
+    and a pattern that allows spaces between groups can run on into the next line's
+    digest. A token of 32 or more hex digits, letters among them, is a digest; a match
+    that starts or ends in one is a piece of it, not an identifier written in text.
+    """
+    return _digest_around(text, start) or _digest_around(text, end - 1)
+
+
+def _digest_around(text: str, position: int) -> bool:
+    first, last = position, position + 1
+    while first > 0 and _TOKEN_CHAR.match(text, first - 1):
+        first -= 1
+    while last < len(text) and _TOKEN_CHAR.match(text, last):
+        last += 1
+    return last - first >= DIGEST_LENGTH and bool(_HEX_DIGEST.fullmatch(text, first, last))
+
+
 def attached(between: str) -> bool:
     """Whether a cue ending just before ``between`` labels the number right after it.
 
