@@ -62,6 +62,20 @@ def test_the_model_is_loaded_once_per_process():
     assert load_ner() is load_ner()
 
 
+def test_the_shipped_tokenizer_is_spacys_indonesian_default():
+    """``load_ner`` skips the saved tokenizer and uses the language's own: only right
+    while the two tokenize alike (a retrained model with custom rules must change it)."""
+    import spacy
+    import srsly
+
+    saved = srsly.msgpack_loads(model_path().joinpath("tokenizer").read_bytes())
+    default = srsly.msgpack_loads(spacy.blank("id").tokenizer.to_bytes())
+    for part in ("prefix_search", "suffix_search", "infix_finditer", "token_match",
+                 "url_match", "exceptions", "faster_heuristics"):  # fmt: skip
+        assert saved[part] == default[part], part
+    assert len(saved["exceptions"]) > 10_000
+
+
 MODEL_SENTENCES = [
     (
         "Kemarin Agus Setiawan datang ke kantor Dinas Pendidikan Kota Bandung.",
