@@ -109,7 +109,7 @@ def basis(run: Any, pipeline: Any, redactor: Any) -> dict[str, str]:
         "software": json.dumps(run.record["versions"], sort_keys=True),
         "code": code_digest(),
         "pseudonym key": hashlib.sha256(b"terbuka-units:" + redactor.hash_key).hexdigest(),
-        "release schema": _file_digest(location),
+        "release schema": _schema_digest(location),
         "recognizers": ",".join(sorted(type(r).__name__ for r in plugins.recognizers())),
         "column plans": json.dumps(plans, sort_keys=True),
     }
@@ -136,10 +136,18 @@ def code_digest() -> str:
     return digest.hexdigest()
 
 
-def _file_digest(location: str | None) -> str:
-    if not location or not Path(location).is_file():
-        return str(location)
-    return hashlib.sha256(Path(location).read_bytes()).hexdigest()
+def _schema_digest(location: str | None) -> str:
+    """The release schema a batch was merged with, by content.
+
+    Two locations of the same schema are the same basis, and so are two where none can
+    be read (no schema): only what the merge and the checks saw shapes a batch.
+    """
+    from .ocds_schema import load_schema
+
+    schema, _ = load_schema(location)
+    if schema is None:
+        return "no release schema"
+    return hashlib.sha256(json.dumps(schema, sort_keys=True).encode()).hexdigest()
 
 
 def start(run: Any, pipeline: Any, redactor: Any, published_run_id: str | None) -> Reuse:

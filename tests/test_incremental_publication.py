@@ -212,3 +212,19 @@ def test_the_next_run_reuses_every_unit_and_a_lost_store_means_full(
     assert lost["incremental"]["used"] is False
     assert "kept no units" in lost["incremental"]["reason"]
     assert not list((copy / "state" / "incremental").glob("*.building"))
+
+
+def test_the_release_schema_counts_by_content_not_by_location(tmp_path):
+    """Units stay reusable when the same schema moves, or when none can be read anywhere."""
+    one, two, other = tmp_path / "a.json", tmp_path / "b.json", tmp_path / "c.json"
+    one.write_text('{"title": "release", "properties": {"ocid": {"type": "string"}}}')
+    two.write_text('{"properties": {"ocid": {"type": "string"}}, "title": "release"}')
+    other.write_text('{"title": "release", "properties": {}}')
+    assert (
+        incremental._schema_digest(str(one))
+        == incremental._schema_digest(str(two))
+        != incremental._schema_digest(str(other))
+    )
+    missing = incremental._schema_digest(str(tmp_path / "gone.json"))
+    assert missing == incremental._schema_digest(str(tmp_path / "elsewhere" / "gone.json"))
+    assert missing == incremental._schema_digest(None) != incremental._schema_digest(str(one))
