@@ -94,6 +94,19 @@ def test_every_recognizer_finishes_on_1mb_adversarial_texts(recognizer):
     assert forked(_scan_texts, recognizer) == len(list(texts(10)))
 
 
+def _digest_checks(text: str) -> int:
+    from terbuka.privacy.recognizers.base import inside_digest
+
+    return sum(inside_digest(text, i, i + 10) for i in range(0, len(text), 11))
+
+
+@pytest.mark.slow  # a forked child asks 100,000 times about one 1 MB word
+def test_the_digest_check_reads_a_bounded_window_of_a_1mb_word():
+    """A finding's digest check reads a few hundred characters, not the whole token:
+    1 MB of letters and digits without a space would otherwise cost 1 MB per finding."""
+    assert forked(_digest_checks, "0812345678a" * 100_000) == 0
+
+
 def _model_input_sizes() -> list[tuple[int, int, int]]:
     """``(text length, longest piece, all pieces)`` the model would read, per 1 MB text."""
     out = []

@@ -285,6 +285,29 @@ def test_digests_are_kept_whole_and_numbers_glued_to_a_word_are_not(scanner):
     assert scanner.scan("ref abc081234567890def")[0] == "ref abc<PHONE_NUMBER>def"  # too short
 
 
+DIGEST = "2f748b0baedb3966f8b081234567890d1f46e81aa7d716487a3dbd6844e64672"
+
+
+@pytest.mark.parametrize(
+    "text, start, end, inside",
+    [
+        (DIGEST, 19, 31, True),
+        (f"x {DIGEST} y", 21, 33, True),
+        (f"{DIGEST}\n{DIGEST}", 60, 70, True),  # a match running on into the next line
+        ("f" * 20 + "081234567890" + "a" * 10, 20, 32, True),  # 42 hex digits
+        ("a" * 129 + "081234567890", 129, 141, False),  # 141: longer than SHA-512's 128
+        ("x" * 300 + DIGEST + "y" * 300, 319, 331, False),  # inside a longer word
+        ("hp081234567890", 2, 14, False),
+        (f"+6281234567890 {DIGEST}", 0, 14, False),
+        ("3573014501900003 0812345678", 0, 16, False),  # digits only: no digest
+    ],
+)
+def test_inside_digest(text, start, end, inside):
+    from terbuka.privacy.recognizers.base import inside_digest
+
+    assert inside_digest(text, start, end) is inside
+
+
 # -- normalisation: disguised identifiers, offsets mapped back ------------------------
 
 

@@ -89,9 +89,10 @@ def inside_code(text: str, start: int, end: int) -> bool:
     return bool(_CODE_AFTER.search(text[end : end + 2]))
 
 
-_TOKEN_CHAR = re.compile(r"[0-9A-Za-z]")
+_TOKEN = re.compile(r"[0-9A-Za-z]+")
 _HEX_DIGEST = re.compile(r"(?=[0-9a-f]*[a-f])[0-9a-f]{32,}|(?=[0-9A-F]*[A-F])[0-9A-F]{32,}")
 DIGEST_LENGTH = 32  # MD5's 32 hex digits; SHA-1 has 40, SHA-256 64
+LONGEST_DIGEST = 128  # SHA-512's; a longer run of letters and digits is not a digest
 
 
 def inside_digest(text: str, start: int, end: int) -> bool:
@@ -108,12 +109,24 @@ def inside_digest(text: str, start: int, end: int) -> bool:
 
 
 def _digest_around(text: str, position: int) -> bool:
-    first, last = position, position + 1
-    while first > 0 and _TOKEN_CHAR.match(text, first - 1):
-        first -= 1
-    while last < len(text) and _TOKEN_CHAR.match(text, last):
-        last += 1
-    return last - first >= DIGEST_LENGTH and bool(_HEX_DIGEST.fullmatch(text, first, last))
+    """Whether the letters-and-digits token at ``position`` is a hex digest.
+
+    Only ``LONGEST_DIGEST`` characters each way are read, so a megabyte without a space
+    costs each finding the same small window (a token running past it is no digest).
+    """
+    low = max(0, position - LONGEST_DIGEST - 1)
+    high = min(len(text), position + LONGEST_DIGEST + 2)
+    offset = position - low
+    for token in _TOKEN.finditer(text, low, high):
+        first, last = token.start() - low, token.end() - low
+        if last <= offset:
+            continue
+        if first > offset or (first == 0 and low > 0) or (last == high - low < len(text) - low):
+            return False  # not on a token, or one longer than any digest
+        if not DIGEST_LENGTH <= last - first <= LONGEST_DIGEST:
+            return False
+        return bool(_HEX_DIGEST.fullmatch(token.group()))
+    return False
 
 
 def attached(between: str) -> bool:
