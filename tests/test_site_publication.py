@@ -109,3 +109,21 @@ def test_a_broken_chart_does_not_break_the_page(site):
     assert page.status_code == 200 and "no such table: nowhere" in page.text
     assert page.text.count('class="tbk-svg"') == 3
     assert image.status_code == 404
+
+
+def test_the_plugin_config_is_resolved_once_per_block_and_a_new_block_is_seen(monkeypatch):
+    """``render_cell`` asks for the config for every cell: it is resolved once (``$env``
+    included) and read again only when the metadata holds a new block (a republish)."""
+    from terbuka.datasette_plugins import publication
+
+    monkeypatch.setenv("TBK_SECRET", "first")
+    block = {"dataset": "procurement", "token": {"$env": "TBK_SECRET"}}
+    ds = Datasette(metadata={"databases": {"db": {"plugins": {"terbuka": block}}}})
+    ds.add_memory_database("db")
+    first = publication.config(ds, "db")
+    assert first == {"dataset": "procurement", "token": "first"}
+    assert publication.config(ds, "db") is first  # not walked again
+    republished = {"dataset": "procurement", "title": "new", "token": {"$env": "TBK_SECRET"}}
+    ds._metadata_local["databases"]["db"]["plugins"]["terbuka"] = republished
+    assert publication.config(ds, "db") == {**first, "title": "new"}
+    assert publication.config(ds, "other") is None
