@@ -127,3 +127,21 @@ def test_the_plugin_config_is_resolved_once_per_block_and_a_new_block_is_seen(mo
     ds._metadata_local["databases"]["db"]["plugins"]["terbuka"] = republished
     assert publication.config(ds, "db") == {**first, "title": "new"}
     assert publication.config(ds, "other") is None
+
+
+def test_metadata_asked_for_one_database_is_that_databases_block(demo_site):
+    """Datasette deep-copies what ``get_metadata`` returns for every table it lists, so a
+    question about one database gets that database's block only; the whole site otherwise."""
+    from conftest import site_datasette
+
+    from terbuka.datasette_plugins import live
+
+    out, _ = demo_site
+    ds = site_datasette(out)
+    asyncio.run(ds.invoke_startup())
+    everything = live.get_metadata(ds, "tables", None, None)["databases"]
+    assert {"procurement", "budget"} <= set(everything)
+    one = live.get_metadata(ds, "tables", "procurement", "tenders")
+    assert one == {"databases": {"procurement": everything["procurement"]}}
+    assert live.get_metadata(ds, "tables", "not-served", None) == {}
+    assert ds.plugin_config("terbuka", database="budget", fallback=False)["dataset"] == "budget"
