@@ -611,15 +611,19 @@ def site_get(folder: Path, *paths: str) -> list:
 CKAN_GROUP = "ckan"
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the marks
-def pytest_collection_modifyitems(config, items):
+def pytest_itemcollected(item):
     """Every test that uses the ``ckan`` fixture is marked ``ckan`` and ``slow`` (a real
-    CKAN; ``-m "not ckan"`` leaves them out) and joins the CKAN group."""
-    for item in items:
-        if "ckan" in getattr(item, "fixturenames", ()) or item.get_closest_marker("ckan"):
-            item.add_marker(pytest.mark.ckan)
-            item.add_marker(pytest.mark.slow)
-            item.add_marker(pytest.mark.xdist_group(CKAN_GROUP))
+    CKAN; ``-m "not ckan"`` leaves them out) and joins the CKAN group.
+
+    Marked as each item is collected, before any ``pytest_collection_modifyitems``: xdist's
+    (which suffixes a grouped test's id with ``@ckan``) ran before a ``tryfirst`` one of
+    ours, so the group was never formed and two workers each started and stopped the same
+    CKAN under each other's tests.
+    """
+    if "ckan" in getattr(item, "fixturenames", ()) or item.get_closest_marker("ckan"):
+        item.add_marker(pytest.mark.ckan)
+        item.add_marker(pytest.mark.slow)
+        item.add_marker(pytest.mark.xdist_group(CKAN_GROUP))
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -629,14 +633,34 @@ def pytest_xdist_make_scheduler(config, log):
         return None
     from xdist.scheduler import LoadFileScheduling
 
+    ckan_files = files_using_ckan(Path(__file__).parent)
+
     class FileOrGroupScheduling(LoadFileScheduling):
         def _split_scope(self, nodeid: str) -> str:
-            # xdist appends "@<group>" to the node ids of grouped tests under loadgroup
-            if nodeid.endswith("@" + CKAN_GROUP):
+            # xdist appends "@<group>" to grouped tests' ids, but since pytest 9.2 derives
+            # ``nodeid`` from ``_id`` its suffix is lost: the files are named here too.
+            if nodeid.endswith("@" + CKAN_GROUP) or nodeid.split("::", 1)[0] in ckan_files:
                 return "@" + CKAN_GROUP
             return super()._split_scope(nodeid)
 
     return FileOrGroupScheduling(config, log)
+
+
+_CKAN_USE = re.compile(r"def \w+\([^)]*\bckan(?:_server)?\b[^)]*\)|pytest\.mark\.ckan\b")
+
+
+def files_using_ckan(folder: Path) -> set[str]:
+    """``tests/test_x.py`` of every test file with a test or fixture taking ``ckan`` or
+    ``ckan_server`` (or marked ``ckan``): the controller schedules them as one unit.
+
+    The workers mark such tests (``pytest_itemcollected``); the controller, which collects
+    nothing, reads the files (``tests/test_scheduling.py`` checks that both agree).
+    """
+    return {
+        f"{folder.name}/{path.name}"
+        for path in folder.glob("test_*.py")
+        if _CKAN_USE.search(path.read_text("utf-8"))
+    }
 
 
 def published_tables(path) -> dict:
