@@ -611,19 +611,15 @@ def site_get(folder: Path, *paths: str) -> list:
 CKAN_GROUP = "ckan"
 
 
-def pytest_itemcollected(item):
+@pytest.hookimpl(tryfirst=True)  # before the ``-m`` selection reads the marks
+def pytest_collection_modifyitems(config, items):
     """Every test that uses the ``ckan`` fixture is marked ``ckan`` and ``slow`` (a real
-    CKAN; ``-m "not ckan"`` leaves them out) and joins the CKAN group.
-
-    Marked as each item is collected, before any ``pytest_collection_modifyitems``: xdist's
-    (which suffixes a grouped test's id with ``@ckan``) ran before a ``tryfirst`` one of
-    ours, so the group was never formed and two workers each started and stopped the same
-    CKAN under each other's tests.
-    """
-    if "ckan" in getattr(item, "fixturenames", ()) or item.get_closest_marker("ckan"):
-        item.add_marker(pytest.mark.ckan)
-        item.add_marker(pytest.mark.slow)
-        item.add_marker(pytest.mark.xdist_group(CKAN_GROUP))
+    CKAN; ``-m "not ckan"`` leaves them out) and joins the CKAN group."""
+    for item in items:
+        if "ckan" in getattr(item, "fixturenames", ()) or item.get_closest_marker("ckan"):
+            item.add_marker(pytest.mark.ckan)
+            item.add_marker(pytest.mark.slow)
+            item.add_marker(pytest.mark.xdist_group(CKAN_GROUP))
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -653,7 +649,7 @@ def files_using_ckan(folder: Path) -> set[str]:
     """``tests/test_x.py`` of every test file with a test or fixture taking ``ckan`` or
     ``ckan_server`` (or marked ``ckan``): the controller schedules them as one unit.
 
-    The workers mark such tests (``pytest_itemcollected``); the controller, which collects
+    The workers mark such tests (``pytest_collection_modifyitems``); the controller, which collects
     nothing, reads the files (``tests/test_scheduling.py`` checks that both agree).
     """
     return {

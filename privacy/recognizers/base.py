@@ -90,9 +90,12 @@ def inside_code(text: str, start: int, end: int) -> bool:
 
 
 _TOKEN = re.compile(r"[0-9A-Za-z]+")
-_HEX_DIGEST = re.compile(r"(?=[0-9a-f]*[a-f])[0-9a-f]{32,}|(?=[0-9A-F]*[A-F])[0-9A-F]{32,}")
-DIGEST_LENGTH = 32  # MD5's 32 hex digits; SHA-1 has 40, SHA-256 64
-LONGEST_DIGEST = 128  # SHA-512's; a longer run of letters and digits is not a digest
+# 32 (MD5's) to 128 (SHA-512's) hex digits, letters among them, in one case
+DIGEST_LENGTH, LONGEST_DIGEST = 32, 128
+_HEX_DIGEST = re.compile(
+    rf"(?=[0-9a-f]*[a-f])[0-9a-f]{{{DIGEST_LENGTH},{LONGEST_DIGEST}}}"
+    rf"|(?=[0-9A-F]*[A-F])[0-9A-F]{{{DIGEST_LENGTH},{LONGEST_DIGEST}}}"
+)
 
 
 def inside_digest(text: str, start: int, end: int) -> bool:
@@ -116,15 +119,13 @@ def _digest_around(text: str, position: int) -> bool:
     """
     low = max(0, position - LONGEST_DIGEST - 1)
     high = min(len(text), position + LONGEST_DIGEST + 2)
-    offset = position - low
     for token in _TOKEN.finditer(text, low, high):
-        first, last = token.start() - low, token.end() - low
-        if last <= offset:
+        if token.end() <= position:
             continue
-        if first > offset or (first == 0 and low > 0) or (last == high - low < len(text) - low):
-            return False  # not on a token, or one longer than any digest
-        if not DIGEST_LENGTH <= last - first <= LONGEST_DIGEST:
-            return False
+        if token.start() > position:
+            return False  # ``position`` is not on a token
+        if (token.start() == low > 0) or (token.end() == high < len(text)):
+            return False  # it runs past the window: longer than any digest
         return bool(_HEX_DIGEST.fullmatch(token.group()))
     return False
 
