@@ -1,8 +1,9 @@
 """Publication is one atomic step: kill points, the run lock, the sweep of dead runs.
 
-Real runs of the real CLI in subprocesses, killed with SIGKILL at every kill point of the
-swap (``TERBUKA_KILL_AT``); after each, what a reader sees must be the old publication or
-the new one, whole. Helpers live in tests/faultkit.py for bench/reliability.py.
+Real runs of the real CLI in processes of their own, killed with SIGKILL at every kill
+point of the swap (``TERBUKA_KILL_AT``); after each, what a reader sees must be the old
+publication or the new one, whole. Most killed runs are forked from the test's process
+(``faultkit.forked_cli``), one is the console script; the races are console scripts. Helpers live in tests/faultkit.py for bench/reliability.py.
 """
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ from terbuka.publish import lock, swap, versions
 
 # slow: real CLI subprocesses killed (SIGKILL) at every kill point
 pytestmark = pytest.mark.slow
+# The kill point where a killed console script (a new interpreter) is under test; at the
+# others the run is a forked child of this process: the same SIGKILL, without start-up.
+CONSOLE_SCRIPT_POINT = "publish:switched"
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +85,8 @@ def test_a_kill_at_any_point_of_the_swap_leaves_the_old_or_the_new_publication_w
     assert whole_publication(out, "procurement") == first["run_id"]
     seen = {first["run_id"]}
     for point in KILL_POINTS:
-        result = killed_run(run_args(sources, out), point)
+        # forked from this warmed process, but one console script killed as users run it
+        result = killed_run(run_args(sources, out), point, fork=point != CONSOLE_SCRIPT_POINT)
         assert was_killed(result), (point, result.returncode, result.stderr[-500:])
         live = whole_publication(out, "procurement")
         # before the switch the old one is live; from the switch on, the new one
@@ -134,7 +139,9 @@ def test_two_runs_at_once_one_publishes_the_other_exits_3_or_waits(sources, tmp_
     assert "pid" in error and holder in error and "\n" not in error
     assert whole_publication(out, "procurement") == holder
 
-    first, second = race(run_args(sources, out), lock_file, run_args(sources, out, "--wait"))
+    first, second = race(
+        run_args(sources, out), lock_file, run_args(sources, out, "--wait"), fork=True
+    )
     assert first.returncode == 0 and second.returncode == 0, second.stderr
     a, b = json.loads(first.stdout)["run_id"], json.loads(second.stdout)["run_id"]
     assert whole_publication(out, "procurement") == b  # the waiting run went second

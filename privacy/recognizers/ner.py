@@ -142,7 +142,8 @@ def worth_modelling(text: str) -> bool:
     """
     if not _UPPER.search(text):
         return _lower_case_worth(text)
-    explained = _explained(text)
+    explained = sorted(_explained(text))
+    next_span, reach = 0, -1  # spans starting at or before the word, and their furthest end
     plain = plain_words()
     mixed_case = not text.isupper()  # once: per capitalised word it made a window quadratic
     owned, last_end, previous = False, -1, ""
@@ -152,7 +153,10 @@ def worth_modelling(text: str) -> bool:
             owned = False  # a new run of capitalised words
         last_end, raw = match.end(), match.group()
         previous = word = raw.lower().strip("'’-")
-        if any(s <= match.start() and match.end() <= e for s, e in explained):
+        while next_span < len(explained) and explained[next_span][0] <= match.start():
+            reach = max(reach, explained[next_span][1])
+            next_span += 1
+        if match.end() <= reach:  # inside an explained span (one pass: words come in order)
             continue
         if word in ORGANISATION_OR_PLACE or word in INSTITUTIONS:
             owned = True
