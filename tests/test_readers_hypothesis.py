@@ -11,7 +11,8 @@ import csv
 import io
 import itertools
 
-from hypothesis import HealthCheck, given, settings
+import pytest
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from terbuka.pipelines.errors import InputError
@@ -56,6 +57,7 @@ def assert_one_line(error, path):
 
 @SETTINGS
 @given(data=st.binary(max_size=3000), suffix=st.sampled_from([".csv", ".json", ".xlsx", ""]))
+@example(data=b"\x80\x80\x80\x80\xe0\x80\x80", suffix=".csv")  # an overlong UTF-8 form
 def test_random_bytes_never_crash_a_reader(tmp_path, data, suffix):
     path = path_for(tmp_path, f"random{suffix}")
     path.write_bytes(data)
@@ -273,3 +275,31 @@ def test_corrupt_or_truncated_archives_are_rows_or_one_line(
         return
     if cut == 1.0 and not flips:
         assert len(out) == len(rows)
+
+
+def zip_with(payload: bytes, offset: int, value: int) -> bytes:
+    """A zip of one member whose central directory has ``value`` (2 bytes) at ``offset``."""
+    import struct
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("rows.csv", payload)
+    data = bytearray(buffer.getvalue())
+    entry = data.index(b"PK\x01\x02")
+    data[entry + offset : entry + offset + 2] = struct.pack("<H", value)
+    return bytes(data)
+
+
+@pytest.mark.parametrize(
+    "offset, value",
+    [(6, 78), (10, 99)],
+    ids=["version needed 7.8", "compression method 99"],
+)
+def test_a_zip_python_cannot_read_is_one_line(tmp_path, offset, value):
+    """zipfile raises NotImplementedError for these (one flipped byte is enough)."""
+    path = tmp_path / "rows.zip"
+    path.write_bytes(zip_with(b"a;b\n1;2\n", offset, value))
+    with pytest.raises(InputError) as error:
+        read_all(path)
+    assert_one_line(error.value, path)

@@ -29,6 +29,13 @@ from typing import IO, Any
 from ..errors import InputError
 from .limits import ARCHIVE_RATIO, ARCHIVE_TOTAL, MB, regular_file
 
+# What a corrupt or unsupported archive raises while it is listed or read; each becomes
+# one line naming the file. zipfile raises NotImplementedError for a version or a
+# compression method it cannot read, which one flipped header byte is enough to claim.
+UNREADABLE = (
+    OSError, EOFError, zlib.error, zipfile.BadZipFile, tarfile.TarError, NotImplementedError,
+)  # fmt: skip
+
 HEAD_BYTES = 64 * 1024
 GZIP_MAGIC = b"\x1f\x8b"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -150,7 +157,7 @@ def members(path: Path, display: str | None = None) -> Members:
         try:
             with zipfile.ZipFile(path) as archive:
                 infos = [i for i in archive.infolist() if not i.is_dir()]
-        except (zipfile.BadZipFile, OSError) as error:
+        except UNREADABLE as error:
             raise InputError(display, f"not a readable zip archive: {error}") from None
         if OFFICE_MARKER in {i.filename for i in infos}:  # an .xlsx/.ods: read it whole
             member = Member(display, lambda: open(path, "rb"))
@@ -299,14 +306,7 @@ def _read_head(member: Member, display: str) -> bytes:
     try:
         with member.open() as stream:
             return stream.read(HEAD_BYTES)
-    except (
-        OSError,
-        EOFError,
-        zipfile.BadZipFile,
-        gzip.BadGzipFile,
-        zlib.error,
-        tarfile.TarError,
-    ) as error:
+    except UNREADABLE as error:
         raise InputError(display, f"cannot decompress: {error}") from None
 
 

@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import codecs
 import csv
-import zipfile
-import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 from ..errors import InputError
-from . import HEAD_BYTES, Member
+from . import HEAD_BYTES, UNREADABLE, Member
 from .encoding import (
     MIXED_UTF8,
     detect_encoding,
@@ -163,7 +161,7 @@ class CsvReader(RowReader):
                 f"not valid {encoding} text ({error.reason}); set `encoding` for this source",
                 row=first_bad_line(member, encoding) or reader.line_num + 1,
             ) from None
-        except (OSError, EOFError, zlib.error, zipfile.BadZipFile) as error:
+        except UNREADABLE as error:
             raise InputError(
                 member.name,
                 f"cannot read (truncated or corrupt?): {error}",

@@ -11,16 +11,18 @@ from __future__ import annotations
 import codecs
 import io
 import re
-import zipfile
-import zlib
 
 from ..errors import InputError
-from . import Member
+from . import UNREADABLE, Member
 
 SINGLE_BYTE_CANDIDATES = ["cp1252", "cp1251", "cp1250"]
 MIXED_UTF8 = "utf-8+cp1252"  # UTF-8 with stray Windows-1252 bytes, decoded byte by byte
+# Well-formed UTF-8 sequences only (RFC 3629, table 3-7): no overlong forms, surrogates
+# or code points past U+10FFFF, so every match decodes.
 _UTF8_SEQUENCE = re.compile(
-    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
+    rb"[\xc2-\xdf][\x80-\xbf]"
+    rb"|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}|\xed[\x80-\x9f][\x80-\xbf]"
+    rb"|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}|\xf4[\x80-\x8f][\x80-\xbf]{2}"
 )
 _MARKUP = (b"<!doctype html", b"<html", b"<table", b"<?xml", b"<head", b"<body")
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -113,7 +115,7 @@ def _decodes(member: Member, encoding: str) -> bool:
         return True
     except UnicodeDecodeError:
         return False
-    except (OSError, EOFError, zlib.error, zipfile.BadZipFile) as error:
+    except UNREADABLE as error:
         raise InputError(member.name, f"cannot read (truncated or corrupt?): {error}") from None
 
 
@@ -134,7 +136,7 @@ def first_bad_line(member: Member, encoding: str) -> int | None:
                     return number
                 except LookupError:
                     return None
-    except (OSError, EOFError, zlib.error, zipfile.BadZipFile):
+    except UNREADABLE:
         return None
     return None
 

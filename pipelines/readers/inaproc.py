@@ -11,14 +11,12 @@ with ijson; numbers stay numbers.
 from __future__ import annotations
 
 import re
-import zipfile
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from ..errors import InputError
-from . import Member
+from . import UNREADABLE, Member
 from .ocds import skip_bom
 
 FILE_NAME = re.compile(r"(?:^|[/!])(?:\d+_)?(\d{3,5})_([A-Za-z0-9-]+?)(?:[._-]p(?:age)?\d+)?\.json")
@@ -192,7 +190,7 @@ class InaprocReader:
             ) from None
         except UnicodeDecodeError as error:
             raise InputError(member.name, f"not UTF-8 text: {error.reason}") from None
-        except (OSError, EOFError, zlib.error, zipfile.BadZipFile) as error:
+        except UNREADABLE as error:
             raise InputError(member.name, f"cannot read (truncated or corrupt?): {error}") from None
         finally:
             stream.close()

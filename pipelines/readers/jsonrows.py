@@ -10,13 +10,11 @@ from __future__ import annotations
 import io
 import json
 import re
-import zipfile
-import zlib
 from collections.abc import Iterator
 from typing import Any
 
 from ..errors import InputError
-from . import Member
+from . import UNREADABLE, Member
 from .limits import load_json, parse, read_whole
 from .ocds import skip_bom
 from .tabular import Layout, RowReader, TabularRow
@@ -107,7 +105,7 @@ class JsonRowsReader(RowReader):
             raise InputError(member.name, f"not UTF-8 text: {error.reason}") from None
         except ValueError as error:
             raise InputError(member.name, f"invalid or truncated JSON: {error}") from None
-        except (OSError, EOFError, zlib.error, zipfile.BadZipFile) as error:  # corrupt .gz/.zip
+        except UNREADABLE as error:  # corrupt .gz/.zip
             raise InputError(member.name, f"cannot read (truncated or corrupt?): {error}") from None
         finally:
             stream.close()

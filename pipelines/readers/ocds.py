@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import io
 import json
-import zipfile
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +17,7 @@ from typing import Any
 import ijson
 
 from ..errors import InputError
-from . import Member
+from . import UNREADABLE, Member
 from .limits import load_json, parse, read_whole
 
 PEEK_BYTES = 1 << 20
@@ -59,7 +57,7 @@ class OcdsJsonReader:
         """Stream every release and record in the member, in file order."""
         try:  # a corrupt .gz/.zip fails on the first read, which is the shape peek
             shape, keys = _shape(member)
-        except (OSError, EOFError, zlib.error, zipfile.BadZipFile) as error:
+        except UNREADABLE as error:
             raise InputError(member.name, f"cannot read (truncated or corrupt?): {error}") from None
         stream = skip_bom(member.open())
         try:
@@ -88,7 +86,7 @@ class OcdsJsonReader:
             raise InputError(member.name, f"invalid or truncated JSON: {_short(error)}") from None
         except UnicodeDecodeError as error:
             raise InputError(member.name, f"not UTF-8 text: {error.reason}") from None
-        except (OSError, EOFError, zlib.error, zipfile.BadZipFile) as error:
+        except UNREADABLE as error:
             raise InputError(member.name, f"cannot read (truncated or corrupt?): {error}") from None
         finally:
             stream.close()
