@@ -179,9 +179,13 @@ def invoke_cli(*args: str, env: dict | None = None) -> subprocess.CompletedProce
 
 @pytest.fixture(scope="session")
 def published_demo(tmp_path_factory, demo_sources):
-    """A site with the demo procurement data published by the real CLI (a true subprocess),
-    once per test run: read-only for tests; a test that changes a site copies it first
-    (``shutil.copytree(out, copy, symlinks=True)``: the publication lives behind links)."""
+    """A site with the demo procurement data published by the real CLI, once per test run:
+    read-only for tests; a test that changes a site copies it first
+    (``shutil.copytree(out, copy, symlinks=True)``: the publication lives behind links).
+
+    In this process (``invoke_cli``): a subprocess paid an interpreter, Great Expectations'
+    import and the NER model's load (≈ 10 s) while the other worker waited for the site.
+    The console script itself is under test where a process is (kills, races, signals)."""
     paths, _ = demo_sources
 
     def publish(folder: Path):
@@ -191,7 +195,7 @@ def published_demo(tmp_path_factory, demo_sources):
             "TERBUKA_OCDS_SCHEMA": str(OCDS_SCHEMA) if OCDS_SCHEMA.exists() else "",
         }
         sources = [arg for p in paths for arg in ("--source", str(p))]
-        result = run_cli(
+        result = invoke_cli(
             "run", "procurement", *sources, "--out", str(out), "--json", "--quiet", env=env
         )
         assert result.returncode == 0, result.stderr
@@ -456,12 +460,13 @@ def service_kpi_exact(tmp_path_factory) -> str:
 @pytest.fixture(scope="session")
 def demo_site(tmp_path_factory):
     """``terbuka demo --no-serve``: every bundled dataset published by the real CLI, once
-    per test run (read-only for tests, like :func:`published_demo`)."""
+    per test run (read-only for tests, like :func:`published_demo`, and in this process
+    for the same reason)."""
 
     def demo(folder: Path):
         out = folder / "site"
         env = {"TERBUKA_STATE_DIR": str(folder / "state")}
-        result = run_cli(
+        result = invoke_cli(
             "demo", "--no-serve", "--out", str(out), "--seed", str(DEMO_SEED), "--json", env=env
         )
         assert result.returncode == 0, result.stderr[-3000:]
