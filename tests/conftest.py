@@ -105,6 +105,22 @@ def ocds_examples(shared_data) -> Path:
     return shared_data / "procurement" / "ocds-real-examples-2018"
 
 
+@pytest.fixture(scope="session")
+def real_ocds_site(tmp_path_factory, ocds_examples) -> tuple[Path, dict]:
+    """``(site, run record)``: every real OCDS file but the empty ones published in one run,
+    once per test run (read-only for tests)."""
+    from terbuka.pipelines.runner import run_dataset
+
+    def publish(folder: Path) -> tuple[Path, dict]:
+        files = [str(p) for p in sorted(ocds_examples.rglob("*.json")) if p.stat().st_size > 0]
+        with pytest.MonkeyPatch.context() as patch:  # set per test, after session fixtures
+            patch.setenv("TERBUKA_OCDS_SCHEMA", str(OCDS_SCHEMA) if OCDS_SCHEMA.exists() else "")
+            record = run_dataset("procurement", files, folder / "site", show_progress=False)
+        return folder / "site", record
+
+    return once_per_run(tmp_path_factory, "real-ocds-site", publish)
+
+
 def once_per_run(tmp_path_factory, name: str, build):
     """``build(folder)`` once per test run, even with pytest-xdist workers; its value is shared.
 
