@@ -3,7 +3,8 @@
 Real runs of the real CLI in processes of their own, killed with SIGKILL at every kill
 point of the swap (``TERBUKA_KILL_AT``); after each, what a reader sees must be the old
 publication or the new one, whole. Most killed runs are forked from the test's process
-(``faultkit.forked_cli``), one is the console script; the races are console scripts. Helpers live in tests/faultkit.py for bench/reliability.py.
+(``faultkit.forked_cli``) and one is the console script; the first runner of each race
+is a console script. Helpers live in tests/faultkit.py for bench/reliability.py.
 """
 
 from __future__ import annotations
