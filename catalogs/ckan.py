@@ -86,14 +86,11 @@ class CkanPublisher:
             organization = self.ensure_organization(published)
             package = self.current_package(name)
             created = package is None
+            specs = resource_specs(published, self.site_url)
             if created:
                 self.log(f"{name}: creating the dataset (draft until its files are uploaded)")
-                package = self.call(
-                    "package_create",
-                    {**fields, "owner_org": organization["id"], "state": "draft"},
-                )
+                package = self.call("package_create", self.draft(fields, organization, specs))
             with tempfile.TemporaryDirectory(prefix="terbuka-ckan-") as scratch:
-                specs = resource_specs(published, self.site_url)
                 package = self.sync_resources(package, specs, Path(scratch))
             datastore = self.sync_datastore(package, published)
             self.sync_metadata(package, fields, organization)
@@ -120,6 +117,17 @@ class CkanPublisher:
             "resources": len(specs),
             "datastore": datastore,
         }
+
+    def draft(
+        self, fields: dict[str, Any], organization: dict[str, Any], specs: list[ResourceSpec]
+    ) -> dict[str, Any]:
+        """A new package as a private draft, with its links already in it.
+
+        Each ``resource_create`` makes CKAN re-index the whole package, so the links (which
+        need no upload) come with the one ``package_create``; the files follow one by one.
+        """
+        links = [spec.fields() for spec in specs if not spec.is_file]
+        return {**fields, "owner_org": organization["id"], "state": "draft", "resources": links}
 
     def ensure_organization(self, published: Published) -> dict[str, Any]:
         """The publisher's organisation, created when missing.
