@@ -102,6 +102,31 @@ def test_the_model_finds_the_entities_of_fixed_sentences(nlp, text, expected):
     assert expected <= found, found
 
 
+# What the model reads as a person although a word of it names a kind of organisation or
+# place (ORGANISATION_KINDS), and a person next to an organisation of one of those kinds.
+ORGANISATION_KIND_SENTENCES = [
+    ("Keluhan dari warga Jackson Heights soal sampah menumpuk.", ["Jackson Heights"], []),
+    ("Proyek ini didanai oleh BAE Systems dan pemerintah.", ["BAE Systems"], []),
+    (
+        "Ketua Umum Partai Golkar Aburizal Bakrie hadir dalam acara itu.",
+        ["Partai Golkar"],
+        ["Aburizal Bakrie"],
+    ),
+]
+
+
+@pytest.mark.parametrize("text, kept, people", ORGANISATION_KIND_SENTENCES)
+def test_a_kind_of_organisation_or_place_is_kept_and_the_person_beside_it_is_not(
+    text, kept, people
+):
+    findings = TextScanner().findings_many([text])[0]
+    persons = [text[f.start : f.end] for f in findings if f.entity_type == "PERSON"]
+    for name in kept:
+        start = text.index(name)
+        assert not any(f.start < start + len(name) and start < f.end for f in findings), findings
+    assert persons == people
+
+
 def test_the_recognizer_reports_people_and_kept_spans():
     recognizer = IndonesianNerRecognizer()
     text = "Kemarin Agus Setiawan datang ke kantor Dinas Pendidikan Kota Bandung."

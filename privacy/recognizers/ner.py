@@ -377,6 +377,7 @@ def _capitalised_name(word: str) -> bool:
         and len(word) > 1
         and not _edge_word(word)
         and lowered not in ORGANISATION_OR_PLACE
+        and lowered not in ORGANISATION_KINDS
         and lowered not in INSTITUTIONS
         and (lowered in _names() or lowered not in plain_words())
     )
@@ -434,6 +435,21 @@ _GEOGRAPHIC = frozenset(
     "timur barat utara selatan tengah raya baru lama pusat indonesia nusantara".split()
 )
 
+# Kinds of organisation and place that are nobody's name, Indonesian and English: a model
+# PERSON span holding one is an organisation or a place, and a name never grows over one.
+# Not for the pre-filter, where they would own the rest of their run of capitals: a
+# person's name often follows an organisation's ("Ketua Umum Partai Golkar Aburizal Bakrie").
+ORGANISATION_KINDS = frozenset(
+    """
+    partai himpunan persatuan perhimpunan perserikatan ikatan asosiasi federasi paguyuban
+    organisasi klub prefektur kerajaan kesultanan republik kepulauan bendungan waduk keraton
+    kraton candi istana party club fc orchestra systems alliance association foundation
+    institute college council agency airlines airways airport heights quay county district
+    province kingdom republic federation league committee ministry department corporation
+    holdings limited llc plc gmbh studios productions entertainment records magazine journal
+""".split()
+)
+
 
 def _organisation_or_place(text: str, start: int, end: int) -> bool:
     """Whether a PERSON span of the model really names an organisation or a place.
@@ -446,7 +462,8 @@ def _organisation_or_place(text: str, start: int, end: int) -> bool:
     if _CUE_BEFORE.search(text[max(0, start - 14) : start]):
         return True
     if any(
-        w.lower() in ORGANISATION_OR_PLACE and w.lower() not in _GEOGRAPHIC
+        (w.lower() in ORGANISATION_OR_PLACE and w.lower() not in _GEOGRAPHIC)
+        or w.lower() in ORGANISATION_KINDS
         for w in re.findall(r"[A-Za-z'’-]+", text[start:end])
     ):
         return True
@@ -459,6 +476,10 @@ def _name_like(span: str) -> bool:
     words = re.findall(r"[a-z'’]+", span.lower())
     common = common_words()
     return bool(words) and not all(
-        w in NOT_NAMES or w in INSTITUTIONS or w in ORGANISATION_OR_PLACE or w in common
+        w in NOT_NAMES
+        or w in INSTITUTIONS
+        or w in ORGANISATION_OR_PLACE
+        or w in ORGANISATION_KINDS
+        or w in common
         for w in words
     )
