@@ -107,6 +107,10 @@ def test_the_model_finds_the_entities_of_fixed_sentences(nlp, text, expected):
 ORGANISATION_KIND_SENTENCES = [
     ("Keluhan dari warga Jackson Heights soal sampah menumpuk.", ["Jackson Heights"], []),
     ("Proyek ini didanai oleh BAE Systems dan pemerintah.", ["BAE Systems"], []),
+    # after a person cue ("dari", "oleh"): the cued-name recognizer's words
+    ("Ia menerima penghargaan dari Partai Konservatif tahun lalu.", ["Partai Konservatif"], []),
+    ("Survei itu dibuat oleh Library Journal tahun lalu.", ["Library Journal"], []),
+    ("Laporan dari Budi Santoso diterima kemarin.", [], ["Budi Santoso"]),
     (
         "Ketua Umum Partai Golkar Aburizal Bakrie hadir dalam acara itu.",
         ["Partai Golkar"],

@@ -31,6 +31,7 @@ from .person import (
     HONORIFICS,
     INSTITUTIONS,
     NOT_NAMES,
+    ORGANISATION_KINDS,
     ORGANISATION_OR_PLACE,
     ROLES,
     TITLES,
@@ -433,21 +434,6 @@ _SCHOOL = re.compile(r"(?:SD|SMP|SMA|SMK|SLB|MI|MTS|MA|TK|PAUD)[A-Z]{0,2}", re.I
 # Barat Ridwan Kamil"): they do not make the next words a place.
 _GEOGRAPHIC = frozenset(
     "timur barat utara selatan tengah raya baru lama pusat indonesia nusantara".split()
-)
-
-# Kinds of organisation and place that are nobody's name, Indonesian and English: a model
-# PERSON span holding one is an organisation or a place, and a name never grows over one.
-# Not for the pre-filter, where they would own the rest of their run of capitals: a
-# person's name often follows an organisation's ("Ketua Umum Partai Golkar Aburizal Bakrie").
-ORGANISATION_KINDS = frozenset(
-    """
-    partai himpunan persatuan perhimpunan perserikatan ikatan asosiasi federasi paguyuban
-    organisasi klub prefektur kerajaan kesultanan republik kepulauan bendungan waduk keraton
-    kraton candi istana party club fc orchestra systems alliance association foundation
-    institute college council agency airlines airways airport heights quay county district
-    province kingdom republic federation league committee ministry department corporation
-    holdings limited llc plc gmbh studios productions entertainment records magazine journal
-""".split()
 )
 
 

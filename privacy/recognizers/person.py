@@ -49,6 +49,21 @@ ORGANISATION_OR_PLACE = {
     "raya", "baru", "lama", "timur", "barat", "utara", "selatan", "tengah", "pusat", "monumen",
     "museum", "tugu", "alun", "lapas", "polres", "polsek", "kodim", "koramil", "rsj", "bpjs",
 }  # fmt: skip
+# Kinds of organisation and place that are nobody's name, Indonesian and English: a model
+# PERSON span or a cued name holding one is an organisation or a place, and a name never
+# grows over one. Not for the pre-filter, where they would own the rest of their run of
+# capitals: a person's name often follows an organisation's ("Ketua Umum Partai Golkar
+# Aburizal Bakrie").
+ORGANISATION_KINDS = frozenset(
+    """
+    partai puncak himpunan persatuan perhimpunan perserikatan ikatan asosiasi federasi paguyuban
+    organisasi klub prefektur kerajaan kesultanan republik kepulauan bendungan waduk keraton
+    kraton candi istana party club fc orchestra systems alliance association foundation
+    institute college council agency airlines airways airport heights quay county district
+    province kingdom republic federation league committee ministry department corporation
+    holdings limited llc plc gmbh studios productions entertainment records magazine journal
+""".split()
+)
 # More words of government and business that no name contains (besides NOT_NAMES,
 # ORGANISATION_OR_PLACE and the common words).
 INSTITUTIONS = {
@@ -293,6 +308,8 @@ class CuedNameRecognizer(SpanRecognizer):
         for word in words:
             lowered = word.lower()
             if lowered in NOT_NAMES or lowered in ORGANISATION_OR_PLACE:
+                return False
+            if lowered in ORGANISATION_KINDS:
                 return False
             if lowered in INSTITUTIONS or (len(word) > 1 and word.isupper()):
                 return False
