@@ -342,3 +342,27 @@ def test_the_model_can_be_switched_off(monkeypatch):
     names = {r.name for r in engine.registry.recognizers}
     assert "IndonesianNerRecognizer" not in names and "GazetteerNameRecognizer" in names
     assert not TextScanner(engine).model
+
+
+def test_mention_replacement_swaps_whole_names_and_keeps_the_tags_aligned():
+    from terbuka.privacy.models.train_ner import spans, with_replaced_people
+
+    sentence = (
+        ["Kata", "Agus", "Setiawan", "di", "Kota", "Bandung", "."],
+        ["O", "B-PERSON", "I-PERSON", "O", "B-LOCATION", "I-LOCATION", "O"],
+    )
+    other = (["Rina", "datang", "."], ["B-PERSON", "O", "O"])
+    lower = (["budi", "pergi", "."], ["B-PERSON", "O", "O"])
+    train_sets = {"idner": [sentence, other], "nerp": [lower]}
+    swapped = with_replaced_people(train_sets, copies=3, foreign=20, lower_cased=True)
+    assert swapped == with_replaced_people(train_sets, copies=3, foreign=20, lower_cased=True)
+    assert len(swapped) == 2 * 3 * 2  # two capitalised sentences with people; lower-cased too
+    pool = {"Agus Setiawan", "Rina", "agus setiawan", "rina"}
+    names = set()
+    for words, tags in swapped:
+        assert len(words) == len(tags)
+        text, found = spans(words, tags)
+        assert [label for *_, label in found if label != "PERSON"] in ([], ["LOCATION"])
+        names |= {text[start:end] for start, end, label in found if label == "PERSON"}
+    assert names - pool, "some people come from the foreign names"
+    assert not any("budi" in name for name in names), "lower-cased corpora are not swapped"

@@ -171,13 +171,17 @@ def foreign_names(count: int, seed: int = 0) -> list[list[str]]:
 
 
 def with_replaced_people(
-    train_sets: dict[str, list[Sentence]], copies: int, foreign: int = 0, seed: int = 0
+    train_sets: dict[str, list[Sentence]],
+    copies: int,
+    foreign: int = 0,
+    lower_cased: bool = False,
+    seed: int = 0,
 ) -> list[Sentence]:
     """Extra copies of the capitalised training sentences that name a person.
 
     In each of the ``copies`` copies every person is swapped for another drawn from the
-    capitalised corpora's train splits and ``foreign`` generated foreign names.
-    Seeded: re-running gives the same sentences.
+    capitalised corpora's train splits and ``foreign`` generated foreign names, and with
+    ``lower_cased`` each copy is also given lower-cased. Seeded: re-running gives the same.
     """
     rng = random.Random(seed)
     capitalised = [
@@ -185,7 +189,10 @@ def with_replaced_people(
     ]
     pool = mentions(capitalised, "PERSON") + (foreign_names(foreign, seed) if foreign else [])
     with_people = [s for s in capitalised if "B-PERSON" in s[1]]
-    return [replace_mentions(s, "PERSON", pool, rng) for _ in range(copies) for s in with_people]
+    swapped = [replace_mentions(s, "PERSON", pool, rng) for _ in range(copies) for s in with_people]
+    if lower_cased:
+        swapped += [([w.lower() for w in words], tags) for words, tags in swapped]
+    return swapped
 
 
 def doc_bin(nlp, sentences: list[Sentence]):
@@ -259,7 +266,13 @@ def evaluate(nlp, sentences: list[Sentence]) -> dict[str, float]:
     return {k: round(v, 3) for k, v in scores.items()}
 
 
-def train(corpora: Path, output: Path, replaced_copies: int = 0, foreign: int = 0) -> None:
+def train(
+    corpora: Path,
+    output: Path,
+    replaced_copies: int = 0,
+    foreign: int = 0,
+    lower_cased_swaps: bool = False,
+) -> None:
     """Convert the corpora, run ``spacy train`` with ``ner.cfg``, copy the best model."""
     import spacy
     from spacy.cli.train import train as spacy_train
@@ -267,7 +280,7 @@ def train(corpora: Path, output: Path, replaced_copies: int = 0, foreign: int = 
     nlp = spacy.blank("id")
     train_sets, dev_sets = load(corpora, "train"), load(corpora, "dev")
     train_sentences = [s for name, sents in train_sets.items() for s in augmented(name, sents)]
-    train_sentences += with_replaced_people(train_sets, replaced_copies, foreign)
+    train_sentences += with_replaced_people(train_sets, replaced_copies, foreign, lower_cased_swaps)
     dev_sentences = [s for sents in dev_sets.values() for s in sents]
     with tempfile.TemporaryDirectory(prefix="terbuka-ner-") as work:
         work_path = Path(work)
@@ -318,10 +331,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--foreign-names", type=int, default=2500, help="generated foreign names among the swaps"
     )
+    parser.add_argument(
+        "--lower-cased-swaps", action="store_true", help="swapped copies lower-cased too"
+    )
     parser.add_argument("--score-only", action="store_true", help="score the shipped model")
     args = parser.parse_args(argv)
     if not args.score_only:
-        train(args.corpora, args.output, args.replaced_copies, args.foreign_names)
+        train(
+            args.corpora,
+            args.output,
+            args.replaced_copies,
+            args.foreign_names,
+            args.lower_cased_swaps,
+        )
     import spacy
 
     nlp = spacy.load(args.output)
