@@ -332,7 +332,10 @@ def main(argv: list[str] | None = None) -> int:
         "--foreign-names", type=int, default=2500, help="generated foreign names among the swaps"
     )
     parser.add_argument(
-        "--lower-cased-swaps", action="store_true", help="swapped copies lower-cased too"
+        "--lower-cased-swaps",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="swapped copies lower-cased too",
     )
     parser.add_argument("--score-only", action="store_true", help="score the shipped model")
     args = parser.parse_args(argv)
