@@ -24,6 +24,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("TERBUKA_SHARED", ROOT.parent / "shared"))
 SHARED_DATA = SHARED / "data"
 OCDS_SCHEMA = SHARED_DATA / "procurement" / "ocds-schema-1.1.5" / "release-schema.json"
+# TERBUKA_OCDS_SCHEMA for the shared sample sites: the release schema, or none (an empty value)
+OCDS_SCHEMA_VALUE = str(OCDS_SCHEMA) if OCDS_SCHEMA.exists() else ""
 
 
 def rows(db: Path, sql: str, params=()) -> list[dict]:
@@ -114,7 +116,7 @@ def real_ocds_site(tmp_path_factory, ocds_examples) -> tuple[Path, dict]:
     def publish(folder: Path) -> tuple[Path, dict]:
         files = [str(p) for p in sorted(ocds_examples.rglob("*.json")) if p.stat().st_size > 0]
         with pytest.MonkeyPatch.context() as patch:  # set per test, after session fixtures
-            patch.setenv("TERBUKA_OCDS_SCHEMA", str(OCDS_SCHEMA) if OCDS_SCHEMA.exists() else "")
+            patch.setenv("TERBUKA_OCDS_SCHEMA", OCDS_SCHEMA_VALUE)
             record = run_dataset("procurement", files, folder / "site", show_progress=False)
         return folder / "site", record
 
@@ -208,7 +210,7 @@ def published_demo(tmp_path_factory, demo_sources):
         out = folder / "site"
         env = {
             "TERBUKA_STATE_DIR": str(folder / "state"),
-            "TERBUKA_OCDS_SCHEMA": str(OCDS_SCHEMA) if OCDS_SCHEMA.exists() else "",
+            "TERBUKA_OCDS_SCHEMA": OCDS_SCHEMA_VALUE,
         }
         sources = [arg for p in paths for arg in ("--source", str(p))]
         result = invoke_cli(
