@@ -613,7 +613,7 @@ def _write_data_package(
     package = datapackage.package_descriptor(descriptor, list(resources.values()), extra)
     rows = package_check.sample_rows(descriptor, run.full_check)
     workers = run.workers or work.default_workers()
-    errors = datapackage.validate_package(folder / "datapackage.json", workers, rows, package)
+    errors = datapackage.validate_package(folder / "datapackage.json", workers, rows, package, db)
     gate.check_package(errors)
     write_quality_table(db, gate.rows())
     quality = {QUALITY_TABLE: tables[QUALITY_TABLE]}

@@ -3,6 +3,7 @@
 import json
 
 import pytest
+import sqlite_utils
 from conftest import table_schema
 
 from terbuka.publish.datapackage import DIALECT, open_package, validate_package
@@ -65,6 +66,41 @@ def test_the_sample_check_still_finds_structure_and_early_rows(tmp_path):
     (tmp_path / "awards.csv").write_text("identifier,ocid\n1,a\n", encoding="utf-8")
     errors = validate_package(path, 1, sample_rows=5)
     assert any(e.startswith("awards") and "label" in e.lower() for e in errors), errors
+
+
+def as_csv(rows: list[dict]) -> str:
+    return "".join(",".join(map(str, row.values())) + "\n" for row in rows)
+
+
+def test_the_lean_check_finds_every_broken_foreign_key_in_the_database(tmp_path):
+    """With the database the CSVs were written from, the lean check reads every row's
+    foreign keys in SQL: the rows past the sample too, with Frictionless' row numbers."""
+    tenders = [{"ocid": f"t{i}", "value": i} for i in range(30)]
+    awards = [{"id": str(i), "ocid": f"t{i % 30}"} for i in range(40)]
+    awards[3]["ocid"] = ""  # no key: not an error
+    awards[25]["ocid"] = "3174012505900001"  # past the sample, and not to be quoted
+    awards[33]["ocid"] = "T1"
+    path = write_package(tmp_path, "ocid,value\n" + as_csv(tenders), "id,ocid\n" + as_csv(awards))
+    db = sqlite_utils.Database(tmp_path / "published.db")
+    db["tenders"].insert_all(tenders, pk="ocid")
+    db["awards"].insert_all(awards, pk="id")
+
+    lean = validate_package(path, 1, sample_rows=10, db=db)
+    full = validate_package(path, 1)
+    assert [e.split(":")[0] for e in lean] == ["awards, row 27", "awards, row 35"], lean
+    assert [e.split(":")[0] for e in full] == [e.split(":")[0] for e in lean], full
+    assert all("foreign key" in e and "3174012505900001" not in e for e in lean), lean
+    assert validate_package(path, 1, sample_rows=10) == []  # Frictionless alone: the sample
+
+
+def test_a_key_to_a_table_the_package_lacks_is_an_error(tmp_path):
+    path = write_package(tmp_path, "ocid,value\na,1\n", "id,ocid\n1,a\n")
+    package = json.loads(path.read_text("utf-8"))
+    package["resources"] = [r for r in package["resources"] if r["name"] == "awards"]
+    db = sqlite_utils.Database(tmp_path / "published.db")
+    db["awards"].insert({"id": "1", "ocid": "a"}, pk="id")
+    errors = validate_package(path, 1, sample_rows=10, package=package, db=db)
+    assert errors == ['awards: a foreign key refers to "tenders", not in the package'], errors
 
 
 def test_a_declared_dialect_is_read_as_declared_not_guessed(tmp_path):
