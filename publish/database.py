@@ -145,8 +145,8 @@ class Writer:
 
 
 def _cell(value: Any) -> Any:
-    if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    if isinstance(value, dict | list):  # compact: a JSON column is stored in the database and the CSV
+        return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     if isinstance(value, bool):
         return int(value)
     return value
@@ -160,12 +160,13 @@ def finish(
         if table not in db.table_names():
             continue
         present = set(columns.get(table) or db[table].columns_dict)
+        key_index = db[table].pks[0]  # the primary key's own index already serves its first column
         for column in [
             *settings.get("facets", []),
             settings.get("sort_desc"),
             settings.get("sort"),
         ]:
-            if column and column in present:
+            if column and column in present and column != key_index:
                 db[table].create_index([column], if_not_exists=True)
         fts = [c for c in settings.get("fts", []) if c in present]
         if fts:
