@@ -29,6 +29,7 @@ from .candidates import TRIGGERED, candidates
 from .normalise import Normalised, normalise
 from .recognizers.base import GAP, inside_digest
 from .recognizers.ner import KEPT, keep_named, worth_modelling
+from .recognizers.person import known_place
 
 CACHE_SIZE = 200_000
 # Texts are analysed many at a time, joined by a separator no recognizer can match across
@@ -297,14 +298,20 @@ class TextScanner:
         """Presidio's findings; with PERSON asked, kept organisation/place spans applied.
 
         Digits inside a hex digest are dropped here, where the whole text is seen: the
-        recognizers read windows that may cut a digest short.
+        recognizers read windows that may cut a digest short. So is a "person" that is,
+        whole, a known country or province: every person recognizer then keeps it.
         """
         if self.model and "PERSON" in entities:
             asked = [*entities, *KEPT]
             found = keep_named(analyze_text(self.analyzer, text, self.language, asked), text)
         else:
             found = analyze_text(self.analyzer, text, self.language, entities)
-        return [f for f in found if not inside_digest(text, f.start, f.end)]
+        return [
+            f
+            for f in found
+            if not inside_digest(text, f.start, f.end)
+            and not (f.entity_type == "PERSON" and known_place(text[f.start : f.end]))
+        ]
 
     def _analyze(self, value: str, wanted: list[str]) -> tuple[str, tuple[str, ...]]:
         form = normalise(value)

@@ -26,6 +26,8 @@ from terbuka.privacy.recognizers.person import (
     family_names,
     gazetteer,
     given_names,
+    known_place,
+    known_places,
 )
 
 
@@ -103,7 +105,7 @@ def test_the_model_finds_the_entities_of_fixed_sentences(nlp, text, expected):
 
 
 # What the model reads as a person although a word of it names a kind of organisation or
-# place (ORGANISATION_KINDS), and a person next to an organisation of one of those kinds.
+# place (ORGANISATION_KINDS) or is a known country or province, and a person next to one.
 ORGANISATION_KIND_SENTENCES = [
     ("Keluhan dari warga Jackson Heights soal sampah menumpuk.", ["Jackson Heights"], []),
     ("Proyek ini didanai oleh BAE Systems dan pemerintah.", ["BAE Systems"], []),
@@ -111,6 +113,15 @@ ORGANISATION_KIND_SENTENCES = [
     ("Ia menerima penghargaan dari Partai Konservatif tahun lalu.", ["Partai Konservatif"], []),
     ("Survei itu dibuat oleh Library Journal tahun lalu.", ["Library Journal"], []),
     ("Laporan dari Budi Santoso diterima kemarin.", [], ["Budi Santoso"]),
+    # a country or province, whole (privacy/data/places.txt), whichever recognizer read it
+    (
+        "Alat kesehatan diimpor oleh Budi Santoso dari Amerika Serikat.",
+        ["Amerika Serikat"],
+        ["Budi Santoso"],
+    ),
+    ("Kerja sama dengan Timor Leste diteken kemarin.", ["Timor Leste"], []),
+    ("Barang dikirim dari Sri Lanka dan Hong Kong.", ["Sri Lanka", "Hong Kong"], []),
+    ("Investasi dari Uni Emirat Arab naik tahun ini.", ["Uni Emirat Arab"], []),
     (
         "Ketua Umum Partai Golkar Aburizal Bakrie hadir dalam acara itu.",
         ["Partai Golkar"],
@@ -129,6 +140,22 @@ def test_a_kind_of_organisation_or_place_is_kept_and_the_person_beside_it_is_not
         start = text.index(name)
         assert not any(f.start < start + len(name) and start < f.end for f in findings), findings
     assert persons == people
+
+
+@pytest.mark.parametrize(
+    "span, place",
+    [
+        ("Amerika Serikat", True),
+        (" sri  LANKA,", True),
+        ("Papua Barat Daya", True),
+        ("Sri Lanka Wijaya", False),  # more than the place: a name
+        ("India", False),  # also a given name: left out, a person stays a person
+        ("Budi Santoso", False),
+    ],
+)
+def test_a_known_place_is_the_whole_span_and_never_a_given_name(span, place):
+    assert known_place(span) is place
+    assert not known_places() & given_names()
 
 
 def test_the_recognizer_reports_people_and_kept_spans():

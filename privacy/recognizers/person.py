@@ -128,6 +128,21 @@ def common_words() -> frozenset[str]:
     return gazetteer("common-words")
 
 
+@cache
+def known_places() -> frozenset[str]:
+    """Countries, territories and provinces (``places.txt``) that are not also given names."""
+    return gazetteer("places") - given_names()
+
+
+_SPAN_EDGES = re.compile(r"^[\W_]+|[\W_]+$")
+
+
+def known_place(span: str) -> bool:
+    """Whether a found name is, whole, a known place (``Amerika Serikat``, ``Sri Lanka``)."""
+    words = _SPAN_EDGES.sub("", span).split()
+    return " ".join(words).lower() in known_places()
+
+
 def given_names() -> frozenset[str]:
     """Given names of the gazetteer."""
     return gazetteer("given-names")
