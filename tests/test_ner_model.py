@@ -113,6 +113,10 @@ ORGANISATION_KIND_SENTENCES = [
     ("Ia menerima penghargaan dari Partai Konservatif tahun lalu.", ["Partai Konservatif"], []),
     ("Survei itu dibuat oleh Library Journal tahun lalu.", ["Library Journal"], []),
     ("Laporan dari Budi Santoso diterima kemarin.", [], ["Budi Santoso"]),
+    ("Berita itu dikutip dari Jakarta Times kemarin.", ["Jakarta Times"], []),
+    ("Chicago Tribune melaporkan kenaikan harga.", ["Chicago Tribune"], []),
+    ("Layanan awan disediakan oleh Amazon Web Services sejak 2020.", ["Amazon Web Services"], []),
+    ("Menurut Pinnacle Investors Services, harga naik.", ["Pinnacle Investors Services"], []),
     # a country or province, whole (privacy/data/places.txt), whichever recognizer read it
     (
         "Alat kesehatan diimpor oleh Budi Santoso dari Amerika Serikat.",

@@ -62,6 +62,7 @@ ORGANISATION_KINDS = frozenset(
     institute college council agency airlines airways airport heights quay county district
     province kingdom republic federation league committee ministry department corporation
     holdings limited llc plc gmbh studios productions entertainment records magazine journal
+    times tribune herald gazette services investors gletser glacier
 """.split()
 )
 # More words of government and business that no name contains (besides NOT_NAMES,
