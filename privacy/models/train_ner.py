@@ -156,17 +156,30 @@ FOREIGN_LOCALES = ("en_US", "en_GB", "en_IN", "fr_FR", "es_ES", "de_DE", "it_IT"
                    "pt_BR", "vi_VN")  # fmt: skip
 
 
-def foreign_names(count: int, seed: int = 0) -> list[list[str]]:
-    """``count`` names (as words) from :data:`FOREIGN_LOCALES`, seeded."""
+# Japanese and Chinese names as news in Latin script writes them (Faker's romanised names).
+ROMANISED_LOCALES = ("ja_JP", "zh_CN")
+
+
+def foreign_names(count: int, seed: int = 0, romanised: bool = False) -> list[list[str]]:
+    """``count`` names (as words) from :data:`FOREIGN_LOCALES`, seeded.
+
+    With ``romanised``, :data:`ROMANISED_LOCALES` take their turn too. Each locale draws
+    from its own seed, so 3,000 names with them hold the 2,500 Latin-script names drawn
+    without them, and 500 romanised ones.
+    """
     from faker import Faker
 
-    fakers = [Faker(locale) for locale in FOREIGN_LOCALES]
+    locales = FOREIGN_LOCALES + (ROMANISED_LOCALES if romanised else ())
+    fakers = [Faker(locale) for locale in locales]
     for number, fake in enumerate(fakers):
         fake.seed_instance(seed + number)
     names = []
     for index in range(count):
         fake = fakers[index % len(fakers)]
-        names.append(f"{fake.first_name()} {fake.last_name()}".split())
+        if fake.locales[0] in ROMANISED_LOCALES:
+            names.append(fake.romanized_name().split())
+        else:
+            names.append(f"{fake.first_name()} {fake.last_name()}".split())
     return names
 
 
@@ -176,6 +189,7 @@ def with_replaced_people(
     foreign: int = 0,
     lower_cased: bool = False,
     seed: int = 0,
+    romanised: bool = False,
 ) -> list[Sentence]:
     """Extra copies of the capitalised training sentences that name a person.
 
@@ -187,7 +201,8 @@ def with_replaced_people(
     capitalised = [
         s for name, sents in train_sets.items() if name not in LOWER_CASED for s in sents
     ]
-    pool = mentions(capitalised, "PERSON") + (foreign_names(foreign, seed) if foreign else [])
+    generated = foreign_names(foreign, seed, romanised) if foreign else []
+    pool = mentions(capitalised, "PERSON") + generated
     with_people = [s for s in capitalised if "B-PERSON" in s[1]]
     swapped = [replace_mentions(s, "PERSON", pool, rng) for _ in range(copies) for s in with_people]
     if lower_cased:
@@ -272,6 +287,7 @@ def train(
     replaced_copies: int = 0,
     foreign: int = 0,
     lower_cased_swaps: bool = False,
+    romanised: bool = False,
 ) -> None:
     """Convert the corpora, run ``spacy train`` with ``ner.cfg``, copy the best model."""
     import spacy
@@ -280,7 +296,9 @@ def train(
     nlp = spacy.blank("id")
     train_sets, dev_sets = load(corpora, "train"), load(corpora, "dev")
     train_sentences = [s for name, sents in train_sets.items() for s in augmented(name, sents)]
-    train_sentences += with_replaced_people(train_sets, replaced_copies, foreign, lower_cased_swaps)
+    train_sentences += with_replaced_people(
+        train_sets, replaced_copies, foreign, lower_cased_swaps, romanised=romanised
+    )
     dev_sentences = [s for sents in dev_sets.values() for s in sents]
     with tempfile.TemporaryDirectory(prefix="terbuka-ner-") as work:
         work_path = Path(work)
@@ -337,6 +355,12 @@ def main(argv: list[str] | None = None) -> int:
         default=False,
         help="swapped copies lower-cased too",
     )
+    parser.add_argument(
+        "--romanised-names",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="Japanese and Chinese names in Latin script among the foreign names",
+    )
     parser.add_argument("--score-only", action="store_true", help="score the shipped model")
     args = parser.parse_args(argv)
     if not args.score_only:
@@ -346,6 +370,7 @@ def main(argv: list[str] | None = None) -> int:
             args.replaced_copies,
             args.foreign_names,
             args.lower_cased_swaps,
+            args.romanised_names,
         )
     import spacy
 
