@@ -397,3 +397,16 @@ def test_mention_replacement_swaps_whole_names_and_keeps_the_tags_aligned():
         names |= {text[start:end] for start, end, label in found if label == "PERSON"}
     assert names - pool, "some people come from the foreign names"
     assert not any("budi" in name for name in names), "lower-cased corpora are not swapped"
+
+
+def test_romanised_names_are_added_and_leave_the_latin_script_names_as_they_were():
+    from terbuka.privacy.models.train_ner import FOREIGN_LOCALES, foreign_names
+
+    latin = foreign_names(10 * len(FOREIGN_LOCALES))
+    both = foreign_names(12 * len(FOREIGN_LOCALES), romanised=True)
+    assert latin == foreign_names(10 * len(FOREIGN_LOCALES))  # seeded
+    added = [name for name in both if name not in latin]
+    assert len(added) == 2 * len(FOREIGN_LOCALES) and all(
+        " ".join(name).isascii() for name in added
+    )
+    assert {tuple(name) for name in latin} <= {tuple(name) for name in both}
