@@ -145,7 +145,7 @@ class Writer:
 
 
 def _cell(value: Any) -> Any:
-    if isinstance(value, dict | list):  # compact: a JSON column is stored in the database and the CSV
+    if isinstance(value, dict | list):  # compact: it is stored in the database and the CSV
         return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     if isinstance(value, bool):
         return int(value)
