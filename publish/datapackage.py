@@ -245,7 +245,7 @@ def validate_package(
     """
     if sample_rows is not None and db is not None:
         package = package or json.loads(Path(path).read_text("utf-8"))
-        opened = open_package(path, foreign_keys.strip_foreign_keys(package))
+        opened = open_package(path, foreign_keys.strip_foreign_keys(package, set(db.table_names())))
         errors = _validate_opened(opened, sample_rows)
         return (errors + foreign_keys.foreign_key_errors(db, package))[:20]
     opened = open_package(path, package)

@@ -18,12 +18,15 @@ import sqlite_utils
 MAX_ERRORS = 20
 
 
-def strip_foreign_keys(package: dict[str, Any]) -> dict[str, Any]:
-    """The package descriptor with no ``foreignKeys`` (the database checks them)."""
+def strip_foreign_keys(package: dict[str, Any], tables: set[str]) -> dict[str, Any]:
+    """The package descriptor without the ``foreignKeys`` of the database's ``tables``.
+
+    The database checks those; Frictionless still checks any other resource's keys.
+    """
     resources = []
     for resource in package.get("resources", []):
         schema = resource.get("schema")
-        if isinstance(schema, dict) and "foreignKeys" in schema:
+        if isinstance(schema, dict) and "foreignKeys" in schema and resource.get("name") in tables:
             schema = {k: v for k, v in schema.items() if k != "foreignKeys"}
             resource = {**resource, "schema": schema}
         resources.append(resource)
@@ -37,13 +40,16 @@ def foreign_key_errors(db: sqlite_utils.Database, package: dict[str, Any]) -> li
     quoted: a key may be an identifier the privacy stage hashed.
     """
     names = {r.get("name") for r in package.get("resources", [])}
+    tables = set(db.table_names())
     messages: list[str] = []
     for resource in package.get("resources", []):
         table = resource.get("name")
+        if table not in tables:
+            continue  # not a table of this database: Frictionless checks its keys
         for key in (resource.get("schema") or {}).get("foreignKeys", []):
             parent = key["reference"].get("resource") or table
             fields, target = _listed(key["fields"]), _listed(key["reference"]["fields"])
-            if parent not in names or parent not in db.table_names():
+            if parent not in names or parent not in tables:
                 messages.append(f'{table}: a foreign key refers to "{parent}", not in the package')
                 continue
             note = (

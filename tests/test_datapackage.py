@@ -103,6 +103,14 @@ def test_a_key_to_a_table_the_package_lacks_is_an_error(tmp_path):
     assert errors == ['awards: a foreign key refers to "tenders", not in the package'], errors
 
 
+def test_a_resource_that_is_not_a_database_table_keeps_frictionless_key_check(tmp_path):
+    path = write_package(tmp_path, "ocid,value\na,1\n", "id,ocid\n1,a\n2,gone\n")
+    db = sqlite_utils.Database(tmp_path / "published.db")
+    db["tenders"].insert({"ocid": "a", "value": 1}, pk="ocid")  # no awards table
+    errors = validate_package(path, 1, sample_rows=10, db=db)
+    assert [e.split(":")[0] for e in errors] == ["awards, row 3"], errors
+
+
 def test_a_declared_dialect_is_read_as_declared_not_guessed(tmp_path):
     """The package's CSVs declare their dialect; Frictionless then reads them without
     csv.Sniffer, whose regular expressions are quadratic in long quoted text."""
