@@ -200,6 +200,34 @@ def folder_size(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file() and not p.is_symlink())
 
 
+def table_sizes(db_path: Path, publication: Path) -> list[tuple[str, int, int]]:
+    """Where the published size goes, largest first (issue 19: cut duplicated storage).
+
+    ``(table, bytes in the database with its indexes and full-text index, bytes of its CSV)``.
+    """
+    import sqlite3
+
+    db = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    try:
+        owner = dict(db.execute("select name, tbl_name from sqlite_master"))
+        sizes: dict[str, int] = {}
+        for name, pages in db.execute("select name, sum(pgsize) from dbstat group by name"):
+            table = owner.get(name, name).split("_fts")[0]
+            sizes[table] = sizes.get(table, 0) + pages
+    except sqlite3.OperationalError:  # an SQLite built without dbstat
+        return []
+    finally:
+        db.close()
+    data = publication / db_path.stem / "data"
+    csv = (
+        {f.name.split(".")[0]: f.stat().st_size for f in data.glob("*.csv*")}
+        if data.is_dir()
+        else {}
+    )
+    rows = [(t, b, csv.get(t, 0)) for t, b in sizes.items() if t in csv]
+    return sorted(rows, key=lambda r: -(r[1] + r[2]))
+
+
 def measure(label: str, source: Path, work: Path, args: argparse.Namespace, compare: bool) -> None:
     """One input: terbuka, the bare insert, the community pipeline; printed side by side."""
     gz = work / (source.name + ".gz")
@@ -243,6 +271,10 @@ def measure(label: str, source: Path, work: Path, args: argparse.Namespace, comp
     print("  " + ", ".join(
         f"{p.name} {(folder_size(p) if p.is_dir() else p.stat().st_size) / 1e6:.1f} MB"
         for p in parts[:4]))  # fmt: skip
+    largest = table_sizes(db_path, publication)[:5]
+    if largest:
+        print("  largest tables (database with indexes + CSV): " + ", ".join(
+            f"{t} {b / 1e6:.1f} + {c / 1e6:.1f} MB" for t, b, c in largest))  # fmt: skip
     timings = record.get("timings") or {}
     if timings:
         print("stages (s): " + ", ".join(f"{k} {v:.1f}" for k, v in timings.items()))
