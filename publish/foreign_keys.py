@@ -48,7 +48,7 @@ def foreign_key_errors(db: sqlite_utils.Database, package: dict[str, Any]) -> li
             continue  # not a table of this database: Frictionless checks its keys
         for key in (resource.get("schema") or {}).get("foreignKeys", []):
             parent = key["reference"].get("resource") or table
-            fields, target = _listed(key["fields"]), _listed(key["reference"]["fields"])
+            fields, target = key_fields(key)
             if parent not in names or parent not in tables:
                 messages.append(f'{table}: a foreign key refers to "{parent}", not in the package')
                 continue
@@ -61,6 +61,14 @@ def foreign_key_errors(db: sqlite_utils.Database, package: dict[str, Any]) -> li
                     f'{table}, row {row}: Row at position "{row}" violates the foreign key: {note}'
                 )
     return messages
+
+
+def key_fields(key: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """A Table Schema foreign key's fields and its referenced fields, each as a list.
+
+    The standard allows a string where the key has one field.
+    """
+    return _listed(key["fields"]), _listed(key["reference"]["fields"])
 
 
 def _listed(value: str | list[str]) -> list[str]:

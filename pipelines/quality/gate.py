@@ -19,6 +19,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from terbuka.publish.foreign_keys import key_fields
+
 from ..errors import GateStopped
 from .check_messages import localise
 from .checks import quote
@@ -405,9 +407,7 @@ def _cascade(
         for fk in schema.get("foreignKeys", []):
             if fk.get("reference", {}).get("resource") != parent:
                 continue
-            fields = fk["fields"] if isinstance(fk["fields"], list) else [fk["fields"]]
-            target = fk["reference"]["fields"]
-            target = target if isinstance(target, list) else [target]
+            fields, target = key_fields(fk)
             keys = {tuple(row.get(f) for f in target) for row in removed}
             keys = {k for k in keys if None not in k and not _exists(db, parent, target, k)}
             if not keys:
