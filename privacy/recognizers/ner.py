@@ -31,6 +31,7 @@ from .person import (
     HONORIFICS,
     INSTITUTIONS,
     NOT_NAMES,
+    NOT_PERSON_WORDS,
     ORGANISATION_KINDS,
     ORGANISATION_OR_PLACE,
     ROLES,
@@ -461,11 +462,4 @@ def _name_like(span: str) -> bool:
     """Not a title or institution the model took for a person (``Kepala Dinas``)."""
     words = re.findall(r"[a-z'’]+", span.lower())
     common = common_words()
-    return bool(words) and not all(
-        w in NOT_NAMES
-        or w in INSTITUTIONS
-        or w in ORGANISATION_OR_PLACE
-        or w in ORGANISATION_KINDS
-        or w in common
-        for w in words
-    )
+    return bool(words) and not all(w in NOT_PERSON_WORDS or w in common for w in words)

@@ -77,6 +77,8 @@ INSTITUTIONS = {
     "google", "maps", "microsoft", "teams", "zoom", "whatsapp", "facebook", "instagram",
     "twitter", "youtube", "telegram", "email", "telepon", "sms", "radio", "televisi", "koran",
 }  # fmt: skip
+# Words no person's name holds: a name with one is a title, an organisation or a place.
+NOT_PERSON_WORDS = frozenset(NOT_NAMES | ORGANISATION_OR_PLACE | ORGANISATION_KINDS | INSTITUTIONS)
 NAME_ENDINGS = re.compile(
     r"(?:wati|yati|ningsih|ningrum|ningtyas|yanto|yanti|yono|iyah|udin|uddin|ullah|wan|arto"
     r"|arno|anto|anti|ono|adi|ardi|arni|asih|yadi|yani)$",
@@ -323,11 +325,7 @@ class CuedNameRecognizer(SpanRecognizer):
         common, given = common_words(), given_names()
         for word in words:
             lowered = word.lower()
-            if lowered in NOT_NAMES or lowered in ORGANISATION_OR_PLACE:
-                return False
-            if lowered in ORGANISATION_KINDS:
-                return False
-            if lowered in INSTITUTIONS or (len(word) > 1 and word.isupper()):
+            if lowered in NOT_PERSON_WORDS or (len(word) > 1 and word.isupper()):
                 return False
             if lowered in common and lowered not in given:
                 return False
