@@ -8,12 +8,14 @@ while replacing the person and every identifier.
 from pathlib import Path
 
 import pytest
+from conftest import SHARED_DATA
 from presidio_analyzer import RecognizerResult
 from spacy.tokens import Doc
 from spacy.vocab import Vocab
 
 from terbuka.privacy import TextScanner
 from terbuka.privacy.models import load_ner, model_path
+from terbuka.privacy.models.tokenizer import IndonesianTokenizer, hyphenated_words
 from terbuka.privacy.recognizers.ner import (
     IndonesianNerRecognizer,
     _widened,
@@ -64,18 +66,77 @@ def test_the_model_is_loaded_once_per_process():
     assert load_ner() is load_ner()
 
 
-def test_the_shipped_tokenizer_is_spacys_indonesian_default():
-    """``load_ner`` skips the saved tokenizer and uses the language's own: only right
-    while the two tokenize alike (a retrained model with custom rules must change it)."""
+@pytest.fixture(scope="module")
+def default_tokenizer():
+    """spaCy's own Indonesian tokenizer, all ~16,000 special cases built."""
     import spacy
+
+    return spacy.blank("id").tokenizer
+
+
+def test_the_shipped_tokenizer_is_spacys_indonesian_default(default_tokenizer):
+    """The model was trained with spaCy's Indonesian default (its saved tokenizer), and
+    ``load_ner`` gives it ``IndonesianTokenizer``: only right while the two tokenize alike
+    (the next test) and the saved one is the default (a retrained model with custom rules
+    must change both)."""
     import srsly
 
     saved = srsly.msgpack_loads(model_path().joinpath("tokenizer").read_bytes())
-    default = srsly.msgpack_loads(spacy.blank("id").tokenizer.to_bytes())
+    default = srsly.msgpack_loads(default_tokenizer.to_bytes())
     for part in ("prefix_search", "suffix_search", "infix_finditer", "token_match",
                  "url_match", "exceptions", "faster_heuristics"):  # fmt: skip
         assert saved[part] == default[part], part
     assert len(saved["exceptions"]) > 10_000
+    assert isinstance(load_ner().tokenizer, IndonesianTokenizer)
+
+
+def hyphen_texts(count: int, seed: int) -> list[str]:
+    """Texts where spaCy's hyphenated exceptions meet affixes, emoticons, each other and
+    spaces: where re-joining them after the fact could go wrong."""
+    import random
+
+    rng = random.Random(seed)
+    words = sorted(hyphenated_words())
+    around = ["", "(", ")", ".", ",", '"', "'", "-", "nya", "-an", "!", "?", ":", "'s", "...",
+              "«", "»", "[", "]", "-nya", "2", "/", " - ", "--", ":-)", "e.g.", "Dr.-Ing",
+              "http://x.id/a-b", " "]  # fmt: skip
+    texts = []
+    for _ in range(count):
+        word = rng.choice(words)
+        part, _, rest = word.partition("-")
+        texts += [
+            rng.choice(around) + word + rng.choice(around) + rng.choice(["", " ", "-"])
+            + rng.choice(words) + rng.choice(around) + " " + word.upper() + rng.choice(around),
+            f"{part}-{rest}-{part} {part} -{rest} {part}- {rest} {word}{word} {word}-{word} "
+            f"{part}-{rest}.{part} {part} - {rest}-{part}",
+        ]  # fmt: skip
+    return texts
+
+
+def test_the_fast_tokenizer_splits_text_as_spacys_default(default_tokenizer):
+    """Token for token, spaces included: the sentences of this file, generated hyphen
+    chains and, where ../shared is present, the idner validation sentences."""
+    fast = load_ner().tokenizer
+    texts = [text for text, _ in MODEL_SENTENCES] + hyphen_texts(2000, seed=7)
+    dev = SHARED_DATA / "pii" / "ner" / "idner-news-2k" / "dev.txt"
+    if dev.exists():
+        words: list[str] = []
+        for line in dev.read_text("utf-8").splitlines():
+            if line.strip():
+                words.append(line.split()[0])
+            elif words:
+                texts.append(" ".join(words))
+                words = []
+    differ = [
+        text
+        for text in texts
+        if [(t.text, t.whitespace_) for t in fast(text)]
+        != [(t.text, t.whitespace_) for t in default_tokenizer(text)]
+    ]
+    assert differ == []
+    assert [t.text for t in fast("anak-anak-nya (kupu-kupu) :-) Pdi-p.")] == [
+        "anak-anak", "-nya", "(", "kupu-kupu", ")", ":-)", "Pdi-p", ".",
+    ]  # fmt: skip
 
 
 MODEL_SENTENCES = [

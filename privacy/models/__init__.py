@@ -26,15 +26,20 @@ def load_ner(name: str = NER_MODEL) -> Any:
 
     A missing or broken model raises: privacy fails closed rather than scanning without it.
 
-    The saved tokenizer is not read back: it is spaCy's Indonesian default (the same rules
-    and patterns, which ``tests/test_ner_model.py`` checks), already built when the
-    pipeline is made, and reading its ~16,000 special cases a second time took 4 of the
-    load's 7 seconds, paid by every process that scans text.
+    The saved tokenizer is not read back: it is spaCy's Indonesian default, which
+    ``tokenizer.IndonesianTokenizer`` reproduces token for token without building ~16,000
+    special cases (3–4 seconds of every load; ``tests/test_ner_model.py`` checks both).
     """
     import spacy
+
+    from . import tokenizer  # registers the tokenizer the config below names
 
     path = model_path(name)
     if not path.joinpath("meta.json").is_file():
         raise FileNotFoundError(f"the NER model {name!r} is not installed at {path}")
     with resources.as_file(path) as folder:
-        return spacy.load(folder, exclude=["parser", "tagger", "lemmatizer", "tokenizer"])
+        return spacy.load(
+            folder,
+            exclude=["parser", "tagger", "lemmatizer", "tokenizer"],
+            config={"nlp": {"tokenizer": {"@tokenizers": tokenizer.REGISTERED_NAME}}},
+        )
