@@ -37,6 +37,7 @@ class RunRecord(TypedDict, total=False):
     retention: Any
     swept: list[str]
     lock_broken: Any
+    waited_for_lock: dict[str, Any]  # run --wait: the run it queued behind, and how long
     hash_key: str
     tables: dict[str, dict[str, int]]
     changes: dict[str, Any]

@@ -13,6 +13,7 @@ import hashlib
 import json
 import platform
 import sqlite3
+import time
 import urllib.parse
 import uuid
 from collections import Counter
@@ -870,6 +871,12 @@ def _take_lock(run: Run, wait: bool) -> lock.RunLock:
         raise EnvironmentFault(str(error)) from None
     if taken.broken:
         run.record["lock_broken"] = taken.broken
+    if taken.waited_for:
+        since = taken.waited_for["since"]
+        run.record["waited_for_lock"] = {
+            "run_id": taken.waited_for["run_id"],
+            "seconds": round(time.time() - since, 1),
+        }
     return taken
 
 

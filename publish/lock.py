@@ -103,6 +103,7 @@ class RunLock:
         self.run_id = run_id
         self.command = command
         self.broken: dict[str, Any] | None = None
+        self.waited_for: dict[str, Any] | None = None  # the holder a --wait run queued behind
         self.lost = False
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -154,9 +155,15 @@ class RunLock:
                 break
             if not wait:
                 raise LockHeld(self.path, holder)
+            if self.waited_for is None:
+                self.waiting(holder)
             time.sleep(poll)
         self._thread = threading.Thread(target=self._beat, name="terbuka-lock", daemon=True)
         self._thread.start()
+
+    def waiting(self, holder: dict[str, Any]) -> None:
+        """Called once when ``acquire(wait=True)`` finds the lock held by ``holder``."""
+        self.waited_for = {"run_id": holder.get("run_id"), "since": time.time()}
 
     def _beat(self) -> None:
         interval = _seconds(HEARTBEAT_ENV, 10)

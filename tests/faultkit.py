@@ -62,41 +62,67 @@ def forked_cli(
     interpreter's imports and model load (seconds per run), which the child inherits
     when this process has already paid them. Output goes to files, so it survives a kill.
     """
-    import tempfile
-    import traceback
+    return Forked(args, env).wait(timeout)
 
-    from terbuka.pipelines.cli import cli
 
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        pid = os.fork()
-        if pid == 0:  # the child: never returns to the caller
-            code: int = 1
-            try:
-                os.dup2(out.fileno(), 1)
-                os.dup2(err.fileno(), 2)
-                sys.stdout = open(1, "w", encoding="utf-8", closefd=False)  # noqa: SIM115
-                sys.stderr = open(2, "w", encoding="utf-8", closefd=False)  # noqa: SIM115
-                os.environ.update(env or {})
-                sys.argv = ["terbuka", *args]
-                cli.main(args=list(args), prog_name="terbuka")
-                code = 0
-            except SystemExit as done:
-                code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
-            except BaseException:  # noqa: BLE001 - reported as the console script would
-                traceback.print_exc()
-            finally:
-                sys.stdout.flush()
-                sys.stderr.flush()
-                os._exit(code)
-        status = _wait(pid, timeout)
-        out.seek(0)
-        err.seek(0)
-        return subprocess.CompletedProcess(
-            ["terbuka", *args],
-            os.waitstatus_to_exitcode(status),
-            out.read().decode("utf-8", "replace"),
-            err.read().decode("utf-8", "replace"),
-        )
+class Forked:
+    """``terbuka ARGS`` started in a forked child (``in_child()`` runs there first)."""
+
+    def __init__(self, args: list[str], env: dict[str, str] | None = None, in_child=None):
+        import tempfile
+
+        self.args = args
+        self.status: int | None = None
+        self.out, self.err = tempfile.TemporaryFile(), tempfile.TemporaryFile()
+        self.pid = os.fork()
+        if self.pid == 0:  # the child: never returns to the caller
+            self._run_in_child(env, in_child)
+
+    def _run_in_child(self, env: dict[str, str] | None, in_child) -> None:
+        import traceback
+
+        from terbuka.pipelines.cli import cli
+
+        code: int = 1
+        try:
+            os.dup2(self.out.fileno(), 1)
+            os.dup2(self.err.fileno(), 2)
+            sys.stdout = open(1, "w", encoding="utf-8", closefd=False)  # noqa: SIM115
+            sys.stderr = open(2, "w", encoding="utf-8", closefd=False)  # noqa: SIM115
+            os.environ.update(env or {})
+            if in_child is not None:
+                in_child()
+            sys.argv = ["terbuka", *self.args]
+            cli.main(args=list(self.args), prog_name="terbuka")
+            code = 0
+        except SystemExit as done:
+            code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+        except BaseException:  # noqa: BLE001 - reported as the console script would
+            traceback.print_exc()
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
+
+    def running(self) -> bool:
+        if self.status is None:
+            done, status = os.waitpid(self.pid, os.WNOHANG)
+            if done:
+                self.status = status
+        return self.status is None
+
+    def wait(self, timeout: float) -> subprocess.CompletedProcess:
+        """Its result, once it ends (killed and reported if it outlives ``timeout``)."""
+        status = self.status if self.status is not None else _wait(self.pid, timeout)
+        with self.out, self.err:
+            self.out.seek(0)
+            self.err.seek(0)
+            return subprocess.CompletedProcess(
+                ["terbuka", *self.args],
+                os.waitstatus_to_exitcode(status),
+                self.out.read().decode("utf-8", "replace"),
+                self.err.read().decode("utf-8", "replace"),
+            )
 
 
 def _wait(pid: int, timeout: float) -> int:
@@ -155,24 +181,59 @@ def leftovers(out: Path, state: Path) -> list[str]:
 def race(
     args: list[str], lock_file: Path, second: list[str], timeout: int = 600, fork: bool = False
 ) -> tuple:
-    """Start ``terbuka ARGS``; once it holds ``lock_file``, run ``terbuka SECOND`` at once.
+    """Start ``terbuka ARGS``; once it holds ``lock_file``, run ``terbuka SECOND`` against it.
 
-    Returns both CompletedProcess-like results (first, second), the second finished
-    while the first may still be running — then the first is waited for. The first is
-    always the console script; with ``fork`` the second is a forked child of this
-    process (:func:`forked_cli`), which reaches the lock at once.
+    The first run is stopped (SIGSTOP) while it holds the lock, so the second meets the
+    lock held by a live process however long either takes; it goes on (SIGCONT) once the
+    second has exited, or, with ``fork``, once the second waits for the lock (``SECOND``
+    has ``--wait``). Without ``fork`` both are console scripts; with it both are forked
+    children of this process (:class:`Forked`), and the second says when it starts
+    waiting. Returns both results (first, second), each once its process has ended.
     """
-    first = subprocess.Popen(
-        terbuka(*args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-    deadline = time.time() + timeout
-    while not lock_file.exists():
-        if first.poll() is not None or time.time() > deadline:
-            break
-        time.sleep(0.05)
     if fork:
-        other = forked_cli(second, timeout=timeout)
+        first: Forked | subprocess.Popen = Forked(args)
+        first_running = first.running
     else:
-        other = subprocess.run(terbuka(*second), capture_output=True, text=True, timeout=timeout)
+        first = subprocess.Popen(
+            terbuka(*args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        first_running = lambda: first.poll() is None  # noqa: E731
+    _until(lambda: lock_file.exists() or not first_running(), timeout)
+    os.kill(first.pid, signal.SIGSTOP)
+    waiting = None
+    try:
+        if fork:
+            marker = lock_file.with_name(lock_file.name + ".second-waits")
+            waiting = Forked(second, in_child=lambda: _announce_waiting(marker))
+            _until(lambda: marker.exists() or not waiting.running(), timeout)
+        else:
+            other = subprocess.run(
+                terbuka(*second), capture_output=True, text=True, timeout=timeout
+            )
+    finally:
+        os.kill(first.pid, signal.SIGCONT)
+    if waiting is not None:
+        other = waiting.wait(timeout)
+    if isinstance(first, Forked):
+        return first.wait(timeout), other
     out, err = first.communicate(timeout=timeout)
     return subprocess.CompletedProcess(first.args, first.returncode, out, err), other
+
+
+def _until(condition, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+
+def _announce_waiting(marker: Path) -> None:
+    """In a forked child: touch ``marker`` when the run lock starts waiting."""
+    from terbuka.publish.lock import RunLock
+
+    original = RunLock.waiting
+
+    def waiting(lock: RunLock, holder: dict) -> None:
+        original(lock, holder)
+        marker.touch()
+
+    RunLock.waiting = waiting  # type: ignore[method-assign]

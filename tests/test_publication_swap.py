@@ -3,8 +3,8 @@
 Real runs of the real CLI in processes of their own, killed with SIGKILL at every kill
 point of the swap (``TERBUKA_KILL_AT``); after each, what a reader sees must be the old
 publication or the new one, whole. Most killed runs are forked from the test's process
-(``faultkit.forked_cli``) and one is the console script; the first runner of each race
-is a console script. Helpers live in tests/faultkit.py for bench/reliability.py.
+(``faultkit.forked_cli``) and one is the console script; one race is between two console
+scripts, the one where a run waits for the other between two forked runs. Helpers live in tests/faultkit.py for bench/reliability.py.
 """
 
 from __future__ import annotations
@@ -40,18 +40,8 @@ CONSOLE_SCRIPT_POINT = "publish:switched"
 
 
 @pytest.fixture(scope="module")
-def sources(tmp_path_factory):
-    from terbuka.pipelines.demo import generate_procurement
-
-    paths, _ = generate_procurement(tmp_path_factory.mktemp("swap-src"), seed=5, processes=30)
-    return [arg for p in paths for arg in ("--source", str(p))]
-
-
-@pytest.fixture(scope="module")
 def small_sources(tmp_path_factory):
-    """Five processes: where a run is killed at a point or withdrawn, its size is not under
-    test. The races keep ``sources``: the first run must still hold the lock when the
-    second process, seconds of imports later, tries to take it."""
+    """Five processes: where a run is killed, withdrawn or raced, its size is not under test."""
     from terbuka.pipelines.demo import generate_procurement
 
     paths, _ = generate_procurement(tmp_path_factory.mktemp("swap-small"), seed=5, processes=5)
@@ -129,7 +119,9 @@ def test_a_killed_withdraw_leaves_a_whole_publication_or_none(small_sources, tmp
     assert second["run_id"] not in swap.history(out, "procurement")
 
 
-def test_two_runs_at_once_one_publishes_the_other_exits_3_or_waits(sources, tmp_path):
+def test_two_runs_at_once_one_publishes_the_other_exits_3_or_waits(small_sources, tmp_path):
+    # ``race`` stops the first run while it holds the lock: no size or timing needed
+    sources = small_sources
     out = tmp_path / "site"
     lock_file = out / ".locks" / "procurement.lock"
     first, second = race(run_args(sources, out), lock_file, run_args(sources, out))
@@ -145,6 +137,8 @@ def test_two_runs_at_once_one_publishes_the_other_exits_3_or_waits(sources, tmp_
     )
     assert first.returncode == 0 and second.returncode == 0, second.stderr
     a, b = json.loads(first.stdout)["run_id"], json.loads(second.stdout)["run_id"]
+    assert json.loads(second.stdout)["waited_for_lock"]["run_id"] == a  # it really waited
+    assert "waited_for_lock" not in json.loads(first.stdout)
     assert whole_publication(out, "procurement") == b  # the waiting run went second
     with sqlite3.connect(out / "procurement.db") as conn:
         runs = [r[0] for r in conn.execute("select run_id from _runs order by rowid")]
