@@ -1,7 +1,7 @@
 """The code paths of 300 MB inputs at a few MB, under a memory ceiling (issue 13).
 
 ``bench/reliability.py --big`` runs the 300 MB files; here the same shapes, generated
-by ``adversarial.big_files`` at 4 MB, go through real runs in a child process whose peak
+by ``adversarial.big_files`` at 3 MB (more releases than one staging batch), go through real runs in a child process whose peak
 resident set (``RUSAGE_CHILDREN``: the largest of the run's processes) must stay under
 1 GB: one single-line JSON array streamed and published, one huge JSON value refused
 with the limit named (the limit lowered to 1 MB so a small file stands for a huge one).
@@ -17,6 +17,8 @@ import textwrap
 from pathlib import Path
 
 from adversarial import MB, big_files
+
+from terbuka.pipelines.domains.procurement import STAGE_BATCH
 
 ROOT = Path(__file__).resolve().parent
 CEILING = 1024 * MB
@@ -44,10 +46,10 @@ def run_measured(source: Path, out: Path, env: dict[str, str]) -> dict:
 
 
 def test_a_single_line_array_and_one_huge_value(tmp_path):
-    files = big_files(tmp_path / "big", 4 * MB)
+    files = big_files(tmp_path / "big", 3 * MB)
     state = {"TERBUKA_STATE_DIR": str(tmp_path / "state")}
     array = run_measured(files["one-line-array"], tmp_path / "site-array", state)
-    print(f"single-line array, 4 MB: peak {array['peak'] / MB:.0f} MB")
+    print(f"single-line array, 3 MB: peak {array['peak'] / MB:.0f} MB")
     assert array["code"] == 0, array["err"][-2000:]
     assert array["peak"] < CEILING, array
     lines = sum(1 for _ in files["ocds-lines"].open("rb"))
@@ -55,13 +57,14 @@ def test_a_single_line_array_and_one_huge_value(tmp_path):
         record = json.load(handle)
     releases = record["tables"]["releases"]
     assert releases["rows_in"] == lines  # every release of the one line was read
+    assert lines > STAGE_BATCH  # staged in more than one batch, as a big file is
 
     huge = run_measured(
         files["one-huge-value"],
         tmp_path / "site-huge",
         {**state, "TERBUKA_JSON_MAX_VALUE_MB": "1"},
     )
-    print(f"one huge value, 4 MB: peak {huge['peak'] / MB:.0f} MB")
+    print(f"one huge value, 3 MB: peak {huge['peak'] / MB:.0f} MB")
     assert huge["code"] == 2
     message = [line for line in huge["err"].splitlines() if line.strip()]
     assert len(message) == 1 and "TERBUKA_JSON_MAX_VALUE_MB" in message[0], huge["err"]
