@@ -91,16 +91,22 @@ def main() -> None:
         sources = [str(p) for p in paths]
         rows = []
         print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-        print("executor  workers  releases   wall s  parallel s  serial s  parallel speed-up")
+        print(
+            "executor  workers  releases   wall s  parallel s  serial s  "
+            "speed-up (same executor, 1 worker)  vs one process (local, 1)"
+        )
         for executor in args.executors.split(","):
             for workers in (int(w) for w in args.workers.split(",")):
                 row = measure(sources, executor, workers, base)
                 rows.append(row)
                 first = next(r for r in rows if r["executor"] == executor)
+                # The goal compares the parallel stages with the single-process run.
+                alone = next((r for r in rows if r["executor"] == "local" and r["workers"] == 1), None)  # fmt: skip
+                versus = f"{alone['parallel'] / row['parallel']:>25.2f}×" if alone else ""
                 print(
                     f"{executor:<9} {workers:>7} {row['releases']:>9} {row['wall']:>8.1f} "
                     f"{row['parallel']:>11.1f} {row['serial']:>9.1f} "
-                    f"{first['parallel'] / row['parallel']:>17.2f}×",
+                    f"{first['parallel'] / row['parallel']:>34.2f}× {versus}",
                     flush=True,
                 )
         single = [r for r in rows if r["workers"] == 1]
