@@ -325,12 +325,28 @@ def test_every_registered_pipeline_declares_its_tables(pipeline_id):
         assert set(pipeline.tables) <= set(descriptor.schemas)
 
 
-def test_worker_processes_do_not_change_the_output(tmp_path):
+def test_worker_processes_do_not_change_the_output(tmp_path, monkeypatch):
     import hashlib
 
+    from terbuka.pipelines import runner, work
     from terbuka.pipelines.demo import generate_procurement
+    from terbuka.pipelines.domains import procurement
 
-    paths, _ = generate_procurement(tmp_path / "src", seed=11, processes=700)
+    # Small units (500 releases each in a real run), and the pool used from 3 of them:
+    # many units on a small input, so the workers' order is really tested.
+    monkeypatch.setattr(procurement, "BATCH_RELEASES", 40)
+    monkeypatch.setattr(runner, "BATCH_HINT", 40)
+    seen: list[dict] = []
+    run_units = work.run_units
+
+    def counted(context, units, total, workers=None):
+        seen.append({"workers": workers, "total": total, "units": 0})
+        for done in run_units(context, units, total, workers):
+            seen[-1]["units"] += 1
+            yield done
+
+    monkeypatch.setattr(work, "run_units", counted)
+    paths, _ = generate_procurement(tmp_path / "src", seed=11, processes=150)
     digests = []
     for workers in (1, 2):
         out = tmp_path / f"site-{workers}"
@@ -350,6 +366,10 @@ def test_worker_processes_do_not_change_the_output(tmp_path):
         )
         digests[-1]["privacy"] = json.dumps(record["privacy"], sort_keys=True)
     assert digests[0] == digests[1]
+    # the second run went through the pool, with more units than units in flight
+    pooled = seen[1]
+    assert pooled["workers"] == 2 and pooled["total"] >= work.POOL_MIN_UNITS
+    assert pooled["units"] > 2 * pooled["workers"]
 
 
 def test_json_lines_with_a_broken_line_is_published_and_accounted_for(tmp_path):
