@@ -14,6 +14,7 @@ from terbuka.privacy.recognizers.address import STREET, STREET_SUFFIXES
 from terbuka.privacy.recognizers.ner import KEPT
 from terbuka.privacy.recognizers.nik import valid_kk, valid_nik
 from terbuka.privacy.recognizers.nip import valid_nip
+from terbuka.privacy.recognizers.person import GazetteerNameRecognizer, cue_words
 
 CONTROLS = [
     "Kode RUP 26573548, kode tender 10023456000",
@@ -259,6 +260,22 @@ def test_structure_checks(check, value, expected):
 )
 def test_titles_between_honorific_and_name_stay_and_the_name_goes(scanner, text, expected):
     assert scanner.scan(text)[0] == expected
+
+
+@pytest.mark.parametrize("cue", sorted(cue_words()))
+def test_a_cue_at_a_sentence_start_stays_and_the_name_after_it_goes(scanner, cue):
+    """``Hubungi Budi Santoso``: the gazetteer's name is the two names, never the cue."""
+    text = f"{cue.capitalize()} Budi Santoso. Nomor kontrak 603/SPK/DPU/2025."
+    found = GazetteerNameRecognizer().analyze(text, ["PERSON"], None)
+    assert [text[r.start : r.end] for r in found] == ["Budi Santoso"]
+    assert scanner.scan(text)[0] == f"{cue.capitalize()} <PERSON>. Nomor kontrak 603/SPK/DPU/2025."
+
+
+def test_a_cue_word_inside_a_name_stays_in_the_name():
+    """Only leading cues are dropped: ``salam`` ends a greeting and a name alike."""
+    text = "Kemarin Abdul Salam datang ke kantor."
+    found = GazetteerNameRecognizer().analyze(text, ["PERSON"], None)
+    assert [text[r.start : r.end] for r in found] == ["Kemarin Abdul Salam"]
 
 
 def test_scan_replaces_in_place(scanner):

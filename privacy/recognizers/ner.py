@@ -40,6 +40,7 @@ from .person import (
     WEAK_CUES,
     HonorificNameRecognizer,
     common_words,
+    cue_words,
     family_names,
     gazetteer,
     given_names,
@@ -90,8 +91,7 @@ def plain_words() -> frozenset[str]:
     the NER training splits (``news-words.txt``: never inside a person span there, never a
     gazetteer name) and the one-word cues and reporting verbs (``Hubungi``, ``Menurut``).
     """
-    cues = {w for w in f"{WEAK_CUES}|{VERBS}".split("|") if w.isalpha()}
-    return (common_words() - given_names()) | gazetteer("news-words") | frozenset(cues)
+    return (common_words() - given_names()) | gazetteer("news-words") | cue_words()
 
 
 # Abbreviations that keep a run of capitalised words going over their dot: ``Jl. Jend.
@@ -388,11 +388,12 @@ def _capitalised_name(word: str) -> bool:
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     """Leave honorifics, titles, common words and punctuation at a PERSON span's edges.
 
-    The model sometimes takes the word before a name into it (``Menurut Siti``); only the
-    name is personal data, and the tests of titles kept in the text apply here too.
+    The model sometimes takes the word before a name into it (``Menurut Siti``,
+    ``Tertanda Budi``); only the name is personal data, and the tests of titles kept in
+    the text apply here too. A cue leaves at the start only (``Abdul Salam`` is a name).
     """
     words = [(start + m.start(), start + m.end()) for m in _TOKEN.finditer(text[start:end])]
-    while words and _edge_word(text[words[0][0] : words[0][1]]):
+    while words and _leading_edge(text[words[0][0] : words[0][1]]):
         words.pop(0)
     while words and _edge_word(text[words[-1][0] : words[-1][1]]):
         words.pop()
@@ -411,6 +412,11 @@ def identifier_cues() -> frozenset[str]:
                    NipRecognizer)  # fmt: skip
     words = {w for r in recognizers for w in r.CONTEXT if w.isalpha()}
     return frozenset(words - given_names())
+
+
+def _leading_edge(word: str) -> bool:
+    """An edge word, or a cue (``Tertanda``): left before a name, never after one."""
+    return _edge_word(word) or word.lower() in cue_words()
 
 
 def _edge_word(word: str) -> bool:

@@ -209,7 +209,7 @@ class GazetteerNameRecognizer(SpanRecognizer):
     def analyze(self, text, entities, nlp_artifacts=None):  # noqa: D102
         if entities and self.ENTITY not in entities:
             return []
-        given, family, common = given_names(), family_names(), common_words()
+        given, family, common, cues = given_names(), family_names(), common_words(), cue_words()
         found = []
         for run in _RUN.finditer(text):
             words = [
@@ -220,6 +220,8 @@ class GazetteerNameRecognizer(SpanRecognizer):
                 continue
             if _CUE_BEFORE.search(text[max(0, run.start() - 14) : run.start()]):
                 continue
+            while words and words[0][1].lower() in cues:  # "Hubungi Budi Santoso"
+                words = words[1:]
             span: list[tuple[int, str]] = []
             for item in [*words, (0, "")]:
                 word = item[1].lower()
@@ -258,6 +260,19 @@ VERBS = (
     r"|menjelaskan|meminta|memohon|bertanya|reported|said|says|complained|wrote|called"
 )
 _RUN_NAME = rf"(?P<value>{_TOKEN}(?:\s++(?:{_TOKEN}|bin|binti))+)"
+
+
+@cache
+def cue_words() -> frozenset[str]:
+    """The one-word cues and reporting verbs (``Hubungi``, ``Menurut``, ``Melaporkan``).
+
+    Capitalised at a sentence start, a cue introduces the name after it and is not part
+    of it. Only leading cues are dropped from a run of name words: ``salam`` ends a
+    greeting and a name (``Abdul Salam``). A word that is also a gazetteer name is left
+    out.
+    """
+    cues = {w for w in f"{WEAK_CUES}|{VERBS}".split("|") if w.isalpha()}
+    return frozenset(cues) - given_names() - family_names()
 
 
 class CuedNameRecognizer(SpanRecognizer):
