@@ -271,11 +271,14 @@ def test_a_cue_at_a_sentence_start_stays_and_the_name_after_it_goes(scanner, cue
     assert scanner.scan(text)[0] == f"{cue.capitalize()} <PERSON>. Nomor kontrak 603/SPK/DPU/2025."
 
 
-def test_a_cue_word_inside_a_name_stays_in_the_name():
-    """Only leading cues are dropped: ``salam`` ends a greeting and a name alike."""
-    text = "Kemarin Abdul Salam datang ke kantor."
+@pytest.mark.parametrize(
+    "text", ["Kemarin Abdul Salam datang ke kantor.", "Salam Abdul Salam", "Hubungi Abdul Salam"]
+)
+def test_a_cue_word_inside_a_name_stays_in_the_name(scanner, text):
+    """Only leading cues leave the span: ``salam`` ends a greeting and a name alike."""
     found = GazetteerNameRecognizer().analyze(text, ["PERSON"], None)
-    assert [text[r.start : r.end] for r in found] == ["Kemarin Abdul Salam"]
+    assert [text[r.start : r.end].split()[-2:] for r in found] == [["Abdul", "Salam"]]
+    assert "Salam" not in scanner.scan(text)[0].split("<PERSON>")[-1]
 
 
 def test_scan_replaces_in_place(scanner):

@@ -209,7 +209,7 @@ class GazetteerNameRecognizer(SpanRecognizer):
     def analyze(self, text, entities, nlp_artifacts=None):  # noqa: D102
         if entities and self.ENTITY not in entities:
             return []
-        given, family, common, cues = given_names(), family_names(), common_words(), cue_words()
+        given, family, common = given_names(), family_names(), common_words()
         found = []
         for run in _RUN.finditer(text):
             words = [
@@ -220,8 +220,6 @@ class GazetteerNameRecognizer(SpanRecognizer):
                 continue
             if _CUE_BEFORE.search(text[max(0, run.start() - 14) : run.start()]):
                 continue
-            while words and words[0][1].lower() in cues:  # "Hubungi Budi Santoso"
-                words = words[1:]
             span: list[tuple[int, str]] = []
             for item in [*words, (0, "")]:
                 word = item[1].lower()
@@ -245,7 +243,11 @@ class GazetteerNameRecognizer(SpanRecognizer):
             for w in lowered
             if w not in given and w not in family and len(w) >= 5 and NAME_ENDINGS.search(w)
         )
-        start, end = span[0][0], span[-1][0] + len(span[-1][1])
+        # Decided on the whole run; a cue before the name (``Hubungi``) is not redacted.
+        lead, cues = 0, cue_words()
+        while lead < len(span) - 1 and lowered[lead] in cues:
+            lead += 1
+        start, end = span[lead][0], span[-1][0] + len(span[-1][1])
         return [result(self, self.ENTITY, start, end, 0.8 if namelike >= 2 else self.SCORE)]
 
 
@@ -267,9 +269,9 @@ def cue_words() -> frozenset[str]:
     """The one-word cues and reporting verbs (``Hubungi``, ``Menurut``, ``Melaporkan``).
 
     Capitalised at a sentence start, a cue introduces the name after it and is not part
-    of it. Only leading cues are dropped from a run of name words: ``salam`` ends a
-    greeting and a name (``Abdul Salam``). A word that is also a gazetteer name is left
-    out.
+    of it; it leaves a name's span at the start only: ``salam`` ends a greeting and a
+    name (``Abdul Salam``). A word that is also a gazetteer name is left out. Other
+    everyday words stay in a span: an unknown first name may be one (fail closed).
     """
     cues = {w for w in f"{WEAK_CUES}|{VERBS}".split("|") if w.isalpha()}
     return frozenset(cues) - given_names() - family_names()
