@@ -10,10 +10,14 @@ full}`` in ``dataset.yml`` or ``terbuka run --full-check``.
 Gzipped CSVs (``package: {csv_gzip: true}`` or ``terbuka run --csv-gzip``) are
 ``data/<table>.csv.gz`` with ``compression: gz``, which Frictionless reads as it reads
 plain CSV: 15.4 MB of CSVs became 1.2 MB on 2,280 real releases (docs/benchmarks.md).
+``csv_gzip`` may also list tables: only those are gzipped. The procurement descriptor
+lists ``compiled_releases``, whose rows are whole OCDS documents (a JSON column 8× smaller
+gzipped, which nobody opens in a spreadsheet), and keeps the flat tables plain.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 SAMPLE_ROWS = 1000
@@ -32,7 +36,10 @@ def describe(rows: int | None) -> str:
     return "full" if rows is None else f"structure and the first {rows} rows of each table"
 
 
-def csv_gzip(descriptor: Any, flag: bool = False) -> bool:
-    """Whether the package's CSVs are written gzipped (the flag, or the descriptor says so)."""
-    options = descriptor.get("package") or {}
-    return flag or bool(options.get("csv_gzip", False))
+def gzipped_tables(descriptor: Any, tables: Iterable[str], flag: bool = False) -> set[str]:
+    """Which of ``tables`` get a gzipped CSV: all with the flag or ``csv_gzip: true``, else
+    those ``csv_gzip`` lists."""
+    option = (descriptor.get("package") or {}).get("csv_gzip", False)
+    if flag or option is True:
+        return set(tables)
+    return set(tables) & set(option or ())

@@ -608,7 +608,7 @@ def _write_data_package(
     descriptor = run.descriptor
     tables = datapackage.package_tables(published)
     checked = {t: schema for t, schema in tables.items() if t != QUALITY_TABLE}
-    gzipped = package_check.csv_gzip(descriptor, run.csv_gzip)
+    gzipped = package_check.gzipped_tables(descriptor, tables, run.csv_gzip)
     resources = datapackage.write_resources(db, folder, descriptor, checked, gzipped)
     extra = pipeline.package_extra(published) if hasattr(pipeline, "package_extra") else None
     package = datapackage.package_descriptor(descriptor, list(resources.values()), extra)

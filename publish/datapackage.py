@@ -14,7 +14,7 @@ import io
 import json
 import multiprocessing
 import signal
-from collections.abc import Iterator
+from collections.abc import Container, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
@@ -118,27 +118,29 @@ def write_resources(
     folder: Path,
     descriptor: Descriptor,
     tables: dict[str, dict],
-    gzipped: bool = False,
+    gzipped: Container[str] = (),
 ) -> dict[str, dict[str, Any]]:
     """Write each table's CSV to ``folder/data``; return its resource entry, by table.
 
     ``bytes`` and ``hash`` are those of the CSV as written: each file is written once.
-    ``gzipped``: ``data/<table>.csv.gz`` with ``compression: gz`` (the Data Package
-    recipe "Compression of Resources": ``bytes`` and ``hash`` are the compressed file's).
+    A table in ``gzipped``: ``data/<table>.csv.gz`` with ``compression: gz`` (the Data
+    Package recipe "Compression of Resources": ``bytes`` and ``hash`` are the compressed
+    file's).
     """
     data = folder / "data"
     data.mkdir(parents=True, exist_ok=True)
     resources = {}
     for table, schema in tables.items():
-        path = data / csv_file_name(table, gzipped)
-        write_csv(db, table, [f["name"] for f in schema["fields"]], path, gzipped)
+        gz = table in gzipped
+        path = data / csv_file_name(table, gz)
+        write_csv(db, table, [f["name"] for f in schema["fields"]], path, gz)
         settings = descriptor.tables.get(table, {})
         resources[table] = {
             "name": table,
             "path": f"data/{path.name}",
             "profile": "tabular-data-resource",
             "format": "csv",
-            **({"compression": "gz"} if gzipped else {}),
+            **({"compression": "gz"} if gz else {}),
             "mediatype": "text/csv",
             "encoding": "utf-8",
             "dialect": dict(DIALECT),

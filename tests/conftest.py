@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gzip
 import hashlib
 import json
 import os
@@ -232,10 +233,17 @@ def nonempty(items, what: str = "results") -> list:
 
 
 def published_text(folder: Path) -> str:
-    """Every file under a published folder, decoded as UTF-8 (bytes that are not: replaced)."""
+    """Every file under a published folder, decoded as UTF-8 (bytes that are not: replaced);
+    a gzipped file (a ``.csv.gz`` of the Data Package) is searched inside."""
     return "".join(
-        p.read_bytes().decode("utf-8", "replace") for p in folder.rglob("*") if p.is_file()
+        read_published(p).decode("utf-8", "replace") for p in folder.rglob("*") if p.is_file()
     )
+
+
+def read_published(path: Path) -> bytes:
+    """A published file's bytes, decompressed when it is gzipped (``data/<table>.csv.gz``)."""
+    raw = path.read_bytes()
+    return gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw
 
 
 def leaked(values, text: str) -> list[str]:

@@ -275,8 +275,11 @@ def test_update_uploads_only_changed_files_and_announces_the_new_run(
         assert new[key]["terbuka_sha256"] == digest
         if key in changed:
             assert new[key]["last_modified"] != old[key]["last_modified"], key
-            body = requests.get(new[key]["url"], timeout=60).content
-            assert hashlib.sha256(body).hexdigest() == digest
+            # as stored: a .csv.gz is served with Content-Encoding gzip, which requests
+            # would otherwise undo
+            download = requests.get(new[key]["url"], timeout=60, stream=True)
+            body = download.raw.read(decode_content=False)
+            assert hashlib.sha256(body).hexdigest() == digest, key
         else:
             assert new[key]["last_modified"] == old[key]["last_modified"], f"{key} re-uploaded"
     uploads = update.stderr.count("uploading ")

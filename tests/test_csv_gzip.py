@@ -18,6 +18,7 @@ import pytest
 import requests
 from conftest import OCDS_SCHEMA, InProcessSite, invoke_cli, nonempty
 
+from terbuka.pipelines.package_check import gzipped_tables
 from terbuka.publish.datapackage import validate_package
 
 
@@ -133,9 +134,34 @@ def test_the_same_rows_give_the_same_gzip_bytes_and_the_flag_is_remembered(
     assert {t: after[t] for t in nonempty(stable)} == {t: before[t] for t in stable}
     plain = publish(demo_sources[0], site, state)
     assert plain["status"] == "published"
-    resources = package_of(site)["resources"]
-    assert all(r["path"] == f"data/{r['name']}.csv" and "compression" not in r for r in resources)
+    resources = {r["name"]: r for r in package_of(site)["resources"]}
+    listed = {"compiled_releases"}  # the descriptor's `package: {csv_gzip: [compiled_releases]}`
+    for name, resource in resources.items():
+        gz = name in listed
+        assert resource["path"] == f"data/{name}.csv" + (".gz" if gz else ""), name
+        assert resource.get("compression") == ("gz" if gz else None), name
+        raw = (site / "procurement" / resource["path"]).read_bytes()
+        assert (raw[:2] == b"\x1f\x8b") is gz, name
     assert validate_package(site / "procurement" / "datapackage.json", sample_rows=100) == []
+
+
+@pytest.mark.parametrize(
+    ("option", "flag", "expected"),
+    [
+        (None, False, set()),
+        (False, False, set()),
+        (True, False, {"tenders", "compiled_releases", "_runs"}),
+        (None, True, {"tenders", "compiled_releases", "_runs"}),
+        (["compiled_releases"], False, {"compiled_releases"}),
+        (["compiled_releases", "not_a_table"], False, {"compiled_releases"}),
+        (["compiled_releases"], True, {"tenders", "compiled_releases", "_runs"}),
+    ],
+)
+def test_which_tables_are_gzipped(option, flag, expected):
+    """``csv_gzip`` is all or nothing, or a list of tables; the flag gzips every table."""
+    descriptor = {} if option is None else {"package": {"csv_gzip": option}}
+    tables = ["tenders", "compiled_releases", "_runs"]
+    assert gzipped_tables(descriptor, tables, flag) == expected
 
 
 @pytest.mark.slow

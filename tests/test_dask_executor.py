@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import OCDS_SCHEMA, free_port, invoke_cli, nonempty, tree_digest
+from conftest import OCDS_SCHEMA, free_port, invoke_cli, nonempty, read_published, tree_digest
 
 from terbuka.pipelines import runner
 from terbuka.pipelines.domains import procurement
@@ -102,7 +102,7 @@ def publication(out: Path, record: dict) -> dict:
         if resource["name"] == "_runs":
             resource.pop("bytes", None)
     csvs = {
-        p.name: p.read_text().replace(run_id, "RUN")
+        p.name: read_published(p).decode("utf-8").replace(run_id, "RUN")
         for p in (folder / "data").iterdir()
         if p.name != "_runs.csv"
     }

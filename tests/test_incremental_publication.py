@@ -13,7 +13,7 @@ import sqlite3
 
 import pytest
 import yaml
-from conftest import OCDS_SCHEMA, demo_procurement
+from conftest import OCDS_SCHEMA, demo_procurement, read_published
 
 from terbuka.pipelines import incremental
 from terbuka.pipelines.domains import procurement
@@ -118,7 +118,7 @@ def package_contents(site, dataset="procurement"):
     for path in sorted((folder / "data").iterdir()):
         if path.name == "_runs.csv":  # the history of runs, as in published_tables
             continue
-        rows = list(csv.reader(io.StringIO(path.read_text("utf-8"))))
+        rows = list(csv.reader(io.StringIO(read_published(path).decode("utf-8"))))
         masked = [i for i, c in enumerate(rows[0]) if c in VOLATILE]
         files[path.name] = [[None if i in masked else v for i, v in enumerate(r)] for r in rows]
     return package, files
