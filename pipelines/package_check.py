@@ -37,8 +37,10 @@ def describe(rows: int | None) -> str:
 
 
 def gzipped_tables(descriptor: Any, tables: Iterable[str], flag: bool = False) -> set[str]:
-    """Which of ``tables`` get a gzipped CSV: all with the flag or ``csv_gzip: true``, else
-    those ``csv_gzip`` lists."""
+    """Which of ``tables`` get a gzipped CSV.
+
+    All of them with the flag or ``csv_gzip: true``; else those ``csv_gzip`` lists.
+    """
     option = (descriptor.get("package") or {}).get("csv_gzip", False)
     if flag or option is True:
         return set(tables)
