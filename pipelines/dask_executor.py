@@ -6,6 +6,13 @@
 may be on other machines (docs/scaling.md). Dask is imported only here, and only for
 those two: a local run never loads it.
 
+The cluster is started (or the scheduler reached) when the extract stage begins, in a
+background thread, and each worker loads the privacy models then: a new ``LocalCluster``
+spends seconds spawning workers that import Presidio and spaCy and load the NER model,
+and that now overlaps the extract instead of delaying the first unit (``start``).
+Dask's statistical profiler, which samples every worker's stack every 10 ms, is off on
+the clusters terbuka starts: nobody reads it, and it competes with the work for the GIL.
+
 Each task carries one unit (whole contracting processes, whole budgets, or records whose
 row keys the extract already made unique: the pipelines' ``batches``) and the run's
 ``WorkRecipe``; the worker builds its context once per run and sends the finished batch
@@ -17,9 +24,10 @@ Why batches and not shards on disk: see docs/scaling.md.
 from __future__ import annotations
 
 import logging
+import threading
 from collections import deque
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from typing import Any
 
 from .batch import Batch
@@ -46,14 +54,81 @@ def executor_kind(value: str) -> str:
     return value if value in EXECUTORS else "dask-scheduler"
 
 
+class Cluster:
+    """A cluster being started in a background thread; ``client()`` waits until it is up.
+
+    Started with the run's extract stage; ``close()`` (the run's cleanup) shuts down a
+    cluster terbuka started and disconnects from one it did not, whatever state it is in.
+    """
+
+    def __init__(self, executor: str, workers: int | None) -> None:
+        self._stack = ExitStack()
+        self._client: Any = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(
+            target=self._start, args=(executor, workers), name="terbuka-dask-start", daemon=True
+        )
+        self._thread.start()
+
+    def _start(self, executor: str, workers: int | None) -> None:
+        try:
+            self._client = self._stack.enter_context(cluster_client(executor, workers))
+            self._client.run(warm_worker)  # every worker loads the models now, in parallel
+        except BaseException as error:  # re-raised in the run's own thread by client()
+            self._error = error
+
+    def client(self) -> Any:
+        """The connected client, once the cluster is up (its start-up error, if it failed)."""
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._client
+
+    def close(self) -> None:
+        self._thread.join()
+        self._stack.close()
+
+
+def start(executor: str, workers: int | None) -> Cluster | None:
+    """Start the run's cluster now, in the background (``None`` for the local pool)."""
+    return None if executor == "local" else Cluster(executor, workers)
+
+
+WARM_UP_TEXT = "Hubungi Budi Santoso di 081234567890, Dinas Pekerjaan Umum Kota Malang."
+
+
+def warm_worker() -> None:
+    """Load what every task needs and no recipe changes, by scanning one sentence.
+
+    Presidio's engine (asked for as ``recipe.build_context`` asks, so it is the cached one
+    the tasks get), the NER model and the recognizers' word lists.
+    """
+    from terbuka.privacy.scanner import TextScanner
+
+    from . import plugins
+
+    TextScanner(extra_recognizers=tuple(plugins.recognizers())).scan(WARM_UP_TEXT)
+
+
 def run_on_dask(
-    context: WorkContext, units: Iterable[Any], executor: str, workers: int | None
+    context: WorkContext,
+    units: Iterable[Any],
+    executor: str,
+    workers: int | None,
+    cluster: Cluster | None = None,
 ) -> Iterator[tuple[Any, Batch]]:
-    """``(unit, batch)`` for every unit, in input order, computed on the cluster."""
+    """``(unit, batch)`` for every unit, in input order, computed on the cluster.
+
+    ``cluster``: the run's, started by ``start``; without one, a cluster for this call.
+    """
     from .recipe import process_task, recipe_of
 
     recipe = recipe_of(context)
-    with cluster_client(executor, workers) as client:
+    with ExitStack() as stack:
+        if cluster is None:
+            cluster = Cluster(executor, workers)
+            stack.callback(cluster.close)
+        client = cluster.client()
         width = 2 * max(1, len(client.scheduler_info()["workers"]))
         in_flight: deque[tuple[Any, Any]] = deque()
         try:
@@ -96,19 +171,21 @@ def finished(unit: Any, future: Any) -> tuple[Any, Batch]:
 @contextmanager
 def cluster_client(executor: str, workers: int | None) -> Iterator[Any]:
     """A client of a new local cluster (``dask``) or of the scheduler at ``executor``."""
+    import dask
     from distributed import Client, LocalCluster
 
     if executor == "dask":
-        cluster = LocalCluster(  # type: ignore[no-untyped-call]
-            n_workers=workers or default_workers(),
-            threads_per_worker=1,  # the work holds the GIL: processes, not threads
-            processes=True,
-            host="127.0.0.1",
-            dashboard_address="127.0.0.1:0",
-            silence_logs=logging.ERROR,  # the run's own line says what failed
-        )
-        with cluster, Client(cluster) as client:  # type: ignore[no-untyped-call]
-            yield client
+        with dask.config.set({"distributed.worker.profile.enabled": False}):
+            cluster = LocalCluster(  # type: ignore[no-untyped-call]
+                n_workers=workers or default_workers(),
+                threads_per_worker=1,  # the work holds the GIL: processes, not threads
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address="127.0.0.1:0",
+                silence_logs=logging.ERROR,  # the run's own line says what failed
+            )
+        with cluster:
+            yield from _connected(Client(cluster))  # type: ignore[no-untyped-call]
         return
     client = None
     try:
@@ -117,10 +194,21 @@ def cluster_client(executor: str, workers: int | None) -> Iterator[Any]:
             client.wait_for_workers(workers, timeout=CONNECT_SECONDS)
     except (OSError, TimeoutError) as error:
         if client is not None:
-            client.close()
+            client.close()  # type: ignore[no-untyped-call]
         raise EnvironmentFault(
             f"{executor}: no Dask scheduler answered, or fewer than {workers or 1} worker(s) "
             f"joined it in {CONNECT_SECONDS} s ({type(error).__name__})"
         ) from None
-    with client:
+    yield from _connected(client)
+
+
+def _connected(client: Any) -> Iterator[Any]:
+    """``client`` until the caller is done, then closed.
+
+    Not ``with client``: that makes it the current client of the thread entering it, and
+    the run's cluster is entered in a background thread and closed from the run's own.
+    """
+    try:
         yield client
+    finally:
+        client.close()

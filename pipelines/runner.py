@@ -111,6 +111,7 @@ class Run:
     full: bool = False  # --full: no unit of the previous publication is reused
     reuse: incremental.Reuse | None = None
     executor: str = "local"  # local, dask or a Dask scheduler's address (dask_executor)
+    cluster: dask_executor.Cluster | None = None  # started with the extract (dask_executor)
     inputs: list[Input] = field(default_factory=list)
     record: RunRecord = field(default_factory=lambda: RunRecord())
     build: Path | None = None
@@ -327,6 +328,7 @@ def _execute(run: Run, sources: list[str], progress: Progress, force: bool) -> N
     if _read_inputs(run, sources, policy.retention_days, force) == "unchanged":
         _end_stage(run)
         return
+    run.cluster = dask_executor.start(run.executor, run.workers)  # starts while we extract
     staging, rejects = _extract(run, pipeline, progress)
     provenance.apply(run.descriptor, run.inputs, run.record)  # the sources' own publisher
     published = _published_schemas(run, pipeline, policy)
@@ -483,7 +485,7 @@ def _execute_units(run: Run, context: work.WorkContext, units: Any, total: int) 
     """``(unit, batch)`` in order, from this machine's pool or a Dask cluster (``--executor``)."""
     if run.executor == "local":
         return work.run_units(context, units, total // BATCH_HINT, run.workers)
-    return dask_executor.run_on_dask(context, units, run.executor, run.workers)
+    return dask_executor.run_on_dask(context, units, run.executor, run.workers, run.cluster)
 
 
 def _derive(
@@ -892,6 +894,9 @@ def _sweep(run: Run) -> list[str]:
 
 
 def _cleanup(run: Run) -> None:
+    if run.cluster is not None:
+        run.cluster.close()
+        run.cluster = None
     incremental.discard(run.reuse)
     if run.build is not None:
         swap.discard_build(run.build)

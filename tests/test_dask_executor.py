@@ -281,3 +281,53 @@ def test_a_local_run_does_not_import_dask(tmp_path):
     )
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert result.stdout.split() == ["published", "False", "False"], result.stderr[-2000:]
+
+
+def _worker_state() -> tuple[int, bool]:
+    """On a worker: whether the NER model is loaded, and whether Dask's profiler runs."""
+    import dask
+
+    from terbuka.privacy.models import load_ner
+
+    return load_ner.cache_info().currsize, dask.config.get("distributed.worker.profile.enabled")
+
+
+def test_the_cluster_starts_in_the_background_with_the_models_loaded_and_no_profiler():
+    """``start`` returns at once; by the time ``client()`` answers, every worker has loaded
+    the NER model (no task was sent) and runs without Dask's statistical profiler."""
+    from terbuka.pipelines import dask_executor
+
+    cluster = dask_executor.start("dask", 2)
+    assert cluster is not None and dask_executor.start("local", 2) is None
+    try:
+        client = cluster.client()
+        states = client.run(_worker_state)
+        assert len(states) == 2
+        assert set(states.values()) == {(1, False)}
+    finally:
+        cluster.close()
+    assert client.status == "closed"
+
+
+def test_a_run_that_fails_while_the_cluster_starts_leaves_no_cluster_behind(tmp_path):
+    """Bad input stops the run during the extract, while its cluster is starting: the run
+    fails with its one line and the cluster, its thread and its processes are gone."""
+    import threading
+
+    import psutil
+
+    source = tmp_path / "broken.json"
+    source.write_text('{"releases": [{"ocid": "ocds-x-1", ')
+    before = set(psutil.Process().children(recursive=True))  # earlier tests' helpers
+    record = runner.run_dataset(
+        "procurement", [str(source)], tmp_path / "site", show_progress=False,
+        workers=1, executor="dask",
+    )  # fmt: skip
+    assert (record["status"], record["exit_code"]) == ("failed", 2), record.get("error")
+    assert "broken.json" in record["error"]
+    assert not [t for t in threading.enumerate() if t.name == "terbuka-dask-start"]
+    started = set(psutil.Process().children(recursive=True)) - before
+    # multiprocessing's resource tracker lives as long as this process, cluster or not
+    assert [
+        " ".join(p.cmdline()) for p in started if "resource_tracker" not in p.cmdline()[-1]
+    ] == []
