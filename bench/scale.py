@@ -1,6 +1,6 @@
 """How the run scales with worker processes, measured here and projected by Amdahl's law.
 
-    python bench/scale.py [--processes 600] [--workers 1,2,4] [--executors local,dask]
+    python bench/scale.py [--processes 600] [--workers 1,2,4] [--executors local,dask] [--repeat 3]
 
 Publishes the demo's procurement sources (``--processes`` contracting processes) once per
 executor and worker count and splits each run's wall time, from the stage timings in its
@@ -13,6 +13,8 @@ spaCy models), once per run.
 From the single-worker local run it takes the seconds per release of each part and
 projects, by Amdahl's law, a run of 10 million releases on 8, 32 and 128 workers:
 ``T(N) = R · (serial + parallel / N)``, which can never drop below ``R · serial``.
+``--repeat N`` runs every configuration N times, one after the other in turn (so a slow
+spell of a shared machine hits every configuration alike), and prints the medians.
 The projection assumes the serial part grows linearly with the releases (it is SQLite
 writes, a gate and a package over the whole tables) and that a worker machine is as fast
 as this one. The machine is shared: figures vary from run to run; say so when quoting.
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -35,7 +38,7 @@ def measure(sources: list[str], executor: str, workers: int, base: Path) -> dict
     """One published run: its wall time, parallel and serial seconds, releases."""
     from terbuka.pipelines.runner import run_dataset
 
-    out = base / f"site-{executor}-{workers}"
+    out = Path(tempfile.mkdtemp(prefix=f"site-{executor}-{workers}-", dir=base))  # a new site
     started = time.perf_counter()
     record = run_dataset(
         "procurement", sources, out, show_progress=False, workers=workers, executor=executor
@@ -53,6 +56,15 @@ def measure(sources: list[str], executor: str, workers: int, base: Path) -> dict
         "serial": sum(timings.values()) - parallel,
         "releases": record["tables"]["releases"]["rows"],
     }
+
+
+def median_run(runs: list[dict]) -> dict:
+    """One row of medians: wall, parallel and serial seconds, each its own median."""
+    row = dict(runs[0])
+    for key in ("wall", "parallel", "serial"):
+        row[key] = statistics.median(r[key] for r in runs)
+    row["runs"] = len(runs)
+    return row
 
 
 def project(base: dict) -> list[str]:
@@ -81,6 +93,7 @@ def main() -> None:
     parser.add_argument("--processes", type=int, default=600, help="demo contracting processes")
     parser.add_argument("--workers", default="1,2,4")
     parser.add_argument("--executors", default="local,dask")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per configuration (medians)")
     args = parser.parse_args()
     from terbuka.pipelines.demo import generate_procurement
 
@@ -90,25 +103,37 @@ def main() -> None:
         paths, _ = generate_procurement(base / "src", seed=2024, processes=args.processes)
         sources = [str(p) for p in paths]
         rows = []
-        print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+        print(
+            f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; "
+            f"medians of {args.repeat} run(s) per row"
+        )
         print(
             "executor  workers  releases   wall s  parallel s  serial s  "
             "speed-up (same executor, 1 worker)  vs one process (local, 1)"
         )
-        for executor in args.executors.split(","):
-            for workers in (int(w) for w in args.workers.split(",")):
-                row = measure(sources, executor, workers, base)
-                rows.append(row)
-                first = next(r for r in rows if r["executor"] == executor)
-                # The goal compares the parallel stages with the single-process run.
-                alone = next((r for r in rows if r["executor"] == "local" and r["workers"] == 1), None)  # fmt: skip
-                versus = f"{alone['parallel'] / row['parallel']:>25.2f}×" if alone else ""
-                print(
-                    f"{executor:<9} {workers:>7} {row['releases']:>9} {row['wall']:>8.1f} "
-                    f"{row['parallel']:>11.1f} {row['serial']:>9.1f} "
-                    f"{first['parallel'] / row['parallel']:>34.2f}× {versus}",
-                    flush=True,
-                )
+        configurations = [
+            (executor, int(workers))
+            for executor in args.executors.split(",")
+            for workers in args.workers.split(",")
+        ]
+        runs: dict[tuple[str, int], list[dict]] = {c: [] for c in configurations}
+        for _ in range(args.repeat - 1):  # earlier rounds: every configuration in turn
+            for executor, workers in configurations:
+                runs[executor, workers].append(measure(sources, executor, workers, base))
+        for executor, workers in configurations:
+            runs[executor, workers].append(measure(sources, executor, workers, base))
+            row = median_run(runs[executor, workers])
+            rows.append(row)
+            first = next(r for r in rows if r["executor"] == executor)
+            # The goal compares the parallel stages with the single-process run.
+            alone = next((r for r in rows if r["executor"] == "local" and r["workers"] == 1), None)  # fmt: skip
+            versus = f"{alone['parallel'] / row['parallel']:>25.2f}×" if alone else ""
+            print(
+                f"{executor:<9} {workers:>7} {row['releases']:>9} {row['wall']:>8.1f} "
+                f"{row['parallel']:>11.1f} {row['serial']:>9.1f} "
+                f"{first['parallel'] / row['parallel']:>34.2f}× {versus}",
+                flush=True,
+            )
         single = [r for r in rows if r["workers"] == 1]
         print("\n".join(project(single[0] if single else rows[0])))
         print(f"load average after: {os.getloadavg()[0]:.1f}")
