@@ -20,6 +20,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from .errors import UsageError
+
 SAMPLE_ROWS = 1000
 
 
@@ -45,3 +47,17 @@ def gzipped_tables(descriptor: Any, tables: Iterable[str], flag: bool = False) -
     if flag or option is True:
         return set(tables)
     return set(tables) & set(option or ())
+
+
+def check_gzip_option(descriptor: Any, tables: Iterable[str]) -> None:
+    """Fail before any work when a ``csv_gzip`` list names no table of the dataset.
+
+    A typo would otherwise leave that table's CSV plain without a word.
+    """
+    option = (descriptor.get("package") or {}).get("csv_gzip", False)
+    unknown = sorted(set(option) - set(tables)) if isinstance(option, list) else []
+    if unknown:
+        raise UsageError(
+            f"{descriptor.folder}/dataset.yml: package.csv_gzip names {', '.join(unknown)}, "
+            f"not a table of {descriptor.name} (its tables: {', '.join(tables)})"
+        )

@@ -332,6 +332,7 @@ def _execute(run: Run, sources: list[str], progress: Progress, force: bool) -> N
     staging, rejects = _extract(run, pipeline, progress)
     provenance.apply(run.descriptor, run.inputs, run.record)  # the sources' own publisher
     published = _published_schemas(run, pipeline, policy)
+    package_check.check_gzip_option(run.descriptor, datapackage.package_tables(published))
     plan = load_plan(run.descriptor, published)  # a broken rule file fails before any work
     from terbuka.privacy.scanner import TextScanner  # Presidio: not needed when unchanged
 

@@ -16,7 +16,7 @@ import sqlite3
 import ckanapi
 import pytest
 import requests
-from conftest import OCDS_SCHEMA, InProcessSite, invoke_cli, nonempty
+from conftest import OCDS_SCHEMA, InProcessSite, demo_procurement, invoke_cli, nonempty
 
 from terbuka.pipelines.package_check import gzipped_tables
 from terbuka.publish.datapackage import validate_package
@@ -191,3 +191,24 @@ def test_ckan_holds_the_gzipped_csvs_and_republishing_writes_nothing(ckan, gzipp
         assert rows == db.execute("select count(*) from tenders").fetchone()[0] > 0
     again, _ = publish_once(ckan, site, prefix, org)
     assert again["status"] == "unchanged" and again["writes"] == 0
+
+
+def test_a_csv_gzip_list_naming_no_table_stops_the_run_before_any_work(tmp_path):
+    """A typo in ``package.csv_gzip`` is one line naming the file and the word, exit 2."""
+    import yaml
+
+    paths, _, folder = demo_procurement(tmp_path, seed=3, processes=5)
+    dataset = folder / "dataset.yml"
+    settings = yaml.safe_load(dataset.read_text("utf-8"))
+    settings["package"] = {"csv_gzip": ["compiled_release"]}
+    dataset.write_text(yaml.safe_dump(settings, allow_unicode=True), "utf-8")
+    result = invoke_cli(
+        "run", str(folder), *[a for p in paths for a in ("--source", str(p))],
+        "--out", str(tmp_path / "site"), "-q",
+        env={"TERBUKA_STATE_DIR": str(tmp_path / "state")},
+    )  # fmt: skip
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "package.csv_gzip names compiled_release, not a table" in result.stderr
+    assert "dataset.yml" in result.stderr
+    assert not (tmp_path / "site" / "procurement.db").exists()
