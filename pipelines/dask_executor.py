@@ -73,7 +73,7 @@ class Cluster:
     def _start(self, executor: str, workers: int | None) -> None:
         try:
             self._client = self._stack.enter_context(cluster_client(executor, workers))
-            self._client.run(warm_worker)  # every worker loads the models now, in parallel
+            warm(self._client)
         except BaseException as error:  # re-raised in the run's own thread by client()
             self._error = error
 
@@ -92,6 +92,19 @@ class Cluster:
 def start(executor: str, workers: int | None) -> Cluster | None:
     """Start the run's cluster now, in the background (``None`` for the local pool)."""
     return None if executor == "local" else Cluster(executor, workers)
+
+
+def warm(client: Any) -> None:
+    """Every worker loads the privacy models now, in parallel; one line if one cannot."""
+    try:
+        client.run(warm_worker)
+    except EnvironmentFault:
+        raise
+    except Exception as error:
+        raise EnvironmentFault(
+            f"Dask: a worker could not load terbuka's privacy models ({type(error).__name__}); "
+            "install the same terbuka on every worker; nothing was published"
+        ) from None
 
 
 WARM_UP_TEXT = "Hubungi Budi Santoso di 081234567890, Dinas Pekerjaan Umum Kota Malang."

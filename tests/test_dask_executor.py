@@ -331,3 +331,23 @@ def test_a_run_that_fails_while_the_cluster_starts_leaves_no_cluster_behind(tmp_
     assert [
         " ".join(p.cmdline()) for p in started if "resource_tracker" not in p.cmdline()[-1]
     ] == []
+
+
+def test_a_worker_that_cannot_load_the_models_fails_the_run_with_one_line(
+    sources, tmp_path, monkeypatch
+):
+    """The warm-up is where a worker without terbuka's models shows: one line, exit 3.
+
+    A lambda stands in for ``warm_worker``; Dask sends it to the worker by value.
+    """
+    from terbuka.pipelines import dask_executor
+
+    monkeypatch.setattr(dask_executor, "warm_worker", lambda: 1 / 0)
+    record = runner.run_dataset(
+        "procurement", sources, tmp_path / "site", show_progress=False, workers=1,
+        executor="dask",
+    )  # fmt: skip
+    assert (record["status"], record["exit_code"]) == ("failed", 3), record.get("error")
+    assert record["error"].startswith("Dask: a worker could not load terbuka's privacy models")
+    assert "ZeroDivisionError" in record["error"] and "\n" not in record["error"]
+    assert not (tmp_path / "site" / "procurement.db").exists()
