@@ -2,8 +2,8 @@
 
     python bench/scale.py [--processes 600] [--workers 1,2,4] [--executors local,dask,tcp] [--repeat 3]
 
-Publishes the demo's procurement sources (``--processes`` contracting processes) once per
-executor and worker count and splits each run's wall time, from the stage timings in its
+Publishes the demo's procurement sources (``--processes`` contracting processes, a seed of
+their own for every run) once per executor and worker count and splits each run's wall time, from the stage timings in its
 run record (pipelines/timings.py), into the parallel part (transform, privacy and row
 checks, which run per unit on the workers) and the serial part (extract, disclosure and
 derived tables, the quality gate, the package, the swap). The parallel part of a Dask
@@ -148,8 +148,15 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         base = Path(folder)
         os.environ.setdefault("TERBUKA_STATE_DIR", str(base / "state"))
-        paths, _ = generate_procurement(base / "src", seed=2024, processes=args.processes)
-        sources = [str(p) for p in paths]
+        seeds = iter(range(2024, 2124))
+
+        def fresh_sources() -> list[str]:
+            """Demo sources of their own for each run: a long-lived worker keeps its scanner's
+            cache of texts between runs of one recipe, and the same texts again would flatter it."""
+            seed = next(seeds)
+            paths, _ = generate_procurement(base / f"src-{seed}", seed, args.processes)
+            return [str(p) for p in paths]
+
         rows = []
         print(
             f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; "
@@ -171,10 +178,11 @@ def main() -> None:
         for executor, workers in configurations:
             if executor == "tcp":  # started before any run, warmed by one uncounted run
                 addresses[workers] = clusters.enter_context(long_lived_cluster(workers))
-                measure(sources, "tcp", workers, base, addresses[workers])
+                measure(fresh_sources(), "tcp", workers, base, addresses[workers])
 
         def one(executor: str, workers: int) -> None:
             address = addresses.get(workers) if executor == "tcp" else None
+            sources = fresh_sources()
             runs[executor, workers].append(measure(sources, executor, workers, base, address))
 
         for _ in range(args.repeat - 1):  # earlier rounds: every configuration in turn
