@@ -27,7 +27,7 @@ import logging
 import threading
 from collections import deque
 from collections.abc import Iterable, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from typing import Any
 
 from .batch import Batch
@@ -154,6 +154,20 @@ def run_on_dask(
                 yield finished(*in_flight.popleft())
         finally:
             client.cancel([future for _, future in in_flight])
+            forget_run(client)
+
+
+def forget_run(client: Any) -> None:
+    """Workers drop the run's context, whose scanner cache holds source texts.
+
+    A long-lived worker would otherwise keep them in memory until the next run; the
+    models stay loaded (they hold no data), so the next run rebuilds its context cheaply.
+    Best effort: a lost worker has nothing left to forget.
+    """
+    from .recipe import forget_contexts
+
+    with suppress(Exception):  # the run's own outcome is what counts here
+        client.run(forget_contexts)
 
 
 def finished(unit: Any, future: Any) -> tuple[Any, Batch]:

@@ -77,6 +77,13 @@ def context_for(recipe: WorkRecipe) -> WorkContext:
     return context
 
 
+def forget_contexts() -> int:
+    """Drop this worker's run contexts (their scanner caches hold source texts); how many."""
+    count = len(_CONTEXTS)
+    _CONTEXTS.clear()
+    return count
+
+
 def build_context(recipe: WorkRecipe) -> WorkContext:
     """The pipeline, redactor and validators ``recipe`` describes, built in this process."""
     from terbuka.privacy import Redactor, load_policy

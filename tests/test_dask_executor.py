@@ -351,3 +351,26 @@ def test_a_worker_that_cannot_load_the_models_fails_the_run_with_one_line(
     assert record["error"].startswith("Dask: a worker could not load terbuka's privacy models")
     assert "ZeroDivisionError" in record["error"] and "\n" not in record["error"]
     assert not (tmp_path / "site" / "procurement.db").exists()
+
+
+def test_a_long_lived_worker_forgets_the_run_when_it_ends(sources, tmp_path):
+    """After a run on a cluster that outlives it, no worker keeps the run's context (its
+    scanner cache holds source texts); the models stay loaded for the next run."""
+    from distributed import Client, LocalCluster
+
+    def contexts_and_model() -> tuple[int, int]:
+        from terbuka.pipelines import recipe
+        from terbuka.privacy.models import load_ner
+
+        return len(recipe._CONTEXTS), load_ner.cache_info().currsize
+
+    with LocalCluster(n_workers=1, threads_per_worker=1, host="127.0.0.1",
+                      dashboard_address="127.0.0.1:0") as cluster:  # fmt: skip
+        record = runner.run_dataset(
+            "procurement", sources, tmp_path / "site", show_progress=False, workers=1,
+            executor=cluster.scheduler_address,
+        )  # fmt: skip
+        assert record["status"] == "published", record.get("error")
+        assert record["tables"]["releases"]["rows"] > 3 * UNIT_RELEASES
+        with Client(cluster) as client:
+            assert list(client.run(contexts_and_model).values()) == [(0, 1)]
