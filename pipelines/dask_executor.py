@@ -166,6 +166,8 @@ def forget_run(client: Any) -> None:
     """
     from .recipe import forget_contexts
 
+    if client.status != "running":  # the connection is gone: nothing to ask, no waiting
+        return
     with suppress(Exception):  # the run's own outcome is what counts here
         client.run(forget_contexts)
 
