@@ -3,8 +3,8 @@
     python bench/scale.py [--processes 600] [--workers 1,2,4] [--executors local,dask,tcp] [--repeat 3]
 
 Publishes the demo's procurement sources (``--processes`` contracting processes, a seed of
-their own for every run) once per executor and worker count and splits each run's wall time, from the stage timings in its
-run record (pipelines/timings.py), into the parallel part (transform, privacy and row
+their own for every run) once per executor and worker count and splits each run's wall
+time, from the stage timings in its run record (pipelines/timings.py), into the parallel part (transform, privacy and row
 checks, which run per unit on the workers) and the serial part (extract, disclosure and
 derived tables, the quality gate, the package, the swap). The parallel part of a Dask
 run includes starting its cluster and each worker building its context (the Presidio and
@@ -151,8 +151,11 @@ def main() -> None:
         seeds = iter(range(2024, 2124))
 
         def fresh_sources() -> list[str]:
-            """Demo sources of their own for each run: a long-lived worker keeps its scanner's
-            cache of texts between runs of one recipe, and the same texts again would flatter it."""
+            """Demo sources of their own for each run.
+
+            A long-lived worker keeps its scanner's cache of texts between runs of one
+            recipe, and the same texts again would flatter it.
+            """
             seed = next(seeds)
             paths, _ = generate_procurement(base / f"src-{seed}", seed, args.processes)
             return [str(p) for p in paths]

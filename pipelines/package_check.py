@@ -25,9 +25,14 @@ from .errors import UsageError
 SAMPLE_ROWS = 1000
 
 
+def _options(descriptor: Any) -> dict[str, Any]:
+    """The descriptor's ``package`` key (empty when it has none)."""
+    return descriptor.get("package") or {}
+
+
 def sample_rows(descriptor: Any, full_check: bool = False) -> int | None:
     """Rows per table Frictionless reads: a bounded sample, or ``None`` for every row."""
-    options = descriptor.get("package") or {}
+    options = _options(descriptor)
     if full_check or options.get("check") == "full":
         return None
     return int(options.get("sample_rows", SAMPLE_ROWS))
@@ -43,7 +48,7 @@ def gzipped_tables(descriptor: Any, tables: Iterable[str], flag: bool = False) -
 
     All of them with the flag or ``csv_gzip: true``; else those ``csv_gzip`` lists.
     """
-    option = (descriptor.get("package") or {}).get("csv_gzip", False)
+    option = _options(descriptor).get("csv_gzip", False)
     if flag or option is True:
         return set(tables)
     return set(tables) & set(option or ())
@@ -54,7 +59,7 @@ def check_gzip_option(descriptor: Any, tables: Iterable[str]) -> None:
 
     A typo would otherwise leave that table's CSV plain without a word.
     """
-    option = (descriptor.get("package") or {}).get("csv_gzip", False)
+    option = _options(descriptor).get("csv_gzip", False)
     unknown = sorted(set(option) - set(tables)) if isinstance(option, list) else []
     if unknown:
         raise UsageError(

@@ -77,11 +77,9 @@ def context_for(recipe: WorkRecipe) -> WorkContext:
     return context
 
 
-def forget_contexts() -> int:
-    """Drop this worker's run contexts (their scanner caches hold source texts); how many."""
-    count = len(_CONTEXTS)
+def forget_contexts() -> None:
+    """Drop this worker's run contexts (their scanner caches hold source texts)."""
     _CONTEXTS.clear()
-    return count
 
 
 def build_context(recipe: WorkRecipe) -> WorkContext:
