@@ -23,6 +23,7 @@ Why batches and not shards on disk: see docs/scaling.md.
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import threading
 from collections import deque
@@ -41,12 +42,18 @@ CONNECT_SECONDS = 30  # to reach a scheduler, and for --workers of them to join 
 
 
 def check_executor(value: str) -> str:
-    """``value`` if it names an executor, else a usage error saying what would."""
-    if value in EXECUTORS or (value.startswith(SCHEMES) and len(value) > len("tcp://")):
-        return value
-    raise UsageError(
-        f"--executor {value!r}: give local, dask or a scheduler address (tcp://host:8786)"
-    )
+    """``value`` if it names an executor, else a usage error saying what would.
+
+    A Dask executor without Dask installed (it is the ``dask`` extra) is a usage error
+    too, before any work, rather than an internal error when the cluster would start.
+    """
+    if not (value in EXECUTORS or (value.startswith(SCHEMES) and len(value) > len("tcp://"))):
+        raise UsageError(
+            f"--executor {value!r}: give local, dask or a scheduler address (tcp://host:8786)"
+        )
+    if value != "local" and importlib.util.find_spec("distributed") is None:
+        raise UsageError(f"--executor {value}: Dask is not installed; pip install 'terbuka[dask]'")
+    return value
 
 
 def executor_kind(value: str) -> str:

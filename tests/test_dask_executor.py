@@ -374,3 +374,20 @@ def test_a_long_lived_worker_forgets_the_run_when_it_ends(sources, tmp_path):
         assert record["tables"]["releases"]["rows"] > 3 * UNIT_RELEASES
         with Client(cluster) as client:
             assert list(client.run(contexts_and_model).values()) == [(0, 1)]
+
+
+def test_a_dask_executor_without_dask_installed_is_a_one_line_usage_error(tmp_path, monkeypatch):
+    """``pip install .`` leaves the ``dask`` extra out: the run says so before any work."""
+    import importlib.util
+
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "distributed" else find_spec(name, *a),
+    )
+    record = runner.run_dataset(
+        "procurement", ["x.json"], tmp_path / "site", show_progress=False, executor="dask"
+    )
+    assert (record["status"], record["exit_code"]) == ("failed", 2)
+    assert record["error"] == "--executor dask: Dask is not installed; pip install 'terbuka[dask]'"
