@@ -8,8 +8,11 @@ tens of milliseconds), full-text search on text columns, and ``ANALYZE``.
 
 from __future__ import annotations
 
+import datetime
+import decimal
 import json
 import sqlite3
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -114,21 +117,23 @@ class Writer:
         if not rows:
             return []
         columns = self.columns[table]
-        prepared = [{c: _cell(row.get(c)) for c in columns} for row in rows]
+        # The table exists with these columns (create_tables) and every cell is already
+        # SQLite-ready (_cell): one prepared statement for the batch, none of insert_all's
+        # per-row query building (a third of the runner's serial time on large runs).
+        prepared = [tuple(_cell(row.get(c)) for c in columns) for row in rows]
+        sql = _insert_sql(table, columns)
         try:
             with self.db.conn:
-                self.db[table].insert_all(prepared, batch_size=INSERT_BATCH)
+                self.db.conn.executemany(sql, prepared)
             self.rows[table] += len(prepared)
             return []
         except sqlite3.IntegrityError:
-            pass
+            pass  # rolled back: row by row, to send back only the rows the keys reject
         rejected = []
-        placeholders = ", ".join("?" for _ in columns)
-        sql = f"insert into [{table}] ({', '.join(f'[{c}]' for c in columns)}) values ({placeholders})"
         with self.db.conn:
             for row, values in zip(rows, prepared, strict=True):
                 try:
-                    self.db.conn.execute(sql, [values[c] for c in columns])
+                    self.db.conn.execute(sql, values)
                     self.rows[table] += 1
                 except sqlite3.IntegrityError as error:
                     rejected.append((row, str(error)))
@@ -144,11 +149,23 @@ class Writer:
                 )
 
 
+def _insert_sql(table: str, columns: list[str]) -> str:
+    names = ", ".join(f"[{c}]" for c in columns)
+    return f"insert into [{table}] ({names}) values ({', '.join('?' for _ in columns)})"
+
+
 def _cell(value: Any) -> Any:
-    if isinstance(value, dict | list):  # compact: it is stored in the database and the CSV
+    """A value as SQLite stores it; the conversions sqlite-utils' ``insert_all`` makes."""
+    if isinstance(value, str | int | float | None):
+        return int(value) if isinstance(value, bool) else value
+    if isinstance(value, dict | list | tuple):  # compact: stored in the database and the CSV
         return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    if isinstance(value, bool):
-        return int(value)
+    if isinstance(value, decimal.Decimal):
+        return float(value)
+    if isinstance(value, datetime.date | datetime.time):  # datetime is a date
+        return value.isoformat()
+    if isinstance(value, datetime.timedelta | uuid.UUID):
+        return str(value)
     return value
 
 
