@@ -8,6 +8,7 @@ the cells that obviously pass, which is most of them.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
 from typing import Any
 
@@ -21,6 +22,48 @@ PY_TYPES: dict[str, tuple[type, ...]] = {
     "object": (dict,),
     "array": (list,),
 }
+
+
+NUMERIC_BOUNDS = {"minimum": operator.ge, "maximum": operator.le}
+LENGTH_BOUNDS = {"minLength": operator.ge, "maxLength": operator.le}
+
+
+def passes_fast(kind: str, constraints: dict[str, Any]) -> Callable[[Any], bool] | None:
+    """A cheap test that a cell of this field obviously passes, or None if there is none.
+
+    True only when Frictionless' reader would pass the cell too (a Python value of the
+    field's type inside its enum, bounds and lengths); anything else goes to the reader,
+    which decides and words the reason. Derived tables (risk components, scores) have
+    bounded and enumerated columns on every row: the reader was most of their check.
+    """
+    types = (int,) if kind == "integer" else PY_TYPES.get(kind)
+    if types is None:
+        return None
+    tests: list[Callable[[Any], bool]] = []
+    for name, bound in constraints.items():
+        if name == "enum" and all(isinstance(v, str | int | float) for v in bound):
+            allowed = frozenset(bound)
+            tests.append(allowed.__contains__)
+        elif name in NUMERIC_BOUNDS and kind in ("integer", "number") and _number(bound):
+            compare = NUMERIC_BOUNDS[name]
+            tests.append(lambda value, c=compare, b=bound: c(value, b))
+        elif name in LENGTH_BOUNDS and kind in ("string", "array", "object") and _number(bound):
+            compare = LENGTH_BOUNDS[name]
+            tests.append(lambda value, c=compare, b=bound: c(len(value), b))
+        else:
+            return None  # pattern, unique, exclusive bounds...: the reader decides
+    counts_bool = bool in types
+
+    def fast(value: Any) -> bool:
+        if not isinstance(value, types) or (isinstance(value, bool) and not counts_bool):
+            return False
+        return all(test(value) for test in tests)
+
+    return fast
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 class TableValidator:
@@ -38,9 +81,7 @@ class TableValidator:
             required = (
                 bool((field.constraints or {}).get("required")) or field.name in self.primary_key
             )
-            fast = PY_TYPES.get(field.type) if not constraints else None
-            if field.type == "integer" and fast:
-                fast = (int,)
+            fast = passes_fast(field.type, constraints)
             self.fields.append((field.name, required, fast, field.create_cell_reader()))
 
     @property
@@ -61,7 +102,7 @@ class TableValidator:
                 if required:
                     found.append(("missing-value", name, f"{name} is required", None))
                 continue
-            if fast and isinstance(value, fast) and (bool in fast or not isinstance(value, bool)):
+            if fast is not None and fast(value):
                 continue
             _, notes = reader(value)
             if notes:
