@@ -189,6 +189,14 @@ def main() -> None:
     )
     same = "identical" if not differ else f"DIFFERENT in {', '.join(differ)}"
     print(f"incremental and --full publications: {same} (rows of every table, run ids aside)")
+    for table in differ:
+        print(f"  {table}: {len(snapshot.get(table, []))} rows incremental, "
+              f"{len(rebuilt_tables.get(table, []))} --full; first rows that differ:")  # fmt: skip
+        pairs = zip(snapshot.get(table, []), rebuilt_tables.get(table, []), strict=False)
+        for index, (a, b) in enumerate(pairs):
+            if a != b:
+                print(f"    row {index}: incremental {a}\n    row {index}: --full      {b}")
+                break
     print(f"unchanged / full:   {100 * unchanged / full:6.2f} %  (target < 5 %)")
     print(f"incremental / full: {100 * incremental / full:6.2f} %  (first full run)")
     print(
