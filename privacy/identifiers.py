@@ -24,6 +24,7 @@ from typing import Any
 from .candidates import BANK_CUE, ID_NUMBERS, IP_LIKE, longest_digit_run
 from .hashing import hash_value
 from .normalise import normalise
+from .recognizers.english import OBFUSCATED_AT
 
 IDENTIFIERS = (
     "NIK",
@@ -62,7 +63,7 @@ def identifier_entities(value: str) -> list[str]:
         found.append("PHONE_NUMBER")
     if longest >= 8 and BANK_CUE.search(text):
         found.append("BANK_ACCOUNT")
-    if "@" in text:
+    if "@" in text or OBFUSCATED_AT.search(text):
         found.append("EMAIL_ADDRESS")
     if longest >= 4 and IP_LIKE.search(text):
         found.append("IP_ADDRESS")

@@ -28,6 +28,7 @@ from .analyzer import PrivacyError, build_anonymizer, config, shared_analyzer
 from .candidates import TRIGGERED, candidates
 from .normalise import Normalised, normalise
 from .recognizers.base import GAP, inside_digest
+from .recognizers.english import OBFUSCATED_AT
 from .recognizers.ner import KEPT, keep_named, worth_modelling
 from .recognizers.person import known_place
 
@@ -176,6 +177,7 @@ class TextScanner:
                 not self._always
                 and value.isascii()
                 and not _MAYBE.search(value)
+                and not OBFUSCATED_AT.search(value)
                 and not (self.model and "PERSON" in self._wanted and worth_modelling(value))
             ):
                 results[index] = (value, ())

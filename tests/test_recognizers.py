@@ -167,6 +167,22 @@ CASES = {
         ["budi.santoso@malangkota.go.id", "kirim ke siti_r@yahoo.co.id ya"],
         ["https://lpse.malangkota.go.id/eproc", "nama@ tidak lengkap"],
     ),
+    "ObfuscatedEmailRecognizer": (
+        [
+            "hubungi budi.santoso [at] gmail [dot] com",
+            "email siti(at)yahoo.co.id ya",
+            "kirim ke budi @ gmail . com",
+            "write to jane at example dot com",
+            "humas[at]malangkota[dot]go[dot]id",
+        ],
+        [
+            "Rapat [at] Balai Kota",
+            "rapat at Balai Kota dot com",
+            "harga @ Rp 5.000 per unit",
+            "meet at noon. Then lunch",
+            "lihat x @ y.zzzq",
+        ],
+    ),
     "IbanCodeRecognizer": (
         ["IBAN GB82 WEST 1234 5698 7654 32", "DE89370400440532013000"],
         ["GB82 WEST 1234 5698 7654 33", "kode 1.03.01.2024"],

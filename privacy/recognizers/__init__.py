@@ -14,6 +14,7 @@ from .english import (
     EmailAddressRecognizer,
     IbanCodeRecognizer,
     IpAddressRecognizer,
+    ObfuscatedEmailRecognizer,
 )
 from .ner import IndonesianNerRecognizer
 from .nik import KkRecognizer, NikRecognizer
@@ -35,6 +36,7 @@ RECOGNIZERS = [
     CuedNameRecognizer,
     IndonesianNerRecognizer,
     EmailAddressRecognizer,
+    ObfuscatedEmailRecognizer,
     IbanCodeRecognizer,
     CreditCardNumberRecognizer,
     IpAddressRecognizer,
@@ -58,4 +60,5 @@ __all__ = [
     "NikRecognizer",
     "NipRecognizer",
     "NpwpRecognizer",
+    "ObfuscatedEmailRecognizer",
 ]
