@@ -51,11 +51,21 @@ CASES = {
         ["3573011203150004", "kode paket 3573011203150004", "KK 9999011203150004"],
     ),
     "NpwpRecognizer": (
-        ["NPWP 01.234.567.8-901.234", "npwp: 012345678901234", "NPWP 0012345678901234"],
+        [
+            "NPWP 01.234.567.8-901.234",
+            "npwp: 012345678901234",
+            "NPWP 0012345678901234",
+            "NPWP.01.234.567.8-901.234",
+        ],
         ["kode rekening 5.1.02.01.01.0024", "nilai 012345678901234 rupiah"],
     ),
     "NipRecognizer": (
-        ["NIP 196508121990031002", "NIP. 19650812 199003 1 002", "pegawai 198501012010012003"],
+        [
+            "NIP 196508121990031002",
+            "NIP. 19650812 199003 1 002",
+            "pegawai 198501012010012003",
+            "NIP.196508121990031002",
+        ],
         ["kode paket 196508121990031002", "NIP 196513121990031002", "999999999999999999"],
     ),
     "IndonesianPhoneRecognizer": (
@@ -68,6 +78,8 @@ CASES = {
             "call me at (555) 123-4567",
             "kontrak nomor 603/SPK/DPU/2025. Beliau bisa dihubungi di 08556708287.",
             "https://wa.me/6281234567890",
+            "Telp.(0341)551234",
+            "Hp.081234567890",
         ],
         [
             "nilai 628374971.27",
@@ -77,6 +89,7 @@ CASES = {
             "tanggal 2024-03-12",
             "Rp 1.250.000.000",
             "kode satker 1.03.01.2024",
+            "versi 2.081234567890",
         ],
     ),
     "BankAccountRecognizer": (
@@ -84,8 +97,17 @@ CASES = {
             "transfer ke rekening BCA 1234567890",
             "no. rek 123-456-7890 a.n. toko",
             "Bank Mandiri 1230012345678",
+            "transfer ke 1234567890 (BCA)",
+            "sudah kirim ke 123-456-7890 Mandiri a.n. toko",
         ],
-        ["kode rekening 5.1.02.01.01.0024", "rekening belanja daerah", "akun 5.1.02.01.01"],
+        [
+            "kode rekening 5.1.02.01.01.0024",
+            "rekening belanja daerah",
+            "akun 5.1.02.01.01",
+            "Kode RUP 26573548 BRI",
+            "tender 10023456000 Jatim",
+            "nilai Rp 1250000000 BNI",
+        ],
     ),
     "AddressRecognizer": (
         [

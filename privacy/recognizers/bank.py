@@ -4,13 +4,23 @@ from __future__ import annotations
 
 import re
 
-from .base import DIGIT_TRIGGER, SpanRecognizer, first_chars
+from presidio_analyzer import RecognizerResult
+
+from .base import DIGIT_TRIGGER, SpanRecognizer, first_chars, result
 
 BANKS = (
     r"BCA|BRI|BNI|BTN|BSI|BJB|BPD(?:\s+[A-Z][A-Za-z]+)?|Mandiri|CIMB(?:\s+Niaga)?|Danamon|Permata"
     r"|Muamalat|Mega|OCBC(?:\s+NISP)?|Panin|Maybank|Sinarmas|Bukopin|Jatim|Jateng|DKI|Nagari"
     r"|Sumut|Kaltim|Kalbar|Sulselbar|Papua|Bank\s+[A-Z][A-Za-z]+(?:\s+[A-Z][A-Za-z]+)?"
 )
+# Banks only (no region names such as Jatim or DKI, which follow codes too), for a number
+# written before its bank: ``transfer ke 1234567890 BCA``, ``1234567890 (Mandiri)``.
+NATIONAL_BANKS = (
+    r"BCA|BRI|BNI|BTN|BSI|BJB|Mandiri|CIMB(?:\s+Niaga)?|Danamon|Permata|Muamalat"
+    r"|OCBC(?:\s+NISP)?|Maybank|Bukopin|Sinarmas|Bank\s+[A-Z][A-Za-z]+"
+)
+# Words that make the number before a bank's name a code or an amount, not an account.
+CODE_WORDS = ("kode", "kd", "rup", "paket", "tender", "kontrak", "spk", "surat", "rp", "idr")
 CUES = (
     r"(?:nomor|no\.?)?\s*rekening|no\.?\s?rek\.?|rek\.|norek|a/c|acct\.?"
     r"|account(?:\s+(?:number|no\.?))?|bank\s+account"
@@ -37,6 +47,21 @@ class BankAccountRecognizer(SpanRecognizer):
                "btn", "bsi", "mandiri", "atas nama", "a.n."]  # fmt: skip
     NEGATIVE_CONTEXT = ["kode rekening", "kode", "akun", "kd", "rp", "idr", "sebesar", "nilai"]
     REJECT_INSIDE_CODES = True
+    BANK_AFTER = re.compile(
+        r"(?<![\w.,/-])(?P<value>\d[\d\s.-]{5,24}\d)(?![\d]|[.,]\d)"
+        rf"(?=\s*\(?\s*(?:{NATIONAL_BANKS})(?![A-Za-z]))"
+    )
+
+    def _matches(self, text: str) -> list[RecognizerResult]:
+        found = super()._matches(text)
+        seen = {(r.start, r.end) for r in found}
+        for match in self.BANK_AFTER.finditer(text):
+            before = text[max(0, match.start() - 24) : match.start()].lower()
+            words = set(re.findall(r"[a-z]+", before))
+            if match.span("value") in seen or words & set(CODE_WORDS) or not self.accept(match):
+                continue
+            found.append(result(self, self.ENTITY, *match.span("value"), self.SCORE))
+        return found
 
     def accept(self, match: re.Match) -> bool:  # noqa: D102
         value = match.group("value")

@@ -16,10 +16,10 @@ PROVINCES = {
     61, 62, 63, 64, 65, 71, 72, 73, 74, 75, 76, 81, 82, 91, 92, 93, 94, 95, 96, 97,
 }  # fmt: skip
 _SIXTEEN = r"(?=\d)(?<![\d,])\d{16}(?!\d|[.,]\d)"
-_GROUPED = r"(?=\d)(?<![\d.,/-])\d{4}[ .-]\d{4}[ .-]\d{4}[ .-]\d{4}(?!\d)"
+_GROUPED = r"(?=\d)(?<![\d/-])(?<!\d[.,])\d{4}[ .-]\d{4}[ .-]\d{4}[ .-]\d{4}(?!\d)"
 # Any other split into groups of 2+ digits (``35.73.01.450890.0003``, ``357301 450890
 # 0003``): the whole run must hold exactly 16 digits and not be written as an amount.
-_SEPARATED = r"(?=\d)(?<![\d.,/-])\d{2,6}(?:[ .-]\d{2,6}){1,7}(?!\d|[ .,/-]\d)"
+_SEPARATED = r"(?=\d)(?<![\d/-])(?<!\d[.,])\d{2,6}(?:[ .-]\d{2,6}){1,7}(?!\d|[ .,/-]\d)"
 _AMOUNT = re.compile(r"^\d{1,3}(?:([.,])\d{3})(?:\1\d{3})*$")
 NIK_CUES = ["nik", "ktp", "e-ktp", "nomor induk kependudukan", "no. ktp", "identitas", "nomor identitas", "id card"]  # fmt: skip
 KK_CUES = ["kk", "no. kk", "no kk", "nomor kk", "nkk", "kartu keluarga", "family card"]

@@ -34,8 +34,10 @@ class NipRecognizer(IndonesianPatternRecognizer):
     ENTITY = "NIP"
     TRIGGER = LONG_NUMBER_TRIGGER
     PATTERNS = [
-        Pattern("NIP (18 digits)", r"(?=\d)(?<![\d.,])\d{18}(?![\d]|[.,]\d)", 0.75),
-        Pattern("NIP (grouped)", r"(?=\d)(?<![\d.,])\d{8}[ .]\d{6}[ .]\d[ .]\d{3}(?!\d)", 0.8),
+        Pattern("NIP (18 digits)", r"(?=\d)(?<!\d)(?<!\d[.,])\d{18}(?![\d]|[.,]\d)", 0.75),
+        Pattern(
+            "NIP (grouped)", r"(?=\d)(?<!\d)(?<!\d[.,])\d{8}[ .]\d{6}[ .]\d[ .]\d{3}(?!\d)", 0.8
+        ),
     ]
     CONTEXT = ["nip", "nomor induk pegawai", "pegawai", "pns", "asn", "ppk", "pejabat", "pokja"]
     NEGATIVE_CONTEXT = ["kode", "rup", "paket", "kode rekening"]

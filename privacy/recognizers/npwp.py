@@ -16,10 +16,10 @@ class NpwpRecognizer(IndonesianPatternRecognizer):
     ENTITY = "NPWP"
     TRIGGER = LONG_NUMBER_TRIGGER
     PATTERNS = [
-        Pattern("NPWP (formatted)", r"(?=\d)(?<![\d.])\d{2}\.\d{3}\.\d{3}\.\d[-.]\d{3}\.\d{3}(?![\d])", 0.85),
-        Pattern("NPWP (spaced)", r"(?=\d)(?<![\d.])\d{2}[ -]\d{3}[ -]\d{3}[ -]\d[ -]\d{3}[ -]\d{3}(?![\d])", 0.45),
-        Pattern("NPWP (15 digits)", r"(?=\d)(?<![\d.,])\d{15}(?![\d]|[.,]\d)", 0.2),
-        Pattern("NPWP (16 digits)", r"(?=\d)(?<![\d.,])\d{16}(?![\d]|[.,]\d)", 0.2),
+        Pattern("NPWP (formatted)", r"(?=\d)(?<!\d)(?<!\d\.)\d{2}\.\d{3}\.\d{3}\.\d[-.]\d{3}\.\d{3}(?![\d])", 0.85),
+        Pattern("NPWP (spaced)", r"(?=\d)(?<!\d)(?<!\d\.)\d{2}[ -]\d{3}[ -]\d{3}[ -]\d[ -]\d{3}[ -]\d{3}(?![\d])", 0.45),
+        Pattern("NPWP (15 digits)", r"(?=\d)(?<!\d)(?<!\d[.,])\d{15}(?![\d]|[.,]\d)", 0.2),
+        Pattern("NPWP (16 digits)", r"(?=\d)(?<!\d)(?<!\d[.,])\d{16}(?![\d]|[.,]\d)", 0.2),
     ]  # fmt: skip
     CONTEXT = ["npwp", "nomor pokok wajib pajak", "wajib pajak", "tax id", "taxpayer", "tin"]
     NEGATIVE_CONTEXT = ["kode", "rup", "paket", "kode rekening", "kontrak"]
