@@ -360,10 +360,34 @@ def test_phone_numbers_by_prefix_and_length(text, valid):
 # -- ids, URLs and file names ---------------------------------------------------------
 
 
-def test_scrub_file_names_and_urls(scanner):
-    assert scrub("laporan_3573014508900003.csv", scanner) == "laporan_<NIK>.csv"
-    assert scrub("https://a.go.id/x?nik=3573014508900003", scanner) == "https://a.go.id/x?nik=<NIK>"
-    assert scrub("rekap-2024.csv", scanner) == "rekap-2024.csv"
+@pytest.mark.parametrize(
+    ("text", "scrubbed"),
+    [
+        ("laporan_3573014508900003.csv", "laporan_<NIK>.csv"),
+        ("https://a.go.id/x?nik=3573014508900003", "https://a.go.id/x?nik=<NIK>"),
+        ("rekap-2024.csv", "rekap-2024.csv"),
+        # percent-encoded: the space before a NIK, the @ of an address
+        ("ktp%203573014508900003.pdf", "ktp%20<NIK>.pdf"),
+        ("https://a.go.id/u/budi%40gmail.com", "https://a.go.id/u/<EMAIL_ADDRESS>"),
+        (
+            "https://a.go.id/?email=budi%40gmail.com&x=1",
+            "https://a.go.id/?email=<EMAIL_ADDRESS>&x=1",
+        ),
+        # an address run into a file extension, plain or written around spam filters
+        ("laporan_budi@gmail.com.csv", "<EMAIL_ADDRESS>.csv"),
+        ("budi[at]gmail[dot]com.pdf", "<EMAIL_ADDRESS>.pdf"),
+        ("naik-70%35.csv", "naik-70%35.csv"),
+    ],
+)
+def test_scrub_file_names_and_urls(scanner, text, scrubbed):
+    assert scrub(text, scanner) == scrubbed
+
+
+def test_normalise_decodes_percent_encoded_punctuation_and_maps_back():
+    form = normalise("x%40y%2Ez 70%35")
+    assert form.text == "x@y.z 70%35"  # encoded digits and letters are left alone
+    assert form.span(0, 5) == (0, 9)  # "x@y.z" is the original "x%40y%2Ez"
+    assert form.span(1, 2) == (1, 4)
 
 
 def test_pseudonyms_ignore_how_a_number_is_written():

@@ -196,6 +196,7 @@ CASES = {
             "kirim ke budi @ gmail . com",
             "write to jane at example dot com",
             "humas[at]malangkota[dot]go[dot]id",
+            "laporan_budi@gmail.com.csv",
         ],
         [
             "Rapat [at] Balai Kota",

@@ -122,34 +122,58 @@ class EmailAddressRecognizer(PresidioWindowed, EmailRecognizer):
     def validate_result(self, pattern_text: str) -> bool:  # noqa: D102
         return _known_domain(pattern_text.rpartition("@")[2])
 
+    def checked(self, text: str, results: list) -> list:  # noqa: D102
+        # Presidio's local part may hold "/", "?", "=" and "&": in a URL
+        # (``…/u/budi@gmail.com``, ``?email=budi@…``) the address starts after the last.
+        for item in results:
+            local = text[item.start : item.end].rpartition("@")[0]
+            cut = max(local.rfind(c) for c in "/?=&")
+            if 0 <= cut < len(local) - 1:
+                item.start += cut + 1
+        return results
+
 
 # ``budi [at] gmail [dot] com``, ``budi(at)gmail.com``, ``budi @ gmail . com``, ``budi at
 # gmail dot com``: an address written so that spam robots miss it, which Presidio's
-# pattern misses too. ``OBFUSCATED_AT`` is the scanner's cheap test for it.
+# pattern misses too; and a plain one run into a file extension (``budi@gmail.com.csv``),
+# which Presidio's drops because ``com.csv`` is no domain. ``OBFUSCATED_AT`` is the
+# scanner's cheap test for the written-out forms (a plain ``@`` is tested on its own).
 _OPEN, _CLOSE = r"[\[({<]", r"[\])}>]"
-_AT = rf"\s*{_OPEN}\s*(?:at|et|@)\s*{_CLOSE}\s*|\s+@\s*|\s*@\s+|\s+at\s+"
+_AT = rf"\s*{_OPEN}\s*(?:at|et|@)\s*{_CLOSE}\s*|\s*@\s*|\s+at\s+"
 _DOT = rf"\s*{_OPEN}\s*(?:dot|titik|\.)\s*{_CLOSE}\s*|\s+(?:dot|titik)\s+|\s*\.\s*"
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-OBFUSCATED_AT = re.compile(
-    rf"(?i){_OPEN}\s*(?:at|et|@)\s*{_CLOSE}|\s@|@\s|\bat\s+{_LABEL}\s+(?:dot|titik)\b"
-)
-_OBFUSCATED_EMAIL = re.compile(
-    rf"(?i)(?<![\w.%+-])(?P<local>[A-Za-z0-9][A-Za-z0-9._%+-]{{0,63}})(?P<at>{_AT})"
-    rf"(?P<domain>{_LABEL}(?:(?:{_DOT}){_LABEL}){{1,4}})(?![\w-])"
+_OBFUSCATED_AT = rf"{_OPEN}\s*(?:at|et|@)\s*{_CLOSE}|\s@|@\s|\bat\s+{_LABEL}\s+(?:dot|titik)\b"
+OBFUSCATED_AT = re.compile(_OBFUSCATED_AT, re.IGNORECASE)
+_WRITTEN_EMAIL = re.compile(
+    rf"(?i)(?<![\w.%+-])(?P<local>[A-Za-z0-9][\w.%+-]{{0,63}})(?P<at>{_AT})"
+    rf"(?P<domain>{_LABEL}(?:(?:{_DOT}){_LABEL}){{1,5}})(?![\w-])"
 )
 _WRITTEN_DOT = re.compile(rf"(?i){_DOT}")
 _DOT_IN_WORDS = re.compile(r"(?i)\s(?:dot|titik)\s")
 
 
+def known_domain_end(domain: str) -> int:
+    """Where the longest known domain at the start of ``domain`` ends (0: none).
+
+    ``gmail [dot] com`` → its length; ``gmail.com.csv`` → the end of ``gmail.com``.
+    """
+    separators = list(_WRITTEN_DOT.finditer(domain))
+    for end in [len(domain), *(m.start() for m in reversed(separators[1:]))]:
+        if _known_domain(_WRITTEN_DOT.sub(".", domain[:end]).lower()):
+            return end
+    return 0
+
+
 class ObfuscatedEmailRecognizer(WindowedMixin, EntityRecognizer):
     """E-mail addresses written around spam filters: ``nama [at] domain [dot] com``.
 
-    Counts only when the written-out domain ends in a public suffix (as for plain
-    addresses), and, for the bare words ``at`` and ``dot``, only when both are there.
-    The pattern runs only around an obfuscated ``at`` (``TRIGGER``).
+    Also a plain address that runs into more dotted text (``budi@gmail.com.csv``, a file
+    name): the longest known domain at its start counts. A domain must end in a public
+    suffix (as for plain addresses), and the bare words ``at`` and ``dot`` count only
+    together. The pattern runs only around an ``@`` or an obfuscated one (``TRIGGER``).
     """
 
-    TRIGGER = OBFUSCATED_AT
+    TRIGGER = re.compile(rf"@|{_OBFUSCATED_AT}", re.IGNORECASE)
     BEFORE = 70
     AFTER = 140
 
@@ -168,13 +192,14 @@ class ObfuscatedEmailRecognizer(WindowedMixin, EntityRecognizer):
 
     def _addresses(self, text: str) -> list[RecognizerResult]:
         found = []
-        for match in _OBFUSCATED_EMAIL.finditer(text):
+        for match in _WRITTEN_EMAIL.finditer(text):
             domain = match.group("domain")
-            in_words = match.group("at").strip().lower() == "at"
-            if in_words and not _DOT_IN_WORDS.search(domain):
+            if match.group("at").strip().lower() == "at" and not _DOT_IN_WORDS.search(domain):
                 continue  # "rapat at Balai.Kota": not an address written out in words
-            if _known_domain(_WRITTEN_DOT.sub(".", domain).lower()):
-                found.append(RecognizerResult("EMAIL_ADDRESS", match.start(), match.end(), 0.85))
+            end = known_domain_end(domain)
+            if end:
+                stop = match.start("domain") + end
+                found.append(RecognizerResult("EMAIL_ADDRESS", match.start(), stop, 0.85))
         return found
 
 
