@@ -147,6 +147,21 @@ def leak_corpus(size: int = CORPUS) -> list[tuple[str, str, str]]:
             text = rng.choice(SENTENCES[kind]).format(w=wording, v=_split(value, rng))
         elif shape == 3 and kind in ("NIK", "PHONE", "NIP", "BANK"):
             text = rng.choice(SENTENCES[kind]).format(w=wording, v=_fullwidth(value))
+        elif shape == 4 and kind in ("NIK", "PHONE", "NIP", "NPWP"):  # glued to "Label."
+            label = {"NIK": "NIK", "PHONE": rng.choice(["Telp", "Hp"]), "NIP": "NIP"}
+            text = f"{wording} {label.get(kind, kind)}.{value.replace(' ', '')}"
+        elif shape == 4 and kind == "EMAIL":
+            local = value.partition("@")[0]
+            text = rng.choice(
+                [
+                    f"lampiran/sanggahan_{value}.pdf",
+                    f"{wording} https://lapor.contoh.go.id/?email={value.replace('@', '%40')}",
+                    f"{wording} Kirim ke {local} [at] gmail [dot] com",
+                    f"{wording} surel {local}(at)gmail.com",
+                ]
+            )
+        elif shape == 4 and kind == "BANK":
+            text = f"{wording} Sudah transfer ke {value} {rng.choice(['BCA', '(Mandiri)'])}."
         else:
             text = rng.choice(SENTENCES[kind]).format(w=wording, v=value)
         corpus.append((kind, value, text))
@@ -156,8 +171,8 @@ def leak_corpus(size: int = CORPUS) -> list[tuple[str, str, str]]:
 def leaked(value: str, redacted: str) -> bool:
     """Whether the identifier can still be read in the output (disguises undone)."""
     folded = normalise(redacted).text
-    if "@" in value:
-        return value in folded
+    if "@" in value:  # its local part, in whatever way the address was written
+        return value.partition("@")[0] in folded
     digits = re.sub(r"\D", "", value)
     if value.startswith(("+62", "62")):
         digits = digits[2:]
