@@ -33,6 +33,9 @@ CONTROLS = [
     "Nama Paket: Pengadaan Laptop dan Printer",
     "Taman Bunga Indah",
     "rekening belanja daerah",
+    "dirawat di RSUD Dr. Saiful Anwar",
+    "Universitas Dr. Soetomo Surabaya",
+    "Bandara Sultan Hasanuddin",
 ]
 
 CASES = {

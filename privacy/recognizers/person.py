@@ -178,6 +178,8 @@ class HonorificNameRecognizer(SpanRecognizer):
         words = re.findall(r"[a-z'’]+", match.group("value").lower())
         if not words or words[0] in NOT_NAMES or words[0] in INSTITUTIONS:
             return False
+        if named_after(match.string, match.start()):
+            return False  # RSUD Dr. Saiful Anwar, Jl. KH. Hasyim Asyari: a place's name
         common = common_words()
         if words[0] not in common:
             return True
@@ -196,6 +198,21 @@ _CUE_BEFORE = re.compile(
     r"|cv|pt|ud|toko|perumahan|taman|masjid|gedung|sekolah|universitas|bank|hotel|pasar|komplek"
     r"|kompleks|rs|rsud)\.?\s*)$"
 )
+
+
+# What places and institutions named after a (titled) person start with: ``RSUD Dr. Saiful
+# Anwar``, ``Jl. KH. Hasyim Asyari``, ``Bandara Sultan Hasanuddin``. Not villages or
+# districts: ``Kepala Desa H. Ahmad`` is a person.
+_NAMED_AFTER_BEFORE = re.compile(
+    r"(?i:\b(?:jl|jln|jalan|gg|gang|rs|rsu|rsud|rsup|rsia|rumah\s+sakit|puskesmas|universitas"
+    r"|univ|institut|akademi|politeknik|stadion|bandara|pelabuhan|terminal|museum|lapangan"
+    rf"|yayasan|kampus|gor)\.?\s*)(?:{_TITLE})*$"
+)
+
+
+def named_after(text: str, start: int) -> bool:
+    """Whether the name at ``start`` is part of a place's or institution's name."""
+    return bool(_NAMED_AFTER_BEFORE.search(text, max(0, start - 40), start))
 
 
 class GazetteerNameRecognizer(SpanRecognizer):
@@ -219,6 +236,8 @@ class GazetteerNameRecognizer(SpanRecognizer):
             if any(w.lower() in ORGANISATION_OR_PLACE for _, w in words):
                 continue
             if _CUE_BEFORE.search(text[max(0, run.start() - 14) : run.start()]):
+                continue
+            if named_after(text, run.start()):
                 continue
             span: list[tuple[int, str]] = []
             for item in [*words, (0, "")]:
