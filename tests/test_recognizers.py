@@ -129,6 +129,9 @@ CASES = {
     "HonorificNameRecognizer": (
         [
             "dilaporkan oleh Bapak Budi Santoso",
+            # a place word ending the sentence before does not make the name a place's
+            "pejalan kaki turun ke jalan. Saya Bapak Agus Prasetyo, mohon",
+            "dibawa ke rumah sakit. Ibu Ratna Sari datang",
             "a.n. Siti Rahmawati",
             "Pelapor: Agus Salim",
             "Sdri. Dewi Lestari",

@@ -201,12 +201,19 @@ _CUE_BEFORE = re.compile(
 
 
 # What places and institutions named after a (titled) person start with: ``RSUD Dr. Saiful
-# Anwar``, ``Jl. KH. Hasyim Asyari``, ``Bandara Sultan Hasanuddin``. Not villages or
-# districts: ``Kepala Desa H. Ahmad`` is a person.
+# Anwar``, ``Jl. KH. Hasyim Asyari``, ``Bandara Sultan Hasanuddin``. Capitalised, as a
+# name's first word is (``… turun ke jalan. Saya Bapak Agus`` is a sentence's end), and not
+# villages or districts: ``Kepala Desa H. Ahmad`` is a person.
+_NAMED_AFTER_ABBREVIATIONS = "Jl|Jln|JL|JLN|Gg|GG|RS|RSU|RSUD|RSUP|RSIA|Univ"
+_NAMED_AFTER_WORDS = "|".join(
+    f"{word}|{word.upper()}"
+    for word in (
+        r"Jalan Gang Rumah\s+Sakit Puskesmas Universitas Institut Akademi Politeknik Stadion"
+        r" Bandara Pelabuhan Terminal Museum Lapangan Yayasan Kampus"
+    ).split()
+)
 _NAMED_AFTER_BEFORE = re.compile(
-    r"(?i:\b(?:jl|jln|jalan|gg|gang|rs|rsu|rsud|rsup|rsia|rumah\s+sakit|puskesmas|universitas"
-    r"|univ|institut|akademi|politeknik|stadion|bandara|pelabuhan|terminal|museum|lapangan"
-    rf"|yayasan|kampus|gor)\.?\s*)(?:{_TITLE})*$"
+    rf"\b(?:(?:{_NAMED_AFTER_ABBREVIATIONS})\.?\s*|(?:{_NAMED_AFTER_WORDS}|GOR)\s+)(?:{_TITLE})*$"
 )
 
 
@@ -280,7 +287,8 @@ VERBS = (
     r"melaporkan|melapor|mengadukan|menyampaikan|mengeluhkan|mengatakan|menyatakan"
     r"|menjelaskan|meminta|memohon|bertanya|reported|said|says|complained|wrote|called"
 )
-_RUN_NAME = rf"(?P<value>{_TOKEN}(?:\s++(?:{_TOKEN}|bin|binti))+)"
+# One capitalised word or more: a single word counts only as a known given name (acceptable).
+_RUN_NAME = rf"(?P<value>{_TOKEN}(?:\s++(?:{_TOKEN}|bin|binti))*)"
 
 
 @cache
@@ -326,7 +334,7 @@ class CuedNameRecognizer(SpanRecognizer):
         for match in self._before_verbs(text):
             # "Kemarin Budi Santoso melaporkan": the name is the longest tail that passes.
             words = list(re.finditer(r"\S+", match.group("value")))
-            for first in range(len(words) - 1):
+            for first in range(len(words)):
                 if self.acceptable([w.group() for w in words[first:]]):
                     start = match.start("value") + words[first].start()
                     found.append(result(self, self.ENTITY, start, match.end("value"), self.SCORE))
@@ -354,11 +362,24 @@ class CuedNameRecognizer(SpanRecognizer):
 
     @staticmethod
     def acceptable(words: list[str]) -> bool:
-        """Two or more words, none an organisation, place, institution or common word."""
+        """Two or more words, none an organisation, place, institution or common word.
+
+        One word is enough when it is a given name and nothing else (``Laporan dari
+        Suparman``): single names are common in Java.
+        """
         words = [w for w in (re.sub(r"[^A-Za-z'’]", "", w) for w in words) if w]
+        common, given = common_words(), given_names()
+        if len(words) == 1:
+            lowered = words[0].lower()
+            return (
+                lowered in given
+                and lowered not in common
+                and lowered not in NOT_PERSON_WORDS
+                and not words[0].isupper()
+                and not known_place(words[0])
+            )
         if len(words) < 2:
             return False
-        common, given = common_words(), given_names()
         for word in words:
             lowered = word.lower()
             if lowered in NOT_PERSON_WORDS or (len(word) > 1 and word.isupper()):
