@@ -132,6 +132,8 @@ CASES = {
             # a place word ending the sentence before does not make the name a place's
             "pejalan kaki turun ke jalan. Saya Bapak Agus Prasetyo, mohon",
             "dibawa ke rumah sakit. Ibu Ratna Sari datang",
+            "Hubungi Pak RT Darmaji",
+            "an. Yuliana",
             "a.n. Siti Rahmawati",
             "Pelapor: Agus Salim",
             "Sdri. Dewi Lestari",

@@ -92,17 +92,18 @@ HONORIFICS = (
 # Cues that introduce a name by themselves, and labels that do only with a colon
 # ("Nama Paket: ..." names a package, "Nama: ..." a person).
 ROLES = (
-    r"a\.\s?n\.|a/n|atas nama|pelapor|pengadu|bernama|nama lengkap|nama pelapor|nama pemohon"
+    r"a\.\s?n\.|a/n|an\.|atas nama|pelapor|pengadu|bernama|nama lengkap|nama pelapor|nama pemohon"
     r"|nama pemilik|nama ibu|nama ayah|nama wali|dilaporkan oleh|diadukan oleh|disampaikan oleh"
     r"|reported by|full name|saya|nama saya|my name is|i am"
 )
 LABELS = r"nama|name|narahubung|kontak|contact person|pemohon|penerima|pengirim|contact"
 # Academic, religious and noble titles that may stand between an honorific or a cue and
 # the name ("Bapak Ir. H. Budi", "Saya Sdr. Tgk. Ulya", "a.n. Cut Meutia", "Pelapor:
-# Dt. Rajo Hitam"). They stay in the text; the name after them is replaced.
+# Dt. Rajo Hitam"), and the neighbourhood heads and religious teachers people are called
+# by ("Pak RT Darmaji", "Ustadz Ahmad"). They stay in the text; the name after them goes.
 TITLES = (
     r"Hj|H|KH|Dr|dr|Drg|drg|Drs|Dra|Ir|Prof|Tgk|Teuku|Tengku|T|Raden|Rr|R\.M|R\.A|R\.Ay|R"
-    r"|Mas|Dt|Datuk|Sutan|Cut|Puti|Gusti"
+    r"|Mas|Dt|Datuk|Sutan|Cut|Puti|Gusti|RT|RW|Ustadz|Ustad|Kyai|Kiai"
 )
 # Runs of spaces are taken possessively (``\s++``): what follows never starts with a
 # space, and giving spaces back one by one made a cue before 1 MB of spaces quadratic.
