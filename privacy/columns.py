@@ -83,6 +83,11 @@ FREE_TEXT_LENGTH = 40
 LONG_NUMBER = re.compile(r"^\d{12,20}$|^(?=(?:\D*\d){10,20}\D*$)\d{2,6}(?:[- ]\d{2,8}){1,5}$")
 NUMBER_ID = re.compile(r"^(?=(?:\D*\d){8,20}\D*$)\d[\d -]*\d$")
 LONG_NUMBER_SHARE = 0.5
+# ``Rekening Bantuan``, ``rek_penerima``: "rekening" alone may be a budget account, but
+# then its values are dotted codes (5.1.02.01); bare 8–20 digit numbers are bank accounts.
+# Not a balance or an amount (``saldo_rekening``).
+WEAK_BANK_NAME = name_tokens("rekening rek account acct")
+AMOUNT_NAME = name_tokens("saldo nilai jumlah total amount balance nominal")
 
 
 @dataclass(frozen=True)
@@ -230,6 +235,14 @@ def detect_column(column: str, values: Iterable[Any], scanner: Any) -> Detection
             and numeric <= len(values) / 2
         ):
             return Detection("BANK_ACCOUNT", "long numbers", numbers, free_text)
+        name = normalise(column)
+        if (
+            WEAK_BANK_NAME.search(name)
+            and not AMOUNT_NAME.search(name)
+            and ids >= 0.9
+            and round_figures <= 0.2
+        ):
+            return Detection("BANK_ACCOUNT", "name+values", ids, free_text)
     return Detection("", "", share, free_text)
 
 

@@ -82,6 +82,21 @@ def test_control_columns_are_not_personal(scanner, values):
     assert detect_column("c07", values * 4, scanner).entity == ""
 
 
+@pytest.mark.parametrize(
+    ("name", "values", "entity"),
+    [
+        ("Rekening Bantuan", ["9166568761", "1429497919", "3183675157"], "BANK_ACCOUNT"),
+        ("rek_penerima", ["123-456-7890", "0987-65-4321"], "BANK_ACCOUNT"),
+        # a budget account: dotted codes, or a balance: amounts
+        ("rekening", ["5.1.02.01.01.0024", "5.2.03.01.01.0001"], ""),
+        ("saldo_rekening", ["12345678", "98765432"], ""),
+        ("rekening", ["Belanja Modal", "Belanja Pegawai"], ""),
+    ],
+)
+def test_a_rekening_column_of_plain_numbers_is_bank_accounts(scanner, name, values, entity):
+    assert detect_column(name, values * 4, scanner).entity == entity
+
+
 def test_amounts_typed_as_numbers_are_not_accounts(scanner):
     assert detect_column("c07", [1234567890123, 987654321098765] * 5, scanner).entity == ""
 
