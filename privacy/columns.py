@@ -36,6 +36,15 @@ NAME_RULES: list[tuple[str, re.Pattern]] = [
     ("KK", name_tokens("kk no_kk nkk kartu_keluarga")),
     ("NIK", name_tokens("nik ktp e_ktp nomor_induk_kependudukan national_id")),
     ("NPWP", re.compile(r"npwp|(?:^|_)tax_id(?:_|$)")),
+    # Identity documents other than the KTP/KK: passport, driving licence, health cover.
+    (
+        "ID_DOCUMENT",
+        name_tokens(
+            "paspor passport no_paspor nomor_paspor passport_number no_sim nomor_sim sim_a "
+            "sim_c bpjs no_bpjs nomor_bpjs no_kis no_jkn nomor_jkn driving_licence "
+            "driver_license drivers_license"
+        ),
+    ),
     ("EMAIL_ADDRESS", name_tokens("email e_mail surel mail")),
     (
         "PHONE_NUMBER",

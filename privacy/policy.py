@@ -31,7 +31,7 @@ OPERATORS = ("keep", "drop", "redact", "replace", "mask", "hash", "generalise", 
 # dates of birth, ages and addresses keep only their coarse part.
 REPLACED_BY_DEFAULT = (
     "NIK", "KK", "NIP", "NPWP", "PHONE_NUMBER", "EMAIL_ADDRESS", "BANK_ACCOUNT", "IBAN_CODE",
-    "CREDIT_CARD", "IP_ADDRESS", "PERSON",
+    "CREDIT_CARD", "IP_ADDRESS", "PERSON", "ID_DOCUMENT",
 )  # fmt: skip
 SAFE_DEFAULTS = {
     **dict.fromkeys(REPLACED_BY_DEFAULT, "replace"),
