@@ -110,9 +110,31 @@ def first_unusable_json(value: Any) -> tuple[str, RowProblem] | None:
 
     Dates are recognised by their key (``is_date_key``); every number is checked.
     """
+    if _usable(value):  # nearly every release: no path strings built for its nodes
+        return None
     for path, problem in _walk(value, ""):
         return path, RowProblem(problem)
     return None
+
+
+def _usable(value: Any) -> bool:
+    """Whether a JSON tree holds no unusable value: ``_walk`` finding nothing, faster."""
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if node is None or type(node) is str:
+            continue
+        if isinstance(node, dict):
+            for key, item in node.items():
+                if isinstance(key, str) and is_date_key(key) and date_kind(item):
+                    return False
+                if item is not None and type(item) is not str:
+                    stack.append(item)
+        elif isinstance(node, list):
+            stack.extend(node)
+        elif number_kind(node):
+            return False
+    return True
 
 
 def _walk(value: Any, path: str) -> Iterator[tuple[str, str]]:

@@ -14,11 +14,19 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from terbuka.pipelines.demo_inaproc import generate_inaproc
 from terbuka.pipelines.parse import parse_datetime, parse_number
 from terbuka.pipelines.runner import run_dataset
-from terbuka.pipelines.unusable import first_unusable, first_unusable_json, quarantines
+from terbuka.pipelines.unusable import (
+    _usable,
+    _walk,
+    first_unusable,
+    first_unusable_json,
+    quarantines,
+)
 
 BIG = "9" * 400
 
@@ -71,6 +79,30 @@ def test_the_first_unusable_value_is_named_by_its_path():
     assert first_unusable_json({"ocid": "x", "date": "2024-01-01", "n": 3}) is None
     assert first_unusable({"tgl_kontrak": 1700000000, "nama": "x"})[0] == "tgl_kontrak"
     assert first_unusable({"a": 1, "b": "2024"}, dates=["b"]) is None
+
+
+LEAVES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.text(max_size=3),
+    st.integers(-(2**70), 2**70),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.decimals(allow_nan=True, allow_infinity=True),
+)
+TREES = st.recursive(
+    LEAVES,
+    lambda children: (
+        st.lists(children, max_size=3)
+        | st.dictionaries(st.sampled_from(["date", "endDate", "tgl_x", "amount", "id"]), children)
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(tree=TREES)
+def test_the_fast_check_agrees_with_the_walk(tree):
+    assert _usable(tree) == (next(_walk(tree, ""), None) is None)
 
 
 SPSE = "kd_tender;nama_paket;hps;pagu;tgl_pengumuman_tender;status_tender;kd_satker;nama_satker\n"
