@@ -18,6 +18,7 @@ sample). When any of them differs, nothing is reused and the record says why.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import os
 import pickle
@@ -34,7 +35,7 @@ from .column_plans import source_unit
 from .readers import public_source
 from .state import private_dir
 
-STORE_FORMAT = "1"
+STORE_FORMAT = "2"  # 2: the scans of derived tables are kept too
 BUILDING = ".building"
 
 
@@ -205,8 +206,82 @@ def _create(path: Path, meta: dict[str, str]) -> sqlite3.Connection:
     store.execute("pragma synchronous = off")
     store.execute("create table meta (key text primary key, value text)")
     store.execute("create table units (digest text primary key, ocids text, batch blob)")
+    store.execute(
+        "create table scans (scanner text, digest text, redacted text, kinds text,"
+        " primary key (scanner, digest)) without rowid"
+    )
     store.executemany("insert into meta values (?, ?)", list(meta.items()))
     return store
+
+
+class ScanMemo:
+    """Texts the derived tables scanned in the previous publication, and their results.
+
+    A red flag's detail names suppliers and titles: the NER model reads it, though most
+    details are the same as in the previous run. Kept by a keyed digest of the text (the
+    pseudonym key: no text, and no digest a dictionary could reverse) with its redacted
+    form, which is what the publication holds. Only with ``Reuse``'s basis, so the same
+    code, model, recognizers and settings would give the same result; results used or
+    made in this run are kept for the next one.
+    """
+
+    def __init__(self, reuse: Reuse, key: bytes):
+        self.reuse = reuse
+        self.key = key
+        self.previous: dict[str, dict[str, tuple[str, tuple[str, ...]]]] = {}
+        self.kept: set[tuple[str, str]] = set()
+        self.hits = self.misses = 0
+
+    def _digest(self, text: str) -> str:
+        return hmac.new(self.key, text.encode("utf-8", "surrogatepass"), "sha256").hexdigest()
+
+    def _known(self, scanner: str) -> dict[str, tuple[str, tuple[str, ...]]]:
+        known = self.previous.get(scanner)
+        if known is None:
+            known = {}
+            if self.reuse.previous is not None:
+                rows = self.reuse.previous.execute(
+                    "select digest, redacted, kinds from scans where scanner = ?", [scanner]
+                )
+                known = {d: (r, tuple(json.loads(k))) for d, r, k in rows}
+            self.previous[scanner] = known
+        return known
+
+    def get(self, scanner: str, text: str) -> tuple[str, tuple[str, ...]] | None:
+        """The previous publication's result for ``text`` (None: not kept)."""
+        digest = self._digest(text)
+        found = self._known(scanner).get(digest)
+        if found is None:
+            self.misses += 1
+            return None
+        self.hits += 1
+        self._keep(scanner, digest, found)
+        return found
+
+    def put(self, scanner: str, text: str, result: tuple[str, tuple[str, ...]]) -> None:
+        """Keep this run's result for the next run."""
+        self._keep(scanner, self._digest(text), result)
+
+    def _keep(self, scanner: str, digest: str, result: tuple[str, tuple[str, ...]]) -> None:
+        if (scanner, digest) in self.kept:
+            return
+        self.kept.add((scanner, digest))
+        if self.reuse.writer is not None:
+            self.reuse.writer.execute(
+                "insert or ignore into scans values (?, ?, ?, ?)",
+                [scanner, digest, result[0], json.dumps(list(result[1]))],
+            )
+
+
+def scan_memo(reuse: Reuse | None, key: bytes) -> ScanMemo | None:
+    """A memo for the derived tables' scans, when this run keeps a store (None: no memo).
+
+    It reads the previous scans only when the units are reused (same basis); otherwise
+    it starts the next run's.
+    """
+    if reuse is None or reuse.writer is None:
+        return None
+    return ScanMemo(reuse, key)
 
 
 def unit_digest(partitions: list[tuple[str, list[str]]]) -> str:

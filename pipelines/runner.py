@@ -354,9 +354,14 @@ def _execute(run: Run, sources: list[str], progress: Progress, force: bool) -> N
     # and before derived tables, which are computed from the rows as published; only
     # aggregates that need the exact values (``derive_exact``) are computed before it.
     _stage(run, "privacy", progress)
+    memo = incremental.scan_memo(run.reuse, redactor.hash_key)
+    redactor.remember_scans(memo)  # derived texts scanned in the previous run: not again
     _derive(run, pipeline, writer, context, "derive_exact")
     _disclosure(run, db, policy, published)
     _derive(run, pipeline, writer, context)
+    redactor.remember_scans(None)
+    if memo is not None and run.reuse is not None and run.reuse.reason is None:
+        run.record["incremental"]["scans"] = {"reused": memo.hits, "scanned": memo.misses}
     _stage(run, "quality", progress)
     gate = _quality_gate(run, pipeline, plan, published, db, db_path, progress)
     coverage.apply(run.descriptor, db, published, pipeline.primary_table, run.record)

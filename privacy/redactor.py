@@ -54,6 +54,7 @@ class Redactor:
         self.settled: dict[tuple[str, str], int] = {}  # run-wide plans: sampled values
         self._officials_scanner: Any = None
         self._named_scanner: Any = None
+        self._memo: Any = None  # see remember_scans
         self._kept_memo: dict[tuple[str, bool], dict[str, tuple[str, list[Any]]]] = {}
         self.prefetch = True  # JSON documents' strings scanned in one batch (prefetch.py)
 
@@ -263,15 +264,28 @@ class Redactor:
             for kind in kinds:
                 self.report[(table, column, kind, "replace")] += 1
 
+    def remember_scans(self, memo: Any) -> None:
+        """Give every scanner of this redactor ``memo`` (None: stop using one).
+
+        The runner gives the previous publication's scans to the derived tables of an
+        incremental run: a red flag's detail that did not change is not scanned again.
+        """
+        for scanner in (self.scanner, self._named_scanner, self._officials_scanner):
+            if scanner is not None and hasattr(scanner, "memo"):
+                scanner.memo = memo
+        self._memo = memo
+
     def _scanner_for(self, policy: ColumnPolicy) -> Any:
         """Officials' columns keep names; organisation and place columns names and places."""
         if policy.role in NAMED_ROLES:
             if self._named_scanner is None:
                 self._named_scanner = self.scanner.without("PERSON", "ADDRESS")
+                self._named_scanner.memo = self._memo
             return self._named_scanner
         if policy.official:
             if self._officials_scanner is None:
                 self._officials_scanner = self.scanner.without("PERSON")
+                self._officials_scanner.memo = self._memo
             return self._officials_scanner
         return self.scanner
 
@@ -421,6 +435,7 @@ class Redactor:
         if official:
             if self._officials_scanner is None:
                 self._officials_scanner = scanner.without("PERSON")
+                self._officials_scanner.memo = self._memo
             scanner = self._officials_scanner
         redacted: str
         redacted, kinds = scanner.scan(value)

@@ -143,6 +143,10 @@ class TextScanner:
         self._wanted = set(self.entities)
         self._always = [e for e in self.entities if e not in TRIGGERED]
         self._cache: OrderedDict[str, tuple[str, tuple[str, ...]]] = OrderedDict()
+        # Results kept from the previous publication (pipelines/incremental.py ScanMemo):
+        # ``get(scanner, text)`` / ``put(scanner, text, result)``; None: none kept.
+        self.memo: Any = None
+        self.memo_key = ",".join(self.entities) + (" model" if self.model else "")
 
     def without(self, *entities: str) -> TextScanner:
         """A scanner sharing this one's engines that leaves ``entities`` in place.
@@ -183,6 +187,13 @@ class TextScanner:
                 results[index] = (value, ())
                 continue
             cached = self._cache.get(value)
+            if self.memo is not None:
+                if cached is None:
+                    cached = self.memo.get(self.memo_key, value)
+                    if cached is not None:
+                        self._remember(value, cached)
+                else:  # scanned earlier in this run: the next run needs it too
+                    self.memo.put(self.memo_key, value, cached)
             if cached is not None:
                 results[index] = cached
                 continue
@@ -198,6 +209,8 @@ class TextScanner:
             if batch:
                 for text, found in zip(batch, self._analyze_batch(batch), strict=True):
                     self._remember(text, found)
+                    if self.memo is not None:
+                        self.memo.put(self.memo_key, text, found)
                     for index in todo[text]:
                         results[index] = found
             batch, size = [], 0

@@ -8,6 +8,7 @@ published table and the Data Package are compared (run ids and timings aside).
 import csv
 import io
 import json
+import re
 import shutil
 import sqlite3
 
@@ -160,6 +161,9 @@ def test_incremental_run_equals_full_rebuild(changed):
     assert used["used"] is True, used
     assert used["ocids"]["removed"] == 1
     assert used["units"]["reused"] > used["units"]["reprocessed"] > 0
+    # the derived tables' texts (red flag details) scanned in the previous run are not
+    # scanned again, and the publication is still the full build's
+    assert used["scans"]["reused"] > 0 and "scans" not in full
     tables = published_tables(folder / "fast" / "site")
     ocids = {row[0] for row in tables["compiled_releases"][2]}
     assert used["ocids"]["reused"] + used["ocids"]["reprocessed"] == len(ocids)
@@ -207,6 +211,13 @@ def test_the_next_run_reuses_every_unit_and_a_lost_store_means_full(
     again = run_into(copy, monkeypatch, sorted((copy / "sources").iterdir()), force=True)
     assert again["incremental"]["units"] == {"reused": again["incremental"]["units"]["reused"]}
     assert again["incremental"]["ocids"]["removed"] == 0
+    assert again["incremental"]["scans"]["scanned"] == 0  # the same details: all kept
+    assert again["incremental"]["scans"]["reused"] > 0
+    with sqlite3.connect(incremental.store_path(copy / "state", "procurement")) as store:
+        kept = store.execute("select digest, redacted from scans").fetchall()
+    assert kept and all(re.fullmatch("[0-9a-f]{64}", digest) for digest, _ in kept)
+    published = {v for t in published_tables(copy / "site").values() for r in t[2] for v in r}
+    assert {redacted for _, redacted in kept} <= published  # only what is published
     incremental.store_path(copy / "state", "procurement").unlink()
     lost = run_into(copy, monkeypatch, sorted((copy / "sources").iterdir()), force=True)
     assert lost["incremental"]["used"] is False
