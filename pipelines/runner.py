@@ -354,14 +354,7 @@ def _execute(run: Run, sources: list[str], progress: Progress, force: bool) -> N
     # and before derived tables, which are computed from the rows as published; only
     # aggregates that need the exact values (``derive_exact``) are computed before it.
     _stage(run, "privacy", progress)
-    memo = incremental.scan_memo(run.reuse, redactor.hash_key)
-    redactor.remember_scans(memo)  # derived texts scanned in the previous run: not again
-    _derive(run, pipeline, writer, context, "derive_exact")
-    _disclosure(run, db, policy, published)
-    _derive(run, pipeline, writer, context)
-    redactor.remember_scans(None)
-    if memo is not None and run.reuse is not None and run.reuse.reason is None:
-        run.record["incremental"]["scans"] = {"reused": memo.hits, "scanned": memo.misses}
+    _disclosure_and_derived(run, pipeline, writer, context, policy, published)
     _stage(run, "quality", progress)
     gate = _quality_gate(run, pipeline, plan, published, db, db_path, progress)
     coverage.apply(run.descriptor, db, published, pipeline.primary_table, run.record)
@@ -492,6 +485,30 @@ def _execute_units(run: Run, context: work.WorkContext, units: Any, total: int) 
     if run.executor == "local":
         return work.run_units(context, units, total // BATCH_HINT, run.workers)
     return dask_executor.run_on_dask(context, units, run.executor, run.workers, run.cluster)
+
+
+def _disclosure_and_derived(
+    run: Run,
+    pipeline: Any,
+    writer: database.Writer,
+    context: work.WorkContext,
+    policy: Any,
+    published: dict[str, dict],
+) -> None:
+    """Exact aggregates, disclosure control, then the derived tables.
+
+    Derived texts the previous publication scanned (red flag details) are taken from the
+    units store in an incremental run, not scanned again (``incremental.ScanMemo``).
+    """
+    redactor = context.redactor
+    memo = incremental.scan_memo(run.reuse, redactor.hash_key)
+    redactor.remember_scans(memo)
+    _derive(run, pipeline, writer, context, "derive_exact")
+    _disclosure(run, writer.db, policy, published)
+    _derive(run, pipeline, writer, context)
+    redactor.remember_scans(None)
+    if memo is not None and run.reuse is not None and run.reuse.reason is None:
+        run.record["incremental"]["scans"] = {"reused": memo.hits, "scanned": memo.misses}
 
 
 def _derive(
