@@ -98,6 +98,7 @@ SENTENCES = {
         "{w} Untuk informasi, silakan telepon {v} pada jam kerja.",
         "{w} Nomor yang bisa dihubungi: {v}",
         "{w} WA {v} (pak RT)",
+        "{w} HP/WA {v}/0813-1111-2222",
     ],
     "NPWP": ["{w} NPWP {v} milik penyedia perorangan.", "{w} npwp: {v}"],
     "NIP": ["{w} PPK dengan NIP {v} menandatangani.", "{w} pejabat {v} hadir."],

@@ -9,6 +9,8 @@ from presidio_analyzer import Pattern
 from .base import IndonesianPatternRecognizer
 
 _END = r"(?![\d]|[.,]\d)"
+# A mobile number as written next to another with a slash between (``0812-3456-7890/0813…``).
+_SLASHED_MOBILE = r"(?:\+?62|0)[\s.-]?8[1-9]\d(?:[\s.-]?\d{3,4}){1,2}(?:[\s.-]?\d{1,4})?"
 # Indonesian mobile numbers: 0 (or +62) then 8, then 8 to 11 more digits (10-13 with the 0).
 MOBILE_DIGITS = range(9, 13)
 # Operators' prefixes (0811-0899) are not used to reject: new ranges open every few
@@ -70,7 +72,13 @@ class IndonesianPhoneRecognizer(IndonesianPatternRecognizer):
             "mobile",
             # Dots only between groups of 3-4 digits, so `628374971.27` stays an amount.
             r"(?=[(+60])(?<!\d)(?<!\d[.,])(?:\(?\+62\)?|\(?62\)?|0)[\s.-]?(?:\(0\)\s?)?8[1-9]\d(?:[\s-]?\d{3,4}|\.\d{3,4}){1,2}"
-            r"(?:[\s-]?\d{1,4}|\.\d{3,4})?" + _END,
+            r"(?:(?:[\s-]?\d{1,4}){1,2}|\.\d{3,4})?" + _END,
+            0.75,
+        ),
+        Pattern(
+            # Two or more mobiles joined by a slash (``0812…/0813…``): no code's piece.
+            "mobiles joined by a slash",
+            rf"(?=[+06])(?<![\d/])(?<!\d[.,]){_SLASHED_MOBILE}(?:\s?/\s?{_SLASHED_MOBILE})+" + _END,
             0.75,
         ),
         # Each starts with its literal, which ``regex`` finds fast; ``\K`` leaves it out.
@@ -122,4 +130,5 @@ class IndonesianPhoneRecognizer(IndonesianPatternRecognizer):
         Valid ones keep the pattern's score, so a cue that labels a same-shaped code can
         still lower it.
         """
-        return None if valid_indonesian(pattern_text) is not False else False
+        parts = pattern_text.split("/")  # mobiles joined by a slash: each must be valid
+        return None if all(valid_indonesian(p) is not False for p in parts) else False
