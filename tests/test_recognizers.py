@@ -154,6 +154,8 @@ CASES = {
             "Nama Paket: Pengadaan Laptop",
             "Saya Hari Senin ke kantor",
             "Saya Mohon Bantuan",
+            "rumah saya Jl. Melati sudah kebanjiran",
+            "alamat: Kp. Cibeureum RT 003/004",
         ],
     ),
     "GazetteerNameRecognizer": (
@@ -387,3 +389,16 @@ def test_the_gazetteer_is_shipped_with_the_package():
     assert len(given_names()) > 500 and len(family_names()) > 200
     assert "budi" in given_names() and "siregar" in family_names()
     assert "pengadaan" in common_words() and "bapak" in common_words()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("tinggal di Perumahan Griya Asri Blok C-12", "tinggal di <ADDRESS>"),
+        ("alamat: Kp. Cibeureum RT 003/004", "alamat: <ADDRESS>"),
+        ("hubungi 0812 3456 78 90", "hubungi <PHONE_NUMBER>"),
+        ("081234567890/081298765432", "<PHONE_NUMBER>"),
+    ],
+)
+def test_the_whole_span_is_replaced_and_its_label_kept(scanner, text, expected):
+    assert scanner.scan(text)[0] == expected

@@ -16,7 +16,7 @@ STREET = r"(?:Jl|Jln|Jalan|Gg|Gang|Lr|Lorong|Komp|Kompleks|Komplek|Perum|Perumah
 _NAME = r"(?:[A-Z0-9][\w'’.-]*\.?|[a-z]{1,3}\.?)(?:\s+(?:[A-Z0-9][\w'’.-]*|[a-z]{1,3}\.?|gg\.?|no\.?)){0,6}?"
 _NUMBER = r"(?:No|Nomor|Nomer|Nmr|Blok|Blk|Kav|Kavling|Lt|Lantai)\.?\s*[:.]?\s*[A-Z]?\d+[A-Z]?(?:\s?[/-]\s?[A-Z]?\d+[A-Z]?)?"
 _RTRW = r"RT\.?\s*[:.]?\s*\d{1,3}(?:\s*[/,]?\s*RW\.?\s*[:.]?\s*\d{1,3}|\s*/\s*\d{1,3})?"
-_DETAIL = rf"(?:{_NUMBER}|{_RTRW}|Blok\s+[A-Z]{{1,2}}\d*)"
+_DETAIL = rf"(?:{_NUMBER}|{_RTRW}|Blok\s+[A-Z]{{1,2}}\d*(?:\s?[/-]\s?\d+)?)"
 STREET_SUFFIXES = (
     r"Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl"
     r"|Terrace|Square|Sq|Highway|Hwy|Parkway|Pkwy|Circle|Cir|Trail|Crescent|Close|Row|Alley"

@@ -29,6 +29,8 @@ NOT_NAMES = {
     "dprd", "dpr", "kadis", "kabid", "kasi", "staf", "pengelola", "bendahara", "penyedia",
     "pemilik", "pemenang", "saudara", "anda", "kami", "kita", "mereka", "rumah", "sakit",
     "president", "minister", "governor", "mayor", "director", "chairman", "secretary",
+    "jl", "jln", "jalan", "gg", "gang", "kp", "kampung", "perumahan", "komplek",
+    "kompleks", "blok", "dusun", "desa", "kelurahan", "kel", "kecamatan", "kec", "alamat",
 }  # fmt: skip
 ORGANISATION_OR_PLACE = {
     "cv", "pt", "ud", "pd", "fa", "firma", "toko", "koperasi", "kop", "yayasan", "bank", "tbk",
