@@ -6,7 +6,7 @@ Rows shaped like ``risk_components`` (the largest derived table: nine columns, a
 four-column primary key) go into a table created from its Table Schema, batch by batch:
 once through ``publish.database.Writer.insert`` (one prepared statement per batch), once
 through ``insert_all`` with the cells ``Writer`` would prepare (what it did before
-2026-12-08). Prints the medians.
+the evening of 2026-12-07). Prints the medians.
 """
 
 from __future__ import annotations
