@@ -398,6 +398,8 @@ def test_the_gazetteer_is_shipped_with_the_package():
         ("alamat: Kp. Cibeureum RT 003/004", "alamat: <ADDRESS>"),
         ("hubungi 0812 3456 78 90", "hubungi <PHONE_NUMBER>"),
         ("081234567890/081298765432", "<PHONE_NUMBER>"),
+        ("Mrs. O'Brien called twice", "Mrs. <PERSON> called twice"),
+        ("Bapak Ronald McDonald datang", "Bapak <PERSON> datang"),
     ],
 )
 def test_the_whole_span_is_replaced_and_its_label_kept(scanner, text, expected):

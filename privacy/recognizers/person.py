@@ -113,7 +113,12 @@ _TITLE = rf"(?:(?:{TITLES})\.\s*+|(?:{TITLES})\s++(?=[A-Z]))"
 # A capitalised word. It starts only where a word starts and never gives letters back
 # (an atomic group): on a run of 300,000 capitals the old form was tried at every letter
 # and backtracked through every length, quadratic time.
-_TOKEN = r"(?<![A-Za-z'’])(?>[A-Z][a-z'’]+(?:-[A-Za-z][a-z'’]+)?|[A-Z]{2,}|[A-Z]\.)"
+# ``O'Brien``, ``McDonald``, ``DeVito`` are one word: a capital after an apostrophe or
+# inside the word does not start a new one (the second half would be left readable).
+_TOKEN = (
+    r"(?<![A-Za-z'’])(?>[A-Z](?:['’][A-Z])?[a-z'’]+(?:[A-Z][a-z'’]+)?(?:-[A-Za-z][a-z'’]+)?"
+    r"|[A-Z]{2,}|[A-Z]\.)"
+)
 _NAME = (
     rf"(?P<value>{_TOKEN}(?:\s++(?:{_TOKEN}|bin|binti|van|de|al))*"
     r"(?:,?\s++[A-Z][A-Za-z.]{0,6}\.)*)"
