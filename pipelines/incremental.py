@@ -228,33 +228,29 @@ class ScanMemo:
     def __init__(self, reuse: Reuse, key: bytes):
         self.reuse = reuse
         self.key = key
-        self.previous: dict[str, dict[str, tuple[str, tuple[str, ...]]]] = {}
-        self.kept: set[tuple[str, str]] = set()
         self.hits = self.misses = 0
 
     def _digest(self, text: str) -> str:
         return hmac.new(self.key, text.encode("utf-8", "surrogatepass"), "sha256").hexdigest()
 
-    def _known(self, scanner: str) -> dict[str, tuple[str, tuple[str, ...]]]:
-        known = self.previous.get(scanner)
-        if known is None:
-            known = {}
-            if self.reuse.previous is not None:
-                rows = self.reuse.previous.execute(
-                    "select digest, redacted, kinds from scans where scanner = ?", [scanner]
-                )
-                known = {d: (r, tuple(json.loads(k))) for d, r, k in rows}
-            self.previous[scanner] = known
-        return known
-
     def get(self, scanner: str, text: str) -> tuple[str, tuple[str, ...]] | None:
-        """The previous publication's result for ``text`` (None: not kept)."""
+        """The previous publication's result for ``text`` (None: not kept).
+
+        One indexed lookup per text, not the previous scans in memory: a national
+        publication has millions of red flags, and memory stays flat.
+        """
         digest = self._digest(text)
-        found = self._known(scanner).get(digest)
-        if found is None:
+        row = None
+        if self.reuse.previous is not None:
+            row = self.reuse.previous.execute(
+                "select redacted, kinds from scans where scanner = ? and digest = ?",
+                [scanner, digest],
+            ).fetchone()
+        if row is None:
             self.misses += 1
             return None
         self.hits += 1
+        found = (row[0], tuple(json.loads(row[1])))
         self._keep(scanner, digest, found)
         return found
 
@@ -263,10 +259,7 @@ class ScanMemo:
         self._keep(scanner, self._digest(text), result)
 
     def _keep(self, scanner: str, digest: str, result: tuple[str, tuple[str, ...]]) -> None:
-        if (scanner, digest) in self.kept:
-            return
-        self.kept.add((scanner, digest))
-        if self.reuse.writer is not None:
+        if self.reuse.writer is not None:  # a text seen again is ignored by the store
             self.reuse.writer.execute(
                 "insert or ignore into scans values (?, ?, ?, ?)",
                 [scanner, digest, result[0], json.dumps(list(result[1]))],
