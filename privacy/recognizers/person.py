@@ -96,7 +96,7 @@ HONORIFICS = (
 ROLES = (
     r"a\.\s?n\.|a/n|an\.|atas nama|pelapor|pengadu|bernama|nama lengkap|nama pelapor|nama pemohon"
     r"|nama pemilik|nama ibu|nama ayah|nama wali|dilaporkan oleh|diadukan oleh|disampaikan oleh"
-    r"|reported by|full name|saya|nama saya|my name is|i am"
+    r"|reported by|full name|saya|sy|nama saya|my name is|i am"
 )
 LABELS = r"nama|name|narahubung|kontak|contact person|pemohon|penerima|pengirim|contact"
 # Academic, religious and noble titles that may stand between an honorific or a cue and
@@ -172,7 +172,7 @@ class HonorificNameRecognizer(SpanRecognizer):
     TRIGGER = None
     REGEX = re.compile(
         first_chars(HONORIFICS, ROLES, LABELS) + rf"(?:\b(?i:{HONORIFICS})\.?\s++{_TITLE}*"
-        rf"|\b(?:(?i:{ROLES})\s*+[:.]?|(?i:{LABELS})\s*+:)\s*+(?:(?i:{HONORIFICS})\.?\s++|{_TITLE})*)"
+        rf"|\b(?:(?i:{ROLES})\s*+[:.=(]?|(?i:{LABELS})\s*+[:=])\s*+(?:(?i:{HONORIFICS})\.?\s++|{_TITLE})*)"
         + _NAME
     )
 
