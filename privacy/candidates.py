@@ -26,7 +26,7 @@ from .recognizers.person import (
     given_names,
 )
 
-DIGIT_RUN = re.compile(r"\d(?:[\s.()+-]{0,2}\d)*")
+DIGIT_RUN = re.compile(r"\d(?:[\s.()+-]{0,2}\d|\s-\s\d)*")  # " - " too: 0341 - 551234
 IP_LIKE = re.compile(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}|[0-9a-fA-F]{1,4}::?[0-9a-fA-F]{1,4}:")
 BANK_CUE = re.compile(rf"(?i:{CUES})|{BANKS}")
 # Every word the address recognizer starts from, in any case (its trigger is narrower).

@@ -9,6 +9,8 @@ from presidio_analyzer import Pattern
 from .base import IndonesianPatternRecognizer
 
 _END = r"(?![\d]|[.,]\d)"
+# Between digit groups: a space, a dash, or a dash with spaces (``0341 - 551234``).
+_SEP = r"(?:\s?-\s?|\s)"
 # A mobile number as written next to another with a slash between (``0812-3456-7890/0813…``).
 _SLASHED_MOBILE = r"(?:\+?62|0)[\s.-]?8[1-9]\d(?:[\s.-]?\d{3,4}){1,2}(?:[\s.-]?\d{1,4})?"
 # Indonesian mobile numbers: 0 (or +62) then 8, then 8 to 11 more digits (10-13 with the 0).
@@ -71,8 +73,9 @@ class IndonesianPhoneRecognizer(IndonesianPatternRecognizer):
         Pattern(
             "mobile",
             # Dots only between groups of 3-4 digits, so `628374971.27` stays an amount.
-            r"(?=[(+60])(?<!\d)(?<!\d[.,])(?:\(?\+62\)?|\(?62\)?|0)[\s.-]?(?:\(0\)\s?)?8[1-9]\d(?:[\s-]?\d{3,4}|\.\d{3,4}){1,2}"
-            r"(?:(?:[\s-]?\d{1,4}){1,2}|\.\d{3,4})?" + _END,
+            r"(?=[(+60])(?<!\d)(?<!\d[.,])(?:\(?\+62\)?|\(?62\)?|0)[\s.-]?(?:\(0\)\s?)?8[1-9]\d"
+            rf"(?:{_SEP}?\d{{3,4}}|\.\d{{3,4}}){{1,2}}(?:(?:{_SEP}?\d{{1,4}}){{1,2}}|\.\d{{3,4}})?"
+            + _END,
             0.75,
         ),
         Pattern(
@@ -100,7 +103,7 @@ class IndonesianPhoneRecognizer(IndonesianPatternRecognizer):
         ),
         Pattern(
             "landline (separated)",
-            r"(?=0)(?<![\d/])(?<!\d[.,])0\d{2,3}[\s-]\d{3,4}[\s-]?\d{3,5}" + _END,
+            rf"(?=0)(?<![\d/])(?<!\d[.,])0\d{{2,3}}{_SEP}\d{{3,4}}{_SEP}?\d{{3,5}}" + _END,
             0.5,
         ),
         Pattern("landline (bare)", r"(?=0)(?<![\d/])(?<!\d[.,])0[2-9]\d{7,10}" + _END, 0.35),
