@@ -24,6 +24,7 @@ from .recognizers.person import (
     WEAK_CUES,
     family_names,
     given_names,
+    lower_case_names,
 )
 
 DIGIT_RUN = re.compile(r"\d(?:[\s.()+-]{0,2}\d|\s-\s\d)*")  # " - " too: 0341 - 551234
@@ -72,7 +73,12 @@ def candidates(text: str, model: bool = False) -> list[str]:
             found.append("IP_ADDRESS")
         if _STREET_CUE.search(text):
             found.append("ADDRESS")
-    if _PERSON_CUE.search(text) or _gazetteer_run(text) or (model and worth_modelling(text)):
+    if (
+        _PERSON_CUE.search(text)
+        or _gazetteer_run(text)
+        or (model and worth_modelling(text))
+        or lower_case_names(text)
+    ):
         found.append("PERSON")
     return found
 

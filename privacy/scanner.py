@@ -30,7 +30,7 @@ from .normalise import Normalised, normalise
 from .recognizers.base import GAP, inside_digest
 from .recognizers.english import OBFUSCATED_AT
 from .recognizers.ner import KEPT, keep_named, worth_modelling
-from .recognizers.person import known_place
+from .recognizers.person import known_place, lower_case_names
 
 CACHE_SIZE = 200_000
 # Texts are analysed many at a time, joined by a separator no recognizer can match across
@@ -182,6 +182,7 @@ class TextScanner:
                 and value.isascii()
                 and not _MAYBE.search(value)
                 and not OBFUSCATED_AT.search(value)
+                and not lower_case_names(value)
                 and not (self.model and "PERSON" in self._wanted and worth_modelling(value))
             ):
                 results[index] = (value, ())

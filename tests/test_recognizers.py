@@ -143,6 +143,8 @@ CASES = {
             "Hubungi Pak RT Darmaji",
             "an. Yuliana",
             "Nama Pelapor = Siti Rahmawati",
+            "laporan bu siti soal sampah",
+            "ibu sumiati warga rt 2",
             "sy Rahmat warga RT 4 mohon bantuan",
             "Pelapor (Dewi, 081234567890) menyampaikan",
             "a.n. Siti Rahmawati",
@@ -163,6 +165,9 @@ CASES = {
             "Saya Mohon Bantuan",
             "rumah saya Jl. Melati sudah kebanjiran",
             "Nama Paket = Pengadaan Laptop",
+            "ibu kota pindah ke kalimantan",
+            "ibu hamil perlu bantuan",
+            "ibu rumah tangga",
             "Pelapor (warga) datang",
             "alamat: Kp. Cibeureum RT 003/004",
         ],
@@ -409,6 +414,7 @@ def test_the_gazetteer_is_shipped_with_the_package():
         ("081234567890/081298765432", "<PHONE_NUMBER>"),
         ("Mrs. O'Brien called twice", "Mrs. <PERSON> called twice"),
         ("Bapak Ronald McDonald datang", "Bapak <PERSON> datang"),
+        ("bu dewi lestari datang", "bu <PERSON> datang"),
     ],
 )
 def test_the_whole_span_is_replaced_and_its_label_kept(scanner, text, expected):

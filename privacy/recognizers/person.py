@@ -164,6 +164,30 @@ def family_names() -> frozenset[str]:
     return gazetteer("family-names")
 
 
+# Complaints typed in lower case: ``laporan bu siti``, ``ibu sumiati warga rt 2``. Only a
+# word the gazetteer knows as a given name counts (``ibu kota``, ``ibu hamil`` do not).
+_LOWER_HONORIFIC = re.compile(
+    r"(?<![a-z])(?:bapak|bpk|ibu|bu|pak|mas|mbak|sdr|sdri|saudara|saudari|kak|bang|sy)\.?\s+"
+    r"(?P<value>[a-z][a-z'’]+)(?:\s+(?P<second>[a-z][a-z'’]+))?"
+)
+
+
+def lower_case_names(text: str) -> list[tuple[int, int]]:
+    """Spans of given names (and a known second name) after a lower-case honorific."""
+    given, family, common = given_names(), family_names(), common_words()
+    spans = []
+    for match in _LOWER_HONORIFIC.finditer(text):
+        first = match.group("value")
+        if first not in given or first in common or first in NOT_NAMES:
+            continue
+        end = match.end("value")
+        second = match.group("second")
+        if second and (second in given or second in family) and second not in common:
+            end = match.end("second")
+        spans.append((match.start("value"), end))
+    return spans
+
+
 class HonorificNameRecognizer(SpanRecognizer):
     """A capitalised name after Bapak/Ibu/Pak/Bu/Sdr./Sdri./H./Hj./Mr./Mrs./a.n./pelapor/nama:."""
 
@@ -175,6 +199,14 @@ class HonorificNameRecognizer(SpanRecognizer):
         rf"|\b(?:(?i:{ROLES})\s*+[:.=(]?|(?i:{LABELS})\s*+[:=])\s*+(?:(?i:{HONORIFICS})\.?\s++|{_TITLE})*)"
         + _NAME
     )
+
+    def _matches(self, text: str) -> list:
+        found = super()._matches(text)
+        seen = {(r.start, r.end) for r in found}
+        for start, end in lower_case_names(text):
+            if (start, end) not in seen:
+                found.append(result(self, self.ENTITY, start, end, self.SCORE))
+        return found
 
     def accept(self, match: re.Match) -> bool:
         """A name, not a title or a common word.
