@@ -110,6 +110,8 @@ CASES = {
             "Bank Mandiri 1230012345678",
             "transfer ke 1234567890 (BCA)",
             "sudah kirim ke 123-456-7890 Mandiri a.n. toko",
+            "rek mandiri 123-00-0456789-0",
+            "no rek bca 1234567890",
         ],
         [
             "kode rekening 5.1.02.01.01.0024",
@@ -118,6 +120,8 @@ CASES = {
             "Kode RUP 26573548 BRI",
             "tender 10023456000 Jatim",
             "nilai Rp 1250000000 BNI",
+            "kode rek 5.1.02.01.01.0024",
+            "rekap 2024 1234567890",
         ],
     ),
     "AddressRecognizer": (

@@ -22,7 +22,7 @@ NATIONAL_BANKS = (
 # Words that make the number before a bank's name a code or an amount, not an account.
 CODE_WORDS = ("kode", "kd", "rup", "paket", "tender", "kontrak", "spk", "surat", "rp", "idr")
 CUES = (
-    r"(?:nomor|no\.?)?\s*rekening|no\.?\s?rek\.?|rek\.|norek|a/c|acct\.?"
+    r"(?:nomor|no\.?)?\s*rekening|no\.?\s?rek\.?|rek\.|rek\b|norek|a/c|acct\.?"
     r"|account(?:\s+(?:number|no\.?))?|bank\s+account"
 )
 
@@ -39,7 +39,7 @@ class BankAccountRecognizer(SpanRecognizer):
     TRIGGER = DIGIT_TRIGGER
     REGEX = re.compile(
         first_chars(CUES, BANKS, "nomor no")
-        + rf"\b(?:(?i:{CUES})(?:\s+(?i:bank\s+)?(?:{BANKS}))?|(?:{BANKS}))"
+        + rf"\b(?:(?i:{CUES})(?:\s+(?i:bank\s+)?(?i:{BANKS}))?|(?:{BANKS}))"
         r"\s*[:.,]?\s*(?i:(?:no\.?|nomor|rek\.?|rekening)\s*[:.]?\s*)?"
         r"(?P<value>\d[\d\s.-]{5,24}\d)(?![\d]|[.,]\d)",
     )
