@@ -12,7 +12,7 @@ import re
 
 from .recognizers.address import STREET, STREET_SUFFIXES
 from .recognizers.bank import BANKS, CUES
-from .recognizers.english import OBFUSCATED_AT
+from .recognizers.english import may_hold_email
 from .recognizers.ner import worth_modelling
 from .recognizers.person import (
     _RUN,
@@ -66,7 +66,7 @@ def candidates(text: str, model: bool = False) -> list[str]:
             found.append("BANK_ACCOUNT")
         if longest >= 13:
             found.extend(ID_NUMBERS)
-    if "@" in text or OBFUSCATED_AT.search(text):
+    if may_hold_email(text):
         found.append("EMAIL_ADDRESS")
     if any(ch.isdigit() for ch in text):
         if IP_LIKE.search(text):

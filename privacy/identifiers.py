@@ -24,7 +24,7 @@ from typing import Any
 from .candidates import BANK_CUE, ID_NUMBERS, IP_LIKE, longest_digit_run
 from .hashing import hash_value
 from .normalise import normalise
-from .recognizers.english import OBFUSCATED_AT
+from .recognizers.english import may_hold_email
 
 IDENTIFIERS = (
     "NIK",
@@ -63,7 +63,7 @@ def identifier_entities(value: str) -> list[str]:
         found.append("PHONE_NUMBER")
     if longest >= 8 and BANK_CUE.search(text):
         found.append("BANK_ACCOUNT")
-    if "@" in text or OBFUSCATED_AT.search(text):
+    if may_hold_email(text):
         found.append("EMAIL_ADDRESS")
     if longest >= 4 and IP_LIKE.search(text):
         found.append("IP_ADDRESS")

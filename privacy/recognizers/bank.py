@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import re
 
-from presidio_analyzer import RecognizerResult
-
-from .base import DIGIT_TRIGGER, SpanRecognizer, first_chars, result
+from .base import DIGIT_TRIGGER, SpanRecognizer, first_chars
 
 BANKS = (
     r"BCA|BRI|BNI|BTN|BSI|BJB|BPD(?:\s+[A-Z][A-Za-z]+)?|Mandiri|CIMB(?:\s+Niaga)?|Danamon|Permata"
@@ -52,16 +50,14 @@ class BankAccountRecognizer(SpanRecognizer):
         rf"(?=\s*\(?\s*(?:{NATIONAL_BANKS})(?![A-Za-z]))"
     )
 
-    def _matches(self, text: str) -> list[RecognizerResult]:
-        found = super()._matches(text)
-        seen = {(r.start, r.end) for r in found}
+    def more_spans(self, text: str) -> list[tuple[int, int]]:
+        """Numbers written before their bank's name, not after code or amount words."""
+        spans = []
         for match in self.BANK_AFTER.finditer(text):
             before = text[max(0, match.start() - 24) : match.start()].lower()
-            words = set(re.findall(r"[a-z]+", before))
-            if match.span("value") in seen or words & set(CODE_WORDS) or not self.accept(match):
-                continue
-            found.append(result(self, self.ENTITY, *match.span("value"), self.SCORE))
-        return found
+            if not set(re.findall(r"[a-z]+", before)) & set(CODE_WORDS) and self.accept(match):
+                spans.append(match.span("value"))
+        return spans
 
     def accept(self, match: re.Match) -> bool:  # noqa: D102
         value = match.group("value")

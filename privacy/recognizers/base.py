@@ -391,6 +391,10 @@ class SpanRecognizer(WindowedMixin, ContextMixin, EntityRecognizer):
             return []
         return self._adjust(text, self.windowed(text, self._matches))
 
+    def more_spans(self, text: str) -> list[tuple[int, int]]:
+        """Spans found another way than ``REGEX`` (none unless a subclass says)."""
+        return []
+
     def _matches(self, text: str) -> list[RecognizerResult]:
         found = []
         for match in self.REGEX.finditer(text):
@@ -398,4 +402,8 @@ class SpanRecognizer(WindowedMixin, ContextMixin, EntityRecognizer):
                 continue
             start, end = match.span("value")
             found.append(result(self, self.ENTITY, start, end, self.SCORE))
+        seen = {(r.start, r.end) for r in found}
+        for start, end in self.more_spans(text):
+            if (start, end) not in seen:
+                found.append(result(self, self.ENTITY, start, end, self.SCORE))
         return found

@@ -144,6 +144,13 @@ _DOT = rf"\s*{_OPEN}\s*(?:dot|titik|\.)\s*{_CLOSE}\s*|\s+(?:dot|titik)\s+|\s*\.\
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _OBFUSCATED_AT = rf"{_OPEN}\s*(?:at|et|@)\s*{_CLOSE}|\s@|@\s|\bat\s+{_LABEL}\s+(?:dot|titik)\b"
 OBFUSCATED_AT = re.compile(_OBFUSCATED_AT, re.IGNORECASE)
+
+
+def may_hold_email(text: str) -> bool:
+    """Cheap test: an ``@``, or one written out (``[at]``, ``(at)``, ``at … dot``)."""
+    return "@" in text or OBFUSCATED_AT.search(text) is not None
+
+
 _WRITTEN_EMAIL = re.compile(
     rf"(?i)(?<![\w.%+-])(?P<local>[A-Za-z0-9][\w.%+-]{{0,63}})(?P<at>{_AT})"
     rf"(?P<domain>{_LABEL}(?:(?:{_DOT}){_LABEL}){{1,5}})(?![\w-])"

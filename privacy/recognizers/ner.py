@@ -27,7 +27,6 @@ from .nik import KkRecognizer, NikRecognizer
 from .nip import NipRecognizer
 from .npwp import NpwpRecognizer
 from .person import (
-    _CUE_BEFORE,
     HONORIFICS,
     INSTITUTIONS,
     NOT_NAMES,
@@ -44,7 +43,7 @@ from .person import (
     family_names,
     gazetteer,
     given_names,
-    named_after,
+    place_or_company_before,
 )
 from .phone import IndonesianPhoneRecognizer
 
@@ -453,7 +452,7 @@ def _organisation_or_place(text: str, start: int, end: int) -> bool:
     (``SMPS MATHLAUL ANWAR``). A region before a name (``Menteri BUMN Erick Thohir``,
     ``Gubernur Jawa Barat Ridwan Kamil``) does not count: the name is a person's.
     """
-    if _CUE_BEFORE.search(text[max(0, start - 14) : start]) or named_after(text, start):
+    if place_or_company_before(text, start):
         return True
     if any(
         (w.lower() in ORGANISATION_OR_PLACE and w.lower() not in _GEOGRAPHIC)

@@ -200,13 +200,9 @@ class HonorificNameRecognizer(SpanRecognizer):
         + _NAME
     )
 
-    def _matches(self, text: str) -> list:
-        found = super()._matches(text)
-        seen = {(r.start, r.end) for r in found}
-        for start, end in lower_case_names(text):
-            if (start, end) not in seen:
-                found.append(result(self, self.ENTITY, start, end, self.SCORE))
-        return found
+    def more_spans(self, text: str) -> list[tuple[int, int]]:
+        """Names after a lower-case honorific (``laporan bu siti``)."""
+        return lower_case_names(text)
 
     def accept(self, match: re.Match) -> bool:
         """A name, not a title or a common word.
@@ -262,6 +258,15 @@ def named_after(text: str, start: int) -> bool:
     return bool(_NAMED_AFTER_BEFORE.search(text, max(0, start - 40), start))
 
 
+def place_or_company_before(text: str, start: int) -> bool:
+    """Whether the name words at ``start`` belong to a place's or a company's name.
+
+    A street, place or company word right before them (``Jl. Ahmad Yani``, ``CV Budi
+    Jaya``), or a place named after a titled person (``RSUD Dr. Saiful Anwar``).
+    """
+    return bool(_CUE_BEFORE.search(text[max(0, start - 14) : start])) or named_after(text, start)
+
+
 class GazetteerNameRecognizer(SpanRecognizer):
     """Two or more capitalised name-like words in a row, at least one from the gazetteer."""
 
@@ -282,9 +287,7 @@ class GazetteerNameRecognizer(SpanRecognizer):
             ]
             if any(w.lower() in ORGANISATION_OR_PLACE for _, w in words):
                 continue
-            if _CUE_BEFORE.search(text[max(0, run.start() - 14) : run.start()]):
-                continue
-            if named_after(text, run.start()):
+            if place_or_company_before(text, run.start()):
                 continue
             span: list[tuple[int, str]] = []
             for item in [*words, (0, "")]:
@@ -408,18 +411,13 @@ class CuedNameRecognizer(SpanRecognizer):
         Suparman``): single names are common in Java.
         """
         words = [w for w in (re.sub(r"[^A-Za-z'’]", "", w) for w in words) if w]
-        common, given = common_words(), given_names()
-        if len(words) == 1:
-            lowered = words[0].lower()
-            return (
-                lowered in given
-                and lowered not in common
-                and lowered not in NOT_PERSON_WORDS
-                and not words[0].isupper()
-                and not known_place(words[0])
-            )
-        if len(words) < 2:
+        if not words:
             return False
+        common, given = common_words(), given_names()
+        if len(words) == 1:  # also none of the words below
+            lowered = words[0].lower()
+            if lowered not in given or lowered in common or known_place(words[0]):
+                return False
         for word in words:
             lowered = word.lower()
             if lowered in NOT_PERSON_WORDS or (len(word) > 1 and word.isupper()):
