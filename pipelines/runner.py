@@ -507,7 +507,7 @@ def _disclosure_and_derived(
     _disclosure(run, writer.db, policy, published)
     _derive(run, pipeline, writer, context)
     redactor.remember_scans(None)
-    if memo is not None and run.reuse is not None and run.reuse.reason is None:
+    if memo is not None and memo.reuse.reason is None:
         run.record["incremental"]["scans"] = {"reused": memo.hits, "scanned": memo.misses}
 
 

@@ -36,7 +36,7 @@ def passes_fast(kind: str, constraints: dict[str, Any]) -> Callable[[Any], bool]
     which decides and words the reason. Derived tables (risk components, scores) have
     bounded and enumerated columns on every row: the reader was most of their check.
     """
-    types = (int,) if kind == "integer" else PY_TYPES.get(kind)
+    types = PY_TYPES.get(kind)
     if types is None:
         return None
     tests: list[Callable[[Any], bool]] = []
