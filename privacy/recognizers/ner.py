@@ -314,7 +314,8 @@ class IndonesianNerRecognizer(EntityRecognizer):
         found = []
         docs = nlp.pipe((part for _, part in parts), batch_size=BATCH_SIZE)
         for (offset, part), doc in zip(parts, docs, strict=True):
-            for ent in doc.ents:
+            ents, spans = list(doc.ents), []
+            for index, ent in enumerate(ents):
                 label = self.LABELS.get(ent.label_)
                 if label is None or label not in wanted:
                     continue
@@ -325,16 +326,104 @@ class IndonesianNerRecognizer(EntityRecognizer):
                         # A company, school or street named after someone (CV Budi Jaya,
                         # SMPS Mathlaul Anwar, Jl. Ahmad Yani): kept, like the model's own.
                         label = "ORGANIZATION"
+                    elif _listed_among_places(part, ents, index):
+                        label = "LOCATION"
                     else:
                         start, end = _trim(part, start, end)
                         if not _name_like(part[start:end]):
                             continue
-                found.append(result(self, label, offset + start, offset + end, self.SCORE))
+                        suffix = _GENERATION.match(part, end)
+                        end = suffix.end() if suffix else end
+                spans.append((label, start, end))
+            found += [
+                result(self, label, offset + start, offset + end, self.SCORE)
+                for label, start, end in _listed_among_people(
+                    _joined_over_particles(spans, part), part
+                )
+            ]
         return found
 
 
-# Particles inside a name (``Georg Ludwig von Trapp``, ``Najib bin Razak``).
-NAME_PARTICLES = frozenset("von van der den de da di bin binti al el la le du".split())
+# Particles inside a name (``Georg Ludwig von Trapp``, ``Najib bin Razak``, ``Minamoto no
+# Yoshitsune``).
+NAME_PARTICLES = frozenset("von van der den de da di bin binti al el la le du no".split())
+# A generation after a name is part of it: ``Harold Belafonte, Jr.``, ``… Sr .``.
+_GENERATION = re.compile(r"\s*,?\s*(?:Jr|Sr|Jnr|Snr)\b(?:\s?\.)?")
+# What separates the items of a list: ``Cililitan, Kramat Jati, Jakarta Timur``.
+_LIST_GAP = re.compile(r"\s*(?:,|;|dan|and|serta)\s*")
+
+
+_PARTICLE_GAP = re.compile(rf"\s+(?:{'|'.join(sorted(NAME_PARTICLES))})\s+")
+
+
+def _joined_over_particles(
+    spans: list[tuple[str, int, int]], text: str
+) -> list[tuple[str, int, int]]:
+    """Two PERSON spans with only a particle between them are one name.
+
+    The model reads ``Minamoto no Yoshitsune`` as two people; the particle between them
+    would otherwise stay in the text, and with it the name's shape.
+    """
+    out: list[tuple[str, int, int]] = []
+    for label, start, end in spans:
+        if (
+            out
+            and label == out[-1][0] == "PERSON"
+            and _PARTICLE_GAP.fullmatch(text, out[-1][2], start)
+        ):
+            out[-1] = (label, out[-1][1], end)
+            continue
+        out.append((label, start, end))
+    return out
+
+
+_LISTED_NAME = re.compile(
+    r"\s*,\s*(?P<name>[A-Z][A-Za-z'’-]+(?:\s+[A-Z][A-Za-z'’-]+){0,3})\s*(?:,\s*(?:dan|and)?|dan|and)\s*"
+)
+
+
+def _listed_among_people(
+    spans: list[tuple[str, int, int]], text: str
+) -> list[tuple[str, int, int]]:
+    """The item between two people of a list is a person.
+
+    ``Abdullah Gobel, Dadai Gobel dan Abdul Gobel``, ``Ye Eun, Sun Mi, dan So Hee``: the
+    model tends to miss the middle one, or to call it a place or an organisation. The item is one to four capitalised words, none of them an organisation's or a place's
+    word, with nothing but list punctuation around it.
+    """
+    people = [s for s in spans if s[0] == "PERSON"]
+    listed = set()
+    for (_, _, end), (_, start, _) in zip(people, people[1:], strict=False):
+        match = _LISTED_NAME.fullmatch(text, end, start)
+        if match and not any(
+            w.lower() in NOT_PERSON_WORDS or w.lower() in ORGANISATION_KINDS
+            for w in match.group("name").split()
+        ):
+            listed.add(match.span("name"))
+    if not listed:
+        return spans
+    kept = [s for s in spans if (s[1], s[2]) not in listed]
+    return sorted(kept + [("PERSON", *span) for span in listed], key=lambda s: s[1])
+
+
+def _listed_among_places(text: str, ents: list[Any], index: int) -> bool:
+    """Whether the model's PERSON ``ents[index]`` is an item of a list of places.
+
+    In ``…, Cililitan, Kramat Jati, Jakarta Timur`` the model reads the middle item as a
+    person; an item whose neighbours on both sides are places, one of them after a comma,
+    is a place too. Both neighbours are needed: a person is often named next to one place
+    (``warga Malang, Budi Santoso, melapor``); and a word the gazetteer knows as a name
+    keeps the item a person, wherever it stands (privacy fails closed).
+    """
+    if index == 0 or index + 1 >= len(ents):
+        return False
+    before, ent, after = ents[index - 1], ents[index], ents[index + 1]
+    if before.label_ != "LOCATION" or after.label_ != "LOCATION":
+        return False
+    if any(token.text.lower() in _names() for token in ent):
+        return False
+    gaps = (text[before.end_char : ent.start_char], text[ent.end_char : after.start_char])
+    return all(_LIST_GAP.fullmatch(g) for g in gaps) and any("," in g for g in gaps)
 
 
 def _widened(doc: Any, first: int, last: int) -> tuple[int, int]:

@@ -86,10 +86,13 @@ NAME_ENDINGS = re.compile(
     r"|arno|anto|anti|ono|adi|ardi|arni|asih|yadi|yani)$",
     re.IGNORECASE,
 )
+# Words people are addressed by; a capitalised name after one is a person's. Religious
+# teachers' titles count too ("Pimpinan Ustadz Syamsi Dukha", "Kyai Ageng").
 HONORIFICS = (
     r"Bapak|Bpk|Ibu|Ibunda|Pak|Bu|Sdr|Sdri|Saudara|Saudari|Tn|Tuan|Ny|Nyonya|Nn|Nona|Mas|Mbak"
     r"|Kak|Bang|Hj|H|Alm|Almh|Almarhum|Almarhumah|Dr|Drg|Drs|Dra|Ir|Prof|Tgk|Teuku|Raden|Mr|Mrs"
     r"|Ms|Miss|Sir|Madam|R\.M|R\.A|R\.Ay|Rr|R"
+    r"|Ustadz|Ustadzah|Ustad|Ustazah|Kyai|Kiai|KH|Syekh|Syeikh|Buya|Tengku"
 )
 # Cues that introduce a name by themselves, and labels that do only with a colon
 # ("Nama Paket: ..." names a package, "Nama: ..." a person).
@@ -214,6 +217,8 @@ class HonorificNameRecognizer(SpanRecognizer):
         words = re.findall(r"[a-z'’]+", match.group("value").lower())
         if not words or words[0] in NOT_NAMES or words[0] in INSTITUTIONS:
             return False
+        if words[0] in ORGANISATION_KINDS:
+            return False  # "bernama Puncak Datuk Panglima Husin": a peak, not a person
         if named_after(match.string, match.start()):
             return False  # RSUD Dr. Saiful Anwar, Jl. KH. Hasyim Asyari: a place's name
         common = common_words()
@@ -245,7 +250,8 @@ _NAMED_AFTER_WORDS = "|".join(
     f"{word}|{word.upper()}"
     for word in (
         r"Jalan Gang Rumah\s+Sakit Puskesmas Universitas Institut Akademi Politeknik Stadion"
-        r" Bandara Pelabuhan Terminal Museum Lapangan Yayasan Kampus"
+        r" Bandara Pelabuhan Terminal Museum Lapangan Yayasan Kampus Pesantren Madrasah Masjid"
+        r" Sekolah Gedung"
     ).split()
 )
 _NAMED_AFTER_BEFORE = re.compile(
