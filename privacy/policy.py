@@ -52,11 +52,20 @@ POLICY_KEYS = {
     "suppliers",
 }
 SPEC_KEYS = {"operator", "entity", "json", "keep_last", "role"}
-ROLES = ("person", "organisation", "place", "identifier", "free-text", "amount", "date", "code")
+ROLES = (
+    "person", "organisation", "place", "identifier", "free-text", "derived", "amount", "date",
+    "code",
+)  # fmt: skip
 # The operator a column gets from its role when privacy.yml names no operator.
-ROLE_OPERATORS = {**dict.fromkeys(ROLES, "keep"), "person": "replace", "free-text": "scan"}
+ROLE_OPERATORS = {
+    **dict.fromkeys(ROLES, "keep"), "person": "replace", "free-text": "scan", "derived": "scan",
+}  # fmt: skip
 # Roles whose columns are kept but searched for identifiers only (never names, addresses).
 NAMED_ROLES = ("organisation", "place")
+# Texts terbuka writes from cells already through privacy (a red flag's detail): their
+# names and addresses were published, or withheld, by their own columns. Searched for
+# identifiers only, like NAMED_ROLES: the name model would only read published names again.
+IDENTIFIERS_ONLY_ROLES = (*NAMED_ROLES, "derived")
 SUPPLIER_KEYS = {"legal_form", "npwp", "rows", "columns"}
 
 

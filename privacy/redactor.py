@@ -17,6 +17,7 @@ from .errors import PrivacyError
 from .generalise import generalise
 from .hashing import hash_value
 from .policy import (
+    IDENTIFIERS_ONLY_ROLES,
     NAMED_ROLES,
     NEVER_PUBLISHED,
     SAFE_DEFAULTS,
@@ -276,8 +277,8 @@ class Redactor:
         self._memo = memo
 
     def _scanner_for(self, policy: ColumnPolicy) -> Any:
-        """Officials' columns keep names; organisation and place columns names and places."""
-        if policy.role in NAMED_ROLES:
+        """Officials' columns keep names; organisation, place and derived ones names and places."""
+        if policy.role in IDENTIFIERS_ONLY_ROLES:
             if self._named_scanner is None:
                 self._named_scanner = self.scanner.without("PERSON", "ADDRESS")
                 self._named_scanner.memo = self._memo

@@ -275,6 +275,25 @@ def test_organisation_and_place_columns_are_never_person_redacted(scanner):
     assert out[0]["supplier"] == "Budi Santoso, HP <PHONE_NUMBER>"
 
 
+@pytest.mark.parametrize(
+    "detail, published",
+    [
+        # names and places in it were published by their own columns: read again, kept
+        ("CV Perkasa Cipta won 8 processes of Dinas PU Kota Malang in 2024",
+         "CV Perkasa Cipta won 8 processes of Dinas PU Kota Malang in 2024"),
+        ("Budi Santoso won 3 processes of Jl. Merdeka", "Budi Santoso won 3 processes of Jl. Merdeka"),
+        # identifiers never pass: a phone or NIK run together from published digits
+        ("contact 081234567890 won 3 processes", "contact <PHONE_NUMBER> won 3 processes"),
+        (f"supplier {NIK} won 2 processes", "supplier <NIK> won 2 processes"),
+    ],
+)  # fmt: skip
+def test_a_derived_text_is_searched_for_identifiers_only(scanner, detail, published):
+    policy = load_policy({"columns": {"red_flags.detail": {"role": "derived"}}})
+    assert policy.listed("red_flags", "detail").operator == "scan"
+    out = Redactor(policy, scanner, KEY).rows("red_flags", [{"detail": detail}])
+    assert out[0]["detail"] == published
+
+
 def test_json_keep_keys_are_checked_too(scanner):
     policy = load_policy(
         {

@@ -112,6 +112,8 @@ def _shape(member: Member) -> tuple[str, set[str]]:
         return "array", set()
     if text[:1] != b"{":
         raise InputError(member.name, "not JSON: does not start with '{' or '['")
+    if len(head) < PEEK_BYTES and _one_value(text, member.name):
+        return "one", set()  # the whole file, one value: an API page, a small package
     completed, top_keys, depth = 0, set(), 0
     events = parse(io.BytesIO(text), member.name, multiple_values=True)
     try:
@@ -150,6 +152,15 @@ def _shape(member: Member) -> tuple[str, set[str]]:
     if "releases" in top_keys and not top_keys & {"ocid", "compiledRelease", "versionedRelease"}:
         return "release-package", top_keys
     return "one", top_keys
+
+
+def _one_value(text: bytes, name: str) -> bool:
+    """Whether a whole small file is one JSON value (read fast by ``load_json``)."""
+    try:
+        load_json(text, name)
+    except (ValueError, InputError):
+        return False  # several values, JSON Lines or broken: the event stream decides
+    return True
 
 
 def _looks_like_json_lines(text: bytes, complete_lines: int = 2) -> bool:
