@@ -13,9 +13,13 @@ from pathlib import Path
 
 import pytest
 from adversarial import deep_json
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from terbuka.pipelines.domains.budget_fdp import load_package
 from terbuka.pipelines.errors import InputError
+from terbuka.pipelines.readers import limits
+from terbuka.pipelines.readers.limits import nesting, parse
 from terbuka.pipelines.readers.ocds import _looks_like_json_lines
 from terbuka.pipelines.sources import load_json
 
@@ -72,3 +76,44 @@ def test_no_plain_json_loads_on_outside_data_is_left():
         assert (
             "json.loads(data" not in body and 'json.loads(path.read_text("utf-8-sig"))' not in text
         )
+
+
+def _depth(value) -> int:
+    if isinstance(value, dict):
+        return 1 + max(map(_depth, value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max(map(_depth, value), default=0)
+    return 0
+
+
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(alphabet='[]{}"\\ab,:é\n'),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=3), inner, max_size=4)
+    ),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(_JSON_VALUES)
+def test_nesting_is_the_depth_of_the_brackets_whatever_the_strings_hold(value):
+    text = json.dumps(value, ensure_ascii=False).encode()
+    assert nesting(text) == _depth(value)
+
+
+@pytest.mark.parametrize("depth, fast", [(64, True), (65, False)])
+def test_many_brackets_within_the_depth_limit_take_the_fast_parser(monkeypatch, depth, fast):
+    """A page of many releases has thousands of brackets but nests a few levels deep."""
+    value = {"releases": [{"tender": {"items": [{"id": str(i)}]}} for i in range(50)]}
+    value["deep"] = json.loads(b"[" * (depth - 1) + b"]" * (depth - 1))
+    data = json.dumps(value).encode()
+    calls = []
+    monkeypatch.setattr(limits, "parse", lambda *a, **k: calls.append(1) or parse(*a, **k))
+    if fast:
+        assert limits.load_json(data, "page.json") == value
+        assert not calls
+    else:
+        with pytest.raises(InputError, match="nested deeper than 64 levels"):
+            limits.load_json(data, "page.json")
+        assert calls
