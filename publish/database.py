@@ -120,7 +120,10 @@ class Writer:
         # The table exists with these columns (create_tables) and every cell is already
         # SQLite-ready (_cell): one prepared statement for the batch, none of insert_all's
         # per-row query building (a third of the runner's serial time on large runs).
-        prepared = [tuple(_cell(row.get(c)) for c in columns) for row in rows]
+        prepared = [
+            tuple([v if v.__class__ in _STORED_AS_IS else _cell(v) for v in map(row.get, columns)])
+            for row in rows
+        ]
         sql = _insert_sql(table, columns)
         try:
             with self.db.conn:
@@ -152,6 +155,10 @@ class Writer:
 def _insert_sql(table: str, columns: list[str]) -> str:
     names = ", ".join(f"[{c}]" for c in columns)
     return f"insert into [{table}] ({names}) values ({', '.join('?' for _ in columns)})"
+
+
+# Values SQLite stores unchanged (``bool`` is not among them: it becomes 0 or 1).
+_STORED_AS_IS = frozenset({str, int, float, type(None)})
 
 
 def _cell(value: Any) -> Any:

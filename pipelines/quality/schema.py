@@ -54,12 +54,15 @@ def passes_fast(kind: str, constraints: dict[str, Any]) -> Callable[[Any], bool]
             return None  # pattern, unique, exclusive bounds...: the reader decides
     counts_bool = bool in types
 
-    def fast(value: Any) -> bool:
-        if not isinstance(value, types) or (isinstance(value, bool) and not counts_bool):
-            return False
-        return all(test(value) for test in tests)
+    def typed(value: Any) -> bool:
+        return isinstance(value, types) and (counts_bool or value.__class__ is not bool)
 
-    return fast
+    if not tests:  # most columns: a type test alone, no closure over an empty list
+        return typed
+    if len(tests) == 1:
+        (only,) = tests
+        return lambda value: typed(value) and only(value)
+    return lambda value: typed(value) and all(test(value) for test in tests)
 
 
 def _number(value: Any) -> bool:
