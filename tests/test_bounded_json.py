@@ -117,3 +117,19 @@ def test_many_brackets_within_the_depth_limit_take_the_fast_parser(monkeypatch, 
         with pytest.raises(InputError, match="nested deeper than 64 levels"):
             limits.load_json(data, "page.json")
         assert calls
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        b"[\\" + b"[" * 5000,  # a stray backslash, then deep brackets
+        b'["\\"' + b"[" * 5000,  # an escaped quote: the brackets are inside the string
+        b'["a"]' + b"[" * 5000,  # extra data after a value
+        b'"' + b"[" * 5000 + b'"' + b"[" * 5000,  # a string of brackets, then deep brackets
+        b"{" * 3000 + b'"a":1' + b"}" * 3000,
+    ],
+)
+def test_broken_or_deep_json_ends_in_one_line_never_recursion(text):
+    with pytest.raises((InputError, ValueError)) as error:
+        limits.load_json(text, "page.json")
+    assert not isinstance(error.value, RecursionError)

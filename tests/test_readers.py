@@ -264,3 +264,16 @@ def test_json_lines_cut_off_mid_line_keep_the_complete_lines(tmp_path, complete)
     items = list(OcdsJsonReader.read(members(path)[0]))
     assert [i.kind for i in items] == ["release"] * complete + ["invalid"]
     assert items[-1].problem.startswith(f"line {complete + 1}: invalid JSON")
+
+
+def test_a_small_file_of_several_values_is_never_read_as_its_first(tmp_path):
+    """JSON Lines with a line nested too deep: every line is accounted for.
+
+    The file as a whole nests deeper than the limit, so the shape test reads it through
+    the bounded event stream, which must not stop at the first value.
+    """
+    deep = {**RELEASE, "id": "deep", "x": json.loads("[" * 70 + "]" * 70)}
+    path = tmp_path / "releases.jsonl"
+    lines = [{**RELEASE, "id": "1"}, {**RELEASE, "id": "2"}, deep, {**RELEASE, "id": "4"}]
+    path.write_text("\n".join(json.dumps(line) for line in lines) + "\n")
+    assert [k for k, _ in ocds_items(path)] == ["release", "release", "invalid", "release"]
