@@ -131,8 +131,12 @@ CASES = {
             "Perum Griya Asri Blok C2 No. 5",
             "alamat RT 02 RW 04 Kelurahan Sukun",
             "He lives at 6750 Koskikatu Street Apt. 864",
+            # a bare house number after a word that says where someone lives
+            "Alamat: Jl. Melati 12",
+            "tinggal di Jalan Melati 12A, Kel. Sukun",
         ],
         [
+            "Pembangunan Jalan Tol Seksi 2 selesai",
             "Pembangunan Jalan Ahmad Yani Kecamatan Klojen",
             "Rehabilitasi Jalan Lingkungan Desa Tegalgondo",
             "Kelurahan Sukun, Kota Malang",
@@ -158,6 +162,12 @@ CASES = {
             "Saya Bapak Ir. Kasiyah Habibi, warga",
             "diperiksa oleh Bapak Tgk. Clara Saptono, S.E.",
             "Saya Sdr. Hari Saptono, S.IP. melapor",
+            "Pesantren dengan Pimpinan Ustadz Syamsi Dukha",
+            "karena ibu saya, Ningsih, sakit",
+            "istri saya yanti sudah 3x bolak balik",
+            "saya heru, mau tanya soal pajak",
+            "Jalan depan rumah Suparman rusak",
+            "tanah milik sutrisno diserobot",
         ],
         [
             "Ibu Kota Nusantara",
@@ -174,6 +184,11 @@ CASES = {
             "ibu rumah tangga",
             "Pelapor (warga) datang",
             "alamat: Kp. Cibeureum RT 003/004",
+            "saya hari ini ke kantor",
+            "Rumah Adat Joglo dipugar",
+            "Rumah Susun Sewa Marunda penuh",
+            "Puncak tertinggi bernama Puncak Datuk Panglima Husin",
+            "Pondok Pesantren KH Ahmad Dahlan menerima bantuan",
         ],
     ),
     "GazetteerNameRecognizer": (
@@ -182,8 +197,9 @@ CASES = {
             "laporan dari Hendra Siregar kemarin",
             "BUDI SANTOSO",
             "John Smith called",
+            "Kepala desa Slamet Riyadi tidak pernah ada",  # the head, not the village
         ],
-        ["CV Budi Jaya", "PT Hasan Putra", "Taman Bunga Indah", "Jl. Ahmad Yani", "Sari"],
+        ["Kepala Desa Sukamaju datang", "CV Budi Jaya", "PT Hasan Putra", "Taman Bunga Indah", "Jl. Ahmad Yani", "Sari"],
     ),
     "CuedNameRecognizer": (
         [
@@ -423,3 +439,18 @@ def test_the_gazetteer_is_shipped_with_the_package():
 )
 def test_the_whole_span_is_replaced_and_its_label_kept(scanner, text, expected):
     assert scanner.scan(text)[0] == expected
+
+
+def test_a_name_stops_before_the_next_line_of_a_form(scanner):
+    """``Nama: …`` then ``Alamat: …``: the label stays, the name and the address go."""
+    text = "Nama: Eko Prasetyo\nAlamat: Jl. Melati 12\nKeluhan: lampu mati"
+    redacted, kinds = scanner.scan(text)
+    assert redacted == "Nama: <PERSON>\nAlamat: <ADDRESS>\nKeluhan: lampu mati", redacted
+    # a name wrapped onto the next line, with no label there, is still one name
+    assert scanner.scan("Pelapor: Budi\nSantoso, warga RT 2")[0].startswith("Pelapor: <PERSON>,")
+
+
+def test_a_known_name_beside_a_model_place_stays_a_person(scanner):
+    """The model reads ``Tigor`` as a place; ``Simanjuntak`` beside it is a family name."""
+    redacted, _ = scanner.scan("Kami sudah lapor ke Tigor Simanjuntak di kelurahan.")
+    assert "Tigor" not in redacted and "Simanjuntak" not in redacted, redacted

@@ -48,3 +48,18 @@ class AddressRecognizer(SpanRecognizer):
         rf"|(?<=domisili )(?i:{_RTRW})|(?<![\w.,/-]){_ENGLISH})"
     )
     CONTEXT = ["alamat", "tinggal", "domisili", "rumah", "address", "lives", "resides"]
+
+    def more_spans(self, text: str) -> list[tuple[int, int]]:
+        """A street and a bare house number after a word that says where someone lives.
+
+        ``Alamat: Jl. Melati 12``, ``tinggal di Jalan Melati 12A``: the number is the
+        house's. Without such a word a bare number stays (``Jalan Tol Seksi 2``).
+        """
+        return [m.span("value") for m in _LIVES_AT_STREET.finditer(text)]
+
+
+_LIVES_AT_STREET = re.compile(
+    r"(?i:\b(?:alamat(?:nya)?|beralamat(?:\s+di)?|tinggal\s+di|domisili(?:\s+di)?"
+    r"|rumah(?:\s+saya|\s+kami)?\s+di)\s*:?\s*)"
+    rf"(?P<value>\b(?i:{STREET})\.?\s+{_NAME}\s+\d{{1,4}}[A-Za-z]?)(?![\w/.-])"
+)

@@ -43,6 +43,7 @@ from .person import (
     family_names,
     gazetteer,
     given_names,
+    known_place,
     place_or_company_before,
 )
 from .phone import IndonesianPhoneRecognizer
@@ -258,15 +259,38 @@ def keep_named(findings: list[Any], text: str = "") -> list[Any]:
     for finding in findings:
         if finding.entity_type in KEPT:
             continue
+        overlapping = [k for k in kept if k.start < finding.end and finding.start < k.end]
         if (
             finding.entity_type == "PERSON"
             and _recognizer(finding) not in STRONG
-            and any(k.start < finding.end and finding.start < k.end for k in kept)
+            and overlapping
             and not _cued(text, finding.start, finding.end)
+            and not _known_name_outside(text, finding, overlapping)
         ):
             continue
         out.append(finding)
     return out
+
+
+def _known_name_outside(text: str, finding: Any, kept: list[Any]) -> bool:
+    """Whether a PERSON finding is a kept word next to a gazetteer name, and nothing else.
+
+    ``lapor ke Tigor Simanjuntak``: the model reads ``Tigor`` as a place, but
+    ``Simanjuntak`` is a family name beside it; the person stays a person. A finding with
+    any other word (``Perdana Menteri Malaysia Najib``) or a known place inside
+    (``Muslim Mumbai``) is left to the kept span, as before.
+    """
+    if not text or any(known_place(text[k.start : k.end]) for k in kept):
+        return False
+    names, outside = _names(), False
+    for word in re.finditer(r"[A-Za-z'’]+", text[finding.start : finding.end]):
+        start, end = finding.start + word.start(), finding.start + word.end()
+        if any(k.start <= start and end <= k.end for k in kept):
+            continue
+        if word.group().lower() not in names:
+            return False
+        outside = True
+    return outside
 
 
 def _cued(text: str, start: int, end: int) -> bool:

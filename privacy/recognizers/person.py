@@ -122,8 +122,11 @@ _TOKEN = (
     r"(?<![A-Za-z'’])(?>[A-Z](?:['’][A-Z])?[a-z'’]+(?:[A-Z][a-z'’]+)?(?:-[A-Za-z][a-z'’]+)?"
     r"|[A-Z]{2,}|[A-Z]\.)"
 )
+# A name may wrap onto the next line, but a line that starts with a form's label
+# (``Nama: Eko Prasetyo`` then ``Alamat: …`` or ``No HP: …``) is not its continuation.
+_LABEL_LINE = r"\s*\n[^\S\n]*(?:[A-Za-z.]+[^\S\n]*){1,3}:"
 _NAME = (
-    rf"(?P<value>{_TOKEN}(?:\s++(?:{_TOKEN}|bin|binti|van|de|al))*"
+    rf"(?P<value>{_TOKEN}(?:(?!{_LABEL_LINE})\s++(?:{_TOKEN}|bin|binti|van|de|al))*"
     r"(?:,?\s++[A-Z][A-Za-z.]{0,6}\.)*)"
 )
 
@@ -170,9 +173,34 @@ def family_names() -> frozenset[str]:
 # Complaints typed in lower case: ``laporan bu siti``, ``ibu sumiati warga rt 2``. Only a
 # word the gazetteer knows as a given name counts (``ibu kota``, ``ibu hamil`` do not).
 _LOWER_HONORIFIC = re.compile(
-    r"(?<![a-z])(?:bapak|bpk|ibu|bu|pak|mas|mbak|sdr|sdri|saudara|saudari|kak|bang|sy)\.?\s+"
+    r"(?<![a-z])(?:bapak|bpk|ibu|bu|pak|mas|mbak|sdr|sdri|saudara|saudari|kak|bang|sy|saya)"
+    r"\.?,?\s+"
     r"(?P<value>[a-z][a-z'’]+)(?:\s+(?P<second>[a-z][a-z'’]+))?"
 )
+
+
+# Whose house, land or spouse: "rumah Suparman", "tanah milik Sutrisno", "istri Bambang".
+# Only a given name the gazetteer knows counts ("Rumah Adat", "Rumah Susun" are kinds).
+_POSSESSOR = re.compile(
+    r"(?<![A-Za-z])(?i:rumah|milik|istri|suami|tetangga)\s+"
+    r"(?P<value>[A-Za-z][a-z'’]+)(?:\s+(?P<second>[A-Z][a-z'’]+))?"
+)
+
+
+def possessor_names(text: str) -> list[tuple[int, int]]:
+    """Spans of a known given name (and the capitalised name word after it) after a possessive."""
+    given, family, common = given_names(), family_names(), common_words()
+    spans = []
+    for match in _POSSESSOR.finditer(text):
+        first = match.group("value").lower()
+        if first not in given or first in common or first in NOT_NAMES:
+            continue
+        end = match.end("value")
+        second = match.group("second")
+        if second and second.lower() not in common and second.lower() not in NOT_PERSON_WORDS:
+            end = match.end("second")
+        spans.append((match.start("value"), end))
+    return spans
 
 
 def lower_case_names(text: str) -> list[tuple[int, int]]:
@@ -199,13 +227,13 @@ class HonorificNameRecognizer(SpanRecognizer):
     TRIGGER = None
     REGEX = re.compile(
         first_chars(HONORIFICS, ROLES, LABELS) + rf"(?:\b(?i:{HONORIFICS})\.?\s++{_TITLE}*"
-        rf"|\b(?:(?i:{ROLES})\s*+[:.=(]?|(?i:{LABELS})\s*+[:=])\s*+(?:(?i:{HONORIFICS})\.?\s++|{_TITLE})*)"
+        rf"|\b(?:(?i:{ROLES})\s*+[:.=(,]?|(?i:{LABELS})\s*+[:=])\s*+(?:(?i:{HONORIFICS})\.?\s++|{_TITLE})*)"
         + _NAME
     )
 
     def more_spans(self, text: str) -> list[tuple[int, int]]:
-        """Names after a lower-case honorific (``laporan bu siti``)."""
-        return lower_case_names(text)
+        """Names after a lower-case honorific (``laporan bu siti``) or a possessive."""
+        return lower_case_names(text) + possessor_names(text)
 
     def accept(self, match: re.Match) -> bool:
         """A name, not a title or a common word.
@@ -268,9 +296,29 @@ def place_or_company_before(text: str, start: int) -> bool:
     """Whether the name words at ``start`` belong to a place's or a company's name.
 
     A street, place or company word right before them (``Jl. Ahmad Yani``, ``CV Budi
-    Jaya``), or a place named after a titled person (``RSUD Dr. Saiful Anwar``).
+    Jaya``), or a place named after a titled person (``RSUD Dr. Saiful Anwar``). After
+    the head of a place (``Kepala desa Slamet Riyadi``) a known given name is the head's.
     """
-    return bool(_CUE_BEFORE.search(text[max(0, start - 14) : start])) or named_after(text, start)
+    if _CUE_BEFORE.search(text[max(0, start - 14) : start]):
+        return not _office_holder(text, start)
+    return named_after(text, start)
+
+
+_HEAD_OF_PLACE = re.compile(
+    r"(?i:\b(?:kepala|kades|lurah|camat)\s+(?:desa|kelurahan|kel|dusun|kampung|kecamatan|kec)\.?\s*)$"
+)
+_FIRST_WORD = re.compile(r"[A-Za-z'’]+")
+
+
+def _office_holder(text: str, start: int) -> bool:
+    """``Kepala desa Slamet Riyadi``: a given name after the head of a village or district.
+
+    ``Kepala Desa Sukamaju`` stays the village's name (``Sukamaju`` is nobody's name).
+    """
+    if not _HEAD_OF_PLACE.search(text[max(0, start - 30) : start]):
+        return False
+    word = _FIRST_WORD.match(text, start)
+    return bool(word) and word.group().lower() in given_names()
 
 
 class GazetteerNameRecognizer(SpanRecognizer):
