@@ -25,6 +25,7 @@ from .recognizers.person import (
     family_names,
     given_names,
     lower_case_names,
+    possessor_names,
 )
 
 DIGIT_RUN = re.compile(r"\d(?:[\s.()+-]{0,2}\d|\s-\s\d)*")  # " - " too: 0341 - 551234
@@ -78,6 +79,7 @@ def candidates(text: str, model: bool = False) -> list[str]:
         or _gazetteer_run(text)
         or (model and worth_modelling(text))
         or lower_case_names(text)
+        or possessor_names(text)
     ):
         found.append("PERSON")
     return found

@@ -56,10 +56,23 @@ class Normalised:
         return self.origin[start], self.ends[end - 1]
 
 
+# Digits written one by one with a space between (``0 8 1 2 3 4 5 6 7 8 9 0``): eight or
+# more, and no other digit or word glued to the run. The spaces go, as invisibles do.
+_SPACED_DIGITS = re.compile(r"(?<![\w.,])\d(?: \d){7,}(?![\w.,])")
+
+
 def normalise(text: str) -> Normalised:
-    """Fold odd digits, spaces, dashes and percent-encoding to ASCII; drop invisibles."""
+    """Fold odd digits, spaces, dashes and percent-encoding to ASCII; drop invisibles.
+
+    Spaces inside a run of single spaced digits are dropped too.
+    """
     encoded = "%" in text and _PERCENT.search(text) is not None
-    if text.isascii() and not encoded:
+    spaced = frozenset(
+        index
+        for run in _SPACED_DIGITS.finditer(text)
+        for index in range(run.start() + 1, run.end(), 2)
+    )
+    if text.isascii() and not encoded and not spaced:
         return Normalised(text)
     out: list[str] = []
     origin: list[int] = []
@@ -73,7 +86,7 @@ def normalise(text: str) -> Normalised:
             ends.append(index + 3)
             index += 3
             continue
-        if ch not in INVISIBLE:
+        if ch not in INVISIBLE and index not in spaced:
             out.append(_fold(ch) if not ch.isascii() else ch)
             origin.append(index)
             ends.append(index + 1)

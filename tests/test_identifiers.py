@@ -399,6 +399,24 @@ def test_scrub_file_names_and_urls(scanner, text, scrubbed):
     assert scrub(text, scanner) == scrubbed
 
 
+@pytest.mark.parametrize(
+    "text, folded",
+    [
+        ("kontak 0 8 1 2 3 4 5 6 7 8 9 0 ya", "kontak 081234567890 ya"),
+        ("NIK 3 5 7 3 0 1 4 5 0 8 9 0 0 0 0 3", "NIK 3573014508900003"),
+        ("nilai 1 2 3 4 5 6 7", "nilai 1 2 3 4 5 6 7"),  # seven digits: a list, left
+        ("skor 1 2 3 4 5 6 7 8.5", "skor 1 2 3 4 5 6 7 8.5"),  # glued to more: left
+    ],
+)
+def test_digits_spaced_one_by_one_are_read_as_one_number(text, folded):
+    form = normalise(text)
+    assert form.text == folded
+    if folded != text:
+        start = folded.index(folded.split()[1])
+        span = form.span(start, start + len(folded.split()[1]))
+        assert text[span[0] : span[1]].replace(" ", "") == folded.split()[1]
+
+
 def test_normalise_decodes_percent_encoded_punctuation_and_maps_back():
     form = normalise("x%40y%2Ez 70%35")
     assert form.text == "x@y.z 70%35"  # encoded digits and letters are left alone

@@ -134,6 +134,8 @@ CASES = {
             # a bare house number after a word that says where someone lives
             "Alamat: Jl. Melati 12",
             "tinggal di Jalan Melati 12A, Kel. Sukun",
+            "alamat jl kenanga no 5 rt 3 rw 2",  # typed in lower case
+            "alamat: Jl.Kenanga No.5",  # no space after the street word's dot
         ],
         [
             "Pembangunan Jalan Tol Seksi 2 selesai",
@@ -199,7 +201,14 @@ CASES = {
             "John Smith called",
             "Kepala desa Slamet Riyadi tidak pernah ada",  # the head, not the village
         ],
-        ["Kepala Desa Sukamaju datang", "CV Budi Jaya", "PT Hasan Putra", "Taman Bunga Indah", "Jl. Ahmad Yani", "Sari"],
+        [
+            "Kepala Desa Sukamaju datang",
+            "CV Budi Jaya",
+            "PT Hasan Putra",
+            "Taman Bunga Indah",
+            "Jl. Ahmad Yani",
+            "Sari",
+        ],
     ),
     "CuedNameRecognizer": (
         [
@@ -454,3 +463,9 @@ def test_a_known_name_beside_a_model_place_stays_a_person(scanner):
     """The model reads ``Tigor`` as a place; ``Simanjuntak`` beside it is a family name."""
     redacted, _ = scanner.scan("Kami sudah lapor ke Tigor Simanjuntak di kelurahan.")
     assert "Tigor" not in redacted and "Simanjuntak" not in redacted, redacted
+
+
+def test_a_number_spaced_one_digit_at_a_time_is_found(scanner):
+    """The normaliser joins the digits; the phone recognizer reads them as one number."""
+    redacted, kinds = scanner.scan("kontak 0 8 1 2 3 4 5 6 7 8 9 0 ya")
+    assert redacted == "kontak <PHONE_NUMBER> ya" and kinds == ("PHONE_NUMBER",)

@@ -13,7 +13,10 @@ from .base import SpanRecognizer, first_chars
 
 # Public: the scanner asks for ADDRESS where one of these words stands (``candidates``).
 STREET = r"(?:Jl|Jln|Jalan|Gg|Gang|Lr|Lorong|Komp|Kompleks|Komplek|Perum|Perumahan|Griya|Dusun|Dsn|Kp|Kampung|Asrama)"
+# The street's name: capitalised words and numbers, short words (``gg``, ``no``), and in a
+# street written in lower case (``jl kenanga no 5``) lower-case words too.
 _NAME = r"(?:[A-Z0-9][\w'’.-]*\.?|[a-z]{1,3}\.?)(?:\s+(?:[A-Z0-9][\w'’.-]*|[a-z]{1,3}\.?|gg\.?|no\.?)){0,6}?"
+_LOWER_NAME = r"[a-z][\w'’-]*(?:\s+[a-z0-9][\w'’-]*){0,4}?"
 _NUMBER = r"(?:No|Nomor|Nomer|Nmr|Blok|Blk|Kav|Kavling|Lt|Lantai)\.?\s*[:.]?\s*[A-Z]?\d+[A-Z]?(?:\s?[/-]\s?[A-Z]?\d+[A-Z]?)?"
 _RTRW = r"RT\.?\s*[:.]?\s*\d{1,3}(?:\s*[/,]?\s*RW\.?\s*[:.]?\s*\d{1,3}|\s*/\s*\d{1,3})?"
 _DETAIL = rf"(?:{_NUMBER}|{_RTRW}|Blok\s+[A-Z]{{1,2}}\d*(?:\s?[/-]\s?\d+)?)"
@@ -43,7 +46,8 @@ class AddressRecognizer(SpanRecognizer):
     AFTER = 160
     REGEX = re.compile(
         first_chars(STREET, "rt 0 1 2 3 4 5 6 7 8 9")
-        + rf"(?P<value>\b(?i:{STREET})\.?\s+{_NAME}(?:\s*,?\s*(?i:{_DETAIL}))+"
+        + rf"(?P<value>\b(?i:{STREET})(?:\.\s*|\s+){_NAME}(?:\s*,?\s*(?i:{_DETAIL}))+"
+        rf"|\b(?:{STREET.lower()})\.?\s+{_LOWER_NAME}(?:\s*,?\s*(?i:{_DETAIL}))+"
         rf"|(?<=alamat )(?i:{_RTRW})|(?<=alamat: )(?i:{_RTRW})|(?<=tinggal di )(?i:{_RTRW})"
         rf"|(?<=domisili )(?i:{_RTRW})|(?<![\w.,/-]){_ENGLISH})"
     )

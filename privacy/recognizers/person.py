@@ -189,7 +189,7 @@ _POSSESSOR = re.compile(
 
 def possessor_names(text: str) -> list[tuple[int, int]]:
     """Spans of a known given name (and the capitalised name word after it) after a possessive."""
-    given, family, common = given_names(), family_names(), common_words()
+    given, common = given_names(), common_words()
     spans = []
     for match in _POSSESSOR.finditer(text):
         first = match.group("value").lower()
