@@ -375,8 +375,6 @@ NAME_PARTICLES = frozenset("von van der den de da di bin binti al el la le du no
 _GENERATION = re.compile(r"\s*,?\s*(?:Jr|Sr|Jnr|Snr)\b(?:\s?\.)?")
 # What separates the items of a list: ``Cililitan, Kramat Jati, Jakarta Timur``.
 _LIST_GAP = re.compile(r"\s*(?:,|;|dan|and|serta)\s*")
-
-
 _PARTICLE_GAP = re.compile(rf"\s+(?:{'|'.join(sorted(NAME_PARTICLES))})\s+")
 
 
@@ -412,7 +410,8 @@ def _listed_among_people(
     """The item between two people of a list is a person.
 
     ``Abdullah Gobel, Dadai Gobel dan Abdul Gobel``, ``Ye Eun, Sun Mi, dan So Hee``: the
-    model tends to miss the middle one, or to call it a place or an organisation. The item is one to four capitalised words, none of them an organisation's or a place's
+    model tends to miss the middle one, or to call it a place or an organisation. The
+    item is one to four capitalised words, none of them an organisation's or a place's
     word, with nothing but list punctuation around it.
     """
     people = [s for s in spans if s[0] == "PERSON"]
