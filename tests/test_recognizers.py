@@ -191,6 +191,7 @@ CASES = {
             "Rumah Susun Sewa Marunda penuh",
             "Puncak tertinggi bernama Puncak Datuk Panglima Husin",
             "Pondok Pesantren KH Ahmad Dahlan menerima bantuan",
+            "Rehab Rumah Tidak Layak Huni an. Penerima Bantuan",  # a role, not a name
         ],
     ),
     "GazetteerNameRecognizer": (

@@ -31,6 +31,7 @@ NOT_NAMES = {
     "president", "minister", "governor", "mayor", "director", "chairman", "secretary",
     "jl", "jln", "jalan", "gg", "gang", "kp", "kampung", "perumahan", "komplek",
     "kompleks", "blok", "dusun", "desa", "kelurahan", "kel", "kecamatan", "kec", "alamat",
+    "penerima", "peserta", "kelompok", "warga", "masyarakat", "pengguna", "pelanggan", "nasabah",
 }  # fmt: skip
 ORGANISATION_OR_PLACE = {
     "cv", "pt", "ud", "pd", "fa", "firma", "toko", "koperasi", "kop", "yayasan", "bank", "tbk",
