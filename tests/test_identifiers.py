@@ -161,6 +161,8 @@ def leak_corpus(size: int = CORPUS) -> list[tuple[str, str, str]]:
                     f"{wording} surel {local}(at)gmail.com",
                 ]
             )
+        elif shape == 5 and kind in ("NIK", "PHONE"):  # a folder of a path to a file
+            text = f"{wording} uploads/{value.replace(' ', '')}/lampiran.pdf"
         elif shape == 4 and kind == "BANK":
             text = f"{wording} Sudah transfer ke {value} {rng.choice(['BCA', '(Mandiri)'])}."
         else:
@@ -393,6 +395,11 @@ def test_phone_numbers_by_prefix_and_length(text, valid):
         ("laporan_budi@gmail.com.csv", "<EMAIL_ADDRESS>.csv"),
         ("budi[at]gmail[dot]com.pdf", "<EMAIL_ADDRESS>.pdf"),
         ("naik-70%35.csv", "naik-70%35.csv"),
+        # a segment of a relative or absolute path that ends in a file's name
+        ("lampiran/3573014508900003/surat.pdf", "lampiran/<NIK>/surat.pdf"),
+        ("/uploads/081234567890/foto.jpg", "/uploads/<PHONE_NUMBER>/foto.jpg"),
+        # a slashed code stays a code, file or not
+        ("kontrak 027/SPK/DPU/2024.pdf", "kontrak 027/SPK/DPU/2024.pdf"),
     ],
 )
 def test_scrub_file_names_and_urls(scanner, text, scrubbed):

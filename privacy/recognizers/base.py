@@ -78,12 +78,30 @@ def _last(pattern: re.Pattern | None, text: str) -> int:
     return end
 
 
+# A file's name at the end of a path (``lampiran/3573…/surat.pdf``): no code ends so.
+_FILE_AT_END = re.compile(
+    r"\.(?:pdf|jpe?g|png|gif|webp|heic|tiff?|docx?|xlsx?|csv|odt|ods|zip|rar|txt)[)\].,;:'\"]*$",
+    re.IGNORECASE,
+)
+
+
+def in_file_path(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` is a segment of a path that ends in a file's name."""
+    left = max(text.rfind(" ", max(0, start - 200), start), text.rfind("\n", 0, start)) + 1
+    right = text.find(" ", end, end + 200)
+    token = text[left : right if right >= 0 else min(len(text), end + 200)].split("\n")[0]
+    return "/" in token and bool(_FILE_AT_END.search(token))
+
+
 def inside_code(text: str, start: int, end: int) -> bool:
     """Whether ``text[start:end]`` is only a piece of a longer dotted or slashed code.
 
     A number in a URL's path (``wa.me/6281…``, ``…/ktp/3573….pdf``) is not: URLs are
-    scanned like any text, and the slash before it is only the path's separator.
+    scanned like any text, and the slash before it is only the path's separator. Nor is
+    one in a path that ends in a file's name (``/uploads/0812…/foto.jpg``).
     """
+    if in_file_path(text, start, end):
+        return False
     if _CODE_BEFORE.search(text[max(0, start - 2) : start]):
         return not _URL_BEFORE.search(text[max(0, start - 200) : start])
     return bool(_CODE_AFTER.search(text[end : end + 2]))
