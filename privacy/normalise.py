@@ -61,18 +61,59 @@ class Normalised:
 _SPACED_DIGITS = re.compile(r"(?<![\w.,])\d(?: \d){7,}(?![\w.,])")
 
 
+# Digits spelt out, in Indonesian and English: ``nol delapan satu dua 3456 7890``.
+DIGIT_WORDS = {
+    "nol": "0", "kosong": "0", "satu": "1", "dua": "2", "tiga": "3", "empat": "4", "lima": "5",
+    "enam": "6", "tujuh": "7", "delapan": "8", "sembilan": "9", "zero": "0", "one": "1",
+    "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
+    "eight": "8", "nine": "9",
+}  # fmt: skip
+_DIGIT_WORD = "|".join(sorted(DIGIT_WORDS, key=len, reverse=True))
+# Four or more in a row: fewer are counts and dates ("dua tiga hari"), not a number.
+_SPELT_DIGITS = re.compile(
+    rf"(?i)(?<![A-Za-z])(?:{_DIGIT_WORD})(?:[ -]+(?:{_DIGIT_WORD})){{3,}}(?![A-Za-z])"
+)
+_ONE_DIGIT_WORD = re.compile(rf"(?i)(?:{_DIGIT_WORD})(?![A-Za-z])")
+
+
+def spells_digits(text: str) -> bool:
+    """Whether ``text`` spells out four or more digits in a row (``nol delapan satu dua``)."""
+    return _SPELT_DIGITS.search(text) is not None
+
+
+def _spelt(text: str) -> tuple[dict[int, tuple[int, str]], set[int]]:
+    """Digit words of runs of four or more, and the separators between them.
+
+    ``{start: (end, digit)}`` for each word; the separators are dropped, so the digits
+    read as one number.
+    """
+    words: dict[int, tuple[int, str]] = {}
+    between: set[int] = set()
+    for run in _SPELT_DIGITS.finditer(text):
+        previous = -1
+        for word in _ONE_DIGIT_WORD.finditer(text, run.start(), run.end()):
+            words[word.start()] = (word.end(), DIGIT_WORDS[word.group().lower()])
+            if previous >= 0:
+                between.update(range(previous, word.start()))
+            previous = word.end()
+    return words, between
+
+
 def normalise(text: str) -> Normalised:
     """Fold odd digits, spaces, dashes and percent-encoding to ASCII; drop invisibles.
 
-    Spaces inside a run of single spaced digits are dropped too.
+    Spaces inside a run of single spaced digits are dropped too, and four or more digits
+    spelt out in words become digits.
     """
     encoded = "%" in text and _PERCENT.search(text) is not None
-    spaced = frozenset(
+    spaced = {
         index
         for run in _SPACED_DIGITS.finditer(text)
         for index in range(run.start() + 1, run.end(), 2)
-    )
-    if text.isascii() and not encoded and not spaced:
+    }
+    words, between = _spelt(text)
+    spaced |= between
+    if text.isascii() and not encoded and not spaced and not words:
         return Normalised(text)
     out: list[str] = []
     origin: list[int] = []
@@ -80,6 +121,13 @@ def normalise(text: str) -> Normalised:
     index, length = 0, len(text)
     while index < length:
         ch = text[index]
+        if index in words:
+            end, digit = words[index]
+            out.append(digit)
+            origin.append(index)
+            ends.append(end)
+            index = end
+            continue
         if encoded and ch == "%" and _PERCENT.match(text, index):
             out.append(chr(int(text[index + 1 : index + 3], 16)))
             origin.append(index)

@@ -26,7 +26,7 @@ from typing import Any
 
 from .analyzer import PrivacyError, build_anonymizer, config, shared_analyzer
 from .candidates import TRIGGERED, candidates
-from .normalise import Normalised, normalise
+from .normalise import Normalised, normalise, spells_digits
 from .recognizers.base import GAP, inside_digest
 from .recognizers.english import OBFUSCATED_AT
 from .recognizers.ner import KEPT, keep_named, worth_modelling
@@ -182,6 +182,7 @@ class TextScanner:
                 and value.isascii()
                 and not _MAYBE.search(value)
                 and not OBFUSCATED_AT.search(value)
+                and not spells_digits(value)
                 and not lower_case_names(value)
                 and not (self.model and "PERSON" in self._wanted and worth_modelling(value))
             ):

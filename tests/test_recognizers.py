@@ -470,3 +470,21 @@ def test_a_number_spaced_one_digit_at_a_time_is_found(scanner):
     """The normaliser joins the digits; the phone recognizer reads them as one number."""
     redacted, kinds = scanner.scan("kontak 0 8 1 2 3 4 5 6 7 8 9 0 ya")
     assert redacted == "kontak <PHONE_NUMBER> ya" and kinds == ("PHONE_NUMBER",)
+
+
+@pytest.mark.parametrize(
+    "text, entity",
+    [
+        ("Nomor HP pelapor adalah nol delapan satu dua 3456 7890", "PHONE_NUMBER"),
+        ("wa nol delapan satu dua tiga empat lima enam tujuh delapan", "PHONE_NUMBER"),
+        (
+            "NIK tiga lima tujuh tiga nol satu empat lima nol delapan sembilan nol nol nol nol tiga",
+            "NIK",
+        ),
+    ],
+)
+def test_digits_spelt_out_in_words_are_found(scanner, text, entity):
+    """The whole spelt number is replaced, through ``scan_many``'s quick skip too."""
+    assert scanner.scan_many([text])[0][1] == (entity,)
+    redacted, _ = scanner.scan(text)
+    assert not any(word in redacted for word in ("delapan", "sembilan", "tujuh")), redacted
