@@ -136,9 +136,16 @@ CASES = {
             "tinggal di Jalan Melati 12A, Kel. Sukun",
             "alamat jl kenanga no 5 rt 3 rw 2",  # typed in lower case
             "alamat: Jl.Kenanga No.5",  # no space after the street word's dot
+            # a house or a preposition between the works and the street: an address
+            "Perbaikan rumah saya di Jl. Melati No. 5",
+            "mohon perbaikan di Jl. Melati No. 5 depan rumah saya",
         ],
         [
             "Pembangunan Jalan Tol Seksi 2 selesai",
+            # where public works are: a public fact, not somebody's address
+            "Pembangunan Rabat Beton Jalan Gang RT 02 RW 05 Kelurahan Sukun",
+            "Pemeliharaan Jalan Desa No. 3 Sumberejo",
+            "Paving Gang Mawar RT 05",
             "Pembangunan Jalan Ahmad Yani Kecamatan Klojen",
             "Rehabilitasi Jalan Lingkungan Desa Tegalgondo",
             "Kelurahan Sukun, Kota Malang",

@@ -53,6 +53,16 @@ class AddressRecognizer(SpanRecognizer):
     )
     CONTEXT = ["alamat", "tinggal", "domisili", "rumah", "address", "lives", "resides"]
 
+    def accept(self, match: re.Match) -> bool:
+        """Not the location of public works: ``Pembangunan Rabat Beton Jalan Gang RT 02``.
+
+        A package that builds or mends a street names where the works are, a public fact;
+        a home address is never the object of such a word (``Perbaikan rumah saya di Jl.
+        Melati No. 5`` still is an address: a house word stands between).
+        """
+        start = match.start("value")
+        return not _WORKS_BEFORE.search(match.string, max(0, start - 60), start)
+
     def more_spans(self, text: str) -> list[tuple[int, int]]:
         """A street and a bare house number after a word that says where someone lives.
 
@@ -62,6 +72,21 @@ class AddressRecognizer(SpanRecognizer):
         return [m.span("value") for m in _LIVES_AT_STREET.finditer(text)]
 
 
+# Public works on a street, up to three words before the street word (``Rabat Beton``):
+# none of them a house, a person, a pronoun or a preposition (``perbaikan di Jl. …``
+# asks for works near a place someone named: the address stays personal).
+_WORKS = (
+    r"pembangunan|peningkatan|pemeliharaan|rehabilitasi|rehab|perbaikan|pengaspalan"
+    r"|pengecoran|betonisasi|pavingisasi|paving|rabat|normalisasi|pelebaran|penataan"
+    r"|pengerasan|perawatan|pembuatan|pemasangan|hotmix|lapen"
+)
+_NOT_THE_WORKS = (
+    r"rumah|saya|kami|milik|warga|ibu|bapak|pak|bu|di|ke|dekat|depan|samping|belakang"
+    r"|sekitar|dari"
+)
+_WORKS_BEFORE = re.compile(
+    rf"(?i:\b(?:{_WORKS})\b(?:\s+(?!(?:{_NOT_THE_WORKS})\b)[A-Za-z]+){{0,3}}\s+)$"
+)
 _LIVES_AT_STREET = re.compile(
     r"(?i:\b(?:alamat(?:nya)?|beralamat(?:\s+di)?|tinggal\s+di|domisili(?:\s+di)?"
     r"|rumah(?:\s+saya|\s+kami)?\s+di)\s*:?\s*)"
