@@ -14,6 +14,7 @@ Company and place names (``CV Budi Jaya``, ``PT Hasan Putra``, ``Jalan Ahmad Yan
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import cache
 from importlib import resources
 
@@ -190,31 +191,39 @@ _POSSESSOR = re.compile(
 
 def possessor_names(text: str) -> list[tuple[int, int]]:
     """Spans of a known given name (and the capitalised name word after it) after a possessive."""
-    given, common = given_names(), common_words()
-    spans = []
-    for match in _POSSESSOR.finditer(text):
-        first = match.group("value").lower()
-        if first not in given or first in common or first in NOT_NAMES:
-            continue
-        end = match.end("value")
-        second = match.group("second")
-        if second and second.lower() not in common and second.lower() not in NOT_PERSON_WORDS:
-            end = match.end("second")
-        spans.append((match.start("value"), end))
-    return spans
+    common = common_words()
+    return _given_name_spans(
+        _POSSESSOR, text, lambda second: second not in common and second not in NOT_PERSON_WORDS
+    )
 
 
 def lower_case_names(text: str) -> list[tuple[int, int]]:
     """Spans of given names (and a known second name) after a lower-case honorific."""
     given, family, common = given_names(), family_names(), common_words()
+    return _given_name_spans(
+        _LOWER_HONORIFIC,
+        text,
+        lambda second: (second in given or second in family) and second not in common,
+    )
+
+
+def _given_name_spans(
+    pattern: re.Pattern, text: str, second_counts: Callable[[str], bool]
+) -> list[tuple[int, int]]:
+    """A gazetteer given name after ``pattern``'s cue, with the ``second`` word if it counts.
+
+    The first word must be a given name that is not a common word (``ibu kota``, ``Rumah
+    Adat`` are not people); ``second_counts`` gets the next word in lower case.
+    """
+    given, common = given_names(), common_words()
     spans = []
-    for match in _LOWER_HONORIFIC.finditer(text):
-        first = match.group("value")
+    for match in pattern.finditer(text):
+        first = match.group("value").lower()
         if first not in given or first in common or first in NOT_NAMES:
             continue
         end = match.end("value")
         second = match.group("second")
-        if second and (second in given or second in family) and second not in common:
+        if second and second_counts(second.lower()):
             end = match.end("second")
         spans.append((match.start("value"), end))
     return spans
