@@ -167,8 +167,9 @@ class TextScanner:
         if cached is not None:
             self._cache.move_to_end(value)
             return cached
-        wanted = self.wanted(normalise(value).text)
-        result = self._analyze(value, wanted) if wanted else (value, ())
+        form = normalise(value)
+        wanted = self.wanted(form.text)
+        result = self._analyze(value, wanted, form) if wanted else (value, ())
         self._remember(value, result)
         return result
 
@@ -330,8 +331,10 @@ class TextScanner:
             and not (f.entity_type == "PERSON" and known_place(text[f.start : f.end]))
         ]
 
-    def _analyze(self, value: str, wanted: list[str]) -> tuple[str, tuple[str, ...]]:
-        form = normalise(value)
+    def _analyze(
+        self, value: str, wanted: list[str], form: Normalised | None = None
+    ) -> tuple[str, tuple[str, ...]]:
+        form = normalise(value) if form is None else form
         with failing_closed():
             findings = _mapped(form, self._find(form.text, wanted))
             if not findings:
