@@ -56,7 +56,7 @@ class OcdsJsonReader:
     def read(member: Member) -> Iterator[OcdsItem]:
         """Stream every release and record in the member, in file order."""
         try:  # a corrupt .gz/.zip fails on the first read, which is the shape peek
-            shape, keys = _shape(member)
+            shape, whole = _shape(member)
         except UNREADABLE as error:
             raise InputError(member.name, f"cannot read (truncated or corrupt?): {error}") from None
         stream = skip_bom(member.open())
@@ -80,8 +80,9 @@ class OcdsJsonReader:
                 for position, item in enumerate(ijson.items(events, "records.item")):
                     yield _as_record(item, position, package)
             else:
-                value = load_json(read_whole(stream, member.name), member.name)
-                yield from _classify_all(iter([value]))
+                if whole is None:
+                    whole = load_json(read_whole(stream, member.name), member.name)
+                yield from _classify_all(iter([whole]))
         except (ijson.JSONError, ijson.IncompleteJSONError, json.JSONDecodeError) as error:
             raise InputError(member.name, f"invalid or truncated JSON: {_short(error)}") from None
         except UnicodeDecodeError as error:
@@ -103,17 +104,22 @@ def _short(error: Exception) -> str:
     return str(error).splitlines()[0][:160] if str(error) else type(error).__name__
 
 
-def _shape(member: Member) -> tuple[str, set[str]]:
-    """Look at the first megabyte to decide how to stream the rest."""
+def _shape(member: Member) -> tuple[str, Any]:
+    """Look at the first megabyte to decide how to stream the rest.
+
+    Returns the shape and, when the peek held the whole file as one value, that value
+    (parsed once, not again by ``read``); None otherwise.
+    """
     with member.open() as stream:
         head = stream.read(PEEK_BYTES)
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if text[:1] == b"[":
-        return "array", set()
+        return "array", None
     if text[:1] != b"{":
         raise InputError(member.name, "not JSON: does not start with '{' or '['")
-    if len(head) < PEEK_BYTES and _one_value(text, member.name):
-        return "one", set()  # the whole file, one value: an API page, a small package
+    whole = _one_value(text, member.name) if len(head) < PEEK_BYTES else None
+    if whole is not None:
+        return "one", whole  # the whole file, one value: an API page, a small package
     completed, top_keys, depth = 0, set(), 0
     events = parse(io.BytesIO(text), member.name, multiple_values=True)
     try:
@@ -125,42 +131,41 @@ def _shape(member: Member) -> tuple[str, set[str]]:
                 if depth == 0:
                     completed += 1
                     if completed > 1:
-                        return ("lines" if _looks_like_json_lines(text) else "many"), top_keys
+                        return ("lines" if _looks_like_json_lines(text) else "many"), None
             elif event == "map_key" and depth == 1 and completed == 0:
                 top_keys.add(value)
     except ijson.IncompleteJSONError:
         if completed >= 1 and _looks_like_json_lines(text, complete_lines=1):
-            return "lines", top_keys  # a cut-off last line is quarantined with its number
+            return "lines", None  # a cut-off last line is quarantined with its number
         if len(head) < PEEK_BYTES:
             raise InputError(
                 member.name, "invalid or truncated JSON (ends before it closes)"
             ) from None
     except ijson.JSONError as error:
         if completed >= 1:
-            return ("lines" if _looks_like_json_lines(text) else "many"), top_keys
+            return ("lines" if _looks_like_json_lines(text) else "many"), None
         if len(head) >= PEEK_BYTES:
             pass
         else:
             raise InputError(member.name, f"invalid JSON: {_short(error)}") from None
     if completed >= 1:
         if completed > 1:
-            return ("lines" if _looks_like_json_lines(text) else "many"), top_keys
-        return "one", top_keys
+            return ("lines" if _looks_like_json_lines(text) else "many"), None
+        return "one", None
     # A single value larger than the peek: stream its array if it is a package.
     if "records" in top_keys:
-        return "record-package", top_keys
+        return "record-package", None
     if "releases" in top_keys and not top_keys & {"ocid", "compiledRelease", "versionedRelease"}:
-        return "release-package", top_keys
-    return "one", top_keys
+        return "release-package", None
+    return "one", None
 
 
-def _one_value(text: bytes, name: str) -> bool:
-    """Whether a whole small file is one JSON value (read fast by ``load_json``)."""
+def _one_value(text: bytes, name: str) -> Any:
+    """A whole small file as its one JSON value (an object), or None if it is not one."""
     try:
-        load_json(text, name)
+        return load_json(text, name)
     except (ValueError, InputError):
-        return False  # several values, JSON Lines or broken: the event stream decides
-    return True
+        return None  # several values, JSON Lines or broken: the event stream decides
 
 
 def _looks_like_json_lines(text: bytes, complete_lines: int = 2) -> bool:
