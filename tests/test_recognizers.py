@@ -226,6 +226,8 @@ CASES = {
             "Kemarin Ulya Prameswari melaporkan lampu mati",
             "cc: Emil Wibisono",
             "Diterima oleh Dt. Rajo Hitam pada 12 Maret 2024",
+            "Soedarto, SH (alm) mendirikan senat mahasiswa",  # a degree signs a name
+            "Kepala Dinas Agus Widodo, M.T. hadir",
         ],
         [
             "Bantuan dari Kementerian Keuangan",
@@ -236,6 +238,8 @@ CASES = {
             "Reported by Google Maps",
             "Laporan dari Kecamatan Klojen",
             "Menurut Peraturan Presiden Nomor 16",
+            "Proyek di Jalan Sudirman, ST 2024 selesai",  # a street before the letters
+            "Dinas PU, SE Kota Malang",
         ],
     ),
     "IndonesianNerRecognizer": (

@@ -353,7 +353,7 @@ class IndonesianNerRecognizer(EntityRecognizer):
                     elif _listed_among_places(part, ents, index):
                         label = "LOCATION"
                     else:
-                        start, end = _trim(part, start, end)
+                        start, end = _trim(part, *_after_kind(part, start, end))
                         if not _name_like(part[start:end]):
                             continue
                         suffix = _GENERATION.match(part, end)
@@ -404,6 +404,24 @@ _LISTED_NAME = re.compile(
 )
 
 
+# The last item of a list of people: ``Lee Byung Hun dan Song Hye Kyo``. Two to four
+# words, so a lone word after ``dan`` (often a place or a thing) is not taken.
+_LAST_LISTED = re.compile(
+    r"\s+(?:dan|and|serta|&)\s+(?P<name>[A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’-]+){1,3})(?![\w'’-]|\s+[A-Z])"
+)
+# Kinds of school and hospital that are organisation words only written in capitals
+# (``MI Al Falah``); ``Sun Mi`` is a name.
+_ACRONYM_KINDS = frozenset("sd sdn smp smpn sma sman smk smkn mi mts ma rs rsud rsia rsj".split())
+
+
+def _kind_word(word: str) -> bool:
+    """An organisation's or a place's word, or one no name holds; title-case acronyms aside."""
+    lowered = word.lower()
+    if lowered in _ACRONYM_KINDS and not word.isupper():
+        return False
+    return lowered in NOT_PERSON_WORDS or lowered in ORGANISATION_KINDS
+
+
 def _listed_among_people(
     spans: list[tuple[str, int, int]], text: str
 ) -> list[tuple[str, int, int]]:
@@ -418,11 +436,21 @@ def _listed_among_people(
     listed = set()
     for (_, _, end), (_, start, _) in zip(people, people[1:], strict=False):
         match = _LISTED_NAME.fullmatch(text, end, start)
-        if match and not any(
-            w.lower() in NOT_PERSON_WORDS or w.lower() in ORGANISATION_KINDS
-            for w in match.group("name").split()
-        ):
+        if match and not any(_kind_word(w) for w in match.group("name").split()):
             listed.add(match.span("name"))
+    for _, _, end in people:
+        last = _LAST_LISTED.match(text, end)
+        if (
+            last
+            and all(
+                (s[1], s[2]) == last.span("name")
+                for s in spans
+                if s[1] < last.end("name") and last.start("name") < s[2]
+            )
+            and all(_capitalised_name(w) for w in last.group("name").split())
+            and not known_place(last.group("name"))
+        ):
+            listed.add(last.span("name"))
     if not listed:
         return spans
     kept = [s for s in spans if (s[1], s[2]) not in listed]
@@ -495,6 +523,20 @@ def _capitalised_name(word: str) -> bool:
         and lowered not in INSTITUTIONS
         and (lowered in _names() or lowered not in plain_words())
     )
+
+
+def _after_kind(text: str, start: int, end: int) -> tuple[int, int]:
+    """A span of three or more words after a kind of organisation, less its first word.
+
+    ``Partai [Demokrat Rachlan Nasidik]``: the model ran the party's name into the
+    person's after it; the word after ``Partai`` (or ``Klub``, ``Kerajaan`` …) is the
+    organisation's and stays.
+    """
+    words = list(re.finditer(r"\S+", text[start:end]))
+    before = _WORD_BEFORE.search(text, max(0, start - 30), start)
+    if len(words) >= 3 and before and before.group(1).lower() in ORGANISATION_KINDS:
+        return start + words[1].start(), end
+    return start, end
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
@@ -581,3 +623,79 @@ def _name_like(span: str) -> bool:
     words = re.findall(r"[a-z'’]+", span.lower())
     common = common_words()
     return bool(words) and not all(w in NOT_PERSON_WORDS or w in common for w in words)
+
+
+_NAME_WORD = re.compile(r"(?<![A-Za-z'’-])[A-Z][a-z'’]+(?![A-Za-z'’])")
+_JOINED_MENTION = re.compile(r"\s*-?\s*")
+
+
+def named_again(findings: list[Any], text: str, covering: list[Any]) -> list[Any]:
+    """The words of a person's full name, where the same text uses them alone.
+
+    News and complaints name someone in full once and then by one part (``Poppy
+    Dharsono … Poppy``, ``Kenneth Ray Rogers … Ray``); the model reads the short mention
+    without the context that made the full one a name. A capitalised word of a PERSON
+    finding of two or more words is a person wherever it stands alone in the same text
+    (each text of a scanner batch on its own, between ``GAP``s), unless a finding of
+    ``covering`` (an organisation, a place, any other entity) already covers it. Only words that could
+    be a name count (not common, organisation or place words). Returns the new findings,
+    which name the recognizer of the full name.
+    """
+    people = [f for f in findings if f.entity_type == "PERSON"]
+    if not people or text.isupper():
+        return []
+    added: list[Any] = []
+    segment_start = 0
+    for segment_end in [*_gap_starts(text), len(text)]:
+        inside = [f for f in people if segment_start <= f.start < segment_end]
+        sources: dict[str, Any] = {}
+        for finding in inside:
+            words = _NAME_WORD.findall(text, finding.start, finding.end)
+            if len(re.findall(r"[A-Za-z'’]+", text[finding.start : finding.end])) < 2:
+                continue
+            for word in words:
+                if len(word) >= 3 and _capitalised_name(word):
+                    sources.setdefault(word, finding)
+        if sources:
+            covered = [(f.start, f.end) for f in covering if segment_start <= f.start < segment_end]
+            spans = []
+            for match in _NAME_WORD.finditer(text, segment_start, segment_end):
+                source = sources.get(match.group())
+                if source is None or any(s < match.end() and match.start() < e for s, e in covered):
+                    continue
+                if _kind_before(text, match.start()):
+                    continue  # ``distrik Isa``: a place named like the person
+                if spans and _JOINED_MENTION.fullmatch(text, spans[-1][1], match.start()):
+                    spans[-1][1] = match.end()  # ``Eun - Hye``: one mention
+                    continue
+                spans.append([match.start(), match.end(), source])
+            for start, end, source in spans:
+                added.append(
+                    RecognizerResult(
+                        "PERSON", start, end, source.score,
+                        recognition_metadata=dict(source.recognition_metadata or {}),
+                    )
+                )  # fmt: skip
+        segment_start = segment_end + len(GAP)
+    return added
+
+
+_WORD_BEFORE = re.compile(r"([A-Za-z]+)\.?\s+$")
+
+
+def _kind_before(text: str, start: int) -> bool:
+    """Whether the word before ``start`` is a kind of organisation or place (``distrik``)."""
+    before = _WORD_BEFORE.search(text, max(0, start - 30), start)
+    if not before:
+        return False
+    word = before.group(1).lower()
+    return word in ORGANISATION_OR_PLACE or word in ORGANISATION_KINDS or word in INSTITUTIONS
+
+
+def _gap_starts(text: str) -> list[int]:
+    """Where each ``GAP`` between the texts of a scanner batch starts."""
+    starts, at = [], text.find(GAP)
+    while at >= 0:
+        starts.append(at)
+        at = text.find(GAP, at + len(GAP))
+    return starts

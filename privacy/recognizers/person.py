@@ -62,7 +62,7 @@ ORGANISATION_KINDS = frozenset(
     """
     partai puncak himpunan persatuan perhimpunan perserikatan ikatan asosiasi federasi paguyuban
     organisasi klub prefektur kerajaan kesultanan republik kepulauan bendungan waduk keraton
-    kraton candi istana party club fc orchestra systems alliance association foundation
+    kraton candi istana distrik resort party club fc sv ec sc afc orchestra systems alliance association foundation
     institute college council agency airlines airways airport heights quay county district
     province kingdom republic federation league committee ministry department corporation
     holdings limited llc plc gmbh studios productions entertainment records magazine journal
@@ -396,6 +396,12 @@ VERBS = (
 )
 # One capitalised word or more: a single word counts only as a known given name (acceptable).
 _RUN_NAME = rf"(?P<value>{_TOKEN}(?:\s++(?:{_TOKEN}|bin|binti))*)"
+# Academic degrees written after a name, after a comma (``Soedarto, SH``, ``Budi, S.T.,
+# M.T.``, ``Rina, S.Kom``, ``Ahmad, Ph.D``): what letters and forms sign a person.
+DEGREES = (
+    r"[SM]\.\s?[A-Z][A-Za-z]{0,4}\.?|A\.\s?Md\.?(?:\s?[A-Z][a-z]{1,4}\.?)?|Amd|Ph\.\s?D\.?|PhD"
+    r"|MBA|Lc|Apt|S(?:H|E|T|Si|Pd|Kom|Sos|Ag|Ked|Psi|IP|Kep|Farm|Hut|Pt)|M(?:T|M|H|Si|Pd|Kes|Hum|Sc|Kom|Eng|AP)"
+)
 
 
 @cache
@@ -433,33 +439,42 @@ class CuedNameRecognizer(SpanRecognizer):
     # against the lookahead at each word (cubic time on a long run).
     VERB = re.compile(rf"(?<=\s)(?i:{VERBS})\b")
     BEFORE_VERB = re.compile(rf"{_RUN_NAME}(?:,?\s+[A-Z][A-Za-z.]{{0,6}})*,?\s+\Z")
+    # A degree after a comma signs a name, even a single unknown word (``Soedarto, SH``).
+    DEGREE = re.compile(rf"(?<=,)\s*(?:{DEGREES})(?![A-Za-z])")
+    BEFORE_DEGREE = re.compile(rf"{_RUN_NAME}\s*,\Z")
     REACH = 240  # characters before a verb that can hold the name (and titles after it)
     WORDS = 12  # words before a verb that can: a name and its titles are shorter
 
     def _matches(self, text: str) -> list:
         found = super()._matches(text)
-        for match in self._before_verbs(text):
-            # "Kemarin Budi Santoso melaporkan": the name is the longest tail that passes.
-            words = list(re.finditer(r"\S+", match.group("value")))
-            for first in range(len(words)):
-                if self.acceptable([w.group() for w in words[first:]]):
-                    start = match.start("value") + words[first].start()
-                    found.append(result(self, self.ENTITY, start, match.end("value"), self.SCORE))
-                    break
+        for signed, (cue, before) in enumerate(
+            [(self.VERB, self.BEFORE_VERB), (self.DEGREE, self.BEFORE_DEGREE)]
+        ):
+            for match in self._runs_before(text, cue, before):
+                # "Kemarin Budi Santoso melaporkan": the name is the longest tail that passes.
+                words = list(re.finditer(r"\S+", match.group("value")))
+                for first in range(len(words)):
+                    if self.acceptable([w.group() for w in words[first:]], bool(signed)):
+                        start = match.start("value") + words[first].start()
+                        if place_or_company_before(text, start):
+                            break  # ``Jalan Sudirman, ST``: a street's name
+                        end = match.end("value")
+                        found.append(result(self, self.ENTITY, start, end, self.SCORE))
+                        break
         return found
 
-    def _before_verbs(self, text: str):
-        """Runs of capitalised words that end (titles aside) right before a reporting verb."""
+    def _runs_before(self, text: str, cue: re.Pattern, before: re.Pattern):
+        """Runs of capitalised words that end (titles aside) right before a cue."""
         end = -1
-        for verb in self.VERB.finditer(text):
-            start = max(end, verb.start() - self.REACH, 0)
-            words = [m.start() for m in re.finditer(r"(?<!\S)\S", text[start : verb.start()])]
+        for after in cue.finditer(text):
+            start = max(end, after.start() - self.REACH, 0)
+            words = [m.start() for m in re.finditer(r"(?<!\S)\S", text[start : after.start()])]
             if words and words[0] == 0 and start and not text[start - 1].isspace():
                 words = words[1:]  # begin at a word, not inside one
             if not words:
                 continue
             start += words[-self.WORDS :][0]
-            match = self.BEFORE_VERB.search(text, start, verb.start())
+            match = before.search(text, start, after.start())
             if match:
                 end = match.end("value")
                 yield match
@@ -468,11 +483,12 @@ class CuedNameRecognizer(SpanRecognizer):
         return self.acceptable(match.group("value").split())
 
     @staticmethod
-    def acceptable(words: list[str]) -> bool:
+    def acceptable(words: list[str], signed: bool = False) -> bool:
         """Two or more words, none an organisation, place, institution or common word.
 
         One word is enough when it is a given name and nothing else (``Laporan dari
-        Suparman``): single names are common in Java.
+        Suparman``): single names are common in Java. ``signed``: a degree follows, and
+        any one word that passes the rest is a name (``Soedarto, SH``).
         """
         words = [w for w in (re.sub(r"[^A-Za-z'’]", "", w) for w in words) if w]
         if not words:
@@ -480,7 +496,7 @@ class CuedNameRecognizer(SpanRecognizer):
         common, given = common_words(), given_names()
         if len(words) == 1:  # also none of the words below
             lowered = words[0].lower()
-            if lowered not in given or lowered in common or known_place(words[0]):
+            if (lowered not in given and not signed) or lowered in common or known_place(words[0]):
                 return False
         for word in words:
             lowered = word.lower()
