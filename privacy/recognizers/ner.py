@@ -17,7 +17,8 @@ word), and the texts of one Presidio call go through ``nlp.pipe`` together.
 from __future__ import annotations
 
 import re
-from functools import cache
+from bisect import bisect_right
+from functools import cache, lru_cache
 from typing import Any
 
 from presidio_analyzer import EntityRecognizer, RecognizerResult
@@ -644,40 +645,50 @@ def named_again(findings: list[Any], text: str, covering: list[Any]) -> list[Any
     people = [f for f in findings if f.entity_type == "PERSON"]
     if not people or text.isupper():
         return []
+    gaps = _gap_starts(text)
+    sources: dict[int, dict[str, Any]] = {}  # segment -> name word -> its full name
+    for finding in people:
+        words = _NAME_WORD.findall(text, finding.start, finding.end)
+        if len(re.findall(r"[A-Za-z'’]+", text[finding.start : finding.end])) < 2:
+            continue
+        segment = bisect_right(gaps, finding.start)
+        for word in words:
+            if len(word) >= 3 and _name_word_alone(word):
+                sources.setdefault(segment, {}).setdefault(word, finding)
+    covers: dict[int, list[tuple[int, int]]] = {}
+    for f in covering:
+        segment = bisect_right(gaps, f.start)
+        if segment in sources:
+            covers.setdefault(segment, []).append((f.start, f.end))
     added: list[Any] = []
-    segment_start = 0
-    for segment_end in [*_gap_starts(text), len(text)]:
-        inside = [f for f in people if segment_start <= f.start < segment_end]
-        sources: dict[str, Any] = {}
-        for finding in inside:
-            words = _NAME_WORD.findall(text, finding.start, finding.end)
-            if len(re.findall(r"[A-Za-z'’]+", text[finding.start : finding.end])) < 2:
+    for segment, names in sources.items():
+        first = gaps[segment - 1] + len(GAP) if segment else 0
+        last = gaps[segment] if segment < len(gaps) else len(text)
+        covered = covers.get(segment, [])
+        spans: list[list[Any]] = []
+        for match in _NAME_WORD.finditer(text, first, last):
+            source = names.get(match.group())
+            if source is None or any(s < match.end() and match.start() < e for s, e in covered):
                 continue
-            for word in words:
-                if len(word) >= 3 and _capitalised_name(word):
-                    sources.setdefault(word, finding)
-        if sources:
-            covered = [(f.start, f.end) for f in covering if segment_start <= f.start < segment_end]
-            spans = []
-            for match in _NAME_WORD.finditer(text, segment_start, segment_end):
-                source = sources.get(match.group())
-                if source is None or any(s < match.end() and match.start() < e for s, e in covered):
-                    continue
-                if _kind_before(text, match.start()):
-                    continue  # ``distrik Isa``: a place named like the person
-                if spans and _JOINED_MENTION.fullmatch(text, spans[-1][1], match.start()):
-                    spans[-1][1] = match.end()  # ``Eun - Hye``: one mention
-                    continue
-                spans.append([match.start(), match.end(), source])
-            for start, end, source in spans:
-                added.append(
-                    RecognizerResult(
-                        "PERSON", start, end, source.score,
-                        recognition_metadata=dict(source.recognition_metadata or {}),
-                    )
-                )  # fmt: skip
-        segment_start = segment_end + len(GAP)
+            if _kind_before(text, match.start()):
+                continue  # ``distrik Isa``: a place named like the person
+            if spans and _JOINED_MENTION.fullmatch(text, spans[-1][1], match.start()):
+                spans[-1][1] = match.end()  # ``Eun - Hye``: one mention
+                continue
+            spans.append([match.start(), match.end(), source])
+        added += [
+            RecognizerResult(
+                "PERSON", start, end, source.score,
+                recognition_metadata=dict(source.recognition_metadata or {}),
+            )
+            for start, end, source in spans
+        ]  # fmt: skip
     return added
+
+
+@lru_cache(maxsize=65_536)
+def _name_word_alone(word: str) -> bool:
+    return _capitalised_name(word)
 
 
 _WORD_BEFORE = re.compile(r"([A-Za-z]+)\.?\s+$")
