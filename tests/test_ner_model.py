@@ -659,6 +659,9 @@ def test_titles_places_and_generations_around_names(scanner, text, gone, kept):
         # not where a kind of place names it
         ("Isa Tomomune berasal dari distrik Isa di Provinsi Hitachi.", ["Tomomune"],
          ["distrik Isa"]),
+        # nor inside a company's name
+        ("Dikerjakan oleh CV Maju Santoso, diperiksa oleh Bapak Agus Santoso.", ["Agus"],
+         ["CV Maju Santoso"]),
     ],
 )  # fmt: skip
 def test_a_part_of_a_full_name_used_alone_is_the_person(scanner, text, gone, kept):

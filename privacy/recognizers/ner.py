@@ -670,8 +670,10 @@ def named_again(findings: list[Any], text: str, covering: list[Any]) -> list[Any
             source = names.get(match.group())
             if source is None or any(s < match.end() and match.start() < e for s, e in covered):
                 continue
-            if _kind_before(text, match.start()):
-                continue  # ``distrik Isa``: a place named like the person
+            if _kind_before(text, match.start()) or _organisation_or_place(
+                text, *_capitalised_run(text, match.start(), match.end())
+            ):
+                continue  # ``distrik Isa``, ``CV Maju Santoso``: a place's or a company's
             if spans and _JOINED_MENTION.fullmatch(text, spans[-1][1], match.start()):
                 spans[-1][1] = match.end()  # ``Eun - Hye``: one mention
                 continue
@@ -684,6 +686,17 @@ def named_again(findings: list[Any], text: str, covering: list[Any]) -> list[Any
             for start, end, source in spans
         ]  # fmt: skip
     return added
+
+
+_RUN_LEFT = re.compile(r"(?:[A-Z][A-Za-z'’-]*\.?[^\S\n]+)+$")
+_RUN_RIGHT = re.compile(r"(?:[^\S\n]+[A-Z][A-Za-z'’-]*)+")
+
+
+def _capitalised_run(text: str, start: int, end: int) -> tuple[int, int]:
+    """The run of capitalised words around ``text[start:end]`` (``CV Maju Santoso``)."""
+    left = _RUN_LEFT.search(text, max(0, start - 80), start)
+    right = _RUN_RIGHT.match(text, end)
+    return (left.start() if left else start), (right.end() if right else end)
 
 
 @lru_cache(maxsize=65_536)
