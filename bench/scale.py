@@ -1,6 +1,7 @@
 """How the run scales with worker processes, measured here and projected by Amdahl's law.
 
     python bench/scale.py [--processes 600] [--workers 1,2,4] [--executors local,dask,tcp] [--repeat 3]
+                          [--smaller 1500]
 
 Publishes the demo's procurement sources (``--processes`` contracting processes, a seed of
 their own for every run) once per executor and worker count and splits each run's wall
@@ -25,7 +26,9 @@ load in its parallel part and flatter every ratio against it.
 spell of a shared machine hits every configuration alike), and prints the medians.
 The projection assumes the serial part grows linearly with the releases (it is SQLite
 writes, a gate and a package over the whole tables) and that a worker machine is as fast
-as this one. The machine is shared: figures vary from run to run; say so when quoting.
+as this one. Part of it does not grow (the package check's bounded sample, set-ups):
+``--smaller N`` also runs local × 1 on N processes and fits each part as a fixed cost plus
+a cost per release, and projects with the fixed costs apart (``project_fitted``). The machine is shared: figures vary from run to run; say so when quoting.
 """
 
 from __future__ import annotations
@@ -135,12 +138,52 @@ def project(base: dict) -> list[str]:
     return lines
 
 
+def fit(small: dict, large: dict) -> dict:
+    """Fixed seconds and seconds per release of each part, from runs of two sizes.
+
+    A run's serial part holds costs that do not grow with the releases (the package
+    check's bounded sample, the gate's set-up, loading models and code): read as a cost
+    per release, as ``project`` does, they inflate the projection of a larger run. Two
+    sizes separate them: ``part = fixed + per_release · R``. A negative fixed cost (the
+    machine's noise) is taken as zero, with the whole part per release.
+    """
+    fitted = {}
+    for part in ("serial", "parallel"):
+        slope = (large[part] - small[part]) / (large["releases"] - small["releases"])
+        fixed = large[part] - slope * large["releases"]
+        if fixed < 0 or slope < 0:
+            fixed, slope = 0.0, large[part] / large["releases"]
+        fitted[part] = (fixed, slope)
+    return fitted
+
+
+def project_fitted(small: dict, large: dict) -> list[str]:
+    """Amdahl's law with the fixed costs apart: ``T(N) = F + R · (s + p / N)``."""
+    fitted = fit(small, large)
+    (serial_fixed, serial), (parallel_fixed, parallel) = fitted["serial"], fitted["parallel"]
+    lines = [
+        f"fitted from {small['releases']:,} and {large['releases']:,} releases (local, 1 worker): "
+        f"serial {serial_fixed:.1f} s + {serial * 1000:.3f} ms/release, "
+        f"parallel {parallel_fixed:.1f} s + {parallel * 1000:.3f} ms/release",
+    ]
+    for workers in CLUSTERS:
+        seconds = serial_fixed + parallel_fixed + TARGET_RELEASES * (serial + parallel / workers)
+        lines.append(f"projected 10 M releases on {workers:>3} workers: {seconds / 3600:6.2f} h")
+    cap = (serial_fixed + TARGET_RELEASES * serial) / 3600
+    lines.append(f"the serial part alone caps it at {cap:.2f} h however many workers")
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--processes", type=int, default=600, help="demo contracting processes")
     parser.add_argument("--workers", default="1,2,4")
     parser.add_argument("--executors", default="local,dask")
     parser.add_argument("--repeat", type=int, default=1, help="runs per configuration (medians)")
+    parser.add_argument(
+        "--smaller", type=int, default=0,
+        help="also run local × 1 on this many processes, to fit fixed and per-release costs",
+    )  # fmt: skip
     args = parser.parse_args()
     from terbuka.pipelines.dask_executor import warm_worker
     from terbuka.pipelines.demo import generate_procurement
@@ -150,14 +193,14 @@ def main() -> None:
         os.environ.setdefault("TERBUKA_STATE_DIR", str(base / "state"))
         seeds = iter(range(2024, 2124))
 
-        def fresh_sources() -> list[str]:
+        def fresh_sources(processes: int = args.processes) -> list[str]:
             """Demo sources of their own for each run.
 
             A long-lived worker keeps its scanner's cache of texts between runs of one
             recipe, and the same texts again would flatter it.
             """
             seed = next(seeds)
-            paths, _ = generate_procurement(base / f"src-{seed}", seed, args.processes)
+            paths, _ = generate_procurement(base / f"src-{seed}", seed, processes)
             return [str(p) for p in paths]
 
         rows = []
@@ -208,6 +251,17 @@ def main() -> None:
         clusters.close()
         single = [r for r in rows if r["workers"] == 1]
         print("\n".join(project(single[0] if single else rows[0])))
+        local = next((r for r in rows if r["executor"] == "local" and r["workers"] == 1), None)
+        if args.smaller and local:
+            small = median_run(
+                [measure(fresh_sources(args.smaller), "local", 1, base) for _ in range(args.repeat)]
+            )
+            print(
+                f"local × 1 on {args.smaller} processes: {small['releases']} releases, "
+                f"wall {small['wall']:.1f} s, parallel {small['parallel']:.1f} s, "
+                f"serial {small['serial']:.1f} s"
+            )
+            print("\n".join(project_fitted(small, local)))
         print(f"load average after: {os.getloadavg()[0]:.1f}")
 
 

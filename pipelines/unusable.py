@@ -120,21 +120,31 @@ def first_unusable_json(value: Any) -> tuple[str, RowProblem] | None:
 def _usable(value: Any) -> bool:
     """Whether a JSON tree holds no unusable value: ``_walk`` finding nothing, faster."""
     stack = [value]
+    date_keys = _DATE_KEYS
     while stack:
         node = stack.pop()
         if node is None or type(node) is str:
             continue
         if isinstance(node, dict):
             for key, item in node.items():
-                if isinstance(key, str) and is_date_key(key) and date_kind(item):
+                if item is None or type(item) is str:
+                    continue  # never unusable, whatever the key (most values)
+                dated = date_keys.get(key)
+                if dated is None:
+                    dated = isinstance(key, str) and is_date_key(key)
+                    if len(date_keys) < 100_000:
+                        date_keys[key] = dated
+                if dated and date_kind(item):
                     return False
-                if item is not None and type(item) is not str:
-                    stack.append(item)
+                stack.append(item)
         elif isinstance(node, list):
             stack.extend(node)
         elif number_kind(node):
             return False
     return True
+
+
+_DATE_KEYS: dict[Any, bool] = {}  # is_date_key of the keys seen (a schema's few hundred)
 
 
 def _walk(value: Any, path: str) -> Iterator[tuple[str, str]]:

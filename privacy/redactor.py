@@ -355,7 +355,9 @@ class Redactor:
             return listed
         if listed is not None and listed.operator == "scan" and not listed.official:
             return listed
-        if listed is not None and not any(_LONG_DIGITS.search(str(r.get(column))) for r in rows):
+        if listed is not None and not _LONG_DIGITS.search(
+            "\n".join([str(r.get(column)) for r in rows])
+        ):
             return listed  # kept or officials': no value could be a NIK, KK or NIP
         detection = self._detect(table, column, rows)
         if listed is not None:
@@ -542,11 +544,18 @@ def _kept_targets(
     targets: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
         value = row.get(column)
-        if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**6:
-            if role == "identifier" or len(str(abs(value))) == 16:
-                value = str(value)
-        if isinstance(value, str) and value:
-            targets.setdefault(value, []).append(row)
+        if type(value) is not str:  # most are text: the checks below for the rest
+            if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**6:
+                if role == "identifier" or len(str(abs(value))) == 16:
+                    value = str(value)
+            if not isinstance(value, str):
+                continue
+        if value:
+            rows_of = targets.get(value)
+            if rows_of is None:
+                targets[value] = [row]
+            else:
+                rows_of.append(row)
     return targets
 
 

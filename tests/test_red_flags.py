@@ -16,6 +16,7 @@ from terbuka.pipelines import plugins
 from terbuka.pipelines.errors import UsageError
 from terbuka.pipelines.red_flags import RedFlagError, derive_red_flags, enabled_indicators
 from terbuka.pipelines.red_flags.base import TEXTS, Flag, PartyFlag, RedFlag
+from terbuka.pipelines.red_flags.cardinal_bids import folds_releases
 from terbuka.pipelines.red_flags.regulations import ICW_INDICATORS
 from terbuka.pipelines.runner import run_dataset
 from terbuka.publish.database import create_tables
@@ -915,3 +916,23 @@ def test_r003_also_judges_dates_cardinal_skips(tmp_path):
     assert cardinal_r003(releases[0]) is None, "Cardinal, on the source, skips date-only dates"
     assert cardinal_r003(releases[1]) is True
     assert flags["R003"] == {"ocds-x-date-only", "ocds-x-rfc3339"}
+
+
+def test_one_pass_over_the_releases_flags_what_each_indicator_flags_alone(published_demo):
+    """``derive_red_flags`` folds every Cardinal indicator in one pass over the releases."""
+    out, _ = published_demo
+    db = sqlite_utils.Database(out / "procurement.db")
+    indicators = [cls() for _, cls in sorted(plugins.red_flags().items())]
+    assert sum(folds_releases(i) for i in indicators) >= 2
+    together = [
+        (r["flag_id"], r["ocid"], r["measure"], r["detail"])
+        for batch in derive_red_flags(db, indicators)
+        for r in batch.tables.get("red_flags", [])
+    ]
+    alone = [
+        (i.id, f.ocid, f.measure, f.detail)
+        for i in [cls() for _, cls in sorted(plugins.red_flags().items())]
+        for f in i.evaluate(db)
+        if isinstance(f, Flag)
+    ]
+    assert together == alone and together

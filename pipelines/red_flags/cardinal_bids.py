@@ -182,6 +182,26 @@ class Names:
         return self.names.get((role, party_id))
 
 
+def fold_together(indicators: list[CardinalIndicator], db: Any) -> None:
+    """Fold every compiled release into each of ``indicators`` in one pass.
+
+    Each indicator would read and parse every release on its own; in one pass each is
+    parsed once. Their ``finish`` then gives what ``evaluate`` would have.
+    """
+    for indicator in indicators:
+        indicator.start()
+    for release in compiled_releases(db):
+        for indicator in indicators:
+            indicator.take(release)
+
+
+def folds_releases(indicator: RedFlag) -> bool:
+    """Whether ``indicator`` is evaluated by folding the compiled releases one by one."""
+    return isinstance(indicator, CardinalIndicator) and (
+        type(indicator).evaluate is CardinalIndicator.evaluate
+    )
+
+
 # --- the indicators ----------------------------------------------------------------------
 
 
@@ -207,21 +227,29 @@ class CardinalIndicator(RedFlag):
 
     def evaluate_releases(self, releases: Iterable[dict]) -> Iterator[Flag | PartyFlag]:
         """The indicator over OCDS compiled releases (Cardinal's input, one dict each)."""
-        excluded = pipe_set(
+        self.start()
+        for release in releases:
+            self.take(release)
+        yield from self.finish()
+
+    def start(self) -> None:
+        """Forget what earlier releases were folded: a new pass begins."""
+        self.excluded = pipe_set(
             (self.settings.get("exclusions") or {}).get("procurement_method_details")
         )
         self.judged, self.names = set(), Names()
         self.currency: str | None = self.settings.get("currency")
-        for release in releases:
-            ocid = release.get("ocid")
-            tender = _object(release.get("tender"))
-            if not isinstance(ocid, str) or tender.get("status") == "cancelled":
-                continue
-            if not matches_method_details(release, set(), excluded):
-                continue
-            self.names.see(release)
-            self.fold(release, ocid)
-        yield from self.finish()
+
+    def take(self, release: dict) -> None:
+        """Fold one compiled release, unless it is cancelled or its method is excluded."""
+        ocid = release.get("ocid")
+        tender = _object(release.get("tender"))
+        if not isinstance(ocid, str) or tender.get("status") == "cancelled":
+            return
+        if not matches_method_details(release, set(), self.excluded):
+            return
+        self.names.see(release)
+        self.fold(release, ocid)
 
     def price_comparable(self, release: dict) -> bool:
         """``price_comparison_procurement_methods`` / ``no_price_…`` (Cardinal's globals)."""
@@ -281,11 +309,11 @@ class _FlagsPerProcess(CardinalIndicator):
     party_value = 1.0
     party_detail = ""  # the tenderer's flag, ``{count}`` its processes
 
-    def evaluate_releases(self, releases: Iterable[dict]) -> Iterator[Flag | PartyFlag]:
+    def start(self) -> None:
         """Flags per process as they are found; tenderers at the end."""
         self.found: list[Flag] = []
         self.tenderers: dict[str, int] = defaultdict(int)
-        return super().evaluate_releases(releases)
+        super().start()
 
     def finish(self) -> Iterator[Flag | PartyFlag]:
         """The processes, then the tenderers counted in them."""
@@ -301,11 +329,11 @@ class _SecondLowestBid(CardinalIndicator):
     second_bidder_flagged = True  # R024 flags both bidders, R058 the winner only
     party_detail = ""  # the tenderer's flag, ``{count}`` its processes
 
-    def evaluate_releases(self, releases: Iterable[dict]) -> Iterator[Flag | PartyFlag]:
+    def start(self) -> None:
         """Ratios first (``SecondLowestBidRatio`` in Cardinal's util.rs), then the fence."""
         self.ratios: dict[str, float] = {}
         self.pairs: dict[str, tuple[str, str, float, float]] = {}
-        return super().evaluate_releases(releases)
+        super().start()
 
     def fold(self, release: dict, ocid: str) -> None:
         """The winner's and the lowest other valid bid, when the process is price-only."""
@@ -378,10 +406,10 @@ class ExcessiveUnsuccessfulBids(CardinalIndicator):
     defaults = {"percentile": 75, "threshold": None, **EXCLUSIONS}
     subjects = ("tenderer",)
 
-    def evaluate_releases(self, releases: Iterable[dict]) -> Iterator[Flag | PartyFlag]:
+    def start(self) -> None:
         """Won and valid-bid counts per tenderer, then the fences."""
         self.fractions: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-        return super().evaluate_releases(releases)
+        super().start()
 
     def fold(self, release: dict, ocid: str) -> None:
         """Each valid tenderer once per process; a win when it supplies the only award."""
@@ -588,12 +616,12 @@ class ExcessiveDisqualifiedBids(CardinalIndicator):
     GROUPS = ("buyer", "procuring_entity", "tenderer")
     subjects = GROUPS
 
-    def evaluate_releases(self, releases: Iterable[dict]) -> Iterator[Flag | PartyFlag]:
+    def start(self) -> None:
         """Disqualified and submitted counts per organisation, then the fences."""
         self.fractions: dict[str, dict[str, list[int]]] = {
             g: defaultdict(lambda: [0, 0]) for g in self.GROUPS
         }
-        return super().evaluate_releases(releases)
+        super().start()
 
     def fold(self, release: dict, ocid: str) -> None:
         """Every submitted bid counts for its tenderers, its buyer and procuring entity."""
@@ -663,10 +691,10 @@ class HeterogeneousSupplier(CardinalIndicator):
     defaults = {"digits": 2, "threshold": None, "minimum_contracting_processes": 20, **EXCLUSIONS}
     subjects = ("tenderer",)
 
-    def evaluate_releases(self, releases: Iterable[dict]) -> Iterator[Flag | PartyFlag]:
+    def start(self) -> None:
         """Classification prefixes and process counts per supplier, then the fence."""
         self.classes: dict[str, tuple[list[int], set[str]]] = defaultdict(lambda: ([0], set()))
-        return super().evaluate_releases(releases)
+        super().start()
 
     def fold(self, release: dict, ocid: str) -> None:
         """A supplier counts once per process; every classified item adds its prefix."""

@@ -17,6 +17,7 @@ from typing import Any
 
 from ..batch import Batch
 from .base import PartyFlag, RedFlag, RedFlagError
+from .cardinal_bids import fold_together, folds_releases
 from .cardinal_output import result_row
 from .risk import Evidence, derive_risk, risk_settings
 from .tables import CARDINAL_TABLE, PARTY_TABLE
@@ -59,9 +60,13 @@ def derive_red_flags(
     """
     counts: dict[str, list[int]] = {}
     evidence = Evidence()
+    folding = [i for i in indicators if folds_releases(i)]
+    fold_together(folding, db)  # one pass over the compiled releases, not one each
+    folded = {id(i) for i in folding}
     for indicator in indicators:
         batch, counts[indicator.id] = Batch(), [0, 0]
-        for flag in indicator.evaluate(db):
+        flags = indicator.finish() if id(indicator) in folded else indicator.evaluate(db)  # type: ignore[attr-defined]
+        for flag in flags:
             if isinstance(flag, PartyFlag):
                 batch.add(PARTY_TABLE, party_row(indicator.id, flag))
                 evidence.party_flagged[indicator.id].add((flag.role, flag.party_id))
