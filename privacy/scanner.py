@@ -29,7 +29,7 @@ from .candidates import TRIGGERED, candidates
 from .normalise import Normalised, normalise, spells_digits
 from .recognizers.base import GAP, inside_digest
 from .recognizers.english import OBFUSCATED_AT
-from .recognizers.ner import KEPT, keep_named, named_again, worth_modelling
+from .recognizers.ner import KEPT, joined_by_hyphen, keep_named, named_again, worth_modelling
 from .recognizers.person import known_place, lower_case_names
 
 CACHE_SIZE = 200_000
@@ -323,7 +323,7 @@ class TextScanner:
             asked = [*entities, *KEPT]
             everything = analyze_text(self.analyzer, text, self.language, asked)
             found = keep_named(everything, text)
-            found += named_again(found, text, everything)
+            found = joined_by_hyphen(found + named_again(found, text, everything), text)
         else:
             found = analyze_text(self.analyzer, text, self.language, entities)
             found += named_again(found, text, found)

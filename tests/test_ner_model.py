@@ -25,6 +25,7 @@ from terbuka.privacy.recognizers.ner import (
     _listed_among_places,
     _organisation_or_place,
     _widened,
+    joined_by_hyphen,
     keep_named,
     plain_words,
     worth_modelling,
@@ -701,3 +702,36 @@ def test_the_word_after_a_kind_of_organisation_is_the_organisations(text, span, 
 def test_a_model_person_with_a_clubs_or_resorts_word_is_an_organisation(span):
     text = f"Ia pernah ke {span} dua kali"
     assert _organisation_or_place(text, text.index(span), text.index(span) + len(span))
+
+
+@pytest.mark.parametrize(
+    "text, people, joined",
+    [
+        ("selamat kepada pasangan Jokowi-Kalla , tuturnya", ["Jokowi", "Kalla"],
+         ["Jokowi-Kalla"]),
+        ("pasangan Irianto - Tatang menang", ["Irianto", "Tatang"], ["Irianto - Tatang"]),
+        # not across other words, nor across a line
+        ("Budi Santoso dan Agus Salim", ["Budi Santoso", "Agus Salim"],
+         ["Budi Santoso", "Agus Salim"]),
+        ("Budi Santoso\n- Agus Salim", ["Budi Santoso", "Agus Salim"],
+         ["Budi Santoso", "Agus Salim"]),
+    ],
+)  # fmt: skip
+def test_two_people_joined_by_a_hyphen_are_one_finding(text, people, joined):
+    findings = [_finding("PERSON", text.index(p), text.index(p) + len(p), "X") for p in people]
+    assert [text[f.start : f.end] for f in joined_by_hyphen(findings, text)] == joined
+
+
+@pytest.mark.parametrize(
+    "text, name",
+    [
+        ("ujar Ketua DPD Bali I Made Mudharta saat dihubungi .", "I Made Mudharta"),
+        ("Kemarin I Nyoman Suastika datang ke kantor .", "I Nyoman Suastika"),
+    ],
+)
+def test_a_balinese_prefix_is_part_of_the_name(scanner, text, name):
+    start = text.index(name)
+    found = [f for f in scanner.findings(text) if f.entity_type == "PERSON"]
+    assert any(f.start <= start and start + len(name) <= f.end for f in found), [
+        text[f.start : f.end] for f in found
+    ]

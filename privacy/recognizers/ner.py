@@ -494,8 +494,41 @@ def _widened(doc: Any, first: int, last: int) -> tuple[int, int]:
             first -= 1
         while last < len(doc) and _name_word(doc, last, last + 1, mixed_case):
             last += 1
+        if first > 0 and _balinese(doc[first - 1].text, doc[first].text):
+            first -= 1  # ``I Made Mudharta``, ``Ni Luh Putu``: the prefix is part of the name
     span = doc[first:last]
     return span.start_char, span.end_char
+
+
+# Balinese birth-order names, after the ``I`` (men) or ``Ni`` (women) that starts a name.
+BALINESE_ORDER = frozenset(
+    "Wayan Made Nyoman Ketut Putu Kadek Komang Nengah Gede Gusti Luh Ngurah".split()
+)
+
+
+def _balinese(prefix: str, word: str) -> bool:
+    """``I Made``, ``Ni Luh``: a Balinese name's prefix before a birth-order name."""
+    return prefix in ("I", "Ni") and word in BALINESE_ORDER
+
+
+def joined_by_hyphen(findings: list[Any], text: str) -> list[Any]:
+    """Two PERSON findings with only a hyphen between them are one (``Jokowi-Kalla``).
+
+    A pair of running mates or partners is written as one word; left as two findings the
+    hyphen between them stays, with the pair's shape.
+    """
+    people = sorted((f for f in findings if f.entity_type == "PERSON"), key=lambda f: f.start)
+    gone: set[int] = set()
+    for first, second in zip(people, people[1:], strict=False):
+        if id(first) in gone:
+            continue
+        if first.end < second.start and _HYPHEN_GAP.fullmatch(text, first.end, second.start):
+            second.start = first.start
+            gone.add(id(first))
+    return [f for f in findings if id(f) not in gone] if gone else findings
+
+
+_HYPHEN_GAP = re.compile(r"[^\S\n]?[-–][^\S\n]?")
 
 
 def _name_word(doc: Any, index: int, beyond: int, mixed_case: bool) -> bool:
@@ -549,6 +582,8 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     """
     words = [(start + m.start(), start + m.end()) for m in _TOKEN.finditer(text[start:end])]
     while words and _leading_edge(text[words[0][0] : words[0][1]]):
+        if len(words) > 1 and _balinese(text[words[0][0] : words[0][1]], text[slice(*words[1])]):
+            break
         words.pop(0)
     while words and _edge_word(text[words[-1][0] : words[-1][1]]):
         words.pop()
