@@ -456,6 +456,9 @@ def test_the_gazetteer_is_shipped_with_the_package():
         ("Mrs. O'Brien called twice", "Mrs. <PERSON> called twice"),
         ("Bapak Ronald McDonald datang", "Bapak <PERSON> datang"),
         ("bu dewi lestari datang", "bu <PERSON> datang"),
+        # a degree without a final dot is not cut in two (``<PERSON>Si``)
+        ("Kata Ir. Budi Santoso, M.Si kemarin.", "Kata Ir. <PERSON>, M.Si kemarin."),
+        ("Menurut Dr. Budi Santoso, M.Sc jalan rusak.", "Menurut Dr. <PERSON>, M.Sc jalan rusak."),
     ],
 )
 def test_the_whole_span_is_replaced_and_its_label_kept(scanner, text, expected):

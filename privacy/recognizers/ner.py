@@ -673,9 +673,9 @@ def named_again(findings: list[Any], text: str, covering: list[Any]) -> list[Any
     without the context that made the full one a name. A capitalised word of a PERSON
     finding of two or more words is a person wherever it stands alone in the same text
     (each text of a scanner batch on its own, between ``GAP``s), unless a finding of
-    ``covering`` (an organisation, a place, any other entity) already covers it. Only words that could
-    be a name count (not common, organisation or place words). Returns the new findings,
-    which name the recognizer of the full name.
+    ``covering`` (an organisation, a place, any other entity) already covers it. Only
+    words that could be a name count (not common, organisation or place words). Returns
+    the new findings, which name the recognizer of the full name.
     """
     people = [f for f in findings if f.entity_type == "PERSON"]
     if not people or text.isupper():

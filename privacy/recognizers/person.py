@@ -62,8 +62,9 @@ ORGANISATION_KINDS = frozenset(
     """
     partai puncak himpunan persatuan perhimpunan perserikatan ikatan asosiasi federasi paguyuban
     organisasi klub prefektur kerajaan kesultanan republik kepulauan bendungan waduk keraton
-    kraton candi istana distrik resort party club fc sv ec sc afc orchestra systems alliance association foundation
-    institute college council agency airlines airways airport heights quay county district
+    kraton candi istana distrik resort party club fc sv ec afc orchestra systems alliance
+    association foundation institute college council agency airlines airways airport heights
+    quay county district
     province kingdom republic federation league committee ministry department corporation
     holdings limited llc plc gmbh studios productions entertainment records magazine journal
     times tribune herald gazette services investors gletser glacier
@@ -129,7 +130,7 @@ _TOKEN = (
 _LABEL_LINE = r"\s*\n[^\S\n]*(?:[A-Za-z.]+[^\S\n]*){1,3}:"
 _NAME = (
     rf"(?P<value>{_TOKEN}(?:(?!{_LABEL_LINE})\s++(?:{_TOKEN}|bin|binti|van|de|al))*"
-    r"(?:,?\s++[A-Z][A-Za-z.]{0,6}\.)*)"
+    r"(?:,?\s++[A-Z][A-Za-z.]{0,6}\.(?![A-Za-z]))*)"
 )
 
 
