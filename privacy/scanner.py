@@ -27,7 +27,7 @@ from typing import Any
 from .analyzer import PrivacyError, build_anonymizer, config, shared_analyzer
 from .candidates import TRIGGERED, candidates
 from .normalise import Normalised, normalise, spells_digits
-from .recognizers.base import GAP, inside_digest
+from .recognizers.base import GAP, holds_digest, inside_digest
 from .recognizers.english import OBFUSCATED_AT
 from .recognizers.ner import KEPT, joined_by_hyphen, keep_named, named_again, worth_modelling
 from .recognizers.person import known_place, lower_case_names
@@ -327,10 +327,11 @@ class TextScanner:
         else:
             found = analyze_text(self.analyzer, text, self.language, entities)
             found += named_again(found, text, found)
+        digests = holds_digest(text)  # most batches hold none: no finding is inside one
         return [
             f
             for f in found
-            if not inside_digest(text, f.start, f.end)
+            if not (digests and inside_digest(text, f.start, f.end))
             and not (f.entity_type == "PERSON" and known_place(text[f.start : f.end]))
         ]
 

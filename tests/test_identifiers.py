@@ -14,6 +14,8 @@ import random
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from terbuka.privacy import TextScanner
 from terbuka.privacy.identifiers import protect, pseudonym, scrub
@@ -321,9 +323,19 @@ DIGEST = "2f748b0baedb3966f8b081234567890d1f46e81aa7d716487a3dbd6844e64672"
     ],
 )
 def test_inside_digest(text, start, end, inside):
-    from terbuka.privacy.recognizers.base import inside_digest
+    from terbuka.privacy.recognizers.base import holds_digest, inside_digest
 
     assert inside_digest(text, start, end) is inside
+    assert holds_digest(text) or not inside  # the scanner asks holds_digest first
+
+
+@given(st.text(alphabet="0123456789abcdefABCDEF x\n", max_size=200))
+@settings(max_examples=200, deadline=None)
+def test_no_finding_is_inside_a_digest_where_the_text_holds_none(text):
+    from terbuka.privacy.recognizers.base import holds_digest, inside_digest
+
+    if not holds_digest(text):
+        assert not any(inside_digest(text, i, i + 1) for i in range(len(text)))
 
 
 # -- normalisation: disguised identifiers, offsets mapped back ------------------------

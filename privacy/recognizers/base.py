@@ -116,6 +116,17 @@ _HEX_DIGEST = re.compile(
 )
 
 
+_HEX_RUN = re.compile(rf"[0-9A-Fa-f]{{{DIGEST_LENGTH}}}")
+
+
+def holds_digest(text: str) -> bool:
+    """Whether ``text`` could hold a digest at all: a run of 32 hex digits somewhere.
+
+    One search over the text: without such a run ``inside_digest`` is false everywhere.
+    """
+    return _HEX_RUN.search(text) is not None
+
+
 def inside_digest(text: str, start: int, end: int) -> bool:
     """Whether ``text[start:end]`` begins or ends inside a hexadecimal digest.
 
