@@ -28,7 +28,8 @@ The projection assumes the serial part grows linearly with the releases (it is S
 writes, a gate and a package over the whole tables) and that a worker machine is as fast
 as this one. Part of it does not grow (the package check's bounded sample, set-ups):
 ``--smaller N`` also runs local × 1 on N processes and fits each part as a fixed cost plus
-a cost per release, and projects with the fixed costs apart (``project_fitted``). The machine is shared: figures vary from run to run; say so when quoting.
+a cost per release, and projects with the fixed costs apart (``project_fitted``).
+The machine is shared: figures vary from run to run; say so when quoting.
 """
 
 from __future__ import annotations
