@@ -544,18 +544,11 @@ def _kept_targets(
     targets: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
         value = row.get(column)
-        if type(value) is not str:  # most are text: the checks below for the rest
-            if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**6:
-                if role == "identifier" or len(str(abs(value))) == 16:
-                    value = str(value)
-            if not isinstance(value, str):
-                continue
-        if value:
-            rows_of = targets.get(value)
-            if rows_of is None:
-                targets[value] = [row]
-            else:
-                rows_of.append(row)
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**6:
+            if role == "identifier" or len(str(abs(value))) == 16:
+                value = str(value)
+        if isinstance(value, str) and value:
+            targets.setdefault(value, []).append(row)
     return targets
 
 
