@@ -20,6 +20,7 @@ from terbuka.privacy.models.tokenizer import IndonesianTokenizer, hyphenated_wor
 from terbuka.privacy.recognizers.ner import (
     IndonesianNerRecognizer,
     _after_kind,
+    _bracketed_among_people,
     _joined_over_particles,
     _listed_among_people,
     _listed_among_places,
@@ -735,3 +736,24 @@ def test_a_balinese_prefix_is_part_of_the_name(scanner, text, name):
     assert any(f.start <= start and start + len(name) <= f.end for f in found), [
         text[f.start : f.end] for f in found
     ]
+
+
+@pytest.mark.parametrize(
+    "text, labelled, people",
+    [
+        # songs with their singers in brackets: the one the model missed is a singer too
+        ("lagu Tegar ( Rossa ) , Cinta ( Ruth Sahanaya ) , dan Kembali ( Anggun ) .",
+         [("PERSON", "Ruth Sahanaya"), ("PERSON", "Anggun")],
+         ["Rossa", "Ruth Sahanaya", "Anggun"]),
+        # a place in brackets stays a place; one bracketed person is not enough
+        ("lagu Tegar ( Jakarta ) , Cinta ( Ruth Sahanaya ) , dan Kembali ( Anggun ) .",
+         [("PERSON", "Ruth Sahanaya"), ("PERSON", "Anggun")],
+         ["Ruth Sahanaya", "Anggun"]),
+        ("lagu Tegar ( Rossa ) , Cinta ( Merah Putih ) , dan Kembali ( Anggun ) .",
+         [("PERSON", "Anggun")],
+         ["Anggun"]),
+    ],
+)  # fmt: skip
+def test_a_name_in_brackets_among_bracketed_people_is_a_person(text, labelled, people):
+    spans = _bracketed_among_people(_spans(text, labelled), text)
+    assert [text[s:e] for label, s, e in spans if label == "PERSON"] == people

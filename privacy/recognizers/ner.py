@@ -362,8 +362,8 @@ class IndonesianNerRecognizer(EntityRecognizer):
                 spans.append((label, start, end))
             found += [
                 result(self, label, offset + start, offset + end, self.SCORE)
-                for label, start, end in _listed_among_people(
-                    _joined_over_particles(spans, part), part
+                for label, start, end in _bracketed_among_people(
+                    _listed_among_people(_joined_over_particles(spans, part), part), part
                 )
             ]
         return found
@@ -452,6 +452,40 @@ def _listed_among_people(
             and not known_place(last.group("name"))
         ):
             listed.add(last.span("name"))
+    if not listed:
+        return spans
+    kept = [s for s in spans if (s[1], s[2]) not in listed]
+    return sorted(kept + [("PERSON", *span) for span in listed], key=lambda s: s[1])
+
+
+_BRACKETED = re.compile(r"\(\s*(?P<name>[A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’-]+){0,3})\s*\)")
+
+
+def _bracketed_among_people(
+    spans: list[tuple[str, int, int]], text: str
+) -> list[tuple[str, int, int]]:
+    """A name in brackets where two or more other bracketed names are people.
+
+    ``Tegar ( Rossa ) , Bicara Cinta ( Ruth Sahanaya ) , Kembali ( Anggun )``: songs or
+    roles, each with its singer or actor in brackets; the model finds most of them and
+    misses a short or unusual one. The item is one to four name words, no known place,
+    and no other finding but one the same size.
+    """
+    items = list(_BRACKETED.finditer(text))
+    if len(items) < 3:
+        return spans
+    people = {(s, e) for label, s, e in spans if label == "PERSON"}
+    if sum(item.span("name") in people for item in items) < 2:
+        return spans
+    listed = set()
+    for item in items:
+        start, end = item.span("name")
+        if (start, end) in people or known_place(item.group("name")):
+            continue
+        if any(s < end and start < e and (s, e) != (start, end) for _, s, e in spans):
+            continue
+        if all(_capitalised_name(w) for w in item.group("name").split()):
+            listed.add((start, end))
     if not listed:
         return spans
     kept = [s for s in spans if (s[1], s[2]) not in listed]
