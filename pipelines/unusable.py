@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -69,6 +70,7 @@ def date_kind(value: object) -> str | None:
     return f"a date of type {type(value).__name__}, not text"
 
 
+@lru_cache(maxsize=65_536)  # a schema has a few hundred keys; every release asks again
 def is_date_key(key: str) -> bool:
     """A field that holds a date, by its name.
 
@@ -120,7 +122,6 @@ def first_unusable_json(value: Any) -> tuple[str, RowProblem] | None:
 def _usable(value: Any) -> bool:
     """Whether a JSON tree holds no unusable value: ``_walk`` finding nothing, faster."""
     stack = [value]
-    date_keys = _DATE_KEYS
     while stack:
         node = stack.pop()
         if node is None or type(node) is str:
@@ -129,12 +130,7 @@ def _usable(value: Any) -> bool:
             for key, item in node.items():
                 if item is None or type(item) is str:
                     continue  # never unusable, whatever the key (most values)
-                dated = date_keys.get(key)
-                if dated is None:
-                    dated = isinstance(key, str) and is_date_key(key)
-                    if len(date_keys) < 100_000:
-                        date_keys[key] = dated
-                if dated and date_kind(item):
+                if isinstance(key, str) and is_date_key(key) and date_kind(item):
                     return False
                 stack.append(item)
         elif isinstance(node, list):
@@ -142,9 +138,6 @@ def _usable(value: Any) -> bool:
         elif number_kind(node):
             return False
     return True
-
-
-_DATE_KEYS: dict[Any, bool] = {}  # is_date_key of the keys seen (a schema's few hundred)
 
 
 def _walk(value: Any, path: str) -> Iterator[tuple[str, str]]:

@@ -60,12 +60,11 @@ def derive_red_flags(
     """
     counts: dict[str, list[int]] = {}
     evidence = Evidence()
-    folding = [i for i in indicators if folds_releases(i)]
-    fold_together(folding, db)  # one pass over the compiled releases, not one each
-    folded = {id(i) for i in folding}
+    # One pass over the compiled releases for every indicator that folds them, not one each.
+    fold_together([i for i in indicators if folds_releases(i)], db)
     for indicator in indicators:
         batch, counts[indicator.id] = Batch(), [0, 0]
-        flags = indicator.finish() if id(indicator) in folded else indicator.evaluate(db)  # type: ignore[attr-defined]
+        flags = indicator.finish() if folds_releases(indicator) else indicator.evaluate(db)  # type: ignore[attr-defined]
         for flag in flags:
             if isinstance(flag, PartyFlag):
                 batch.add(PARTY_TABLE, party_row(indicator.id, flag))

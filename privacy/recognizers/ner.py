@@ -423,6 +423,16 @@ def _kind_word(word: str) -> bool:
     return lowered in NOT_PERSON_WORDS or lowered in ORGANISATION_KINDS
 
 
+def _as_people(
+    spans: list[tuple[str, int, int]], listed: set[tuple[int, int]]
+) -> list[tuple[str, int, int]]:
+    """``spans`` with each ``(start, end)`` of ``listed`` a PERSON span (replacing its own)."""
+    if not listed:
+        return spans
+    kept = [s for s in spans if (s[1], s[2]) not in listed]
+    return sorted(kept + [("PERSON", *span) for span in listed], key=lambda s: s[1])
+
+
 def _listed_among_people(
     spans: list[tuple[str, int, int]], text: str
 ) -> list[tuple[str, int, int]]:
@@ -452,10 +462,7 @@ def _listed_among_people(
             and not known_place(last.group("name"))
         ):
             listed.add(last.span("name"))
-    if not listed:
-        return spans
-    kept = [s for s in spans if (s[1], s[2]) not in listed]
-    return sorted(kept + [("PERSON", *span) for span in listed], key=lambda s: s[1])
+    return _as_people(spans, listed)
 
 
 _BRACKETED = re.compile(r"\(\s*(?P<name>[A-Z][a-z'’-]+(?:\s+[A-Z][a-z'’-]+){0,3})\s*\)")
@@ -486,10 +493,7 @@ def _bracketed_among_people(
             continue
         if all(_capitalised_name(w) for w in item.group("name").split()):
             listed.add((start, end))
-    if not listed:
-        return spans
-    kept = [s for s in spans if (s[1], s[2]) not in listed]
-    return sorted(kept + [("PERSON", *span) for span in listed], key=lambda s: s[1])
+    return _as_people(spans, listed)
 
 
 def _listed_among_places(text: str, ents: list[Any], index: int) -> bool:
@@ -579,6 +583,7 @@ def _name_word(doc: Any, index: int, beyond: int, mixed_case: bool) -> bool:
     return _capitalised_name(token.text) and not (token.text.isupper() and mixed_case)
 
 
+@lru_cache(maxsize=65_536)  # asked for every capitalised word of every finding
 def _capitalised_name(word: str) -> bool:
     lowered = word.lower()
     return (
@@ -601,8 +606,7 @@ def _after_kind(text: str, start: int, end: int) -> tuple[int, int]:
     organisation's and stays.
     """
     words = list(re.finditer(r"\S+", text[start:end]))
-    before = _WORD_BEFORE.search(text, max(0, start - 30), start)
-    if len(words) >= 3 and before and before.group(1).lower() in ORGANISATION_KINDS:
+    if len(words) >= 3 and _word_before(text, start) in ORGANISATION_KINDS:
         return start + words[1].start(), end
     return start, end
 
@@ -722,7 +726,7 @@ def named_again(findings: list[Any], text: str, covering: list[Any]) -> list[Any
             continue
         segment = bisect_right(gaps, finding.start)
         for word in words:
-            if len(word) >= 3 and _name_word_alone(word):
+            if len(word) >= 3 and _capitalised_name(word):
                 sources.setdefault(segment, {}).setdefault(word, finding)
     covers: dict[int, list[tuple[int, int]]] = {}
     for f in covering:
@@ -768,20 +772,18 @@ def _capitalised_run(text: str, start: int, end: int) -> tuple[int, int]:
     return (left.start() if left else start), (right.end() if right else end)
 
 
-@lru_cache(maxsize=65_536)
-def _name_word_alone(word: str) -> bool:
-    return _capitalised_name(word)
-
-
 _WORD_BEFORE = re.compile(r"([A-Za-z]+)\.?\s+$")
+
+
+def _word_before(text: str, start: int) -> str:
+    """The word right before ``start``, lower-cased (``""`` when there is none)."""
+    before = _WORD_BEFORE.search(text, max(0, start - 30), start)
+    return before.group(1).lower() if before else ""
 
 
 def _kind_before(text: str, start: int) -> bool:
     """Whether the word before ``start`` is a kind of organisation or place (``distrik``)."""
-    before = _WORD_BEFORE.search(text, max(0, start - 30), start)
-    if not before:
-        return False
-    word = before.group(1).lower()
+    word = _word_before(text, start)
     return word in ORGANISATION_OR_PLACE or word in ORGANISATION_KINDS or word in INSTITUTIONS
 
 
