@@ -64,8 +64,10 @@ def executor_kind(value: str) -> str:
 class Cluster:
     """A cluster being started in a background thread; ``client()`` waits until it is up.
 
-    Started with the run's extract stage; ``close()`` (the run's cleanup) shuts down a
-    cluster terbuka started and disconnects from one it did not, whatever state it is in.
+    Started with the run's extract stage; ``close()`` shuts down a cluster terbuka started
+    and disconnects from one it did not, whatever state it is in. The runner calls it as
+    soon as the transform ends (the stages after it run in the runner, and a live local
+    cluster's scheduler and heartbeats would compete with them), or in its cleanup.
     """
 
     def __init__(self, executor: str, workers: int | None) -> None:

@@ -478,6 +478,14 @@ def _transform(
             advance(size)
     run.record["incremental"] = run.reuse.summary()
     staging.close()
+    _close_cluster(run)  # the serial stages need no cluster: its threads would compete
+
+
+def _close_cluster(run: Run) -> None:
+    """Shut down the cluster terbuka started, or disconnect from the scheduler."""
+    if run.cluster is not None:
+        run.cluster.close()
+        run.cluster = None
 
 
 def _execute_units(run: Run, context: work.WorkContext, units: Any, total: int) -> Any:
@@ -917,9 +925,7 @@ def _sweep(run: Run) -> list[str]:
 
 
 def _cleanup(run: Run) -> None:
-    if run.cluster is not None:
-        run.cluster.close()
-        run.cluster = None
+    _close_cluster(run)
     incremental.discard(run.reuse)
     if run.build is not None:
         swap.discard_build(run.build)

@@ -120,12 +120,22 @@ def _steady(record: dict) -> dict:
 
 
 def test_a_two_worker_dask_cluster_publishes_what_the_local_run_does(
-    local_publication, sources, tmp_path
+    local_publication, sources, tmp_path, monkeypatch
 ):
     out, local = local_publication
+    clusters_after_the_transform = []
+    derive = runner._disclosure_and_derived
+
+    def spy(run, *args, **kwargs):
+        clusters_after_the_transform.append(run.cluster)
+        return derive(run, *args, **kwargs)
+
+    monkeypatch.setattr(runner, "_disclosure_and_derived", spy)
     record = runner.run_dataset(
         "procurement", sources, tmp_path / "site", show_progress=False, workers=2, executor="dask"
     )
+    # the serial stages run without the cluster: it was shut down when the transform ended
+    assert clusters_after_the_transform == [None]
     assert record["status"] == "published", record.get("error")
     assert record["executor"] == "dask"
     assert nonempty(record["privacy"].values(), "redactions")  # the demo plants personal data
