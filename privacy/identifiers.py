@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from .candidates import BANK_CUE, ID_NUMBERS, IP_LIKE, longest_digit_run
@@ -52,10 +53,14 @@ NPWP_ROLES = ("identifier", "organisation")
 _PHONE_START = re.compile(r"[+(]\s?\d|(?<!\d)(?:0|62)\d|(?<!\d)\d{3}\)?[\s.-]\d{3}[\s.-]\d{4}")
 
 
-def identifier_entities(value: str) -> list[str]:
-    """The identifiers ``value`` could hold, by cheap tests (empty: none)."""
+@lru_cache(maxsize=1 << 16)
+def identifier_entities(value: str) -> tuple[str, ...]:
+    """The identifiers ``value`` could hold, by cheap tests (empty: none).
+
+    Cached: kept values (ids, dates, codes, amounts) recur in every document and table.
+    """
     text = normalise(value).text
-    found = []
+    found: list[str] = []
     longest = longest_digit_run(text)
     if longest >= 13:
         found.extend((*ID_NUMBERS, "PHONE_NUMBER"))
@@ -67,7 +72,7 @@ def identifier_entities(value: str) -> list[str]:
         found.append("EMAIL_ADDRESS")
     if longest >= 4 and IP_LIKE.search(text):
         found.append("IP_ADDRESS")
-    return found
+    return tuple(found)
 
 
 def might_hold(value: str) -> bool:

@@ -1,4 +1,4 @@
-"""Scan a JSON document's strings in one batch before the document is walked (issue 19).
+"""Scan JSON documents' strings in one batch before the documents are walked (issue 19).
 
 ``Redactor.document`` walks a compiled release and scans its strings one call at a time;
 Presidio's per-call overhead made that walk the largest part of the privacy stage on
@@ -69,11 +69,15 @@ def _leaves(node: Any) -> Iterator[str]:
         yield node
 
 
-def prefetch(scanner: Any, node: Any, rules: dict[str, Any]) -> None:
-    """Fill ``scanner``'s cache with the results for ``node``'s strings (one batch)."""
+def prefetch(scanner: Any, nodes: list[Any], rules: dict[str, Any]) -> None:
+    """Fill ``scanner``'s cache with the results for the strings of ``nodes`` (one batch).
+
+    A JSON column's documents go together: one document of a compiled release holds a
+    few short strings, and one Presidio call per document cost more than the scans.
+    """
     if not hasattr(scanner, "scan_many"):  # a stand-in scanner: the walk scans one by one
         return
-    strings = list(dict.fromkeys(document_strings(node, rules)))
+    strings = list(dict.fromkeys(text for node in nodes for text in document_strings(node, rules)))
     if strings:
         scanner.scan_many(strings)
 

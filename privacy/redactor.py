@@ -88,6 +88,9 @@ class Redactor:
         if policy.operator == "scan" and hasattr(self.scanner, "scan_many"):
             self._scan_column(table, column, policy, rows)
             return
+        if policy.operator == "json" and self.prefetch:
+            self._documents(table, column, policy, rows)
+            return
         for row in rows:
             self._apply(table, column, policy, row)
 
@@ -448,26 +451,61 @@ class Redactor:
 
     def document(self, table: str, column: str, value: Any, name: str) -> Any:
         """A JSON document: listed paths dropped, other strings scanned."""
+        value = self._parsed(table, column, value, name)
+        if isinstance(value, str):  # not JSON: free text
+            return self.text(table, column, value)
+        rules = self.policy.documents[name]
+        if self.prefetch:
+            self._prefetch([value], rules, f"{table}.{column}")
+        return self._walk(value, table, column, rules, ())
+
+    def _documents(
+        self, table: str, column: str, policy: ColumnPolicy, rows: list[dict[str, Any]]
+    ) -> None:
+        """A JSON column, as ``document`` does each value, with one prefetch for all of them."""
+        rules = self.policy.documents[policy.json]
+        try:
+            parsed = [
+                (row, self._parsed(table, column, row[column], policy.json))
+                for row in rows
+                if row.get(column) not in (None, "")
+            ]
+            documents = [value for _, value in parsed if not isinstance(value, str)]
+            self._prefetch(documents, rules, f"{table}.{column}")
+            for row, value in parsed:
+                row[column] = (
+                    self.text(table, column, value)
+                    if isinstance(value, str)
+                    else self._walk(value, table, column, rules, ())
+                )
+        except PrivacyError:
+            raise
+        except Exception as error:  # as ``_apply`` says it, value by value
+            raise PrivacyError(f"{table}.{column}: json failed: {type(error).__name__}") from error
+
+    def _parsed(self, table: str, column: str, value: Any, name: str) -> Any:
+        """The document with its listed paths dropped (counted); a text that is not JSON as is."""
         if isinstance(value, str):
             try:
                 value = json.loads(value)
             except ValueError:
-                return self.text(table, column, value)
-        rules = self.policy.documents[name]
-        for path in rules["drop"]:
+                return value
+        for path in self.policy.documents[name]["drop"]:
             removed = _drop_path(value, path)
             if removed:
                 self.report[(table, f"{column}:{'.'.join(path)}", "PERSONAL_DATA", "drop")] += (
                     removed
                 )
-        if self.prefetch:
-            from .prefetch import prefetch
+        return value
 
-            prefetch(self.scanner, value, rules)
-            self._prefetch_kept(value, rules, f"{table}.{column}")
-        return self._walk(value, table, column, rules, ())
+    def _prefetch(self, documents: list[Any], rules: dict[str, Any], where: str) -> None:
+        """Scan the documents' strings, and search those the walk keeps, in one batch each."""
+        from .prefetch import prefetch
 
-    def _prefetch_kept(self, document: Any, rules: dict[str, Any], where: str) -> None:
+        prefetch(self.scanner, documents, rules)
+        self._prefetch_kept(documents, rules, where)
+
+    def _prefetch_kept(self, documents: list[Any], rules: dict[str, Any], where: str) -> None:
         """Search the strings the walk keeps for identifiers in one batch per role.
 
         The walk then finds each of them in the memo (``_check_kept``) instead of asking
@@ -479,11 +517,12 @@ class Redactor:
         from .prefetch import kept_strings
 
         groups: dict[str, dict[str, Any]] = {}
-        for key, text, scanned in kept_strings(document, rules):
-            if scanned:  # an id the walk scans as text first (a cache hit by now)
-                text = self.scanner.scan(text)[0]
-            if text and might_hold(text):
-                groups.setdefault("identifier" if key == "id" else "", {})[text] = []
+        for document in documents:
+            for key, text, scanned in kept_strings(document, rules):
+                if scanned:  # an id the walk scans as text first (a cache hit by now)
+                    text = self.scanner.scan(text)[0]
+                if text and might_hold(text):
+                    groups.setdefault("identifier" if key == "id" else "", {})[text] = []
         for role, targets in groups.items():
             self._memoise_kept(ColumnPolicy("keep", role=role), targets, False, where)
 

@@ -103,10 +103,44 @@ def test_after_the_prefetch_the_walk_asks_presidio_nothing(policy, documents, mo
     asked = []
     for document in documents:
         document = copy.deepcopy(document)
-        prefetch(redactor.scanner, document, rules)
-        redactor._prefetch_kept(document, rules, "compiled_releases.release")
+        prefetch(redactor.scanner, [document], rules)
+        redactor._prefetch_kept([document], rules, "compiled_releases.release")
         with monkeypatch.context() as patch:
             patch.setattr(TextScanner, "_find", lambda self, text, entities: asked.append(text))
             redactor._walk(document, "compiled_releases", "release", rules, ())
     assert asked == []
     assert redactor.report, "the walk still replaces and counts"
+
+
+def column_rows(documents):
+    return [
+        {"ocid": f"ocds-x-{i}", "release": json.dumps(d, ensure_ascii=False)}
+        for i, d in enumerate(documents)
+    ] + [{"ocid": "not-json", "release": "Hubungi Budi Santoso di 081234567890"}]
+
+
+def test_a_json_column_is_prefetched_in_one_batch_with_the_same_result(
+    policy, documents, monkeypatch
+):
+    """``Redactor.rows`` scans every document of a JSON column together, not one by one."""
+    calls = []
+    find = TextScanner._find
+    monkeypatch.setattr(
+        TextScanner,
+        "_find",
+        lambda self, text, entities: calls.append(text) or find(self, text, entities),
+    )
+    each = Redactor(policy, TextScanner(), b"k" * 32)
+    for row in column_rows(documents):  # what ``rows`` did before: a prefetch per document
+        each.document("compiled_releases", "release", row["release"], "ocds-release")
+    per_document = len(calls)
+    walked = Redactor(policy, TextScanner(), b"k" * 32)
+    walked.prefetch = False
+    expected = walked.rows("compiled_releases", column_rows(documents))
+    calls.clear()
+    together = Redactor(policy, TextScanner(), b"k" * 32)
+    got = together.rows("compiled_releases", column_rows(documents))
+    assert got == expected
+    assert dict(together.report) == dict(walked.report)
+    assert "081234567890" not in got[-1]["release"]  # a value that is not JSON: free text
+    assert len(calls) * 3 < per_document, "the documents' strings went to Presidio together"
