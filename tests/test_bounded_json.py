@@ -8,6 +8,7 @@ or gigabytes; a gzip bomb from a server stops at the value-size limit.
 from __future__ import annotations
 
 import gzip
+import io
 import json
 from pathlib import Path
 
@@ -133,3 +134,87 @@ def test_broken_or_deep_json_ends_in_one_line_never_recursion(text):
     with pytest.raises((InputError, ValueError)) as error:
         limits.load_json(text, "page.json")
     assert not isinstance(error.value, RecursionError)
+
+
+def _longest_string(text: bytes) -> int:
+    """Bytes in the longest string of a JSON text, quotes and escapes included."""
+    neutral = limits._ESCAPE_PAIR.sub(b"__", text)
+    return max(map(len, limits._BARE_STRING.findall(neutral)), default=0)
+
+
+@settings(max_examples=150, deadline=None)
+@given(_JSON_VALUES, st.integers(min_value=2, max_value=40), st.booleans())
+def test_the_chunked_check_sees_depth_across_chunk_ends(value, chunk, ascii_only):
+    """Strings and escapes cut by a chunk's end are carried over, never misread."""
+    text = json.dumps(value, ensure_ascii=ascii_only).encode()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(limits, "SCAN_CHUNK", chunk)
+        plain = limits.plainly_within_limits(io.BytesIO(text))
+    if plain:
+        assert nesting(text) <= 64
+    if _longest_string(text) <= chunk:  # no string longer than a chunk to carry
+        assert plain is (nesting(text) <= 64)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        b"[" * 65 + b"]" * 65,  # too deep
+        b'{"releases": [{"a": "unterminated',
+        b'{"releases": [1]]}',  # closes more than it opens
+        b'{"releases": [1]} \\',  # a backslash outside any string
+        b'{"releases": [',  # cut short
+    ],
+)
+def test_anything_doubtful_keeps_the_bounded_stream(text):
+    assert limits.plainly_within_limits(io.BytesIO(text)) is False
+
+
+def test_a_string_longer_than_half_the_value_limit_keeps_the_bounded_stream(monkeypatch):
+    monkeypatch.setenv("TERBUKA_JSON_MAX_VALUE_MB", "1")
+    text = json.dumps({"releases": [{"a": "x" * (1200 * 1024)}]}).encode()
+    assert limits.plainly_within_limits(io.BytesIO(text)) is False
+    assert limits.plainly_within_limits(io.BytesIO(text.replace(b"x" * 1024, b"x"))) is True
+
+
+PACKAGE_RELEASES = [
+    {"ocid": f"ocds-x-{i}", "id": str(i), "date": "2024-01-02T00:00:00Z",
+     "tender": {"title": 'Pengadaan "laptop" \\ [14"]', "value": {"amount": 1.5e9 + i / 4},
+                "items": [{"id": "1", "quantity": i, "unit": {"value": {"amount": -0.1}}}]},
+     "big": 2**62, "note": "é ✓ \u0000"}
+    for i in range(300)
+]  # fmt: skip
+
+
+def _read_package(path, monkeypatch, plain: bool | None) -> list:
+    """The reader's items; ``plain``: force the first pass's answer (None: its own)."""
+    from terbuka.pipelines.readers import members
+    from terbuka.pipelines.readers import ocds as ocds_module
+
+    monkeypatch.setattr(ocds_module, "PEEK_BYTES", 1024)  # a package larger than the peek
+    if plain is not None:
+        monkeypatch.setattr(ocds_module, "plainly_within_limits", lambda stream: plain)
+    (member,) = members(path, path.name)
+    return [
+        (item.kind, item.data, item.position) for item in ocds_module.OcdsJsonReader.read(member)
+    ]
+
+
+@pytest.mark.parametrize("big", [b"4611686018427387904", b"12345678901234567890", b"-1e400"])
+def test_a_release_package_reads_the_same_by_either_parser(tmp_path, monkeypatch, big):
+    """The C parser's items equal the bounded stream's: numbers, strings, escapes, order.
+
+    A number a float cannot hold (beyond 64 bits, 1e400) stops the C parser half way:
+    the bounded stream reads on from that release, as it would have read the whole file.
+    """
+    releases = json.loads(json.dumps(PACKAGE_RELEASES))
+    releases[150]["big"] = "BIG"
+    path = tmp_path / "package.json"
+    text = json.dumps({"uri": "x", "releases": releases, "version": "1.1"}).encode()
+    path.write_bytes(text.replace(b'"BIG"', big))
+    with path.open("rb") as stream:
+        assert limits.plainly_within_limits(stream)  # the C parser is what reads it first
+    fast, bounded = _read_package(path, monkeypatch, None), _read_package(path, monkeypatch, False)
+    assert fast == bounded
+    assert len(fast) == 300
+    assert type(fast[0][1]["tender"]["value"]["amount"]) is float

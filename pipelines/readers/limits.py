@@ -151,6 +151,46 @@ def nesting(data: bytes) -> int:
     return max(accumulate(map(_STEP.__getitem__, brackets)), default=0)
 
 
+SCAN_CHUNK = 8 * MB
+
+
+def plainly_within_limits(stream: Any) -> bool:
+    """Whether a stream's JSON nests within the depth limit, strings aside, read in chunks.
+
+    Then ijson's C parser may build its items directly, with no Python step per event
+    (``ocds._package_items``): its prefixes stay short. No string can pass the value-size
+    limit either: chunks are at most half of it, and a string still open at a chunk's end
+    is carried into the next only while it is shorter than a chunk. Each chunk takes a few
+    C-speed passes (``nesting``'s, with the quotes split out). Any doubt, including text
+    that is not valid JSON, answers False: the caller then keeps the bounded stream, which
+    says what is wrong.
+    """
+    max_depth = JSON_DEPTH.value()
+    size = max(1, min(SCAN_CHUNK, JSON_VALUE.value() // 2))
+    depth, carry = 0, b""
+    while True:
+        chunk = stream.read(size)
+        data = carry + chunk
+        if not data:
+            return depth == 0
+        neutral = _ESCAPE_PAIR.sub(b"__", data)  # escape pairs out, positions kept
+        # outside strings, inside, outside …: only quotes and brackets are kept
+        parts = neutral.translate(None, _NOT_QUOTE_OR_BRACKET).split(b'"')
+        carry = b""
+        if len(parts) % 2 == 0:  # an odd number of quotes: the chunk ends inside a string
+            carry = data[neutral.rfind(b'"') :]
+            if len(carry) > size or not chunk:
+                return False
+            parts.pop()
+        elif neutral.endswith(b"\\"):  # a backslash outside any string: not JSON
+            return False
+        brackets = b"".join(parts[0::2])
+        levels = list(accumulate(map(_STEP.__getitem__, brackets), initial=depth))
+        if max(levels) > max_depth or min(levels) < 0:
+            return False
+        depth = levels[-1]
+
+
 def load_json(data: bytes, name: str) -> Any:
     """``json.loads`` for one whole value, within the depth and size limits.
 

@@ -12,13 +12,14 @@ import io
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any
 
 import ijson
 
 from ..errors import InputError
 from . import UNREADABLE, Member
-from .limits import load_json, parse, read_whole
+from .limits import load_json, parse, plainly_within_limits, read_whole
 
 PEEK_BYTES = 1 << 20
 PACKAGE_KEYS = {"uri", "publisher", "publishedDate", "version", "extensions", "license",
@@ -73,11 +74,13 @@ class OcdsJsonReader:
                 yield from _classify_all(ijson.items(events, ""))
             elif shape == "release-package":
                 package = {"shape": "release package"}
-                for position, item in enumerate(ijson.items(events, "releases.item")):
+                items = _package_items(member, stream, events, "releases.item")
+                for position, item in enumerate(items):
                     yield _as_release(item, position, package)
             elif shape == "record-package":
                 package = {"shape": "record package"}
-                for position, item in enumerate(ijson.items(events, "records.item")):
+                items = _package_items(member, stream, events, "records.item")
+                for position, item in enumerate(items):
                     yield _as_record(item, position, package)
             else:
                 if whole is None:
@@ -91,6 +94,34 @@ class OcdsJsonReader:
             raise InputError(member.name, f"cannot read (truncated or corrupt?): {error}") from None
         finally:
             stream.close()
+
+
+def _package_items(member: Member, stream: Any, events: Any, prefix: str) -> Iterator[Any]:
+    """A package's releases or records, by ijson's C parser where the limits allow it.
+
+    The bounded stream (``events``) checks every event in Python, which made reading a
+    large package a good part of the runner's serial work. When a first pass finds the
+    file nesting within the limit, the C parser builds the items itself, numbers as
+    floats. If it stops (a number a float cannot hold, or broken JSON), the bounded
+    stream reads the file again from the item where it stopped: it keeps such numbers
+    (they become notes on their cells) and names what is wrong.
+    """
+    with member.open() as check:
+        plain = plainly_within_limits(skip_bom(check))
+    if not plain:
+        yield from ijson.items(events, prefix)
+        return
+    done = 0
+    try:
+        for item in ijson.items(stream, prefix, use_float=True):
+            yield item
+            done += 1
+        return
+    except (ijson.JSONError, ijson.IncompleteJSONError):
+        pass
+    with member.open() as again:
+        bounded = ijson.items(parse(skip_bom(again), member.name), prefix)
+        yield from islice(bounded, done, None)
 
 
 def skip_bom(stream):
