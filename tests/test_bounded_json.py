@@ -10,6 +10,8 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import re
+from itertools import accumulate
 from pathlib import Path
 
 import pytest
@@ -136,10 +138,27 @@ def test_broken_or_deep_json_ends_in_one_line_never_recursion(text):
     assert not isinstance(error.value, RecursionError)
 
 
+BARE_STRING = re.compile(rb'"[^"]*"')
+
+
 def _longest_string(text: bytes) -> int:
     """Bytes in the longest string of a JSON text, quotes and escapes included."""
     neutral = limits._ESCAPE_PAIR.sub(b"__", text)
-    return max(map(len, limits._BARE_STRING.findall(neutral)), default=0)
+    return max(map(len, BARE_STRING.findall(neutral)), default=0)
+
+
+def _nesting_by_regex(data: bytes) -> int:
+    """``nesting`` as it was written first: strings removed by a regex, stray quotes after."""
+    reduced = limits._ESCAPE_PAIR.sub(b"", data).translate(None, limits._NOT_QUOTE_OR_BRACKET)
+    brackets = BARE_STRING.sub(b"", reduced).replace(b'"', b"")
+    return max(accumulate(map(limits._STEP.__getitem__, brackets)), default=0)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=60) | st.text(alphabet='"[]{}\\a,', max_size=60).map(str.encode))
+def test_nesting_reads_broken_text_as_the_regex_did(data):
+    """Split at the quotes, a string never closed still has its brackets counted."""
+    assert nesting(data) == _nesting_by_regex(data)
 
 
 @settings(max_examples=150, deadline=None)

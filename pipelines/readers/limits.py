@@ -131,10 +131,9 @@ def parse(stream: Any, name: str, multiple_values: bool = False) -> Any:
 
 
 # What ``nesting`` removes: escape pairs (a backslash and the byte after it), then every
-# byte but quotes and brackets, then the strings (now only quotes with brackets between).
+# byte but quotes and brackets, then the strings (split out at the quotes).
 _ESCAPE_PAIR = re.compile(rb"\\.", re.DOTALL)
 _NOT_QUOTE_OR_BRACKET = bytes(range(256)).translate(None, b'"[]{}')
-_BARE_STRING = re.compile(rb'"[^"]*"')
 _STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
 
 
@@ -147,8 +146,10 @@ def nesting(data: bytes) -> int:
     brackets count.
     """
     reduced = _ESCAPE_PAIR.sub(b"", data).translate(None, _NOT_QUOTE_OR_BRACKET)
-    brackets = _BARE_STRING.sub(b"", reduced).replace(b'"', b"")
-    return max(accumulate(map(_STEP.__getitem__, brackets)), default=0)
+    parts = reduced.split(b'"')  # outside strings, inside, outside …
+    # after an odd number of quotes the last part follows a string never closed: counted
+    outside = parts[0::2] if len(parts) % 2 else [*parts[0::2], parts[-1]]
+    return max(accumulate(map(_STEP.__getitem__, b"".join(outside))), default=0)
 
 
 SCAN_CHUNK = 8 * MB
