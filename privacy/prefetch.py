@@ -8,6 +8,8 @@ cache, so the walk that follows finds every result there. The walk itself is unc
 it still decides what is scanned, replaced and counted, so a string the prefetch missed
 is scanned as before (privacy fails closed), and the strings the flat tables already
 scanned cost nothing twice (one cache per scanner, shared by the tables and documents).
+``Redactor.rows`` prefetches all the documents of a JSON column at once: one document
+holds a few short strings, and a batch per document still cost one call each.
 """
 
 from __future__ import annotations
