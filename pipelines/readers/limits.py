@@ -137,6 +137,15 @@ _NOT_QUOTE_OR_BRACKET = bytes(range(256)).translate(None, b'"[]{}')
 _STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
 
 
+def _split_at_quotes(data: bytes) -> tuple[bytes, list[bytes]]:
+    """``data`` with escape pairs blanked, and its quotes and brackets split at the quotes.
+
+    The blanking keeps positions; the parts are outside strings, inside, outside …
+    """
+    neutral = _ESCAPE_PAIR.sub(b"__", data)
+    return neutral, neutral.translate(None, _NOT_QUOTE_OR_BRACKET).split(b'"')
+
+
 def nesting(data: bytes) -> int:
     """How deep the brackets of a JSON text nest, strings aside.
 
@@ -145,8 +154,7 @@ def nesting(data: bytes) -> int:
     error: everything before that error is counted as it is, and a broken string's
     brackets count.
     """
-    reduced = _ESCAPE_PAIR.sub(b"", data).translate(None, _NOT_QUOTE_OR_BRACKET)
-    parts = reduced.split(b'"')  # outside strings, inside, outside …
+    _, parts = _split_at_quotes(data)
     # after an odd number of quotes the last part follows a string never closed: counted
     outside = parts[0::2] if len(parts) % 2 else [*parts[0::2], parts[-1]]
     return max(accumulate(map(_STEP.__getitem__, b"".join(outside))), default=0)
@@ -174,9 +182,7 @@ def plainly_within_limits(stream: Any) -> bool:
         data = carry + chunk
         if not data:
             return depth == 0
-        neutral = _ESCAPE_PAIR.sub(b"__", data)  # escape pairs out, positions kept
-        # outside strings, inside, outside …: only quotes and brackets are kept
-        parts = neutral.translate(None, _NOT_QUOTE_OR_BRACKET).split(b'"')
+        neutral, parts = _split_at_quotes(data)
         carry = b""
         if len(parts) % 2 == 0:  # an odd number of quotes: the chunk ends inside a string
             carry = data[neutral.rfind(b'"') :]
