@@ -452,12 +452,10 @@ class Redactor:
     def document(self, table: str, column: str, value: Any, name: str) -> Any:
         """A JSON document: listed paths dropped, other strings scanned."""
         value = self._parsed(table, column, value, name)
-        if isinstance(value, str):  # not JSON: free text
-            return self.text(table, column, value)
         rules = self.policy.documents[name]
-        if self.prefetch:
+        if self.prefetch and not isinstance(value, str):
             self._prefetch([value], rules, f"{table}.{column}")
-        return self._walk(value, table, column, rules, ())
+        return self._redacted(table, column, value, rules)
 
     def _documents(
         self, table: str, column: str, policy: ColumnPolicy, rows: list[dict[str, Any]]
@@ -473,11 +471,7 @@ class Redactor:
             documents = [value for _, value in parsed if not isinstance(value, str)]
             self._prefetch(documents, rules, f"{table}.{column}")
             for row, value in parsed:
-                row[column] = (
-                    self.text(table, column, value)
-                    if isinstance(value, str)
-                    else self._walk(value, table, column, rules, ())
-                )
+                row[column] = self._redacted(table, column, value, rules)
         except PrivacyError:
             raise
         except Exception as error:  # as ``_apply`` says it, value by value
@@ -497,6 +491,12 @@ class Redactor:
                     removed
                 )
         return value
+
+    def _redacted(self, table: str, column: str, value: Any, rules: dict[str, Any]) -> Any:
+        """A parsed document walked; a value that was not JSON scanned as free text."""
+        if isinstance(value, str):
+            return self.text(table, column, value)
+        return self._walk(value, table, column, rules, ())
 
     def _prefetch(self, documents: list[Any], rules: dict[str, Any], where: str) -> None:
         """Scan the documents' strings, and search those the walk keeps, in one batch each."""
